@@ -1,0 +1,7 @@
+// generated from schema/v1.ts by `npm run generate`; do not edit
+import type { GeneratedValidator } from '../../src/generated-validator.js';
+import type { TelemetryV1 } from './types.js';
+
+/** Checks a value against the TelemetryV1 JSON Schema (cross-field rules excluded). */
+export declare const validate: GeneratedValidator<TelemetryV1>;
+export default validate;

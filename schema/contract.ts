@@ -1,0 +1,19 @@
+import type { TObject } from '@sinclair/typebox';
+import type { NotCollected } from './privacy.js';
+import type { CrossFieldRule } from './rules.js';
+
+/** One schema version of the wire contract: the payload and everything said about it. */
+export interface Contract<P extends TObject = TObject> {
+  /** The value of `schemaVersion` on the wire. */
+  readonly version: number;
+  /** The source file, named in every generated file's header. */
+  readonly source: string;
+  readonly payload: P;
+  readonly rules: readonly CrossFieldRule[];
+  readonly notCollected: readonly NotCollected[];
+}
+
+/** Identity function that gives a contract literal its checked type. */
+export function defineContract<P extends TObject>(contract: Contract<P>): Contract<P> {
+  return contract;
+}

@@ -1,0 +1,91 @@
+/**
+ * The privacy vocabulary every wire field is described with. Closed sets, so a
+ * typo in a contract is a compile error rather than a new "legal basis".
+ */
+
+/** GDPR Art. 6(1) lawful bases, keyed by the id used in the contract, valued by the article letter. */
+export const LEGAL_BASES = {
+  consent: { letter: 'a', title: 'Consent' },
+  contract: { letter: 'b', title: 'Performance of a contract' },
+  'legal-obligation': { letter: 'c', title: 'Legal obligation' },
+  'vital-interests': { letter: 'd', title: 'Vital interests' },
+  'public-task': { letter: 'e', title: 'Public task' },
+  'legitimate-interests': { letter: 'f', title: 'Legitimate interests' },
+} as const;
+
+export type LegalBasis = keyof typeof LEGAL_BASES;
+
+/**
+ * What kind of data a field holds. `personalData` says whether values of the
+ * category can relate to an identifiable natural person; the privacy lint
+ * and the audit document both read it.
+ */
+export const DATA_CATEGORIES = {
+  'protocol-metadata': {
+    title: 'Protocol metadata',
+    meaning: 'Values that make the exchange work (versions, message ids, signatures); they describe the message, not the deployment.',
+    personalData: false,
+  },
+  'reporting-period': {
+    title: 'Reporting period',
+    meaning: 'The bounds of the aggregation window a report covers.',
+    personalData: false,
+  },
+  'usage-aggregate': {
+    title: 'Aggregate usage count',
+    meaning: 'A count over the whole deployment for the window; no value can be traced to one user.',
+    personalData: false,
+  },
+  'license-posture': {
+    title: 'License posture',
+    meaning: 'How the deployment stands against its license: seat limits and licensed feature names.',
+    personalData: false,
+  },
+  'software-environment': {
+    title: 'Software environment',
+    meaning: 'Which build and runtime the deployment runs.',
+    personalData: false,
+  },
+  'customer-identity': {
+    title: 'Customer identity',
+    meaning: 'Which customer (a legal entity under contract) sent the report. A sole trader\'s name can be personal data, hence the mask option.',
+    personalData: true,
+  },
+} as const;
+
+export type DataCategory = keyof typeof DATA_CATEGORIES;
+
+/** The privacy record that every field and header of the contract carries. */
+export interface PrivacyRecord {
+  /** Why the value is collected, in a sentence or two a reviewer can judge. Also becomes the JSON Schema `description`. */
+  readonly purpose: string;
+  /** The GDPR Art. 6(1) basis the processing relies on. */
+  readonly legalBasis: LegalBasis;
+  /** A few words that narrow the basis down, e.g. "capacity planning" or "billing compliance". */
+  readonly basisNote: string;
+  readonly category: DataCategory;
+}
+
+/** The JSON Schema keyword the privacy record is emitted under. */
+export const PRIVACY_KEYWORD = 'x-privacy';
+
+/**
+ * Schema options that attach a privacy record to a TypeBox type: the record
+ * under `x-privacy`, and its purpose as `description` so JSON Schema readers
+ * and generated doc comments show it.
+ *
+ * @example
+ * Type.Boolean(privacy({ purpose: 'Whether …', legalBasis: 'contract', basisNote: 'billing', category: 'license-posture' }))
+ */
+export function privacy(record: PrivacyRecord): { description: string; [PRIVACY_KEYWORD]: PrivacyRecord } {
+  return { description: record.purpose, [PRIVACY_KEYWORD]: record };
+}
+
+/** Something the contract deliberately does not collect, and why. */
+export interface NotCollected {
+  /** Short name of the kind of data, e.g. "User identifiers". */
+  readonly what: string;
+  /** Concrete examples, used by the privacy lint to refuse fields that would collect them. */
+  readonly examples: readonly string[];
+  readonly reason: string;
+}

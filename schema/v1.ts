@@ -1,0 +1,182 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { defineContract } from './contract.js';
+import { privacy } from './privacy.js';
+import { Count, UtcDateTime, Version } from './types.js';
+
+/**
+ * Schema v1: what one on-prem deployment reports for one aggregation window.
+ * Counts and license posture only; see `notCollected` below for what stays home.
+ */
+export const TelemetryV1 = Type.Object(
+  {
+    schemaVersion: Version(1, {
+      ...privacy({
+        purpose:
+          'Tells the ingest endpoint which contract the report follows. The endpoint refuses versions it does not know, and the uploader refuses to send a version the endpoint does not accept.',
+        legalBasis: 'contract',
+        basisNote: 'service operation',
+        category: 'protocol-metadata',
+      }),
+    }),
+    periodStart: UtcDateTime(
+      privacy({
+        purpose:
+          'Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once.',
+        legalBasis: 'contract',
+        basisNote: 'preventing duplicate processing',
+        category: 'reporting-period',
+      }),
+    ),
+    periodEnd: UtcDateTime(
+      privacy({
+        purpose: 'End of the aggregation window, excluded from it. The other bound of the dedupe key.',
+        legalBasis: 'contract',
+        basisNote: 'preventing duplicate processing',
+        category: 'reporting-period',
+      }),
+    ),
+    activeSeats: Count(
+      privacy({
+        purpose:
+          'How many distinct users signed in at least once during the window. Lets customer success see a plan that is too small before the customer runs into the seat limit.',
+        legalBasis: 'legitimate-interests',
+        basisNote: 'capacity planning',
+        category: 'usage-aggregate',
+      }),
+    ),
+    policiesActive: Count(
+      privacy({
+        purpose: 'How many policies are switched on in the deployment. A signal for capacity and for abuse of the license.',
+        legalBasis: 'legitimate-interests',
+        basisNote: 'capacity planning and abuse detection',
+        category: 'usage-aggregate',
+      }),
+    ),
+    policyExecutionsCount: Count(
+      privacy({
+        purpose:
+          'How many policy executions ran during the window, summed over all policies. Separates production use from an evaluation install.',
+        legalBasis: 'legitimate-interests',
+        basisNote: 'engagement measurement',
+        category: 'usage-aggregate',
+      }),
+    ),
+    totalProvisionedSeats: Count(
+      privacy({
+        purpose:
+          'How many user accounts exist in the deployment, active or not. Needed to estimate how close the deployment is to its licensed seat limit.',
+        legalBasis: 'contract',
+        basisNote: 'billing compliance',
+        category: 'license-posture',
+      }),
+    ),
+    seatLimitHit: Type.Boolean(
+      privacy({
+        purpose: 'One bit: whether the deployment reached its seat limit at any moment of the window.',
+        legalBasis: 'contract',
+        basisNote: 'license enforcement',
+        category: 'license-posture',
+      }),
+    ),
+    featuresUsed: Type.Array(
+      Type.String({ pattern: '^[a-z][a-z0-9._-]{0,63}$', maxLength: 64 }),
+      {
+        maxItems: 256,
+        uniqueItems: true,
+        ...privacy({
+          purpose:
+            'Names of the license-declared features that were used during the window, sorted. Nothing per user, and only names the license declares, so a feature outside the license cannot appear.',
+          legalBasis: 'legitimate-interests',
+          basisNote: 'product planning',
+          category: 'license-posture',
+        }),
+      },
+    ),
+    appVersion: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{7,40}$',
+        minLength: 7,
+        maxLength: 40,
+        ...privacy({
+          purpose: 'The build (git commit SHA) the deployment runs. Decides which fixes are backported first.',
+          legalBasis: 'legitimate-interests',
+          basisNote: 'backport prioritization',
+          category: 'software-environment',
+        }),
+      }),
+    ),
+    nodeVersion: Type.Optional(
+      Type.String({
+        pattern: '^[1-9][0-9]{0,2}$',
+        maxLength: 3,
+        ...privacy({
+          purpose: 'The major version of Node.js the deployment runs on. Decides who hears about a runtime reaching end of life.',
+          legalBasis: 'legitimate-interests',
+          basisNote: 'end-of-life notices',
+          category: 'software-environment',
+        }),
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type TelemetryV1 = Static<typeof TelemetryV1>;
+
+export const v1 = defineContract({
+  version: 1,
+  source: 'schema/v1.ts',
+  payload: TelemetryV1,
+  rules: [
+    {
+      id: 'period-order',
+      kind: 'instant-before',
+      earlier: '/periodStart',
+      later: '/periodEnd',
+      meaning: 'periodStart is strictly earlier than periodEnd, compared as UTC instants to the full fractional precision; an empty or reversed window is refused.',
+    },
+    {
+      id: 'features-sorted',
+      kind: 'sorted-by-code-point',
+      path: '/featuresUsed',
+      meaning: 'featuresUsed is in ascending Unicode code point order, so two reports of the same feature set are byte-identical.',
+    },
+  ],
+  notCollected: [
+    {
+      what: 'User identifiers',
+      examples: ['user id', 'email address', 'IP address', 'user agent'],
+      reason: 'Every count is taken over the whole deployment; no value names, addresses or fingerprints a person.',
+    },
+    {
+      what: 'Policy content',
+      examples: ['policy body', 'policy name', 'rule string'],
+      reason: 'Only how many policies exist and run matters for the contract; what they say is the customer\'s business.',
+    },
+    {
+      what: 'Execution outcomes',
+      examples: ['which policy ran', 'policy decision'],
+      reason: 'One total per window is enough to tell production from evaluation; which policy decided what is never needed.',
+    },
+    {
+      what: 'Stack traces and errors',
+      examples: ['stack trace', 'error message'],
+      reason: 'Telemetry reports the success path only. Errors go to the customer\'s own operations team, never to the vendor.',
+    },
+    {
+      what: 'Geolocation',
+      examples: ['location', 'country', 'coordinates'],
+      reason: 'The vendor records which data region received a report on its own side; the deployment sends no location.',
+    },
+    {
+      what: 'Performance metrics',
+      examples: ['latency', 'memory usage', 'CPU usage'],
+      reason: 'Out of scope: the contract covers license posture and aggregate usage, not how well the deployment runs.',
+    },
+    {
+      what: 'Browser telemetry',
+      examples: ['browser', 'page view', 'click'],
+      reason: 'Reports are built and sent server-side; no browser takes part and none is observed.',
+    },
+  ],
+});

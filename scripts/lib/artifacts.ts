@@ -1,0 +1,85 @@
+/**
+ * Every generated file, as a map from repo-relative path to its exact content.
+ * Pure apart from reading the contracts it is given: `generate` writes this
+ * map, `check` compares it with the disk. Nothing else decides what is generated.
+ */
+import type { Contract } from '../../schema/contract.js';
+import { FindingsError } from './findings.js';
+import { lintContract } from '../lint/index.js';
+import { generatedHeader, toJsonSchema, typeName } from './json-schema.js';
+import { toTypeScript } from './typescript.js';
+import { toValidatorCode } from './validator-code.js';
+
+export type Artifacts = Map<string, string>;
+
+/** Folders whose every file is generated: a file there that the map lacks is stale. */
+export const GENERATED_DIRS = ['generated'] as const;
+
+export interface Registry {
+  readonly contracts: readonly Contract[];
+  readonly currentVersion: number;
+}
+
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function validatorDeclarations(contract: Contract): string {
+  const name = typeName(contract.version);
+  return [
+    `// ${generatedHeader(contract)}`,
+    `import type { GeneratedValidator } from '../../src/generated-validator.js';`,
+    `import type { ${name} } from './types.js';`,
+    '',
+    `/** Checks a value against the ${name} JSON Schema (cross-field rules excluded). */`,
+    `export declare const validate: GeneratedValidator<${name}>;`,
+    'export default validate;',
+    '',
+  ].join('\n');
+}
+
+function versionIndex(registry: Registry): string {
+  const versions = registry.contracts.map((c) => c.version);
+  const lines = [
+    '// generated from schema/index.ts by `npm run generate`; do not edit',
+    ...versions.flatMap((v) => [
+      `import schemaV${v} from './v${v}/telemetry.schema.json' with { type: 'json' };`,
+      `import validateV${v} from './v${v}/validate.js';`,
+      `import type { ${typeName(v)} } from './v${v}/types.js';`,
+    ]),
+    '',
+    `export type { ${versions.map(typeName).join(', ')} };`,
+    '',
+    '/** A payload of any schema version this package knows. */',
+    `export type Telemetry = ${versions.map(typeName).join(' | ')};`,
+    '',
+    '/** The version new uploaders send. */',
+    `export const currentVersion = ${registry.currentVersion};`,
+    '',
+    '/** Every known version: its JSON Schema and its precompiled validator. */',
+    'export const versions = {',
+    ...versions.map((v) => `  ${v}: { schema: schemaV${v}, validate: validateV${v} },`),
+    '} as const;',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Builds every artifact in memory; throws FindingsError if any contract fails the lint. */
+export async function buildArtifacts(registry: Registry, root: string): Promise<Artifacts> {
+  const artifacts: Artifacts = new Map();
+  const schemas = registry.contracts.map((contract) => ({ contract, schema: toJsonSchema(contract) }));
+  const findings = schemas.flatMap(({ contract, schema }) => lintContract(contract, schema)).filter((f) => f.severity === 'error');
+  if (findings.length > 0) throw new FindingsError(findings);
+
+  for (const { contract, schema } of schemas) {
+    const dir = `generated/v${contract.version}`;
+    const header = generatedHeader(contract);
+    artifacts.set(`${dir}/telemetry.schema.json`, jsonText(schema));
+    artifacts.set(`${dir}/types.ts`, await toTypeScript(schema, typeName(contract.version), header));
+    artifacts.set(`${dir}/validate.js`, await toValidatorCode(schema, header, root));
+    artifacts.set(`${dir}/validate.d.ts`, validatorDeclarations(contract));
+  }
+  artifacts.set('generated/index.ts', versionIndex(registry));
+  return artifacts;
+}

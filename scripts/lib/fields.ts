@@ -1,0 +1,54 @@
+/**
+ * Walks a JSON Schema's fields in declaration order: object properties (nested
+ * ones as `a.b`) and array items (`a[]`, their object properties as `a[].b`).
+ * Every generator that talks about "fields" (lint, audit table, diff,
+ * conformance vectors) sees the same list from here.
+ */
+
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+export interface Field {
+  /** Dotted path as reviewers read it: `license.id`, `items[]`, `items[].name`. */
+  readonly path: string;
+  /** JSON Pointer to the field's subschema within the document. */
+  readonly pointer: string;
+  readonly schema: JsonSchema;
+  /** Whether the field must be present (array items count as present when the array is). */
+  readonly required: boolean;
+  /** True for `a[]` entries: the items of an array field, described by the array's record. */
+  readonly isItems: boolean;
+}
+
+export function isSchemaObject(value: unknown): value is JsonSchema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function listFields(root: JsonSchema): Field[] {
+  const fields: Field[] = [];
+  const visitChildren = (schema: JsonSchema, path: string, pointer: string): void => {
+    const properties = schema['properties'];
+    if (isSchemaObject(properties)) {
+      const required = Array.isArray(schema['required']) ? (schema['required'] as unknown[]) : [];
+      for (const [name, child] of Object.entries(properties)) {
+        if (!isSchemaObject(child)) continue;
+        const childPath = path === '' ? name : `${path}.${name}`;
+        const childPointer = `${pointer}/properties/${escapePointer(name)}`;
+        fields.push({ path: childPath, pointer: childPointer, schema: child, required: required.includes(name), isItems: false });
+        visitChildren(child, childPath, childPointer);
+      }
+    }
+    const items = schema['items'];
+    if (isSchemaObject(items) && path !== '') {
+      const itemsPath = `${path}[]`;
+      const itemsPointer = `${pointer}/items`;
+      fields.push({ path: itemsPath, pointer: itemsPointer, schema: items, required: true, isItems: true });
+      visitChildren(items, itemsPath, itemsPointer);
+    }
+  };
+  visitChildren(root, '', '');
+  return fields;
+}

@@ -1,0 +1,124 @@
+/**
+ * Validation errors in one shape: a JSON Pointer path, the id of the broken
+ * rule, and a message `<path>: <what is wrong>, got <kind of value> (<rule>)`.
+ * Messages describe the kind of a value, never echo a string: a payload that
+ * fails validation may carry exactly the data it must not.
+ */
+import type { SchemaError } from './generated-validator.js';
+
+export interface ValidationError {
+  /** JSON Pointer (RFC 6901) to the offending value; `""` is the payload itself. */
+  readonly path: string;
+  /** The broken rule: a JSON Schema keyword (`maximum`, `required`…) or a contract rule id (`period-order`). */
+  readonly rule: string;
+  /** One line: `<path>: <what is wrong> (<rule>)`. */
+  readonly message: string;
+}
+
+/** The result of validating or parsing: the typed payload, or every problem found. */
+export type ValidationResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly ValidationError[] };
+
+export function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescapePointerToken(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** The value a JSON Pointer names, or undefined. Own properties only, so `__proto__` is just a key. */
+export function valueAt(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  let current: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    const token = unescapePointerToken(raw);
+    if (!Object.hasOwn(current, token)) return undefined;
+    current = (current as Record<string, unknown>)[token];
+  }
+  return current;
+}
+
+/** Describes a value by its kind, never by its content (strings may be secrets). */
+export function kindOf(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  switch (typeof value) {
+    case 'string':
+      return value.length === 0 ? 'an empty string' : `a string of ${[...value].length} character${[...value].length === 1 ? '' : 's'}`;
+    case 'number':
+      if (!Number.isFinite(value)) return `the number ${value}`;
+      return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
+    case 'boolean':
+      return `the boolean ${value}`;
+    case 'object':
+      return 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+export function makeError(path: string, what: string, rule: string): ValidationError {
+  return { path, rule, message: `${path === '' ? '(root)' : path}: ${what} (${rule})` };
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+const FORMAT_NAMES: Readonly<Record<string, string>> = {
+  'date-time': 'an RFC 3339 date-time that exists in the calendar',
+};
+
+/** Turns one generated-validator error into a contract error, reading the value for its kind. */
+export function fromSchemaError(error: SchemaError, root: unknown): ValidationError {
+  const p = error.params;
+  const at = error.instancePath;
+  const got = () => `got ${kindOf(valueAt(root, at))}`;
+  switch (error.keyword) {
+    case 'required':
+      return makeError(`${at}/${escapePointerToken(String(p['missingProperty']))}`, 'is required but missing', 'required');
+    case 'additionalProperties': {
+      const path = `${at}/${escapePointerToken(String(p['additionalProperty']))}`;
+      return makeError(path, `is not a field of the contract, and unknown fields are rejected; got ${kindOf(valueAt(root, path))}`, 'additionalProperties');
+    }
+    case 'type':
+      return makeError(at, `must be ${String(p['type']).split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ')}, ${got()}`, 'type');
+    case 'const':
+      return makeError(at, `must be exactly ${JSON.stringify(p['allowedValue'])}, ${got()}`, 'const');
+    case 'enum':
+      return makeError(at, `must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, ${got()}`, 'enum');
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return makeError(at, `must be ${String(p['comparison'])} ${String(p['limit'])}, ${got()}`, error.keyword);
+    case 'minLength':
+      return makeError(at, `must have at least ${String(p['limit'])} characters, ${got()}`, 'minLength');
+    case 'maxLength':
+      return makeError(at, `must have at most ${String(p['limit'])} characters, ${got()}`, 'maxLength');
+    case 'minItems':
+      return makeError(at, `must have at least ${String(p['limit'])} items, ${got()}`, 'minItems');
+    case 'maxItems':
+      return makeError(at, `must have at most ${String(p['limit'])} items, ${got()}`, 'maxItems');
+    case 'uniqueItems': {
+      const [first, repeat] = [Number(p['i']), Number(p['j'])].sort((a, b) => a - b);
+      return makeError(`${at}/${repeat}`, `repeats item ${first}; items must be unique`, 'uniqueItems');
+    }
+    case 'pattern':
+      return makeError(at, `must match ${String(p['pattern'])}, ${got()}`, 'pattern');
+    case 'format': {
+      const format = String(p['format']);
+      return makeError(at, `must be ${FORMAT_NAMES[format] ?? `a valid ${format}`}, ${got()}`, 'format');
+    }
+    default:
+      return makeError(at, `${error.message ?? 'is invalid'}, ${got()}`, error.keyword);
+  }
+}

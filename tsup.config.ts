@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  outDir: 'dist',
+  target: 'node20',
+  // Only web-standard globals at run time; the generated validators import nothing.
+  platform: 'neutral',
+  splitting: false,
+  treeshake: true,
+  sourcemap: false,
+});
