@@ -1,9 +1,11 @@
 // generated from schema/index.ts by `npm run generate`; do not edit
 import schemaV1 from './v1/telemetry.schema.json' with { type: 'json' };
 import validateV1 from './v1/validate.js';
+import validateHeadersV1 from './v1/validate-headers.js';
 import type { TelemetryV1 } from './v1/types.js';
+import type { TelemetryV1Headers } from './v1/headers.js';
 
-export type { TelemetryV1 };
+export type { TelemetryV1, TelemetryV1Headers };
 
 /** A payload of any schema version this package knows. */
 export type Telemetry = TelemetryV1;
@@ -11,7 +13,7 @@ export type Telemetry = TelemetryV1;
 /** The version new uploaders send. */
 export const currentVersion = 1;
 
-/** Every known version: its JSON Schema and its precompiled validator. */
+/** Every known version: its JSON Schema and its precompiled payload and header validators. */
 export const versions = {
-  1: { schema: schemaV1, validate: validateV1 },
+  1: { schema: schemaV1, validate: validateV1, validateHeaders: validateHeadersV1 },
 } as const;

@@ -9,6 +9,8 @@ export interface Contract<P extends TObject = TObject> {
   /** The source file, named in every generated file's header. */
   readonly source: string;
   readonly payload: P;
+  /** The HTTP headers sent with the payload, each with its privacy record. */
+  readonly headers: TObject;
   readonly rules: readonly CrossFieldRule[];
   readonly notCollected: readonly NotCollected[];
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineContract } from './contract.js';
+import { HeadersV1 } from './headers.js';
 import { privacy } from './privacy.js';
 import { Count, UtcDateTime, Version } from './types.js';
 
@@ -127,6 +128,7 @@ export const v1 = defineContract({
   version: 1,
   source: 'schema/v1.ts',
   payload: TelemetryV1,
+  headers: HeadersV1,
   rules: [
     {
       id: 'period-order',

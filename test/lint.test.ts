@@ -20,6 +20,7 @@ describe('lint: privacy-record', () => {
       `privacy-record ${where} unknownBasis: privacy record: legalBasis "because" is not a GDPR Art. 6(1) basis`,
       `privacy-record ${where} unknownCategory: privacy record: category "misc" is not a known data category`,
       `privacy-record ${where} nested.inner: has no privacy record (x-privacy)`,
+      `privacy-record ${where} header x-bare: has no privacy record (x-privacy)`,
     ]);
   });
 

@@ -2,6 +2,6 @@
 import type { GeneratedValidator } from '../../src/generated-validator.js';
 import type { TelemetryV1 } from './types.js';
 
-/** Checks a value against the TelemetryV1 JSON Schema (cross-field rules excluded). */
+/** Checks a payload (cross-field rules excluded) against the TelemetryV1 JSON Schema. */
 export declare const validate: GeneratedValidator<TelemetryV1>;
 export default validate;

@@ -8,9 +8,9 @@ import { Ajv2020, type Options } from 'ajv/dist/2020.js';
 import { PRIVACY_KEYWORD } from '../../schema/privacy.js';
 import { RULES_KEYWORD } from '../../schema/rules.js';
 import { formats } from '../../src/formats.js';
-import { NOT_COLLECTED_KEYWORD } from './json-schema.js';
+import { HEADERS_KEYWORD, NOT_COLLECTED_KEYWORD } from './json-schema.js';
 
-export const ANNOTATION_KEYWORDS = [PRIVACY_KEYWORD, RULES_KEYWORD, NOT_COLLECTED_KEYWORD] as const;
+export const ANNOTATION_KEYWORDS = [PRIVACY_KEYWORD, RULES_KEYWORD, NOT_COLLECTED_KEYWORD, HEADERS_KEYWORD] as const;
 
 export function createAjv(options: Options = {}): Ajv2020 {
   const ajv = new Ajv2020({ strict: true, allErrors: true, ...options });

@@ -6,7 +6,7 @@
 import type { Contract } from '../../schema/contract.js';
 import { FindingsError } from './findings.js';
 import { lintContract } from '../lint/index.js';
-import { generatedHeader, toJsonSchema, typeName } from './json-schema.js';
+import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
 import { toTypeScript } from './typescript.js';
 import { toValidatorCode } from './validator-code.js';
 
@@ -24,14 +24,13 @@ export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-function validatorDeclarations(contract: Contract): string {
-  const name = typeName(contract.version);
+function validatorDeclarations(contract: Contract, name: string, typesModule: string, what: string): string {
   return [
     `// ${generatedHeader(contract)}`,
     `import type { GeneratedValidator } from '../../src/generated-validator.js';`,
-    `import type { ${name} } from './types.js';`,
+    `import type { ${name} } from '${typesModule}';`,
     '',
-    `/** Checks a value against the ${name} JSON Schema (cross-field rules excluded). */`,
+    `/** Checks ${what} against the ${name} JSON Schema. */`,
     `export declare const validate: GeneratedValidator<${name}>;`,
     'export default validate;',
     '',
@@ -45,10 +44,12 @@ function versionIndex(registry: Registry): string {
     ...versions.flatMap((v) => [
       `import schemaV${v} from './v${v}/telemetry.schema.json' with { type: 'json' };`,
       `import validateV${v} from './v${v}/validate.js';`,
+      `import validateHeadersV${v} from './v${v}/validate-headers.js';`,
       `import type { ${typeName(v)} } from './v${v}/types.js';`,
+      `import type { ${typeName(v)}Headers } from './v${v}/headers.js';`,
     ]),
     '',
-    `export type { ${versions.map(typeName).join(', ')} };`,
+    `export type { ${versions.flatMap((v) => [typeName(v), `${typeName(v)}Headers`]).join(', ')} };`,
     '',
     '/** A payload of any schema version this package knows. */',
     `export type Telemetry = ${versions.map(typeName).join(' | ')};`,
@@ -56,9 +57,9 @@ function versionIndex(registry: Registry): string {
     '/** The version new uploaders send. */',
     `export const currentVersion = ${registry.currentVersion};`,
     '',
-    '/** Every known version: its JSON Schema and its precompiled validator. */',
+    '/** Every known version: its JSON Schema and its precompiled payload and header validators. */',
     'export const versions = {',
-    ...versions.map((v) => `  ${v}: { schema: schemaV${v}, validate: validateV${v} },`),
+    ...versions.map((v) => `  ${v}: { schema: schemaV${v}, validate: validateV${v}, validateHeaders: validateHeadersV${v} },`),
     '} as const;',
     '',
   ];
@@ -78,7 +79,12 @@ export async function buildArtifacts(registry: Registry, root: string): Promise<
     artifacts.set(`${dir}/telemetry.schema.json`, jsonText(schema));
     artifacts.set(`${dir}/types.ts`, await toTypeScript(schema, typeName(contract.version), header));
     artifacts.set(`${dir}/validate.js`, await toValidatorCode(schema, header, root));
-    artifacts.set(`${dir}/validate.d.ts`, validatorDeclarations(contract));
+    artifacts.set(`${dir}/validate.d.ts`, validatorDeclarations(contract, typeName(contract.version), './types.js', 'a payload (cross-field rules excluded)'));
+    const headers = toHeadersSchema(contract);
+    const headersName = `${typeName(contract.version)}Headers`;
+    artifacts.set(`${dir}/headers.ts`, await toTypeScript(headers, headersName, header));
+    artifacts.set(`${dir}/validate-headers.js`, await toValidatorCode(headers, header, root));
+    artifacts.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
   }
   artifacts.set('generated/index.ts', versionIndex(registry));
   return artifacts;

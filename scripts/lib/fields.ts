@@ -17,6 +17,8 @@ export interface Field {
   readonly required: boolean;
   /** True for `a[]` entries: the items of an array field, described by the array's record. */
   readonly isItems: boolean;
+  /** True for an HTTP header (declared under `x-headers`), false for a body field. */
+  readonly header?: boolean;
 }
 
 export function isSchemaObject(value: unknown): value is JsonSchema {
@@ -25,6 +27,18 @@ export function isSchemaObject(value: unknown): value is JsonSchema {
 
 function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * The fields of a generated contract JSON Schema: the payload's, then each
+ * header's (from `x-headers`) with `header` set and the header name as path.
+ */
+export function listContractFields(document: JsonSchema): Field[] {
+  const headers = document['x-headers'];
+  const headerFields = isSchemaObject(headers)
+    ? listFields(headers).map((field) => ({ ...field, pointer: `/x-headers${field.pointer}`, header: true }))
+    : [];
+  return [...listFields(document), ...headerFields];
 }
 
 export function listFields(root: JsonSchema): Field[] {

@@ -9,6 +9,7 @@ import type { JsonSchema } from './fields.js';
 
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 export const NOT_COLLECTED_KEYWORD = 'x-not-collected';
+export const HEADERS_KEYWORD = 'x-headers';
 
 /** The stable `$id` of a version's schema. A URN: it names the schema and is never fetched. */
 export function schemaId(version: number): string {
@@ -21,6 +22,23 @@ export function typeName(version: number): string {
 
 export function generatedHeader(contract: Contract): string {
   return `generated from ${contract.source} by \`npm run generate\`; do not edit`;
+}
+
+/** The headers as a plain JSON Schema object (header name → string schema). */
+export function plainHeaders(contract: Contract): JsonSchema {
+  return JSON.parse(JSON.stringify(contract.headers)) as JsonSchema;
+}
+
+/** A JSON Schema document validating a request's headers (names lowercased), for the generated header validator. */
+export function toHeadersSchema(contract: Contract): JsonSchema {
+  return {
+    $schema: DRAFT_2020_12,
+    $id: `${schemaId(contract.version)}:headers`,
+    $comment: generatedHeader(contract),
+    title: `${typeName(contract.version)}Headers`,
+    description: `HTTP headers sent with a schema version ${contract.version} report.`,
+    ...plainHeaders(contract),
+  };
 }
 
 /** Pure: the same contract always gives a deep-equal document, keys in the same order. */
@@ -38,6 +56,7 @@ export function toJsonSchema(contract: Contract): JsonSchema {
     properties,
     required,
     additionalProperties,
+    [HEADERS_KEYWORD]: plainHeaders(contract),
     [RULES_KEYWORD]: contract.rules,
     [NOT_COLLECTED_KEYWORD]: contract.notCollected,
   };
