@@ -12,6 +12,7 @@ export const contracts: readonly Contract[] = [v1];
 export const currentVersion = 1;
 
 export { v1 };
+export { processingRecord } from './processing-record.js';
 export type { Contract } from './contract.js';
 export type { CrossFieldRule } from './rules.js';
 export * from './privacy.js';

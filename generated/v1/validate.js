@@ -84,7 +84,6 @@ function isDateTime(value) {
 var DATE_TIME, DAYS_IN_MONTH, formats;
 var init_formats = __esm({
   "src/formats.ts"() {
-    "use strict";
     DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
     DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     formats = { "date-time": isDateTime };

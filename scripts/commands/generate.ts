@@ -1,9 +1,9 @@
-/** `npm run generate`: writes every artifact from schema/, or with --check compares. */
+/** `npm run generate`: writes every artifact and generated doc part from schema/, or with --check compares. */
 import { buildArtifacts } from '../lib/artifacts.js';
-import { type Command, EXIT_OK } from '../lib/command.js';
-import { driftFindings } from '../lib/drift.js';
-import { FindingsError } from '../lib/findings.js';
-import { findDrift, writeArtifacts } from '../lib/output.js';
+import { type Command, EXIT_OK, renderFindings } from '../lib/command.js';
+import { checkDrift } from '../lib/drift.js';
+import { type Finding, FindingsError } from '../lib/findings.js';
+import { writeArtifacts } from '../lib/output.js';
 import { loadRegistry } from '../lib/registry.js';
 
 export const generateCommand: Command = {
@@ -14,21 +14,28 @@ export const generateCommand: Command = {
     check: { type: 'boolean', description: 'compare with the files on disk instead of writing; exit 1 on any difference' },
   },
   formats: ['text', 'json', 'github'],
-  details: ['Nothing is written unless every artifact was generated: a contract that fails the lint leaves the tree as it was.'],
+  details: [
+    'Nothing is written unless every artifact was generated: a contract that fails the lint, or a',
+    'document with a broken marker, leaves the tree as it was. Files are written to a temporary',
+    'folder first and renamed into place.',
+  ],
   async run({ options, root, io, colors, format }) {
-    const artifacts = await buildArtifacts(await loadRegistry(root), root);
     if (options['check'] === true) {
-      const drift = await findDrift(root, artifacts);
-      if (drift.length > 0) throw new FindingsError(driftFindings(drift));
+      const { findings, compared } = await checkDrift(root);
+      if (findings.length > 0) throw new FindingsError(findings);
       if (format === 'json') io.out(`${JSON.stringify({ ok: true, findings: [] }, null, 2)}\n`);
-      else if (format === 'text') io.out(colors.green(`generate --check: ${artifacts.size} generated files match schema/\n`));
+      else if (format === 'text') io.out(colors.green(`generate --check: ${compared} generated files match schema/\n`));
       return EXIT_OK;
     }
+    const repairs: Finding[] = [];
+    const artifacts = await buildArtifacts(await loadRegistry(root), root, { onRepair: (finding) => repairs.push({ ...finding, severity: 'warning' }) });
     const { written, removed } = await writeArtifacts(root, artifacts);
     const unchanged = artifacts.size - written.length;
-    if (format === 'json') io.out(`${JSON.stringify({ ok: true, written, removed }, null, 2)}\n`);
-    else if (format === 'text') io.out(colors.green(`generate: ${written.length} written, ${removed.length} removed, ${unchanged} unchanged\n`));
+    if (format === 'json') io.out(`${JSON.stringify({ ok: true, written, removed, repaired: repairs }, null, 2)}\n`);
+    else {
+      if (repairs.length > 0) io.err(renderFindings(repairs, format, colors));
+      if (format === 'text') io.out(colors.green(`generate: ${written.length} written, ${removed.length} removed, ${unchanged} unchanged\n`));
+    }
     return EXIT_OK;
   },
 };
-

@@ -1,14 +1,19 @@
 /**
  * Every generated file, as a map from repo-relative path to its exact content.
- * Pure apart from reading the contracts it is given: `generate` writes this
- * map, `check` compares it with the disk. Nothing else decides what is generated.
+ * Pure apart from reading the contracts and the hand-written prose of the
+ * documents it fills in: `generate` writes this map, `check` compares it with the disk. Nothing else decides what is generated.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Contract } from '../../schema/contract.js';
-import { FindingsError } from './findings.js';
+import type { ProcessingRecord } from '../../schema/processing-record.js';
+import { type Finding, FindingsError } from './findings.js';
 import { lintContract } from '../lint/index.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
 import { toTypeScript } from './typescript.js';
 import { toValidatorCode } from './validator-code.js';
+import { AUDIT_DOC, auditParts } from '../docs/audit-doc.js';
+import { spliceParts } from '../docs/markers.js';
 
 export type Artifacts = Map<string, string>;
 
@@ -18,6 +23,7 @@ export const GENERATED_DIRS = ['generated'] as const;
 export interface Registry {
   readonly contracts: readonly Contract[];
   readonly currentVersion: number;
+  readonly processingRecord: ProcessingRecord;
 }
 
 export function jsonText(value: unknown): string {
@@ -66,8 +72,30 @@ function versionIndex(registry: Registry): string {
   return lines.join('\n');
 }
 
+/**
+ * A hand-written document with its generated parts brought up to date. Its
+ * prose is input here, so a missing file is an error rather than a blank slate.
+ */
+async function spliceDocument(root: string, file: string, parts: ReadonlyMap<string, string>, options: BuildOptions): Promise<string> {
+  let current: string;
+  try {
+    current = await readFile(join(root, file), 'utf8');
+  } catch {
+    throw new FindingsError([{ where: file, what: 'cannot be read; it holds hand-written prose around the generated parts', rule: 'doc-missing', fix: `restore it with \`git checkout -- ${file}\``, severity: 'error' }]);
+  }
+  const { text, errors, repairs } = spliceParts(current, file, parts);
+  if (errors.length > 0) throw new FindingsError(errors);
+  for (const repair of repairs) options.onRepair?.(repair);
+  return text;
+}
+
 /** Builds every artifact in memory; throws FindingsError if any contract fails the lint. */
-export async function buildArtifacts(registry: Registry, root: string): Promise<Artifacts> {
+export interface BuildOptions {
+  /** Told about every document problem the build mended (see spliceParts); the check fails on them. */
+  readonly onRepair?: (finding: Finding) => void;
+}
+
+export async function buildArtifacts(registry: Registry, root: string, options: BuildOptions = {}): Promise<Artifacts> {
   const artifacts: Artifacts = new Map();
   const schemas = registry.contracts.map((contract) => ({ contract, schema: toJsonSchema(contract) }));
   const findings = schemas.flatMap(({ contract, schema }) => lintContract(contract, schema)).filter((f) => f.severity === 'error');
@@ -87,5 +115,6 @@ export async function buildArtifacts(registry: Registry, root: string): Promise<
     artifacts.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
   }
   artifacts.set('generated/index.ts', versionIndex(registry));
+  artifacts.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, auditParts({ versions: schemas, currentVersion: registry.currentVersion, processingRecord: registry.processingRecord }), options));
   return artifacts;
 }

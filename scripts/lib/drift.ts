@@ -1,5 +1,12 @@
+/**
+ * The drift check: the artifacts `generate` would write, compared with the
+ * disk. `generate --check` and `check` both call this; neither has a code
+ * path of its own.
+ */
+import { buildArtifacts } from './artifacts.js';
 import type { Finding } from './findings.js';
-import type { Drift } from './output.js';
+import { type Drift, findDrift } from './output.js';
+import { loadRegistry } from './registry.js';
 
 const WHAT: Record<Drift['kind'], string> = {
   changed: 'differs from what `npm run generate` writes',
@@ -17,4 +24,18 @@ export function driftFindings(drift: readonly Drift[]): Finding[] {
     severity: 'error',
     detail: d.diff,
   }));
+}
+
+export interface DriftReport {
+  /** Marker problems first (they explain the diffs that follow), then one finding per drifted file. */
+  readonly findings: readonly Finding[];
+  /** How many files were compared. */
+  readonly compared: number;
+}
+
+export async function checkDrift(root: string): Promise<DriftReport> {
+  const repairs: Finding[] = [];
+  const artifacts = await buildArtifacts(await loadRegistry(root), root, { onRepair: (finding) => repairs.push(finding) });
+  const drift = await findDrift(root, artifacts);
+  return { findings: [...repairs, ...driftFindings(drift)], compared: artifacts.size };
 }

@@ -20,10 +20,10 @@ export async function loadRegistry(root: string): Promise<Registry> {
       },
     ]);
   }
-  const { contracts, currentVersion } = module;
-  if (!Array.isArray(contracts) || typeof currentVersion !== 'number') {
+  const { contracts, currentVersion, processingRecord } = module;
+  if (!Array.isArray(contracts) || typeof currentVersion !== 'number' || typeof processingRecord !== 'object') {
     throw new FindingsError([
-      { where: 'schema/index.ts', what: 'must export `contracts` (an array) and `currentVersion` (a number)', rule: 'contract-load', severity: 'error' },
+      { where: 'schema/index.ts', what: 'must export `contracts` (an array), `currentVersion` (a number) and `processingRecord` (an object)', rule: 'contract-load', severity: 'error' },
     ]);
   }
   if (!contracts.some((c) => c.version === currentVersion)) {
@@ -31,5 +31,5 @@ export async function loadRegistry(root: string): Promise<Registry> {
       { where: 'schema/index.ts', what: `currentVersion ${currentVersion} is not one of the contracts' versions`, rule: 'contract-load', severity: 'error' },
     ]);
   }
-  return { contracts, currentVersion };
+  return { contracts, currentVersion, processingRecord };
 }

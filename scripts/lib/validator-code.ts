@@ -29,6 +29,10 @@ export async function toValidatorCode(schema: JsonSchema, header: string, root: 
     charset: 'utf8',
     banner: { js: `// ${header}` },
     logLevel: 'silent',
+    // esbuild writes module paths into comments; a symlinked node_modules must not change the output.
+    preserveSymlinks: true,
+    // Nor may whichever tsconfig.json esbuild would find (its "strict" adds "use strict" lines).
+    tsconfigRaw: {},
   });
   const output = result.outputFiles[0];
   if (output === undefined || result.outputFiles.length !== 1) throw new Error('esbuild produced no single validator module');

@@ -1,0 +1,152 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkCommand } from '../scripts/commands/check.js';
+import { generateCommand } from '../scripts/commands/generate.js';
+import { type RepoCopy, copyRepo } from './support/repo-copy.js';
+
+let repo: RepoCopy;
+afterEach(() => repo?.remove());
+
+/** Runs the check and expects it to fail with these files (and only these) named as findings. */
+async function expectCheckToFail(files: string[], rules: string[]) {
+  const { code, out } = await repo.run(checkCommand, '--format', 'json');
+  expect(code).toBe(1);
+  const { findings } = JSON.parse(out) as { findings: Array<{ where: string; rule: string; fix?: string }> };
+  expect([...new Set(findings.map((f) => f.where.replace(/:\d+$/, '')))].sort()).toEqual([...files].sort());
+  expect([...new Set(findings.map((f) => f.rule))].sort()).toEqual([...rules].sort());
+  expect(findings.every((f) => f.fix?.includes('npm run generate'))).toBe(true);
+}
+
+async function expectGenerateThenCheckToPass() {
+  expect((await repo.run(generateCommand)).code).toBe(0);
+  const { code, out } = await repo.run(checkCommand);
+  expect(code).toBe(0);
+  expect(out.trim().split('\n')).toHaveLength(1);
+}
+
+describe('check', () => {
+  it('passes on an untouched copy with one short line', async () => {
+    repo = copyRepo();
+    const { code, out, err } = await repo.run(checkCommand);
+    expect([code, err]).toEqual([0, '']);
+    expect(out).toMatch(/^check: \d+ generated files and doc parts match schema\/\n$/);
+  });
+
+  it('fails on a hand edit inside a generated part of the audit document, with a unified diff', async () => {
+    repo = copyRepo();
+    repo.edit('docs/telemetry.md', '| `activeSeats` | integer, from 0 to 2^53 − 1 |', '| `activeSeats` | integer, from 1 to 10 |');
+    await expectCheckToFail(['docs/telemetry.md'], ['drift-changed']);
+    const { out } = await repo.run(checkCommand);
+    expect(out).toContain('--- a/docs/telemetry.md');
+    expect(out).toContain('-| `activeSeats` | integer, from 1 to 10 |');
+    expect(out).toContain('+| `activeSeats` | integer, from 0 to 2^53 − 1 |');
+    expect(out).toContain('fix: run `npm run generate` and commit the result');
+    await expectGenerateThenCheckToPass();
+  });
+
+  it('lets prose outside the markers change freely', async () => {
+    repo = copyRepo();
+    repo.edit('docs/telemetry.md', '## How to read this document', '## How to read this document\n\nA new paragraph, written by hand.');
+    expect((await repo.run(checkCommand)).code).toBe(0);
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    expect(repo.read('docs/telemetry.md')).toContain('A new paragraph, written by hand.');
+  });
+
+  it('fails on a hand edit of a file in generated/', async () => {
+    repo = copyRepo();
+    repo.edit('generated/v1/types.ts', 'activeSeats: number;', 'activeSeats: number | string;');
+    await expectCheckToFail(['generated/v1/types.ts'], ['drift-changed']);
+    await expectGenerateThenCheckToPass();
+  });
+
+  it('fails on a schema change that was not regenerated, naming every affected file', async () => {
+    repo = copyRepo();
+    repo.edit('schema/v1.ts', "basisNote: 'capacity planning',", "basisNote: 'capacity planning for account managers',");
+    await expectCheckToFail(['docs/telemetry.md', 'generated/v1/telemetry.schema.json', 'generated/v1/validate.js'], ['drift-changed']);
+    await expectGenerateThenCheckToPass();
+    expect(repo.read('docs/telemetry.md')).toContain('capacity planning for account managers');
+  });
+
+  it('fails on a missing marker pair, naming the file and the marker', async () => {
+    repo = copyRepo();
+    repo.edit('docs/telemetry.md', '<!-- generated:rules v1 -->', '');
+    const close = repo.read('docs/telemetry.md').indexOf('<!-- /generated -->', repo.read('docs/telemetry.md').indexOf('### Rules across fields'));
+    repo.write('docs/telemetry.md', repo.read('docs/telemetry.md').slice(0, close) + repo.read('docs/telemetry.md').slice(close + '<!-- /generated -->'.length));
+    await expectCheckToFail(['docs/telemetry.md'], ['marker-missing', 'drift-changed']);
+    const { out } = await repo.run(checkCommand);
+    expect(out).toContain('has no marker pair for the generated part `rules v1` (marker-missing)');
+    await expectGenerateThenCheckToPass();
+  });
+
+  it('fails on a duplicated marker pair, naming the file, line and marker', async () => {
+    repo = copyRepo();
+    repo.edit('docs/telemetry.md', '## Changing the contract', '<!-- generated:art30 -->\n<!-- /generated -->\n\n## Changing the contract');
+    await expectCheckToFail(['docs/telemetry.md'], ['marker-duplicate', 'drift-changed']);
+    const { out } = await repo.run(checkCommand);
+    expect(out).toMatch(/docs\/telemetry\.md:\d+: marker pair `art30` appears twice \(marker-duplicate\)/);
+    await expectGenerateThenCheckToPass();
+  });
+
+  it('fails on a generated file that should not exist any more', async () => {
+    repo = copyRepo();
+    repo.write('generated/v1/old-artifact.json', '{}\n');
+    await expectCheckToFail(['generated/v1/old-artifact.json'], ['drift-stale']);
+    await expectGenerateThenCheckToPass();
+    expect(existsSync(join(repo.root, 'generated/v1/old-artifact.json'))).toBe(false);
+  });
+
+  it('fails on a contract field without a privacy record, before comparing anything', async () => {
+    repo = copyRepo();
+    repo.edit('schema/v1.ts', 'seatLimitHit: Type.Boolean(', 'seatLimitHit: Type.Boolean(), seatLimitHitBefore: Type.Boolean(');
+    const { code, out } = await repo.run(checkCommand);
+    expect(code).toBe(1);
+    expect(out).toContain('schema/v1.ts seatLimitHit: has no privacy record (x-privacy) (privacy-record)');
+  });
+});
+
+describe('generate', () => {
+  function snapshotFiles(root: string): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const dir of ['generated', 'docs']) {
+      for (const name of readdirSync(join(root, dir), { recursive: true }) as string[]) {
+        const path = join(root, dir, name);
+        if (name.includes('.')) files.set(`${dir}/${name}`, readFileSync(path, 'utf8'));
+      }
+    }
+    return files;
+  }
+
+  it('writes nothing when a document has a broken marker, even if the schema changed', async () => {
+    repo = copyRepo();
+    repo.edit('schema/v1.ts', "basisNote: 'capacity planning',", "basisNote: 'capacity forecasting',");
+    repo.edit('docs/telemetry.md', '<!-- /generated -->\n\n### Headers', '\n### Headers');
+    const before = snapshotFiles(repo.root);
+    const { code, out } = await repo.run(generateCommand);
+    expect(code).toBe(1);
+    expect(out).toMatch(/docs\/telemetry\.md:\d+: marker `fields v1` is not closed before `headers v1` opens at line \d+ \(marker-unclosed\)/);
+    expect(snapshotFiles(repo.root)).toEqual(before);
+    expect(readdirSync(repo.root).filter((name) => name.startsWith('.generate-'))).toEqual([]);
+  });
+
+  it('writes nothing when the contract fails the lint', async () => {
+    repo = copyRepo();
+    repo.edit('schema/v1.ts', "legalBasis: 'legitimate-interests',\n        basisNote: 'capacity planning',", "legalBasis: 'whatever' as 'contract',\n        basisNote: 'capacity planning',");
+    const before = snapshotFiles(repo.root);
+    const { code, out } = await repo.run(generateCommand);
+    expect(code).toBe(1);
+    expect(out).toContain('schema/v1.ts activeSeats: privacy record: legalBasis "whatever" is not a GDPR Art. 6(1) basis (privacy-record)');
+    expect(snapshotFiles(repo.root)).toEqual(before);
+  });
+
+  it('prints --help and exits 0; refuses an unknown option with exit 2', async () => {
+    repo = copyRepo();
+    const help = await repo.run(generateCommand, '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('usage: npm run generate');
+    expect(help.out).toContain('exit codes: 0 ok, 1 findings, 2 usage or internal error');
+    const bad = await repo.run(generateCommand, '--frobnicate');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("Unknown option '--frobnicate'");
+  });
+});

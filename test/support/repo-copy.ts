@@ -1,0 +1,46 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Command, type Io, runCommand } from '../../scripts/lib/command.js';
+import { repoRoot } from '../helpers.js';
+
+/** What a repo copy needs for generate and check: the contract, the runtime it inlines, and the outputs. */
+const COPIED = ['schema', 'src', 'generated', 'docs'];
+
+export interface RepoCopy {
+  readonly root: string;
+  read(path: string): string;
+  write(path: string, content: string): void;
+  /** Replaces one exact occurrence of `from`; fails loudly if the text is not there once. */
+  edit(path: string, from: string, to: string): void;
+  run(command: Command, ...args: string[]): Promise<{ code: number; out: string; err: string }>;
+  remove(): void;
+}
+
+/** A throwaway copy of this repository's contract and outputs, sharing node_modules by symlink. */
+export function copyRepo(): RepoCopy {
+  const root = mkdtempSync(join(tmpdir(), 'telemetry-contract-repo-'));
+  for (const dir of COPIED) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+  symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
+  writeFileSync(join(root, 'package.json'), readFileSync(join(repoRoot, 'package.json')));
+  const read = (path: string) => readFileSync(join(root, path), 'utf8');
+  const write = (path: string, content: string) => writeFileSync(join(root, path), content);
+  return {
+    root,
+    read,
+    write,
+    edit(path, from, to) {
+      const text = read(path);
+      if (text.split(from).length !== 2) throw new Error(`${path}: expected exactly one occurrence of ${JSON.stringify(from)}`);
+      write(path, text.replace(from, to));
+    },
+    async run(command, ...args) {
+      let out = '';
+      let err = '';
+      const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), color: false, cwd: root };
+      const code = await runCommand(command, [...args, '--root', root], io);
+      return { code, out, err };
+    },
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
