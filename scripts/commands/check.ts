@@ -1,24 +1,49 @@
 /**
- * `npm run check`: everything CI enforces about the contract. The contract
- * lint (inside the build) and the drift between schema/ and every generated
- * file and generated doc part.
+ * `npm run check`: everything CI enforces about the contract. Always: the
+ * contract lint (inside the build), drift between schema/ and every generated
+ * file and doc part, and frozen released versions. With --base: the
+ * changelog rule for same-PR amendments.
  */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { CHANGELOG, amendmentFindings } from '../lib/changelog.js';
 import { type Command, EXIT_OK } from '../lib/command.js';
+import { loadBaseState, loadState, readAtBase } from '../lib/contract-state.js';
 import { checkDrift } from '../lib/drift.js';
-import { FindingsError } from '../lib/findings.js';
+import { type Finding, FindingsError } from '../lib/findings.js';
+import { checkFrozen } from '../lib/frozen.js';
+import { diffContracts } from '../lib/semantic-diff.js';
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'fail when a generated file or doc part drifts from schema/, or the contract breaks a lint rule',
-  usage: 'npm run check [-- --format json|github]',
-  options: {},
+  summary: 'fail on drift from schema/, a lint finding, a changed released version, or (with --base) a missing changelog entry',
+  usage: 'npm run check [-- --base <git-ref|dir>] [--format json|github]',
+  options: {
+    base: { type: 'string', placeholder: 'ref', description: 'also require a changelog entry for contract changes since this git ref or directory' },
+  },
   formats: ['text', 'json', 'github'],
   details: ['Fix drift with `npm run generate`, then commit the result.'],
-  async run({ root, io, colors, format }) {
-    const { findings, compared } = await checkDrift(root);
+  async run({ options, root, io, colors, format }) {
+    const { findings: drift, compared } = await checkDrift(root);
+    const findings: Finding[] = [...drift, ...(await checkFrozen(root))];
+    const base = options['base'];
+    if (typeof base === 'string') {
+      const changes = diffContracts(await loadBaseState(root, base), await loadState(root));
+      findings.push(...amendmentFindings(changes, base, await readAtBase(root, base, CHANGELOG), await readOptional(join(root, CHANGELOG))));
+    }
     if (findings.length > 0) throw new FindingsError(findings);
     if (format === 'json') io.out(`${JSON.stringify({ ok: true, findings: [] }, null, 2)}\n`);
-    else if (format === 'text') io.out(colors.green(`check: ${compared} generated files and doc parts match schema/\n`));
+    else if (format === 'text') {
+      io.out(colors.green(`check: ${compared} generated files and doc parts match schema/${typeof base === 'string' ? `; changelog covers the changes since ${base}` : ''}\n`));
+    }
     return EXIT_OK;
   },
 };

@@ -10,6 +10,7 @@ import type { ProcessingRecord } from '../../schema/processing-record.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import type { Contract } from '../../schema/contract.js';
 import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../lib/fields.js';
+import { contentHash } from '../lib/canonical.js';
 import { describeType } from './describe-type.js';
 import { type Cell, code, codeBlock, list, paragraph, stringify, strong, table, text } from './mdast.js';
 
@@ -25,6 +26,8 @@ export interface AuditInput {
   readonly versions: readonly VersionInput[];
   readonly currentVersion: number;
   readonly processingRecord: ProcessingRecord;
+  /** Released versions and their content hashes. */
+  readonly released: ReadonlyMap<number, string>;
 }
 
 function recordOf(field: Field): PrivacyRecord | undefined {
@@ -165,9 +168,23 @@ export function dataFlowPart({ currentVersion, processingRecord }: AuditInput): 
   return [codeBlock('mermaid', diagram)];
 }
 
+export function versionsPart({ versions, currentVersion, released }: AuditInput): RootContent[] {
+  return [
+    table(
+      ['Version', 'Status', 'Content hash'],
+      versions.map(({ contract, schema }) => {
+        const frozen = released.get(contract.version);
+        const status = [contract.version === currentVersion ? 'current' : undefined, frozen === undefined ? 'draft: may still change' : 'released: frozen'].filter(Boolean).join(', ');
+        return [`v${contract.version}`, status, [code(frozen ?? contentHash(schema))]];
+      }),
+    ),
+  ];
+}
+
 /** Every generated part of the audit document, by marker name. */
 export function auditParts(input: AuditInput): Map<string, string> {
   const parts = new Map<string, string>();
+  parts.set('versions', stringify(versionsPart(input)));
   parts.set('data-flow', stringify(dataFlowPart(input)));
   for (const version of input.versions) {
     const v = `v${version.contract.version}`;

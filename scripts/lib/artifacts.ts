@@ -23,7 +23,10 @@ export const GENERATED_DIRS = ['generated'] as const;
 export interface Registry {
   readonly contracts: readonly Contract[];
   readonly currentVersion: number;
-  readonly processingRecord: ProcessingRecord;
+  /** Required to generate the audit document; a diff base may predate it. */
+  readonly processingRecord?: ProcessingRecord;
+  /** Released versions and their frozen content hashes (schema/released.lock). */
+  readonly released: ReadonlyMap<number, string>;
 }
 
 export function jsonText(value: unknown): string {
@@ -115,6 +118,10 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     artifacts.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
   }
   artifacts.set('generated/index.ts', versionIndex(registry));
-  artifacts.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, auditParts({ versions: schemas, currentVersion: registry.currentVersion, processingRecord: registry.processingRecord }), options));
+  const { processingRecord } = registry;
+  if (processingRecord === undefined) {
+    throw new FindingsError([{ where: 'schema/index.ts', what: 'exports no `processingRecord`, which the Art. 30 section of the audit document is built from', rule: 'contract-load', fix: 'export it from schema/processing-record.ts', severity: 'error' }]);
+  }
+  artifacts.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, auditParts({ versions: schemas, currentVersion: registry.currentVersion, processingRecord, released: registry.released }), options));
   return artifacts;
 }

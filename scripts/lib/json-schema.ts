@@ -56,7 +56,8 @@ export function toJsonSchema(contract: Contract): JsonSchema {
     properties,
     required,
     additionalProperties,
-    [HEADERS_KEYWORD]: plainHeaders(contract),
+    // A contract from an older checkout (a diff base) may predate declared headers.
+    ...((contract as Partial<Contract>).headers === undefined ? {} : { [HEADERS_KEYWORD]: plainHeaders(contract) }),
     [RULES_KEYWORD]: contract.rules,
     [NOT_COLLECTED_KEYWORD]: contract.notCollected,
   };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ export interface RepoCopy {
   /** Replaces one exact occurrence of `from`; fails loudly if the text is not there once. */
   edit(path: string, from: string, to: string): void;
   run(command: Command, ...args: string[]): Promise<{ code: number; out: string; err: string }>;
+  /** Commits everything in the copy (making it a git repository on first use); returns the commit id. */
+  commit(message: string): string;
   remove(): void;
 }
 
@@ -32,7 +35,7 @@ export function copyRepo(): RepoCopy {
     edit(path, from, to) {
       const text = read(path);
       if (text.split(from).length !== 2) throw new Error(`${path}: expected exactly one occurrence of ${JSON.stringify(from)}`);
-      write(path, text.replace(from, to));
+      write(path, text.replace(from, () => to)); // a function, so "$" in `to` is taken literally
     },
     async run(command, ...args) {
       let out = '';
@@ -40,6 +43,18 @@ export function copyRepo(): RepoCopy {
       const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), color: false, cwd: root };
       const code = await runCommand(command, [...args, '--root', root], io);
       return { code, out, err };
+    },
+    commit(message) {
+      const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { encoding: 'utf8' });
+      try {
+        git('rev-parse', '--git-dir');
+      } catch {
+        git('init', '-q', '-b', 'main');
+        writeFileSync(join(root, '.gitignore'), 'node_modules\n');
+      }
+      git('add', '-A');
+      git('commit', '-q', '--allow-empty', '-m', message);
+      return git('rev-parse', 'HEAD').trim();
     },
     remove: () => rmSync(root, { recursive: true, force: true }),
   };

@@ -1,0 +1,27 @@
+/** `npm run diff -- <base>`: what changed in the contract since a git ref or another checkout, classified. */
+import { type Command, EXIT_OK, UsageError } from '../lib/command.js';
+import { loadBaseState, loadState } from '../lib/contract-state.js';
+import { renderDiff } from '../lib/diff-render.js';
+import { diffContracts } from '../lib/semantic-diff.js';
+
+export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'compare the contract with a git ref or a directory, field by field, and classify every change',
+  usage: 'npm run diff -- <base-ref|dir> [--format text|markdown|json|github]',
+  options: {},
+  formats: ['text', 'markdown', 'json', 'github'],
+  details: [
+    'Classes: wire-breaking (a payload valid before can be refused), wire-additive (everything valid',
+    'before stays valid, yet a strict receiver still refuses new fields), privacy-relevant (new data,',
+    'or a purpose, legal basis, note or category changed, or a "not collected" entry removed),',
+    'docs-only (prose outside the generated parts). The diff reports; `npm run check -- --base <ref>`',
+    'enforces. --format markdown is meant for a pull-request comment to privacy reviewers.',
+  ],
+  async run({ positionals, root, io, colors, format }) {
+    const [base, ...extra] = positionals;
+    if (base === undefined || extra.length > 0) throw new UsageError('give exactly one base: a git ref (origin/main, HEAD~1) or a directory');
+    const changes = diffContracts(await loadBaseState(root, base), await loadState(root));
+    io.out(renderDiff(changes, base, format, colors));
+    return EXIT_OK;
+  },
+};
