@@ -1,14 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import config from '../tsup.config.js';
 import * as api from '../src/index.js';
 import { repoRoot } from './helpers.js';
 
-/** The public surface. A change here is a change to every user's imports: make it on purpose. */
+/** The public surface of the main entry. A change here changes every user's imports: make it on purpose. */
 const EXPORTS = [
   'DEFAULT_MAX_BYTES',
   'TelemetryValidationError',
@@ -22,39 +20,118 @@ const EXPORTS = [
   'validateTelemetry',
 ];
 
-let outDir: string;
-beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'telemetry-contract-build-'));
-  // The repo's own build configuration, minus declarations (tsc checks types; this checks loading).
-  await build({ ...(config as Options), outDir, dts: false, clean: false, silent: true });
-}, 60_000);
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+interface PackResult {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: Array<{ path: string }>;
+}
 
-const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
-const probe = `const names = Object.keys(t).sort(); const ok = t.validateTelemetry(JSON.parse(process.argv[1])).ok; console.log(JSON.stringify({ names, ok }));`;
-const payload = readFileSync(join(repoRoot, 'test/fixtures/v1/full.json'), 'utf8');
+const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
+const run = (file: string, args: string[], cwd: string) =>
+  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+
+let work: string;
+let tarball: string;
+let packed: PackResult;
+let project: string;
+let manifest: { exports: Record<string, unknown>; dependencies?: Record<string, string>; name: string };
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'telemetry-contract-pack-'));
+  run(bin('tsup'), ['--silent'], repoRoot);
+  packed = (JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repoRoot)) as PackResult[])[0]!;
+  tarball = join(work, packed.filename);
+  manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as typeof manifest;
+  // A consumer project that can reach nothing but the tarball: --offline fails on any download.
+  project = join(work, 'consumer');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' }));
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], project);
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const subpaths = () => Object.keys(manifest.exports).filter((key) => key !== './package.json');
+const specifier = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
+const isCode = (subpath: string) => !subpath.endsWith('.json');
 
 describe('package', () => {
-  it('exports exactly the documented surface', () => {
+  it('exports exactly the documented surface from the main entry', () => {
     expect(Object.keys(api).sort()).toEqual(EXPORTS);
   });
 
-  it('loads with require() from the CommonJS build', () => {
-    const out = node(['-e', `const t = require(${JSON.stringify(join(outDir, 'index.cjs'))}); ${probe}`, payload]);
-    expect(JSON.parse(out)).toEqual({ names: EXPORTS, ok: true });
+  it('has no runtime dependencies', () => {
+    expect(manifest.dependencies ?? {}).toEqual({});
   });
 
-  it('loads with import from the ES module build', () => {
-    const out = node(['--input-type=module', '-e', `const t = await import(${JSON.stringify(join(outDir, 'index.js'))}); ${probe}`, payload]);
-    expect(JSON.parse(out)).toEqual({ names: EXPORTS, ok: true });
+  it('publishes only what runs: the build, the JSON Schemas, the README and the license', () => {
+    const files = packed.files.map((f) => f.path);
+    expect(files.filter((f) => !/^(dist\/|generated\/v\d+\/telemetry\.schema\.json$|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.cjs');
+    expect(files).toContain('dist/index.d.ts');
+    expect(files).toContain('dist/index.d.cts');
+  });
+
+  it('is clean under publint --strict', () => {
+    expect(run(bin('publint'), ['run', tarball, '--strict'], repoRoot)).toMatch(/All good!/);
+  });
+
+  it('is clean under are-the-types-wrong (node16 profile: the legacy node10 resolution ignores `exports`)', () => {
+    // attw exits non-zero on any problem the profile counts (its JSON also lists the ignored ones).
+    const table = run(bin('attw'), [tarball, '--no-color', '--no-emoji', '--profile', 'node16'], repoRoot);
+    expect(table).toContain('node16 (from ESM)');
   });
 
   it('ships no schema compiler: no new Function or eval in the built files', () => {
-    for (const file of ['index.js', 'index.cjs']) {
-      const code = readFileSync(join(outDir, file), 'utf8');
+    for (const file of readdirSync(join(project, 'node_modules', manifest.name, 'dist')).filter((f) => /\.c?js$/.test(f))) {
+      const code = readFileSync(join(project, 'node_modules', manifest.name, 'dist', file), 'utf8');
       expect(code, file).not.toMatch(/\bnew Function\b|\beval\s*\(/);
       // A require call, not ajv's `.code = 'require("ajv/…")'` metadata string, which is inert text.
       expect(code, file).not.toMatch(/(?<!['"])\brequire\(["']ajv/);
     }
+  });
+});
+
+describe('installed from the tarball', () => {
+  it('every entry point loads with import (ESM)', () => {
+    const script = subpaths()
+      .map((s) => (isCode(s) ? `await import(${JSON.stringify(specifier(s))});` : `await import(${JSON.stringify(specifier(s))}, { with: { type: 'json' } });`))
+      .join('\n');
+    writeFileSync(join(project, 'esm.mjs'), `${script}\nconst t = await import('${manifest.name}');\nconsole.log(Object.keys(t).sort().join(','));\n`);
+    expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe(EXPORTS.join(','));
+  });
+
+  it('every entry point loads with require (CommonJS)', () => {
+    const script = subpaths().map((s) => `require(${JSON.stringify(specifier(s))});`).join('\n');
+    writeFileSync(join(project, 'cjs.cjs'), `${script}\nconsole.log(Object.keys(require('${manifest.name}')).sort().join(','));\n`);
+    expect(run(process.execPath, ['cjs.cjs'], project).trim()).toBe(EXPORTS.join(','));
+  });
+
+  it('validates a payload after installation', () => {
+    const payload = readFileSync(join(repoRoot, 'test/fixtures/v1/full.json'), 'utf8');
+    writeFileSync(join(project, 'validate.cjs'), `const t = require('${manifest.name}'); console.log(t.parseTelemetry(process.argv[2]).ok, t.parseTelemetry('{}').ok);`);
+    expect(run(process.execPath, ['validate.cjs', payload], project).trim()).toBe('true false');
+  });
+
+  it.each([
+    ['node16', { module: 'node16', moduleResolution: 'node16' }],
+    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }],
+  ])('type-checks imports of every entry point with moduleResolution %s', (name, options) => {
+    const dir = join(project, `ts-${name}`);
+    mkdirSync(dir, { recursive: true });
+    const imports = subpaths()
+      .filter(isCode)
+      .map((s, i) => `import * as entry${i} from ${JSON.stringify(specifier(s))};\nvoid entry${i};`)
+      .join('\n');
+    writeFileSync(
+      join(dir, 'main.mts'),
+      `${imports}\nimport { parseTelemetry, type TelemetryV1 } from '${manifest.name}';\nconst result = parseTelemetry('{}');\nexport const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;\n`,
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [], typeRoots: [] }, files: ['main.mts'] }),
+    );
+    expect(() => run(bin('tsc'), ['-p', dir], project)).not.toThrow();
   });
 });

@@ -1,0 +1,13 @@
+/** Every repo command by name: the table scripts/cli.ts dispatches on and the tests walk. */
+import type { Command } from '../lib/command.js';
+import { checkCommand } from './check.js';
+import { diffCommand } from './diff.js';
+import { generateCommand } from './generate.js';
+import { releaseCommand } from './release.js';
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  generate: generateCommand,
+  check: checkCommand,
+  diff: diffCommand,
+  release: releaseCommand,
+};
