@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +133,45 @@ describe('installed from the tarball', () => {
       JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [], typeRoots: [] }, files: ['main.mts'] }),
     );
     expect(() => run(bin('tsc'), ['-p', dir], project)).not.toThrow();
+  });
+});
+
+/**
+ * Other runtimes the package's users run, installed from the npm registry into a cache folder of
+ * their own: never into this repo's dependencies, where a `node` binary would shadow Node 20 in
+ * every npm script.
+ */
+const RUNTIMES_DIR = join(repoRoot, 'node_modules', '.cache', 'runtimes');
+const RUNTIMES = {
+  'Node.js 22': { spec: 'node@22', command: (script: string) => [join(RUNTIMES_DIR, 'node_modules/.bin/node'), script] },
+  Bun: { spec: 'bun@1', command: (script: string) => [join(RUNTIMES_DIR, 'node_modules/.bin/bun'), 'run', script] },
+  // Deno without --allow-env, --allow-net or node: built-ins: only web APIs and the files it may read.
+  Deno: { spec: 'deno@2', command: (script: string) => [join(RUNTIMES_DIR, 'node_modules/.bin/deno'), 'run', '--no-prompt', `--allow-read=${project}`, script] },
+} as const;
+
+describe('other runtimes', () => {
+  beforeAll(() => {
+    if (!existsSync(join(RUNTIMES_DIR, 'node_modules/.bin/deno'))) {
+      mkdirSync(RUNTIMES_DIR, { recursive: true });
+      writeFileSync(join(RUNTIMES_DIR, 'package.json'), JSON.stringify({ name: 'runtimes', private: true }));
+      run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...Object.values(RUNTIMES).map((r) => r.spec)], RUNTIMES_DIR);
+    }
+  }, 300_000);
+
+  it.each(Object.keys(RUNTIMES) as Array<keyof typeof RUNTIMES>)('%s loads the ES module build and validates a payload', (name) => {
+    const payload = readFileSync(join(repoRoot, 'test/fixtures/v1/full.json'), 'utf8');
+    const script = join(project, 'runtime-smoke.mjs');
+    writeFileSync(
+      script,
+      [
+        `const t = await import('./node_modules/${manifest.name}/dist/index.js');`,
+        `const ok = t.parseTelemetry(${JSON.stringify(payload)}).ok;`,
+        `const bad = t.parseTelemetry('{"schemaVersion": 1}');`,
+        'console.log(JSON.stringify({ ok, badRules: bad.ok ? [] : [...new Set(bad.errors.map((e) => e.rule))] }));',
+      ].join('\n'),
+    );
+    const [file, ...args] = RUNTIMES[name].command(script);
+    const out = JSON.parse(run(file!, args, project).trim().split('\n').pop()!) as { ok: boolean; badRules: string[] };
+    expect(out).toEqual({ ok: true, badRules: ['required'] });
   });
 });
