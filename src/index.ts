@@ -14,6 +14,14 @@ export type { ValidationError, ValidationResult } from './errors.js';
 export { DEFAULT_MAX_BYTES, type ParseOptions, parseTelemetry } from './parse.js';
 export { TelemetryValidationError, assertTelemetry, isTelemetry, supportedVersions, validateTelemetry } from './validate.js';
 
+// The wire protocol's shared algorithms; the full server and uploader APIs live in ./server and ./uploader.
+export type { WireError } from './wire-errors.js';
+export { dedupeKey, messageId } from './dedupe.js';
+export { SIGNATURE_HEADERS, type SignatureHeaders, type SignatureResult, type VerificationKey, generateSecret, signMessage, verifySignature } from './signature.js';
+export { deriveMaskKey, isMaskedCustomer, maskCustomer } from './mask.js';
+export { ACCEPTED_VERSIONS_HEADER, chooseVersion } from './negotiation.js';
+export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
+
 /** The v1 JSON Schema (draft 2020-12), as served at `GET /api/v1/telemetry/schema?version=1`. */
 export const schemaV1 = versions[1].schema;
 

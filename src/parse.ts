@@ -49,6 +49,20 @@ function utf8LengthOver(text: string, limit: number): boolean {
  * if (result.ok) save(result.value);
  */
 export function parseTelemetry(text: string | Uint8Array, options: ParseOptions = {}): ValidationResult<Telemetry> {
+  const decoded = parseJsonBody(text, options);
+  return decoded.ok ? validateTelemetry(decoded.value) : decoded;
+}
+
+/**
+ * The first steps of {@link parseTelemetry} without validation: size limit,
+ * strict UTF-8, JSON. For receivers that check the version between parsing
+ * and validation.
+ *
+ * @example
+ * const decoded = parseJsonBody(bytes, { maxBytes: 65536 });
+ * if (decoded.ok) inspect(decoded.value);
+ */
+export function parseJsonBody(text: string | Uint8Array, options: ParseOptions = {}): ValidationResult<unknown> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new RangeError(`parseTelemetry: maxBytes must be a positive integer, got ${String(maxBytes)}`);
@@ -75,7 +89,7 @@ export function parseTelemetry(text: string | Uint8Array, options: ParseOptions 
     const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
     return { ok: false, errors: [makeError('', `is not valid JSON${position === undefined ? '' : ` (error at character ${position})`}`, 'json-syntax')] };
   }
-  return validateTelemetry(value);
+  return { ok: true, value };
 }
 
 function tooLarge(maxBytes: number): ValidationResult<never> {

@@ -8,16 +8,29 @@ import { repoRoot } from './helpers.js';
 
 /** The public surface of the main entry. A change here changes every user's imports: make it on purpose. */
 const EXPORTS = [
+  'ACCEPTED_VERSIONS_HEADER',
   'DEFAULT_MAX_BYTES',
+  'SCHEMA_PATH',
+  'SIGNATURE_HEADERS',
+  'TELEMETRY_PATH',
   'TelemetryValidationError',
   'assertTelemetry',
+  'chooseVersion',
   'currentVersion',
+  'dedupeKey',
+  'deriveMaskKey',
+  'generateSecret',
+  'isMaskedCustomer',
   'isTelemetry',
+  'maskCustomer',
+  'messageId',
   'parseTelemetry',
   'schemaV1',
   'schemas',
+  'signMessage',
   'supportedVersions',
   'validateTelemetry',
+  'verifySignature',
 ];
 
 interface PackResult {
@@ -173,5 +186,23 @@ describe('other runtimes', () => {
     const [file, ...args] = RUNTIMES[name].command(script);
     const out = JSON.parse(run(file!, args, project).trim().split('\n').pop()!) as { ok: boolean; badRules: string[] };
     expect(out).toEqual({ ok: true, badRules: ['required'] });
+  });
+
+  it.each(Object.keys(RUNTIMES) as Array<keyof typeof RUNTIMES>)('%s signs and verifies with WebCrypto alone (the Standard Webhooks example)', (name) => {
+    const script = join(project, 'runtime-wire.mjs');
+    writeFileSync(
+      script,
+      [
+        `const u = await import('./node_modules/${manifest.name}/dist/uploader.js');`,
+        `const s = await import('./node_modules/${manifest.name}/dist/server.js');`,
+        "const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', id = 'msg_p5jXN8AQM9LWM0D4loKWxJek', body = '{\"test\": 2432232314}';",
+        'const headers = await u.signMessage({ id, timestamp: 1614265330, body, secrets: [secret] });',
+        'const verified = await s.verifySignature(headers, body, { keys: [{ id: "k", secret }], now: () => 1614265330000 });',
+        "console.log(JSON.stringify({ signature: headers['webhook-signature'], ok: verified.ok, mask: /^anon-[0-9a-f]{32}-4$/.test(await u.maskCustomer('Acme', secret)) }));",
+      ].join('\n'),
+    );
+    const [file, ...args] = RUNTIMES[name].command(script);
+    const out = JSON.parse(run(file!, args, project).trim().split('\n').pop()!) as unknown;
+    expect(out).toEqual({ signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=', ok: true, mask: true });
   });
 });

@@ -118,6 +118,8 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     artifacts.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
   }
   artifacts.set('generated/index.ts', versionIndex(registry));
+  // Imported here, not at the top: the vectors run the published src/ code, which loads the committed generated/ validators.
+  artifacts.set('generated/signature-vectors.json', jsonText(await (await import('./signature-vectors.js')).signatureVectors()));
   const { processingRecord } = registry;
   if (processingRecord === undefined) {
     throw new FindingsError([{ where: 'schema/index.ts', what: 'exports no `processingRecord`, which the Art. 30 section of the audit document is built from', rule: 'contract-load', fix: 'export it from schema/processing-record.ts', severity: 'error' }]);

@@ -1,0 +1,63 @@
+/**
+ * The dedupe key of a report window and the Standard Webhooks message id
+ * derived from it. Both sides compute them the same way, so a window resent
+ * after a failure (or by a second uploader run) is recognised and stored once.
+ */
+import { sha256, toHex, utf8 } from './bytes.js';
+import { CONTRACT_HEADERS, headerPattern } from './contract-headers.js';
+import { isDateTime } from './formats.js';
+import { canonicalInstant, compareInstants, type Instant } from './instant.js';
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+const licensePattern = headerPattern(CONTRACT_HEADERS.licenseId);
+
+/** An RFC 3339 date-time with any offset, or a Date, as an exact UTC instant. */
+function toInstant(value: string | Date, name: string): Instant {
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) throw new RangeError(`dedupeKey: ${name} is an invalid Date (date-time)`);
+    const seconds = Math.floor(ms / 1000);
+    return { seconds, nanos: String((ms - seconds * 1000) * 1_000_000).padStart(9, '0') };
+  }
+  const m = typeof value === 'string' ? RFC3339.exec(value) : null;
+  // :60 leap seconds are not instants Date can place, and the contract refuses them too.
+  if (m === null || !isDateTime(value) || m[2]!.endsWith(':60')) {
+    throw new RangeError(`dedupeKey: ${name} must be an RFC 3339 date-time such as 2026-11-01T00:00:00Z (date-time)`);
+  }
+  const offset = m[4]!.toUpperCase();
+  const ms = Date.parse(`${m[1]}T${m[2]}${offset}`);
+  if (Number.isNaN(ms)) throw new RangeError(`dedupeKey: ${name} is outside the range of dates (date-time)`);
+  return { seconds: ms / 1000, nanos: (m[3] ?? '').padEnd(9, '0') };
+}
+
+/**
+ * The dedupe key of one license's window: `<licenseId>/<start>/<end>`, both
+ * bounds as canonical UTC instants (offset applied, trailing fractional zeros
+ * dropped), so every spelling of the same window gives the same key. Throws a
+ * RangeError for an invalid license id, date-time or an empty/reversed window.
+ *
+ * @example
+ * dedupeKey('lic-0042', '2026-11-01T01:00:00+01:00', '2026-11-16T00:00:00.000Z');
+ * // "lic-0042/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z"
+ */
+export function dedupeKey(licenseId: string, periodStart: string | Date, periodEnd: string | Date): string {
+  if (typeof licenseId !== 'string' || !licensePattern.test(licenseId)) {
+    throw new RangeError(`dedupeKey: licenseId must match ${licensePattern.source} (pattern)`);
+  }
+  const start = toInstant(periodStart, 'periodStart');
+  const end = toInstant(periodEnd, 'periodEnd');
+  if (compareInstants(start, end) >= 0) throw new RangeError('dedupeKey: periodEnd must be later than periodStart (period-order)');
+  return `${licenseId}/${canonicalInstant(start)}/${canonicalInstant(end)}`;
+}
+
+/**
+ * The Standard Webhooks message id of a window: `msg_` + hex SHA-256 of its
+ * dedupe key. The same for every retry, so it doubles as an idempotency key,
+ * and a receiver can check that the id belongs to the body it came with.
+ *
+ * @example
+ * const id = await messageId(dedupeKey('lic-0042', start, end)); // "msg_3f…" (64 hex digits)
+ */
+export async function messageId(key: string): Promise<string> {
+  return `msg_${toHex(await sha256(utf8(key)))}`;
+}

@@ -1,0 +1,171 @@
+/**
+ * The receiving side of the wire, independent of any HTTP framework: raw
+ * headers and body bytes in, the verified payload or the HTTP status to
+ * answer out. The checks run cheapest and most fundamental first:
+ *
+ *   size limit → signature over the raw bytes → contract headers → JSON
+ *   → version → schema validation and cross-field rules → message id
+ */
+import type { Telemetry } from '../generated/index.js';
+import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
+import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from './dedupe.js';
+import { type HeadersLike, normalizeHeaders } from './headers.js';
+import { type Customer, decodeCustomer } from './mask.js';
+import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
+import { DEFAULT_MAX_BYTES, parseJsonBody } from './parse.js';
+import { TELEMETRY_PATH } from './paths.js';
+import { SIGNATURE_HEADERS, type VerifyOptions, verifySignature } from './signature.js';
+import { supportedVersions, validateTelemetry } from './validate.js';
+import { type WireError, wireError } from './wire-errors.js';
+
+
+export interface IngestRequest {
+  /** The request headers: fetch `Headers`, node:http `req.headers` or a plain record. */
+  readonly headers: HeadersLike;
+  /** The raw body bytes exactly as received; the signature covers these bytes. */
+  readonly body: Uint8Array | ArrayBuffer;
+  /** The HTTP method, when known; anything but POST is answered 405. */
+  readonly method?: string;
+}
+
+export interface IngestOptions extends VerifyOptions {
+  /** Largest accepted body in bytes; default 64 KiB. Stop reading the request a byte past it. */
+  readonly maxBytes?: number;
+  /** The versions this server accepts; default every version the package validates. */
+  readonly acceptedVersions?: readonly number[];
+}
+
+/** A verified, valid report, ready to store under its dedupe key. */
+export interface IngestSuccess {
+  readonly ok: true;
+  readonly payload: Telemetry;
+  /** `<licenseId>/<periodStart>/<periodEnd>`: store the report idempotently under it. */
+  readonly dedupeKey: string;
+  /** The id of the key that verified the signature. */
+  readonly keyId: string;
+  /** The `webhook-id`, the same for every retry of the window. */
+  readonly messageId: string;
+  readonly licenseId: string;
+  readonly customer: Customer;
+  readonly schemaVersion: number;
+  /** Headers to send with the answer (the accepted versions). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A refused request: the status to answer and an error safe to send back and to log. */
+export interface IngestFailure {
+  readonly ok: false;
+  readonly status: number;
+  readonly error: WireError;
+  /** Headers to send with the answer (the accepted versions; `Allow` on 405). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type IngestResult = IngestSuccess | IngestFailure;
+
+/**
+ * Verifies and validates one telemetry request. Never throws on request
+ * input; a malformed key or version configuration throws a TypeError. A window
+ * already stored is not a failure here: store idempotently and answer 2xx.
+ *
+ * Statuses: 405 not POST, 413 too large, 401 missing/malformed/expired/revoked/
+ * mismatched signature, 400 invalid contract headers or body that is not UTF-8
+ * JSON, 422 unsupported or mismatched version, invalid payload, or a message id
+ * that does not belong to the window.
+ *
+ * @example
+ * const result = await ingest({ method: req.method, headers: req.headers, body }, { keys });
+ * if (!result.ok) return send(result.status, { error: result.error }, result.headers);
+ * const created = store.putIfAbsent(result.dedupeKey, result.payload);
+ * send(created ? 201 : 200, { dedupeKey: result.dedupeKey }, result.headers);
+ */
+export async function ingest(request: IngestRequest, options: IngestOptions): Promise<IngestResult> {
+  const accepted = acceptedVersionsOption(options.acceptedVersions);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new TypeError(`maxBytes: must be a positive integer, got ${String(maxBytes)}`);
+  const baseHeaders = { [ACCEPTED_VERSIONS_HEADER]: formatAcceptedVersions(accepted) };
+  const fail = (status: number, error: WireError, extra: Record<string, string> = {}): IngestFailure => ({
+    ok: false,
+    status,
+    error,
+    headers: { ...baseHeaders, ...extra },
+  });
+
+  if (request.method !== undefined && request.method.toUpperCase() !== 'POST') {
+    return fail(405, wireError('method', `must be POST to ${TELEMETRY_PATH}`, 'method-not-allowed'), { allow: 'POST' });
+  }
+  const body = request.body instanceof ArrayBuffer ? new Uint8Array(request.body) : request.body;
+  if (!(body instanceof Uint8Array)) return fail(400, wireError('body', 'must be the raw request bytes', 'body-type'));
+  if (body.byteLength > maxBytes) {
+    return fail(413, wireError('body', `is larger than the limit of ${maxBytes} bytes`, 'too-large'));
+  }
+
+  const headers = normalizeHeaders(request.headers);
+  const signature = await verifySignature(headers, body, options);
+  if (!signature.ok) return fail(401, signature.error);
+
+  const versionHeader = headers[CONTRACT_HEADERS.schemaVersion];
+  const headerVersion = versionHeader !== undefined && /^[1-9][0-9]{0,3}$/.test(versionHeader) ? Number(versionHeader) : undefined;
+  const headerErrors = validateContractHeaders(headers, headerVersion !== undefined && supportedVersions.includes(headerVersion) ? headerVersion : accepted.at(-1)!);
+  if (headerErrors.length > 0 || headerVersion === undefined) {
+    return fail(400, wireError('headers', `${headerErrors.length} contract header${headerErrors.length === 1 ? ' is' : 's are'} missing or malformed: ${headerErrors.map((e) => e.message).join('; ')}`, 'invalid-header', { errors: headerErrors }));
+  }
+  const customer = decodeCustomer(headers[CONTRACT_HEADERS.customer]!);
+  if (!customer.ok) return fail(400, customer.error);
+
+  const decoded = parseJsonBody(body, { maxBytes });
+  if (!decoded.ok) {
+    const { rule, message } = decoded.errors[0]!;
+    return fail(400, { rule, message: message.replace(/^\(root\): /, 'body: ') });
+  }
+
+  const versionError = checkVersionAccepted(headerVersion, accepted, CONTRACT_HEADERS.schemaVersion);
+  if (versionError !== undefined) return fail(422, versionError);
+  const bodyVersion = typeof decoded.value === 'object' && decoded.value !== null ? (decoded.value as { schemaVersion?: unknown }).schemaVersion : undefined;
+  if (typeof bodyVersion === 'number' && bodyVersion !== headerVersion) {
+    return fail(422, wireError('/schemaVersion', `is ${bodyVersion} but the ${CONTRACT_HEADERS.schemaVersion} header says ${headerVersion}; both must name the version of the body`, 'version-mismatch'));
+  }
+
+  const validated = validateTelemetry(decoded.value);
+  if (!validated.ok) {
+    const n = validated.errors.length;
+    return fail(422, wireError('body', `${n} problem${n === 1 ? '' : 's'}: ${validated.errors.map((e) => e.message).join('; ')}`, 'invalid-payload', { errors: validated.errors }));
+  }
+  const payload = validated.value;
+  const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
+  const key = dedupeKeyOf(licenseId, payload.periodStart, payload.periodEnd);
+  const expectedId = await messageIdOf(key);
+  if (signature.id !== expectedId) {
+    return fail(
+      422,
+      wireError(SIGNATURE_HEADERS.id, 'does not belong to this license and window; it must be "msg_" + hex SHA-256 of the dedupe key', 'message-id-mismatch'),
+    );
+  }
+  return {
+    ok: true,
+    payload,
+    dedupeKey: key,
+    keyId: signature.keyId,
+    messageId: signature.id,
+    licenseId,
+    customer: customer.customer,
+    schemaVersion: headerVersion,
+    headers: baseHeaders,
+  };
+}
+
+/**
+ * The answer to send for a refused request: its status, headers and a JSON
+ * body `{"error": {rule, message, …}}` that uploaders read (`sendTelemetry`
+ * corrects its clock from it). The body holds no secret and no payload string.
+ *
+ * @example
+ * if (!result.ok) { const r = failureResponse(result); res.writeHead(r.status, r.headers).end(r.body); }
+ */
+export function failureResponse(failure: IngestFailure): { status: number; headers: Record<string, string>; body: string } {
+  return {
+    status: failure.status,
+    headers: { ...failure.headers, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ error: failure.error }),
+  };
+}

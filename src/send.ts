@@ -1,0 +1,262 @@
+/**
+ * Sending a signed request until the server has it: the same body bytes and
+ * message id on every attempt, a fresh timestamp and signature each time,
+ * backoff between attempts, and one record per attempt for the caller's
+ * transmission log. Uses only `fetch`, so it runs outside Node too.
+ */
+import { checkVersionAccepted, parseAcceptedVersions, ACCEPTED_VERSIONS_HEADER } from './negotiation.js';
+import { SCHEMA_PATH } from './paths.js';
+import type { TelemetryRequest } from './request.js';
+import { type WireError, wireError } from './wire-errors.js';
+
+/** The `fetch` signature this module needs; the global one fits. */
+export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
+
+/** Statuses that say "try again later"; every other non-2xx answer is final. */
+export const RETRYABLE_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504];
+export const DEFAULT_RETRIES = 5;
+/** Longest wait between attempts, including a server's Retry-After. */
+export const MAX_DELAY_MS = 5 * 60 * 1000;
+const MAX_ERROR_BODY = 16 * 1024;
+
+export interface SendOptions {
+  /** The ingest server's origin, e.g. `https://telemetry.example.com`; the request's path is appended. */
+  readonly baseUrl: string;
+  /** Default `globalThis.fetch`. */
+  readonly fetch?: FetchLike;
+  /** Retries after the first attempt; default {@link DEFAULT_RETRIES}. */
+  readonly retries?: number;
+  /** Milliseconds to wait before retry `n` (1-based); default exponential from 1 s, doubling, capped at 60 s, with jitter. A Retry-After answer overrides it. */
+  readonly delays?: (retry: number) => number;
+  /** How to wait; default a timer. Tests pass one that resolves at once. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** The uploader's clock in milliseconds; default `Date.now`. */
+  readonly now?: () => number;
+  /** Versions the server accepts; a request of another version is refused before anything is sent. */
+  readonly acceptedVersions?: readonly number[];
+  /** Per-attempt time limit; default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** One attempt, as a transmission log keeps it. Holds no secret and no body. */
+export interface SendAttempt {
+  /** 1-based. */
+  readonly attempt: number;
+  /** When the attempt started, ISO 8601 from the uploader's clock. */
+  readonly at: string;
+  /** The `webhook-timestamp` it was signed with (clock correction included). */
+  readonly timestamp: number;
+  /** The HTTP status, absent when no answer came (network error, timeout). */
+  readonly status?: number;
+  /** The server's error rule, or `network-error` / `timeout`. */
+  readonly rule?: string;
+  /** The server's error message or the network failure, one line. */
+  readonly error?: string;
+  /** Milliseconds waited before the next attempt, when there was one. */
+  readonly delayMs?: number;
+}
+
+export type SendResult =
+  | { readonly ok: true; readonly status: number; readonly attempts: readonly SendAttempt[]; readonly acceptedVersions?: readonly number[] }
+  | { readonly ok: false; readonly status?: number; readonly error: WireError; readonly attempts: readonly SendAttempt[]; readonly acceptedVersions?: readonly number[] };
+
+function defaultDelay(retry: number): number {
+  const ceiling = Math.min(60_000, 1000 * 2 ** (retry - 1));
+  // Jitter keeps a fleet of deployments that failed together from retrying together.
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Retry-After as milliseconds (delta seconds or an HTTP date), or undefined. */
+function retryAfterMs(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  if (/^\s*\d{1,9}\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+async function readLimited(response: Response): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_ERROR_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  const bytes = new Uint8Array(Math.min(size, MAX_ERROR_BODY));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, bytes.length - offset);
+    bytes.set(part, offset);
+    offset += part.length;
+    if (offset >= bytes.length) break;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** The server's `{error: {rule, message, clockSkewSeconds}}`, when the answer has one. */
+function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number } {
+  try {
+    const error = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
+    if (typeof error !== 'object' || error === null) return {};
+    return {
+      ...(typeof error['rule'] === 'string' ? { rule: error['rule'].slice(0, 64) } : {}),
+      ...(typeof error['message'] === 'string' ? { message: error['message'].slice(0, 500) } : {}),
+      ...(typeof error['clockSkewSeconds'] === 'number' ? { clockSkewSeconds: error['clockSkewSeconds'] } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function networkFailure(error: unknown, timedOut: boolean): { rule: string; error: string } {
+  if (timedOut) return { rule: 'timeout', error: 'no answer within the time limit (timeout)' };
+  const cause = (error as { cause?: { code?: unknown } })?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : (error as Error)?.name ?? 'Error';
+  return { rule: 'network-error', error: `the request failed before an answer: ${code} (network-error)` };
+}
+
+function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${path}`;
+}
+
+/**
+ * Sends a request until the server answers 2xx or a status that retrying
+ * cannot fix. Each attempt re-signs the identical body with a new timestamp
+ * under the same message id; the server stores a window once, so replays are
+ * safe. A 401 for a timestamp outside the server's tolerance corrects the
+ * clock once from the server's `Date` header and retries at once. Never
+ * throws for network or HTTP failures; returns every attempt.
+ *
+ * @example
+ * const result = await sendTelemetry(built.request, { baseUrl, retries: 5 });
+ * log.push(...result.attempts);
+ */
+export async function sendTelemetry(request: TelemetryRequest, options: SendOptions): Promise<SendResult> {
+  const fetchFn = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  if (!Number.isSafeInteger(retries) || retries < 0 || retries > 100) throw new RangeError(`retries: must be an integer from 0 to 100, got ${String(retries)}`);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const delays = options.delays ?? defaultDelay;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const attempts: SendAttempt[] = [];
+
+  if (options.acceptedVersions !== undefined) {
+    const refused = checkVersionAccepted(request.schemaVersion, options.acceptedVersions);
+    if (refused !== undefined) return { ok: false, error: refused, attempts };
+  }
+
+  const url = joinUrl(options.baseUrl, request.path);
+  let clockOffsetMs = 0;
+  let clockCorrected = false;
+  let acceptedVersions: number[] | undefined;
+  let last: { status?: number; rule?: string; message: string } = { message: 'no attempt was made' };
+
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    const started = now();
+    const timestamp = Math.floor((started + clockOffsetMs) / 1000);
+    const headers = await request.sign(timestamp);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const record: { -readonly [K in keyof SendAttempt]: SendAttempt[K] } = { attempt, at: new Date(started).toISOString(), timestamp };
+    attempts.push(record);
+    let retryable: boolean;
+    let serverDelay: number | undefined;
+    try {
+      const response = await fetchFn(url, { method: request.method, headers, body: request.body, redirect: 'manual', signal: controller.signal });
+      record.status = response.status;
+      acceptedVersions = parseAcceptedVersions(response.headers.get(ACCEPTED_VERSIONS_HEADER)) ?? acceptedVersions;
+      const text = await readLimited(response);
+      if (response.status >= 200 && response.status < 300) {
+        return { ok: true, status: response.status, attempts, ...(acceptedVersions ? { acceptedVersions } : {}) };
+      }
+      const error = serverError(text);
+      record.rule = error.rule ?? `http-${response.status}`;
+      record.error = error.message ?? `the server answered ${response.status}`;
+      last = { status: response.status, rule: record.rule, message: record.error };
+      retryable = RETRYABLE_STATUSES.includes(response.status);
+      serverDelay = retryAfterMs(response.headers.get('retry-after'), now());
+      if (response.status === 401 && (error.rule === 'timestamp-too-old' || error.rule === 'timestamp-too-new') && !clockCorrected) {
+        // The server's clock decides; its Date header (1 s resolution) is well inside the tolerance.
+        const serverDate = Date.parse(response.headers.get('date') ?? '');
+        const offset = !Number.isNaN(serverDate) ? serverDate - now() : error.clockSkewSeconds !== undefined ? -error.clockSkewSeconds * 1000 : undefined;
+        if (offset !== undefined && attempt <= retries) {
+          clockOffsetMs = offset;
+          clockCorrected = true;
+          record.delayMs = 0;
+          continue;
+        }
+      }
+    } catch (error) {
+      const failure = networkFailure(error, timedOut);
+      record.rule = failure.rule;
+      record.error = failure.error;
+      last = { rule: failure.rule, message: failure.error };
+      retryable = true;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!retryable) {
+      return {
+        ok: false,
+        ...(last.status !== undefined ? { status: last.status } : {}),
+        error: { rule: last.rule ?? 'http-error', message: last.message },
+        attempts,
+        ...(acceptedVersions ? { acceptedVersions } : {}),
+      };
+    }
+    if (attempt <= retries) {
+      const delay = Math.min(MAX_DELAY_MS, Math.max(0, serverDelay ?? delays(attempt)));
+      record.delayMs = delay;
+      await sleep(delay);
+    }
+  }
+  return {
+    ok: false,
+    ...(last.status !== undefined ? { status: last.status } : {}),
+    error: wireError('send', `gave up after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}; the last failed with ${last.rule ?? 'an error'}; the window is kept and sent again next time`, 'retries-exhausted'),
+    attempts,
+    ...(acceptedVersions ? { acceptedVersions } : {}),
+  };
+}
+
+/**
+ * Asks a server which schema versions it accepts (`HEAD` of the schema
+ * endpoint, its `x-telemetry-accepted-versions` header).
+ *
+ * @example
+ * const found = await discoverAcceptedVersions({ baseUrl });
+ * if (found.ok) built = await createTelemetryRequest(counts, { ...options, acceptedVersions: found.versions });
+ */
+export async function discoverAcceptedVersions(options: { readonly baseUrl: string; readonly fetch?: FetchLike; readonly timeoutMs?: number }): Promise<
+  { readonly ok: true; readonly versions: readonly number[] } | { readonly ok: false; readonly error: WireError }
+> {
+  const fetchFn = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 30_000);
+  try {
+    const response = await fetchFn(joinUrl(options.baseUrl, SCHEMA_PATH), { method: 'HEAD', headers: {}, redirect: 'manual', signal: controller.signal });
+    const versions = parseAcceptedVersions(response.headers.get(ACCEPTED_VERSIONS_HEADER));
+    if (versions === undefined) {
+      return { ok: false, error: wireError(ACCEPTED_VERSIONS_HEADER, `is missing or malformed in the answer (status ${response.status})`, 'no-accepted-versions') };
+    }
+    return { ok: true, versions };
+  } catch (error) {
+    return { ok: false, error: { rule: 'network-error', message: networkFailure(error, controller.signal.aborted).error } };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * telemetry-contract/server: what an ingest server needs, framework-agnostic.
+ *
+ * @example
+ * import { ingest, schemaEndpoint, failureResponse } from 'telemetry-contract/server';
+ * const result = await ingest({ method: 'POST', headers: req.headers, body }, { keys: [{ id: '2026-01', secret }] });
+ */
+export type { Telemetry, TelemetryV1, TelemetryV1Headers } from '../generated/index.js';
+export type { ValidationError } from './errors.js';
+export type { WireError } from './wire-errors.js';
+export type { HeadersLike } from './headers.js';
+export { type IngestFailure, type IngestOptions, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest } from './ingest.js';
+export {
+  DEFAULT_SCHEMA_MAX_AGE_SECONDS,
+  type EndpointResponse,
+  SCHEMA_MEDIA_TYPE,
+  type SchemaEndpointOptions,
+  type SchemaRequest,
+  schemaEndpoint,
+} from './schema-endpoint.js';
+export {
+  DEFAULT_TOLERANCE_SECONDS,
+  SIGNATURE_HEADERS,
+  type SignatureResult,
+  type VerificationKey,
+  type VerifyOptions,
+  generateSecret,
+  parseSecret,
+  verifySignature,
+} from './signature.js';
+export { dedupeKey, messageId } from './dedupe.js';
+export { type Customer, decodeCustomer, deriveMaskKey, isMaskedCustomer, maskCustomer } from './mask.js';
+export { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
+export { CONTRACT_HEADERS } from './contract-headers.js';
+export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
+export { DEFAULT_MAX_BYTES } from './parse.js';
+export { supportedVersions } from './validate.js';

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Root, Table } from 'mdast';
+import remarkGfm from 'remark-gfm';
+import remarkLint from 'remark-lint';
+import remarkParse from 'remark-parse';
+import remarkPresetLintConsistent from 'remark-preset-lint-consistent';
+import remarkPresetLintRecommended from 'remark-preset-lint-recommended';
+import remarkStringify from 'remark-stringify';
+import { unified } from 'unified';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers.js';
+
+const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
+const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/signature-vectors.json'), 'utf8')) as {
+  requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
+};
+const source = ['ingest', 'signature', 'mask', 'negotiation', 'parse'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+
+const text = (node: unknown): string =>
+  typeof node === 'object' && node !== null
+    ? 'value' in node && typeof node.value === 'string'
+      ? node.value
+      : 'children' in node && Array.isArray(node.children)
+        ? node.children.map(text).join('')
+        : ''
+    : '';
+
+/** Rows of the table whose header starts with "Status". */
+function statusTable(): Array<[string, string]> {
+  const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown) as Root;
+  const table = tree.children.find((n): n is Table => n.type === 'table' && text(n.children[0]!.children[0]) === 'Status')!;
+  return table.children.slice(1).map((row) => [text(row.children[0]), text(row.children[1])]);
+}
+
+describe('docs/wire-protocol.md', () => {
+  it('is clean under remark-lint (recommended and consistent presets)', async () => {
+    const file = await unified()
+      .use(remarkParse)
+      .use(remarkGfm)
+      .use(remarkLint)
+      .use(remarkPresetLintRecommended)
+      .use(remarkPresetLintConsistent)
+      .use(remarkStringify)
+      .process(markdown);
+    expect(file.messages.map((m) => `${m.line}:${m.column} ${m.reason} (${m.ruleId})`)).toEqual([]);
+  });
+
+  it('shows the first request of the test vectors, header for header and byte for byte', () => {
+    const { headers, body } = vectors.requests[0]!.expected;
+    for (const [name, value] of Object.entries(headers)) expect(markdown).toContain(`\n${name}: ${value}\n`);
+    expect(markdown).toContain(`\n${body}\n`);
+  });
+
+  it('lists in its status table only rules the code has, with the status the tests expect', () => {
+    const rows = statusTable();
+    for (const [, rule] of rows.filter(([, rule]) => !rule.startsWith('('))) expect(source, rule).toContain(`'${rule}'`);
+    expect(Object.fromEntries(rows.filter(([, rule]) => !rule.startsWith('(')).map(([status, rule]) => [rule, Number(status)]))).toEqual({
+      'method-not-allowed': 405,
+      'too-large': 413,
+      'missing-signature': 401,
+      'malformed-signature-header': 401,
+      'timestamp-too-old': 401,
+      'timestamp-too-new': 401,
+      'revoked-key': 401,
+      'signature-mismatch': 401,
+      'invalid-header': 400,
+      'customer-encoding': 400,
+      'customer-name': 400,
+      'invalid-utf8': 400,
+      'json-syntax': 400,
+      'unsupported-version': 422,
+      'version-mismatch': 422,
+      'invalid-payload': 422,
+      'message-id-mismatch': 422,
+    });
+  });
+});

@@ -1,0 +1,123 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { versions } from '../../generated/index.js';
+import { dedupeKey, messageId } from '../../src/dedupe.js';
+import { deriveMaskKey, encodeCustomer, maskCustomer } from '../../src/mask.js';
+import { createTelemetryRequest, type TelemetryCounts } from '../../src/request.js';
+import { signMessage } from '../../src/signature.js';
+import { repoRoot } from '../helpers.js';
+
+interface SignatureVector {
+  name: string;
+  secrets: string[];
+  id: string;
+  timestamp: number;
+  body: string;
+  expected: Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;
+}
+interface RequestVector {
+  name: string;
+  input: { counts: TelemetryCounts; licenseId: string; timestamp: number; customer: string; signingSecrets: string[]; maskCustomer: boolean; maskKey?: string };
+  expected: { dedupeKey: string; headers: Record<string, string>; body: string };
+}
+interface Vectors {
+  $comment: string;
+  secrets: Record<string, string>;
+  signatures: SignatureVector[];
+  dedupe: Array<{ licenseId: string; periodStart: string; periodEnd: string; dedupeKey: string; webhookId: string }>;
+  masks: Array<{ customer: string; mask: string; maskKey?: string; signingSecret?: string; derivedMaskKey?: string }>;
+  customerHeader: Array<{ customer: string; header: string }>;
+  requests: RequestVector[];
+}
+
+// The committed file, as another team would read it.
+const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/signature-vectors.json'), 'utf8')) as Vectors;
+const keyBytes = (secret: string) => Buffer.from(secret.slice('whsec_'.length), 'base64');
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('published test vectors (generated/signature-vectors.json)', () => {
+  it('say they are generated and carry the spec example, a rotation, masks and whole requests', () => {
+    expect(vectors.$comment).toMatch(/^generated from .* by `npm run generate`; do not edit$/);
+    expect(vectors.signatures.map((s) => s.name)).toContain('Standard Webhooks specification example');
+    expect(vectors.signatures.some((s) => s.secrets.length === 2 && s.expected['webhook-signature'].split(' ').length === 2)).toBe(true);
+    expect(vectors.requests.some((r) => r.input.maskCustomer && r.input.signingSecrets.length === 2)).toBe(true);
+  });
+
+  it('include the spec example with its published signature', () => {
+    const spec = vectors.signatures.find((s) => s.name === 'Standard Webhooks specification example')!;
+    expect(spec.expected['webhook-signature']).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  describe.each(vectors.signatures.map((v) => [v.name, v] as const))('signature vector "%s"', (_name, v) => {
+    it('is what signMessage produces', async () => {
+      expect(await signMessage({ id: v.id, timestamp: v.timestamp, body: v.body, secrets: v.secrets })).toEqual(v.expected);
+    });
+
+    it('matches an independent HMAC-SHA-256 per secret, in order', () => {
+      const entries = v.secrets.map((s) => `v1,${createHmac('sha256', keyBytes(s)).update(`${v.id}.${v.timestamp}.${v.body}`, 'utf8').digest('base64')}`);
+      expect(v.expected['webhook-signature']).toBe(entries.join(' '));
+    });
+
+    it('verifies with the standardwebhooks package under every secret', () => {
+      vi.spyOn(Date, 'now').mockReturnValue(v.timestamp * 1000);
+      for (const secret of v.secrets) expect(() => new Webhook(secret).verify(v.body, v.expected, { jsonParse: false })).not.toThrow();
+    });
+  });
+
+  it('dedupe keys and message ids are reproduced, and the id is msg_ + hex SHA-256 of the key', async () => {
+    for (const v of vectors.dedupe) {
+      expect(dedupeKey(v.licenseId, v.periodStart, v.periodEnd)).toBe(v.dedupeKey);
+      expect(await messageId(v.dedupeKey)).toBe(v.webhookId);
+      const { createHash } = await import('node:crypto');
+      expect(v.webhookId).toBe(`msg_${createHash('sha256').update(v.dedupeKey, 'utf8').digest('hex')}`);
+    }
+  });
+
+  it('masks are reproduced and match HMAC-SHA-256 truncated to 16 bytes, with the length in code points', async () => {
+    for (const v of vectors.masks) {
+      const key = v.maskKey ?? (await deriveMaskKey(v.signingSecret!));
+      expect(await maskCustomer(v.customer, key)).toBe(v.mask);
+      const hex = createHmac('sha256', keyBytes(key)).update(v.customer, 'utf8').digest('hex').slice(0, 32);
+      expect(v.mask).toBe(`anon-${hex}-${[...v.customer].length}`);
+    }
+  });
+
+  it('the derived mask key is HKDF-SHA-256 of the signing secret with the documented info', async () => {
+    for (const v of vectors.masks.filter((m) => m.signingSecret !== undefined)) {
+      const derived = Buffer.from(hkdfSync('sha256', keyBytes(v.signingSecret!), Buffer.alloc(0), 'telemetry-contract customer mask v1', 32));
+      expect(v.derivedMaskKey).toBe(`whsec_${derived.toString('base64')}`);
+      expect(await deriveMaskKey(v.signingSecret!)).toBe(v.derivedMaskKey);
+    }
+  });
+
+  it('customer headers are the percent-encoded UTF-8 names', () => {
+    for (const v of vectors.customerHeader) {
+      expect(encodeCustomer(v.customer)).toBe(v.header);
+      expect(decodeURIComponent(v.header)).toBe(v.customer);
+    }
+  });
+
+  describe.each(vectors.requests.map((v) => [v.name, v] as const))('request vector "%s"', (_name, v) => {
+    it('is what createTelemetryRequest builds', async () => {
+      const { timestamp, ...options } = v.input;
+      const result = await createTelemetryRequest(options.counts, { ...options, now: () => timestamp * 1000 });
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      const { 'content-type': contentType, ...headers } = result.request.headers;
+      expect(contentType).toBe('application/json');
+      expect(headers).toEqual(v.expected.headers);
+      expect(new TextDecoder().decode(result.request.body)).toBe(v.expected.body);
+      expect(result.request.dedupeKey).toBe(v.expected.dedupeKey);
+    });
+
+    it('passes the contract header validator and verifies with the standardwebhooks package', () => {
+      expect(versions[1].validateHeaders(v.expected.headers)).toBe(true);
+      vi.spyOn(Date, 'now').mockReturnValue(v.input.timestamp * 1000);
+      for (const secret of v.input.signingSecrets) expect(new Webhook(secret).verify(v.expected.body, v.expected.headers)).toMatchObject({ schemaVersion: 1 });
+    });
+  });
+});
