@@ -64,6 +64,33 @@ export interface PrivacyRecord {
   /** A few words that narrow the basis down, e.g. "capacity planning" or "billing compliance". */
   readonly basisNote: string;
   readonly category: DataCategory;
+  /**
+   * How long the SaaS keeps the value after it arrives: an ISO 8601 duration
+   * (`P0D` for "checked on arrival, never stored", `P400D`, `P13M`, `P2Y`), or
+   * `contract-end+P30D` for "until the contract ends, then 30 days".
+   */
+  readonly retention: Retention;
+  /** The team or address accountable for the field: who answers a reviewer's question about it. */
+  readonly owner: string;
+  /** The day (YYYY-MM-DD) by which the field must be reviewed again; at most two years ahead. */
+  readonly reviewBy: `${number}-${number}-${number}`;
+}
+
+/** A retention period; see {@link PrivacyRecord.retention}. */
+export type Retention = `P${number}${'D' | 'M' | 'Y'}` | `contract-end+P${number}${'D' | 'M' | 'Y'}`;
+
+/** The grammar of {@link Retention}, for checks at the JSON level. */
+export const RETENTION_PATTERN = /^(contract-end\+)?P([0-9]{1,4})([DMY])$/;
+
+/** A retention period in words: "400 days", "not stored", "until the contract ends, then 30 days". */
+export function retentionWords(retention: string): string {
+  const match = RETENTION_PATTERN.exec(retention);
+  if (match === null) return retention;
+  const count = Number(match[2]);
+  const unit = { D: 'day', M: 'month', Y: 'year' }[match[3] as 'D' | 'M' | 'Y'];
+  const span = `${count} ${unit}${count === 1 ? '' : 's'}`;
+  if (match[1] !== undefined) return count === 0 ? 'until the contract ends' : `until the contract ends, then ${span}`;
+  return count === 0 ? 'not stored (checked on arrival)' : span;
 }
 
 /** The JSON Schema keyword the privacy record is emitted under. */

@@ -80,7 +80,7 @@ describe('audit document: field table', () => {
     const tree = parse(markdown);
     expect(tree.children.map((node) => node.type)).toEqual(['table']);
     const rows = rowsOf(markdown);
-    for (const row of rows) expect(row.children).toHaveLength(6);
+    for (const row of rows) expect(row.children).toHaveLength(7);
     const hostile = rows.find((row) => cellText(row, 0) === 'bouncerPairs.pairedCount')!;
     expect(cellText(hostile, 3)).toBe(HOSTILE_PURPOSE);
     expect(JSON.stringify(tree)).not.toContain('"type":"html"');
@@ -103,12 +103,12 @@ describe('audit document: other parts', () => {
   });
 
   it('produces every part the committed document has markers for', () => {
-    const parts = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map() });
-    expect([...parts.keys()]).toEqual(['versions', 'data-flow', 'fields v1', 'headers v1', 'rules v1', 'not-collected v1', 'art30']);
+    const parts = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map(), reviews: [] });
+    expect([...parts.keys()]).toEqual(['versions', 'data-flow', 'fields v1', 'headers v1', 'rules v1', 'not-collected v1', 'review v1', 'art30']);
   });
 
   it('renders the Art. 30 record with every lettered item, data categories derived from the fields', () => {
-    const art30 = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map() }).get('art30')!;
+    const art30 = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map(), reviews: [] }).get('art30')!;
     for (const item of ['(a) Controller', '(b) Purposes', '(c) Categories of data subjects', '(d) Recipients', '(e) Transfers', '(f) Retention', '(g) Technical']) {
       expect(art30).toContain(item);
     }
@@ -117,7 +117,7 @@ describe('audit document: other parts', () => {
   });
 
   it('draws the data flow as a Mermaid block with the retention period', () => {
-    const flow = parse(auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map() }).get('data-flow')!);
+    const flow = parse(auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map(), reviews: [] }).get('data-flow')!);
     expect(flow.children).toEqual([expect.objectContaining({ type: 'code', lang: 'mermaid' })]);
     expect(JSON.stringify(flow)).toContain(`deleted after ${processingRecord.retention.days} days`);
   });

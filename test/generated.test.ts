@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contracts, currentVersion, processingRecord } from '../schema/index.js';
+import { contracts } from '../schema/index.js';
+import { loadRegistry } from '../scripts/lib/registry.js';
 import { type Artifacts, buildArtifacts } from '../scripts/lib/artifacts.js';
 import { createAjv } from '../scripts/lib/ajv.js';
 import { findDrift } from '../scripts/lib/output.js';
@@ -9,14 +10,14 @@ import { repoRoot } from './helpers.js';
 
 let artifacts: Artifacts;
 beforeAll(async () => {
-  artifacts = await buildArtifacts({ contracts, currentVersion, processingRecord, released: new Map<number, string>() }, repoRoot);
+  artifacts = await buildArtifacts(await loadRegistry(repoRoot), repoRoot);
 });
 
 const generatedFiles = () => [...artifacts.keys()];
 
 describe('generated artifacts', () => {
   it('are byte-for-byte the same on a second build', async () => {
-    const again = await buildArtifacts({ contracts, currentVersion, processingRecord, released: new Map<number, string>() }, repoRoot);
+    const again = await buildArtifacts(await loadRegistry(repoRoot), repoRoot);
     expect([...again.entries()]).toEqual([...artifacts.entries()]);
   });
 

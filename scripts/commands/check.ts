@@ -1,17 +1,20 @@
 /**
  * `npm run check`: everything CI enforces about the contract. Always: the
  * contract lint (inside the build), drift between schema/ and every generated
- * file and doc part, and frozen released versions. With --base: the
- * changelog rule for same-PR amendments.
+ * file and doc part, frozen released versions, and a privacy review that
+ * matches each version's privacy content. With --base: the changelog rule
+ * for same-PR amendments.
  */
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { CHANGELOG, amendmentFindings } from '../lib/changelog.js';
-import { type Command, EXIT_OK } from '../lib/command.js';
+import { type Command, EXIT_OK, renderFindings } from '../lib/command.js';
 import { loadBaseState, loadState, readAtBase } from '../lib/contract-state.js';
 import { checkDrift } from '../lib/drift.js';
 import { type Finding, FindingsError } from '../lib/findings.js';
 import { checkFrozen } from '../lib/frozen.js';
+import { loadRegistry } from '../lib/registry.js';
+import { reviewFindings } from '../lib/review-check.js';
 import { diffContracts } from '../lib/semantic-diff.js';
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -24,7 +27,7 @@ async function readOptional(path: string): Promise<string | undefined> {
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'fail on drift from schema/, a lint finding, a changed released version, or (with --base) a missing changelog entry',
+  summary: 'fail on drift from schema/, a lint finding, a changed released version, unreviewed privacy content, or (with --base) a missing changelog entry',
   usage: 'npm run check [-- --base <git-ref|dir>] [--format json|github]',
   options: {
     base: { type: 'string', placeholder: 'ref', description: 'also require a changelog entry for contract changes since this git ref or directory' },
@@ -32,8 +35,10 @@ export const checkCommand: Command = {
   formats: ['text', 'json', 'github'],
   details: ['Fix drift with `npm run generate`, then commit the result.'],
   async run({ options, root, io, colors, format }) {
-    const { findings: drift, compared } = await checkDrift(root);
-    const findings: Finding[] = [...drift, ...(await checkFrozen(root))];
+    const { findings: drift, compared, warnings } = await checkDrift(root);
+    if (warnings.length > 0) io.err(renderFindings(warnings, format, colors));
+    const registry = await loadRegistry(root);
+    const findings: Finding[] = [...drift, ...(await checkFrozen(root)), ...reviewFindings(registry, registry.reviews)];
     const base = options['base'];
     if (typeof base === 'string') {
       const changes = diffContracts(await loadBaseState(root, base), await loadState(root));

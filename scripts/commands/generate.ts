@@ -21,14 +21,18 @@ export const generateCommand: Command = {
   ],
   async run({ options, root, io, colors, format }) {
     if (options['check'] === true) {
-      const { findings, compared } = await checkDrift(root);
+      const { findings, compared, warnings } = await checkDrift(root);
+      if (warnings.length > 0) io.err(renderFindings(warnings, format, colors));
       if (findings.length > 0) throw new FindingsError(findings);
       if (format === 'json') io.out(`${JSON.stringify({ ok: true, findings: [] }, null, 2)}\n`);
       else if (format === 'text') io.out(colors.green(`generate --check: ${compared} generated files match schema/\n`));
       return EXIT_OK;
     }
     const repairs: Finding[] = [];
-    const artifacts = await buildArtifacts(await loadRegistry(root), root, { onRepair: (finding) => repairs.push({ ...finding, severity: 'warning' }) });
+    const artifacts = await buildArtifacts(await loadRegistry(root), root, {
+      onRepair: (finding) => repairs.push({ ...finding, severity: 'warning' }),
+      onWarning: (finding) => repairs.push(finding),
+    });
     const { written, removed } = await writeArtifacts(root, artifacts);
     const unchanged = artifacts.size - written.length;
     if (format === 'json') io.out(`${JSON.stringify({ ok: true, written, removed, repaired: repairs }, null, 2)}\n`);

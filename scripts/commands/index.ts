@@ -4,10 +4,12 @@ import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
 import { generateCommand } from './generate.js';
 import { releaseCommand } from './release.js';
+import { reviewCommand } from './review.js';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   generate: generateCommand,
   check: checkCommand,
   diff: diffCommand,
   release: releaseCommand,
+  review: reviewCommand,
 };

@@ -5,12 +5,14 @@
  * JSON Schema, so the document describes exactly what goes on the wire.
  */
 import type { RootContent } from 'mdast';
-import { DATA_CATEGORIES, type DataCategory, LEGAL_BASES, type LegalBasis, PRIVACY_KEYWORD, type PrivacyRecord } from '../../schema/privacy.js';
+import { DATA_CATEGORIES, type DataCategory, LEGAL_BASES, type LegalBasis, PRIVACY_KEYWORD, type PrivacyRecord, retentionWords } from '../../schema/privacy.js';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import type { Contract } from '../../schema/contract.js';
 import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../lib/fields.js';
 import { contentHash } from '../lib/canonical.js';
+import { privacyHash } from '../lib/privacy-content.js';
+import { type ReviewRecord, latestReview } from '../lib/reviews.js';
 import { describeType } from './describe-type.js';
 import { type Cell, code, codeBlock, list, paragraph, stringify, strong, table, text } from './mdast.js';
 
@@ -28,6 +30,8 @@ export interface AuditInput {
   readonly processingRecord: ProcessingRecord;
   /** Released versions and their content hashes. */
   readonly released: ReadonlyMap<number, string>;
+  /** Recorded privacy reviews. */
+  readonly reviews: readonly ReviewRecord[];
 }
 
 function recordOf(field: Field): PrivacyRecord | undefined {
@@ -66,11 +70,12 @@ function fieldRows(fields: readonly Field[], rules: readonly CrossFieldRule[]): 
         record?.purpose ?? (field.isItems ? 'An item of the list above.' : ''),
         record ? basisWords(record.legalBasis, record.basisNote) : '',
         record ? DATA_CATEGORIES[record.category].title : '',
+        record ? retentionWords(record.retention) : '',
       ];
     });
 }
 
-const FIELD_HEADER = ['Field', 'Type', 'Required', 'Why we collect it', 'Legal basis', 'Category'];
+const FIELD_HEADER = ['Field', 'Type', 'Required', 'Why we collect it', 'Legal basis', 'Category', 'Retention'];
 
 export function fieldsPart({ contract, schema }: VersionInput): RootContent[] {
   const fields = listContractFields(schema).filter((f) => f.header !== true);
@@ -106,7 +111,7 @@ export function notCollectedPart({ contract }: VersionInput): RootContent[] {
 }
 
 /** Which fields, over all versions, use each value of a record key ("category", "legalBasis"). */
-function usage<K extends 'category' | 'legalBasis'>(versions: readonly VersionInput[], key: K): Map<PrivacyRecord[K], string[]> {
+function usage<K extends 'category' | 'legalBasis' | 'retention'>(versions: readonly VersionInput[], key: K): Map<PrivacyRecord[K], string[]> {
   const byValue = new Map<PrivacyRecord[K], string[]>();
   for (const { contract, schema } of versions) {
     for (const field of listContractFields(schema)) {
@@ -148,7 +153,11 @@ export function art30Part({ versions, processingRecord: record }: AuditInput): R
     paragraph(strong('(d) Recipients.')),
     list(record.recipients),
     paragraph(strong('(e) Transfers to third countries.'), text(` ${record.thirdCountryTransfers}`)),
-    paragraph(strong('(f) Retention.'), text(` ${record.retention.summary}`)),
+    paragraph(strong('(f) Retention.'), text(` ${record.retention.summary} Per field and header:`)),
+    table(
+      ['Kept', 'Fields and headers'],
+      [...usage(versions, 'retention').entries()].map(([retention, fields]) => [retentionWords(retention as string), names(fields)]),
+    ),
     paragraph(strong('(g) Technical and organisational security measures.')),
     list(record.securityMeasures),
   ];
@@ -181,6 +190,24 @@ export function versionsPart({ versions, currentVersion, released }: AuditInput)
   ];
 }
 
+export function reviewPart({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[]): RootContent[] {
+  const last = latestReview(reviews, contract.version);
+  if (last === undefined) return [paragraph(`No privacy review of v${contract.version} is recorded yet; `, code('npm run check'), ' fails until one is.')];
+  const current = reviews.find((r) => r.version === contract.version && r.contentHash === privacyHash(schema));
+  const approved = current ?? last;
+  return [
+    paragraph(
+      strong('Latest review:'),
+      text(` ${approved.date}, by ${approved.reviewer} (`),
+      /^https?:/.test(approved.link) ? { type: 'link', url: approved.link, children: [text(approved.link)] } : code(approved.link),
+      text(').'),
+    ),
+    current
+      ? paragraph(`The current privacy content matches the approved content (${current.contentHash.slice(0, 19)}…).`)
+      : paragraph('The privacy content has changed since this review; ', code('npm run check'), ' fails until it is reviewed again.'),
+  ];
+}
+
 /** Every generated part of the audit document, by marker name. */
 export function auditParts(input: AuditInput): Map<string, string> {
   const parts = new Map<string, string>();
@@ -192,6 +219,7 @@ export function auditParts(input: AuditInput): Map<string, string> {
     parts.set(`headers ${v}`, stringify(headersPart(version)));
     parts.set(`rules ${v}`, stringify(rulesPart(version)));
     parts.set(`not-collected ${v}`, stringify(notCollectedPart(version)));
+    parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews)));
   }
   parts.set('art30', stringify(art30Part(input)));
   return parts;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../schema/contract.js';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
+import type { ReviewRecord } from './reviews.js';
 import { type Finding, FindingsError } from './findings.js';
 import { lintContract } from '../lint/index.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
@@ -27,6 +28,8 @@ export interface Registry {
   readonly processingRecord?: ProcessingRecord;
   /** Released versions and their frozen content hashes (schema/released.lock). */
   readonly released: ReadonlyMap<number, string>;
+  /** Recorded privacy reviews (schema/reviews.json). */
+  readonly reviews: readonly ReviewRecord[];
 }
 
 export function jsonText(value: unknown): string {
@@ -96,13 +99,17 @@ async function spliceDocument(root: string, file: string, parts: ReadonlyMap<str
 export interface BuildOptions {
   /** Told about every document problem the build mended (see spliceParts); the check fails on them. */
   readonly onRepair?: (finding: Finding) => void;
+  /** Told about every lint warning (a review due soon); warnings never stop the build. */
+  readonly onWarning?: (finding: Finding) => void;
 }
 
 export async function buildArtifacts(registry: Registry, root: string, options: BuildOptions = {}): Promise<Artifacts> {
   const artifacts: Artifacts = new Map();
   const schemas = registry.contracts.map((contract) => ({ contract, schema: toJsonSchema(contract) }));
-  const findings = schemas.flatMap(({ contract, schema }) => lintContract(contract, schema)).filter((f) => f.severity === 'error');
-  if (findings.length > 0) throw new FindingsError(findings);
+  const lint = schemas.flatMap(({ contract, schema }) => lintContract(contract, schema));
+  const errors = lint.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw new FindingsError(errors);
+  for (const warning of lint.filter((f) => f.severity === 'warning')) options.onWarning?.(warning);
 
   for (const { contract, schema } of schemas) {
     const dir = `generated/v${contract.version}`;
@@ -124,6 +131,6 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   if (processingRecord === undefined) {
     throw new FindingsError([{ where: 'schema/index.ts', what: 'exports no `processingRecord`, which the Art. 30 section of the audit document is built from', rule: 'contract-load', fix: 'export it from schema/processing-record.ts', severity: 'error' }]);
   }
-  artifacts.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, auditParts({ versions: schemas, currentVersion: registry.currentVersion, processingRecord, released: registry.released }), options));
+  artifacts.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, auditParts({ versions: schemas, currentVersion: registry.currentVersion, processingRecord, released: registry.released, reviews: registry.reviews }), options));
   return artifacts;
 }

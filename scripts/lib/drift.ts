@@ -31,11 +31,14 @@ export interface DriftReport {
   readonly findings: readonly Finding[];
   /** How many files were compared. */
   readonly compared: number;
+  /** Lint warnings: printed, never failing. */
+  readonly warnings: readonly Finding[];
 }
 
 export async function checkDrift(root: string): Promise<DriftReport> {
   const repairs: Finding[] = [];
-  const artifacts = await buildArtifacts(await loadRegistry(root), root, { onRepair: (finding) => repairs.push(finding) });
+  const warnings: Finding[] = [];
+  const artifacts = await buildArtifacts(await loadRegistry(root), root, { onRepair: (f) => repairs.push(f), onWarning: (f) => warnings.push(f) });
   const drift = await findDrift(root, artifacts);
-  return { findings: [...repairs, ...driftFindings(drift)], compared: artifacts.size };
+  return { findings: [...repairs, ...driftFindings(drift)], compared: artifacts.size, warnings };
 }

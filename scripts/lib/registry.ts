@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import type { Registry } from './artifacts.js';
 import { FindingsError } from './findings.js';
 import { readReleases } from './releases.js';
+import { readReviews } from './reviews.js';
 
 function loadError(what: string): FindingsError {
   return new FindingsError([{ where: 'schema/index.ts', what, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
@@ -54,6 +55,7 @@ export async function loadRegistry(root: string): Promise<Registry> {
     ]);
   }
   const released = await readReleases(root);
+  const reviews = await readReviews(root);
   // Older checkouts (a diff base) may predate the processing record; only generating needs it.
-  return processingRecord === undefined ? { contracts, currentVersion, released } : { contracts, currentVersion, processingRecord, released };
+  return processingRecord === undefined ? { contracts, currentVersion, released, reviews } : { contracts, currentVersion, processingRecord, released, reviews };
 }

@@ -1,4 +1,4 @@
-import { DATA_CATEGORIES, LEGAL_BASES, PRIVACY_KEYWORD } from '../../schema/privacy.js';
+import { DATA_CATEGORIES, LEGAL_BASES, PRIVACY_KEYWORD, RETENTION_PATTERN } from '../../schema/privacy.js';
 import type { Finding } from '../lib/findings.js';
 import { type Field, isSchemaObject, listContractFields } from '../lib/fields.js';
 import type { LintContext } from './types.js';
@@ -27,7 +27,7 @@ export function* checkPrivacyRecord({ schema }: LintContext): Iterable<Omit<Find
       yield { where: fieldName(field), what: `has no privacy record (${PRIVACY_KEYWORD})`, fix: addRecord };
       continue;
     }
-    for (const key of ['purpose', 'basisNote'] as const) {
+    for (const key of ['purpose', 'basisNote', 'owner'] as const) {
       const problem = describeText(record[key]);
       if (problem !== undefined) {
         yield { where: fieldName(field), what: `privacy record: ${key} ${problem}`, fix: `write the ${key} in a sentence a reviewer can judge` };
@@ -47,6 +47,14 @@ export function* checkPrivacyRecord({ schema }: LintContext): Iterable<Omit<Find
         where: fieldName(field),
         what: `privacy record: category ${typeof category === 'string' ? `"${category}" is not` : 'is not'} a known data category`,
         fix: `use one of ${Object.keys(DATA_CATEGORIES).join(', ')}`,
+      };
+    }
+    const retention = record['retention'];
+    if (typeof retention !== 'string' || !RETENTION_PATTERN.test(retention)) {
+      yield {
+        where: fieldName(field),
+        what: `privacy record: retention ${typeof retention === 'string' ? `"${retention}" is not` : 'is not'} a retention period`,
+        fix: 'write an ISO 8601 duration (P0D for never stored, P400D, P13M, P2Y) or contract-end+P30D',
       };
     }
     if (record['purpose'] !== field.schema['description']) {

@@ -6,6 +6,15 @@ export interface LintContext {
   readonly contract: Contract;
   /** The contract's generated JSON Schema: lint reads what goes on the wire, so a JSON-level edit cannot slip by. */
   readonly schema: JsonSchema;
+  /** Today's date (YYYY-MM-DD, UTC): the review-by rule compares with it. */
+  readonly today: string;
 }
 
-export type LintCheck = (context: LintContext) => Iterable<Omit<Finding, 'rule' | 'severity'>>;
+/** Today in UTC as YYYY-MM-DD; TELEMETRY_CONTRACT_TODAY overrides it (tests, reproducing a CI run). */
+export function today(): string {
+  const fixed = process.env['TELEMETRY_CONTRACT_TODAY'];
+  return fixed !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(fixed) ? fixed : new Date().toISOString().slice(0, 10);
+}
+
+/** A check yields findings without a rule id; a severity of its own overrides the table's default. */
+export type LintCheck = (context: LintContext) => Iterable<Omit<Finding, 'rule' | 'severity'> & { readonly severity?: Finding['severity'] }>;

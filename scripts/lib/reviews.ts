@@ -1,0 +1,95 @@
+/**
+ * Privacy reviews bound to content. A review record says who approved which
+ * version when, where the review is written down, and the hash of the exact
+ * privacy content approved, with a copy of that content so a later check can
+ * show what changed since. Records are written by `npm run review` only.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JsonSchema } from './fields.js';
+import { type Finding, FindingsError } from './findings.js';
+
+export const REVIEWS_FILE = 'schema/reviews.json';
+
+export interface ReviewRecord {
+  readonly version: number;
+  /** Who approved: a person or a team. */
+  readonly reviewer: string;
+  /** The day of the approval, YYYY-MM-DD. */
+  readonly date: string;
+  /** Where the review is written down: an http(s) URL or a ticket reference (PRIV-123, #10). */
+  readonly link: string;
+  /** privacyHash() of the approved content. */
+  readonly contentHash: string;
+  /** The version's JSON Schema as approved, for the diff against later content. */
+  readonly content: JsonSchema;
+}
+
+const PLACEHOLDER = /^(todo|tbd|fixme|xxx|n\/?a|none|link|url|placeholder|-+|\.+|#)$/i;
+const TICKET = /^([A-Z][A-Z0-9]+-[1-9][0-9]*|#[1-9][0-9]*)$/;
+
+/** Why a link cannot stand for a review, or undefined when it can. */
+export function linkProblem(link: string): string | undefined {
+  const value = link.trim();
+  if (value === '') return 'is empty';
+  if (PLACEHOLDER.test(value)) return `is a placeholder ("${value}")`;
+  if (TICKET.test(value)) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return `is a ${url.protocol} URL, not an http(s) link`;
+    if (/^(example\.(com|org|net)|localhost)$/i.test(url.hostname) || /\b(todo|tbd|placeholder)\b/i.test(url.pathname)) return `looks like a placeholder (${url.hostname}${url.pathname})`;
+    return undefined;
+  } catch {
+    return 'is neither an http(s) URL nor a ticket reference like PRIV-123 or #10';
+  }
+}
+
+export async function readReviews(root: string): Promise<ReviewRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(join(root, REVIEWS_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  let parsed: { reviews?: unknown };
+  try {
+    parsed = JSON.parse(text) as { reviews?: unknown };
+  } catch {
+    throw new FindingsError([{ where: REVIEWS_FILE, what: 'is not valid JSON', rule: 'reviews-syntax', fix: 'restore it from git; it is written by `npm run review`', severity: 'error' }]);
+  }
+  if (!Array.isArray(parsed.reviews)) {
+    throw new FindingsError([{ where: REVIEWS_FILE, what: 'has no `reviews` array', rule: 'reviews-syntax', fix: 'restore it from git; it is written by `npm run review`', severity: 'error' }]);
+  }
+  const findings: Finding[] = [];
+  parsed.reviews.forEach((record: Partial<ReviewRecord>, i: number) => {
+    const where = `${REVIEWS_FILE} reviews[${i}]`;
+    const problem = typeof record.link === 'string' ? linkProblem(record.link) : 'is missing';
+    if (problem) findings.push({ where, what: `link ${problem}`, rule: 'review-link', fix: 'record the review again with the real ticket or document link', severity: 'error' });
+    if (typeof record.reviewer !== 'string' || record.reviewer.trim() === '') findings.push({ where, what: 'names no reviewer', rule: 'reviews-syntax', severity: 'error' });
+    if (typeof record.contentHash !== 'string' || typeof record.version !== 'number' || typeof record.content !== 'object') {
+      findings.push({ where, what: 'lacks version, contentHash or content', rule: 'reviews-syntax', fix: 'restore it from git; records are written by `npm run review`', severity: 'error' });
+    }
+  });
+  if (findings.length > 0) throw new FindingsError(findings);
+  return parsed.reviews as ReviewRecord[];
+}
+
+export function formatReviews(reviews: readonly ReviewRecord[]): string {
+  return `${JSON.stringify({ $comment: 'Privacy reviews bound to content; written by `npm run review`, do not edit by hand.', reviews }, null, 2)}\n`;
+}
+
+export async function writeReviews(root: string, reviews: readonly ReviewRecord[]): Promise<void> {
+  const path = join(root, REVIEWS_FILE);
+  await writeFile(`${path}.tmp`, formatReviews(reviews), 'utf8');
+  await rename(`${path}.tmp`, path);
+}
+
+/** The newest review of a version (by date, then by order in the file). */
+export function latestReview(reviews: readonly ReviewRecord[], version: number): ReviewRecord | undefined {
+  return reviews
+    .map((review, index) => ({ review, index }))
+    .filter(({ review }) => review.version === version)
+    .sort((a, b) => (a.review.date < b.review.date ? -1 : a.review.date > b.review.date ? 1 : a.index - b.index))
+    .pop()?.review;
+}
