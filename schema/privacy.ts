@@ -55,12 +55,24 @@ export const DATA_CATEGORIES = {
 
 export type DataCategory = keyof typeof DATA_CATEGORIES;
 
-/** The privacy record that every field and header of the contract carries. */
-export interface PrivacyRecord {
+/**
+ * Lint rules a field may be exempted from, each exemption with a written
+ * justification that the audit document shows. A field can never be exempted
+ * from having a complete privacy record, a proportionality note or a review date.
+ */
+export const EXEMPTABLE_RULES = ['personal-data-name', 'personal-default', 'closed-object', 'bounded-string', 'bounded-array', 'bounded-number', 'no-any'] as const;
+export type ExemptableRule = (typeof EXEMPTABLE_RULES)[number];
+
+/** A field's exemption from one lint rule, justified in writing for the reviewers. */
+export interface LintException {
+  readonly rule: ExemptableRule;
+  /** Why the rule does not apply here, in a sentence or two: the audit document shows it. */
+  readonly justification: string;
+}
+
+interface RecordBase {
   /** Why the value is collected, in a sentence or two a reviewer can judge. Also becomes the JSON Schema `description`. */
   readonly purpose: string;
-  /** The GDPR Art. 6(1) basis the processing relies on. */
-  readonly legalBasis: LegalBasis;
   /** A few words that narrow the basis down, e.g. "capacity planning" or "billing compliance". */
   readonly basisNote: string;
   readonly category: DataCategory;
@@ -74,7 +86,22 @@ export interface PrivacyRecord {
   readonly owner: string;
   /** The day (YYYY-MM-DD) by which the field must be reviewed again; at most two years ahead. */
   readonly reviewBy: `${number}-${number}-${number}`;
+  /** Exemptions from lint rules, each with its justification. */
+  readonly exceptions?: readonly LintException[];
 }
+
+/**
+ * The privacy record that every field and header of the contract carries.
+ * A record based on legitimate interests must say why the interest outweighs
+ * the data subjects' (the balancing test of Art. 6(1)(f)).
+ */
+export type PrivacyRecord =
+  | (RecordBase & { readonly legalBasis: Exclude<LegalBasis, 'legitimate-interests'>; readonly proportionality?: string })
+  | (RecordBase & {
+      readonly legalBasis: 'legitimate-interests';
+      /** Why the interest outweighs the data subjects' interests, in one or two sentences. */
+      readonly proportionality: string;
+    });
 
 /** A retention period; see {@link PrivacyRecord.retention}. */
 export type Retention = `P${number}${'D' | 'M' | 'Y'}` | `contract-end+P${number}${'D' | 'M' | 'Y'}`;

@@ -51,6 +51,8 @@ export const TelemetryV1 = Type.Object(
           'How many distinct users signed in at least once during the window. Lets customer success see a plan that is too small before the customer runs into the seat limit.',
         legalBasis: 'legitimate-interests',
         basisNote: 'capacity planning',
+        proportionality:
+          'One count over every user of the deployment cannot single anyone out, and customers want to hear that their plan is too small before they hit the limit; nothing coarser would show it.',
         category: 'usage-aggregate',
         retention: 'P400D',
         owner: 'Customer Success',
@@ -62,6 +64,8 @@ export const TelemetryV1 = Type.Object(
         purpose: 'How many policies are switched on in the deployment. A signal for capacity and for abuse of the license.',
         legalBasis: 'legitimate-interests',
         basisNote: 'capacity planning and abuse detection',
+        proportionality:
+          'A number of switched-on policies says nothing about what they contain or whom they govern, yet without it an undersized plan and a misused license look the same.',
         category: 'usage-aggregate',
         retention: 'P400D',
         owner: 'Customer Success',
@@ -74,6 +78,8 @@ export const TelemetryV1 = Type.Object(
           'How many policy executions ran during the window, summed over all policies. Separates production use from an evaluation install.',
         legalBasis: 'legitimate-interests',
         basisNote: 'engagement measurement',
+        proportionality:
+          'One total per window reveals no decision, policy or user, and it is the least data that tells a production deployment from a trial.',
         category: 'usage-aggregate',
         retention: 'P400D',
         owner: 'Product Management',
@@ -113,6 +119,8 @@ export const TelemetryV1 = Type.Object(
             'Names of the license-declared features that were used during the window, sorted. Nothing per user, and only names the license declares, so a feature outside the license cannot appear.',
           legalBasis: 'legitimate-interests',
           basisNote: 'product planning',
+          proportionality:
+            'Only names the license already declares, for the whole deployment, with no user and no frequency: the vendor learns which paid features matter, and nothing about anyone.',
           category: 'license-posture',
           retention: 'P400D',
           owner: 'Product Management',
@@ -129,6 +137,8 @@ export const TelemetryV1 = Type.Object(
           purpose: 'The build (git commit SHA) the deployment runs. Decides which fixes are backported first.',
           legalBasis: 'legitimate-interests',
           basisNote: 'backport prioritization',
+          proportionality:
+            'A build hash identifies software, not people, and knowing it gets security fixes to the deployments that need them first, which serves the customer as much as the vendor.',
           category: 'software-environment',
           retention: 'P400D',
           owner: 'Support Engineering',
@@ -144,6 +154,8 @@ export const TelemetryV1 = Type.Object(
           purpose: 'The major version of Node.js the deployment runs on. Decides who hears about a runtime reaching end of life.',
           legalBasis: 'legitimate-interests',
           basisNote: 'end-of-life notices',
+          proportionality:
+            'A runtime major version is a technical fact about the installation; it lets the vendor warn exactly the customers whose runtime is reaching end of life.',
           category: 'software-environment',
           retention: 'P400D',
           owner: 'Support Engineering',

@@ -104,7 +104,7 @@ describe('audit document: other parts', () => {
 
   it('produces every part the committed document has markers for', () => {
     const parts = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map(), reviews: [] });
-    expect([...parts.keys()]).toEqual(['versions', 'data-flow', 'fields v1', 'headers v1', 'rules v1', 'not-collected v1', 'review v1', 'art30']);
+    expect([...parts.keys()]).toEqual(['versions', 'data-flow', 'fields v1', 'headers v1', 'rules v1', 'balancing v1', 'exceptions v1', 'not-collected v1', 'review v1', 'art30']);
   });
 
   it('renders the Art. 30 record with every lettered item, data categories derived from the fields', () => {

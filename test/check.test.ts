@@ -125,7 +125,7 @@ describe('generate', () => {
     const before = snapshotFiles(repo.root);
     const { code, out } = await repo.run(generateCommand);
     expect(code).toBe(1);
-    expect(out).toMatch(/docs\/telemetry\.md:\d+: marker `fields v1` is not closed before `headers v1` opens at line \d+ \(marker-unclosed\)/);
+    expect(out).toMatch(/docs\/telemetry\.md:\d+: marker `balancing v1` is not closed before `headers v1` opens at line \d+ \(marker-unclosed\)/);
     expect(snapshotFiles(repo.root)).toEqual(before);
     expect(readdirSync(repo.root).filter((name) => name.startsWith('.generate-'))).toEqual([]);
   });

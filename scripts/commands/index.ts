@@ -3,6 +3,7 @@ import type { Command } from '../lib/command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
 import { generateCommand } from './generate.js';
+import { lintCommand } from './lint.js';
 import { releaseCommand } from './release.js';
 import { reviewCommand } from './review.js';
 
@@ -10,6 +11,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   generate: generateCommand,
   check: checkCommand,
   diff: diffCommand,
+  lint: lintCommand,
   release: releaseCommand,
   review: reviewCommand,
 };

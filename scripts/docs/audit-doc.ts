@@ -98,6 +98,25 @@ export function rulesPart({ contract }: VersionInput): RootContent[] {
   return [table(['Rule id', 'Fields', 'Meaning'], contract.rules.map((rule) => [[code(rule.id)], ruleFields(rule), rule.meaning]))];
 }
 
+/** The balancing test of every field based on legitimate interests. */
+export function balancingPart({ schema }: VersionInput): RootContent[] {
+  const rows = listContractFields(schema).flatMap((field) => {
+    const record = recordOf(field);
+    return record?.legalBasis === 'legitimate-interests' && !field.isItems ? [[[code(field.header ? `header ${field.path}` : field.path)], record.basisNote, record.proportionality ?? ''] as Cell[]] : [];
+  });
+  if (rows.length === 0) return [paragraph('No field of this version relies on legitimate interests.')];
+  return [table(['Field', 'Interest', 'Why it outweighs the data subjects\' interests'], rows)];
+}
+
+/** Every lint exception the contract declares, with its justification: reviewers see each one. */
+export function exceptionsPart({ schema }: VersionInput): RootContent[] {
+  const rows = listContractFields(schema).flatMap((field) =>
+    (recordOf(field)?.exceptions ?? []).map((e) => [[code(field.header ? `header ${field.path}` : field.path)], [code(e.rule)], e.justification] as Cell[]),
+  );
+  if (rows.length === 0) return [paragraph('None: every field passes every rule of the privacy lint.')];
+  return [table(['Field', 'Rule not applied', 'Justification'], rows)];
+}
+
 export function notCollectedPart({ contract }: VersionInput): RootContent[] {
   return [
     list(
@@ -218,6 +237,8 @@ export function auditParts(input: AuditInput): Map<string, string> {
     parts.set(`fields ${v}`, stringify(fieldsPart(version)));
     parts.set(`headers ${v}`, stringify(headersPart(version)));
     parts.set(`rules ${v}`, stringify(rulesPart(version)));
+    parts.set(`balancing ${v}`, stringify(balancingPart(version)));
+    parts.set(`exceptions ${v}`, stringify(exceptionsPart(version)));
     parts.set(`not-collected ${v}`, stringify(notCollectedPart(version)));
     parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews)));
   }

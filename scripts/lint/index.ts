@@ -1,34 +1,68 @@
 /**
  * The contract lint: one small check per rule, registered in one table. Each
- * check yields findings; the table gives them their rule id and severity.
+ * check yields findings; the table gives them their rule id and default
+ * severity. A field's privacy record may exempt it from some rules, each
+ * exemption justified in writing; an exemption that exempts nothing is a
+ * finding too, so the list reviewers read stays true.
  */
 import type { Contract } from '../../schema/contract.js';
+import { EXEMPTABLE_RULES } from '../../schema/privacy.js';
 import type { Finding } from '../lib/findings.js';
 import type { JsonSchema } from '../lib/fields.js';
+import { checkExceptions, declaredExceptions } from './exceptions.js';
+import { checkBoundedArray, checkBoundedNumber, checkBoundedString, checkClosedObject, checkNoAny } from './open-doors.js';
+import { checkPersonalDataName, checkPersonalDefault } from './personal-data.js';
 import { checkPrivacyRecord } from './privacy-record.js';
+import { checkProportionality } from './proportionality.js';
 import { checkReviewBy } from './review-by.js';
 import { type LintCheck, today as todayUtc } from './types.js';
 
-export const LINT_RULES: Readonly<Record<string, { readonly check: LintCheck; readonly severity: Finding['severity']; readonly summary: string }>> = {
-  'privacy-record': {
-    check: checkPrivacyRecord,
-    severity: 'error',
-    summary: 'every field has a purpose, a GDPR Art. 6(1) legal basis, a basis note, a data category, a retention period and an owner',
-  },
-  'review-by': {
-    check: checkReviewBy,
-    severity: 'error',
-    summary: 'every field is reviewed again by its reviewBy date (a warning 30 days before), set at most two years ahead',
-  },
+export interface LintRule {
+  readonly check: LintCheck;
+  readonly severity: Finding['severity'];
+  readonly summary: string;
+}
+
+export const LINT_RULES: Readonly<Record<string, LintRule>> = {
+  'privacy-record': { check: checkPrivacyRecord, severity: 'error', summary: 'every field and header has a purpose, a GDPR Art. 6(1) basis, a basis note, a category, a retention period and an owner' },
+  proportionality: { check: checkProportionality, severity: 'error', summary: 'a field based on legitimate interests says why the interest outweighs the data subjects\'' },
+  'personal-data-name': { check: checkPersonalDataName, severity: 'error', summary: 'no field whose name or description looks like personal data, a secret, or something the contract says it does not collect' },
+  'personal-default': { check: checkPersonalDefault, severity: 'error', summary: 'no default or example value that looks like an email, IP address, phone number or secret' },
+  'closed-object': { check: checkClosedObject, severity: 'error', summary: 'every object is closed: additionalProperties false, no patternProperties' },
+  'bounded-string': { check: checkBoundedString, severity: 'error', summary: 'every string has an enum or const, or a pattern or format with a maxLength' },
+  'bounded-array': { check: checkBoundedArray, severity: 'error', summary: 'every list has a maxItems' },
+  'bounded-number': { check: checkBoundedNumber, severity: 'error', summary: 'every number has a minimum, and a maximum unless it is an integer' },
+  'no-any': { check: checkNoAny, severity: 'error', summary: 'no field accepts any JSON value' },
+  'review-by': { check: checkReviewBy, severity: 'error', summary: 'every field is reviewed again by its reviewBy date (a warning 30 days before), set at most two years ahead' },
+  exception: { check: checkExceptions, severity: 'error', summary: 'an exception names an exemptable rule, is justified in writing, and exempts something' },
 };
 
 /** Runs every lint rule on one contract version. */
 export function lintContract(contract: Contract, schema: JsonSchema, today: string = todayUtc()): Finding[] {
+  const context = { contract, schema, today };
+  // Only exemptable rules can be exempted; any other exception is a finding of its own (checkExceptions).
+  const exceptions = declaredExceptions(schema).filter((e) => (EXEMPTABLE_RULES as readonly string[]).includes(e.rule));
+  const used = new Set<(typeof exceptions)[number]>();
   const findings: Finding[] = [];
   for (const [rule, { check, severity }] of Object.entries(LINT_RULES)) {
-    for (const finding of check({ contract, schema, today })) {
+    for (const finding of check(context)) {
+      const excused = exceptions.find((e) => e.rule === rule && e.field === finding.where);
+      if (excused !== undefined) {
+        used.add(excused);
+        continue;
+      }
       findings.push({ severity, ...finding, where: `${contract.source} ${finding.where}`, rule });
     }
+  }
+  for (const exception of exceptions) {
+    if (used.has(exception)) continue;
+    findings.push({
+      where: `${contract.source} ${exception.field}`,
+      what: `the exception for ${exception.rule} exempts nothing: the field passes that rule`,
+      rule: 'exception',
+      fix: 'remove the exception, so the audit document lists only real ones',
+      severity: 'error',
+    });
   }
   return findings;
 }

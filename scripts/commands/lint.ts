@@ -1,0 +1,34 @@
+/** `npm run lint:contract`: the privacy lint on every version, on its own (check and generate run it too). */
+import { type Command, EXIT_OK, renderFindings } from '../lib/command.js';
+import { FindingsError } from '../lib/findings.js';
+import { toJsonSchema } from '../lib/json-schema.js';
+import { loadRegistry } from '../lib/registry.js';
+import { LINT_RULES, lintContract } from '../lint/index.js';
+
+export const lintCommand: Command = {
+  name: 'lint',
+  summary: 'refuse a contract that would not pass a data-minimization review',
+  usage: 'npm run lint:contract [-- --format text|json|github|markdown]',
+  options: {},
+  formats: ['text', 'json', 'github', 'markdown'],
+  details: [
+    'Rules:',
+    ...Object.entries(LINT_RULES).map(([id, rule]) => `  ${id.padEnd(19)} ${rule.summary}`),
+    'A field can be exempted from personal-data-name, personal-default, closed-object and the bounded-*',
+    'rules only in its privacy record: exceptions: [{ rule, justification }]. The audit document lists',
+    'every exception. TELEMETRY_CONTRACT_TODAY=YYYY-MM-DD sets the day review-by compares with.',
+  ],
+  async run({ root, io, colors, format }) {
+    const registry = await loadRegistry(root);
+    const findings = registry.contracts.flatMap((contract) => lintContract(contract, toJsonSchema(contract)));
+    const errors = findings.filter((f) => f.severity === 'error');
+    const warnings = findings.filter((f) => f.severity === 'warning');
+    if (errors.length > 0) throw new FindingsError(findings);
+    if (format === 'json') io.out(`${JSON.stringify({ ok: true, findings: warnings }, null, 2)}\n`);
+    else {
+      if (warnings.length > 0) io.err(renderFindings(warnings, format, colors));
+      if (format === 'text') io.out(colors.green(`lint: ${registry.contracts.length} contract version${registry.contracts.length === 1 ? '' : 's'} pass ${Object.keys(LINT_RULES).length} rules\n`));
+    }
+    return EXIT_OK;
+  },
+};
