@@ -5,16 +5,11 @@
  */
 import { currentVersion, type Telemetry, versions } from '../generated/index.js';
 import type { CrossFieldRule } from '../schema/rules.js';
-import { type ValidationError, type ValidationResult, fromSchemaError, kindOf, makeError } from './errors.js';
+import type { ValidationError, ValidationResult } from './errors.js';
 import type { GeneratedValidator } from './generated-validator.js';
-import { checkRules } from './rules.js';
+import { type VersionEntry, createValidate } from './validate-core.js';
 
-interface VersionEntry {
-  readonly validate: GeneratedValidator<Telemetry>;
-  readonly rules: readonly CrossFieldRule[];
-}
-
-const entries = new Map<number, VersionEntry>(
+const entries = new Map<number, VersionEntry<Telemetry>>(
   Object.entries(versions).map(([version, { schema, validate }]) => [
     Number(version),
     { validate: validate as GeneratedValidator<Telemetry>, rules: schema['x-rules'] as readonly CrossFieldRule[] },
@@ -24,12 +19,6 @@ const entries = new Map<number, VersionEntry>(
 /** Every schema version this package validates, ascending. */
 export const supportedVersions: readonly number[] = [...entries.keys()].sort((a, b) => a - b);
 
-function versionOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, 'schemaVersion')
-    ? (value as { schemaVersion: unknown }).schemaVersion
-    : undefined;
-}
-
 /**
  * Validates a parsed payload against the contract of its `schemaVersion`.
  * Never throws; returns the typed payload or every problem found.
@@ -38,28 +27,7 @@ function versionOf(value: unknown): unknown {
  * const result = validateTelemetry(JSON.parse(body));
  * if (!result.ok) for (const e of result.errors) console.error(e.message);
  */
-export function validateTelemetry(value: unknown): ValidationResult<Telemetry> {
-  const version = versionOf(value);
-  if (typeof version === 'number' && Number.isInteger(version) && !entries.has(version)) {
-    return {
-      ok: false,
-      errors: [makeError('/schemaVersion', `version ${version} is not supported; supported: ${supportedVersions.join(', ')}`, 'unsupported-version')],
-    };
-  }
-  // A payload without a usable version is checked against the current one, to say what is missing.
-  const entry = entries.get(typeof version === 'number' ? version : currentVersion) ?? entries.get(currentVersion)!;
-  try {
-    if (entry.validate(value)) {
-      const ruleErrors = checkRules(entry.rules, value, []);
-      return ruleErrors.length === 0 ? { ok: true, value } : { ok: false, errors: ruleErrors };
-    }
-    const schemaErrors = (entry.validate.errors ?? []).map((e) => fromSchemaError(e, value));
-    return { ok: false, errors: [...schemaErrors, ...checkRules(entry.rules, value, schemaErrors)] };
-  } catch {
-    // Only a value that is not plain data (a throwing getter, a revoked Proxy) gets here.
-    return { ok: false, errors: [makeError('', `could not be read as JSON data, got ${kindOf(value)}`, 'unreadable')] };
-  }
-}
+export const validateTelemetry: (value: unknown) => ValidationResult<Telemetry> = createValidate(entries, currentVersion);
 
 /**
  * Type guard: true when the value is a valid payload of a supported version.

@@ -13,6 +13,11 @@ import { lintContract } from '../lint/index.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
 import { toTypeScript } from './typescript.js';
 import { toValidatorCode } from './validator-code.js';
+import { createAjv } from './ajv.js';
+import { conformanceVectors } from './vectors.js';
+import { createValidate } from '../../src/validate-core.js';
+import type { GeneratedValidator } from '../../src/generated-validator.js';
+import type { CrossFieldRule } from '../../schema/rules.js';
 import { AUDIT_DOC, auditParts } from '../docs/audit-doc.js';
 import { spliceParts } from '../docs/markers.js';
 
@@ -111,6 +116,12 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   if (errors.length > 0) throw new FindingsError(errors);
   for (const warning of lint.filter((f) => f.severity === 'warning')) options.onWarning?.(warning);
 
+  // The reference validator for the conformance vectors: compiled here from the schemas being
+  // generated, with the same ajv configuration as the shipped code, so vectors never lag behind.
+  const compiled = new Map(schemas.map(({ contract, schema }) => [contract.version, { validate: createAjv().compile(schema) as unknown as GeneratedValidator<unknown>, rules: schema['x-rules'] as CrossFieldRule[] }]));
+  const reference = createValidate(compiled, registry.currentVersion);
+  const versionNumbers = schemas.map(({ contract }) => contract.version);
+
   for (const { contract, schema } of schemas) {
     const dir = `generated/v${contract.version}`;
     const header = generatedHeader(contract);
@@ -122,6 +133,13 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     const headersName = `${typeName(contract.version)}Headers`;
     artifacts.set(`${dir}/headers.ts`, await toTypeScript(headers, headersName, header));
     artifacts.set(`${dir}/validate-headers.js`, await toValidatorCode(headers, header, root));
+    let vectors;
+    try {
+      vectors = conformanceVectors(schema, reference, versionNumbers);
+    } catch (error) {
+      throw new FindingsError([{ where: contract.source, what: `conformance vectors cannot be derived: ${(error as Error).message}`, rule: 'vectors', fix: 'an unsupported pattern: keep to literals, classes, groups and quantifiers; a mislabelled vector: a bug in scripts/lib/vectors.ts or the validator, report it with this message', severity: 'error' }]);
+    }
+    artifacts.set(`${dir}/conformance.json`, jsonText({ $comment: header, version: contract.version, vectors }));
     artifacts.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
   }
   artifacts.set('generated/index.ts', versionIndex(registry));

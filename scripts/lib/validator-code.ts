@@ -33,6 +33,8 @@ export async function toValidatorCode(schema: JsonSchema, header: string, root: 
     preserveSymlinks: true,
     // Nor may whichever tsconfig.json esbuild would find (its "strict" adds "use strict" lines).
     tsconfigRaw: {},
+    // ajv's deep equal (for uniqueItems on objects and arrays) throws on {"toString": null}; ours does not.
+    alias: { 'ajv/dist/runtime/equal': './src/json-equal.ts' },
   });
   const output = result.outputFiles[0];
   if (output === undefined || result.outputFiles.length !== 1) throw new Error('esbuild produced no single validator module');

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { isDateTime } from '../src/formats.js';
+
+describe('format date-time (RFC 3339 section 5.6)', () => {
+  it.each([
+    '1963-06-19T08:30:06.283185Z',
+    '1963-06-19T08:30:06Z',
+    '1937-01-01T12:00:27.87+00:20',
+    '1990-12-31T15:59:50.123-08:00',
+    '1963-06-19t08:30:06.283185z',
+    '2024-02-29T00:00:00Z',
+    '0001-01-01T00:00:00Z',
+  ])('accepts %s', (value) => expect(isDateTime(value)).toBe(true));
+
+  it.each([
+    '1990-02-31T15:59:59.123-08:00',
+    '2026-02-29T00:00:00Z',
+    '1990-12-31T15:59:59-24:00',
+    '1963-06-19T08:30:06.28123+01:00Z',
+    '06/19/1963 08:30:06 PST',
+    '2013-350T01:01:01',
+    '1963-6-19T08:30:06.283185Z',
+    '1963-06-19T08:30:06',
+    '2026-01-01T24:00:00Z',
+    '2026-01-01T00:60:00Z',
+    '1963-06-1\u09ea',
+  ])('refuses %s', (value) => expect(isDateTime(value)).toBe(false));
+
+  describe('leap seconds, only where UTC had one', () => {
+    it.each(['1998-12-31T23:59:60Z', '1998-12-31T15:59:60.123-08:00', '1999-01-01T00:59:60+01:00', '2016-12-31T23:59:60Z', '1972-06-30T23:59:60Z'])('accepts %s', (value) => {
+      expect(isDateTime(value)).toBe(true);
+    });
+    it.each([
+      ['the wrong hour', '1998-12-31T22:59:60Z'],
+      ['the wrong minute', '1998-12-31T23:58:60Z'],
+      ['23:59:60 UTC of a day without one', '1998-12-31T00:59:60+01:00'],
+      ['a month end without one', '2026-12-31T23:59:60Z'],
+      ['year 98 rather than 1998', '0098-12-31T23:59:60Z'],
+    ])('refuses %s (%s)', (_why, value) => expect(isDateTime(value)).toBe(false));
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * fast-check arbitraries derived from a version's generated JSON Schema: no
+ * field is written by hand, so a new field or version is fuzzed as soon as it
+ * is generated. `payloadArbitrary` yields valid payloads (the cross-field rules
+ * applied by construction); `mutationArbitrary` yields one breaking change each.
+ */
+import fc from 'fast-check';
+import type { CrossFieldRule } from '../../schema/rules.js';
+import { type Field, type JsonSchema, isSchemaObject, listFields } from '../../scripts/lib/fields.js';
+import { compareInstants, parseInstant } from '../../src/instant.js';
+import { compareCodePoints } from '../../src/rules.js';
+
+/** Property runs: 1,000 in `npm test`, more with FUZZ_RUNS (see `npm run fuzz`). */
+export const RUNS = Number(process.env['FUZZ_RUNS'] ?? 1000);
+
+function typesOf(schema: JsonSchema): string[] {
+  const type = schema['type'];
+  return Array.isArray(type) ? (type as string[]) : typeof type === 'string' ? [type] : [];
+}
+
+function enumerated(schema: JsonSchema): unknown[] | undefined {
+  if (schema['const'] !== undefined) return [schema['const']];
+  if (Array.isArray(schema['enum'])) return schema['enum'] as unknown[];
+  const branches = schema['anyOf'];
+  if (Array.isArray(branches) && branches.every((b) => isSchemaObject(b) && b['const'] !== undefined)) return branches.map((b) => (b as JsonSchema)['const']);
+  return undefined;
+}
+
+const length = (s: string) => [...s].length;
+
+const utcDateTime = fc
+  .tuple(
+    fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2199-12-31T23:59:59Z'), noInvalidDate: true }),
+    fc.option(fc.stringMatching(/^[0-9]{1,9}$/), { nil: undefined }),
+  )
+  .map(([date, fraction]) => `${date.toISOString().slice(0, 19)}${fraction === undefined ? '' : `.${fraction}`}Z`);
+
+/** An arbitrary of valid values for one subschema. */
+export function valueArbitrary(schema: JsonSchema): fc.Arbitrary<unknown> {
+  const values = enumerated(schema);
+  if (values !== undefined) return fc.constantFrom(...values);
+  const types = typesOf(schema);
+  if (types.includes('boolean')) return fc.boolean();
+  if (types.includes('integer')) {
+    const min = BigInt((schema['minimum'] as number | undefined) ?? Number.MIN_SAFE_INTEGER);
+    const max = BigInt((schema['maximum'] as number | undefined) ?? Number.MAX_SAFE_INTEGER);
+    // Both ends on purpose: boundaries are where validators disagree.
+    return fc.oneof(fc.bigInt({ min, max }).map(Number), fc.constantFrom(Number(min), Number(max)));
+  }
+  if (types.includes('number')) {
+    return fc.double({ min: (schema['minimum'] as number | undefined) ?? -1e9, max: (schema['maximum'] as number | undefined) ?? 1e9, noNaN: true, noDefaultInfinity: true });
+  }
+  if (types.includes('string')) {
+    if (schema['format'] === 'date-time') return utcDateTime;
+    const min = (schema['minLength'] as number | undefined) ?? 0;
+    const max = (schema['maxLength'] as number | undefined) ?? 64;
+    const pattern = schema['pattern'] as string | undefined;
+    const base = pattern === undefined ? fc.string({ minLength: min, maxLength: max }) : fc.stringMatching(new RegExp(pattern, 'u'));
+    return base.filter((s) => length(s) >= min && length(s) <= max);
+  }
+  if (types.includes('array')) {
+    const items = valueArbitrary(isSchemaObject(schema['items']) ? schema['items'] : {});
+    const maxLength = Math.min((schema['maxItems'] as number | undefined) ?? 16, 16);
+    return schema['uniqueItems'] === true ? fc.uniqueArray(items, { maxLength, selector: (v) => JSON.stringify(v) }) : fc.array(items, { maxLength });
+  }
+  if (types.includes('object')) return objectArbitrary(schema);
+  return fc.constant(null);
+}
+
+function objectArbitrary(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
+  const properties = isSchemaObject(schema['properties']) ? (schema['properties'] as Record<string, JsonSchema>) : {};
+  const required = (schema['required'] ?? []) as string[];
+  return fc.record(Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, valueArbitrary(sub)])), { requiredKeys: required.filter((k) => k in properties) });
+}
+
+function get(root: unknown, pointer: string): unknown {
+  return pointer.slice(1).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], root);
+}
+function set(root: unknown, pointer: string, value: unknown): void {
+  const keys = pointer.slice(1).split('/');
+  const parent = keys.slice(0, -1).reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], root) as Record<string, unknown>;
+  parent[keys[keys.length - 1]!] = value;
+}
+
+/** Valid payloads: schema-valid values, then the cross-field rules made true (sort; order two distinct instants). */
+export function payloadArbitrary(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
+  const rules = (schema['x-rules'] ?? []) as CrossFieldRule[];
+  return objectArbitrary(schema)
+    .map((payload) => {
+      for (const rule of rules) {
+        if (rule.kind === 'sorted-by-code-point') {
+          const list = get(payload, rule.path);
+          if (Array.isArray(list)) set(payload, rule.path, [...(list as string[])].sort(compareCodePoints));
+        } else {
+          const a = get(payload, rule.earlier) as string;
+          const b = get(payload, rule.later) as string;
+          if (typeof a === 'string' && typeof b === 'string' && order(a, b) > 0) {
+            set(payload, rule.earlier, b);
+            set(payload, rule.later, a);
+          }
+        }
+      }
+      return payload;
+    })
+    // Equal instants break the rule by definition; the vectors cover them, the valid set leaves them out.
+    .filter((payload) => rules.every((rule) => rule.kind !== 'instant-before' || order(get(payload, rule.earlier) as string, get(payload, rule.later) as string) !== 0));
+}
+
+function order(a: string, b: string): number {
+  return compareInstants(parseInstant(a)!, parseInstant(b)!);
+}
+
+export interface Mutation {
+  readonly kind: 'wrong-type' | 'out-of-range' | 'extra-key' | 'missing-key';
+  /** JSON Pointer of the value the mutation broke. */
+  readonly pointer: string;
+  readonly payload: unknown;
+}
+
+const WRONG: ReadonlyArray<readonly [string, unknown]> = [['null', null], ['boolean', true], ['integer', 3], ['number', 0.25], ['string', 'x'], ['array', []], ['object', {}]];
+
+function accepts(types: readonly string[], sample: string): boolean {
+  return types.includes(sample) || (sample === 'integer' && types.includes('number'));
+}
+
+/** One breaking change to a valid payload: a field's type, a bound, an unknown key, a missing required key. */
+export function mutationArbitrary(schema: JsonSchema): fc.Arbitrary<Mutation> {
+  const fields = listFields(schema).filter((f) => !f.path.includes('[]'));
+  const present = (payload: Record<string, unknown>) => fields.filter((f: Field) => get(payload, `/${f.path.split('.').join('/')}`) !== undefined);
+  return payloadArbitrary(schema).chain((payload) => {
+    const candidates = present(payload);
+    const required = candidates.filter((f) => f.required);
+    const options: Array<fc.Arbitrary<Mutation>> = [
+      fc.constant({ kind: 'extra-key' as const, pointer: '/zzUnknownField', payload: { ...payload, zzUnknownField: 1 } }),
+    ];
+    if (required.length > 0) {
+      options.push(
+        fc.constantFrom(...required).map((field) => {
+          const copy = structuredClone(payload);
+          const pointer = `/${field.path.split('.').join('/')}`;
+          const keys = pointer.slice(1).split('/');
+          delete (keys.slice(0, -1).reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], copy) as Record<string, unknown>)[keys[keys.length - 1]!];
+          return { kind: 'missing-key' as const, pointer, payload: copy };
+        }),
+      );
+    }
+    if (candidates.length > 0) {
+      options.push(
+        fc.tuple(fc.constantFrom(...candidates), fc.constantFrom(...WRONG)).filter(([field, [name]]) => !accepts(typesOf(field.schema), name)).map(([field, [, value]]) => {
+          const copy = structuredClone(payload);
+          const pointer = `/${field.path.split('.').join('/')}`;
+          set(copy, pointer, value);
+          return { kind: 'wrong-type' as const, pointer, payload: copy };
+        }),
+      );
+      const bounded = candidates.filter((f) => typeof f.schema['maximum'] === 'number' || typeof f.schema['maxLength'] === 'number' || typeof f.schema['maxItems'] === 'number');
+      if (bounded.length > 0) {
+        options.push(
+          fc.constantFrom(...bounded).map((field) => {
+            const copy = structuredClone(payload);
+            const pointer = `/${field.path.split('.').join('/')}`;
+            const s = field.schema;
+            const value =
+              typeof s['maximum'] === 'number' ? s['maximum'] + 1 : typeof s['maxLength'] === 'number' ? 'z'.repeat(s['maxLength'] + 1) : Array.from({ length: (s['maxItems'] as number) + 1 }, (_, i) => `item${String(i).padStart(4, '0')}`);
+            set(copy, pointer, value);
+            return { kind: 'out-of-range' as const, pointer, payload: copy };
+          }),
+        );
+      }
+    }
+    return fc.oneof(...options);
+  });
+}
