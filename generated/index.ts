@@ -1,7 +1,9 @@
 // generated from schema/index.ts by `npm run generate`; do not edit
 import schemaV1 from './v1/telemetry.schema.json' with { type: 'json' };
 import validateV1 from './v1/validate.js';
+import isValidV1 from './v1/is-valid.js';
 import validateHeadersV1 from './v1/validate-headers.js';
+import isValidHeadersV1 from './v1/is-valid-headers.js';
 import type { TelemetryV1 } from './v1/types.js';
 import type { TelemetryV1Headers } from './v1/headers.js';
 
@@ -13,7 +15,7 @@ export type Telemetry = TelemetryV1;
 /** The version new uploaders send. */
 export const currentVersion = 1;
 
-/** Every known version: its JSON Schema and its precompiled payload and header validators. */
+/** Every known version: its JSON Schema, and its precompiled payload and header validators, each with its yes/no guard. */
 export const versions = {
-  1: { schema: schemaV1, validate: validateV1, validateHeaders: validateHeadersV1 },
+  1: { schema: schemaV1, validate: validateV1, isValid: isValidV1, validateHeaders: validateHeadersV1, isValidHeaders: isValidHeadersV1 },
 } as const;

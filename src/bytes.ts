@@ -2,6 +2,7 @@
  * Byte helpers over Uint8Array with web-standard globals only (btoa, atob,
  * TextEncoder), so the wire code runs where `Buffer` does not exist.
  */
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
 const encoder = new TextEncoder();
 
@@ -30,9 +31,11 @@ export function fromBase64(text: string): Uint8Array | undefined {
 }
 
 /** Lowercase hex. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 export function toHex(bytes: Uint8Array): string {
   let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i]!]!;
   return hex;
 }
 
@@ -52,9 +55,15 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array<ArrayBu
   return out;
 }
 
-/** SHA-256 of the bytes. */
-export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bufferSource(bytes)));
+/**
+ * SHA-256 of the bytes, computed here rather than by WebCrypto: it hashes
+ * only public data (dedupe keys, the served schema), and a `crypto.subtle`
+ * call is a round trip through the runtime's thread pool, ~35 µs on Node 20,
+ * more than the rest of `ingest` together (see docs/performance.md).
+ * @noble/hashes is audited, dependency-free and bundled into the build.
+ */
+export function sha256(bytes: Uint8Array): Uint8Array {
+  return nobleSha256(bytes);
 }
 
 /** HMAC-SHA-256 of the message under the raw key. */

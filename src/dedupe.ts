@@ -6,13 +6,24 @@
 import { sha256, toHex, utf8 } from './bytes.js';
 import { CONTRACT_HEADERS, headerPattern } from './contract-headers.js';
 import { isDateTime } from './formats.js';
-import { canonicalInstant, compareInstants, type Instant } from './instant.js';
+import { canonicalInstant, compareInstants, type Instant, parseInstant } from './instant.js';
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 const licensePattern = headerPattern(CONTRACT_HEADERS.licenseId);
 
-/** An RFC 3339 date-time with any offset, or a Date, as an exact UTC instant. */
-function toInstant(value: string | Date, name: string): Instant {
+/** An RFC 3339 date-time with any offset, or a Date, as an exact UTC instant and its canonical spelling. */
+function toInstant(value: string | Date, name: string): { readonly instant: Instant; readonly text: string } {
+  // The contract's own spelling, what ingest always passes: canonical once trailing fractional zeros go, no Date needed.
+  const contract = typeof value === 'string' ? parseInstant(value) : undefined;
+  if (contract !== undefined) {
+    const fraction = contract.nanos.replace(/0+$/, '');
+    return { instant: contract, text: `${(value as string).slice(0, 19)}${fraction === '' ? '' : `.${fraction}`}Z` };
+  }
+  const instant = anyInstant(value, name);
+  return { instant, text: canonicalInstant(instant) };
+}
+
+function anyInstant(value: string | Date, name: string): Instant {
   if (value instanceof Date) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) throw new RangeError(`dedupeKey: ${name} is an invalid Date (date-time)`);
@@ -46,8 +57,8 @@ export function dedupeKey(licenseId: string, periodStart: string | Date, periodE
   }
   const start = toInstant(periodStart, 'periodStart');
   const end = toInstant(periodEnd, 'periodEnd');
-  if (compareInstants(start, end) >= 0) throw new RangeError('dedupeKey: periodEnd must be later than periodStart (period-order)');
-  return `${licenseId}/${canonicalInstant(start)}/${canonicalInstant(end)}`;
+  if (compareInstants(start.instant, end.instant) >= 0) throw new RangeError('dedupeKey: periodEnd must be later than periodStart (period-order)');
+  return `${licenseId}/${start.text}/${end.text}`;
 }
 
 /**
@@ -59,5 +70,10 @@ export function dedupeKey(licenseId: string, periodStart: string | Date, periodE
  * const id = await messageId(dedupeKey('lic-0042', start, end)); // "msg_3f…" (64 hex digits)
  */
 export async function messageId(key: string): Promise<string> {
-  return `msg_${toHex(await sha256(utf8(key)))}`;
+  return messageIdNow(key);
+}
+
+/** {@link messageId} without the promise, for ingest's hot path (not exported from the package). */
+export function messageIdNow(key: string): string {
+  return `msg_${toHex(sha256(utf8(key)))}`;
 }

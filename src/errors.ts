@@ -26,17 +26,24 @@ function unescapePointerToken(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-/** The value a JSON Pointer names, or undefined. Own properties only, so `__proto__` is just a key. */
-export function valueAt(root: unknown, pointer: string): unknown {
-  if (pointer === '') return root;
+/** A JSON Pointer's reference tokens, unescaped; parse once where the same pointer is read many times. */
+export function pointerTokens(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointerToken);
+}
+
+/** The value at these reference tokens, or undefined. Own properties only, so `__proto__` is just a key. */
+export function valueAtTokens(root: unknown, tokens: readonly string[]): unknown {
   let current: unknown = root;
-  for (const raw of pointer.slice(1).split('/')) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    const token = unescapePointerToken(raw);
-    if (!Object.hasOwn(current, token)) return undefined;
-    current = (current as Record<string, unknown>)[token];
+  for (let i = 0; i < tokens.length; i++) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, tokens[i]!)) return undefined;
+    current = (current as Record<string, unknown>)[tokens[i]!];
   }
   return current;
+}
+
+/** The value a JSON Pointer names, or undefined. Own properties only, so `__proto__` is just a key. */
+export function valueAt(root: unknown, pointer: string): unknown {
+  return valueAtTokens(root, pointerTokens(pointer));
 }
 
 /** Describes a value by its kind, never by its content (strings may be secrets). */

@@ -9,21 +9,29 @@ export type HeadersLike =
   | { forEach(callback: (value: string, name: string) => void): void }
   | Readonly<Record<string, string | readonly string[] | number | undefined>>;
 
+/** Objects this module built, so normalizing them again (ingest, then verifySignature) costs nothing. */
+const normalized = new WeakSet<object>();
+
 /** The headers as a plain object with lowercase names (own properties only, no prototype). */
 export function normalizeHeaders(headers: HeadersLike): Record<string, string> {
+  if (normalized.has(headers)) return headers as Record<string, string>;
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  normalized.add(out);
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
-    out[key] = key in out ? `${out[key]}, ${value}` : value;
+    const previous = out[key];
+    out[key] = previous === undefined ? value : `${previous}, ${value}`;
   };
   if (typeof (headers as { forEach?: unknown }).forEach === 'function' && !Array.isArray(headers)) {
     (headers as { forEach(callback: (value: string, name: string) => void): void }).forEach((value, name) => add(name, value));
     return out;
   }
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+  const record = headers as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    const value = record[name];
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) add(name, String(v));
-    else add(name, String(value));
+    else add(name, typeof value === 'string' ? value : String(value));
   }
   return out;
 }

@@ -8,7 +8,7 @@
  */
 import type { Telemetry } from '../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
-import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from './dedupe.js';
+import { dedupeKey as dedupeKeyOf, messageIdNow } from './dedupe.js';
 import { type HeadersLike, normalizeHeaders } from './headers.js';
 import { type Customer, decodeCustomer } from './mask.js';
 import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
@@ -134,7 +134,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   const payload = validated.value;
   const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
   const key = dedupeKeyOf(licenseId, payload.periodStart, payload.periodEnd);
-  const expectedId = await messageIdOf(key);
+  const expectedId = messageIdNow(key);
   if (signature.id !== expectedId) {
     return fail(
       422,

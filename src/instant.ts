@@ -6,8 +6,6 @@
 
 import { isDateTime } from './formats.js';
 
-const UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
-
 export interface Instant {
   /** Whole seconds since the Unix epoch. */
   readonly seconds: number;
@@ -15,14 +13,41 @@ export interface Instant {
   readonly nanos: string;
 }
 
-/** Parses a contract date-time (`YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`), or returns undefined if it is not one. */
+/** The number the ASCII digits from..to spell (already checked to be digits); no substring, no Number(). */
+function digitsAt(value: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + value.charCodeAt(i) - 48;
+  return n;
+}
+
+const NINE_ZEROS = '000000000';
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil); exact for every year, 0-99 included. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  return era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
+}
+
+/**
+ * Parses a contract date-time (`YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`), or returns
+ * undefined if it is not one. A leap second (:60) is not an instant the
+ * contract can order, so it is refused here too.
+ */
 export function parseInstant(value: string): Instant | undefined {
-  const m = UTC.exec(value);
-  // Date.parse rolls 2026-02-30 over into March instead of refusing it.
-  if (m === null || !isDateTime(value)) return undefined;
-  const ms = Date.parse(`${m[1]}Z`);
-  if (Number.isNaN(ms)) return undefined;
-  return { seconds: ms / 1000, nanos: (m[2] ?? '').padEnd(9, '0') };
+  const length = value.length;
+  // The contract's spelling within RFC 3339: upper-case T and Z, no offset, one to nine fraction digits.
+  if (length < 20 || length > 30 || value.charCodeAt(10) !== 84 || value.charCodeAt(length - 1) !== 90) return undefined;
+  if (length > 20 && value.charCodeAt(19) !== 46) return undefined;
+  // isDateTime checks the rest: digits, separators, a fraction of at least one digit, a date that exists.
+  if (!isDateTime(value)) return undefined;
+  const second = digitsAt(value, 17, 19);
+  if (second === 60) return undefined;
+  const days = daysFromCivil(digitsAt(value, 0, 4), digitsAt(value, 5, 7), digitsAt(value, 8, 10));
+  const seconds = days * 86400 + digitsAt(value, 11, 13) * 3600 + digitsAt(value, 14, 16) * 60 + second;
+  return { seconds, nanos: length === 20 ? NINE_ZEROS : value.slice(20, length - 1) + NINE_ZEROS.slice(length - 21) };
 }
 
 /** Negative if a is earlier than b, 0 if equal, positive if later. */

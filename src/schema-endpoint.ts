@@ -42,17 +42,15 @@ interface Representation {
   readonly etag: string;
 }
 
-const representations = new Map<number, Promise<Representation>>();
+const representations = new Map<number, Representation>();
 
-function representation(version: number): Promise<Representation> {
+function representation(version: number): Representation {
   let cached = representations.get(version);
   if (cached === undefined) {
     // The same bytes as the committed generated/v<N>/telemetry.schema.json.
     const bytes = utf8(`${JSON.stringify(versions[version as keyof typeof versions].schema, null, 2)}\n`);
-    cached = sha256(bytes).then((digest) => ({
-      bytes,
-      etag: `"sha256-${toBase64(digest).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`,
-    }));
+    const etag = `"sha256-${toBase64(sha256(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
+    cached = { bytes, etag };
     representations.set(version, cached);
   }
   return cached;
@@ -115,7 +113,7 @@ export async function schemaEndpoint(request: SchemaRequest, options: SchemaEndp
     }
   }
 
-  const { bytes, etag } = await representation(version);
+  const { bytes, etag } = representation(version);
   const headers = {
     ...common,
     'content-type': SCHEMA_MEDIA_TYPE,

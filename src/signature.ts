@@ -9,7 +9,7 @@
  *
  * WebCrypto only: no `node:crypto`, no `Buffer`.
  */
-import { bufferSource, concatBytes, fromBase64, toBase64, utf8 } from './bytes.js';
+import { bufferSource, fromBase64, toBase64, utf8 } from './bytes.js';
 import { type HeadersLike, normalizeHeaders } from './headers.js';
 import { type WireError, wireError } from './wire-errors.js';
 
@@ -103,8 +103,17 @@ async function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<Crypto
   return crypto.subtle.importKey('raw', bufferSource(parseSecret(secret)), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
 }
 
+const encoder = new TextEncoder();
+
+/** `<id>.<timestamp>.<body>` as bytes, written into one buffer: this runs for every request received. */
 function signedContent(id: string, timestamp: number, body: Uint8Array | string): Uint8Array<ArrayBuffer> {
-  return concatBytes(utf8(`${id}.${timestamp}.`), typeof body === 'string' ? utf8(body) : body);
+  const bytes = typeof body === 'string' ? utf8(body) : body;
+  const prefix = `${id}.${timestamp}.`;
+  // At most three UTF-8 bytes per UTF-16 unit.
+  const out = new Uint8Array(prefix.length * 3 + bytes.byteLength);
+  const { written } = encoder.encodeInto(prefix, out);
+  out.set(bytes, written);
+  return out.subarray(0, written + bytes.byteLength);
 }
 
 function checkTimestamp(timestamp: number): void {
@@ -167,14 +176,18 @@ export async function signMessage(input: SignMessageInput): Promise<SignatureHea
 
 /** Imported keys, per key object: a server passes the same options on every request. */
 const importedKeys = new WeakMap<VerificationKey, Promise<CryptoKey>>();
+const readyKeys = new WeakMap<VerificationKey, CryptoKey>();
 
 function importedKey(key: VerificationKey): Promise<CryptoKey> {
   let imported = importedKeys.get(key);
   if (imported === undefined) {
     imported = hmacKey(key.secret, 'verify');
     importedKeys.set(key, imported);
-    // A failed import is a configuration error that should surface again next time, not be cached.
-    imported.catch(() => importedKeys.delete(key));
+    imported.then(
+      (ready) => readyKeys.set(key, ready),
+      // A failed import is a configuration error that should surface again next time, not be cached.
+      () => importedKeys.delete(key),
+    );
   }
   return imported;
 }
@@ -209,7 +222,8 @@ function parseSignatureHeader(header: string): Uint8Array[] | undefined {
 
 async function firstMatch(keys: readonly VerificationKey[], macs: readonly Uint8Array[], content: Uint8Array<ArrayBuffer>): Promise<VerificationKey | undefined> {
   for (const key of keys) {
-    const cryptoKey = await importedKey(key);
+    // Once imported, a key is used as is: an await on every request would cost a turn of the event loop's queue.
+    const cryptoKey = readyKeys.get(key) ?? (await importedKey(key));
     for (const mac of macs) {
       // crypto.subtle.verify compares in constant time; no early-exit byte loop of our own.
       if (await crypto.subtle.verify('HMAC', cryptoKey, bufferSource(mac), content)) return key;

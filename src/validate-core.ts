@@ -7,11 +7,21 @@
 import type { CrossFieldRule } from '../schema/rules.js';
 import { type ValidationResult, fromSchemaError, kindOf, makeError } from './errors.js';
 import type { GeneratedValidator } from './generated-validator.js';
-import { checkRules } from './rules.js';
+import { checkRules, compileRules } from './rules.js';
 
 export interface VersionEntry<T> {
+  /** Reports every schema error; run only on a payload the guard refused. */
   readonly validate: GeneratedValidator<T>;
+  /** The same verdict as `validate` without building errors: what nearly every payload, a valid one, costs. */
+  readonly isValid: (value: unknown) => boolean;
   readonly rules: readonly CrossFieldRule[];
+}
+
+export interface Validators<T> {
+  /** The typed payload, or every problem found. Never throws. */
+  readonly validate: (value: unknown) => ValidationResult<T>;
+  /** The verdict of `validate` alone. Never throws. */
+  readonly is: (value: unknown) => value is T;
 }
 
 function versionOf(value: unknown): unknown {
@@ -20,28 +30,49 @@ function versionOf(value: unknown): unknown {
     : undefined;
 }
 
-/** A validate function over these versions: dispatch on schemaVersion, schema, then cross-field rules. Never throws. */
-export function createValidate<T>(entries: ReadonlyMap<number, VersionEntry<T>>, currentVersion: number): (value: unknown) => ValidationResult<T> {
+/**
+ * Validators over these versions: dispatch on schemaVersion, then the
+ * schema, then the cross-field rules. A payload is first put to the guard and
+ * the compiled rules, which answer yes or no; only a refused one goes through
+ * the validator that explains why.
+ */
+export function createValidators<T>(entries: ReadonlyMap<number, VersionEntry<T>>, currentVersion: number): Validators<T> {
   const supported = [...entries.keys()].sort((a, b) => a - b);
-  const current = entries.get(currentVersion);
-  if (current === undefined) throw new RangeError(`createValidate: current version ${currentVersion} has no validator`);
-  return (value) => {
+  const prepared = new Map([...entries].map(([version, entry]) => [version, { ...entry, rulesHold: compileRules(entry.rules) }]));
+  const current = prepared.get(currentVersion);
+  if (current === undefined) throw new RangeError(`createValidators: current version ${currentVersion} has no validator`);
+  const unsupported = (version: unknown) => typeof version === 'number' && Number.isInteger(version) && !prepared.has(version);
+  // A payload without a usable version is checked against the current one, to say what is missing.
+  const entryFor = (version: unknown) => (typeof version === 'number' ? prepared.get(version) : undefined) ?? current;
+
+  const is = (value: unknown): value is T => {
     const version = versionOf(value);
-    if (typeof version === 'number' && Number.isInteger(version) && !entries.has(version)) {
-      return { ok: false, errors: [makeError('/schemaVersion', `version ${version} is not supported; supported: ${supported.join(', ')}`, 'unsupported-version')] };
-    }
-    // A payload without a usable version is checked against the current one, to say what is missing.
-    const entry = (typeof version === 'number' ? entries.get(version) : undefined) ?? current;
+    if (unsupported(version)) return false;
+    const entry = entryFor(version);
     try {
-      if (entry.validate(value)) {
-        const ruleErrors = checkRules(entry.rules, value, []);
-        return ruleErrors.length === 0 ? { ok: true, value } : { ok: false, errors: ruleErrors };
-      }
-      const schemaErrors = (entry.validate.errors ?? []).map((e) => fromSchemaError(e, value));
-      return { ok: false, errors: [...schemaErrors, ...checkRules(entry.rules, value, schemaErrors)] };
+      return entry.isValid(value) && entry.rulesHold(value);
     } catch {
       // Only a value that is not plain data (a throwing getter, a revoked Proxy) gets here.
+      return false;
+    }
+  };
+
+  const validate = (value: unknown): ValidationResult<T> => {
+    const version = versionOf(value);
+    if (unsupported(version)) {
+      return { ok: false, errors: [makeError('/schemaVersion', `version ${String(version)} is not supported; supported: ${supported.join(', ')}`, 'unsupported-version')] };
+    }
+    const entry = entryFor(version);
+    try {
+      if (entry.isValid(value) && entry.rulesHold(value)) return { ok: true, value: value as T };
+      const schemaErrors = entry.validate(value) ? [] : (entry.validate.errors ?? []).map((e) => fromSchemaError(e, value));
+      const errors = [...schemaErrors, ...checkRules(entry.rules, value, schemaErrors)];
+      // Both paths are generated from one schema and tested to agree; should they ever not, the one that can explain itself decides.
+      return errors.length === 0 ? { ok: true, value: value as T } : { ok: false, errors };
+    } catch {
       return { ok: false, errors: [makeError('', `could not be read as JSON data, got ${kindOf(value)}`, 'unreadable')] };
     }
   };
+
+  return { validate, is };
 }

@@ -7,14 +7,15 @@ import { currentVersion, type Telemetry, versions } from '../generated/index.js'
 import type { CrossFieldRule } from '../schema/rules.js';
 import type { ValidationError, ValidationResult } from './errors.js';
 import type { GeneratedValidator } from './generated-validator.js';
-import { type VersionEntry, createValidate } from './validate-core.js';
+import { type VersionEntry, createValidators } from './validate-core.js';
 
 const entries = new Map<number, VersionEntry<Telemetry>>(
-  Object.entries(versions).map(([version, { schema, validate }]) => [
+  Object.entries(versions).map(([version, { schema, validate, isValid }]) => [
     Number(version),
-    { validate: validate as GeneratedValidator<Telemetry>, rules: schema['x-rules'] as readonly CrossFieldRule[] },
+    { validate: validate as GeneratedValidator<Telemetry>, isValid, rules: schema['x-rules'] as readonly CrossFieldRule[] },
   ]),
 );
+const validators = createValidators(entries, currentVersion);
 
 /** Every schema version this package validates, ascending. */
 export const supportedVersions: readonly number[] = [...entries.keys()].sort((a, b) => a - b);
@@ -27,7 +28,7 @@ export const supportedVersions: readonly number[] = [...entries.keys()].sort((a,
  * const result = validateTelemetry(JSON.parse(body));
  * if (!result.ok) for (const e of result.errors) console.error(e.message);
  */
-export const validateTelemetry: (value: unknown) => ValidationResult<Telemetry> = createValidate(entries, currentVersion);
+export const validateTelemetry: (value: unknown) => ValidationResult<Telemetry> = validators.validate;
 
 /**
  * Type guard: true when the value is a valid payload of a supported version.
@@ -36,7 +37,7 @@ export const validateTelemetry: (value: unknown) => ValidationResult<Telemetry> 
  * if (isTelemetry(payload)) store(payload.periodStart);
  */
 export function isTelemetry(value: unknown): value is Telemetry {
-  return validateTelemetry(value).ok;
+  return validators.is(value);
 }
 
 /** Thrown by {@link assertTelemetry}; `errors` lists every problem. */

@@ -64,7 +64,7 @@ describe('check', () => {
     repo = copyRepo();
     // A bound, not privacy content: no new review is needed, only regeneration.
     repo.edit('schema/v1.ts', 'maxItems: 256,', 'maxItems: 200,');
-    await expectCheckToFail(['docs/telemetry.md', 'generated/v1/conformance.json', 'generated/v1/telemetry.schema.json', 'generated/v1/types.ts', 'generated/v1/validate.js'], ['drift-changed']);
+    await expectCheckToFail(['docs/telemetry.md', 'generated/v1/conformance.json', 'generated/v1/telemetry.schema.json', 'generated/v1/types.ts', 'generated/v1/validate.js', 'generated/v1/is-valid.js'], ['drift-changed']);
     await expectGenerateThenCheckToPass();
     expect(repo.read('docs/telemetry.md')).toContain('at most 200 items');
   });
@@ -137,6 +137,17 @@ describe('generate', () => {
     const { code, out } = await repo.run(generateCommand);
     expect(code).toBe(1);
     expect(out).toContain('schema/v1.ts activeSeats: privacy record: legalBasis "whatever" is not a GDPR Art. 6(1) basis (privacy-record)');
+    expect(snapshotFiles(repo.root)).toEqual(before);
+  });
+
+  it('writes nothing when a keyword has no translation for the yes/no guard, naming where it is', async () => {
+    repo = copyRepo();
+    repo.edit('schema/types.ts', 'Type.Integer({ minimum: 0,', 'Type.Integer({ multipleOf: 1, minimum: 0,');
+    const before = snapshotFiles(repo.root);
+    const { code, out } = await repo.run(generateCommand);
+    expect(code).toBe(1);
+    expect(out).toContain('generated/v1/telemetry.schema.json#/properties/activeSeats/multipleOf: keyword "multipleOf" has no yes/no translation (guard-keyword)');
+    expect(out).toContain('scripts/lib/guard-code.ts');
     expect(snapshotFiles(repo.root)).toEqual(before);
   });
 

@@ -105,15 +105,15 @@ describe('command layer', () => {
     });
   });
 
-  it('a real run prints one uncolored line on success when piped', () => {
-    const out = execFileSync(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'scripts/cli.ts', 'check'], { cwd: repoRoot, encoding: 'utf8' });
+  it('a real run (the bundled entry the npm scripts use) prints one uncolored line on success when piped', () => {
+    const out = execFileSync(process.execPath, [join(repoRoot, 'scripts/run.mjs'), 'check'], { cwd: repoRoot, encoding: 'utf8' });
     expect(out).toMatch(/^check: \d+ generated files and doc parts match schema\/\n$/);
   });
 
   it('the entry refuses an unknown command with exit code 2', () => {
     let status = 0;
     try {
-      execFileSync(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'scripts/cli.ts', 'frobnicate'], { cwd: repoRoot, stdio: 'pipe' });
+      execFileSync(process.execPath, [join(repoRoot, 'scripts/run.mjs'), 'frobnicate'], { cwd: repoRoot, stdio: 'pipe' });
     } catch (error) {
       status = (error as { status: number }).status;
     }

@@ -58,9 +58,16 @@ function referenceRules(rules: readonly CrossFieldRule[], payload: Record<string
 }
 
 describe.each(contracts.map((c) => c.version))('v%i against @hyperjump/json-schema', (version) => {
-  const ours: Verdict = (value) => (versions[version as keyof typeof versions].validate as (v: unknown) => boolean)(value);
+  const generated = versions[version as keyof typeof versions];
+  // Both shipped schema checks: the validator that explains, and the yes/no guard that runs first.
+  const full: Verdict = (value) => (generated.validate as (v: unknown) => boolean)(value);
+  const guard: Verdict = (value) => generated.isValid(value);
   const theirs: Verdict = (value) => independent.get(version)!(value);
-  const schema = versions[version as keyof typeof versions].schema as unknown as Record<string, unknown>;
+  const disagreement = (value: unknown): string | undefined => {
+    const [a, b, c] = [full(value), guard(value), theirs(value)];
+    return a === c && b === c ? undefined : `validate.js ${a}, is-valid.js ${b}, hyperjump ${c}`;
+  };
+  const schema = generated.schema as unknown as Record<string, unknown>;
   const rules = schema['x-rules'] as CrossFieldRule[];
 
   it('the generated schema is valid against the official 2020-12 meta-schema', async () => {
@@ -70,16 +77,19 @@ describe.each(contracts.map((c) => c.version))('v%i against @hyperjump/json-sche
 
   it('agrees on every conformance vector the schema alone decides', () => {
     const file = JSON.parse(readFileSync(join(repoRoot, `generated/v${version}/conformance.json`), 'utf8')) as { vectors: Array<{ id: string; payload: unknown }> };
-    const disagreements = file.vectors.filter((v) => ours(v.payload) !== theirs(v.payload)).map((v) => `${v.id}: ours ${ours(v.payload)}, hyperjump ${theirs(v.payload)}`);
+    const disagreements = file.vectors.flatMap((v) => {
+      const what = disagreement(v.payload);
+      return what === undefined ? [] : [`${v.id}: ${what}`];
+    });
     expect(disagreements).toEqual([]);
   });
 
   it('agrees on fuzzed valid payloads', () => {
-    fc.assert(fc.property(payloadArbitrary(schema), (payload) => ours(payload) === theirs(payload)), { numRuns: RUNS });
+    fc.assert(fc.property(payloadArbitrary(schema), (payload) => disagreement(payload) === undefined), { numRuns: RUNS });
   });
 
   it('agrees on fuzzed mutations', () => {
-    fc.assert(fc.property(mutationArbitrary(schema), ({ payload }) => ours(payload) === theirs(payload)), { numRuns: RUNS });
+    fc.assert(fc.property(mutationArbitrary(schema), ({ payload }) => disagreement(payload) === undefined), { numRuns: RUNS });
   });
 
   it('agrees with the reference on the cross-field rules', () => {
@@ -110,12 +120,16 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
   const both = async (schema: Record<string, unknown>) => {
     const id = `urn:telemetry-contract:test:${Math.random().toString(36).slice(2)}`;
     registerSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, ...schema } as never);
-    const theirs = await validate(id);
-    // What ships: standalone code from the same generator as generated/v*/validate.js.
+    const theirs0 = await validate(id);
+    // What ships: standalone code from the same generators as generated/v*/validate.js and is-valid.js.
     const { toValidatorCode } = await import('../scripts/lib/validator-code.js');
-    const code = await toValidatorCode(schema, 'test', repoRoot);
-    const ours = ((await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default: (v: unknown) => boolean }).default;
-    return { ours: (v: unknown) => ours(v), theirs: (v: unknown) => theirs(v as never).valid };
+    const { toGuardCode } = await import('../scripts/lib/guard-code.js');
+    const load = async (code: string) => ((await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default: (v: unknown) => boolean }).default;
+    const [full, guard] = [await load(await toValidatorCode(schema, 'test', repoRoot)), await load(await toGuardCode(schema, 'test', repoRoot))];
+    const theirs = (v: unknown) => theirs0(v as never).valid;
+    // Both of ours must say what hyperjump says; a split verdict counts as ours being wrong.
+    const ours = (v: unknown) => (full(v) === guard(v) ? full(v) : !theirs(v));
+    return { ours, theirs };
   };
   const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
   /** Strings shaped like RFC 3339 date-times, every part allowed to be out of range or oddly spelled. */
@@ -139,5 +153,44 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
     fc.assert(fc.property(fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }), (value) => ours(value) === theirs(value)), { numRuns: RUNS });
     // Found by this test: ajv's own helper threw a TypeError on these.
     for (const value of [[{}, { toString: null }], [{ valueOf: 1 }, { valueOf: 1 }], [{ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }]]) expect(ours(value)).toBe(theirs(value));
+  });
+
+  describe('the yes/no guard translates each keyword as ajv and hyperjump read it', () => {
+    const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+    // Bounds themselves (-1.5, 0, 7, 10) are where an off-by-one translation shows.
+    const scalar = fc.oneof(fc.integer({ min: -3, max: 12 }), fc.double({ min: -3, max: 12, noNaN: true }), fc.constantFrom(-1.5, 0, 7, 10, null, true, false, 'x', 'k', ''), fc.string({ maxLength: 4 }));
+
+    it('objects: required names that are not identifiers, optional, closed and open, nested, const and enum', async () => {
+      const { ours, theirs } = await both({
+        type: 'object',
+        required: ['a', 'b-c'],
+        additionalProperties: false,
+        properties: { a: { type: ['integer', 'null'] }, 'b-c': { type: 'object', additionalProperties: true, properties: { d: { enum: ['x', 1, true, null] } } }, e: { const: 'k' } },
+      });
+      const inner = fc.dictionary(fc.constantFrom('d', 'z'), scalar, { maxKeys: 2 });
+      const payload = fc
+        .tuple(fc.record({ a: maybe(scalar), 'b-c': maybe(fc.oneof(inner, scalar)), e: maybe(scalar) }, { requiredKeys: [] }), fc.dictionary(fc.constantFrom('f', '__proto__', 'toString'), scalar, { maxKeys: 1 }))
+        .map(([known, extra]) => Object.fromEntries(Object.entries({ ...known, ...extra }).filter(([, v]) => v !== undefined)));
+      fc.assert(fc.property(fc.oneof(payload, fc.jsonValue({ maxDepth: 2 })), (value) => ours(value) === theirs(value)), { numRuns: RUNS });
+    });
+
+    it('numbers and strings: exclusive bounds, integer against number, a nullable type, lengths with a pattern', async () => {
+      const { ours, theirs } = await both({ type: ['number', 'null'], exclusiveMinimum: -1.5, exclusiveMaximum: 10 });
+      const { ours: oursText, theirs: theirsText } = await both({ type: 'string', minLength: 1, maxLength: 2, pattern: '^[a-z]*$' });
+      const { ours: oursInt, theirs: theirsInt } = await both({ type: 'integer', minimum: 0, maximum: 7 });
+      fc.assert(fc.property(fc.oneof(scalar, fc.jsonValue({ maxDepth: 1 })), (value) => ours(value) === theirs(value) && oursInt(value) === theirsInt(value) && oursText(value) === theirsText(value)), { numRuns: RUNS });
+    });
+
+    it('arrays: bounds, items of objects, uniqueness by JSON value, `items: false`', async () => {
+      const { ours, theirs } = await both({ type: 'array', minItems: 1, maxItems: 3, uniqueItems: true, items: { type: 'object', properties: { n: { type: 'integer' } } } });
+      const { ours: oursNone, theirs: theirsNone } = await both({ type: 'array', items: false });
+      const { ours: oursScalars, theirs: theirsScalars } = await both({ type: 'array', uniqueItems: true, items: { type: 'integer' } });
+      // Long lists of few distinct integers too: past 16 items the uniqueness check hashes instead of comparing pairs.
+      const items = fc.oneof(fc.array(fc.oneof(fc.record({ n: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(1.5)) }, { requiredKeys: [] }), scalar), { maxLength: 20 }), fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 15, maxLength: 24 }));
+      fc.assert(
+        fc.property(items, (value) => ours(value) === theirs(value) && oursNone(value) === theirsNone(value) && oursScalars(value) === theirsScalars(value)),
+        { numRuns: RUNS },
+      );
+    });
   });
 });

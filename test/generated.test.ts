@@ -40,9 +40,9 @@ describe('generated artifacts', () => {
     }
   });
 
-  it('include a JSON Schema, types and a validator for every version', () => {
+  it('include a JSON Schema, types, a validator and a yes/no guard for every version', () => {
     for (const { version } of contracts) {
-      for (const file of ['telemetry.schema.json', 'types.ts', 'validate.js', 'validate.d.ts']) {
+      for (const file of ['telemetry.schema.json', 'types.ts', 'validate.js', 'validate.d.ts', 'is-valid.js', 'is-valid.d.ts']) {
         expect(generatedFiles()).toContain(`generated/v${version}/${file}`);
       }
     }
@@ -81,8 +81,8 @@ describe('generated JSON Schema v1', () => {
   });
 });
 
-describe('generated validator v1', () => {
-  const code = () => artifacts.get('generated/v1/validate.js')!;
+describe.each(['validate.js', 'is-valid.js'])('generated v1/%s', (file) => {
+  const code = () => artifacts.get(`generated/v1/${file}`)!;
 
   it('imports nothing and never builds code at run time', () => {
     expect(code()).not.toMatch(/^\s*import\s/m);

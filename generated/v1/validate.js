@@ -58,34 +58,56 @@ __export(formats_exports, {
 function isLeapYear(year) {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
+function twoDigits(value, at) {
+  const tens = value.charCodeAt(at) - 48;
+  const ones = value.charCodeAt(at + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
 function isDateTime(value) {
-  const m = DATE_TIME.exec(value);
-  if (m === null) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
+  if (value.length < 20) return false;
+  const century = twoDigits(value, 0);
+  const yearOfCentury = twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const hour = twoDigits(value, 11);
+  const minute = twoDigits(value, 14);
+  const second = twoDigits(value, 17);
+  if (century < 0 || yearOfCentury < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false;
+  const t = value.charCodeAt(10);
+  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || t !== 84 && t !== 116 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return false;
+  let at = 19;
+  if (value.charCodeAt(at) === 46) {
+    const first = ++at;
+    for (let c = value.charCodeAt(at); c >= 48 && c <= 57; c = value.charCodeAt(++at)) ;
+    if (at === first) return false;
+  }
+  let offsetMinutes = 0;
+  const zone = value.charCodeAt(at);
+  if (zone === 90 || zone === 122) {
+    if (at + 1 !== value.length) return false;
+  } else if (zone === 43 || zone === 45) {
+    const offsetHour = twoDigits(value, at + 1);
+    const offsetMinute = twoDigits(value, at + 4);
+    if (at + 6 !== value.length || value.charCodeAt(at + 3) !== 58 || offsetHour < 0 || offsetHour > 23 || offsetMinute < 0 || offsetMinute > 59) return false;
+    offsetMinutes = (zone === 45 ? -1 : 1) * (offsetHour * 60 + offsetMinute);
+  } else {
+    return false;
+  }
+  const year = century * 100 + yearOfCentury;
   if (month < 1 || month > 12 || day < 1) return false;
   const maxDay = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
-  if (day > maxDay) return false;
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
-  const sign = m[7] === "-" ? -1 : 1;
-  const offsetHour = m[8] === void 0 ? 0 : Number(m[8]);
-  const offsetMinute = m[9] === void 0 ? 0 : Number(m[9]);
-  if (hour > 23 || minute > 59 || second > 60 || offsetHour > 23 || offsetMinute > 59) return false;
+  if (day > maxDay || hour > 23 || minute > 59 || second > 60) return false;
   if (second === 60) {
     const utc = /* @__PURE__ */ new Date(0);
     utc.setUTCFullYear(year, month - 1, day);
-    utc.setUTCHours(hour, minute - sign * (offsetHour * 60 + offsetMinute), 0, 0);
+    utc.setUTCHours(hour, minute - offsetMinutes, 0, 0);
     return utc.getUTCHours() === 23 && utc.getUTCMinutes() === 59 && LEAP_SECOND_DAYS.has(utc.toISOString().slice(0, 10));
   }
   return true;
 }
-var DATE_TIME, DAYS_IN_MONTH, LEAP_SECOND_DAYS, formats;
+var DAYS_IN_MONTH, LEAP_SECOND_DAYS, formats;
 var init_formats = __esm({
   "src/formats.ts"() {
-    DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
     DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     LEAP_SECOND_DAYS = new Set(
       "1960-12-31 1961-07-31 1961-12-31 1963-10-31 1963-12-31 1964-03-31 1964-08-31 1964-12-31 1965-02-28 1965-06-30 1965-08-31 1965-12-31 1968-01-31 1971-12-31 1972-06-30 1972-12-31 1973-12-31 1974-12-31 1975-12-31 1976-12-31 1977-12-31 1978-12-31 1979-12-31 1981-06-30 1982-06-30 1983-06-30 1985-06-30 1987-12-31 1989-12-31 1990-12-31 1992-06-30 1993-06-30 1994-06-30 1995-12-31 1997-06-30 1998-12-31 2005-12-31 2008-12-31 2012-06-30 2015-06-30 2016-12-31".split(" ")

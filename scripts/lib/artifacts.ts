@@ -12,10 +12,12 @@ import { type Finding, FindingsError } from './findings.js';
 import { lintContract } from '../lint/index.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
 import { toTypeScript } from './typescript.js';
+import type { JsonSchema } from './fields.js';
+import { GuardError, toGuardCode } from './guard-code.js';
 import { toValidatorCode } from './validator-code.js';
 import { createAjv } from './ajv.js';
 import { conformanceVectors } from './vectors.js';
-import { createValidate } from '../../src/validate-core.js';
+import { createValidators } from '../../src/validate-core.js';
 import type { GeneratedValidator } from '../../src/generated-validator.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import { AUDIT_DOC, auditParts } from '../docs/audit-doc.js';
@@ -54,6 +56,25 @@ function validatorDeclarations(contract: Contract, name: string, typesModule: st
   ].join('\n');
 }
 
+function guardDeclarations(contract: Contract, what: string, validator: string): string {
+  return [
+    `// ${generatedHeader(contract)}`,
+    `/** True when the value satisfies the ${what} JSON Schema: the verdict of ${validator}, without its errors. */`,
+    'export default function isValid(data: unknown): boolean;',
+    '',
+  ].join('\n');
+}
+
+/** The yes/no guard's code, or the finding that names the keyword it cannot translate. */
+async function guardCode(schema: JsonSchema, file: string, header: string, root: string): Promise<string> {
+  try {
+    return await toGuardCode(schema, header, root);
+  } catch (error) {
+    if (!(error instanceof GuardError)) throw error;
+    throw new FindingsError([{ where: `${file}${file.includes('#') ? '' : '#'}${error.where}`, what: error.what, rule: 'guard-keyword', fix: error.fix, severity: 'error' }]);
+  }
+}
+
 function versionIndex(registry: Registry): string {
   const versions = registry.contracts.map((c) => c.version);
   const lines = [
@@ -61,7 +82,9 @@ function versionIndex(registry: Registry): string {
     ...versions.flatMap((v) => [
       `import schemaV${v} from './v${v}/telemetry.schema.json' with { type: 'json' };`,
       `import validateV${v} from './v${v}/validate.js';`,
+      `import isValidV${v} from './v${v}/is-valid.js';`,
       `import validateHeadersV${v} from './v${v}/validate-headers.js';`,
+      `import isValidHeadersV${v} from './v${v}/is-valid-headers.js';`,
       `import type { ${typeName(v)} } from './v${v}/types.js';`,
       `import type { ${typeName(v)}Headers } from './v${v}/headers.js';`,
     ]),
@@ -74,9 +97,9 @@ function versionIndex(registry: Registry): string {
     '/** The version new uploaders send. */',
     `export const currentVersion = ${registry.currentVersion};`,
     '',
-    '/** Every known version: its JSON Schema and its precompiled payload and header validators. */',
+    '/** Every known version: its JSON Schema, and its precompiled payload and header validators, each with its yes/no guard. */',
     'export const versions = {',
-    ...versions.map((v) => `  ${v}: { schema: schemaV${v}, validate: validateV${v}, validateHeaders: validateHeadersV${v} },`),
+    ...versions.map((v) => `  ${v}: { schema: schemaV${v}, validate: validateV${v}, isValid: isValidV${v}, validateHeaders: validateHeadersV${v}, isValidHeaders: isValidHeadersV${v} },`),
     '} as const;',
     '',
   ];
@@ -118,8 +141,13 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
 
   // The reference validator for the conformance vectors: compiled here from the schemas being
   // generated, with the same ajv configuration as the shipped code, so vectors never lag behind.
-  const compiled = new Map(schemas.map(({ contract, schema }) => [contract.version, { validate: createAjv().compile(schema) as unknown as GeneratedValidator<unknown>, rules: schema['x-rules'] as CrossFieldRule[] }]));
-  const reference = createValidate(compiled, registry.currentVersion);
+  const compiled = new Map(
+    schemas.map(({ contract, schema }) => {
+      const validate = createAjv().compile(schema) as unknown as GeneratedValidator<unknown>;
+      return [contract.version, { validate, isValid: (value: unknown) => validate(value), rules: schema['x-rules'] as CrossFieldRule[] }];
+    }),
+  );
+  const reference = createValidators(compiled, registry.currentVersion).validate;
   const versionNumbers = schemas.map(({ contract }) => contract.version);
 
   for (const { contract, schema } of schemas) {
@@ -129,10 +157,14 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     artifacts.set(`${dir}/types.ts`, await toTypeScript(schema, typeName(contract.version), header));
     artifacts.set(`${dir}/validate.js`, await toValidatorCode(schema, header, root));
     artifacts.set(`${dir}/validate.d.ts`, validatorDeclarations(contract, typeName(contract.version), './types.js', 'a payload (cross-field rules excluded)'));
+    artifacts.set(`${dir}/is-valid.js`, await guardCode(schema, `${dir}/telemetry.schema.json`, header, root));
+    artifacts.set(`${dir}/is-valid.d.ts`, guardDeclarations(contract, 'payload', './validate.js (cross-field rules excluded)'));
     const headers = toHeadersSchema(contract);
     const headersName = `${typeName(contract.version)}Headers`;
     artifacts.set(`${dir}/headers.ts`, await toTypeScript(headers, headersName, header));
     artifacts.set(`${dir}/validate-headers.js`, await toValidatorCode(headers, header, root));
+    artifacts.set(`${dir}/is-valid-headers.js`, await guardCode(headers, `${dir}/telemetry.schema.json#/x-headers`, header, root));
+    artifacts.set(`${dir}/is-valid-headers.d.ts`, guardDeclarations(contract, 'request headers', './validate-headers.js'));
     let vectors;
     try {
       vectors = conformanceVectors(schema, reference, versionNumbers);

@@ -46,22 +46,32 @@ async function listGeneratedFiles(root: string): Promise<string[]> {
   return files.sort();
 }
 
+/**
+ * Beyond this many changed lines a diff says nothing a reader would go
+ * through, and computing it grows with the product of file size and change
+ * (a regenerated validator of a big contract took minutes).
+ */
+export const MAX_DIFF_EDITS = 400;
+
 function unifiedDiff(path: string, actual: string, expected: string): string {
-  return createTwoFilesPatch(`a/${path}`, `b/${path}`, actual, expected, 'committed', 'generated', { context: 3 });
+  const patch = createTwoFilesPatch(`a/${path}`, `b/${path}`, actual, expected, 'committed', 'generated', { context: 3, maxEditLength: MAX_DIFF_EDITS });
+  return patch ?? `--- a/${path}\n+++ b/${path}\n(more than ${MAX_DIFF_EDITS} lines differ, too many to show; run \`npm run generate\` and read \`git diff -- ${path}\`)\n`;
 }
 
 /** Every difference between the artifacts and the disk, in path order. */
-export async function findDrift(root: string, artifacts: Artifacts): Promise<Drift[]> {
+/** Every difference between the disk and the artifacts; `withDiffs: false` skips the diffs (generate only needs the paths). */
+export async function findDrift(root: string, artifacts: Artifacts, { withDiffs = true } = {}): Promise<Drift[]> {
   const drift: Drift[] = [];
+  const diff = (path: string, actual: string, expected: string) => (withDiffs ? unifiedDiff(path, actual, expected) : '');
   for (const path of [...artifacts.keys()].sort()) {
     const expected = artifacts.get(path)!;
     const actual = await readIfExists(join(root, path));
-    if (actual === undefined) drift.push({ path, kind: 'missing', diff: unifiedDiff(path, '', expected) });
-    else if (actual !== expected) drift.push({ path, kind: 'changed', diff: unifiedDiff(path, actual, expected) });
+    if (actual === undefined) drift.push({ path, kind: 'missing', diff: diff(path, '', expected) });
+    else if (actual !== expected) drift.push({ path, kind: 'changed', diff: diff(path, actual, expected) });
   }
   for (const path of await listGeneratedFiles(root)) {
     if (!artifacts.has(path)) {
-      drift.push({ path, kind: 'stale', diff: unifiedDiff(path, (await readIfExists(join(root, path))) ?? '', '') });
+      drift.push({ path, kind: 'stale', diff: diff(path, (await readIfExists(join(root, path))) ?? '', '') });
     }
   }
   return drift;
@@ -78,7 +88,7 @@ export interface WriteResult {
  * renamed into place, so no reader ever sees a half-written file.
  */
 export async function writeArtifacts(root: string, artifacts: Artifacts): Promise<WriteResult> {
-  const drift = await findDrift(root, artifacts);
+  const drift = await findDrift(root, artifacts, { withDiffs: false });
   const toWrite = drift.filter((d) => d.kind !== 'stale').map((d) => d.path);
   const toRemove = drift.filter((d) => d.kind === 'stale').map((d) => d.path);
   if (toWrite.length > 0) {

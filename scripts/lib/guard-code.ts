@@ -1,0 +1,248 @@
+/**
+ * JSON Schema → a yes/no guard, as a standalone module
+ * (generated/v<N>/is-valid.js). It gives the verdict of the ajv validator on
+ * the same schema (generated/v<N>/validate.js) without building one error
+ * object, and exists for speed alone: every payload a server receives is
+ * checked, nearly all of them valid, and only a refused one needs its errors
+ * (which the ajv validator then reports).
+ *
+ * One small translation per keyword, each mirroring ajv's code for it (JSON
+ * Schema 2020-12 validation vocabulary, sections 6.1 to 6.5, as ajv reads
+ * them): lengths in code points, patterns with the `u` flag, numbers finite,
+ * `uniqueItems` by JSON equality. A keyword without a translation stops the
+ * build and names where it is, so the guard can never silently check less
+ * than the schema says. Agreement with ajv and with an independent validator
+ * is tested on every conformance vector and on fuzzed payloads
+ * (test/differential.test.ts).
+ */
+import { formats } from '../../src/formats.js';
+import { bundleModule } from './bundle.js';
+import { type JsonSchema, isSchemaObject } from './fields.js';
+
+/** Keywords that describe and never decide. */
+const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
+const SCALAR_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null']);
+const HANDLED: Readonly<Record<string, readonly string[]>> = {
+  any: ['type', 'const', 'enum'],
+  string: ['minLength', 'maxLength', 'pattern', 'format'],
+  number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'],
+  array: ['items', 'minItems', 'maxItems', 'uniqueItems'],
+  object: ['properties', 'required', 'additionalProperties'],
+};
+const KNOWN = new Set(Object.values(HANDLED).flat());
+
+const FIX = 'keep the contract to the keywords scripts/lib/guard-code.ts translates, or add a translation there with a differential test';
+
+/** Thrown for a schema the guard cannot translate: where (a JSON Pointer into the schema), what, and how to fix it. */
+export class GuardError extends Error {
+  override name = 'GuardError';
+  readonly fix = FIX;
+  constructor(
+    readonly where: string,
+    readonly what: string,
+  ) {
+    super(`${where || '(root)'}: ${what} (guard-keyword); ${FIX}`);
+  }
+}
+
+/** Where the translation is, and what it has declared so far. */
+interface Context {
+  /** Where the current subschema sits in the schema document, as a JSON Pointer. */
+  readonly pointer: string;
+  /** Module-level constants (patterns, key sets): code → name, in order of first use. */
+  readonly constants: Map<string, string>;
+  /** Lines of the guard's body. */
+  readonly body: string[];
+  /** The next free variable number. */
+  readonly next: { n: number };
+  /** Helpers the body calls, to import just those. */
+  readonly uses: Set<keyof typeof HELPERS>;
+}
+
+/** Where each helper comes from: the same functions ajv's code and the shipped src/ use. */
+const HELPERS = {
+  // ajv's own code point count; required as ajv's standalone code does, so the bundle hands over the function itself.
+  ucs2length: 'const ucs2length = require("ajv/dist/runtime/ucs2length").default;',
+  formats: 'import { formats } from "./src/formats.ts";',
+  uniquePrimitives: 'import { uniquePrimitives } from "./src/unique-items.ts";',
+  uniqueJson: 'import { uniqueJson } from "./src/unique-items.ts";',
+} as const;
+
+const js = (value: unknown): string => JSON.stringify(value);
+
+function fail(context: Context, keyword: string, what: string): never {
+  throw new GuardError(`${context.pointer}/${keyword}`, what);
+}
+
+/** The name of a module-level constant with this code, declared once however often it is used. */
+function constant(context: Context, prefix: string, code: string): string {
+  let name = context.constants.get(code);
+  if (name === undefined) {
+    name = `${prefix}${context.constants.size}`;
+    context.constants.set(code, name);
+  }
+  return name;
+}
+
+/** JSON Schema `type` as ajv tests it (6.1.1): integers and numbers must be finite. */
+function typeTest(type: unknown, v: string, context?: Context): string {
+  switch (type) {
+    case 'string':
+      return `typeof ${v} === "string"`;
+    case 'boolean':
+      return `typeof ${v} === "boolean"`;
+    case 'null':
+      return `${v} === null`;
+    case 'integer':
+      return `Number.isInteger(${v})`;
+    case 'number':
+      return `(typeof ${v} === "number" && isFinite(${v}))`;
+    case 'array':
+      return `Array.isArray(${v})`;
+    case 'object':
+      return `(typeof ${v} === "object" && ${v} !== null && !Array.isArray(${v}))`;
+    default:
+      throw new GuardError(`${context?.pointer ?? ''}/type`, `type ${js(type)} is not a JSON Schema type`);
+  }
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/** Refuses a subschema with a keyword the guard would otherwise skip. */
+function checkKeywords(schema: JsonSchema, context: Context): void {
+  for (const keyword of Object.keys(schema)) {
+    if (!KNOWN.has(keyword) && !ANNOTATIONS.has(keyword) && !keyword.startsWith('x-')) fail(context, keyword, `keyword ${js(keyword)} has no yes/no translation`);
+  }
+}
+
+/** Checks of one kind, run only on values of that kind unless the type already ensures it (as ajv does). */
+function guarded(context: Context, test: string | undefined, emit: (lines: string[]) => void): void {
+  const lines: string[] = [];
+  emit(lines);
+  if (lines.length === 0) return;
+  if (test === undefined) context.body.push(...lines);
+  else context.body.push(`if (${test}) {`, ...lines, '}');
+}
+
+function emitString(schema: JsonSchema, v: string, context: Context, lines: string[]): void {
+  const { minLength, maxLength, pattern, format } = schema;
+  if (minLength !== undefined || maxLength !== undefined) {
+    context.uses.add('ucs2length');
+    const length = `ucs2length(${v})`;
+    const bounds = [minLength === undefined ? '' : `${length} < ${Number(minLength)}`, maxLength === undefined ? '' : `${length} > ${Number(maxLength)}`].filter(Boolean);
+    // One count, not two: lengths are counted in code points, a loop over the string.
+    if (bounds.length === 2) lines.push(`{ const n = ${length}; if (n < ${Number(minLength)} || n > ${Number(maxLength)}) return false; }`);
+    else lines.push(`if (${bounds[0]}) return false;`);
+  }
+  if (pattern !== undefined) {
+    if (typeof pattern !== 'string') fail(context, 'pattern', 'must be a string');
+    lines.push(`if (!${constant(context, 'pattern', `new RegExp(${js(pattern)}, "u")`)}.test(${v})) return false;`);
+  }
+  if (format !== undefined) {
+    if (typeof format !== 'string' || !Object.hasOwn(formats, format)) fail(context, 'format', `format ${js(format)} is not one src/formats.ts checks`);
+    context.uses.add('formats');
+    lines.push(`if (!${constant(context, 'format', `formats[${js(format)}]`)}(${v})) return false;`);
+  }
+}
+
+function emitNumber(schema: JsonSchema, v: string, lines: string[]): void {
+  const bounds: Array<[string, string]> = [['minimum', '<'], ['maximum', '>'], ['exclusiveMinimum', '<='], ['exclusiveMaximum', '>=']];
+  for (const [keyword, refused] of bounds) if (schema[keyword] !== undefined) lines.push(`if (${v} ${refused} ${Number(schema[keyword])}) return false;`);
+}
+
+function emitArray(schema: JsonSchema, v: string, context: Context, lines: string[]): void {
+  const { items, minItems, maxItems, uniqueItems } = schema;
+  if (minItems !== undefined) lines.push(`if (${v}.length < ${Number(minItems)}) return false;`);
+  if (maxItems !== undefined) lines.push(`if (${v}.length > ${Number(maxItems)}) return false;`);
+  if (items !== undefined) {
+    const item = `v${context.next.n++}`;
+    const inner: Context = { ...context, pointer: `${context.pointer}/items`, body: [] };
+    emitSchema(items, item, inner);
+    if (inner.body.length > 0) lines.push(`for (let i = 0; i < ${v}.length; i++) {`, `const ${item} = ${v}[i];`, ...inner.body, '}');
+  }
+  if (uniqueItems === true) {
+    const itemType = isSchemaObject(items) ? items['type'] : undefined;
+    const helper = typeof itemType === 'string' && SCALAR_TYPES.has(itemType) ? 'uniquePrimitives' : 'uniqueJson';
+    context.uses.add(helper);
+    lines.push(`if (!${helper}(${v})) return false;`);
+  }
+}
+
+function emitObject(schema: JsonSchema, v: string, context: Context, lines: string[]): void {
+  const properties = schema['properties'] ?? {};
+  if (!isSchemaObject(properties)) fail(context, 'properties', 'must be an object');
+  const required = schema['required'] ?? [];
+  if (!Array.isArray(required)) fail(context, 'required', 'must be an array');
+  if (required.length > 0) lines.push(`if (${required.map((name) => `${v}[${js(name)}] === undefined`).join(' || ')}) return false;`);
+  const additional = schema['additionalProperties'];
+  if (additional === false) {
+    // ajv walks keys with for…in (inherited enumerable keys included) and looks each up among the declared ones.
+    const names = constant(context, 'properties', `new Set(${js(Object.keys(properties))})`);
+    lines.push(`for (const key in ${v}) if (!${names}.has(key)) return false;`);
+  } else if (additional !== undefined && additional !== true) {
+    fail(context, 'additionalProperties', 'only true or false has a translation');
+  }
+  for (const [name, property] of Object.entries(properties)) {
+    const value = `v${context.next.n++}`;
+    const inner: Context = { ...context, pointer: `${context.pointer}/properties/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, body: [] };
+    emitSchema(property, value, inner);
+    if (inner.body.length === 0) continue;
+    lines.push(`{`, `const ${value} = ${v}[${js(name)}];`);
+    // A required property is already known to be there.
+    if (required.includes(name)) lines.push(...inner.body);
+    else lines.push(`if (${value} !== undefined) {`, ...inner.body, '}');
+    lines.push('}');
+  }
+}
+
+/** Appends to context.body the checks of `schema` on the value in variable `v`: each `return false` when one fails. */
+function emitSchema(schema: unknown, v: string, context: Context): void {
+  if (schema === true) return;
+  if (schema === false) {
+    context.body.push('return false;');
+    return;
+  }
+  if (!isSchemaObject(schema)) throw new GuardError(context.pointer, `a schema must be an object or a boolean, got ${Array.isArray(schema) ? 'an array' : typeof schema}`);
+  checkKeywords(schema, context);
+  const { type } = schema;
+  const types: unknown[] = type === undefined ? [] : Array.isArray(type) ? type : [type];
+  if (types.length > 0) context.body.push(`if (!(${types.map((t) => typeTest(t, v, context)).join(' || ')})) return false;`);
+  // With a single type, its test above already holds, so its keywords need no guard of their own.
+  const only = types.length === 1 ? types[0] : undefined;
+  if (schema['const'] !== undefined) {
+    if (!isScalar(schema['const'])) fail(context, 'const', 'only a string, number, boolean or null has a translation');
+    context.body.push(`if (${v} !== ${js(schema['const'])}) return false;`);
+  }
+  if (schema['enum'] !== undefined) {
+    const values = schema['enum'];
+    if (!Array.isArray(values) || !values.every(isScalar)) fail(context, 'enum', 'only a list of strings, numbers, booleans or nulls has a translation');
+    context.body.push(`if (!(${values.map((value) => `${v} === ${js(value)}`).join(' || ') || 'false'})) return false;`);
+  }
+  guarded(context, only === 'string' ? undefined : `typeof ${v} === "string"`, (lines) => emitString(schema, v, context, lines));
+  guarded(context, only === 'number' || only === 'integer' ? undefined : `(typeof ${v} === "number" && isFinite(${v}))`, (lines) => emitNumber(schema, v, lines));
+  guarded(context, only === 'array' ? undefined : `Array.isArray(${v})`, (lines) => emitArray(schema, v, context, lines));
+  guarded(context, only === 'object' ? undefined : typeTest('object', v), (lines) => emitObject(schema, v, context, lines));
+}
+
+/** The guard's module source before bundling: imports from src/ and ajv's runtime, one exported function. */
+export function guardSource(schema: JsonSchema, pointer = ''): string {
+  const context: Context = { pointer, constants: new Map(), body: [], next: { n: 1 }, uses: new Set() };
+  emitSchema(schema, 'v0', context);
+  return [
+    ...(Object.keys(HELPERS) as Array<keyof typeof HELPERS>).filter((name) => context.uses.has(name)).map((name) => HELPERS[name]),
+    ...[...context.constants].map(([code, name]) => `const ${name} = ${code};`),
+    '/** True when the value satisfies the schema: the verdict of ./validate.js, without its error objects. */',
+    'export default function isValid(v0) {',
+    ...context.body,
+    'return true;',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** `root` is the checkout whose src/ helpers get inlined. */
+export async function toGuardCode(schema: JsonSchema, header: string, root: string): Promise<string> {
+  return bundleModule(guardSource(schema), header, root, 'guard.js');
+}

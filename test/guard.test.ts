@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { contracts } from '../schema/index.js';
+import type { CrossFieldRule } from '../schema/rules.js';
+import { versions } from '../generated/index.js';
+import { GuardError, guardSource } from '../scripts/lib/guard-code.js';
+import { isTelemetry, validateTelemetry } from '../src/index.js';
+import { RUNS, mutationArbitrary, payloadArbitrary } from './support/arbitraries.js';
+
+const refusal = (schema: Record<string, unknown>): string => {
+  try {
+    guardSource(schema);
+  } catch (error) {
+    expect(error).toBeInstanceOf(GuardError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the schema to be refused');
+};
+
+describe('yes/no guard generator', () => {
+  it('refuses a keyword it has no translation for, naming where it is and what to do', () => {
+    expect(refusal({ type: 'object', properties: { a: { type: 'number', multipleOf: 2 } } })).toBe(
+      '/properties/a/multipleOf: keyword "multipleOf" has no yes/no translation (guard-keyword); keep the contract to the keywords scripts/lib/guard-code.ts translates, or add a translation there with a differential test',
+    );
+    expect(refusal({ type: 'array', items: { type: 'object', patternProperties: {} } })).toMatch(/^\/items\/patternProperties: /);
+  });
+
+  it('refuses a format src/formats.ts does not check, rather than skip it', () => {
+    expect(refusal({ type: 'string', format: 'email' })).toMatch(/^\/format: format "email" is not one src\/formats\.ts checks \(guard-keyword\)/);
+  });
+
+  it('refuses a const or enum of objects and an additionalProperties schema', () => {
+    expect(refusal({ const: { a: 1 } })).toMatch(/^\/const: only a string, number, boolean or null/);
+    expect(refusal({ enum: [[1]] })).toMatch(/^\/enum: /);
+    expect(refusal({ type: 'object', additionalProperties: { type: 'string' } })).toMatch(/^\/additionalProperties: only true or false/);
+  });
+
+  it('ignores annotations and x- keywords, which decide nothing', () => {
+    const annotated = guardSource({ type: 'string', title: 't', description: 'd', examples: ['x'], 'x-privacy': { purpose: 'p' } });
+    expect(annotated).toBe(guardSource({ type: 'string' }));
+  });
+});
+
+describe.each(contracts.map((c) => c.version))('the shipped fast path, v%i', (version) => {
+  const schema = versions[version as keyof typeof versions].schema as unknown as Record<string, unknown>;
+  const agree = (payload: unknown) => isTelemetry(payload) === validateTelemetry(payload).ok;
+
+  it('isTelemetry (guard and compiled rules) says what validateTelemetry says, on valid payloads and on every kind of mutation', () => {
+    fc.assert(fc.property(payloadArbitrary(schema), agree), { numRuns: RUNS });
+    fc.assert(fc.property(mutationArbitrary(schema), ({ payload }) => agree(payload)), { numRuns: RUNS });
+  });
+
+  it('isTelemetry refuses what breaks only a cross-field rule (an instant order swapped)', () => {
+    const orders = (schema['x-rules'] as CrossFieldRule[]).filter((rule) => rule.kind === 'instant-before');
+    expect(orders.length).toBeGreaterThan(0);
+    fc.assert(
+      fc.property(payloadArbitrary(schema), (payload) => {
+        const swapped: Record<string, unknown> = { ...payload };
+        for (const { earlier, later } of orders) [swapped[earlier.slice(1)], swapped[later.slice(1)]] = [payload[later.slice(1)], payload[earlier.slice(1)]];
+        return !isTelemetry(swapped) && !validateTelemetry(swapped).ok;
+      }),
+      { numRuns: Math.min(RUNS, 200) },
+    );
+  });
+
+  it('never throws, even on values that are not plain data', () => {
+    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('boom'); }, get: () => { throw new Error('boom'); } });
+    expect(isTelemetry(hostile)).toBe(false);
+    expect(validateTelemetry(hostile)).toMatchObject({ ok: false, errors: [{ rule: 'unreadable' }] });
+  });
+});
