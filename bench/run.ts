@@ -73,7 +73,7 @@ if (sections.has('generation')) {
       met: g.linear,
       measured: g.growth,
       limit:
-        'the conformance file: every vector carries a whole payload and each field adds a fixed number of vectors, so its size grows with the square of the field count (see the notes above), and so does the time to derive, check and compare it. Everything else grows linearly. Whole payloads stay because any consumer can run them without a patch library; a contract of hundreds of fields would want its vectors as JSON Patch against one base payload.',
+        'the conformance file: every vector carries a whole payload and each field adds a fixed number of vectors, so its size grows with the square of the field count (see the notes in the generation table below), and so does the time to derive, check and compare it. Everything else grows linearly. Whole payloads stay because any consumer can run them without a patch library; a contract of hundreds of fields would want its vectors as JSON Patch against one base payload.',
     },
   );
 }

@@ -2,11 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Root, Table, TableRow } from 'mdast';
 import remarkGfm from 'remark-gfm';
-import remarkLint from 'remark-lint';
 import remarkParse from 'remark-parse';
-import remarkPresetLintConsistent from 'remark-preset-lint-consistent';
-import remarkPresetLintRecommended from 'remark-preset-lint-recommended';
-import remarkStringify from 'remark-stringify';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
 import type { Contract } from '../schema/contract.js';
@@ -17,6 +13,7 @@ import { listContractFields } from '../scripts/lib/fields.js';
 import { toJsonSchema } from '../scripts/lib/json-schema.js';
 import { HOSTILE_PURPOSE, rich } from './fixtures/contracts/rich.js';
 import { repoRoot } from './helpers.js';
+import { markdownLintMessages } from './support/markdown-lint.js';
 
 const parse = (markdown: string): Root => unified().use(remarkParse).use(remarkGfm).parse(markdown);
 const cellText = (row: TableRow, index: number): string => {
@@ -127,15 +124,7 @@ describe('audit document: the committed file', () => {
   const markdown = readFileSync(join(repoRoot, AUDIT_DOC), 'utf8');
 
   it('is clean under remark-lint (recommended and consistent presets)', async () => {
-    const file = await unified()
-      .use(remarkParse)
-      .use(remarkGfm)
-      .use(remarkLint)
-      .use(remarkPresetLintRecommended)
-      .use(remarkPresetLintConsistent)
-      .use(remarkStringify)
-      .process(markdown);
-    expect(file.messages.map((m) => `${m.line}:${m.column} ${m.reason} (${m.ruleId})`)).toEqual([]);
+    expect(await markdownLintMessages(markdown)).toEqual([]);
   });
 
   it('round-trips its tables through remark: every v1 purpose appears as cell text', () => {

@@ -25,6 +25,21 @@ export function isSchemaObject(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The JSON types a schema names in `type`, as a list (empty when it names none). */
+export function typesOf(schema: JsonSchema): string[] {
+  const type = schema['type'];
+  return Array.isArray(type) ? (type as string[]) : typeof type === 'string' ? [type] : [];
+}
+
+/** The only values a schema allows (`const`, `enum`, or an `anyOf` of consts, as TypeBox writes unions of literals), or undefined. */
+export function enumerated(schema: JsonSchema): unknown[] | undefined {
+  if (schema['const'] !== undefined) return [schema['const']];
+  if (Array.isArray(schema['enum'])) return schema['enum'] as unknown[];
+  const branches = schema['anyOf'];
+  if (Array.isArray(branches) && branches.every((b) => isSchemaObject(b) && b['const'] !== undefined)) return branches.map((b) => (b as JsonSchema)['const']);
+  return undefined;
+}
+
 function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }

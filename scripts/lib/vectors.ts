@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import type { ValidationResult } from '../../src/errors.js';
-import { type JsonSchema, isSchemaObject, listFields } from './fields.js';
+import { type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from './fields.js';
 import { longestMatch, shortestMatch } from './regex-sample.js';
 
 export interface Vector {
@@ -58,24 +58,11 @@ const WRONG_TYPES: ReadonlyArray<readonly [string, unknown]> = [
   ['object', {}],
 ];
 
-function typesOf(schema: JsonSchema): string[] {
-  const type = schema['type'];
-  return Array.isArray(type) ? (type as string[]) : typeof type === 'string' ? [type] : [];
-}
-
 function accepts(types: readonly string[], sample: string): boolean {
   if (types.length === 0) return true;
   if (sample === 'integer') return types.includes('integer') || types.includes('number');
   if (sample === 'fraction') return types.includes('number');
   return types.includes(sample);
-}
-
-function enumerated(schema: JsonSchema): unknown[] | undefined {
-  if (schema['const'] !== undefined) return [schema['const']];
-  if (Array.isArray(schema['enum'])) return schema['enum'] as unknown[];
-  const branches = schema['anyOf'];
-  if (Array.isArray(branches) && branches.every((b) => isSchemaObject(b) && b['const'] !== undefined)) return branches.map((b) => (b as JsonSchema)['const']);
-  return undefined;
 }
 
 /** A valid value for a subschema: the least one by every keyword. */

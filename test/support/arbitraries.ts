@@ -6,25 +6,12 @@
  */
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import { type Field, type JsonSchema, isSchemaObject, listFields } from '../../scripts/lib/fields.js';
+import { type Field, type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../../scripts/lib/fields.js';
 import { compareInstants, parseInstant } from '../../src/instant.js';
 import { compareCodePoints } from '../../src/rules.js';
 
 /** Property runs: 1,000 in `npm test`, more with FUZZ_RUNS (see `npm run fuzz`). */
 export const RUNS = Number(process.env['FUZZ_RUNS'] ?? 1000);
-
-function typesOf(schema: JsonSchema): string[] {
-  const type = schema['type'];
-  return Array.isArray(type) ? (type as string[]) : typeof type === 'string' ? [type] : [];
-}
-
-function enumerated(schema: JsonSchema): unknown[] | undefined {
-  if (schema['const'] !== undefined) return [schema['const']];
-  if (Array.isArray(schema['enum'])) return schema['enum'] as unknown[];
-  const branches = schema['anyOf'];
-  if (Array.isArray(branches) && branches.every((b) => isSchemaObject(b) && b['const'] !== undefined)) return branches.map((b) => (b as JsonSchema)['const']);
-  return undefined;
-}
 
 const length = (s: string) => [...s].length;
 

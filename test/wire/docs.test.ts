@@ -2,14 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Root, Table } from 'mdast';
 import remarkGfm from 'remark-gfm';
-import remarkLint from 'remark-lint';
 import remarkParse from 'remark-parse';
-import remarkPresetLintConsistent from 'remark-preset-lint-consistent';
-import remarkPresetLintRecommended from 'remark-preset-lint-recommended';
-import remarkStringify from 'remark-stringify';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
+import { markdownLintMessages } from '../support/markdown-lint.js';
 
 const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/signature-vectors.json'), 'utf8')) as {
@@ -35,15 +32,7 @@ function statusTable(): Array<[string, string]> {
 
 describe('docs/wire-protocol.md', () => {
   it('is clean under remark-lint (recommended and consistent presets)', async () => {
-    const file = await unified()
-      .use(remarkParse)
-      .use(remarkGfm)
-      .use(remarkLint)
-      .use(remarkPresetLintRecommended)
-      .use(remarkPresetLintConsistent)
-      .use(remarkStringify)
-      .process(markdown);
-    expect(file.messages.map((m) => `${m.line}:${m.column} ${m.reason} (${m.ruleId})`)).toEqual([]);
+    expect(await markdownLintMessages(markdown)).toEqual([]);
   });
 
   it('shows the first request of the test vectors, header for header and byte for byte', () => {
