@@ -67,8 +67,10 @@ export function createValidators<T>(entries: ReadonlyMap<number, VersionEntry<T>
       if (entry.isValid(value) && entry.rulesHold(value)) return { ok: true, value: value as T };
       const schemaErrors = entry.validate(value) ? [] : (entry.validate.errors ?? []).map((e) => fromSchemaError(e, value));
       const errors = [...schemaErrors, ...checkRules(entry.rules, value, schemaErrors)];
-      // Both paths are generated from one schema and tested to agree; should they ever not, the one that can explain itself decides.
-      return errors.length === 0 ? { ok: true, value: value as T } : { ok: false, errors };
+      if (errors.length > 0) return { ok: false, errors };
+      // The guard refused what ajv's code lets through: ajv's uniqueItems misses two equal "__proto__" strings, for one.
+      // The guard is the verdict (isTelemetry gives it too), so the payload stays refused, saying why it cannot say more.
+      return { ok: false, errors: [makeError('', 'breaks the schema in a way the explaining validator does not report; please report this payload shape', 'validator-disagreement')] };
     } catch {
       return { ok: false, errors: [makeError('', `could not be read as JSON data, got ${kindOf(value)}`, 'unreadable')] };
     }

@@ -129,7 +129,7 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
     const theirs = (v: unknown) => theirs0(v as never).valid;
     // Both of ours must say what hyperjump says; a split verdict counts as ours being wrong.
     const ours = (v: unknown) => (full(v) === guard(v) ? full(v) : !theirs(v));
-    return { ours, theirs };
+    return { ours, theirs, guard };
   };
   const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
   /** Strings shaped like RFC 3339 date-times, every part allowed to be out of range or oddly spelled. */
@@ -179,6 +179,13 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
       const { ours: oursText, theirs: theirsText } = await both({ type: 'string', minLength: 1, maxLength: 2, pattern: '^[a-z]*$' });
       const { ours: oursInt, theirs: theirsInt } = await both({ type: 'integer', minimum: 0, maximum: 7 });
       fc.assert(fc.property(fc.oneof(scalar, fc.jsonValue({ maxDepth: 1 })), (value) => ours(value) === theirs(value) && oursInt(value) === theirsInt(value) && oursText(value) === theirsText(value)), { numRuns: RUNS });
+    });
+
+    it('uniqueItems over strings: the guard finds two equal "__proto__" items, as hyperjump does (ajv\'s own code keeps a plain-object index and misses them)', async () => {
+      const { guard, theirs } = await both({ type: 'array', uniqueItems: true, items: { type: 'string' } });
+      const names = fc.array(fc.constantFrom('__proto__', 'constructor', 'toString', 'a', ''), { maxLength: 5 });
+      fc.assert(fc.property(names, (value) => guard(value) === theirs(value)), { numRuns: RUNS });
+      expect(guard(['__proto__', '__proto__'])).toBe(false);
     });
 
     it('arrays: bounds, items of objects, uniqueness by JSON value, `items: false`', async () => {

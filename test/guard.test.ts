@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { contracts } from '../schema/index.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { versions } from '../generated/index.js';
-import { GuardError, guardSource } from '../scripts/lib/guard-code.js';
+import { createAjv } from '../scripts/lib/ajv.js';
+import { GuardError, guardSource, toGuardCode } from '../scripts/lib/guard-code.js';
+import type { GeneratedValidator } from '../src/generated-validator.js';
+import { createValidators } from '../src/validate-core.js';
+import { repoRoot } from './helpers.js';
 import { isTelemetry, validateTelemetry } from '../src/index.js';
 import { RUNS, mutationArbitrary, payloadArbitrary } from './support/arbitraries.js';
 
@@ -38,6 +42,22 @@ describe('yes/no guard generator', () => {
   it('ignores annotations and x- keywords, which decide nothing', () => {
     const annotated = guardSource({ type: 'string', title: 't', description: 'd', examples: ['x'], 'x-privacy': { purpose: 'p' } });
     expect(annotated).toBe(guardSource({ type: 'string' }));
+  });
+});
+
+describe('validators built from a guard and an explaining validator', () => {
+  it('refuse what the guard refuses even where ajv\'s code finds nothing, naming it a disagreement', async () => {
+    const schema = { type: 'array', uniqueItems: true, items: { type: 'string' } };
+    const validate = createAjv().compile(schema) as unknown as GeneratedValidator<unknown>;
+    const code = await toGuardCode(schema, 'test', repoRoot);
+    const isValid = ((await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default: (v: unknown) => boolean }).default;
+    const { validate: check, is } = createValidators(new Map([[1, { validate, isValid, rules: [] }]]), 1);
+    const twins = ['__proto__', '__proto__'];
+    // ajv's generated uniqueItems keeps a plain {} as index, where "__proto__" is the prototype, not a key.
+    expect(validate(twins)).toBe(true);
+    expect(is(twins)).toBe(false);
+    expect(check(twins)).toEqual({ ok: false, errors: [{ path: '', rule: 'validator-disagreement', message: expect.stringMatching(/^\(root\): breaks the schema .* \(validator-disagreement\)$/) }] });
+    expect(check(['a', 'b'])).toEqual({ ok: true, value: ['a', 'b'] });
   });
 });
 
