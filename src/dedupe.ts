@@ -6,7 +6,7 @@
 import { sha256, toHex, utf8 } from './bytes.js';
 import { CONTRACT_HEADERS, headerPattern } from './contract-headers.js';
 import { isDateTime } from './formats.js';
-import { canonicalInstant, compareInstants, type Instant, parseInstant } from './instant.js';
+import { canonicalFraction, canonicalInstant, compareInstants, type Instant, parseInstant } from './instant.js';
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 const licensePattern = headerPattern(CONTRACT_HEADERS.licenseId);
@@ -16,8 +16,7 @@ function toInstant(value: string | Date, name: string): { readonly instant: Inst
   // The contract's own spelling, what ingest always passes: canonical once trailing fractional zeros go, no Date needed.
   const contract = typeof value === 'string' ? parseInstant(value) : undefined;
   if (contract !== undefined) {
-    const fraction = contract.nanos.replace(/0+$/, '');
-    return { instant: contract, text: `${(value as string).slice(0, 19)}${fraction === '' ? '' : `.${fraction}`}Z` };
+    return { instant: contract, text: `${(value as string).slice(0, 19)}${canonicalFraction(contract.nanos)}Z` };
   }
   const instant = anyInstant(value, name);
   return { instant, text: canonicalInstant(instant) };

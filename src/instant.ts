@@ -61,7 +61,11 @@ export function compareInstants(a: Instant, b: Instant): number {
  * `2026-01-01T00:00:00.000Z` and `2026-01-01T00:00:00Z` give the same text.
  */
 export function canonicalInstant(instant: Instant): string {
-  const base = new Date(instant.seconds * 1000).toISOString().slice(0, 19);
-  const fraction = instant.nanos.replace(/0+$/, '');
-  return fraction === '' ? `${base}Z` : `${base}.${fraction}Z`;
+  return `${new Date(instant.seconds * 1000).toISOString().slice(0, 19)}${canonicalFraction(instant.nanos)}Z`;
+}
+
+/** The fraction part of the canonical spelling: `.` and the digits without trailing zeros, or nothing. */
+export function canonicalFraction(nanos: string): string {
+  const digits = nanos.replace(/0+$/, '');
+  return digits === '' ? '' : `.${digits}`;
 }

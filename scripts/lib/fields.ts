@@ -4,6 +4,7 @@
  * Every generator that talks about "fields" (lint, audit table, diff,
  * conformance vectors) sees the same list from here.
  */
+import { escapePointerToken } from '../../src/errors.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
@@ -40,10 +41,6 @@ export function enumerated(schema: JsonSchema): unknown[] | undefined {
   return undefined;
 }
 
-function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /**
  * The fields of a generated contract JSON Schema: the payload's, then each
  * header's (from `x-headers`) with `header` set and the header name as path.
@@ -65,7 +62,7 @@ export function listFields(root: JsonSchema): Field[] {
       for (const [name, child] of Object.entries(properties)) {
         if (!isSchemaObject(child)) continue;
         const childPath = path === '' ? name : `${path}.${name}`;
-        const childPointer = `${pointer}/properties/${escapePointer(name)}`;
+        const childPointer = `${pointer}/properties/${escapePointerToken(name)}`;
         fields.push({ path: childPath, pointer: childPointer, schema: child, required: required.includes(name), isItems: false });
         visitChildren(child, childPath, childPointer);
       }

@@ -15,6 +15,7 @@
  * is tested on every conformance vector and on fuzzed payloads
  * (test/differential.test.ts).
  */
+import { escapePointerToken } from '../../src/errors.js';
 import { formats } from '../../src/formats.js';
 import { bundleModule } from './bundle.js';
 import { type JsonSchema, isSchemaObject } from './fields.js';
@@ -186,7 +187,7 @@ function emitObject(schema: JsonSchema, v: string, context: Context, lines: stri
   }
   for (const [name, property] of Object.entries(properties)) {
     const value = `v${context.next.n++}`;
-    const inner: Context = { ...context, pointer: `${context.pointer}/properties/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, body: [] };
+    const inner: Context = { ...context, pointer: `${context.pointer}/properties/${escapePointerToken(name)}`, body: [] };
     emitSchema(property, value, inner);
     if (inner.body.length === 0) continue;
     lines.push(`{`, `const ${value} = ${v}[${js(name)}];`);

@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import type { ValidationResult } from '../../src/errors.js';
+import { type ValidationResult, escapePointerToken } from '../../src/errors.js';
 import { type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from './fields.js';
 import { longestMatch, shortestMatch } from './regex-sample.js';
 
@@ -96,7 +96,7 @@ function validValue(schema: JsonSchema): unknown {
 
 /** `a.b` → `/a/b`; `a[]` → `/a/0`; `a[].b` → `/a/0/b`. */
 function pointerOf(path: string): string {
-  return `/${path.replace(/\[\]/g, '.0').split('.').map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+  return `/${path.replace(/\[\]/g, '.0').split('.').map(escapePointerToken).join('/')}`;
 }
 
 function tokens(pointer: string): string[] {
