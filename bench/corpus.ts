@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { v1 } from '../schema/v1.js';
-import { toJsonSchema } from '../scripts/lib/json-schema.js';
+import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { mutationArbitrary, payloadArbitrary } from '../test/support/arbitraries.js';
 
 const SEED = 424242;

@@ -1,6 +1,6 @@
 /**
  * `node scripts/run.mjs <command> [options]`: what the npm scripts run. It
- * bundles scripts/cli.ts with esbuild, afresh on every run, and imports the
+ * bundles scripts/cli/main.ts with esbuild, afresh on every run, and imports the
  * bundle. Under tsx each of the ~80 TypeScript modules was compiled and
  * resolved one at a time through tsx's loader thread, which was most of the
  * 2.5 s `npm run check` took; one bundle loads in one piece (see
@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const result = await build({
-  entryPoints: [join(root, 'scripts/cli.ts')],
+  entryPoints: [join(root, 'scripts/cli/main.ts')],
   absWorkingDir: root,
   bundle: true,
   packages: 'external',
@@ -24,7 +24,7 @@ const result = await build({
   write: false,
   logLevel: 'error',
   // The bundle runs from elsewhere; the one module that finds the repo from its own URL must still see where it lives.
-  define: { 'import.meta.url': JSON.stringify(pathToFileURL(join(root, 'scripts/lib/command.ts')).href) },
+  define: { 'import.meta.url': JSON.stringify(pathToFileURL(join(root, 'scripts/cli/command.ts')).href) },
 });
 // Inside node_modules, so the bundle's bare imports resolve to this repo's dependencies; one file per run, so runs never collide.
 const dir = join(root, 'node_modules/.cache/telemetry-contract');

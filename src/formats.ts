@@ -1,6 +1,6 @@
 /**
  * Format checks the generated validators call. This module is inlined into
- * each generated validator at generate time (see scripts/lib/validator-code.ts),
+ * each generated validator at generate time (see scripts/emit/validator-code.ts),
  * so it must stay free of imports.
  */
 

@@ -147,7 +147,7 @@ describe('generate', () => {
     const { code, out } = await repo.run(generateCommand);
     expect(code).toBe(1);
     expect(out).toContain('generated/v1/telemetry.schema.json#/properties/activeSeats/multipleOf: keyword "multipleOf" has no yes/no translation (guard-keyword)');
-    expect(out).toContain('scripts/lib/guard-code.ts');
+    expect(out).toContain('scripts/emit/guard-code.ts');
     expect(snapshotFiles(repo.root)).toEqual(before);
   });
 

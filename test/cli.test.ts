@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkCommand } from '../scripts/commands/check.js';
-import { type Command, type Io, processIo, renderFindings, runCommand } from '../scripts/lib/command.js';
-import { FindingsError, type Finding } from '../scripts/lib/findings.js';
+import { type Command, type Io, processIo, renderFindings, runCommand } from '../scripts/cli/command.js';
+import { FindingsError, type Finding } from '../scripts/cli/findings.js';
 import { repoRoot } from './helpers.js';
 
 function capture(color = false): Io & { text: () => { out: string; err: string } } {

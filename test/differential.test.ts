@@ -122,8 +122,8 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
     registerSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, ...schema } as never);
     const theirs0 = await validate(id);
     // What ships: standalone code from the same generators as generated/v*/validate.js and is-valid.js.
-    const { toValidatorCode } = await import('../scripts/lib/validator-code.js');
-    const { toGuardCode } = await import('../scripts/lib/guard-code.js');
+    const { toValidatorCode } = await import('../scripts/emit/validator-code.js');
+    const { toGuardCode } = await import('../scripts/emit/guard-code.js');
     const load = async (code: string) => ((await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default: (v: unknown) => boolean }).default;
     const [full, guard] = [await load(await toValidatorCode(schema, 'test', repoRoot)), await load(await toGuardCode(schema, 'test', repoRoot))];
     const theirs = (v: unknown) => theirs0(v as never).valid;

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contracts } from '../schema/index.js';
-import { loadRegistry } from '../scripts/lib/registry.js';
-import { type Artifacts, buildArtifacts } from '../scripts/lib/artifacts.js';
-import { createAjv } from '../scripts/lib/ajv.js';
-import { findDrift } from '../scripts/lib/output.js';
+import { loadRegistry } from '../scripts/contract/registry.js';
+import { type Artifacts, buildArtifacts } from '../scripts/emit/artifacts.js';
+import { createAjv } from '../scripts/emit/ajv.js';
+import { findDrift } from '../scripts/cli/output.js';
 import { repoRoot } from './helpers.js';
 
 let artifacts: Artifacts;

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { contracts } from '../schema/index.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { versions } from '../generated/index.js';
-import { createAjv } from '../scripts/lib/ajv.js';
-import { GuardError, guardSource, toGuardCode } from '../scripts/lib/guard-code.js';
+import { createAjv } from '../scripts/emit/ajv.js';
+import { GuardError, guardSource, toGuardCode } from '../scripts/emit/guard-code.js';
 import type { GeneratedValidator } from '../src/generated-validator.js';
 import { createValidators } from '../src/validate-core.js';
 import { repoRoot } from './helpers.js';
@@ -24,7 +24,7 @@ const refusal = (schema: Record<string, unknown>): string => {
 describe('yes/no guard generator', () => {
   it('refuses a keyword it has no translation for, naming where it is and what to do', () => {
     expect(refusal({ type: 'object', properties: { a: { type: 'number', multipleOf: 2 } } })).toBe(
-      '/properties/a/multipleOf: keyword "multipleOf" has no yes/no translation (guard-keyword); keep the contract to the keywords scripts/lib/guard-code.ts translates, or add a translation there with a differential test',
+      '/properties/a/multipleOf: keyword "multipleOf" has no yes/no translation (guard-keyword); keep the contract to the keywords scripts/emit/guard-code.ts translates, or add a translation there with a differential test',
     );
     expect(refusal({ type: 'array', items: { type: 'object', patternProperties: {} } })).toMatch(/^\/items\/patternProperties: /);
   });

@@ -4,7 +4,7 @@ import { type Contract, defineContract } from '../schema/contract.js';
 import { type PrivacyRecord, privacy } from '../schema/privacy.js';
 import { exceptionsPart } from '../scripts/docs/audit-doc.js';
 import { stringify } from '../scripts/docs/mdast.js';
-import { toJsonSchema } from '../scripts/lib/json-schema.js';
+import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { lintContract } from '../scripts/lint/index.js';
 
 const base = {

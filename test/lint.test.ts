@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkCommand } from '../scripts/commands/check.js';
 import { copyRepo } from './support/repo-copy.js';
 import { v1 } from '../schema/index.js';
-import { toJsonSchema } from '../scripts/lib/json-schema.js';
+import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { lintContract } from '../scripts/lint/index.js';
 import { missingRecord } from './fixtures/contracts/missing-record.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contracts } from '../schema/index.js';
-import { toJsonSchema } from '../scripts/lib/json-schema.js';
+import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { DEFAULT_MAX_BYTES, parseTelemetry, validateTelemetry } from '../src/index.js';
 import { RUNS, mutationArbitrary, payloadArbitrary } from './support/arbitraries.js';
 

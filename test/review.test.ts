@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkCommand } from '../scripts/commands/check.js';
 import { generateCommand } from '../scripts/commands/generate.js';
 import { reviewCommand } from '../scripts/commands/review.js';
-import { linkProblem } from '../scripts/lib/reviews.js';
+import { linkProblem } from '../scripts/governance/reviews.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
 
 let repo: RepoCopy;

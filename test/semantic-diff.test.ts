@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { v1 } from '../schema/index.js';
-import type { JsonSchema } from '../scripts/lib/fields.js';
-import { toJsonSchema } from '../scripts/lib/json-schema.js';
-import { type Change, type ContractState, diffContracts, proseOf } from '../scripts/lib/semantic-diff.js';
+import type { JsonSchema } from '../scripts/contract/fields.js';
+import { toJsonSchema } from '../scripts/emit/json-schema.js';
+import { type Change, type ContractState, diffContracts, proseOf } from '../scripts/governance/semantic-diff.js';
 
 type Doc = Record<string, any>;
 const base = (): Doc => structuredClone(toJsonSchema(v1)) as Doc;

@@ -7,15 +7,15 @@
  */
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { CHANGELOG, amendmentFindings } from '../lib/changelog.js';
-import { type Command, EXIT_OK, renderFindings } from '../lib/command.js';
-import { loadBaseState, loadState, readAtBase } from '../lib/contract-state.js';
-import { checkDrift } from '../lib/drift.js';
-import { type Finding, FindingsError } from '../lib/findings.js';
-import { checkFrozen } from '../lib/frozen.js';
-import { loadRegistry } from '../lib/registry.js';
-import { reviewFindings } from '../lib/review-check.js';
-import { diffContracts } from '../lib/semantic-diff.js';
+import { CHANGELOG, amendmentFindings } from '../governance/changelog.js';
+import { type Command, EXIT_OK, renderFindings } from '../cli/command.js';
+import { loadBaseState, loadState, readAtBase } from '../contract/contract-state.js';
+import { checkDrift } from '../cli/drift.js';
+import { type Finding, FindingsError } from '../cli/findings.js';
+import { checkFrozen } from '../governance/frozen.js';
+import { loadRegistry } from '../contract/registry.js';
+import { reviewFindings } from '../governance/review-check.js';
+import { diffContracts } from '../governance/semantic-diff.js';
 
 async function readOptional(path: string): Promise<string | undefined> {
   try {

@@ -1,8 +1,8 @@
 /** `npm run diff -- <base>`: what changed in the contract since a git ref or another checkout, classified. */
-import { type Command, EXIT_OK, UsageError } from '../lib/command.js';
-import { loadBaseState, loadState } from '../lib/contract-state.js';
-import { renderDiff } from '../lib/diff-render.js';
-import { diffContracts } from '../lib/semantic-diff.js';
+import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
+import { loadBaseState, loadState } from '../contract/contract-state.js';
+import { renderDiff } from '../governance/diff-render.js';
+import { diffContracts } from '../governance/semantic-diff.js';
 
 export const diffCommand: Command = {
   name: 'diff',

@@ -1,10 +1,10 @@
 /** `npm run generate`: writes every artifact and generated doc part from schema/, or with --check compares. */
-import { buildArtifacts } from '../lib/artifacts.js';
-import { type Command, EXIT_OK, renderFindings } from '../lib/command.js';
-import { checkDrift } from '../lib/drift.js';
-import { type Finding, FindingsError } from '../lib/findings.js';
-import { writeArtifacts } from '../lib/output.js';
-import { loadRegistry } from '../lib/registry.js';
+import { buildArtifacts } from '../emit/artifacts.js';
+import { type Command, EXIT_OK, renderFindings } from '../cli/command.js';
+import { checkDrift } from '../cli/drift.js';
+import { type Finding, FindingsError } from '../cli/findings.js';
+import { writeArtifacts } from '../cli/output.js';
+import { loadRegistry } from '../contract/registry.js';
 
 export const generateCommand: Command = {
   name: 'generate',

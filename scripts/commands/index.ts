@@ -1,5 +1,5 @@
-/** Every repo command by name: the table scripts/cli.ts dispatches on and the tests walk. */
-import type { Command } from '../lib/command.js';
+/** Every repo command by name: the table scripts/cli/main.ts dispatches on and the tests walk. */
+import type { Command } from '../cli/command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
 import { generateCommand } from './generate.js';

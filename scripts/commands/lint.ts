@@ -1,8 +1,8 @@
 /** `npm run lint:contract`: the privacy lint on every version, on its own (check and generate run it too). */
-import { type Command, EXIT_OK, renderFindings } from '../lib/command.js';
-import { FindingsError } from '../lib/findings.js';
-import { toJsonSchema } from '../lib/json-schema.js';
-import { loadRegistry } from '../lib/registry.js';
+import { type Command, EXIT_OK, renderFindings } from '../cli/command.js';
+import { FindingsError } from '../cli/findings.js';
+import { toJsonSchema } from '../emit/json-schema.js';
+import { loadRegistry } from '../contract/registry.js';
 import { LINT_RULES, lintContract } from '../lint/index.js';
 
 export const lintCommand: Command = {

@@ -1,11 +1,11 @@
 /** `npm run release -- <version>`: freezes a schema version by recording its content hash. */
-import { contentHash } from '../lib/canonical.js';
-import { type Command, EXIT_OK, UsageError } from '../lib/command.js';
-import { checkDrift } from '../lib/drift.js';
-import { FindingsError } from '../lib/findings.js';
-import { toJsonSchema } from '../lib/json-schema.js';
-import { RELEASES_FILE, readReleases, writeReleases } from '../lib/releases.js';
-import { loadRegistry } from '../lib/registry.js';
+import { contentHash } from '../contract/canonical.js';
+import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
+import { checkDrift } from '../cli/drift.js';
+import { FindingsError } from '../cli/findings.js';
+import { toJsonSchema } from '../emit/json-schema.js';
+import { RELEASES_FILE, readReleases, writeReleases } from '../governance/releases.js';
+import { loadRegistry } from '../contract/registry.js';
 
 export const releaseCommand: Command = {
   name: 'release',

@@ -1,11 +1,11 @@
 /** `npm run review -- <version> --reviewer <name> --link <ticket>`: records a privacy review of a version's current content. */
-import { buildArtifacts } from '../lib/artifacts.js';
-import { type Command, EXIT_OK, UsageError } from '../lib/command.js';
-import { toJsonSchema } from '../lib/json-schema.js';
-import { writeArtifacts } from '../lib/output.js';
-import { privacyHash } from '../lib/privacy-content.js';
-import { loadRegistry } from '../lib/registry.js';
-import { REVIEWS_FILE, linkProblem, readReviews, writeReviews } from '../lib/reviews.js';
+import { buildArtifacts } from '../emit/artifacts.js';
+import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
+import { toJsonSchema } from '../emit/json-schema.js';
+import { writeArtifacts } from '../cli/output.js';
+import { privacyHash } from '../governance/privacy-content.js';
+import { loadRegistry } from '../contract/registry.js';
+import { REVIEWS_FILE, linkProblem, readReviews, writeReviews } from '../governance/reviews.js';
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 

@@ -9,10 +9,10 @@ import { DATA_CATEGORIES, type DataCategory, LEGAL_BASES, type LegalBasis, PRIVA
 import type { ProcessingRecord } from '../../schema/processing-record.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import type { Contract } from '../../schema/contract.js';
-import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../lib/fields.js';
-import { contentHash } from '../lib/canonical.js';
-import { privacyHash } from '../lib/privacy-content.js';
-import { type ReviewRecord, latestReview } from '../lib/reviews.js';
+import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
+import { contentHash } from '../contract/canonical.js';
+import { privacyHash } from '../governance/privacy-content.js';
+import { type ReviewRecord, latestReview } from '../governance/reviews.js';
 import { describeType } from './describe-type.js';
 import { type Cell, code, codeBlock, list, paragraph, stringify, strong, table, text } from './mdast.js';
 

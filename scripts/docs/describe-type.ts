@@ -4,8 +4,8 @@
  * date-time", "sorted unique list of …, at most 256".
  */
 import { UTC_DATE_TIME_PATTERN } from '../../schema/types.js';
-import type { JsonSchema } from '../lib/fields.js';
-import { isSchemaObject } from '../lib/fields.js';
+import type { JsonSchema } from '../contract/fields.js';
+import { isSchemaObject } from '../contract/fields.js';
 import { type Phrasing, code, text } from './mdast.js';
 
 const FORMAT_WORDS: Readonly<Record<string, string>> = {

@@ -8,7 +8,7 @@
  * text inside belongs to the generator. Marker-looking lines inside fenced
  * code blocks are text, so a document can show how markers look.
  */
-import type { Finding } from '../lib/findings.js';
+import type { Finding } from '../cli/findings.js';
 
 const OPEN = /^<!-- generated:([a-z0-9-]+(?: v[1-9][0-9]*)?) -->$/;
 const CLOSE = /^<!-- \/generated -->$/;

@@ -7,8 +7,8 @@
  */
 import type { Contract } from '../../schema/contract.js';
 import { EXEMPTABLE_RULES } from '../../schema/privacy.js';
-import type { Finding } from '../lib/findings.js';
-import type { JsonSchema } from '../lib/fields.js';
+import type { Finding } from '../cli/findings.js';
+import type { JsonSchema } from '../contract/fields.js';
 import { checkExceptions, declaredExceptions } from './exceptions.js';
 import { checkBoundedArray, checkBoundedNumber, checkBoundedString, checkClosedObject, checkNoAny } from './open-doors.js';
 import { checkPersonalDataName, checkPersonalDefault } from './personal-data.js';

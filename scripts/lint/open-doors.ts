@@ -5,8 +5,8 @@
  * The header set is exempt from closedness by nature (proxies add headers);
  * each declared header value is still checked.
  */
-import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../lib/fields.js';
-import type { Finding } from '../lib/findings.js';
+import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
+import type { Finding } from '../cli/findings.js';
 import { fieldName } from './privacy-record.js';
 import type { LintContext } from './types.js';
 

@@ -1,6 +1,6 @@
 import { DATA_CATEGORIES, LEGAL_BASES, PRIVACY_KEYWORD, RETENTION_PATTERN } from '../../schema/privacy.js';
-import type { Finding } from '../lib/findings.js';
-import { type Field, isSchemaObject, listContractFields } from '../lib/fields.js';
+import type { Finding } from '../cli/findings.js';
+import { type Field, isSchemaObject, listContractFields } from '../contract/fields.js';
 import type { LintContext } from './types.js';
 
 const PLACEHOLDER = /^(todo|tbd|fixme|xxx|n\/?a|none|-+|\.+|placeholder|lorem ipsum.*|description|purpose)$/i;

@@ -1,6 +1,6 @@
 import { PRIVACY_KEYWORD } from '../../schema/privacy.js';
-import { isSchemaObject, listContractFields } from '../lib/fields.js';
-import type { Finding } from '../lib/findings.js';
+import { isSchemaObject, listContractFields } from '../contract/fields.js';
+import type { Finding } from '../cli/findings.js';
 import { fieldName } from './privacy-record.js';
 import type { LintContext } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { Contract } from '../../schema/contract.js';
-import type { Finding } from '../lib/findings.js';
-import type { JsonSchema } from '../lib/fields.js';
+import type { Finding } from '../cli/findings.js';
+import type { JsonSchema } from '../contract/fields.js';
 
 export interface LintContext {
   readonly contract: Contract;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import { type Field, type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../../scripts/lib/fields.js';
+import { type Field, type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../../scripts/contract/fields.js';
 import { compareInstants, parseInstant } from '../../src/instant.js';
 import { compareCodePoints } from '../../src/rules.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Command, type Io, runCommand } from '../../scripts/lib/command.js';
+import { type Command, type Io, runCommand } from '../../scripts/cli/command.js';
 import { repoRoot } from '../helpers.js';
 
 /** What a repo copy needs for generate and check: the contract, the runtime it inlines, and the outputs. */

@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { type Artifacts, GENERATED_DIRS } from './artifacts.js';
+import { type Artifacts, GENERATED_DIRS } from '../emit/artifacts.js';
 
 export interface Drift {
   readonly path: string;

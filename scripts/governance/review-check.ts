@@ -4,12 +4,12 @@
  * the semantic diff from the last approved content, so the reviewer sees
  * exactly what is new.
  */
-import type { Colors } from './command.js';
+import type { Colors } from '../cli/command.js';
 import { renderDiff } from './diff-render.js';
-import type { Finding } from './findings.js';
-import { toJsonSchema } from './json-schema.js';
+import type { Finding } from '../cli/findings.js';
+import { toJsonSchema } from '../emit/json-schema.js';
 import { privacyHash } from './privacy-content.js';
-import type { Registry } from './artifacts.js';
+import type { Registry } from '../emit/artifacts.js';
 import { type ReviewRecord, latestReview } from './reviews.js';
 import { diffContracts } from './semantic-diff.js';
 

@@ -1,6 +1,6 @@
 /** The repo's command-line entry: `npm run <command> -- [options]`, bundled and run by scripts/run.mjs. */
-import { COMMANDS } from './commands/index.js';
-import { EXIT_ERROR, runCommand } from './lib/command.js';
+import { COMMANDS } from '../commands/index.js';
+import { EXIT_ERROR, runCommand } from './command.js';
 
 const [name, ...args] = process.argv.slice(2);
 const command = name === undefined ? undefined : COMMANDS[name];

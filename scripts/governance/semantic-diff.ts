@@ -17,8 +17,8 @@
  */
 import { PRIVACY_KEYWORD, type PrivacyRecord } from '../../schema/privacy.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import { canonicalJson } from './canonical.js';
-import { type Field, type JsonSchema, isSchemaObject, listContractFields } from './fields.js';
+import { canonicalJson } from '../contract/canonical.js';
+import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
 
 export const CHANGE_CLASSES = ['wire-breaking', 'wire-additive', 'privacy-relevant', 'docs-only'] as const;
 export type ChangeClass = (typeof CHANGE_CLASSES)[number];

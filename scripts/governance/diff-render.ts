@@ -3,7 +3,7 @@ import type { RootContent } from 'mdast';
 import { basisWords } from '../docs/audit-doc.js';
 import { type Cell, code, heading, list, paragraph, stringify, table, text } from '../docs/mdast.js';
 import { DATA_CATEGORIES } from '../../schema/privacy.js';
-import type { Colors, Format } from './command.js';
+import type { Colors, Format } from '../cli/command.js';
 import { CHANGE_CLASSES, type Change, type ChangeClass } from './semantic-diff.js';
 
 const TITLES: Readonly<Record<ChangeClass, string>> = {

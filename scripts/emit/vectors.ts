@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import { type ValidationResult, escapePointerToken } from '../../src/errors.js';
-import { type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from './fields.js';
+import { type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../contract/fields.js';
 import { longestMatch, shortestMatch } from './regex-sample.js';
 
 export interface Vector {

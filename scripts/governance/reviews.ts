@@ -6,8 +6,8 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JsonSchema } from './fields.js';
-import { type Finding, FindingsError } from './findings.js';
+import type { JsonSchema } from '../contract/fields.js';
+import { type Finding, FindingsError } from '../cli/findings.js';
 
 export const REVIEWS_FILE = 'schema/reviews.json';
 

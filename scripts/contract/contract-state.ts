@@ -8,11 +8,11 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from './command.js';
+import { UsageError } from '../cli/command.js';
 import type { JsonSchema } from './fields.js';
-import { toJsonSchema } from './json-schema.js';
+import { toJsonSchema } from '../emit/json-schema.js';
 import { loadRegistry } from './registry.js';
-import type { ContractState } from './semantic-diff.js';
+import type { ContractState } from '../governance/semantic-diff.js';
 import { AUDIT_DOC } from '../docs/audit-doc.js';
 
 async function readOptional(path: string): Promise<string | undefined> {

@@ -4,7 +4,7 @@
  * changed, so reviewers find each one in words and not only in a diff.
  */
 import { diffLines } from 'diff';
-import type { Finding } from './findings.js';
+import type { Finding } from '../cli/findings.js';
 import type { Change } from './semantic-diff.js';
 
 export const CHANGELOG = 'docs/CHANGELOG.md';

@@ -6,10 +6,10 @@
  */
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import type { Registry } from './artifacts.js';
-import { FindingsError } from './findings.js';
-import { readReleases } from './releases.js';
-import { readReviews } from './reviews.js';
+import type { Registry } from '../emit/artifacts.js';
+import { FindingsError } from '../cli/findings.js';
+import { readReleases } from '../governance/releases.js';
+import { readReviews } from '../governance/reviews.js';
 
 function loadError(what: string): FindingsError {
   return new FindingsError([{ where: 'schema/index.ts', what, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);

@@ -7,12 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../schema/contract.js';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
-import type { ReviewRecord } from './reviews.js';
-import { type Finding, FindingsError } from './findings.js';
+import type { ReviewRecord } from '../governance/reviews.js';
+import { type Finding, FindingsError } from '../cli/findings.js';
 import { lintContract } from '../lint/index.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
 import { toTypeScript } from './typescript.js';
-import type { JsonSchema } from './fields.js';
+import type { JsonSchema } from '../contract/fields.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { toValidatorCode } from './validator-code.js';
 import { createAjv } from './ajv.js';
@@ -170,7 +170,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     try {
       vectors = conformanceVectors(schema, reference, versionNumbers);
     } catch (error) {
-      throw new FindingsError([{ where: contract.source, what: `conformance vectors cannot be derived: ${(error as Error).message}`, rule: 'vectors', fix: 'an unsupported pattern: keep to literals, classes, groups and quantifiers; a mislabelled vector: a bug in scripts/lib/vectors.ts or the validator, report it with this message', severity: 'error' }]);
+      throw new FindingsError([{ where: contract.source, what: `conformance vectors cannot be derived: ${(error as Error).message}`, rule: 'vectors', fix: 'an unsupported pattern: keep to literals, classes, groups and quantifiers; a mislabelled vector: a bug in scripts/emit/vectors.ts or the validator, report it with this message', severity: 'error' }]);
     }
     artifacts.set(`${dir}/conformance.json`, jsonText({ $comment: header, version: contract.version, vectors }));
     artifacts.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));

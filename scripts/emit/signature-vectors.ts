@@ -67,7 +67,7 @@ export async function signatureVectors(): Promise<Record<string, unknown>> {
   ] as const;
   const customers = ['Example Holdings GmbH', 'Müller & Söhne KG', '株式会社サンプル'];
   return {
-    $comment: 'generated from schema/headers.ts and scripts/lib/signature-vectors.ts by `npm run generate`; do not edit',
+    $comment: 'generated from schema/headers.ts and scripts/emit/signature-vectors.ts by `npm run generate`; do not edit',
     description:
       'Test vectors of the telemetry wire protocol (docs/wire-protocol.md). Secrets here are public test values: never use them. Bodies are the exact bytes as UTF-8 text.',
     secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY },

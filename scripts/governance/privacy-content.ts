@@ -6,9 +6,9 @@
  * maximum changes what is valid, not what is collected or why.
  */
 import { PRIVACY_KEYWORD } from '../../schema/privacy.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../contract/canonical.js';
 import { createHash } from 'node:crypto';
-import { type JsonSchema, listContractFields } from './fields.js';
+import { type JsonSchema, listContractFields } from '../contract/fields.js';
 
 const KEPT = ['type', 'format', 'pattern', 'const', 'enum', 'anyOf', PRIVACY_KEYWORD] as const;
 

@@ -18,7 +18,7 @@
 import { escapePointerToken } from '../../src/errors.js';
 import { formats } from '../../src/formats.js';
 import { bundleModule } from './bundle.js';
-import { type JsonSchema, isSchemaObject } from './fields.js';
+import { type JsonSchema, isSchemaObject } from '../contract/fields.js';
 
 /** Keywords that describe and never decide. */
 const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
@@ -32,7 +32,7 @@ const HANDLED: Readonly<Record<string, readonly string[]>> = {
 };
 const KNOWN = new Set(Object.values(HANDLED).flat());
 
-const FIX = 'keep the contract to the keywords scripts/lib/guard-code.ts translates, or add a translation there with a differential test';
+const FIX = 'keep the contract to the keywords scripts/emit/guard-code.ts translates, or add a translation there with a differential test';
 
 /** Thrown for a schema the guard cannot translate: where (a JSON Pointer into the schema), what, and how to fix it. */
 export class GuardError extends Error {

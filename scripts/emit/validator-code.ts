@@ -9,7 +9,7 @@ import * as standalone from 'ajv/dist/standalone/index.js';
 import { _ } from 'ajv/dist/compile/codegen/index.js';
 import { createAjv } from './ajv.js';
 import { bundleModule } from './bundle.js';
-import type { JsonSchema } from './fields.js';
+import type { JsonSchema } from '../contract/fields.js';
 
 /** `root` is the checkout whose src/formats.ts gets inlined. */
 export async function toValidatorCode(schema: JsonSchema, header: string, root: string): Promise<string> {

@@ -3,10 +3,10 @@
  * disk. `generate --check` and `check` both call this; neither has a code
  * path of its own.
  */
-import { buildArtifacts } from './artifacts.js';
+import { buildArtifacts } from '../emit/artifacts.js';
 import type { Finding } from './findings.js';
 import { type Drift, findDrift } from './output.js';
-import { loadRegistry } from './registry.js';
+import { loadRegistry } from '../contract/registry.js';
 
 const WHAT: Record<Drift['kind'], string> = {
   changed: 'differs from what `npm run generate` writes',

@@ -1,6 +1,6 @@
 /** JSON Schema → TypeScript declarations, through json-schema-to-typescript. */
 import { compile } from 'json-schema-to-typescript';
-import type { JsonSchema } from './fields.js';
+import type { JsonSchema } from '../contract/fields.js';
 
 export async function toTypeScript(schema: JsonSchema, name: string, header: string): Promise<string> {
   return compile(schema as Parameters<typeof compile>[0], name, {

@@ -5,8 +5,8 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Finding } from './findings.js';
-import { FindingsError } from './findings.js';
+import type { Finding } from '../cli/findings.js';
+import { FindingsError } from '../cli/findings.js';
 
 export const RELEASES_FILE = 'schema/released.lock';
 

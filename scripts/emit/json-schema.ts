@@ -5,7 +5,7 @@
  */
 import type { Contract } from '../../schema/contract.js';
 import { RULES_KEYWORD } from '../../schema/rules.js';
-import type { JsonSchema } from './fields.js';
+import type { JsonSchema } from '../contract/fields.js';
 
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 export const NOT_COLLECTED_KEYWORD = 'x-not-collected';
