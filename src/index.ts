@@ -9,7 +9,7 @@
 import { versions } from '../generated/index.js';
 
 export { currentVersion } from '../generated/index.js';
-export type { Telemetry, TelemetryV1 } from '../generated/index.js';
+export type * from '../generated/types.js';
 export type { ValidationError, ValidationResult } from './errors.js';
 export { DEFAULT_MAX_BYTES, type ParseOptions, parseTelemetry } from './parse.js';
 export { TelemetryValidationError, assertTelemetry, isTelemetry, supportedVersions, validateTelemetry } from './validate.js';
@@ -20,6 +20,7 @@ export { dedupeKey, messageId } from './dedupe.js';
 export { SIGNATURE_HEADERS, type SignatureHeaders, type SignatureResult, type VerificationKey, generateSecret, signMessage, verifySignature } from './signature.js';
 export { deriveMaskKey, isMaskedCustomer, maskCustomer } from './mask.js';
 export { ACCEPTED_VERSIONS_HEADER, chooseVersion } from './negotiation.js';
+export { type VersionLifecycle, type VersionStatus, defaultAcceptedVersions, versionLifecycle } from './lifecycle.js';
 export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
 
 /** The v1 JSON Schema (draft 2020-12), as served at `GET /api/v1/telemetry/schema?version=1`. */

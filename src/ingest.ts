@@ -6,11 +6,12 @@
  *   size limit → signature over the raw bytes → contract headers → JSON
  *   → version → schema validation and cross-field rules → message id
  */
-import type { Telemetry } from '../generated/index.js';
+import type { TelemetryByVersion } from '../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
 import { dedupeKey as dedupeKeyOf, messageIdNow } from './dedupe.js';
 import { type HeadersLike, normalizeHeaders } from './headers.js';
 import { type Customer, decodeCustomer } from './mask.js';
+import { deprecationHeaders } from './lifecycle.js';
 import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
 import { DEFAULT_MAX_BYTES, parseJsonBody } from './parse.js';
 import { TELEMETRY_PATH } from './paths.js';
@@ -31,14 +32,12 @@ export interface IngestRequest {
 export interface IngestOptions extends VerifyOptions {
   /** Largest accepted body in bytes; default 64 KiB. Stop reading the request a byte past it. */
   readonly maxBytes?: number;
-  /** The versions this server accepts; default every version the package validates. */
+  /** The versions this server accepts, several at once; default every version the package knows that is not retired. */
   readonly acceptedVersions?: readonly number[];
 }
 
-/** A verified, valid report, ready to store under its dedupe key. */
-export interface IngestSuccess {
+interface IngestSuccessBase {
   readonly ok: true;
-  readonly payload: Telemetry;
   /** `<licenseId>/<periodStart>/<periodEnd>`: store the report idempotently under it. */
   readonly dedupeKey: string;
   /** The id of the key that verified the signature. */
@@ -47,10 +46,18 @@ export interface IngestSuccess {
   readonly messageId: string;
   readonly licenseId: string;
   readonly customer: Customer;
-  readonly schemaVersion: number;
-  /** Headers to send with the answer (the accepted versions). */
+  /** Headers to send with the answer: the accepted versions, and `Deprecation` and `Sunset` for a deprecated version. */
   readonly headers: Readonly<Record<string, string>>;
 }
+
+/**
+ * A verified, valid report, ready to store under its dedupe key. A union over
+ * the versions, so checking `schemaVersion` narrows the payload:
+ * `if (result.schemaVersion === 2) result.payload.environmentPairs`.
+ */
+export type IngestSuccess = {
+  readonly [V in keyof TelemetryByVersion]: IngestSuccessBase & { readonly schemaVersion: V; readonly payload: TelemetryByVersion[V] };
+}[keyof TelemetryByVersion];
 
 /** A refused request: the status to answer and an error safe to send back and to log. */
 export interface IngestFailure {
@@ -149,9 +156,9 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     messageId: signature.id,
     licenseId,
     customer: customer.customer,
-    schemaVersion: headerVersion,
-    headers: baseHeaders,
-  };
+    schemaVersion: payload.schemaVersion,
+    headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) },
+  } as IngestSuccess;
 }
 
 /**

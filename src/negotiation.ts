@@ -4,6 +4,7 @@
  * endpoint); the uploader refuses to send a version outside that list, and
  * the server refuses one with an error that lists the versions it accepts.
  */
+import { defaultAcceptedVersions, versionLifecycle } from './lifecycle.js';
 import { supportedVersions } from './validate.js';
 import { type WireError, wireError } from './wire-errors.js';
 
@@ -35,18 +36,22 @@ export function parseAcceptedVersions(value: string | null | undefined): number[
 
 /**
  * A server's accepted versions, checked against what this package can
- * validate. Throws a TypeError for a version the package does not know: a
- * server cannot accept what it cannot validate.
+ * validate. Throws a TypeError for a version the package does not know (a
+ * server cannot accept what it cannot validate) or one the contract has
+ * retired (its sunset has passed; uploaders have been told).
  *
  * @example
- * const accepted = acceptedVersionsOption(undefined); // every supported version
+ * const accepted = acceptedVersionsOption(undefined); // every version that is not retired
  */
 export function acceptedVersionsOption(accepted: readonly number[] | undefined): readonly number[] {
-  if (accepted === undefined) return supportedVersions;
+  if (accepted === undefined) return defaultAcceptedVersions;
   if (accepted.length === 0) throw new TypeError('acceptedVersions: must list at least one version (versions-config)');
   for (const version of accepted) {
     if (!supportedVersions.includes(version)) {
       throw new TypeError(`acceptedVersions: ${String(version)} is not a version this package validates; supported: ${supportedVersions.join(', ')} (versions-config)`);
+    }
+    if (versionLifecycle(version)?.status === 'retired') {
+      throw new TypeError(`acceptedVersions: v${version} is retired and refused by contract; accept only versions that are not retired: ${defaultAcceptedVersions.join(', ')} (versions-config)`);
     }
   }
   return [...new Set(accepted)].sort((a, b) => a - b);
@@ -60,7 +65,8 @@ export function acceptedVersionsOption(accepted: readonly number[] | undefined):
  */
 export function checkVersionAccepted(version: number, accepted: readonly number[], where = 'schemaVersion'): WireError | undefined {
   if (accepted.includes(version)) return undefined;
-  return wireError(where, `version ${version} is not accepted; supported: ${formatAcceptedVersions(accepted)}`, 'unsupported-version', {
+  const retired = versionLifecycle(version)?.status === 'retired' ? ' (it is retired)' : '';
+  return wireError(where, `version ${version} is not accepted${retired}; supported: ${formatAcceptedVersions(accepted)}`, 'unsupported-version', {
     supportedVersions: [...accepted],
   });
 }

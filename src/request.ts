@@ -1,22 +1,40 @@
 /**
  * Building a signed telemetry request on the uploader: the payload completed
  * and checked, the customer masked when asked, the body serialized once (the
- * bytes every retry replays) and signed.
+ * bytes every retry replays) and signed. Any version the package knows can be
+ * built; the current one by default, and when the server does not accept it,
+ * the server's newest version by projection where the contract allows.
  */
-import { currentVersion, type Telemetry, type TelemetryV1, versions } from '../generated/index.js';
+import { type TelemetryByVersion, currentVersion, type Telemetry, versions } from '../generated/index.js';
+import type { CrossFieldRule } from '../schema/rules.js';
 import { utf8 } from './bytes.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
 import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from './dedupe.js';
+import { pointerTokens } from './errors.js';
+import { versionLifecycle } from './lifecycle.js';
 import { TELEMETRY_PATH } from './paths.js';
 import { checkCustomerName, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
-import { checkVersionAccepted } from './negotiation.js';
+import { checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
+import { type ProjectionReport, projectTelemetry } from './projection.js';
 import { compareCodePoints } from './rules.js';
 import { parseSecret, signMessage } from './signature.js';
-import { validateTelemetry } from './validate.js';
+import { supportedVersions, validateTelemetry } from './validate.js';
 import { type WireError, wireError } from './wire-errors.js';
 
-/** What the uploader measured: a payload without `schemaVersion`, features in any order, repeats allowed. */
-export type TelemetryCounts = Omit<TelemetryV1, 'schemaVersion' | 'featuresUsed'> & { readonly featuresUsed: readonly string[] };
+/** A schema version this package knows. */
+export type KnownVersion = keyof TelemetryByVersion;
+/** The version uploaders build by default. */
+export type CurrentVersion = typeof currentVersion;
+
+/** Lists relaxed to readonly arrays of their items, at every depth. */
+type Relaxed<T> = T extends readonly (infer U)[] ? readonly Relaxed<U>[] : T extends object ? { readonly [K in keyof T]: Relaxed<T[K]> } : T;
+
+/**
+ * What the uploader measured for version `V` (the current one by default):
+ * its payload without `schemaVersion`, lists in any order, repeats allowed
+ * where the contract keeps a list sorted and unique.
+ */
+export type TelemetryCounts<V extends KnownVersion = CurrentVersion> = Relaxed<Omit<TelemetryByVersion[V], 'schemaVersion'>>;
 
 export interface CreateRequestOptions {
   /** The license id, from the license. */
@@ -31,7 +49,10 @@ export interface CreateRequestOptions {
   readonly maskKey?: string;
   /** Environment read for `TELEMETRY_MASK_CUSTOMER`; default `process.env` where it exists. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The versions the server accepts (from configuration or `discoverAcceptedVersions`); a version outside it is refused. */
+  /**
+   * The versions the server accepts (from configuration or `discoverAcceptedVersions`). When the version
+   * to build is not among them, the report is projected onto the newest of them, or refused.
+   */
   readonly acceptedVersions?: readonly number[];
   /** Clock in milliseconds for the first signature; default `Date.now`. */
   readonly now?: () => number;
@@ -49,10 +70,17 @@ export interface TelemetryRequest {
   readonly payload: Telemetry;
   readonly schemaVersion: number;
   readonly dedupeKey: string;
-  /** The `webhook-id`, the same for every retry. */
+  /** The `webhook-id`, the same for every retry and in every version of the window. */
   readonly messageId: string;
+  /** Set when the report was built in another version and projected onto this one. */
+  readonly projection?: ProjectionReport;
   /** The headers for a new attempt: same id and body, a new timestamp and signature. Keeps the secrets out of the object. */
   sign(timestampSeconds: number): Promise<Record<string, string>>;
+  /**
+   * The same window as a request of another version, by projection (fields that version lacks are
+   * dropped), signed with the same secrets; a `projection-refused` error when the contract does not allow it.
+   */
+  project(version: number): Promise<CreateRequestResult>;
 }
 
 export type CreateRequestResult = { readonly ok: true; readonly request: TelemetryRequest } | { readonly ok: false; readonly error: WireError };
@@ -67,34 +95,91 @@ function processEnv(): Readonly<Record<string, string | undefined>> | undefined 
   }
 }
 
-/** The payload with keys in schema order, so the same counts always give the same body bytes. */
-function orderedPayload(counts: Record<string, unknown>, version: number): Record<string, unknown> {
-  const order = Object.keys(versions[version as keyof typeof versions].schema.properties);
-  const out: Record<string, unknown> = { schemaVersion: version };
-  for (const key of order) if (key !== 'schemaVersion' && Object.hasOwn(counts, key) && counts[key] !== undefined) out[key] = counts[key];
+type Schema = { readonly properties?: Readonly<Record<string, Schema>>; readonly items?: Schema; readonly uniqueItems?: boolean };
+
+/** The value with object keys in schema order at every depth, so the same counts always give the same body bytes. */
+function ordered(value: unknown, schema: Schema | undefined): unknown {
+  if (Array.isArray(value)) return value.map((item) => ordered(item, schema?.items));
+  if (typeof value !== 'object' || value === null || schema?.properties === undefined) return value;
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) if (Object.hasOwn(source, key) && source[key] !== undefined) out[key] = ordered(source[key], schema.properties[key]);
   // Unknown keys stay, so validation refuses them instead of them vanishing silently.
-  for (const key of Object.keys(counts)) if (!Object.hasOwn(out, key) && counts[key] !== undefined) out[key] = counts[key];
-  const features = out['featuresUsed'];
-  if (Array.isArray(features) && features.every((f) => typeof f === 'string')) {
-    out['featuresUsed'] = [...new Set(features as string[])].sort(compareCodePoints);
-  }
+  for (const key of Object.keys(source)) if (!Object.hasOwn(out, key) && source[key] !== undefined) out[key] = source[key];
   return out;
 }
 
+/** The payload of `version` from counts: the version set, keys in schema order, lists the contract keeps sorted sorted (and deduped where unique). */
+function completePayload(counts: Record<string, unknown>, version: KnownVersion): Record<string, unknown> {
+  const schema = versions[version].schema as unknown as Schema & { readonly 'x-rules'?: readonly CrossFieldRule[] };
+  const payload = ordered({ ...counts, schemaVersion: version }, schema) as Record<string, unknown>;
+  for (const rule of schema['x-rules'] ?? []) {
+    if (rule.kind !== 'sorted-by-code-point') continue;
+    const tokens = pointerTokens(rule.path);
+    let parent: unknown = payload;
+    let list: Schema | undefined = schema;
+    for (const token of tokens.slice(0, -1)) {
+      parent = typeof parent === 'object' && parent !== null && Object.hasOwn(parent, token) ? (parent as Record<string, unknown>)[token] : undefined;
+      list = list?.properties?.[token];
+    }
+    const last = tokens[tokens.length - 1]!;
+    list = list?.properties?.[last];
+    if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, last)) continue;
+    const items = (parent as Record<string, unknown>)[last];
+    if (Array.isArray(items) && items.every((item) => typeof item === 'string')) {
+      (parent as Record<string, unknown>)[last] = [...(list?.uniqueItems === true ? new Set(items as string[]) : (items as string[]))].sort(compareCodePoints);
+    }
+  }
+  return payload;
+}
+
+function invalidCounts(errors: NonNullable<WireError['errors']>): CreateRequestResult {
+  const n = errors.length;
+  return { ok: false, error: wireError('counts', `${n} problem${n === 1 ? '' : 's'}, nothing was built: ${errors.map((e) => e.message).join('; ')}`, 'invalid-payload', { errors }) };
+}
+
+/** The version to build, or why none can be: unknown to this package, or retired. */
+function versionProblem(version: number): WireError | undefined {
+  const lifecycle = versionLifecycle(version);
+  if (lifecycle === undefined) return wireError('version', `${String(version)} is not a version this package knows; known: ${formatAcceptedVersions(supportedVersions)}`, 'unsupported-version', { supportedVersions });
+  if (lifecycle.status === 'retired') return wireError('version', `v${version} is retired${lifecycle.retired ? ` since ${lifecycle.retired}` : ''}; servers refuse it. Build the current version, v${currentVersion}`, 'unsupported-version', { supportedVersions });
+  return undefined;
+}
+
+/** The newest version of a server's list that this package can build, or undefined. */
+export function newestBuildable(accepted: readonly number[]): number | undefined {
+  const usable = accepted.filter((version) => versionProblem(version) === undefined);
+  return usable.length === 0 ? undefined : Math.max(...usable);
+}
+
 /**
- * Builds and signs a telemetry request: fills `schemaVersion`, sorts and
- * dedupes `featuresUsed`, validates (an invalid payload is refused, nothing is
- * built), masks the customer when asked, and signs the body. Returns a typed
- * error instead of throwing for bad counts or options.
+ * Builds and signs a telemetry request: fills `schemaVersion`, keeps lists the
+ * contract sorts sorted and unique, validates (an invalid payload is refused,
+ * nothing is built), masks the customer when asked, and signs the body.
+ * Builds the current version unless `version` names another. When
+ * `acceptedVersions` lacks the current version, the report is projected onto
+ * the newest accepted version if the contract allows it (see
+ * `request.projection`); an explicitly chosen version is never changed.
+ * Returns a typed error instead of throwing for bad counts or options.
  *
  * @example
  * const built = await createTelemetryRequest(counts, { licenseId, customer, signingSecrets: [secret] });
  * if (!built.ok) throw new Error(built.error.message);
  * const sent = await sendTelemetry(built.request, { baseUrl: 'https://telemetry.example.com' });
+ *
+ * @example
+ * // A report in an older version the package still knows:
+ * const v1 = await createTelemetryRequest(countsV1, { version: 1, licenseId, customer, signingSecrets });
  */
-export async function createTelemetryRequest(counts: TelemetryCounts, options: CreateRequestOptions): Promise<CreateRequestResult> {
-  const version = currentVersion;
-  if (options.acceptedVersions !== undefined) {
+export async function createTelemetryRequest<V extends KnownVersion = CurrentVersion>(
+  counts: NoInfer<TelemetryCounts<V>>,
+  options: CreateRequestOptions & { readonly version?: V },
+): Promise<CreateRequestResult> {
+  const explicit = options.version !== undefined;
+  const version: number = options.version ?? currentVersion;
+  const problem = versionProblem(version);
+  if (problem !== undefined) return { ok: false, error: problem };
+  if (explicit && options.acceptedVersions !== undefined) {
     const refused = checkVersionAccepted(version, options.acceptedVersions);
     if (refused !== undefined) return { ok: false, error: refused };
   }
@@ -109,28 +194,29 @@ export async function createTelemetryRequest(counts: TelemetryCounts, options: C
   const customerProblem = checkCustomerName(options.customer);
   if (customerProblem !== undefined) return { ok: false, error: customerProblem };
 
-  const payload = orderedPayload((counts ?? {}) as Record<string, unknown>, version);
-  const validated = validateTelemetry(payload);
-  if (!validated.ok) {
-    const n = validated.errors.length;
-    return {
-      ok: false,
-      error: wireError('counts', `${n} problem${n === 1 ? '' : 's'}, nothing was built: ${validated.errors.map((e) => e.message).join('; ')}`, 'invalid-payload', {
-        errors: validated.errors,
-      }),
-    };
-  }
+  const validated = validateTelemetry(completePayload((counts ?? {}) as Record<string, unknown>, version as KnownVersion));
+  if (!validated.ok) return invalidCounts(validated.errors);
+  const built = await signedRequest(validated.value, options, secrets);
+  if (!built.ok || options.acceptedVersions === undefined || options.acceptedVersions.includes(version)) return built;
+  // The default version, which the server does not accept: its newest version, by projection, or nothing.
+  const target = newestBuildable(options.acceptedVersions);
+  if (target === undefined) return { ok: false, error: checkVersionAccepted(version, options.acceptedVersions)! };
+  return built.request.project(target);
+}
 
+/** The request for a valid payload, signed; `project` builds the same window in another version with the same options. */
+async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[], projection?: ProjectionReport): Promise<CreateRequestResult> {
+  const version = payload.schemaVersion;
   let key: string;
   try {
-    key = dedupeKeyOf(options.licenseId, validated.value.periodStart, validated.value.periodEnd);
+    key = dedupeKeyOf(options.licenseId, payload.periodStart, payload.periodEnd);
   } catch (error) {
     return { ok: false, error: { rule: 'invalid-header', message: `${CONTRACT_HEADERS.licenseId}: ${(error as Error).message.replace(/^dedupeKey: licenseId /, '')}` } };
   }
   const id = await messageIdOf(key);
   const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv());
   const customerHeader = mask ? await maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
-  const body = utf8(JSON.stringify(validated.value));
+  const body = utf8(JSON.stringify(payload));
   const fixed = {
     'content-type': 'application/json',
     [CONTRACT_HEADERS.customer]: customerHeader,
@@ -153,11 +239,25 @@ export async function createTelemetryRequest(counts: TelemetryCounts, options: C
       path: TELEMETRY_PATH,
       headers,
       body,
-      payload: validated.value,
+      payload,
       schemaVersion: version,
       dedupeKey: key,
       messageId: id,
+      ...(projection === undefined ? {} : { projection }),
       sign: signHeaders,
+      async project(to: number): Promise<CreateRequestResult> {
+        if (to === version) return { ok: false, error: wireError('version', `the request already is v${to}`, 'projection-refused') };
+        const problem = versionProblem(to);
+        if (problem !== undefined) return { ok: false, error: problem };
+        const projected = projectTelemetry(payload, to);
+        if (!projected.ok) return projected;
+        const source = projection ?? projected.report;
+        // The report describes the whole way from the version first built, whatever the steps.
+        const report = { from: source.from, to, dropped: [...new Set([...(projection?.dropped ?? []), ...projected.report.dropped])] };
+        const completed = validateTelemetry(completePayload(projected.value as unknown as Record<string, unknown>, to as KnownVersion));
+        if (!completed.ok) return invalidCounts(completed.errors);
+        return signedRequest(completed.value, options, secrets, report);
+      },
     },
   };
 }

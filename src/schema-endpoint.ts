@@ -7,6 +7,7 @@
 import { currentVersion, versions } from '../generated/index.js';
 import { sha256, toBase64, utf8 } from './bytes.js';
 import { type HeadersLike, normalizeHeaders } from './headers.js';
+import { deprecationHeaders } from './lifecycle.js';
 import { SCHEMA_PATH } from './paths.js';
 import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, formatAcceptedVersions } from './negotiation.js';
 import { type WireError, wireError } from './wire-errors.js';
@@ -119,6 +120,7 @@ export async function schemaEndpoint(request: SchemaRequest, options: SchemaEndp
     'content-type': SCHEMA_MEDIA_TYPE,
     etag,
     'cache-control': `public, max-age=${maxAge}`,
+    ...deprecationHeaders(version),
   };
   if (noneMatch(normalizeHeaders(request.headers)['if-none-match'], etag)) {
     const { 'content-type': _, ...notModified } = headers;

@@ -4,9 +4,11 @@
  * backoff between attempts, and one record per attempt for the caller's
  * transmission log. Uses only `fetch`, so it runs outside Node too.
  */
+import { type Deprecation, readDeprecation } from './lifecycle.js';
 import { checkVersionAccepted, parseAcceptedVersions, ACCEPTED_VERSIONS_HEADER } from './negotiation.js';
 import { SCHEMA_PATH } from './paths.js';
-import type { TelemetryRequest } from './request.js';
+import type { ProjectionReport } from './projection.js';
+import { type TelemetryRequest, newestBuildable } from './request.js';
 import { type WireError, wireError } from './wire-errors.js';
 
 /** The `fetch` signature this module needs; the global one fits. */
@@ -32,8 +34,18 @@ export interface SendOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** The uploader's clock in milliseconds; default `Date.now`. */
   readonly now?: () => number;
-  /** Versions the server accepts; a request of another version is refused before anything is sent. */
+  /**
+   * Versions the server accepts (from `discoverAcceptedVersions` or configuration). A request of another
+   * version is projected onto the newest of them before anything is sent, or refused.
+   */
   readonly acceptedVersions?: readonly number[];
+  /**
+   * Whether a report the server does not accept in its version (by `acceptedVersions`, or a
+   * `422 unsupported-version` answer) is sent in the server's newest version instead, by projection:
+   * fields that version lacks are dropped, and where the contract does not allow it nothing is sent.
+   * Default true.
+   */
+  readonly fallback?: boolean;
   /** Per-attempt time limit; default 30 s. */
   readonly timeoutMs?: number;
 }
@@ -54,11 +66,26 @@ export interface SendAttempt {
   readonly error?: string;
   /** Milliseconds waited before the next attempt, when there was one. */
   readonly delayMs?: number;
+  /** The schema version of the body this attempt sent. */
+  readonly schemaVersion: number;
+  /** The server said the version is deprecated (`Deprecation`, `Sunset`): time to upgrade. */
+  readonly deprecation?: Deprecation;
+  /** After this attempt the report was projected onto another version (the server does not accept this one). */
+  readonly projectedTo?: number;
 }
 
-export type SendResult =
-  | { readonly ok: true; readonly status: number; readonly attempts: readonly SendAttempt[]; readonly acceptedVersions?: readonly number[] }
-  | { readonly ok: false; readonly status?: number; readonly error: WireError; readonly attempts: readonly SendAttempt[]; readonly acceptedVersions?: readonly number[] };
+interface SendOutcome {
+  readonly attempts: readonly SendAttempt[];
+  readonly acceptedVersions?: readonly number[];
+  /** The schema version of the last body sent (or, when nothing was sent, of the request). */
+  readonly schemaVersion: number;
+  /** Set when the report went out in another version than it was built in. */
+  readonly projection?: ProjectionReport;
+  /** Set when the server announced the deprecation of the version sent. */
+  readonly deprecation?: Deprecation & { readonly version: number };
+}
+
+export type SendResult = (SendOutcome & { readonly ok: true; readonly status: number }) | (SendOutcome & { readonly ok: false; readonly status?: number; readonly error: WireError });
 
 function defaultDelay(retry: number): number {
   const ceiling = Math.min(60_000, 1000 * 2 ** (retry - 1));
@@ -102,8 +129,8 @@ async function readLimited(response: Response): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-/** The server's `{error: {rule, message, clockSkewSeconds}}`, when the answer has one. */
-function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number } {
+/** The server's `{error: {rule, message, clockSkewSeconds, supportedVersions}}`, when the answer has one. */
+function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; supportedVersions?: number[] } {
   try {
     const error = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
     if (typeof error !== 'object' || error === null) return {};
@@ -111,6 +138,9 @@ function serverError(text: string): { rule?: string; message?: string; clockSkew
       ...(typeof error['rule'] === 'string' ? { rule: error['rule'].slice(0, 64) } : {}),
       ...(typeof error['message'] === 'string' ? { message: error['message'].slice(0, 500) } : {}),
       ...(typeof error['clockSkewSeconds'] === 'number' ? { clockSkewSeconds: error['clockSkewSeconds'] } : {}),
+      ...(Array.isArray(error['supportedVersions']) && error['supportedVersions'].length <= 64 && error['supportedVersions'].every((v) => Number.isSafeInteger(v) && v > 0)
+        ? { supportedVersions: error['supportedVersions'] as number[] }
+        : {}),
     };
   } catch {
     return {};
@@ -133,12 +163,17 @@ function joinUrl(baseUrl: string, path: string): string {
  * cannot fix. Each attempt re-signs the identical body with a new timestamp
  * under the same message id; the server stores a window once, so replays are
  * safe. A 401 for a timestamp outside the server's tolerance corrects the
- * clock once from the server's `Date` header and retries at once. Never
- * throws for network or HTTP failures; returns every attempt.
+ * clock once from the server's `Date` header and retries at once. When the
+ * server does not accept the request's version (`acceptedVersions`, or a
+ * `422 unsupported-version` answer), the report goes out once more in the
+ * server's newest version by projection, if the contract allows it
+ * (`result.projection` says what was dropped). Never throws for network or
+ * HTTP failures; returns every attempt.
  *
  * @example
  * const result = await sendTelemetry(built.request, { baseUrl, retries: 5 });
  * log.push(...result.attempts);
+ * if (result.deprecation) warn(`v${result.deprecation.version} is deprecated; sunset ${result.deprecation.sunset}`);
  */
 export async function sendTelemetry(request: TelemetryRequest, options: SendOptions): Promise<SendResult> {
   const fetchFn = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
@@ -148,40 +183,68 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
   const sleep = options.sleep ?? defaultSleep;
   const delays = options.delays ?? defaultDelay;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const fallback = options.fallback ?? true;
   const attempts: SendAttempt[] = [];
+  let current = request;
+  let acceptedVersions: number[] | undefined;
+  let deprecation: SendOutcome['deprecation'];
+  const outcome = (): SendOutcome => ({
+    attempts,
+    schemaVersion: current.schemaVersion,
+    ...(acceptedVersions ? { acceptedVersions } : {}),
+    ...(current.projection ? { projection: current.projection } : {}),
+    ...(deprecation ? { deprecation } : {}),
+  });
+  /** The request in the newest of `versions` this package can build, or the error that says why not. */
+  const switchTo = async (versions: readonly number[]): Promise<WireError | undefined> => {
+    const target = newestBuildable(versions);
+    if (!fallback || target === undefined || target === current.schemaVersion) return checkVersionAccepted(current.schemaVersion, versions);
+    const projected = await current.project(target);
+    if (!projected.ok) return projected.error;
+    current = projected.request;
+    return undefined;
+  };
 
-  if (options.acceptedVersions !== undefined) {
-    const refused = checkVersionAccepted(request.schemaVersion, options.acceptedVersions);
-    if (refused !== undefined) return { ok: false, error: refused, attempts };
+  if (options.acceptedVersions !== undefined && !options.acceptedVersions.includes(current.schemaVersion)) {
+    const refused = await switchTo(options.acceptedVersions);
+    if (refused !== undefined) return { ok: false, error: refused, ...outcome() };
   }
 
-  const url = joinUrl(options.baseUrl, request.path);
+  const url = joinUrl(options.baseUrl, current.path);
   let clockOffsetMs = 0;
   let clockCorrected = false;
-  let acceptedVersions: number[] | undefined;
+  let switched = current !== request;
   let last: { status?: number; rule?: string; message: string } = { message: 'no attempt was made' };
+  // A switch to another version is one attempt more, not one retry less.
+  let maxAttempts = retries + 1;
 
-  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const started = now();
     const timestamp = Math.floor((started + clockOffsetMs) / 1000);
-    const headers = await request.sign(timestamp);
+    const sent = current;
+    const headers = await sent.sign(timestamp);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
-    const record: { -readonly [K in keyof SendAttempt]: SendAttempt[K] } = { attempt, at: new Date(started).toISOString(), timestamp };
+    const record: { -readonly [K in keyof SendAttempt]: SendAttempt[K] } = { attempt, at: new Date(started).toISOString(), timestamp, schemaVersion: sent.schemaVersion };
     attempts.push(record);
     let retryable: boolean;
     let serverDelay: number | undefined;
     try {
-      const response = await fetchFn(url, { method: request.method, headers, body: request.body, redirect: 'manual', signal: controller.signal });
+      const response = await fetchFn(url, { method: sent.method, headers, body: sent.body, redirect: 'manual', signal: controller.signal });
       record.status = response.status;
       acceptedVersions = parseAcceptedVersions(response.headers.get(ACCEPTED_VERSIONS_HEADER)) ?? acceptedVersions;
+      const announced = readDeprecation(response.headers);
+      if (announced !== undefined) {
+        record.deprecation = announced;
+        deprecation = { version: sent.schemaVersion, ...announced };
+      }
       const text = await readLimited(response);
       if (response.status >= 200 && response.status < 300) {
-        return { ok: true, status: response.status, attempts, ...(acceptedVersions ? { acceptedVersions } : {}) };
+        return { ok: true, status: response.status, ...outcome() };
       }
       const error = serverError(text);
       record.rule = error.rule ?? `http-${response.status}`;
@@ -189,11 +252,23 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
       last = { status: response.status, rule: record.rule, message: record.error };
       retryable = RETRYABLE_STATUSES.includes(response.status);
       serverDelay = retryAfterMs(response.headers.get('retry-after'), now());
+      if (response.status === 422 && error.rule === 'unsupported-version' && !switched) {
+        const versions = error.supportedVersions ?? acceptedVersions;
+        if (versions !== undefined && fallback) {
+          switched = true;
+          const refused = await switchTo(versions);
+          if (refused !== undefined) return { ok: false, status: response.status, error: refused, ...outcome() };
+          record.projectedTo = current.schemaVersion;
+          record.delayMs = 0;
+          maxAttempts++;
+          continue;
+        }
+      }
       if (response.status === 401 && (error.rule === 'timestamp-too-old' || error.rule === 'timestamp-too-new') && !clockCorrected) {
         // The server's clock decides; its Date header (1 s resolution) is well inside the tolerance.
         const serverDate = Date.parse(response.headers.get('date') ?? '');
         const offset = !Number.isNaN(serverDate) ? serverDate - now() : error.clockSkewSeconds !== undefined ? -error.clockSkewSeconds * 1000 : undefined;
-        if (offset !== undefined && attempt <= retries) {
+        if (offset !== undefined && attempt < maxAttempts) {
           clockOffsetMs = offset;
           clockCorrected = true;
           record.delayMs = 0;
@@ -214,11 +289,10 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
         ok: false,
         ...(last.status !== undefined ? { status: last.status } : {}),
         error: { rule: last.rule ?? 'http-error', message: last.message },
-        attempts,
-        ...(acceptedVersions ? { acceptedVersions } : {}),
+        ...outcome(),
       };
     }
-    if (attempt <= retries) {
+    if (attempt < maxAttempts) {
       const delay = Math.min(MAX_DELAY_MS, Math.max(0, serverDelay ?? delays(attempt)));
       record.delayMs = delay;
       await sleep(delay);
@@ -228,8 +302,7 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
     ok: false,
     ...(last.status !== undefined ? { status: last.status } : {}),
     error: wireError('send', `gave up after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}; the last failed with ${last.rule ?? 'an error'}; the window is kept and sent again next time`, 'retries-exhausted'),
-    attempts,
-    ...(acceptedVersions ? { acceptedVersions } : {}),
+    ...outcome(),
   };
 }
 

@@ -5,7 +5,7 @@
  * import { ingest, schemaEndpoint, failureResponse } from 'telemetry-contract/server';
  * const result = await ingest({ method: 'POST', headers: req.headers, body }, { keys: [{ id: '2026-01', secret }] });
  */
-export type { Telemetry, TelemetryV1, TelemetryV1Headers } from '../generated/index.js';
+export type * from '../generated/types.js';
 export type { ValidationError } from './errors.js';
 export type { WireError } from './wire-errors.js';
 export type { HeadersLike } from './headers.js';
@@ -35,3 +35,4 @@ export { CONTRACT_HEADERS } from './contract-headers.js';
 export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
 export { DEFAULT_MAX_BYTES } from './parse.js';
 export { supportedVersions } from './validate.js';
+export { DEPRECATION_HEADER, SUNSET_HEADER, type VersionLifecycle, type VersionStatus, defaultAcceptedVersions, deprecationHeaders, versionLifecycle } from './lifecycle.js';

@@ -7,10 +7,20 @@
  * const built = await createTelemetryRequest(counts, { licenseId, customer, signingSecrets: [secret] });
  * if (built.ok) log.push(...(await sendTelemetry(built.request, { baseUrl })).attempts);
  */
-export type { Telemetry, TelemetryV1, TelemetryV1Headers } from '../generated/index.js';
+export type * from '../generated/types.js';
 export type { ValidationError } from './errors.js';
 export type { WireError } from './wire-errors.js';
-export { type CreateRequestOptions, type CreateRequestResult, type TelemetryCounts, type TelemetryRequest, createTelemetryRequest } from './request.js';
+export {
+  type CreateRequestOptions,
+  type CreateRequestResult,
+  type CurrentVersion,
+  type KnownVersion,
+  type TelemetryCounts,
+  type TelemetryRequest,
+  createTelemetryRequest,
+} from './request.js';
+export { type ProjectionReport, type ProjectionResult, projectTelemetry } from './projection.js';
+export { DEPRECATION_HEADER, SUNSET_HEADER, type Deprecation, type VersionLifecycle, readDeprecation, versionLifecycle } from './lifecycle.js';
 export {
   DEFAULT_RETRIES,
   type FetchLike,

@@ -101,7 +101,7 @@ describe('audit document: other parts', () => {
 
   it('produces every part the committed document has markers for', () => {
     const parts = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map(), reviews: [] });
-    expect([...parts.keys()]).toEqual(['versions', 'data-flow', 'fields v1', 'headers v1', 'rules v1', 'balancing v1', 'exceptions v1', 'not-collected v1', 'review v1', 'art30']);
+    expect([...parts.keys()]).toEqual(['versions', 'data-flow', 'status v1', 'version v1', 'review v1', 'art30']);
   });
 
   it('renders the Art. 30 record with every lettered item, data categories derived from the fields', () => {
@@ -109,7 +109,7 @@ describe('audit document: other parts', () => {
     for (const item of ['(a) Controller', '(b) Purposes', '(c) Categories of data subjects', '(d) Recipients', '(e) Transfers', '(f) Retention', '(g) Technical']) {
       expect(art30).toContain(item);
     }
-    expect(art30).toContain('`v1 header x-telemetry-customer`');
+    expect(art30).toContain('`header x-telemetry-customer` (v1)');
     expect(art30).toContain(processingRecord.retention.summary);
   });
 

@@ -71,12 +71,12 @@ describe('check', () => {
 
   it('fails on a missing marker pair, naming the file and the marker', async () => {
     repo = copyRepo();
-    repo.edit('docs/telemetry.md', '<!-- generated:rules v1 -->', '');
-    const close = repo.read('docs/telemetry.md').indexOf('<!-- /generated -->', repo.read('docs/telemetry.md').indexOf('### Rules across fields'));
+    repo.edit('docs/telemetry.md', '<!-- generated:data-flow -->', '');
+    const close = repo.read('docs/telemetry.md').indexOf('<!-- /generated -->', repo.read('docs/telemetry.md').indexOf('flowchart LR'));
     repo.write('docs/telemetry.md', repo.read('docs/telemetry.md').slice(0, close) + repo.read('docs/telemetry.md').slice(close + '<!-- /generated -->'.length));
     await expectCheckToFail(['docs/telemetry.md'], ['marker-missing', 'drift-changed']);
     const { out } = await repo.run(checkCommand);
-    expect(out).toContain('has no marker pair for the generated part `rules v1` (marker-missing)');
+    expect(out).toContain('has no marker pair for the generated part `data-flow` (marker-missing)');
     await expectGenerateThenCheckToPass();
   });
 
@@ -121,11 +121,11 @@ describe('generate', () => {
   it('writes nothing when a document has a broken marker, even if the schema changed', async () => {
     repo = copyRepo();
     repo.edit('schema/v1.ts', "basisNote: 'capacity planning',", "basisNote: 'capacity forecasting',");
-    repo.edit('docs/telemetry.md', '<!-- /generated -->\n\n### Headers', '\n### Headers');
+    repo.edit('docs/telemetry.md', '<!-- /generated -->\n\n<!-- generated:version v1 -->', '\n<!-- generated:version v1 -->');
     const before = snapshotFiles(repo.root);
     const { code, out } = await repo.run(generateCommand);
     expect(code).toBe(1);
-    expect(out).toMatch(/docs\/telemetry\.md:\d+: marker `balancing v1` is not closed before `headers v1` opens at line \d+ \(marker-unclosed\)/);
+    expect(out).toMatch(/docs\/telemetry\.md:\d+: marker `status v1` is not closed before `version v1` opens at line \d+ \(marker-unclosed\)/);
     expect(snapshotFiles(repo.root)).toEqual(before);
     expect(readdirSync(repo.root).filter((name) => name.startsWith('.generate-'))).toEqual([]);
   });

@@ -1,12 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkCommand } from '../scripts/commands/check.js';
 import { diffCommand } from '../scripts/commands/diff.js';
+import { draftCommand } from '../scripts/commands/draft.js';
 import { generateCommand } from '../scripts/commands/generate.js';
 import { releaseCommand } from '../scripts/commands/release.js';
 import { reviewCommand } from '../scripts/commands/review.js';
+import { repoRoot } from './helpers.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
 
 let repo: RepoCopy;
@@ -25,12 +27,15 @@ async function changelogFindings(...args: string[]) {
 const PURPOSE = "basisNote: 'capacity planning',";
 
 describe('released versions are frozen', () => {
-  it('release records the version, then any change to it fails the check until it is undone', async () => {
+  it('release records the version and what it published, then any change to it fails the check until it is undone', async () => {
     repo = copyRepo();
-    const released = await repo.run(releaseCommand, '1');
+    const released = await repo.run(releaseCommand, '1', '--date', '2026-11-26');
     expect(released.code).toBe(0);
     expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64}$/m);
-    expect((await repo.run(generateCommand)).code).toBe(0); // the versions table now says "released"
+    for (const artifact of ['generated/v1/telemetry.schema.json', 'generated/v1/conformance.json', 'generated/v1/wire-vectors.json', 'docs/telemetry.md#version v1']) {
+      expect(repo.read('schema/released.lock')).toContain(` ${artifact}\n`);
+    }
+    // release regenerates what the status changes: the check passes without a generate of one's own.
     expect(repo.read('docs/telemetry.md')).toContain('released: frozen');
     expect((await repo.run(checkCommand)).code).toBe(0);
 
@@ -38,13 +43,38 @@ describe('released versions are frozen', () => {
     expect((await repo.run(generateCommand)).code).toBe(0);
     const { code, findings } = await checkFindings();
     expect(code).toBe(1);
-    expect(findings).toEqual([expect.objectContaining({ where: 'schema/v1.ts', rule: 'released-changed' })]);
-    expect(findings[0]!.what).toContain('v1 is released and frozen');
-    expect(findings[0]!.fix).toContain('make it in a new version');
+    expect(findings.map((f) => `${f.where} ${f.rule}`).sort()).toEqual([
+      'docs/telemetry.md (part `version v1`) released-artifact-changed',
+      'generated/v1/conformance.json released-artifact-changed',
+      'generated/v1/telemetry.schema.json released-artifact-changed',
+      'schema/v1.ts released-changed',
+    ]);
+    const changed = findings.find((f) => f.rule === 'released-changed')!;
+    expect(changed.what).toContain('v1 is released and frozen');
+    expect(changed.fix).toContain('make it in a new version');
 
     repo.edit('schema/v1.ts', 'maxItems: 512,', 'maxItems: 256,');
     expect((await repo.run(generateCommand)).code).toBe(0);
     expect((await repo.run(checkCommand)).code).toBe(0);
+  });
+
+  it('names a released artifact that was edited by hand, or that the generators would now write differently', async () => {
+    repo = copyRepo();
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo.edit('generated/v1/conformance.json', '"description": "Every field', '"description": "Each field');
+    const edited = await checkFindings();
+    expect(edited.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['generated/v1/conformance.json drift-changed', 'generated/v1/conformance.json released-artifact-changed']);
+    expect(edited.findings[1]!.what).toBe('was published by released v1 and has been edited');
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    expect((await repo.run(checkCommand)).code).toBe(0);
+
+    // A generator change shows as generated output that no longer hashes as released; here the recorded hash moves instead.
+    const lock = repo.read('schema/released.lock');
+    const line = lock.split('\n').find((l) => l.endsWith(' docs/telemetry.md#version v1'))!;
+    repo.write('schema/released.lock', lock.replace(line, line.replace(/sha256:[0-9a-f]{8}/, 'sha256:00000000')));
+    const generated = await checkFindings();
+    expect(generated.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['docs/telemetry.md (part `version v1`) released-artifact-changed']);
+    expect(generated.findings[0]!.what).toContain('`npm run generate` would now write it differently');
   });
 
   it('release refuses a version that does not exist, and a tree that has drifted', async () => {
@@ -58,12 +88,12 @@ describe('released versions are frozen', () => {
     expect(existsSync(join(repo.root, 'schema/released.lock'))).toBe(false);
   });
 
-  it('a released version removed from the registry fails the check', async () => {
+  it('a released version removed from the registry, or a status the lock does not back, fails the check', async () => {
     repo = copyRepo();
     repo.write('schema/released.lock', `v1 ${'sha256:'}${'0'.repeat(64)}\nv2 sha256:${'1'.repeat(64)}\n`);
     const { findings } = await checkFindings();
     // The versions table of the audit document shows the lock too, hence drift as well.
-    expect(findings.map((f) => f.rule)).toEqual(['drift-changed', 'released-changed', 'released-removed']);
+    expect(findings.map((f) => f.rule)).toEqual(['drift-changed', 'lifecycle-mismatch', 'released-changed', 'released-removed']);
   });
 });
 
@@ -151,40 +181,54 @@ describe('diff', () => {
 });
 
 describe('versions side by side', () => {
-  it('a v2 draft gets its own artifacts and doc parts, and the validator dispatches on schemaVersion', async () => {
+  const draftV2 = async (current: boolean) => {
     repo = copyRepo();
-    const v1 = repo.read('schema/v1.ts');
-    repo.write(
-      'schema/v2.ts',
-      v1
-        .replace('export const TelemetryV1 = Type.Object(', 'export const TelemetryV2 = Type.Object(')
-        .replace('schemaVersion: Version(1, {', 'schemaVersion: Version(2, {')
-        .replace('export type TelemetryV1 = Static<typeof TelemetryV1>;', 'export type TelemetryV2 = Static<typeof TelemetryV2>;')
-        .replace("export const v1 = defineContract({\n  version: 1,\n  source: 'schema/v1.ts',\n  payload: TelemetryV1,", "export const v2 = defineContract({\n  version: 2,\n  source: 'schema/v2.ts',\n  payload: TelemetryV2,")
-        .replace('    appVersion: Type.Optional(', "    tenantCount: Type.Optional(Count(privacy({ purpose: 'How many tenants the deployment hosts.', legalBasis: 'contract', basisNote: 'tenant-based billing', category: 'usage-aggregate', retention: 'P400D', owner: 'Billing', reviewBy: '2027-05-31' }))),\n    appVersion: Type.Optional("),
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo.commit('v1 released');
+    expect((await repo.run(draftCommand, '2')).code).toBe(0);
+    repo.write('schema/v2.ts', readFileSync(join(repoRoot, 'test/fixtures/contracts/v2.ts'), 'utf8').replaceAll("'../../../schema/", "'./"));
+    if (current) repo.edit('schema/index.ts', 'currentVersion: 1,', 'currentVersion: 2,');
+  };
+  /** Every file under `dir`, by path, with its text. */
+  const snapshot = (dir: string) =>
+    new Map(
+      (readdirSync(join(repo.root, dir), { recursive: true }) as string[])
+        .filter((name) => statSync(join(repo.root, dir, name)).isFile())
+        .sort()
+        .map((name) => [name, repo.read(`${dir}/${name}`)]),
     );
-    repo.edit('schema/index.ts', "import { v1 } from './v1.js';", "import { v1 } from './v1.js';\nimport { v2 } from './v2.js';");
-    repo.edit('schema/index.ts', 'export const contracts: readonly Contract[] = [v1];', 'export const contracts: readonly Contract[] = [v1, v2];');
 
-    const before = await checkFindings();
-    expect(before.findings.map((f) => f.rule)).toEqual(expect.arrayContaining(['marker-missing', 'drift-missing', 'drift-changed']));
-    const generated = await repo.run(generateCommand);
-    expect(generated.code).toBe(0);
-    expect(generated.err).toContain('has no marker pair for the generated part `fields v2`');
-    for (const file of ['telemetry.schema.json', 'types.ts', 'validate.js', 'headers.ts']) expect(existsSync(join(repo.root, 'generated/v2', file))).toBe(true);
-    expect(repo.read('docs/telemetry.md')).toContain('<!-- generated:fields v2 -->');
-    // A new version's privacy content is new: it needs its own review before the check passes.
-    expect((await checkFindings()).findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['schema/v2.ts review-missing']);
+  it.each([
+    ['a draft', false],
+    ['the current version', true],
+  ] as const)('with v2 %s (a required nested field), generate and check work, from any state, and v1 does not move', async (_, current) => {
+    await draftV2(current);
+    const v1 = snapshot('generated/v1');
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    const once = snapshot('generated');
+    expect((await repo.run(generateCommand)).out).toMatch(/^generate: 0 written, 0 removed/);
+    expect(snapshot('generated')).toEqual(once);
+    expect(snapshot('generated/v1')).toEqual(v1);
     expect((await repo.run(reviewCommand, '2', '--reviewer', 'DPO', '--link', 'PRIV-7')).code).toBe(0);
+    expect((await repo.run(checkCommand)).code).toBe(0);
+
+    // Nothing generated is read to decide what to generate: without generated/ the same files come back.
+    const everything = snapshot('generated');
+    expect([...everything.keys()]).toContain('v2/wire-vectors.json');
+    rmSync(join(repo.root, 'generated'), { recursive: true });
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    expect(snapshot('generated')).toEqual(everything);
     expect((await repo.run(checkCommand)).code).toBe(0);
 
     const api = (await import(pathToFileURL(join(repo.root, 'src/index.ts')).href)) as typeof import('../src/index.js');
     expect(api.supportedVersions).toEqual([1, 2]);
-    const payload = { schemaVersion: 2, periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-02T00:00:00Z', activeSeats: 1, policiesActive: 1, policyExecutionsCount: 1, totalProvisionedSeats: 1, seatLimitHit: false, featuresUsed: [], tenantCount: 3 };
-    expect(api.validateTelemetry(payload).ok).toBe(true);
-    expect(api.validateTelemetry({ ...payload, schemaVersion: 1 })).toMatchObject({ ok: false, errors: [{ path: '/tenantCount', rule: 'additionalProperties' }] });
-    const unknown = api.validateTelemetry({ ...payload, schemaVersion: 3 });
-    expect(unknown).toMatchObject({ ok: false, errors: [{ path: '/schemaVersion', rule: 'unsupported-version' }] });
+    expect(api.currentVersion).toBe(current ? 2 : 1);
+    const conformance = JSON.parse(repo.read('generated/v2/conformance.json')) as { base: Record<string, unknown> };
+    expect(api.validateTelemetry(conformance.base).ok).toBe(true);
+    expect(api.validateTelemetry({ ...conformance.base, schemaVersion: 1 })).toMatchObject({ ok: false, errors: expect.arrayContaining([expect.objectContaining({ path: '/environmentPairs', rule: 'additionalProperties' })]) });
+    const { environmentPairs: _pairs, ...withoutPairs } = conformance.base;
+    expect(api.validateTelemetry(withoutPairs)).toMatchObject({ ok: false, errors: [{ path: '/environmentPairs', rule: 'required' }] });
+    const unknown = api.validateTelemetry({ ...conformance.base, schemaVersion: 3 });
     expect(unknown.ok || unknown.errors[0]!.message).toContain('supported: 1, 2');
   });
 });

@@ -10,14 +10,14 @@ import { repoRoot } from './helpers.js';
 
 let artifacts: Artifacts;
 beforeAll(async () => {
-  artifacts = await buildArtifacts(await loadRegistry(repoRoot), repoRoot);
+  artifacts = (await buildArtifacts(await loadRegistry(repoRoot), repoRoot)).files;
 });
 
 const generatedFiles = () => [...artifacts.keys()];
 
 describe('generated artifacts', () => {
   it('are byte-for-byte the same on a second build', async () => {
-    const again = await buildArtifacts(await loadRegistry(repoRoot), repoRoot);
+    const again = (await buildArtifacts(await loadRegistry(repoRoot), repoRoot)).files;
     expect([...again.entries()]).toEqual([...artifacts.entries()]);
   });
 
@@ -42,7 +42,7 @@ describe('generated artifacts', () => {
 
   it('include a JSON Schema, types, a validator and a yes/no guard for every version', () => {
     for (const { version } of contracts) {
-      for (const file of ['telemetry.schema.json', 'types.ts', 'validate.js', 'validate.d.ts', 'is-valid.js', 'is-valid.d.ts']) {
+      for (const file of ['telemetry.schema.json', 'types.ts', 'validate.js', 'validate.d.ts', 'is-valid.js', 'is-valid.d.ts', 'conformance.json', 'wire-vectors.json']) {
         expect(generatedFiles()).toContain(`generated/v${version}/${file}`);
       }
     }

@@ -42,12 +42,28 @@ describe('markers', () => {
     expect(rules(errors)).toEqual(['marker-malformed', 'marker-unmatched']);
   });
 
-  it('appends a missing part at the end and reports it', () => {
-    const text = doc('# Title', '', openMarker('a'), CLOSE_MARKER);
+  it('puts a missing part back before the part that follows it in document order, and reports it', () => {
+    const text = doc('# Title', '', 'Between.', '', openMarker('b v1'), CLOSE_MARKER, '', 'After.');
     const result = spliceParts(text, 'doc.md', parts);
     expect(result.repairs).toEqual([expect.objectContaining({ where: 'doc.md', rule: 'marker-missing' })]);
-    expect(result.repairs[0]!.what).toContain('`b v1`');
-    expect(result.text.endsWith(doc(openMarker('b v1'), '', '- item', '', CLOSE_MARKER))).toBe(true);
+    expect(result.repairs[0]!.what).toContain('`a`');
+    expect(result.text).toBe(doc('# Title', '', 'Between.', '', openMarker('a'), '', '| x |', '| - |', '| 1 |', '', CLOSE_MARKER, '', openMarker('b v1'), '', '- item', '', CLOSE_MARKER, '', 'After.'));
+  });
+
+  it('appends a missing part that no other part follows at the end', () => {
+    const text = doc('# Title', '', openMarker('a'), CLOSE_MARKER);
+    const result = spliceParts(text, 'doc.md', new Map([...parts, ['c', 'last\n']]));
+    expect(result.text.endsWith(doc(openMarker('c'), '', 'last', '', CLOSE_MARKER))).toBe(true);
+  });
+
+  it('places the parts of a new version by document order, silently: a new version is expected to add parts', () => {
+    const versions = new Map([['versions', 'table\n'], ['status v2', '## v2\n'], ['fields v2', 'v2 fields\n'], ['status v1', '## v1\n'], ['fields v1', 'v1 fields\n'], ['art30', 'record\n']]);
+    const text = doc(openMarker('versions'), CLOSE_MARKER, '', 'Prose.', '', openMarker('status v1'), CLOSE_MARKER, '', openMarker('fields v1'), CLOSE_MARKER, '', openMarker('art30'), CLOSE_MARKER);
+    const result = spliceParts(text, 'doc.md', versions);
+    expect(result.repairs).toEqual([]);
+    expect(findParts(result.text, 'doc.md').parts.map((p) => p.name)).toEqual(['versions', 'status v2', 'fields v2', 'status v1', 'fields v1', 'art30']);
+    expect(result.text).toContain(doc('Prose.', '', openMarker('status v2'), '', '## v2', '', CLOSE_MARKER, '', openMarker('fields v2'), '', 'v2 fields', '', CLOSE_MARKER, '', openMarker('status v1')));
+    expect(spliceParts(result.text, 'doc.md', versions).text).toBe(result.text);
   });
 
   it('removes the later of two pairs with the same name and reports it', () => {

@@ -18,6 +18,7 @@ const EXPORTS = [
   'chooseVersion',
   'currentVersion',
   'dedupeKey',
+  'defaultAcceptedVersions',
   'deriveMaskKey',
   'generateSecret',
   'isMaskedCustomer',
@@ -31,6 +32,7 @@ const EXPORTS = [
   'supportedVersions',
   'validateTelemetry',
   'verifySignature',
+  'versionLifecycle',
 ];
 
 interface PackResult {

@@ -3,10 +3,10 @@
  * disk. `generate --check` and `check` both call this; neither has a code
  * path of its own.
  */
-import { buildArtifacts } from '../emit/artifacts.js';
+import { type Registry, loadRegistry } from '../contract/registry.js';
+import { type Build, buildArtifacts } from '../emit/artifacts.js';
 import type { Finding } from './findings.js';
 import { type Drift, findDrift } from './output.js';
-import { loadRegistry } from '../contract/registry.js';
 
 const WHAT: Record<Drift['kind'], string> = {
   changed: 'differs from what `npm run generate` writes',
@@ -33,12 +33,16 @@ export interface DriftReport {
   readonly compared: number;
   /** Lint warnings: printed, never failing. */
   readonly warnings: readonly Finding[];
+  /** The registry and the build compared, for the checks that follow. */
+  readonly registry: Registry;
+  readonly build: Build;
 }
 
 export async function checkDrift(root: string): Promise<DriftReport> {
   const repairs: Finding[] = [];
   const warnings: Finding[] = [];
-  const artifacts = await buildArtifacts(await loadRegistry(root), root, { onRepair: (f) => repairs.push(f), onWarning: (f) => warnings.push(f) });
-  const drift = await findDrift(root, artifacts);
-  return { findings: [...repairs, ...driftFindings(drift)], compared: artifacts.size, warnings };
+  const registry = await loadRegistry(root);
+  const build = await buildArtifacts(registry, root, { onRepair: (f) => repairs.push(f), onWarning: (f) => warnings.push(f) });
+  const drift = await findDrift(root, build.files);
+  return { findings: [...repairs, ...driftFindings(drift)], compared: build.files.size, warnings, registry, build };
 }

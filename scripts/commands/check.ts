@@ -13,7 +13,7 @@ import { loadBaseState, loadState, readAtBase } from '../contract/contract-state
 import { checkDrift } from '../cli/drift.js';
 import { type Finding, FindingsError } from '../cli/findings.js';
 import { checkFrozen } from '../governance/frozen.js';
-import { loadRegistry } from '../contract/registry.js';
+import { lifecycleFindings } from '../governance/lifecycle.js';
 import { reviewFindings } from '../governance/review-check.js';
 import { diffContracts } from '../governance/semantic-diff.js';
 
@@ -35,10 +35,9 @@ export const checkCommand: Command = {
   formats: ['text', 'json', 'github'],
   details: ['Fix drift with `npm run generate`, then commit the result.'],
   async run({ options, root, io, colors, format }) {
-    const { findings: drift, compared, warnings } = await checkDrift(root);
+    const { findings: drift, compared, warnings, registry, build } = await checkDrift(root);
     if (warnings.length > 0) io.err(renderFindings(warnings, format, colors));
-    const registry = await loadRegistry(root);
-    const findings: Finding[] = [...drift, ...(await checkFrozen(root)), ...reviewFindings(registry, registry.reviews)];
+    const findings: Finding[] = [...drift, ...lifecycleFindings(registry), ...(await checkFrozen(root, registry, build)), ...reviewFindings(registry, registry.reviews)];
     const base = options['base'];
     if (typeof base === 'string') {
       const changes = diffContracts(await loadBaseState(root, base), await loadState(root));

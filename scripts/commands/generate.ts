@@ -29,12 +29,12 @@ export const generateCommand: Command = {
       return EXIT_OK;
     }
     const repairs: Finding[] = [];
-    const artifacts = await buildArtifacts(await loadRegistry(root), root, {
+    const { files } = await buildArtifacts(await loadRegistry(root), root, {
       onRepair: (finding) => repairs.push({ ...finding, severity: 'warning' }),
       onWarning: (finding) => repairs.push(finding),
     });
-    const { written, removed } = await writeArtifacts(root, artifacts);
-    const unchanged = artifacts.size - written.length;
+    const { written, removed } = await writeArtifacts(root, files);
+    const unchanged = files.size - written.length;
     if (format === 'json') io.out(`${JSON.stringify({ ok: true, written, removed, repaired: repairs }, null, 2)}\n`);
     else {
       if (repairs.length > 0) io.err(renderFindings(repairs, format, colors));

@@ -1,53 +1,65 @@
-/** `npm run release -- <version>`: freezes a schema version by recording its content hash. */
-import { contentHash } from '../contract/canonical.js';
-import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
+/** `npm run release -- <version>`: freezes a reviewed draft, and makes it current when it is the newest. */
+import { type Command, EXIT_OK } from '../cli/command.js';
 import { checkDrift } from '../cli/drift.js';
 import { FindingsError } from '../cli/findings.js';
+import { contentHash } from '../contract/canonical.js';
 import { toJsonSchema } from '../emit/json-schema.js';
-import { RELEASES_FILE, readReleases, writeReleases } from '../governance/releases.js';
-import { loadRegistry } from '../contract/registry.js';
+import { publishedHashes } from '../governance/frozen.js';
+import { LIFECYCLE_HELP, applyRegistryChange, dayOption, parseVersion, requireRecord, today, withRecord } from '../governance/lifecycle.js';
+import { RELEASES_FILE, formatReleases } from '../governance/releases.js';
+import { reviewFindings } from '../governance/review-check.js';
 
 export const releaseCommand: Command = {
   name: 'release',
-  summary: `freeze a schema version: record the hash of its content in ${RELEASES_FILE}`,
-  usage: 'npm run release -- <version>',
-  options: {},
+  summary: `freeze a draft version: record the hashes of its content and of every artifact it publishes in ${RELEASES_FILE}`,
+  usage: 'npm run release -- <version> [--date YYYY-MM-DD]',
+  options: {
+    date: { type: 'string', placeholder: 'YYYY-MM-DD', description: 'day of the release (default: today, UTC)' },
+  },
   details: [
-    'After a release, any change to that version fails `npm run check`: changes go into a new version.',
-    'Releasing needs a clean tree: the contract passes the lint and every generated file is current.',
+    'Releasing needs a clean state: every generated file current, the lint passing, and a privacy review',
+    'of exactly this content recorded (`npm run review`). After a release, any change to the version, or',
+    'to an artifact it published (its JSON Schema, conformance and wire vectors, its section of the audit',
+    'document), fails `npm run check`: changes go into a new version (`npm run draft`). A released version',
+    'newer than the current one becomes current: what uploaders built with this package send by default.',
+    '',
+    ...LIFECYCLE_HELP,
   ],
-  async run({ positionals, root, io, colors }) {
-    const [raw, ...extra] = positionals;
-    const version = Number(raw?.replace(/^v/, ''));
-    if (raw === undefined || extra.length > 0 || !Number.isSafeInteger(version) || version < 1) {
-      throw new UsageError('give one schema version to release, like `npm run release -- 1`');
-    }
-    const registry = await loadRegistry(root);
-    const contract = registry.contracts.find((c) => c.version === version);
-    if (contract === undefined) throw new UsageError(`v${version} is not in schema/index.ts; known: ${registry.contracts.map((c) => `v${c.version}`).join(', ')}`);
-    const { findings } = await checkDrift(root);
-    if (findings.length > 0) throw new FindingsError(findings);
-    const hash = contentHash(toJsonSchema(contract));
-    const releases = await readReleases(root);
-    const recorded = releases.get(version);
-    if (recorded === hash) {
-      io.out(`release: v${version} is already released with this content\n`);
+  async run({ positionals, options, root, io, colors }) {
+    const version = parseVersion(positionals, 'npm run release -- 2');
+    const { findings: drift, registry, build } = await checkDrift(root);
+    const record = requireRecord(registry, version);
+    const hash = contentHash(toJsonSchema(record.contract));
+    const frozen = registry.released.get(version);
+    if (frozen !== undefined) {
+      if (frozen.contentHash !== hash) {
+        throw new FindingsError([
+          {
+            where: record.contract.source,
+            what: `v${version} was released with other content (${frozen.contentHash.slice(0, 19)}…); a release cannot be redone`,
+            rule: 'released-changed',
+            fix: 'undo the change, and make it in a new version (`npm run draft`)',
+            severity: 'error',
+          },
+        ]);
+      }
+      io.out(`release: v${version} is already released with this content (${record.status})\n`);
       return EXIT_OK;
     }
-    if (recorded !== undefined) {
-      throw new FindingsError([
-        {
-          where: contract.source,
-          what: `v${version} was released with other content (${recorded.slice(0, 19)}…); a release cannot be redone`,
-          rule: 'released-changed',
-          fix: 'undo the change, and make it in a new version',
-          severity: 'error',
-        },
-      ]);
-    }
-    releases.set(version, hash);
-    await writeReleases(root, releases);
-    io.out(colors.green(`release: v${version} frozen as ${hash} in ${RELEASES_FILE}\n`));
+    const blockers = [...drift, ...reviewFindings(registry, registry.reviews).filter((f) => f.where === record.contract.source)];
+    if (blockers.length > 0) throw new FindingsError(blockers);
+
+    const day = dayOption(options['date'], 'date', today());
+    const releases = new Map(registry.released);
+    releases.set(version, { contentHash: hash, artifacts: publishedHashes(build, version) });
+    const newest = version > registry.currentVersion;
+    const currentVersion = newest ? version : registry.currentVersion;
+    await applyRegistryChange(root, withRecord(registry, version, (entry) => ({ version: entry.version, status: 'released', released: day })), currentVersion, new Map([[RELEASES_FILE, formatReleases(releases)]]));
+    io.out(
+      colors.green(`release: v${version} frozen as ${hash.slice(0, 19)}… in ${RELEASES_FILE}, with ${releases.get(version)!.artifacts.size} published artifacts\n`) +
+        (newest ? `v${version} is now the current version: uploaders built with this package send it by default, and fall back to an older version a server still needs by projection.\n` : '') +
+        'next: commit schema/, generated/ and docs/ together\n',
+    );
     return EXIT_OK;
   },
 };

@@ -51,8 +51,7 @@ export const reviewCommand: Command = {
     const updated = [...reviews, { version, reviewer, date, link: link.trim(), contentHash, content }];
     await writeReviews(root, updated);
     // The audit document shows the latest review: bring it up to date in the same step.
-    const artifacts = await buildArtifacts(await loadRegistry(root), root);
-    await writeArtifacts(root, artifacts);
+    await writeArtifacts(root, (await buildArtifacts(await loadRegistry(root), root)).files);
     io.out(colors.green(`review: recorded ${reviewer}'s approval of v${version} (${contentHash.slice(0, 19)}…) in ${REVIEWS_FILE}\n`));
     return EXIT_OK;
   },

@@ -4,58 +4,91 @@
  * process (a test run, a watcher) always sees the files as they are now;
  * a plain import() would return the module cached at the first load.
  */
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import type { Registry } from '../emit/artifacts.js';
+import type { Contract } from '../../schema/contract.js';
+import type { ProcessingRecord } from '../../schema/processing-record.js';
+import { VERSION_STATUSES, type VersionRecord } from '../../schema/registry.js';
 import { FindingsError } from '../cli/findings.js';
-import { readReleases } from '../governance/releases.js';
-import { readReviews } from '../governance/reviews.js';
+import { type Releases, readReleases } from '../governance/releases.js';
+import { type ReviewRecord, readReviews } from '../governance/reviews.js';
+import { importBundle } from './import-bundle.js';
 
-function loadError(what: string): FindingsError {
-  return new FindingsError([{ where: 'schema/index.ts', what, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
+export const REGISTRY_FILE = 'schema/index.ts';
+
+export interface Registry {
+  /** Every version with its place in the life of a version, oldest first. */
+  readonly versions: readonly VersionRecord[];
+  /** The versions' contracts, oldest first. */
+  readonly contracts: readonly Contract[];
+  readonly currentVersion: number;
+  /** Required to generate the audit document; a diff base may predate it. */
+  readonly processingRecord?: ProcessingRecord;
+  /** Released versions and what they froze (schema/released.lock). */
+  readonly released: Releases;
+  /** Recorded privacy reviews (schema/reviews.json). */
+  readonly reviews: readonly ReviewRecord[];
 }
 
-async function importFresh(root: string, file: string): Promise<Record<string, unknown>> {
-  let code: string;
-  try {
-    const result = await build({
-      entryPoints: [join(root, file)],
-      absWorkingDir: root,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      write: false,
-      logLevel: 'silent',
-      tsconfigRaw: {},
-    });
-    code = result.outputFiles[0]!.text;
-  } catch (error) {
-    const first = (error as { errors?: Array<{ text: string; location?: { file: string; line: number } }> }).errors?.[0];
-    throw loadError(`cannot be bundled: ${first ? `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}` : (error as Error).message}`);
-  }
-  try {
-    return (await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Record<string, unknown>;
-  } catch (error) {
-    throw loadError(`fails when loaded: ${(error as Error).message.split('\n')[0]}`);
-  }
+function loadError(what: string, fix = 'run `npm run typecheck` to see the error in context'): FindingsError {
+  return new FindingsError([{ where: REGISTRY_FILE, what, rule: 'contract-load', fix, severity: 'error' }]);
 }
 
+const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+function checkRecords(versions: readonly VersionRecord[], currentVersion: number): void {
+  const problems: string[] = [];
+  let previous = 0;
+  for (const [i, record] of versions.entries()) {
+    const contract = record?.contract;
+    if (typeof contract?.version !== 'number') {
+      problems.push(`versions[${i}] has no contract`);
+      continue;
+    }
+    const v = contract.version;
+    if (v <= previous) problems.push(`v${v} is listed after v${previous}: list versions once each, oldest first`);
+    previous = Math.max(previous, v);
+    if (contract.source !== `schema/v${v}.ts`) problems.push(`v${v} says its source is ${JSON.stringify(contract.source)}, but version ${v} lives in schema/v${v}.ts`);
+    if (!(VERSION_STATUSES as readonly string[]).includes(record.status)) problems.push(`v${v} has status ${JSON.stringify(record.status)}, not one of ${VERSION_STATUSES.join(', ')}`);
+    for (const key of ['released', 'deprecated', 'sunset', 'retired'] as const) {
+      const day = record[key];
+      if (day !== undefined && !DAY.test(day)) problems.push(`v${v} ${key} is ${JSON.stringify(day)}, not a YYYY-MM-DD day`);
+    }
+  }
+  const current = versions.find((r) => r?.contract?.version === currentVersion);
+  if (current === undefined) problems.push(`currentVersion ${currentVersion} is not one of the versions`);
+  else if (current.status === 'retired' || current.status === 'deprecated') problems.push(`currentVersion ${currentVersion} is ${current.status}: uploaders would send it by default`);
+  if (problems.length > 0) throw loadError(problems.join('; '), 'change the registry through `npm run draft`, `release`, `deprecate` and `retire`, or restore it from git');
+}
+
+/** The registry of the checkout at `root`. Older checkouts (a diff base) without lifecycle data count every version as draft or released by the lock. */
 export async function loadRegistry(root: string): Promise<Registry> {
-  const module = (await importFresh(root, 'schema/index.ts')) as Partial<Registry>;
-  const { contracts, currentVersion, processingRecord } = module;
-  if (!Array.isArray(contracts) || typeof currentVersion !== 'number') {
-    throw new FindingsError([
-      { where: 'schema/index.ts', what: 'must export `contracts` (an array) and `currentVersion` (a number)', rule: 'contract-load', severity: 'error' },
-    ]);
-  }
-  if (!contracts.some((c) => c.version === currentVersion)) {
-    throw new FindingsError([
-      { where: 'schema/index.ts', what: `currentVersion ${currentVersion} is not one of the contracts' versions`, rule: 'contract-load', severity: 'error' },
-    ]);
+  let module: Record<string, unknown>;
+  try {
+    module = await importBundle(root, REGISTRY_FILE);
+  } catch (error) {
+    throw loadError((error as Error).message);
   }
   const released = await readReleases(root);
   const reviews = await readReviews(root);
-  // Older checkouts (a diff base) may predate the processing record; only generating needs it.
-  return processingRecord === undefined ? { contracts, currentVersion, released, reviews } : { contracts, currentVersion, processingRecord, released, reviews };
+  const processingRecord = module['processingRecord'] as ProcessingRecord | undefined;
+  const definition = module['registry'] as { currentVersion?: unknown; versions?: unknown } | undefined;
+  let versions: readonly VersionRecord[];
+  let currentVersion: number;
+  if (definition !== undefined) {
+    if (!Array.isArray(definition.versions) || typeof definition.currentVersion !== 'number') throw loadError('`registry` must have `versions` (an array) and `currentVersion` (a number)');
+    versions = definition.versions as VersionRecord[];
+    currentVersion = definition.currentVersion;
+  } else {
+    const { contracts, currentVersion: current } = module as { contracts?: unknown; currentVersion?: unknown };
+    if (!Array.isArray(contracts) || typeof current !== 'number') throw loadError('must export `registry` (or, before it, `contracts` and `currentVersion`)');
+    versions = (contracts as Contract[]).map((contract) => ({ contract, status: released.has(contract.version) ? 'released' : 'draft' }));
+    currentVersion = current;
+  }
+  checkRecords(versions, currentVersion);
+  const contracts = versions.map((record) => record.contract);
+  return { versions, contracts, currentVersion, released, reviews, ...(processingRecord === undefined ? {} : { processingRecord }) };
+}
+
+/** The record of one version, or undefined. */
+export function versionRecord(registry: Registry, version: number): VersionRecord | undefined {
+  return registry.versions.find((record) => record.contract.version === version);
 }

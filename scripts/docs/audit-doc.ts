@@ -7,14 +7,17 @@
 import type { RootContent } from 'mdast';
 import { DATA_CATEGORIES, type DataCategory, LEGAL_BASES, type LegalBasis, PRIVACY_KEYWORD, type PrivacyRecord, retentionWords } from '../../schema/privacy.js';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
+import type { VersionRecord } from '../../schema/registry.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import type { Contract } from '../../schema/contract.js';
 import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
 import { contentHash } from '../contract/canonical.js';
 import { privacyHash } from '../governance/privacy-content.js';
+import type { Releases } from '../governance/releases.js';
 import { type ReviewRecord, latestReview } from '../governance/reviews.js';
+import { type Change, changesBetween } from '../governance/semantic-diff.js';
 import { describeType } from './describe-type.js';
-import { type Cell, code, codeBlock, list, paragraph, stringify, strong, table, text } from './mdast.js';
+import { type Cell, code, codeBlock, heading, list, paragraph, stringify, strong, table, text } from './mdast.js';
 
 export const AUDIT_DOC = 'docs/telemetry.md';
 
@@ -22,14 +25,17 @@ export interface VersionInput {
   readonly contract: Contract;
   /** The contract's generated JSON Schema document. */
   readonly schema: JsonSchema;
+  /** Where the version stands in its life; a draft when not given. */
+  readonly record?: Omit<VersionRecord, 'contract'>;
 }
 
 export interface AuditInput {
+  /** Every version, oldest first. */
   readonly versions: readonly VersionInput[];
   readonly currentVersion: number;
   readonly processingRecord: ProcessingRecord;
-  /** Released versions and their content hashes. */
-  readonly released: ReadonlyMap<number, string>;
+  /** Released versions and what they froze. */
+  readonly released: Releases;
   /** Recorded privacy reviews. */
   readonly reviews: readonly ReviewRecord[];
 }
@@ -54,6 +60,14 @@ function sortedPointers(rules: readonly CrossFieldRule[]): Set<string> {
   return new Set(rules.flatMap((rule) => (rule.kind === 'sorted-by-code-point' ? [rule.path] : [])));
 }
 
+/** "yes", "no", "(each item)", or for a required field inside an optional object "yes, when `a` is sent". */
+function requiredWords(field: Field, fields: readonly Field[]): Cell {
+  if (field.isItems) return '(each item)';
+  if (!field.required) return 'no';
+  const optionalAncestor = fields.find((other) => !other.required && !other.isItems && (field.path.startsWith(`${other.path}.`) || field.path.startsWith(`${other.path}[]`)));
+  return optionalAncestor === undefined ? 'yes' : [text('yes, when '), code(optionalAncestor.path), text(' is sent')];
+}
+
 /** One table row per field: path, type in words, required, purpose, legal basis, category. */
 function fieldRows(fields: readonly Field[], rules: readonly CrossFieldRule[]): Cell[][] {
   const sorted = sortedPointers(rules);
@@ -66,7 +80,7 @@ function fieldRows(fields: readonly Field[], rules: readonly CrossFieldRule[]): 
       return [
         [code(field.path)],
         describeType(field.schema, { sorted: pointer !== undefined && sorted.has(pointer) }),
-        field.isItems ? '(each item)' : field.required ? 'yes' : 'no',
+        requiredWords(field, fields),
         record?.purpose ?? (field.isItems ? 'An item of the list above.' : ''),
         record ? basisWords(record.legalBasis, record.basisNote) : '',
         record ? DATA_CATEGORIES[record.category].title : '',
@@ -129,22 +143,41 @@ export function notCollectedPart({ contract }: VersionInput): RootContent[] {
   ];
 }
 
-/** Which fields, over all versions, use each value of a record key ("category", "legalBasis"). */
-function usage<K extends 'category' | 'legalBasis' | 'retention'>(versions: readonly VersionInput[], key: K): Map<PrivacyRecord[K], string[]> {
-  const byValue = new Map<PrivacyRecord[K], string[]>();
+/** `v1–v3`, `v1, v3`: a list of versions, consecutive runs as ranges. */
+export function versionRanges(versions: readonly number[]): string {
+  const sorted = [...new Set(versions)].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const v of sorted) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === v - 1) last[1] = v;
+    else runs.push([v, v]);
+  }
+  return runs.map(([a, b]) => (a === b ? `v${a}` : b === a + 1 ? `v${a}, v${b}` : `v${a}–v${b}`)).join(', ');
+}
+
+/**
+ * Which fields use each value of a record key ("category", "legalBasis",
+ * "retention") over all versions: each field named once, with the versions
+ * in which it has that value, so the summary stays short however many
+ * versions there are.
+ */
+function usage<K extends 'category' | 'legalBasis' | 'retention'>(versions: readonly VersionInput[], key: K): Map<PrivacyRecord[K], Map<string, number[]>> {
+  const byValue = new Map<PrivacyRecord[K], Map<string, number[]>>();
   for (const { contract, schema } of versions) {
     for (const field of listContractFields(schema)) {
       const record = recordOf(field);
       if (!record) continue;
-      const name = `v${contract.version} ${field.header ? `header ${field.path}` : field.path}`;
-      byValue.set(record[key], [...(byValue.get(record[key]) ?? []), name]);
+      const name = field.header ? `header ${field.path}` : field.path;
+      const fields = byValue.get(record[key]) ?? new Map<string, number[]>();
+      byValue.set(record[key], fields);
+      fields.set(name, [...(fields.get(name) ?? []), contract.version]);
     }
   }
   return byValue;
 }
 
-function names(fields: readonly string[]): Cell {
-  return fields.flatMap((name, i) => [...(i > 0 ? [text(', ')] : []), code(name)]);
+function names(fields: ReadonlyMap<string, readonly number[]>): Cell {
+  return [...fields].flatMap(([name, versions], i) => [...(i > 0 ? [text(', ')] : []), code(name), text(` (${versionRanges(versions)})`)]);
 }
 
 export function art30Part({ versions, processingRecord: record }: AuditInput): RootContent[] {
@@ -196,25 +229,123 @@ export function dataFlowPart({ currentVersion, processingRecord }: AuditInput): 
   return [codeBlock('mermaid', diagram)];
 }
 
+const STATUS_WORDS: Readonly<Record<VersionRecord['status'], string>> = {
+  draft: 'draft: may still change',
+  released: 'released: frozen',
+  deprecated: 'deprecated: still accepted, servers announce its sunset',
+  retired: 'retired: refused by servers',
+};
+
+function statusOf(version: VersionInput): VersionRecord['status'] {
+  return version.record?.status ?? 'draft';
+}
+
+/** "released 2026-11-26; deprecated 2026-12-01, sunset 2027-06-01" */
+function datesOf({ record }: VersionInput): string {
+  if (record === undefined) return '';
+  const parts = [
+    record.released ? `released ${record.released}` : undefined,
+    record.deprecated ? `deprecated ${record.deprecated}` : undefined,
+    record.sunset ? `sunset ${record.sunset}` : undefined,
+    record.retired ? `retired ${record.retired}` : undefined,
+  ].filter(Boolean);
+  return parts.join(', ');
+}
+
 export function versionsPart({ versions, currentVersion, released }: AuditInput): RootContent[] {
   return [
     table(
-      ['Version', 'Status', 'Content hash'],
-      versions.map(({ contract, schema }) => {
-        const frozen = released.get(contract.version);
-        const status = [contract.version === currentVersion ? 'current' : undefined, frozen === undefined ? 'draft: may still change' : 'released: frozen'].filter(Boolean).join(', ');
-        return [`v${contract.version}`, status, [code(frozen ?? contentHash(schema))]];
+      ['Version', 'Status', 'Dates', 'Content hash'],
+      [...versions].reverse().map((version) => {
+        const { contract, schema } = version;
+        const status = [contract.version === currentVersion ? 'current' : undefined, STATUS_WORDS[statusOf(version)]].filter(Boolean).join(', ');
+        return [`v${contract.version}`, status, datesOf(version) || 'not released', [code(released.get(contract.version)?.contentHash ?? contentHash(schema))]];
       }),
     ),
   ];
 }
 
+/** The heading of a version's section and the one line that changes over its life: its status. */
+export function statusPart(version: VersionInput, currentVersion: number): RootContent[] {
+  const { contract } = version;
+  const dates = datesOf(version);
+  return [
+    heading(2, `Schema v${contract.version}`),
+    paragraph(
+      strong('Status:'),
+      text(` ${[contract.version === currentVersion ? 'current (what uploaders send by default)' : undefined, STATUS_WORDS[statusOf(version)]].filter(Boolean).join(', ')}${dates ? `; ${dates}` : ''}.`),
+    ),
+  ];
+}
+
+function changeRows(changes: readonly Change[], pick: (change: Change) => boolean): Cell[][] {
+  return changes.filter(pick).map((change) => [[code(change.subject)], change.what]);
+}
+
+/**
+ * What a version changes against the one before it, written for privacy
+ * reviewers: new data with its purpose, legal basis and retention; data no
+ * longer sent; changed records; and the other changes to what is valid.
+ */
+export function changesPart(previous: VersionInput, version: VersionInput): RootContent[] {
+  const changes = changesBetween(previous.schema, version.schema, version.contract.version);
+  const added = changes.filter((c) => c.what === 'new data collected' && c.privacy !== undefined);
+  const removed = changes.filter((c) => c.what === 'field removed' || c.what.startsWith('renamed from'));
+  const recordChanges = changes.filter((c) => c.class === 'privacy-relevant' && c.what !== 'new data collected');
+  const addedNames = new Set(added.map((c) => c.subject));
+  const other = changes.filter((c) => (c.class === 'wire-additive' || c.class === 'wire-breaking') && !addedNames.has(c.subject) && !removed.includes(c) && c.subject !== `v${version.contract.version}`);
+  const nodes: RootContent[] = [heading(3, `Changes from v${previous.contract.version}`)];
+  if (added.length + removed.length + recordChanges.length + other.length === 0) {
+    nodes.push(paragraph(`The same fields with the same privacy records as v${previous.contract.version}.`));
+    return nodes;
+  }
+  if (added.length > 0) {
+    nodes.push(
+      paragraph(strong('New data.')),
+      table(
+        ['Field', 'Required', 'Why we collect it', 'Legal basis', 'Retention'],
+        added.map((c) => [[code(c.subject)], c.required === undefined ? '' : c.required ? 'yes' : 'no', c.privacy!.purpose, basisWords(c.privacy!.legalBasis, c.privacy!.basisNote), retentionWords(c.privacy!.retention)]),
+      ),
+    );
+  }
+  if (removed.length > 0) nodes.push(paragraph(strong('No longer sent.')), table(['Field', 'Change'], changeRows(removed, () => true)));
+  if (recordChanges.length > 0) nodes.push(paragraph(strong('Changed privacy records.')), table(['Field', 'Change'], changeRows(recordChanges, () => true)));
+  if (other.length > 0) nodes.push(paragraph(strong('Other changes to what is valid.')), table(['Field or rule', 'Change'], changeRows(other, () => true)));
+  return nodes;
+}
+
+/**
+ * A version's section as it is published: every field and header with its
+ * privacy record, the rules, the balancing tests, the exceptions, what is
+ * not collected, and the changes from the version before. Frozen with the
+ * version when it is released.
+ */
+export function versionPart(version: VersionInput, previous: VersionInput | undefined): RootContent[] {
+  return [
+    ...(previous === undefined ? [] : changesPart(previous, version)),
+    heading(3, 'Body fields'),
+    ...fieldsPart(version),
+    heading(3, 'Legitimate interests: the balancing test'),
+    ...balancingPart(version),
+    heading(3, 'Headers'),
+    ...headersPart(version),
+    heading(3, 'Rules across fields'),
+    ...rulesPart(version),
+    heading(3, 'What we deliberately do not collect'),
+    ...notCollectedPart(version),
+    heading(3, 'Exceptions to the privacy lint'),
+    ...exceptionsPart(version),
+  ];
+}
+
 export function reviewPart({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[]): RootContent[] {
+  const title = heading(3, 'Privacy review');
   const last = latestReview(reviews, contract.version);
-  if (last === undefined) return [paragraph(`No privacy review of v${contract.version} is recorded yet; `, code('npm run check'), ' fails until one is.')];
+  if (last === undefined) return [title, paragraph(`No privacy review of v${contract.version} is recorded yet; `, code('npm run check'), ' fails until one is.')];
   const current = reviews.find((r) => r.version === contract.version && r.contentHash === privacyHash(schema));
   const approved = current ?? last;
   return [
+    title,
     paragraph(
       strong('Latest review:'),
       text(` ${approved.date}, by ${approved.reviewer} (`),
@@ -227,19 +358,27 @@ export function reviewPart({ contract, schema }: VersionInput, reviews: readonly
   ];
 }
 
-/** Every generated part of the audit document, by marker name. */
+/** The name of the part of a version's section that is frozen when the version is released. */
+export function versionPartName(version: number): string {
+  return `version v${version}`;
+}
+
+/**
+ * Every generated part of the audit document, by marker name, in document
+ * order: the versions table and the data flow, then each version's section
+ * (its status, its published content, its review), newest first, then the
+ * Art. 30 record. A part the document lacks is placed by this order.
+ */
 export function auditParts(input: AuditInput): Map<string, string> {
   const parts = new Map<string, string>();
   parts.set('versions', stringify(versionsPart(input)));
   parts.set('data-flow', stringify(dataFlowPart(input)));
-  for (const version of input.versions) {
+  const versions = input.versions;
+  for (let i = versions.length - 1; i >= 0; i--) {
+    const version = versions[i]!;
     const v = `v${version.contract.version}`;
-    parts.set(`fields ${v}`, stringify(fieldsPart(version)));
-    parts.set(`headers ${v}`, stringify(headersPart(version)));
-    parts.set(`rules ${v}`, stringify(rulesPart(version)));
-    parts.set(`balancing ${v}`, stringify(balancingPart(version)));
-    parts.set(`exceptions ${v}`, stringify(exceptionsPart(version)));
-    parts.set(`not-collected ${v}`, stringify(notCollectedPart(version)));
+    parts.set(`status ${v}`, stringify(statusPart(version, input.currentVersion)));
+    parts.set(versionPartName(version.contract.version), stringify(versionPart(version, versions[i - 1])));
     parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews)));
   }
   parts.set('art30', stringify(art30Part(input)));

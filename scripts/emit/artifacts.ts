@@ -1,42 +1,47 @@
 /**
  * Every generated file, as a map from repo-relative path to its exact content.
- * Pure apart from reading the contracts and the hand-written prose of the
- * documents it fills in: `generate` writes this map, `check` compares it with the disk. Nothing else decides what is generated.
+ * A pure function of the registry and the hand-written prose of the documents
+ * it fills in: it never reads generated/, nor runs code that does. `generate`
+ * writes this map, `check` compares it with the disk. Nothing else decides
+ * what is generated.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../schema/contract.js';
-import type { ProcessingRecord } from '../../schema/processing-record.js';
-import type { ReviewRecord } from '../governance/reviews.js';
-import { type Finding, FindingsError } from '../cli/findings.js';
-import { lintContract } from '../lint/index.js';
-import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
-import { toTypeScript } from './typescript.js';
-import type { JsonSchema } from '../contract/fields.js';
-import { GuardError, toGuardCode } from './guard-code.js';
-import { toValidatorCode } from './validator-code.js';
-import { createAjv } from './ajv.js';
-import { conformanceVectors } from './vectors.js';
-import { createValidators } from '../../src/validate-core.js';
-import type { GeneratedValidator } from '../../src/generated-validator.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import { AUDIT_DOC, auditParts } from '../docs/audit-doc.js';
+import type { GeneratedValidator } from '../../src/generated-validator.js';
+import { createValidators } from '../../src/validate-core.js';
+import { type Finding, FindingsError } from '../cli/findings.js';
+import type { JsonSchema } from '../contract/fields.js';
+import type { Registry } from '../contract/registry.js';
+import { AUDIT_DOC, auditParts, versionPartName } from '../docs/audit-doc.js';
 import { spliceParts } from '../docs/markers.js';
+import { lintContract } from '../lint/index.js';
+import { createAjv } from './ajv.js';
+import { GuardError, toGuardCode } from './guard-code.js';
+import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
+import { projections } from './projection.js';
+import { toTypeScript } from './typescript.js';
+import { toValidatorCode } from './validator-code.js';
+import { vectorFindings } from './vector-check.js';
+import { conformanceVectors } from './vectors.js';
+import { typesIndex, versionIndex } from './version-index.js';
+import { loadWireRuntime, requestVectors, signatureVectors } from './wire-vectors.js';
 
 export type Artifacts = Map<string, string>;
 
 /** Folders whose every file is generated: a file there that the map lacks is stale. */
 export const GENERATED_DIRS = ['generated'] as const;
 
-export interface Registry {
-  readonly contracts: readonly Contract[];
-  readonly currentVersion: number;
-  /** Required to generate the audit document; a diff base may predate it. */
-  readonly processingRecord?: ProcessingRecord;
-  /** Released versions and their frozen content hashes (schema/released.lock). */
-  readonly released: ReadonlyMap<number, string>;
-  /** Recorded privacy reviews (schema/reviews.json). */
-  readonly reviews: readonly ReviewRecord[];
+/** Everything one build produces. */
+export interface Build {
+  /** Every generated file and document, by repo-relative path. */
+  readonly files: Artifacts;
+  /**
+   * Per version, what it publishes and a release freezes: artifact name (a
+   * file, or `docs/telemetry.md#<part>`) → exact text.
+   */
+  readonly published: ReadonlyMap<number, ReadonlyMap<string, string>>;
 }
 
 export function jsonText(value: unknown): string {
@@ -75,37 +80,6 @@ async function guardCode(schema: JsonSchema, file: string, header: string, root:
   }
 }
 
-function versionIndex(registry: Registry): string {
-  const versions = registry.contracts.map((c) => c.version);
-  const lines = [
-    '// generated from schema/index.ts by `npm run generate`; do not edit',
-    ...versions.flatMap((v) => [
-      `import schemaV${v} from './v${v}/telemetry.schema.json' with { type: 'json' };`,
-      `import validateV${v} from './v${v}/validate.js';`,
-      `import isValidV${v} from './v${v}/is-valid.js';`,
-      `import validateHeadersV${v} from './v${v}/validate-headers.js';`,
-      `import isValidHeadersV${v} from './v${v}/is-valid-headers.js';`,
-      `import type { ${typeName(v)} } from './v${v}/types.js';`,
-      `import type { ${typeName(v)}Headers } from './v${v}/headers.js';`,
-    ]),
-    '',
-    `export type { ${versions.flatMap((v) => [typeName(v), `${typeName(v)}Headers`]).join(', ')} };`,
-    '',
-    '/** A payload of any schema version this package knows. */',
-    `export type Telemetry = ${versions.map(typeName).join(' | ')};`,
-    '',
-    '/** The version new uploaders send. */',
-    `export const currentVersion = ${registry.currentVersion};`,
-    '',
-    '/** Every known version: its JSON Schema, and its precompiled payload and header validators, each with its yes/no guard. */',
-    'export const versions = {',
-    ...versions.map((v) => `  ${v}: { schema: schemaV${v}, validate: validateV${v}, isValid: isValidV${v}, validateHeaders: validateHeadersV${v}, isValidHeaders: isValidHeadersV${v} },`),
-    '} as const;',
-    '',
-  ];
-  return lines.join('\n');
-}
-
 /**
  * A hand-written document with its generated parts brought up to date. Its
  * prose is input here, so a missing file is an error rather than a blank slate.
@@ -123,7 +97,6 @@ async function spliceDocument(root: string, file: string, parts: ReadonlyMap<str
   return text;
 }
 
-/** Builds every artifact in memory; throws FindingsError if any contract fails the lint. */
 export interface BuildOptions {
   /** Told about every document problem the build mended (see spliceParts); the check fails on them. */
   readonly onRepair?: (finding: Finding) => void;
@@ -131,57 +104,98 @@ export interface BuildOptions {
   readonly onWarning?: (finding: Finding) => void;
 }
 
-export async function buildArtifacts(registry: Registry, root: string, options: BuildOptions = {}): Promise<Artifacts> {
-  const artifacts: Artifacts = new Map();
-  const schemas = registry.contracts.map((contract) => ({ contract, schema: toJsonSchema(contract) }));
-  const lint = schemas.flatMap(({ contract, schema }) => lintContract(contract, schema));
+/** The reference validator of one version alone: ajv compiled in memory from the schema being generated, and the cross-field rules. */
+function referenceValidator(contract: Contract, schema: JsonSchema) {
+  const validate = createAjv().compile(schema) as unknown as GeneratedValidator<unknown>;
+  // The reference has no guard of its own: ajv's verdict serves as both.
+  const entry = { validate, isValid: validate, rules: schema['x-rules'] as CrossFieldRule[] };
+  return createValidators(new Map([[contract.version, entry]]), contract.version).validate;
+}
+
+function vectorsFinding(contract: Contract, error: unknown): FindingsError {
+  return new FindingsError([{ where: contract.source, what: `conformance vectors cannot be derived: ${(error as Error).message}`, rule: 'vectors', fix: 'an unsupported pattern: keep to literals, classes, groups and quantifiers; a mislabelled vector: a bug in scripts/emit/vectors.ts or the validator, report it with this message', severity: 'error' }]);
+}
+
+/** Builds every artifact in memory; throws FindingsError if a contract fails the lint or an artifact cannot be built. */
+export async function buildArtifacts(registry: Registry, root: string, options: BuildOptions = {}): Promise<Build> {
+  const files: Artifacts = new Map();
+  const published = new Map<number, Map<string, string>>();
+  const versions = registry.versions.map((record) => ({ record, contract: record.contract, schema: toJsonSchema(record.contract) }));
+  const lint = versions.flatMap(({ contract, schema }) => lintContract(contract, schema));
   const errors = lint.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new FindingsError(errors);
   for (const warning of lint.filter((f) => f.severity === 'warning')) options.onWarning?.(warning);
 
-  // The reference validator for the conformance vectors: compiled here from the schemas being
-  // generated, with the same ajv configuration as the shipped code, so vectors never lag behind.
-  const compiled = new Map(
-    schemas.map(({ contract, schema }) => {
-      const validate = createAjv().compile(schema) as unknown as GeneratedValidator<unknown>;
-      // The reference has no guard of its own: ajv's verdict serves as both.
-      return [contract.version, { validate, isValid: validate, rules: schema['x-rules'] as CrossFieldRule[] }];
-    }),
-  );
-  const reference = createValidators(compiled, registry.currentVersion).validate;
-  const versionNumbers = schemas.map(({ contract }) => contract.version);
-
-  for (const { contract, schema } of schemas) {
+  const failures: Finding[] = [];
+  const bases = new Map<number, Record<string, unknown>>();
+  for (const { contract, schema } of versions) {
     const dir = `generated/v${contract.version}`;
     const header = generatedHeader(contract);
-    artifacts.set(`${dir}/telemetry.schema.json`, jsonText(schema));
-    artifacts.set(`${dir}/types.ts`, await toTypeScript(schema, typeName(contract.version), header));
-    artifacts.set(`${dir}/validate.js`, await toValidatorCode(schema, header, root));
-    artifacts.set(`${dir}/validate.d.ts`, validatorDeclarations(contract, typeName(contract.version), './types.js', 'a payload (cross-field rules excluded)'));
-    artifacts.set(`${dir}/is-valid.js`, await guardCode(schema, `${dir}/telemetry.schema.json`, header, root));
-    artifacts.set(`${dir}/is-valid.d.ts`, guardDeclarations(contract, 'payload', './validate.js (cross-field rules excluded)'));
+    const publish = new Map<string, string>();
+    published.set(contract.version, publish);
+    files.set(`${dir}/telemetry.schema.json`, jsonText(schema));
+    files.set(`${dir}/types.ts`, await toTypeScript(schema, typeName(contract.version), header));
+    files.set(`${dir}/validate.js`, await toValidatorCode(schema, header, root));
+    files.set(`${dir}/validate.d.ts`, validatorDeclarations(contract, typeName(contract.version), './types.js', 'a payload (cross-field rules excluded)'));
+    files.set(`${dir}/is-valid.js`, await guardCode(schema, `${dir}/telemetry.schema.json`, header, root));
+    files.set(`${dir}/is-valid.d.ts`, guardDeclarations(contract, 'payload', './validate.js (cross-field rules excluded)'));
     const headers = toHeadersSchema(contract);
     const headersName = `${typeName(contract.version)}Headers`;
-    artifacts.set(`${dir}/headers.ts`, await toTypeScript(headers, headersName, header));
-    artifacts.set(`${dir}/validate-headers.js`, await toValidatorCode(headers, header, root));
-    artifacts.set(`${dir}/is-valid-headers.js`, await guardCode(headers, `${dir}/telemetry.schema.json#/x-headers`, header, root));
-    artifacts.set(`${dir}/is-valid-headers.d.ts`, guardDeclarations(contract, 'request headers', './validate-headers.js'));
+    files.set(`${dir}/headers.ts`, await toTypeScript(headers, headersName, header));
+    files.set(`${dir}/validate-headers.js`, await toValidatorCode(headers, header, root));
+    files.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
+    files.set(`${dir}/is-valid-headers.js`, await guardCode(headers, `${dir}/telemetry.schema.json#/x-headers`, header, root));
+    files.set(`${dir}/is-valid-headers.d.ts`, guardDeclarations(contract, 'request headers', './validate-headers.js'));
     let vectors;
     try {
-      vectors = conformanceVectors(schema, reference, versionNumbers);
+      vectors = conformanceVectors(schema, referenceValidator(contract, schema));
     } catch (error) {
-      throw new FindingsError([{ where: contract.source, what: `conformance vectors cannot be derived: ${(error as Error).message}`, rule: 'vectors', fix: 'an unsupported pattern: keep to literals, classes, groups and quantifiers; a mislabelled vector: a bug in scripts/emit/vectors.ts or the validator, report it with this message', severity: 'error' }]);
+      throw vectorsFinding(contract, error);
     }
-    artifacts.set(`${dir}/conformance.json`, jsonText({ $comment: header, version: contract.version, vectors }));
-    artifacts.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
+    bases.set(contract.version, vectors.base as Record<string, unknown>);
+    files.set(`${dir}/conformance.json`, jsonText({ $comment: header, version: contract.version, base: vectors.base, vectors: vectors.vectors }));
+    failures.push(...(await vectorFindings({ version: contract.version, validate: files.get(`${dir}/validate.js`)!, isValid: files.get(`${dir}/is-valid.js`)!, rules: schema['x-rules'] as CrossFieldRule[] }, vectors)));
+    for (const file of ['telemetry.schema.json', 'conformance.json']) publish.set(`${dir}/${file}`, files.get(`${dir}/${file}`)!);
   }
-  artifacts.set('generated/index.ts', versionIndex(registry));
-  // Imported here, not at the top: the vectors run the published src/ code, which loads the committed generated/ validators.
-  artifacts.set('generated/signature-vectors.json', jsonText(await (await import('./signature-vectors.js')).signatureVectors()));
+  if (failures.length > 0) throw new FindingsError(failures);
+
+  const plans = projections(new Map(versions.map(({ contract, schema }) => [contract.version, schema])));
+  files.set('generated/index.ts', versionIndex(registry.versions, registry.currentVersion, plans));
+  files.set('generated/types.ts', typesIndex(registry.versions));
+
+  // The wire vectors run src/ against the generated/ files above, held in memory. Their bytes do not depend on
+  // where a version stands in its life, and a retired version's vectors stay published: the runtime sees every
+  // version as released, so none is refused while its vectors are made.
+  let runtime;
+  try {
+    const neutral = versionIndex(registry.versions.map((record) => ({ contract: record.contract, status: 'released' as const })), registry.currentVersion, plans);
+    const generated = new Map([...files].filter(([path]) => path.startsWith('generated/')));
+    runtime = await loadWireRuntime(root, generated.set('generated/index.ts', neutral));
+  } catch (error) {
+    throw new FindingsError([{ where: 'src/', what: `the wire runtime ${(error as Error).message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
+  }
+  files.set('generated/signature-vectors.json', jsonText(await signatureVectors(runtime)));
+  for (const { contract } of versions) {
+    const path = `generated/v${contract.version}/wire-vectors.json`;
+    files.set(path, jsonText(await requestVectors(runtime, contract, bases.get(contract.version)!)));
+    published.get(contract.version)!.set(path, files.get(path)!);
+  }
+
   const { processingRecord } = registry;
   if (processingRecord === undefined) {
     throw new FindingsError([{ where: 'schema/index.ts', what: 'exports no `processingRecord`, which the Art. 30 section of the audit document is built from', rule: 'contract-load', fix: 'export it from schema/processing-record.ts', severity: 'error' }]);
   }
-  artifacts.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, auditParts({ versions: schemas, currentVersion: registry.currentVersion, processingRecord, released: registry.released, reviews: registry.reviews }), options));
-  return artifacts;
+  const parts = auditParts({
+    versions: versions.map(({ record: { contract: _, ...record }, contract, schema }) => ({ contract, schema, record })),
+    currentVersion: registry.currentVersion,
+    processingRecord,
+    released: registry.released,
+    reviews: registry.reviews,
+  });
+  for (const { contract } of versions) {
+    const name = versionPartName(contract.version);
+    published.get(contract.version)!.set(`${AUDIT_DOC}#${name}`, parts.get(name)!);
+  }
+  files.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, parts, options));
+  return { files, published };
 }

@@ -6,27 +6,81 @@
  * minLength/maxLength, pattern, format, maxItems, uniqueItems, required,
  * additionalProperties) and from the `x-rules` cross-field rules.
  *
- * Every vector is run through the validator while it is made; a vector whose
- * outcome differs from what it is meant to show stops generation, so a
- * mislabelled vector is never published.
+ * Every vector is one base payload (valid, every field present) changed by a
+ * JSON Patch (RFC 6902: `add`, `replace`, `remove`), so the file grows with the
+ * number of fields, not with its square. Each is run through the reference
+ * validator while it is made; a vector whose outcome differs from what it is
+ * meant to show stops generation, so a mislabelled vector is never published.
+ * The vectors of a version depend on that version's schema alone.
  */
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import { type ValidationResult, escapePointerToken } from '../../src/errors.js';
+import { type ValidationResult, escapePointerToken, pointerTokens } from '../../src/errors.js';
 import { type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../contract/fields.js';
 import { longestMatch, shortestMatch } from './regex-sample.js';
+
+/** One JSON Patch operation (RFC 6902), of the three kinds the vectors use. */
+export type PatchOperation =
+  | { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string };
 
 export interface Vector {
   readonly id: string;
   readonly description: string;
   readonly valid: boolean;
-  readonly payload: unknown;
+  /** Applied to the file's `base` payload, it gives this vector's payload. */
+  readonly patch: readonly PatchOperation[];
   /** For an invalid vector: every error the reference validator reports, as JSON Pointer and rule id. */
   readonly errors?: ReadonlyArray<{ readonly path: string; readonly rule: string }>;
 }
 
+export interface ConformanceVectors {
+  /** A valid payload with every field, optional ones included, each at its least valid value. */
+  readonly base: unknown;
+  readonly vectors: readonly Vector[];
+}
+
 type Validate = (value: unknown) => ValidationResult<unknown>;
 type Expect = 'valid' | { readonly path: string; readonly rule: string };
+
+/** The version no contract ever has: versions count from 1. */
+export const UNSUPPORTED_VERSION = 0;
+
+/**
+ * Applies a JSON Patch to a copy of `document` (RFC 6902 `add`, `replace`,
+ * `remove`; `""` is the whole document). Throws on a path that does not exist.
+ */
+export function applyPatch(document: unknown, patch: readonly PatchOperation[]): unknown {
+  let root = structuredClone(document);
+  for (const operation of patch) {
+    const tokens = pointerTokens(operation.path);
+    if (tokens.length === 0) {
+      if (operation.op === 'remove') throw new Error('applyPatch: cannot remove the whole document');
+      root = structuredClone(operation.value);
+      continue;
+    }
+    let parent = root as Record<string, unknown>;
+    for (const token of tokens.slice(0, -1)) {
+      if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, token)) throw new Error(`applyPatch: ${operation.path} does not exist`);
+      parent = parent[token] as Record<string, unknown>;
+    }
+    const last = tokens[tokens.length - 1]!;
+    if (typeof parent !== 'object' || parent === null) throw new Error(`applyPatch: the parent of ${operation.path} is not a container`);
+    if (operation.op !== 'add' && !Object.hasOwn(parent, last)) throw new Error(`applyPatch: ${operation.path} does not exist`);
+    if (Array.isArray(parent)) {
+      const index = last === '-' ? parent.length : Number(last);
+      if (operation.op === 'remove') parent.splice(index, 1);
+      else if (operation.op === 'add') parent.splice(index, 0, structuredClone(operation.value));
+      else parent[index] = structuredClone(operation.value);
+    } else if (operation.op === 'remove') {
+      delete parent[last];
+    } else {
+      // defineProperty, so a key such as "__proto__" stays an own data property, as JSON.parse makes it.
+      Object.defineProperty(parent, last, { value: structuredClone(operation.value), enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return root;
+}
 
 /** Instants far apart, so a boundary value of one date-time field never trips an ordering rule. */
 const EARLY = '2020-01-01T00:00:00Z';
@@ -99,24 +153,6 @@ function pointerOf(path: string): string {
   return `/${path.replace(/\[\]/g, '.0').split('.').map(escapePointerToken).join('/')}`;
 }
 
-function tokens(pointer: string): string[] {
-  return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function setAt(root: unknown, pointer: string, value: unknown): void {
-  const path = tokens(pointer);
-  let node = root as Record<string, unknown>;
-  for (const token of path.slice(0, -1)) node = node[token] as Record<string, unknown>;
-  node[path[path.length - 1]!] = value;
-}
-
-function deleteAt(root: unknown, pointer: string): void {
-  const path = tokens(pointer);
-  let node = root as Record<string, unknown>;
-  for (const token of path.slice(0, -1)) node = node[token] as Record<string, unknown>;
-  delete node[path[path.length - 1]!];
-}
-
 /** `count` distinct valid items for a list, sorted by code point (which satisfies a sortedness rule). */
 function distinctItems(items: JsonSchema, count: number): unknown[] {
   const types = typesOf(items);
@@ -138,72 +174,78 @@ function distinctItems(items: JsonSchema, count: number): unknown[] {
 interface Draft {
   readonly id: string;
   readonly description: string;
-  readonly payload: unknown;
+  readonly patch: readonly PatchOperation[];
   readonly expect: Expect;
 }
 
-function variant(base: unknown, id: string, description: string, change: (payload: unknown) => void, expect: Expect): Draft {
-  const payload = structuredClone(base);
-  change(payload);
-  return { id, description, payload, expect };
-}
+const replace = (path: string, value: unknown): PatchOperation => ({ op: 'replace', path, value });
+const add = (path: string, value: unknown): PatchOperation => ({ op: 'add', path, value });
+const remove = (path: string): PatchOperation => ({ op: 'remove', path });
 
-/** Every vector for one version. `validate` is the reference validator (schema, dispatch, cross-field rules). */
-export function conformanceVectors(schema: JsonSchema, validate: Validate, supportedVersions: readonly number[]): Vector[] {
+/** Every vector for one version. `validate` is the reference validator of this version alone (schema, cross-field rules). */
+export function conformanceVectors(schema: JsonSchema, validate: Validate): ConformanceVectors {
   const rules = (schema['x-rules'] ?? []) as CrossFieldRule[];
   const base = validValue(schema) as Record<string, unknown>;
+  // Instants far apart, so a boundary value of one date-time field never trips an ordering rule.
   for (const rule of rules) {
     if (rule.kind === 'instant-before') {
-      setAt(base, rule.earlier, EARLY);
-      setAt(base, rule.later, LATE);
+      const set = (pointer: string, value: string) => {
+        const tokens = pointerTokens(pointer);
+        let node = base as Record<string, unknown>;
+        for (const token of tokens.slice(0, -1)) node = node[token] as Record<string, unknown>;
+        node[tokens[tokens.length - 1]!] = value;
+      };
+      set(rule.earlier, EARLY);
+      set(rule.later, LATE);
     }
   }
   const fields = listFields(schema);
-  const required = (schema['required'] ?? []) as string[];
-  const minimal = Object.fromEntries(Object.entries(base).filter(([key]) => required.includes(key)));
+  // Optional fields whose every enclosing object is required: leaving each out gives the smallest valid payload.
+  const optional = fields.filter((f) => !f.required && !f.isItems);
+  const outermostOptional = optional.filter((f) => !optional.some((o) => f.path.startsWith(`${o.path}.`) || f.path.startsWith(`${o.path}[]`)));
   const drafts: Draft[] = [
-    { id: 'valid/all-fields', description: 'Every field, optional ones included, at its least valid value.', payload: base, expect: 'valid' },
-    { id: 'valid/required-only', description: 'Only the required fields.', payload: minimal, expect: 'valid' },
+    { id: 'valid/all-fields', description: 'Every field, optional ones included, at its least valid value: the base payload itself.', patch: [], expect: 'valid' },
+    { id: 'valid/required-only', description: 'Only the required fields.', patch: outermostOptional.map((f) => remove(pointerOf(f.path))), expect: 'valid' },
   ];
 
   for (const [name, value] of [['null', null], ['array', []], ['string', 'x'], ['number', 1]] as const) {
-    drafts.push({ id: `root/${name}`, description: `The payload is ${name === 'array' ? 'an array' : name === 'null' ? 'null' : `a ${name}`}, not an object.`, payload: value, expect: { path: '', rule: 'type' } });
+    drafts.push({ id: `root/${name}`, description: `The payload is ${name === 'array' ? 'an array' : name === 'null' ? 'null' : `a ${name}`}, not an object.`, patch: [replace('', value)], expect: { path: '', rule: 'type' } });
   }
-  drafts.push(variant(base, 'root/unknown-field', 'A field the contract does not declare.', (p) => setAt(p, '/unknownField', 1), { path: '/unknownField', rule: 'additionalProperties' }));
+  drafts.push({ id: 'root/unknown-field', description: 'A field the contract does not declare.', patch: [add('/unknownField', 1)], expect: { path: '/unknownField', rule: 'additionalProperties' } });
 
-  const version = enumerated((schema['properties'] as JsonSchema | undefined)?.['schemaVersion'] as JsonSchema ?? {})?.[0];
+  const version = enumerated(((schema['properties'] as JsonSchema | undefined)?.['schemaVersion'] as JsonSchema | undefined) ?? {})?.[0];
   if (typeof version === 'number') {
-    const unknown = Math.max(...supportedVersions) + 1;
-    drafts.push(variant(base, 'root/unsupported-version', `schemaVersion ${unknown}, a version nobody supports.`, (p) => setAt(p, '/schemaVersion', unknown), { path: '/schemaVersion', rule: 'unsupported-version' }));
+    drafts.push({ id: 'root/unsupported-version', description: `schemaVersion ${UNSUPPORTED_VERSION}, a version that never exists (versions count from 1).`, patch: [replace('/schemaVersion', UNSUPPORTED_VERSION)], expect: { path: '/schemaVersion', rule: 'unsupported-version' } });
   }
 
   for (const field of fields) {
     const pointer = pointerOf(field.path);
     const s = field.schema;
     const id = (what: string) => `${field.path}/${what}`;
+    const set = (value: unknown) => [replace(pointer, value)];
     const types = typesOf(s);
 
     if (field.required && !field.isItems) {
-      drafts.push(variant(base, id('missing'), `${field.path} is left out.`, (p) => deleteAt(p, pointer), { path: pointer, rule: 'required' }));
+      drafts.push({ id: id('missing'), description: `${field.path} is left out.`, patch: [remove(pointer)], expect: { path: pointer, rule: 'required' } });
     }
     for (const [name, value] of WRONG_TYPES) {
       if (accepts(types, name) || types.length === 0) continue;
-      drafts.push(variant(base, id(`type-${name}`), `${field.path} is ${name === 'fraction' ? 'a fraction' : `a(n) ${name}`}.`, (p) => setAt(p, pointer, value), { path: pointer, rule: 'type' }));
+      drafts.push({ id: id(`type-${name}`), description: `${field.path} is ${name === 'fraction' ? 'a fraction' : `a(n) ${name}`}.`, patch: set(value), expect: { path: pointer, rule: 'type' } });
     }
     const values = enumerated(s);
     // schemaVersion is the dispatch key: another value is an unsupported version, covered at the root.
     if (values !== undefined && (types.includes('integer') || types.includes('number')) && field.path !== 'schemaVersion') {
       const other = Math.max(...values.filter((v): v is number => typeof v === 'number')) + 1;
-      drafts.push(variant(base, id('not-allowed'), `${field.path} is ${other}, not an allowed value.`, (p) => setAt(p, pointer, other), { path: pointer, rule: s['const'] !== undefined ? 'const' : 'enum' }));
+      drafts.push({ id: id('not-allowed'), description: `${field.path} is ${other}, not an allowed value.`, patch: set(other), expect: { path: pointer, rule: s['const'] !== undefined ? 'const' : 'enum' } });
     }
     if ((types.includes('integer') || types.includes('number')) && values === undefined) {
       if (typeof s['minimum'] === 'number') {
-        drafts.push(variant(base, id('minimum'), `${field.path} at its minimum, ${s['minimum']}.`, (p) => setAt(p, pointer, s['minimum']), 'valid'));
-        drafts.push(variant(base, id('below-minimum'), `${field.path} one below its minimum.`, (p) => setAt(p, pointer, (s['minimum'] as number) - 1), { path: pointer, rule: 'minimum' }));
+        drafts.push({ id: id('minimum'), description: `${field.path} at its minimum, ${s['minimum']}.`, patch: set(s['minimum']), expect: 'valid' });
+        drafts.push({ id: id('below-minimum'), description: `${field.path} one below its minimum.`, patch: set((s['minimum'] as number) - 1), expect: { path: pointer, rule: 'minimum' } });
       }
       if (typeof s['maximum'] === 'number') {
-        drafts.push(variant(base, id('maximum'), `${field.path} at its maximum, ${s['maximum']}.`, (p) => setAt(p, pointer, s['maximum']), 'valid'));
-        drafts.push(variant(base, id('above-maximum'), `${field.path} one above its maximum.`, (p) => setAt(p, pointer, (s['maximum'] as number) + 1), { path: pointer, rule: 'maximum' }));
+        drafts.push({ id: id('maximum'), description: `${field.path} at its maximum, ${s['maximum']}.`, patch: set(s['maximum']), expect: 'valid' });
+        drafts.push({ id: id('above-maximum'), description: `${field.path} one above its maximum.`, patch: set((s['maximum'] as number) + 1), expect: { path: pointer, rule: 'maximum' } });
       }
     }
     if (types.includes('string') && values === undefined) {
@@ -212,20 +254,20 @@ export function conformanceVectors(schema: JsonSchema, validate: Validate, suppo
       const max = s['maxLength'] as number | undefined;
       if (format !== undefined && FORMAT_EDGES[format] !== undefined) {
         for (const [name, value, rule] of FORMAT_EDGES[format]!) {
-          drafts.push(variant(base, id(`${format}-${name}`), `${field.path} is ${JSON.stringify(value)}.`, (p) => setAt(p, pointer, value), rule === 'valid' ? 'valid' : { path: pointer, rule }));
+          drafts.push({ id: id(`${format}-${name}`), description: `${field.path} is ${JSON.stringify(value)}.`, patch: set(value), expect: rule === 'valid' ? 'valid' : { path: pointer, rule } });
         }
       } else if (pattern !== undefined) {
         const shortest = validValue(s) as string;
         const longest = longestMatch(pattern, max ?? shortest.length + 64);
-        drafts.push(variant(base, id('shortest'), `${field.path} at its shortest valid length (${[...shortest].length}).`, (p) => setAt(p, pointer, shortest), 'valid'));
-        drafts.push(variant(base, id('longest'), `${field.path} at its longest valid length (${[...longest].length}).`, (p) => setAt(p, pointer, longest), 'valid'));
+        drafts.push({ id: id('shortest'), description: `${field.path} at its shortest valid length (${[...shortest].length}).`, patch: set(shortest), expect: 'valid' });
+        drafts.push({ id: id('longest'), description: `${field.path} at its longest valid length (${[...longest].length}).`, patch: set(longest), expect: 'valid' });
         if (max !== undefined) {
-          drafts.push(variant(base, id('too-long'), `${field.path} one character longer than maxLength ${max}.`, (p) => setAt(p, pointer, longest + longest.slice(-1).repeat(max + 1 - [...longest].length)), { path: pointer, rule: 'maxLength' }));
+          drafts.push({ id: id('too-long'), description: `${field.path} one character longer than maxLength ${max}.`, patch: set(longest + longest.slice(-1).repeat(max + 1 - [...longest].length)), expect: { path: pointer, rule: 'maxLength' } });
         }
         if (typeof s['minLength'] === 'number' && s['minLength'] > 0) {
-          drafts.push(variant(base, id('too-short'), `${field.path} one character shorter than minLength ${s['minLength']}.`, (p) => setAt(p, pointer, shortest.slice(0, s['minLength'] as number - 1)), { path: pointer, rule: 'minLength' }));
+          drafts.push({ id: id('too-short'), description: `${field.path} one character shorter than minLength ${s['minLength']}.`, patch: set(shortest.slice(0, (s['minLength'] as number) - 1)), expect: { path: pointer, rule: 'minLength' } });
         }
-        drafts.push(variant(base, id('pattern'), `${field.path} starts with a character the pattern does not allow.`, (p) => setAt(p, pointer, `\u0000${shortest.slice(1)}`), { path: pointer, rule: 'pattern' }));
+        drafts.push({ id: id('pattern'), description: `${field.path} starts with a character the pattern does not allow.`, patch: set(`\u0000${shortest.slice(1)}`), expect: { path: pointer, rule: 'pattern' } });
       }
     }
     if (types.includes('array') && isSchemaObject(s['items'])) {
@@ -234,46 +276,47 @@ export function conformanceVectors(schema: JsonSchema, validate: Validate, suppo
       if (maxItems !== undefined) {
         const distinct = s['uniqueItems'] === true ? distinctItems(s['items'], maxItems + 1) : Array.from({ length: maxItems + 1 }, () => item);
         if (distinct.length === maxItems + 1) {
-          drafts.push(variant(base, id('max-items'), `${field.path} with ${maxItems} items, the most allowed.`, (p) => setAt(p, pointer, distinct.slice(0, maxItems)), 'valid'));
-          drafts.push(variant(base, id('too-many-items'), `${field.path} with ${maxItems + 1} items.`, (p) => setAt(p, pointer, distinct), { path: pointer, rule: 'maxItems' }));
+          drafts.push({ id: id('max-items'), description: `${field.path} with ${maxItems} items, the most allowed.`, patch: set(distinct.slice(0, maxItems)), expect: 'valid' });
+          drafts.push({ id: id('too-many-items'), description: `${field.path} with ${maxItems + 1} items.`, patch: set(distinct), expect: { path: pointer, rule: 'maxItems' } });
         }
       }
       if (s['uniqueItems'] === true) {
-        drafts.push(variant(base, id('duplicate'), `${field.path} with the same item twice.`, (p) => setAt(p, pointer, [item, item]), { path: `${pointer}/1`, rule: 'uniqueItems' }));
+        drafts.push({ id: id('duplicate'), description: `${field.path} with the same item twice.`, patch: set([item, item]), expect: { path: `${pointer}/1`, rule: 'uniqueItems' } });
       }
     }
     if (types.includes('object') && s['additionalProperties'] === false) {
-      drafts.push(variant(base, id('unknown-field'), `${field.path} has a field the contract does not declare.`, (p) => setAt(p, `${pointer}/unknownField`, 1), { path: `${pointer}/unknownField`, rule: 'additionalProperties' }));
+      drafts.push({ id: id('unknown-field'), description: `${field.path} has a field the contract does not declare.`, patch: [add(`${pointer}/unknownField`, 1)], expect: { path: `${pointer}/unknownField`, rule: 'additionalProperties' } });
     }
   }
 
   for (const rule of rules) {
     if (rule.kind === 'instant-before') {
-      drafts.push(variant(base, `rule/${rule.id}/equal`, `${rule.id}: both instants are the same.`, (p) => setAt(p, rule.later, EARLY), { path: rule.later, rule: rule.id }));
-      drafts.push(variant(base, `rule/${rule.id}/equal-spelled-differently`, `${rule.id}: the same instant, once with fractional zeros.`, (p) => setAt(p, rule.later, EARLY.replace('Z', '.000Z')), { path: rule.later, rule: rule.id }));
-      drafts.push(variant(base, `rule/${rule.id}/reversed`, `${rule.id}: the later instant comes first.`, (p) => (setAt(p, rule.earlier, LATE), setAt(p, rule.later, EARLY)), { path: rule.later, rule: rule.id }));
-      drafts.push(variant(base, `rule/${rule.id}/nanosecond-apart`, `${rule.id}: one nanosecond apart, in order.`, (p) => (setAt(p, rule.earlier, '2026-01-01T00:00:00.000000001Z'), setAt(p, rule.later, '2026-01-01T00:00:00.000000002Z')), 'valid'));
+      drafts.push({ id: `rule/${rule.id}/equal`, description: `${rule.id}: both instants are the same.`, patch: [replace(rule.later, EARLY)], expect: { path: rule.later, rule: rule.id } });
+      drafts.push({ id: `rule/${rule.id}/equal-spelled-differently`, description: `${rule.id}: the same instant, once with fractional zeros.`, patch: [replace(rule.later, EARLY.replace('Z', '.000Z'))], expect: { path: rule.later, rule: rule.id } });
+      drafts.push({ id: `rule/${rule.id}/reversed`, description: `${rule.id}: the later instant comes first.`, patch: [replace(rule.earlier, LATE), replace(rule.later, EARLY)], expect: { path: rule.later, rule: rule.id } });
+      drafts.push({ id: `rule/${rule.id}/nanosecond-apart`, description: `${rule.id}: one nanosecond apart, in order.`, patch: [replace(rule.earlier, '2026-01-01T00:00:00.000000001Z'), replace(rule.later, '2026-01-01T00:00:00.000000002Z')], expect: 'valid' });
     } else {
       const field = fields.find((f) => pointerOf(f.path) === rule.path);
       const items = field && isSchemaObject(field.schema['items']) ? distinctItems(field.schema['items'], 2) : [];
       if (items.length === 2) {
-        drafts.push(variant(base, `rule/${rule.id}/in-order`, `${rule.id}: two items in code point order.`, (p) => setAt(p, rule.path, items), 'valid'));
-        drafts.push(variant(base, `rule/${rule.id}/reversed`, `${rule.id}: two items out of code point order.`, (p) => setAt(p, rule.path, [...items].reverse()), { path: `${rule.path}/1`, rule: rule.id }));
+        drafts.push({ id: `rule/${rule.id}/in-order`, description: `${rule.id}: two items in code point order.`, patch: [replace(rule.path, items)], expect: 'valid' });
+        drafts.push({ id: `rule/${rule.id}/reversed`, description: `${rule.id}: two items out of code point order.`, patch: [replace(rule.path, [...items].reverse())], expect: { path: `${rule.path}/1`, rule: rule.id } });
       }
     }
   }
 
-  return drafts.map((draft) => {
-    const result = validate(draft.payload);
+  const vectors = drafts.map((draft): Vector => {
+    const result = validate(applyPatch(base, draft.patch));
     if (draft.expect === 'valid') {
       if (!result.ok) throw new Error(`vector ${draft.id}: meant to be valid, but the validator reports ${result.errors.map((e) => e.message).join('; ')} (vector-mislabelled)`);
-      return { id: draft.id, description: draft.description, valid: true, payload: draft.payload };
+      return { id: draft.id, description: draft.description, valid: true, patch: draft.patch };
     }
     const expected = draft.expect;
     const errors = result.ok ? [] : result.errors.map((e) => ({ path: e.path, rule: e.rule }));
     if (!errors.some((e) => e.path === expected.path && e.rule === expected.rule)) {
       throw new Error(`vector ${draft.id}: meant to break ${expected.rule} at ${expected.path || '(root)'}, but the validator reports ${result.ok ? 'no error' : JSON.stringify(errors)} (vector-mislabelled)`);
     }
-    return { id: draft.id, description: draft.description, valid: false, payload: draft.payload, errors };
+    return { id: draft.id, description: draft.description, valid: false, patch: draft.patch, errors };
   });
+  return { base, vectors };
 }

@@ -9,7 +9,7 @@ import { renderDiff } from './diff-render.js';
 import type { Finding } from '../cli/findings.js';
 import { toJsonSchema } from '../emit/json-schema.js';
 import { privacyHash } from './privacy-content.js';
-import type { Registry } from '../emit/artifacts.js';
+import type { Registry } from '../contract/registry.js';
 import { type ReviewRecord, latestReview } from './reviews.js';
 import { diffContracts } from './semantic-diff.js';
 

@@ -9,8 +9,8 @@
  *   constraint loosened). The payload is closed, so a strict receiver of the
  *   old version still refuses the new fields: once a version is released,
  *   additive changes need a new version too;
- * - privacy-relevant: new data collected, a purpose, legal basis, basis note
- *   or category changed, or an entry removed from "not collected";
+ * - privacy-relevant: new data collected, a purpose, legal basis, basis note,
+ *   category or retention changed, or an entry removed from "not collected";
  * - docs-only: prose outside the generated parts of the audit document.
  *
  * Pure: it reads the generated JSON Schema documents it is given.
@@ -32,6 +32,8 @@ export interface Change {
   readonly what: string;
   /** For new or changed data: the privacy record as it is now, for the reviewers' table. */
   readonly privacy?: PrivacyRecord;
+  /** For new data: whether the field is required. */
+  readonly required?: boolean;
 }
 
 /** One side of a comparison: each version's generated JSON Schema, and the audit document's text. */
@@ -133,7 +135,7 @@ function compareConstraints(subject: string, version: number, before: JsonSchema
 
 function comparePrivacy(subject: string, version: number, before: PrivacyRecord | undefined, after: PrivacyRecord | undefined, out: Change[]): void {
   if (after === undefined) return;
-  const changed = (['purpose', 'legalBasis', 'basisNote', 'category'] as const).filter((key) => before?.[key] !== after[key]);
+  const changed = (['purpose', 'legalBasis', 'basisNote', 'category', 'retention'] as const).filter((key) => before?.[key] !== after[key]);
   for (const key of changed) {
     out.push({ class: 'privacy-relevant', version, subject, what: `${key} changed: ${show(before?.[key])} → ${show(after[key])}`, privacy: after });
   }
@@ -175,7 +177,7 @@ function compareFields(version: number, before: JsonSchema, after: JsonSchema, o
       out.push({ class: field.required && !newVersion ? 'wire-breaking' : 'wire-additive', version, subject: name, what: field.required ? 'required field added' : 'optional field added' });
     }
     const record = recordOf(field.schema);
-    if (record) out.push({ class: 'privacy-relevant', version, subject: name, what: 'new data collected', privacy: record });
+    if (record) out.push({ class: 'privacy-relevant', version, subject: name, what: 'new data collected', privacy: record, required: field.required });
   }
   for (const [name, field] of now) {
     const old = was.get(name);
@@ -217,6 +219,20 @@ function compareNotCollected(version: number, before: JsonSchema, after: JsonSch
 /** The document's prose: every generated part blanked, so only what people wrote is compared. */
 export function proseOf(document: string): string {
   return document.replace(/^<!-- generated:[^\n]*-->\n[\s\S]*?^<!-- \/generated -->$/gm, '<!-- generated part -->');
+}
+
+/**
+ * What a new version (`after`, numbered `version`) changes against the one
+ * before it (`before`): new and removed fields, changed records and constraints, rules and
+ * the "not collected" list. The version constant itself is left out: it
+ * differs by definition.
+ */
+export function changesBetween(before: JsonSchema, after: JsonSchema, version: number): Change[] {
+  const changes: Change[] = [];
+  compareFields(version, before, after, changes, true);
+  compareRules(version, before, after, changes, true);
+  compareNotCollected(version, before, after, changes);
+  return changes.filter((c) => !(c.subject === 'schemaVersion' && c.what.startsWith('version constant changed')));
 }
 
 /** Every change from `base` to `head`, in version order, then field order. */

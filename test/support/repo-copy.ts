@@ -20,10 +20,13 @@ export interface RepoCopy {
   remove(): void;
 }
 
-/** A throwaway copy of this repository's contract and outputs, sharing node_modules by symlink. */
-export function copyRepo(): RepoCopy {
+/**
+ * A throwaway copy of this repository's contract and outputs, sharing node_modules by symlink.
+ * `extra` copies more (examples/, tsup.config.ts, tsconfig.json: what a build needs).
+ */
+export function copyRepo(extra: readonly string[] = []): RepoCopy {
   const root = mkdtempSync(join(tmpdir(), 'telemetry-contract-repo-'));
-  for (const dir of COPIED) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+  for (const dir of [...COPIED, ...extra]) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
   writeFileSync(join(root, 'package.json'), readFileSync(join(repoRoot, 'package.json')));
   const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -50,7 +53,7 @@ export function copyRepo(): RepoCopy {
         git('rev-parse', '--git-dir');
       } catch {
         git('init', '-q', '-b', 'main');
-        writeFileSync(join(root, '.gitignore'), 'node_modules\n');
+        writeFileSync(join(root, '.gitignore'), 'node_modules\ndist\n');
       }
       git('add', '-A');
       git('commit', '-q', '--allow-empty', '-m', message);

@@ -9,7 +9,7 @@ import { repoRoot } from '../helpers.js';
 import { markdownLintMessages } from '../support/markdown-lint.js';
 
 const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
-const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/signature-vectors.json'), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
 const source = ['ingest', 'signature', 'mask', 'negotiation', 'parse'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');

@@ -103,8 +103,8 @@ describe('sendTelemetry', () => {
     const { fetch } = scriptedFetch([{ status: 503, body: { error: { rule: 'unavailable', message: 'server: busy (unavailable)' } } }, { status: 200 }]);
     const result = await sendTelemetry(await built(), { baseUrl: 'https://ingest.invalid', fetch, now: () => NOW_MS, ...noWait });
     expect(result.attempts).toEqual([
-      { attempt: 1, at: '2026-11-16T01:00:00.000Z', timestamp: NOW_MS / 1000, status: 503, rule: 'unavailable', error: 'server: busy (unavailable)', delayMs: 0 },
-      { attempt: 2, at: '2026-11-16T01:00:00.000Z', timestamp: NOW_MS / 1000, status: 200 },
+      { attempt: 1, at: '2026-11-16T01:00:00.000Z', timestamp: NOW_MS / 1000, schemaVersion: 1, status: 503, rule: 'unavailable', error: 'server: busy (unavailable)', delayMs: 0 },
+      { attempt: 2, at: '2026-11-16T01:00:00.000Z', timestamp: NOW_MS / 1000, schemaVersion: 1, status: 200 },
     ]);
   });
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { contracts } from '../../schema/index.js';
 import { versions } from '../../generated/index.js';
 import { dedupeKey, messageId } from '../../src/dedupe.js';
 import { deriveMaskKey, encodeCustomer, maskCustomer } from '../../src/mask.js';
@@ -20,8 +21,13 @@ interface SignatureVector {
 }
 interface RequestVector {
   name: string;
-  input: { counts: TelemetryCounts; licenseId: string; timestamp: number; customer: string; signingSecrets: string[]; maskCustomer: boolean; maskKey?: string };
+  input: { version: number; counts: TelemetryCounts; licenseId: string; timestamp: number; customer: string; signingSecrets: string[]; maskCustomer: boolean; maskKey?: string };
   expected: { dedupeKey: string; headers: Record<string, string>; body: string };
+}
+interface RequestVectors {
+  $comment: string;
+  version: number;
+  requests: RequestVector[];
 }
 interface Vectors {
   $comment: string;
@@ -30,7 +36,6 @@ interface Vectors {
   dedupe: Array<{ licenseId: string; periodStart: string; periodEnd: string; dedupeKey: string; webhookId: string }>;
   masks: Array<{ customer: string; mask: string; maskKey?: string; signingSecret?: string; derivedMaskKey?: string }>;
   customerHeader: Array<{ customer: string; header: string }>;
-  requests: RequestVector[];
 }
 
 // The committed file, as another team would read it.
@@ -40,11 +45,11 @@ const keyBytes = (secret: string) => Buffer.from(secret.slice('whsec_'.length), 
 afterEach(() => vi.restoreAllMocks());
 
 describe('published test vectors (generated/signature-vectors.json)', () => {
-  it('say they are generated and carry the spec example, a rotation, masks and whole requests', () => {
+  it('say they are generated and carry the spec example, a rotation and masks; whole requests are per version', () => {
     expect(vectors.$comment).toMatch(/^generated from .* by `npm run generate`; do not edit$/);
     expect(vectors.signatures.map((s) => s.name)).toContain('Standard Webhooks specification example');
     expect(vectors.signatures.some((s) => s.secrets.length === 2 && s.expected['webhook-signature'].split(' ').length === 2)).toBe(true);
-    expect(vectors.requests.some((r) => r.input.maskCustomer && r.input.signingSecrets.length === 2)).toBe(true);
+    expect(Object.keys(vectors)).not.toContain('requests');
   });
 
   it('include the spec example with its published signature', () => {
@@ -101,10 +106,22 @@ describe('published test vectors (generated/signature-vectors.json)', () => {
     }
   });
 
-  describe.each(vectors.requests.map((v) => [v.name, v] as const))('request vector "%s"', (_name, v) => {
+});
+
+describe.each(contracts.map((c) => c.version))('published request vectors of v%i (generated/v%i/wire-vectors.json)', (version) => {
+  const file = JSON.parse(readFileSync(join(repoRoot, `generated/v${version}/wire-vectors.json`), 'utf8')) as RequestVectors;
+
+  it('say they are generated, speak of this version only, and carry a rotation with a masked customer', () => {
+    expect(file.$comment).toMatch(/^generated from schema\/v\d+\.ts .*; do not edit$/);
+    expect(file.version).toBe(version);
+    expect(file.requests.every((r) => r.input.version === version && r.expected.headers['x-telemetry-schema-version'] === String(version))).toBe(true);
+    expect(file.requests.some((r) => r.input.maskCustomer && r.input.signingSecrets.length === 2)).toBe(true);
+  });
+
+  describe.each(file.requests.map((v) => [v.name, v] as const))('request vector "%s"', (_name, v) => {
     it('is what createTelemetryRequest builds', async () => {
-      const { timestamp, ...options } = v.input;
-      const result = await createTelemetryRequest(options.counts, { ...options, now: () => timestamp * 1000 });
+      const { timestamp, counts, version: _, ...options } = v.input;
+      const result = await createTelemetryRequest(counts as never, { ...options, version: version as never, now: () => timestamp * 1000 });
       expect(result.ok).toBe(true);
       if (!result.ok) return;
       const { 'content-type': contentType, ...headers } = result.request.headers;
@@ -115,9 +132,9 @@ describe('published test vectors (generated/signature-vectors.json)', () => {
     });
 
     it('passes the contract header validator and verifies with the standardwebhooks package', () => {
-      expect(versions[1].validateHeaders(v.expected.headers)).toBe(true);
+      expect(versions[version as keyof typeof versions].validateHeaders(v.expected.headers)).toBe(true);
       vi.spyOn(Date, 'now').mockReturnValue(v.input.timestamp * 1000);
-      for (const secret of v.input.signingSecrets) expect(new Webhook(secret).verify(v.expected.body, v.expected.headers)).toMatchObject({ schemaVersion: 1 });
+      for (const secret of v.input.signingSecrets) expect(new Webhook(secret).verify(v.expected.body, v.expected.headers)).toMatchObject({ schemaVersion: version });
     });
   });
 });

@@ -1,0 +1,151 @@
+/**
+ * The wire protocol's published test vectors: fixed inputs and the exact
+ * header values and body bytes both sides must produce, so a server team in
+ * another language can check its implementation without running ours.
+ *
+ * - generated/signature-vectors.json: signing, dedupe keys, masks and the
+ *   customer header; nothing in it depends on a schema version.
+ * - generated/v<N>/wire-vectors.json: whole signed requests of version N, their
+ *   body built from that version's base conformance payload; they speak of
+ *   version N only.
+ *
+ * The vectors come from running the published src/ code, bundled against the
+ * generated/ files this build is about to write (held in memory), never the
+ * committed ones: what generate writes depends on schema/ alone.
+ */
+import type { Contract } from '../../schema/contract.js';
+import type * as Dedupe from '../../src/dedupe.js';
+import type * as Mask from '../../src/mask.js';
+import type * as Request from '../../src/request.js';
+import type * as Signature from '../../src/signature.js';
+import { importBundle } from '../contract/import-bundle.js';
+import { generatedHeader } from './json-schema.js';
+
+/** The runtime functions the vectors run, from src/ as the package ships them. */
+export interface WireRuntime {
+  readonly createTelemetryRequest: typeof Request.createTelemetryRequest;
+  readonly dedupeKey: typeof Dedupe.dedupeKey;
+  readonly messageId: typeof Dedupe.messageId;
+  readonly deriveMaskKey: typeof Mask.deriveMaskKey;
+  readonly encodeCustomer: typeof Mask.encodeCustomer;
+  readonly maskCustomer: typeof Mask.maskCustomer;
+  readonly sign: typeof Signature.sign;
+  readonly signMessage: typeof Signature.signMessage;
+}
+
+const RUNTIME_ENTRY = [
+  "export { createTelemetryRequest } from './src/request.ts';",
+  "export { dedupeKey, messageId } from './src/dedupe.ts';",
+  "export { deriveMaskKey, encodeCustomer, maskCustomer } from './src/mask.ts';",
+  "export { sign, signMessage } from './src/signature.ts';",
+].join('\n');
+
+/** src/ of the checkout at `root`, with `generated` (repo-relative path → text) in place of its generated/ folder. */
+export async function loadWireRuntime(root: string, generated: ReadonlyMap<string, string>): Promise<WireRuntime> {
+  return (await importBundle(root, 'wire-runtime.ts', { contents: RUNTIME_ENTRY, virtual: { dir: 'generated', files: generated } })) as unknown as WireRuntime;
+}
+
+/** A `whsec_` secret of 32 bytes counting up from `first`: fixed, obviously not random, for vectors only. */
+function testSecret(first: number): string {
+  return `whsec_${btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => (first + i) & 0xff)))}`;
+}
+
+/** The example of the Standard Webhooks JavaScript library's tests (`sign function works`). */
+const SPEC_EXAMPLE = {
+  secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+  timestamp: 1614265330,
+  body: '{"test": 2432232314}',
+} as const;
+
+const KEY_A = testSecret(0x00);
+const KEY_B = testSecret(0x20);
+const MASK_KEY = testSecret(0x40);
+const TIMESTAMP = 1767225600; // 2026-01-01T00:00:00Z
+const LICENSE_ID = 'lic-0042';
+const CUSTOMERS = ['Example Holdings GmbH', 'Müller & Söhne KG', '株式会社サンプル'] as const;
+
+/** Every version-independent vector, in a fixed order; pure apart from WebCrypto, which is deterministic for HMAC, SHA-256 and HKDF. */
+export async function signatureVectors(runtime: WireRuntime): Promise<Record<string, unknown>> {
+  const { dedupeKey, messageId, signMessage, sign, maskCustomer, deriveMaskKey, encodeCustomer } = runtime;
+  const signatureCase = async (name: string, secrets: readonly string[], id: string, timestamp: number, body: string) => ({
+    name,
+    secrets,
+    id,
+    timestamp,
+    body,
+    expected: await signMessage({ id, timestamp, body, secrets }),
+  });
+  const windows = [
+    [LICENSE_ID, '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'],
+    [LICENSE_ID, '2026-11-01T01:00:00+01:00', '2026-11-16T00:00:00.000Z'],
+    ['ACME.prod_7', '2026-11-01T00:00:00.123450Z', '2026-11-01T00:00:00.12346Z'],
+  ] as const;
+  return {
+    $comment: 'generated from schema/headers.ts and scripts/emit/wire-vectors.ts by `npm run generate`; do not edit',
+    description:
+      'Test vectors of the telemetry wire protocol (docs/wire-protocol.md) that hold for every schema version; whole signed requests of each version are in generated/v<N>/wire-vectors.json. Secrets here are public test values: never use them. Bodies are the exact bytes as UTF-8 text.',
+    secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY },
+    signatures: [
+      {
+        name: 'Standard Webhooks specification example',
+        secrets: [SPEC_EXAMPLE.secret],
+        id: SPEC_EXAMPLE.id,
+        timestamp: SPEC_EXAMPLE.timestamp,
+        body: SPEC_EXAMPLE.body,
+        expected: {
+          'webhook-id': SPEC_EXAMPLE.id,
+          'webhook-timestamp': String(SPEC_EXAMPLE.timestamp),
+          'webhook-signature': await sign(SPEC_EXAMPLE.secret, SPEC_EXAMPLE.id, SPEC_EXAMPLE.timestamp, SPEC_EXAMPLE.body),
+        },
+      },
+      await signatureCase('one key', [KEY_A], await messageId(dedupeKey(...windows[0])), TIMESTAMP, '{"schemaVersion":1}'),
+      await signatureCase('rotation: new key first, old key second', [KEY_B, KEY_A], await messageId(dedupeKey(...windows[0])), TIMESTAMP, '{"schemaVersion":1}'),
+      await signatureCase('non-ASCII body: the UTF-8 bytes are signed', [KEY_A], 'msg_utf8', TIMESTAMP, '{"name":"Müller"}'),
+    ],
+    dedupe: await Promise.all(
+      windows.map(async ([licenseId, periodStart, periodEnd]) => {
+        const key = dedupeKey(licenseId, periodStart, periodEnd);
+        return { licenseId, periodStart, periodEnd, dedupeKey: key, webhookId: await messageId(key) };
+      }),
+    ),
+    masks: [
+      ...(await Promise.all(CUSTOMERS.map(async (customer) => ({ customer, maskKey: MASK_KEY, mask: await maskCustomer(customer, MASK_KEY) })))),
+      {
+        customer: CUSTOMERS[0],
+        signingSecret: KEY_A,
+        derivedMaskKey: await deriveMaskKey(KEY_A),
+        mask: await maskCustomer(CUSTOMERS[0], await deriveMaskKey(KEY_A)),
+      },
+    ],
+    customerHeader: CUSTOMERS.map((customer) => ({ customer, header: encodeCustomer(customer) })),
+  };
+}
+
+/**
+ * Whole signed requests of one version, built by `createTelemetryRequest` from
+ * the version's base payload (every field present, each at its least valid value).
+ */
+export async function requestVectors(runtime: WireRuntime, contract: Contract, basePayload: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const { schemaVersion: _, ...counts } = basePayload;
+  const requestCase = async (name: string, options: { customer: string; signingSecrets: readonly string[]; maskCustomer: boolean; maskKey?: string }) => {
+    const built = await runtime.createTelemetryRequest(counts as never, { version: contract.version as never, licenseId: LICENSE_ID, ...options, now: () => TIMESTAMP * 1000 });
+    if (!built.ok) throw new Error(`wire vectors of v${contract.version}: ${name}: ${built.error.message}`);
+    const { 'content-type': _type, ...headers } = built.request.headers;
+    return {
+      name,
+      input: { version: contract.version, counts, licenseId: LICENSE_ID, timestamp: TIMESTAMP, ...options },
+      expected: { dedupeKey: built.request.dedupeKey, headers, body: new TextDecoder().decode(built.request.body) },
+    };
+  };
+  return {
+    $comment: generatedHeader(contract),
+    version: contract.version,
+    description: `Whole signed requests of schema version ${contract.version} (docs/wire-protocol.md): the input, then the exact headers and body bytes. Secrets here are public test values: never use them.`,
+    secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY },
+    requests: [
+      await requestCase('one key, customer sent by name', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false }),
+      await requestCase('rotation with a masked customer', { customer: CUSTOMERS[1], signingSecrets: [KEY_B, KEY_A], maskCustomer: true, maskKey: MASK_KEY }),
+    ],
+  };
+}

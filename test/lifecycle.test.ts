@@ -1,0 +1,301 @@
+/**
+ * The life of a schema version, lived as a maintainer, an uploader team and a
+ * server team would: v1 released; v2 drafted with a required nested field,
+ * reviewed, changelogged and released without moving a byte v1 published;
+ * servers taking v1 and v2 side by side; an uploader falling back to v1 by
+ * projection; v1 deprecated, then retired.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkCommand } from '../scripts/commands/check.js';
+import { deprecateCommand } from '../scripts/commands/deprecate.js';
+import { draftCommand } from '../scripts/commands/draft.js';
+import { generateCommand } from '../scripts/commands/generate.js';
+import { releaseCommand } from '../scripts/commands/release.js';
+import { retireCommand } from '../scripts/commands/retire.js';
+import { reviewCommand } from '../scripts/commands/review.js';
+import { versionsCommand } from '../scripts/commands/versions.js';
+import { readPart } from '../scripts/docs/markers.js';
+import type * as ServerApi from '../src/server.js';
+import type * as UploaderApi from '../src/uploader.js';
+import { fixture, repoRoot } from './helpers.js';
+import { type RepoCopy, copyRepo } from './support/repo-copy.js';
+import { KEY_A } from './wire/support.js';
+
+let repo: RepoCopy;
+afterEach(() => repo?.remove());
+
+type Findings = { findings: Array<{ where: string; rule: string; what: string }> };
+const rulesOf = async (...args: string[]) => ((JSON.parse((await repo.run(checkCommand, '--format', 'json', ...args)).out) as Findings).findings).map((f) => `${f.where} ${f.rule}`);
+
+/** The fixture contract as schema/v2.ts: the same file, imports pointing into schema/. */
+const fixtureV2 = () => readFileSync(join(repoRoot, 'test/fixtures/contracts/v2.ts'), 'utf8').replaceAll("'../../../schema/", "'./");
+
+function publishedByV1(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of readdirSync(join(root, 'generated/v1'))) files.set(`generated/v1/${name}`, readFileSync(join(root, 'generated/v1', name), 'utf8'));
+  const doc = readFileSync(join(root, 'docs/telemetry.md'), 'utf8');
+  for (const part of ['version v1', 'review v1']) files.set(`docs/telemetry.md#${part}`, readPart(doc, 'docs/telemetry.md', part) ?? '(missing)');
+  return files;
+}
+
+/** A build of the package in the copy (no declarations: they are checked by tsc below), imported fresh. */
+async function build(root: string, tag: string): Promise<{ server: typeof ServerApi; uploader: typeof UploaderApi }> {
+  execFileSync(join(repoRoot, 'node_modules/.bin/tsup'), ['--silent', '--no-dts'], { cwd: root, stdio: 'pipe' });
+  // Each entry is one self-contained file, so a query string gives a fresh module with the registry of this build.
+  return {
+    server: (await import(`${pathToFileURL(join(root, 'dist/server.js')).href}?${tag}`)) as typeof ServerApi,
+    uploader: (await import(`${pathToFileURL(join(root, 'dist/uploader.js')).href}?${tag}`)) as typeof UploaderApi,
+  };
+}
+
+/** An ingest server on 127.0.0.1 from a build's server entry: the schema endpoint, and reports stored once by dedupe key. */
+async function serve(api: typeof ServerApi, acceptedVersions?: readonly number[]) {
+  const stored = new Map<string, { schemaVersion: number; payload: unknown }>();
+  const options = { keys: [{ id: 'k1', secret: KEY_A }], ...(acceptedVersions ? { acceptedVersions } : {}) };
+  const http: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      if (req.url?.startsWith(api.SCHEMA_PATH)) {
+        const answer = await api.schemaEndpoint({ method: req.method ?? 'GET', url: req.url, headers: req.headers }, options);
+        res.writeHead(answer.status, answer.headers).end(answer.body);
+        return;
+      }
+      const result = await api.ingest({ method: req.method ?? 'POST', headers: req.headers, body: new Uint8Array(Buffer.concat(chunks)) }, options);
+      if (!result.ok) {
+        const answer = api.failureResponse(result);
+        res.writeHead(answer.status, answer.headers).end(answer.body);
+        return;
+      }
+      const created = !stored.has(result.dedupeKey);
+      if (created) stored.set(result.dedupeKey, { schemaVersion: result.schemaVersion, payload: result.payload });
+      res.writeHead(created ? 201 : 200, { ...result.headers, 'content-type': 'application/json' }).end(JSON.stringify({ duplicate: !created }));
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, stored, close: () => new Promise<void>((resolve) => http.close(() => resolve())) };
+}
+
+const uploaderOptions = { licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], maskCustomer: false };
+const sendOptions = (url: string) => ({ baseUrl: url, sleep: async () => {}, delays: () => 0, timeoutMs: 5000 });
+
+describe('draft', () => {
+  it('refuses a bad number, an existing version, a gap, and a newest version that is still a draft', async () => {
+    repo = copyRepo();
+    for (const [args, message] of [
+      [['two'], 'give one schema version'],
+      [['0'], 'give one schema version'],
+      [['2.5'], 'give one schema version'],
+      [[], 'give one schema version'],
+      [['1'], 'v1 already exists (draft); the next version is v2'],
+      [['3'], 'the next version is v2, not v3'],
+      [['2'], 'v1 is still a draft: change it in place, or release it first (`npm run release -- 1`)'],
+    ] as const) {
+      const { code, err } = await repo.run(draftCommand, ...args);
+      expect([code, err], args.join(' ')).toEqual([2, expect.stringContaining(message)]);
+    }
+    expect(readdirSync(join(repo.root, 'schema'))).not.toContain('v2.ts');
+  });
+
+  it('refuses a dirty working tree, so the draft is a change of its own, and leaves it as it was', async () => {
+    repo = copyRepo();
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo.commit('release v1');
+    repo.write('docs/notes.md', 'work in progress\n');
+    const index = repo.read('schema/index.ts');
+    const { code, err } = await repo.run(draftCommand, '2');
+    expect([code, err]).toEqual([2, expect.stringContaining('uncommitted changes (docs/notes.md); commit or stash them first')]);
+    expect(repo.read('schema/index.ts')).toBe(index);
+    expect(readdirSync(join(repo.root, 'schema'))).not.toContain('v2.ts');
+  });
+});
+
+describe('release, deprecate and retire refuse what the life of a version does not allow', () => {
+  it('release wants a privacy review of exactly the content it freezes', async () => {
+    repo = copyRepo();
+    repo.edit('schema/v1.ts', "basisNote: 'capacity planning',", "basisNote: 'capacity forecasting',");
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    const { code, out } = await repo.run(releaseCommand, '1');
+    expect(code).toBe(1);
+    expect(out).toContain("schema/v1.ts: v1's privacy content changed since its last review");
+    expect(out).toContain('(review-missing)');
+    expect(repo.read('schema/index.ts')).toContain("status: 'draft'");
+  });
+
+  it('deprecate wants a released, non-current version and a sunset after today; retire wants a deprecated one past its sunset', async () => {
+    repo = copyRepo();
+    const refused = async (command: typeof deprecateCommand, ...args: string[]) => {
+      const { code, err } = await repo.run(command, ...args);
+      expect(code, args.join(' ')).toBe(2);
+      return err;
+    };
+    expect(await refused(deprecateCommand, '1', '--sunset', '2027-06-01')).toContain('v1 is a draft');
+    expect(await refused(retireCommand, '1')).toContain('v1 is draft; deprecate it first');
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    expect(await refused(deprecateCommand, '1', '--sunset', '2027-06-01')).toContain('v1 is the current version');
+    expect(await refused(deprecateCommand, '9', '--sunset', '2027-06-01')).toContain('v9 is not in schema/index.ts; known: v1');
+  });
+});
+
+describe('the life of a second version, end to end', () => {
+  it('drafts, reviews, changelogs and releases v2 without moving what v1 published; serves both; falls back; deprecates; retires', async () => {
+    repo = copyRepo(['examples', 'tsup.config.ts', 'tsconfig.json']);
+
+    // A maintainer releases v1 and commits.
+    const released = await repo.run(releaseCommand, '1', '--date', '2026-11-26');
+    expect(released.code, released.out + released.err).toBe(0);
+    expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64} generated\/v1\/conformance\.json$/m);
+    expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64} docs\/telemetry\.md#version v1$/m);
+    expect(repo.read('docs/telemetry.md')).toContain('| v1 | current, released: frozen | released 2026-11-26 |');
+    expect((await repo.run(checkCommand)).code).toBe(0);
+    const v1Commit = repo.commit('release v1');
+    const before = publishedByV1(repo.root);
+
+    // Drafts v2 (no hand edit of schema/index.ts), then writes it: a required nested object, an optional one, a list of objects.
+    const drafted = await repo.run(draftCommand, '2');
+    expect(drafted.code, drafted.out + drafted.err).toBe(0);
+    expect(drafted.out).toContain('npm run review -- 2');
+    expect(drafted.out).toContain('docs/CHANGELOG.md');
+    expect(repo.read('schema/index.ts')).toContain("{ contract: v2, status: 'draft' }");
+    expect(repo.read('schema/v2.ts')).toContain("source: 'schema/v2.ts'");
+    repo.write('schema/v2.ts', fixtureV2());
+    const generated = await repo.run(generateCommand);
+    expect(generated.code, generated.out + generated.err).toBe(0);
+    expect(generated.err).toBe('');
+    expect(await rulesOf()).toEqual(['schema/v2.ts review-missing']);
+    expect(await rulesOf('--base', v1Commit)).toEqual(['schema/v2.ts review-missing', 'docs/CHANGELOG.md changelog-missing']);
+
+    // The audit document shows v2 first, with what changed from v1 in words.
+    const doc = repo.read('docs/telemetry.md');
+    expect(doc.indexOf('## Schema v2')).toBeLessThan(doc.indexOf('## Schema v1'));
+    expect(readPart(doc, 'docs/telemetry.md', 'version v2')).toContain('### Changes from v1');
+    expect(doc).toMatch(/\| `environmentPairs\.paired` \| yes \| How many sandbox environments have a production counterpart/);
+    expect(doc).toContain('| `redeemedCodes[].codeId` |');
+
+    // Review and changelog, then the check against the v1 commit passes.
+    expect((await repo.run(reviewCommand, '2', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-7', '--date', '2026-11-27')).code).toBe(0);
+    const entry = [
+      '- Schema v2 adds environment pair counts for pair-based billing: `environmentPairs` (`environmentPairs.total`,',
+      '  `environmentPairs.sandboxOnly`, `environmentPairs.paired`), the optional `executionSplit` (`executionSplit.sandbox`,',
+      '  `executionSplit.production`), and the redeemed extension codes `redeemedCodes` (`redeemedCodes[].codeId`,',
+      '  `redeemedCodes[].redeemedAt`).',
+    ].join('\n');
+    repo.edit('docs/CHANGELOG.md', '## Unreleased\n', `## Unreleased\n\n${entry}\n`);
+    expect(await rulesOf('--base', v1Commit)).toEqual([]);
+    expect((await repo.run(checkCommand, '--base', v1Commit)).code).toBe(0);
+    expect(publishedByV1(repo.root)).toEqual(before);
+
+    // v2 is released and becomes current; v1's published artifacts still have not moved.
+    expect((await repo.run(releaseCommand, '2', '--date', '2026-11-28')).code).toBe(0);
+    expect(repo.read('schema/index.ts')).toContain('currentVersion: 2,');
+    expect(publishedByV1(repo.root)).toEqual(before);
+    expect((await repo.run(checkCommand, '--base', v1Commit)).code).toBe(0);
+    repo.commit('release v2');
+
+    // The build type-checks, and a server's result narrows on schemaVersion.
+    repo.write(
+      'narrowing.ts',
+      [
+        "import { ingest } from './src/server.js';",
+        'export async function total(request: Parameters<typeof ingest>[0]): Promise<number | undefined> {',
+        "  const result = await ingest(request, { keys: [{ id: 'k', secret: 'whsec_x' }] });",
+        '  if (!result.ok) return undefined;',
+        '  if (result.schemaVersion === 2) return result.payload.environmentPairs.total;',
+        '  // @ts-expect-error v1 has no environmentPairs',
+        '  return result.payload.environmentPairs;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022', '--resolveJsonModule', '--types', 'node', 'narrowing.ts'], { cwd: repo.root, stdio: 'pipe' });
+    const current = await build(repo.root, 'released-v2');
+    // This repository's own types know v1 only; the copy's build knows v2 (its types were checked by tsc above).
+    const countsV2 = fixture('wire/counts-v2.json') as never;
+
+    // An uploader on v2 against a server accepting [1, 2]: stored as v2.
+    const both = await serve(current.server, [1, 2]);
+    try {
+      const built = await current.uploader.createTelemetryRequest(countsV2, uploaderOptions);
+      if (!built.ok) throw new Error(built.error.message);
+      expect(built.request.schemaVersion).toBe(2);
+      const sent = await current.uploader.sendTelemetry(built.request, sendOptions(both.url));
+      expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 2 });
+      expect([...both.stored.values()]).toEqual([expect.objectContaining({ schemaVersion: 2, payload: expect.objectContaining({ environmentPairs: { total: 5, sandboxOnly: 2, paired: 3 } }) })]);
+    } finally {
+      await both.close();
+    }
+
+    // Against a server that accepts only v1: refused as v2, sent again as v1 by projection; the log says so.
+    const old = await serve(current.server, [1]);
+    try {
+      const built = await current.uploader.createTelemetryRequest(countsV2, uploaderOptions);
+      if (!built.ok) throw new Error(built.error.message);
+      const sent = await current.uploader.sendTelemetry(built.request, sendOptions(old.url));
+      expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1, projection: { from: 2, to: 1, dropped: ['environmentPairs', 'executionSplit', 'redeemedCodes'] } });
+      expect(sent.attempts.map((a) => [a.schemaVersion, a.status, a.rule, a.projectedTo])).toEqual([
+        [2, 422, 'unsupported-version', 1],
+        [1, 201, undefined, undefined],
+      ]);
+      const [stored] = [...old.stored.values()];
+      expect(stored).toMatchObject({ schemaVersion: 1 });
+      expect(Object.keys(stored!.payload as object)).not.toContain('environmentPairs');
+
+      // Told the accepted versions up front (negotiation), the uploader builds v1 directly and sends once.
+      const found = await current.uploader.discoverAcceptedVersions({ baseUrl: old.url });
+      expect(found).toEqual({ ok: true, versions: [1] });
+      const negotiated = await current.uploader.createTelemetryRequest({ ...(countsV2 as object), periodStart: '2026-12-16T00:00:00Z', periodEnd: '2026-12-31T00:00:00Z' } as never, { ...uploaderOptions, acceptedVersions: found.ok ? found.versions : [] });
+      expect(negotiated).toMatchObject({ ok: true, request: { schemaVersion: 1, projection: { from: 2, to: 1 } } });
+    } finally {
+      await old.close();
+    }
+
+    // v1 is deprecated: its uploaders still get through, and hear about the sunset.
+    const deprecated = await repo.run(deprecateCommand, '1', '--date', '2026-12-01', '--sunset', '2027-06-01');
+    expect(deprecated.code, deprecated.out + deprecated.err).toBe(0);
+    expect((await repo.run(checkCommand)).code).toBe(0);
+    expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'status v1')).toContain('deprecated: still accepted, servers announce its sunset; released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01.');
+    expect(publishedByV1(repo.root)).toEqual(before);
+    expect((await repo.run(versionsCommand)).out).toBe('v2  released    current  released 2026-11-28\nv1  deprecated           released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01\n');
+    const sunsetting = await build(repo.root, 'deprecated-v1');
+    const server = await serve(sunsetting.server);
+    try {
+      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      if (!built.ok) throw new Error(built.error.message);
+      const sent = await sunsetting.uploader.sendTelemetry(built.request, sendOptions(server.url));
+      expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1, deprecation: { version: 1, deprecatedAt: '2026-12-01T00:00:00.000Z', sunset: '2027-06-01T00:00:00.000Z' } });
+      expect(sent.attempts[0]!.deprecation).toEqual({ deprecatedAt: '2026-12-01T00:00:00.000Z', sunset: '2027-06-01T00:00:00.000Z' });
+    } finally {
+      await server.close();
+    }
+
+    // After the sunset v1 is retired. An uploader still on the package of before gets 422 and cannot fall back:
+    // v2 needs environment pairs that a v1 report does not have. Nothing is stored; the window stays with the uploader.
+    expect((await repo.run(retireCommand, '1', '--date', '2027-05-31')).err).toContain("v1's sunset is 2027-06-01");
+    expect((await repo.run(retireCommand, '1', '--date', '2027-06-01')).code).toBe(0);
+    expect((await repo.run(checkCommand)).code).toBe(0);
+    expect(publishedByV1(repo.root)).toEqual(before);
+    const retired = await build(repo.root, 'retired-v1');
+    expect(() => retired.server.acceptedVersionsOption([1, 2])).toThrow(/v1 is retired/);
+    const latest = await serve(retired.server);
+    try {
+      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      if (!built.ok) throw new Error(built.error.message);
+      const sent = await sunsetting.uploader.sendTelemetry(built.request, sendOptions(latest.url));
+      expect(sent).toMatchObject({ ok: false, status: 422, schemaVersion: 1, error: { rule: 'projection-refused' } });
+      expect(sent.ok || sent.error.message).toContain('environmentPairs: v2 requires it and v1 does not have it');
+      expect(sent.attempts.map((a) => [a.status, a.rule])).toEqual([[422, 'unsupported-version']]);
+      expect(latest.stored.size).toBe(0);
+      const fresh = await retired.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      expect(fresh).toMatchObject({ ok: false, error: { rule: 'unsupported-version' } });
+    } finally {
+      await latest.close();
+    }
+  });
+});
