@@ -22,7 +22,7 @@ export function syntheticContract(fields: number): string {
 import { defineContract } from './contract.js';
 import { HeadersV1 } from './headers.js';
 import { privacy } from './privacy.js';
-import { Count, Version } from './types.js';
+import { Count, UtcDateTime, Version } from './types.js';
 
 const record = (i: number) =>
   privacy({ purpose: \`Synthetic count number \${i}, measured by the benchmark of check.\`, legalBasis: 'contract', basisNote: 'benchmark', category: 'usage-aggregate', retention: 'P400D', owner: 'Benchmark', reviewBy: '${reviewBy}' });
@@ -30,6 +30,9 @@ const record = (i: number) =>
 export const TelemetryV1 = Type.Object(
   {
     schemaVersion: Version(1, record(0)),
+    // Every report names its window: the wire protocol's dedupe key is made of it.
+    periodStart: UtcDateTime(record(0)),
+    periodEnd: UtcDateTime(record(0)),
 ${entries}
   },
   { additionalProperties: false },
@@ -40,7 +43,7 @@ export const v1 = defineContract({
   source: 'schema/v1.ts',
   payload: TelemetryV1,
   headers: HeadersV1,
-  rules: [],
+  rules: [{ id: 'period-order', kind: 'instant-before', earlier: '/periodStart', later: '/periodEnd', meaning: 'The window is not empty.' }],
   notCollected: [{ what: 'User identifiers', examples: ['user id'], reason: 'The synthetic contract holds counts only.' }],
 });
 `;

@@ -211,7 +211,10 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
   try {
     key = dedupeKeyOf(options.licenseId, payload.periodStart, payload.periodEnd);
   } catch (error) {
-    return { ok: false, error: { rule: 'invalid-header', message: `${CONTRACT_HEADERS.licenseId}: ${(error as Error).message.replace(/^dedupeKey: licenseId /, '')}` } };
+    const message = (error as Error).message;
+    if (message.startsWith('dedupeKey: licenseId ')) return { ok: false, error: { rule: 'invalid-header', message: `${CONTRACT_HEADERS.licenseId}: ${message.replace(/^dedupeKey: licenseId /, '')}` } };
+    // The payload is valid, so only a contract without the window fields gets here.
+    return { ok: false, error: { rule: 'no-window', message: `counts: ${message.replace(/^dedupeKey: /, '')}; every version needs periodStart and periodEnd, the window the dedupe key is made of (no-window)` } };
   }
   const id = await messageIdOf(key);
   const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv());

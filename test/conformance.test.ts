@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import jsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { contracts } from '../schema/index.js';
-import { applyPatch, type PatchOperation } from '../scripts/emit/vectors.js';
+import { applyPatch, type PatchOperation } from '../scripts/emit/json-patch.js';
 import { parseTelemetry, validateTelemetry } from '../src/index.js';
 import { repoRoot } from './helpers.js';
 

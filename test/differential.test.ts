@@ -13,7 +13,7 @@ import '@hyperjump/json-schema/formats';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contracts } from '../schema/index.js';
-import { type PatchOperation, applyPatch } from '../scripts/emit/vectors.js';
+import { type PatchOperation, applyPatch } from '../scripts/emit/json-patch.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { versions } from '../generated/index.js';
 import { checkRules } from '../src/rules.js';

@@ -154,7 +154,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     }
     bases.set(contract.version, vectors.base as Record<string, unknown>);
     files.set(`${dir}/conformance.json`, jsonText({ $comment: header, version: contract.version, base: vectors.base, vectors: vectors.vectors }));
-    failures.push(...(await vectorFindings({ version: contract.version, validate: files.get(`${dir}/validate.js`)!, isValid: files.get(`${dir}/is-valid.js`)!, rules: schema['x-rules'] as CrossFieldRule[] }, vectors)));
+    failures.push(...(await vectorFindings({ version: contract.version, validate: files.get(`${dir}/validate.js`)!, isValid: files.get(`${dir}/is-valid.js`)!, schema }, vectors)));
     for (const file of ['telemetry.schema.json', 'conformance.json']) publish.set(`${dir}/${file}`, files.get(`${dir}/${file}`)!);
   }
   if (failures.length > 0) throw new FindingsError(failures);

@@ -17,12 +17,11 @@ import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import { type ValidationResult, escapePointerToken, pointerTokens } from '../../src/errors.js';
 import { type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../contract/fields.js';
+import type { PatchOperation } from './json-patch.js';
+import { validatePatches } from './patch-batches.js';
 import { longestMatch, shortestMatch } from './regex-sample.js';
 
-/** One JSON Patch operation (RFC 6902), of the three kinds the vectors use. */
-export type PatchOperation =
-  | { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown }
-  | { readonly op: 'remove'; readonly path: string };
+export type { PatchOperation } from './json-patch.js';
 
 export interface Vector {
   readonly id: string;
@@ -45,42 +44,6 @@ type Expect = 'valid' | { readonly path: string; readonly rule: string };
 
 /** The version no contract ever has: versions count from 1. */
 export const UNSUPPORTED_VERSION = 0;
-
-/**
- * Applies a JSON Patch to a copy of `document` (RFC 6902 `add`, `replace`,
- * `remove`; `""` is the whole document). Throws on a path that does not exist.
- */
-export function applyPatch(document: unknown, patch: readonly PatchOperation[]): unknown {
-  let root = structuredClone(document);
-  for (const operation of patch) {
-    const tokens = pointerTokens(operation.path);
-    if (tokens.length === 0) {
-      if (operation.op === 'remove') throw new Error('applyPatch: cannot remove the whole document');
-      root = structuredClone(operation.value);
-      continue;
-    }
-    let parent = root as Record<string, unknown>;
-    for (const token of tokens.slice(0, -1)) {
-      if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, token)) throw new Error(`applyPatch: ${operation.path} does not exist`);
-      parent = parent[token] as Record<string, unknown>;
-    }
-    const last = tokens[tokens.length - 1]!;
-    if (typeof parent !== 'object' || parent === null) throw new Error(`applyPatch: the parent of ${operation.path} is not a container`);
-    if (operation.op !== 'add' && !Object.hasOwn(parent, last)) throw new Error(`applyPatch: ${operation.path} does not exist`);
-    if (Array.isArray(parent)) {
-      const index = last === '-' ? parent.length : Number(last);
-      if (operation.op === 'remove') parent.splice(index, 1);
-      else if (operation.op === 'add') parent.splice(index, 0, structuredClone(operation.value));
-      else parent[index] = structuredClone(operation.value);
-    } else if (operation.op === 'remove') {
-      delete parent[last];
-    } else {
-      // defineProperty, so a key such as "__proto__" stays an own data property, as JSON.parse makes it.
-      Object.defineProperty(parent, last, { value: structuredClone(operation.value), enumerable: true, writable: true, configurable: true });
-    }
-  }
-  return root;
-}
 
 /** Instants far apart, so a boundary value of one date-time field never trips an ordering rule. */
 const EARLY = '2020-01-01T00:00:00Z';
@@ -305,8 +268,9 @@ export function conformanceVectors(schema: JsonSchema, validate: Validate): Conf
     }
   }
 
-  const vectors = drafts.map((draft): Vector => {
-    const result = validate(applyPatch(base, draft.patch));
+  const results = validatePatches(base, drafts.map((draft) => draft.patch), validate, schema);
+  const vectors = drafts.map((draft, i): Vector => {
+    const result = results[i]!;
     if (draft.expect === 'valid') {
       if (!result.ok) throw new Error(`vector ${draft.id}: meant to be valid, but the validator reports ${result.errors.map((e) => e.message).join('; ')} (vector-mislabelled)`);
       return { id: draft.id, description: draft.description, valid: true, patch: draft.patch };

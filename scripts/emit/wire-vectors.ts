@@ -18,6 +18,7 @@ import type * as Dedupe from '../../src/dedupe.js';
 import type * as Mask from '../../src/mask.js';
 import type * as Request from '../../src/request.js';
 import type * as Signature from '../../src/signature.js';
+import { FindingsError } from '../cli/findings.js';
 import { importBundle } from '../contract/import-bundle.js';
 import { generatedHeader } from './json-schema.js';
 
@@ -130,7 +131,9 @@ export async function requestVectors(runtime: WireRuntime, contract: Contract, b
   const { schemaVersion: _, ...counts } = basePayload;
   const requestCase = async (name: string, options: { customer: string; signingSecrets: readonly string[]; maskCustomer: boolean; maskKey?: string }) => {
     const built = await runtime.createTelemetryRequest(counts as never, { version: contract.version as never, licenseId: LICENSE_ID, ...options, now: () => TIMESTAMP * 1000 });
-    if (!built.ok) throw new Error(`wire vectors of v${contract.version}: ${name}: ${built.error.message}`);
+    if (!built.ok) {
+      throw new FindingsError([{ where: contract.source, what: `no signed request can be built from v${contract.version}'s base payload: ${built.error.message}`, rule: 'wire-vectors', fix: 'every version needs what the wire protocol is made of: periodStart and periodEnd (the dedupe key), as in schema/v1.ts', severity: 'error' }]);
+    }
     const { 'content-type': _type, ...headers } = built.request.headers;
     return {
       name,
