@@ -58,7 +58,7 @@ try {
     const v = validation();
     show('Validation of a mixed corpus', `${v.summary}. Ratio: to the hand-written baseline.`, v.rows, 'To baseline');
     targets.push(
-      { target: 'shipped validator ≥ 0.8× the hand-written baseline', met: v.vsBaseline >= 0.8, measured: `${v.vsBaseline.toFixed(2)}×` },
+      { target: 'shipped validator ≥ 1.0× the hand-written baseline', met: v.vsBaseline >= 1, measured: `${v.vsBaseline.toFixed(2)}×` },
       { target: 'shipped validator ≥ 3× zod 4', met: v.vsZod >= 3, measured: `${v.vsZod.toFixed(2)}×` },
     );
   }
