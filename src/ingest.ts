@@ -4,7 +4,7 @@
  * answer out. The checks run cheapest and most fundamental first:
  *
  *   size limit → signature over the raw bytes → contract headers → JSON
- *   → version → schema validation and cross-field rules → message id
+ *   (I-JSON) → version → schema validation and cross-field rules → message id
  */
 import type { Telemetry } from '../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
@@ -69,9 +69,10 @@ export type IngestResult = IngestSuccess | IngestFailure;
  * already stored is not a failure here: store idempotently and answer 2xx.
  *
  * Statuses: 405 not POST, 413 too large, 401 missing/malformed/expired/revoked/
- * mismatched signature, 400 invalid contract headers or body that is not UTF-8
- * JSON, 422 unsupported or mismatched version, invalid payload, or a message id
- * that does not belong to the window.
+ * mismatched signature, 400 invalid contract headers
+ * or a body that is not UTF-8 I-JSON (a byte-order mark, a repeated member
+ * name, a lone surrogate), 422 unsupported or mismatched version, invalid
+ * payload, or a message id that does not belong to the window.
  *
  * @example
  * const result = await ingest({ method: req.method, headers: req.headers, body }, { keys });
@@ -115,8 +116,9 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
 
   const decoded = parseJsonBody(body, { maxBytes });
   if (!decoded.ok) {
-    const { rule, message } = decoded.errors[0]!;
-    return fail(400, { rule, message: message.replace(/^\(root\): /, 'body: ') });
+    const { path, rule, message } = decoded.errors[0]!;
+    // "(root): …" or "/a/0: …" becomes "body: …" or "body /a/0: …"; `errors` keeps the pointer.
+    return fail(400, { rule, message: `body${path === '' ? '' : ` ${path}`}: ${message.slice((path === '' ? '(root)' : path).length + 2)}`, errors: decoded.errors });
   }
 
   const versionError = checkVersionAccepted(headerVersion, accepted, CONTRACT_HEADERS.schemaVersion);

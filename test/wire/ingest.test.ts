@@ -3,7 +3,7 @@ import { failureResponse, ingest, type IngestOptions, type VerificationKey } fro
 import { signMessage } from '../../src/signature.js';
 import { dedupeKey, messageId } from '../../src/dedupe.js';
 import { utf8 } from '../../src/bytes.js';
-import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, NOW_S, built, counts } from './support.js';
+import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, NOW_S, built, counts, rawRequest } from './support.js';
 
 const keys: VerificationKey[] = [
   { id: 'current', secret: KEY_A },
@@ -11,19 +11,6 @@ const keys: VerificationKey[] = [
   { id: 'leaked', secret: KEY_REVOKED, revoked: true },
 ];
 const options: IngestOptions = { keys, now: () => NOW_MS };
-
-/** Signs arbitrary body text with contract headers, for bodies the uploader would refuse to build. */
-async function rawRequest(bodyText: string, { version = '1', id, secrets = [KEY_A] }: { version?: string; id?: string; secrets?: string[] } = {}) {
-  const body = utf8(bodyText);
-  const messageIdValue = id ?? (await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z')));
-  const headers = {
-    'x-telemetry-customer': 'Example%20Holdings%20GmbH',
-    'x-telemetry-license-id': 'lic-0042',
-    'x-telemetry-schema-version': version,
-    ...(await signMessage({ id: messageIdValue, timestamp: NOW_S, body, secrets })),
-  };
-  return { headers, body };
-}
 
 const payloadText = (change: Record<string, unknown> = {}) => JSON.stringify({ schemaVersion: 1, ...counts(), featuresUsed: ['audit-log', 'sso'], ...change });
 
@@ -128,10 +115,8 @@ describe('ingest: the status table', () => {
   });
 
   it('400 for a body that is not UTF-8', async () => {
-    const body = new Uint8Array([0x7b, 0xff, 0x7d]);
-    const { headers } = await rawRequest('');
-    const signed = { ...headers, ...(await signMessage({ id: headers['webhook-id'], timestamp: NOW_S, body, secrets: [KEY_A] })) };
-    expect(await ingest({ headers: signed, body }, options)).toMatchObject({ status: 400, error: { rule: 'invalid-utf8' } });
+    const { headers, body } = await rawRequest(new Uint8Array([0x7b, 0xff, 0x7d]));
+    expect(await ingest({ headers, body }, options)).toMatchObject({ status: 400, error: { rule: 'invalid-utf8' } });
   });
 
   it('422 for an unknown version, listing the supported ones', async () => {
