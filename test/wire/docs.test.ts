@@ -12,7 +12,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/signature-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['ingest', 'content-type', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 const text = (node: unknown): string =>
   typeof node === 'object' && node !== null
@@ -47,6 +47,8 @@ describe('docs/wire-protocol.md', () => {
     expect(Object.fromEntries(rows.filter(([, rule]) => !rule.startsWith('(')).map(([status, rule]) => [rule, Number(status)]))).toEqual({
       'method-not-allowed': 405,
       'too-large': 413,
+      'unsupported-media-type': 415,
+      'unsupported-content-encoding': 415,
       'missing-signature': 401,
       'malformed-signature-header': 401,
       'timestamp-too-old': 401,

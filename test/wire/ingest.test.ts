@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { failureResponse, ingest, type IngestOptions, type VerificationKey } from '../../src/server.js';
-import { signMessage } from '../../src/signature.js';
 import { dedupeKey, messageId } from '../../src/dedupe.js';
 import { utf8 } from '../../src/bytes.js';
-import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, NOW_S, built, counts, rawRequest } from './support.js';
+import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, built, counts, rawRequest } from './support.js';
 
 const keys: VerificationKey[] = [
   { id: 'current', secret: KEY_A },
@@ -67,6 +66,35 @@ describe('ingest: the status table', () => {
     const request = await built();
     expect(await ingest({ headers: request.headers, body: request.body }, { ...options, maxBytes: request.body.byteLength - 1 })).toMatchObject({ status: 413 });
     expect((await ingest({ headers: request.headers, body: request.body }, { ...options, maxBytes: request.body.byteLength })).ok).toBe(true);
+  });
+
+  it('415 for a body not declared as JSON, before the signature is looked at, saying what is accepted', async () => {
+    const request = await built();
+    const { 'content-type': _, ...untyped } = request.headers;
+    for (const headers of [untyped, { ...untyped, 'content-type': 'text/plain' }, { ...untyped, 'content-type': 'application/json, text/plain' }, { ...untyped, 'content-type': 'application/json; charset=iso-8859-1' }]) {
+      const result = await ingest({ headers, body: request.body }, options);
+      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json' } });
+      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" .*\(unsupported-media-type\)$/);
+    }
+    const unsigned = await ingest({ headers: { 'content-type': 'text/plain' }, body: request.body }, options);
+    expect(unsigned).toMatchObject({ status: 415 });
+    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json');
+  });
+
+  it('accepts application/json with parameters, in any case, charset UTF-8 quoted or not', async () => {
+    const request = await built();
+    for (const type of ['application/json; charset=utf-8', 'Application/JSON;Charset="UTF-8"', 'application/json; charset=utf-8; profile=telemetry']) {
+      expect(await ingest({ headers: { ...request.headers, 'content-type': type }, body: request.body }, options)).toMatchObject({ ok: true });
+    }
+  });
+
+  it('415 for a content coding other than identity, saying identity is what is accepted', async () => {
+    const request = await built();
+    for (const coding of ['gzip', 'identity, br', 'x-unknown']) {
+      const result = await ingest({ headers: { ...request.headers, 'content-encoding': coding }, body: request.body }, options);
+      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-content-encoding' }, headers: { 'accept-encoding': 'identity' } });
+    }
+    expect(await ingest({ headers: { ...request.headers, 'content-encoding': 'Identity' }, body: request.body }, options)).toMatchObject({ ok: true });
   });
 
   it('401 for a missing signature', async () => {

@@ -115,6 +115,17 @@ describe('sendTelemetry', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it.each([
+    ['unsupported-media-type', { 'accept-post': 'application/json' }],
+    ['unsupported-content-encoding', { 'accept-encoding': 'identity' }],
+  ])('takes 415 %s as final: the same bytes and headers would be refused again', async (rule, headers) => {
+    const { fetch, calls } = scriptedFetch([{ status: 415, headers, body: { error: { rule, message: `content-type: … (${rule})` } } }, { status: 201 }]);
+    const result = await sendTelemetry(await built(), { baseUrl: 'https://ingest.invalid', fetch, ...noWait });
+    expect(result).toMatchObject({ ok: false, status: 415, error: { rule } });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.headers['content-type']).toBe('application/json');
+  });
+
   it('gives up after the configured retries and says so', async () => {
     const { fetch, calls } = scriptedFetch([{ status: 500 }]);
     const result = await sendTelemetry(await built(), { baseUrl: 'https://ingest.invalid', fetch, retries: 2, ...noWait });
