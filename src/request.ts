@@ -8,7 +8,7 @@ import { utf8 } from './bytes.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
 import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from './dedupe.js';
 import { TELEMETRY_PATH } from './paths.js';
-import { checkCustomerName, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
+import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
 import { checkVersionAccepted } from './negotiation.js';
 import { compareCodePoints } from './rules.js';
 import { parseSecret, signMessage } from './signature.js';
@@ -25,11 +25,16 @@ export interface CreateRequestOptions {
   readonly customer: string;
   /** `whsec_` secret(s) from the vendor; several during a rotation, each adds a signature. */
   readonly signingSecrets: string | readonly string[];
-  /** Send `anon-<hex>-<len>` instead of the name. Default: `TELEMETRY_MASK_CUSTOMER` in `env`. */
+  /** Send `anon-<hex>-<len>` instead of the name. Default: the variable `maskEnvVariable` in `env`. */
   readonly maskCustomer?: boolean;
+  /**
+   * The environment variable that asks for masking when `maskCustomer` is not given; default
+   * `TELEMETRY_MASK_CUSTOMER`. A product names its own, e.g. `ASTER_TELEMETRY_MASK_CUSTOMER`.
+   */
+  readonly maskEnvVariable?: string;
   /** The `whsec_` key of the mask; default derived from the first signing secret ({@link deriveMaskKey}). */
   readonly maskKey?: string;
-  /** Environment read for `TELEMETRY_MASK_CUSTOMER`; default `process.env` where it exists. */
+  /** Environment read for `maskEnvVariable`; default `process.env` where it exists. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The versions the server accepts (from configuration or `discoverAcceptedVersions`); a version outside it is refused. */
   readonly acceptedVersions?: readonly number[];
@@ -57,13 +62,13 @@ export interface TelemetryRequest {
 
 export type CreateRequestResult = { readonly ok: true; readonly request: TelemetryRequest } | { readonly ok: false; readonly error: WireError };
 
-/** `process.env` where there is one; a runtime that forbids reading it (Deno without --allow-env) counts as asking for the mask. */
-function processEnv(): Readonly<Record<string, string | undefined>> | undefined {
+/** The one variable `name` of `process.env` where there is one; a runtime that forbids reading it (Deno without --allow-env) counts as asking for the mask. */
+function processEnv(name: string): Readonly<Record<string, string | undefined>> | undefined {
   try {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return env === undefined ? undefined : { TELEMETRY_MASK_CUSTOMER: env['TELEMETRY_MASK_CUSTOMER'] };
+    return env === undefined ? undefined : { [name]: env[name] };
   } catch {
-    return { TELEMETRY_MASK_CUSTOMER: '1' };
+    return { [name]: '1' };
   }
 }
 
@@ -108,6 +113,9 @@ export async function createTelemetryRequest(counts: TelemetryCounts, options: C
   }
   const customerProblem = checkCustomerName(options.customer);
   if (customerProblem !== undefined) return { ok: false, error: customerProblem };
+  const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
+  const envProblem = checkMaskEnvVariable(maskEnvVariable);
+  if (envProblem !== undefined) return { ok: false, error: envProblem };
 
   const payload = orderedPayload((counts ?? {}) as Record<string, unknown>, version);
   const validated = validateTelemetry(payload);
@@ -128,7 +136,7 @@ export async function createTelemetryRequest(counts: TelemetryCounts, options: C
     return { ok: false, error: { rule: 'invalid-header', message: `${CONTRACT_HEADERS.licenseId}: ${(error as Error).message.replace(/^dedupeKey: licenseId /, '')}` } };
   }
   const id = await messageIdOf(key);
-  const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv());
+  const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv(maskEnvVariable), maskEnvVariable);
   const customerHeader = mask ? await maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
   const body = utf8(JSON.stringify(validated.value));
   const fixed = {
