@@ -276,6 +276,12 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
       });
     });
 
+    it('patterns with groups, alternatives and a back-reference, as hyperjump reads them', async () => {
+      const built = await Promise.all(['^(a|bc)+(\\.(d|e))?$', '^(a|b)\\1$', '[(](x|y)[)]', '^(?<n>a|b)-\\k<n>$'].map((pattern) => both({ type: 'string', pattern })));
+      const text = fc.array(fc.constantFrom('a', 'b', 'c', '.', 'd', 'e', '(', ')', 'x', '-'), { maxLength: 6 }).map((parts) => parts.join(''));
+      fc.assert(fc.property(text, (value) => built.every(({ ours, theirs }) => ours(value) === theirs(value))), { numRuns: RUNS });
+    });
+
     it('strings: code point lengths decided from the UTF-16 length where it can, counted where it cannot', async () => {
       const { ours, theirs } = await both({ type: 'string', minLength: 3, maxLength: 5 });
       const unit = fc.constantFrom('a', 'é', '😀', '\ud800', '\udc00');

@@ -35,7 +35,7 @@ var ucs2length = require_ucs2length().default;
 var hasOwn = Object.prototype.hasOwnProperty;
 var pattern0 = new RegExp("^msg_[0-9a-f]{64}$", "u");
 var pattern1 = new RegExp("^[0-9]{1,12}$", "u");
-var pattern2 = new RegExp("^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=){0,7}$", "u");
+var pattern2 = new RegExp("^v1,[A-Za-z0-9+/]{43}=(?: v1,[A-Za-z0-9+/]{43}=){0,7}$", "u");
 var pattern3 = new RegExp("^[A-Za-z0-9%._~!*'()-]{1,768}$", "u");
 var pattern4 = new RegExp("^[A-Za-z0-9._-]{1,128}$", "u");
 var pattern5 = new RegExp("^[1-9][0-9]{0,3}$", "u");
