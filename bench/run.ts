@@ -58,20 +58,22 @@ try {
     const v = validation();
     show('Validation of a mixed corpus', `${v.summary}. Ratio: to the hand-written baseline.`, v.rows, 'To baseline');
     targets.push(
-      { target: 'shipped validator ≥ 0.8× the hand-written baseline', met: v.vsBaseline >= 0.8, measured: `${v.vsBaseline.toFixed(2)}×` },
+      { target: 'shipped validator ≥ 1.0× the hand-written baseline', met: v.vsBaseline >= 1, measured: `${v.vsBaseline.toFixed(2)}×` },
       { target: 'shipped validator ≥ 3× zod 4', met: v.vsZod >= 3, measured: `${v.vsZod.toFixed(2)}×` },
     );
   }
   if (sections.has('ingest')) {
     const i = await ingestPath();
-    show('Server path', 'One valid signed request (the same bytes every time), awaited one after another. Ratio: to the bare minimum.', i.rows, 'To bare minimum');
-    targets.push({
-      target: '`ingest` within 1.5× of the bare minimum',
-      met: i.slowdown <= 1.5,
-      measured: `takes ${i.slowdown.toFixed(2)}× its time`,
-      limit:
-        'both sides wait once for a WebCrypto HMAC, a round trip through the runtime\'s thread pool (about 35 to 45 µs on this machine, varying from run to run); the rest of `ingest` (headers, JSON, schema and rules, dedupe key, message id) is 12 to 15 µs when profiled with the HMAC stubbed out, down from about 35 µs. The ratio then swings between about 1.5× and 1.9× with the thread-pool wait. Going lower would mean parsing and validating the body while the HMAC runs, before the signature is known, which lets unsigned requests spend the server\'s main thread; the check order stays signature first.',
-    });
+    show(
+      'Server path',
+      'One valid signed request (the same bytes every time), awaited one after another. `ingest` verifies with an in-process HMAC (@noble/hashes); the bare minimum waits for WebCrypto\'s. The I-JSON check is timed on its own, synchronously, on the decoded body. Ratio: to the bare minimum.',
+      i.rows,
+      'To bare minimum',
+    );
+    targets.push(
+      { target: '`ingest` at most 1.0× the time of the bare minimum', met: i.slowdown <= 1, measured: `takes ${i.slowdown.toFixed(2)}× its time` },
+      { target: 'the I-JSON check at most 10% of `ingest`\'s time', met: i.iJsonShare <= 0.1, measured: `${(i.iJsonShare * 100).toFixed(1)}%` },
+    );
   }
   if (sections.has('cold-start')) {
     const c = await coldStart(root);

@@ -55,6 +55,22 @@ export function sha256(bytes: Uint8Array): Uint8Array {
   return nobleSha256(bytes);
 }
 
+/**
+ * Whether two byte strings are equal, in a time that depends on their length
+ * alone: every byte is compared, with no exit at the first difference, so the
+ * time taken tells an attacker nothing about how much of a guessed MAC was
+ * right. Strings of different lengths are unequal at once (a MAC's length is public).
+ *
+ * @example
+ * timingSafeEqual(computedMac, receivedMac);
+ */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}
+
 /** HMAC-SHA-256 of the message under the raw key. */
 export async function hmacSha256(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
   const cryptoKey = await crypto.subtle.importKey('raw', bufferSource(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);

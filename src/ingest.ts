@@ -3,11 +3,13 @@
  * headers and body bytes in, the verified payload or the HTTP status to
  * answer out. The checks run cheapest and most fundamental first:
  *
- *   size limit → signature over the raw bytes → contract headers → JSON
- *   → version → schema validation and cross-field rules → message id
+ *   size limit → content type → signature over the raw bytes → contract
+ *   headers → JSON (I-JSON) → version → schema validation and cross-field
+ *   rules → message id
  */
 import type { TelemetryByVersion } from '../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
+import { checkContentHeaders } from './content-type.js';
 import { dedupeKey as dedupeKeyOf, messageIdNow } from './dedupe.js';
 import { type HeadersLike, normalizeHeaders } from './headers.js';
 import { type Customer, decodeCustomer } from './mask.js';
@@ -75,10 +77,12 @@ export type IngestResult = IngestSuccess | IngestFailure;
  * input; a malformed key or version configuration throws a TypeError. A window
  * already stored is not a failure here: store idempotently and answer 2xx.
  *
- * Statuses: 405 not POST, 413 too large, 401 missing/malformed/expired/revoked/
- * mismatched signature, 400 invalid contract headers or body that is not UTF-8
- * JSON, 422 unsupported or mismatched version, invalid payload, or a message id
- * that does not belong to the window.
+ * Statuses: 405 not POST, 413 too large, 415 a body not declared as JSON
+ * (`content-type`) or declared encoded (`content-encoding`), 401 missing/
+ * malformed/expired/revoked/mismatched signature, 400 invalid contract headers
+ * or a body that is not UTF-8 I-JSON (a byte-order mark, a repeated member
+ * name, a lone surrogate), 422 unsupported or mismatched version, invalid
+ * payload, or a message id that does not belong to the window.
  *
  * @example
  * const result = await ingest({ method: req.method, headers: req.headers, body }, { keys });
@@ -108,6 +112,8 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   }
 
   const headers = normalizeHeaders(request.headers);
+  const content = checkContentHeaders(headers);
+  if (content !== undefined) return fail(415, content.error, content.headers);
   const signature = await verifySignature(headers, body, options);
   if (!signature.ok) return fail(401, signature.error);
 
@@ -122,8 +128,9 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
 
   const decoded = parseJsonBody(body, { maxBytes });
   if (!decoded.ok) {
-    const { rule, message } = decoded.errors[0]!;
-    return fail(400, { rule, message: message.replace(/^\(root\): /, 'body: ') });
+    const { path, rule, message } = decoded.errors[0]!;
+    // "(root): …" or "/a/0: …" becomes "body: …" or "body /a/0: …"; `errors` keeps the pointer.
+    return fail(400, { rule, message: `body${path === '' ? '' : ` ${path}`}: ${message.slice((path === '' ? '(root)' : path).length + 2)}`, errors: decoded.errors });
   }
 
   const versionError = checkVersionAccepted(headerVersion, accepted, CONTRACT_HEADERS.schemaVersion);

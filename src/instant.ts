@@ -50,6 +50,42 @@ export function parseInstant(value: string): Instant | undefined {
   return { seconds, nanos: length === 20 ? NINE_ZEROS : value.slice(20, length - 1) + NINE_ZEROS.slice(length - 21) };
 }
 
+/** The spelling parseInstant accepts, checked without building an Instant; `dateTime`: isDateTime is already known to hold. */
+function isContractInstant(value: string, dateTime: boolean): boolean {
+  const length = value.length;
+  if (length < 20 || length > 30 || value.charCodeAt(10) !== 84 || value.charCodeAt(length - 1) !== 90) return false;
+  if (length > 20 && value.charCodeAt(19) !== 46) return false;
+  // Second 60 ("6", "0") is a leap second, which parseInstant refuses.
+  return (dateTime || isDateTime(value)) && !(value.charCodeAt(17) === 54 && value.charCodeAt(18) === 48);
+}
+
+/**
+ * The order of two contract date-times, as compareInstants of their parsed
+ * forms gives it (negative, zero or positive), or undefined when either is not
+ * one. For two valid instants of this fixed-width UTC spelling, text order up to
+ * the seconds is time order, and the fractions compare digit by digit once
+ * padded with zeros: no Instant is built, which the cross-field rules of every
+ * payload would otherwise pay for twice. Pass `dateTimes` only for strings
+ * already known to be RFC 3339 date-times (`isDateTime`), which skips that check.
+ *
+ * @example
+ * compareInstantTexts('2026-01-01T00:00:00.5Z', '2026-01-01T00:00:00.50Z'); // 0
+ */
+export function compareInstantTexts(a: string, b: string, dateTimes = false): number | undefined {
+  if (!isContractInstant(a, dateTimes) || !isContractInstant(b, dateTimes)) return undefined;
+  for (let i = 0; i < 19; i++) {
+    const difference = a.charCodeAt(i) - b.charCodeAt(i);
+    if (difference !== 0) return difference;
+  }
+  const endA = a.length - 1;
+  const endB = b.length - 1;
+  for (let i = 20; i < 29; i++) {
+    const difference = (i < endA ? a.charCodeAt(i) : 48) - (i < endB ? b.charCodeAt(i) : 48);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
 /** Negative if a is earlier than b, 0 if equal, positive if later. */
 export function compareInstants(a: Instant, b: Instant): number {
   if (a.seconds !== b.seconds) return a.seconds - b.seconds;

@@ -17,8 +17,17 @@ import { type WireError, wireError } from './wire-errors.js';
 
 /** Longest accepted customer name, in code points. */
 export const MAX_CUSTOMER_LENGTH = 256;
-/** The environment variable that turns masking on for the uploader. */
+/** The environment variable that turns masking on for the uploader, unless it is given another (`maskEnvVariable`). */
 export const MASK_ENV_VARIABLE = 'TELEMETRY_MASK_CUSTOMER';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** Checks the name of a masking environment variable; undefined when it is usable. */
+export function checkMaskEnvVariable(name: unknown): WireError | undefined {
+  return typeof name === 'string' && ENV_NAME.test(name)
+    ? undefined
+    : wireError('maskEnvVariable', 'must be an environment variable name: 1 to 128 letters, digits and underscores, not starting with a digit', 'mask-env-variable');
+}
 
 const MASK = /^anon-[0-9a-f]{32}-[1-9][0-9]{0,2}$/;
 const MASK_KEY_INFO = 'telemetry-contract customer mask v1';
@@ -117,13 +126,15 @@ export function decodeCustomer(header: string): { readonly ok: true; readonly cu
 }
 
 /**
- * Whether the environment asks for masking. Fails safe: any value other than
- * unset, empty, `0` or `false` turns masking on, so a typo never sends the name.
+ * Whether the environment asks for masking, by the variable `name` (default
+ * {@link MASK_ENV_VARIABLE}). Fails safe: any value other than unset, empty,
+ * `0` or `false` turns masking on, so a typo never sends the name.
  *
  * @example
  * maskRequested(process.env); // true for TELEMETRY_MASK_CUSTOMER=1
+ * maskRequested(process.env, 'ASTER_TELEMETRY_MASK_CUSTOMER'); // true for ASTER_TELEMETRY_MASK_CUSTOMER=1
  */
-export function maskRequested(env: Readonly<Record<string, string | undefined>> | undefined): boolean {
-  const value = env?.[MASK_ENV_VARIABLE]?.trim().toLowerCase();
+export function maskRequested(env: Readonly<Record<string, string | undefined>> | undefined, name: string = MASK_ENV_VARIABLE): boolean {
+  const value = env?.[name]?.trim().toLowerCase();
   return value !== undefined && value !== '' && value !== '0' && value !== 'false';
 }

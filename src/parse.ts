@@ -1,9 +1,12 @@
 /**
  * From raw request bytes to a validated payload: size limit first (before any
- * decoding or parsing work), then strict UTF-8, then JSON, then validation.
+ * decoding or parsing work), then strict UTF-8, then JSON that is also I-JSON
+ * (RFC 7493: no byte-order mark, unique member names, whole characters), then
+ * validation.
  */
 import type { Telemetry } from '../generated/index.js';
 import { type ValidationResult, makeError } from './errors.js';
+import { byteOrderMark, iJsonProblem } from './i-json.js';
 import { validateTelemetry } from './validate.js';
 
 /**
@@ -17,7 +20,8 @@ export interface ParseOptions {
   readonly maxBytes?: number;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte-order mark stays in the text, to be refused by name rather than dropped silently.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 length of a string, stopping early once it passes `limit`. */
 function utf8LengthOver(text: string, limit: number): boolean {
@@ -40,8 +44,9 @@ function utf8LengthOver(text: string, limit: number): boolean {
 
 /**
  * Parses and validates a telemetry body. Never throws on bad input: an
- * oversized body, invalid UTF-8, malformed JSON and an invalid payload all
- * come back as errors. Keys such as `__proto__` stay plain own properties
+ * oversized body, invalid UTF-8, malformed JSON, JSON that breaks I-JSON (a
+ * byte-order mark, a repeated member name, a lone surrogate or a Unicode
+ * noncharacter) and an invalid payload all come back as errors. Keys such as `__proto__` stay plain own properties
  * (JSON.parse never assigns prototypes) and are then refused as unknown fields.
  *
  * @example
@@ -55,7 +60,7 @@ export function parseTelemetry(text: string | Uint8Array, options: ParseOptions 
 
 /**
  * The first steps of {@link parseTelemetry} without validation: size limit,
- * strict UTF-8, JSON. For receivers that check the version between parsing
+ * strict UTF-8, JSON, I-JSON. For receivers that check the version between parsing
  * and validation.
  *
  * @example
@@ -70,9 +75,13 @@ export function parseJsonBody(text: string | Uint8Array, options: ParseOptions =
   let source: string;
   if (typeof text === 'string') {
     if (utf8LengthOver(text, maxBytes)) return tooLarge(maxBytes);
+    const mark = byteOrderMark(text);
+    if (mark !== undefined) return { ok: false, errors: [mark] };
     source = text;
   } else if (text instanceof Uint8Array) {
     if (text.byteLength > maxBytes) return tooLarge(maxBytes);
+    const mark = byteOrderMark(text);
+    if (mark !== undefined) return { ok: false, errors: [mark] };
     try {
       source = decoder.decode(text);
     } catch {
@@ -89,6 +98,8 @@ export function parseJsonBody(text: string | Uint8Array, options: ParseOptions =
     const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
     return { ok: false, errors: [makeError('', `is not valid JSON${position === undefined ? '' : ` (error at character ${position})`}`, 'json-syntax')] };
   }
+  const problem = iJsonProblem(source);
+  if (problem !== undefined) return { ok: false, errors: [problem] };
   return { ok: true, value };
 }
 

@@ -13,7 +13,7 @@ import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from './dedupe.js'
 import { pointerTokens } from './errors.js';
 import { versionLifecycle } from './lifecycle.js';
 import { TELEMETRY_PATH } from './paths.js';
-import { checkCustomerName, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
+import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
 import { checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
 import { type ProjectionReport, projectTelemetry } from './projection.js';
 import { compareCodePoints } from './rules.js';
@@ -43,11 +43,16 @@ export interface CreateRequestOptions {
   readonly customer: string;
   /** `whsec_` secret(s) from the vendor; several during a rotation, each adds a signature. */
   readonly signingSecrets: string | readonly string[];
-  /** Send `anon-<hex>-<len>` instead of the name. Default: `TELEMETRY_MASK_CUSTOMER` in `env`. */
+  /** Send `anon-<hex>-<len>` instead of the name. Default: the variable `maskEnvVariable` in `env`. */
   readonly maskCustomer?: boolean;
+  /**
+   * The environment variable that asks for masking when `maskCustomer` is not given; default
+   * `TELEMETRY_MASK_CUSTOMER`. A product names its own, e.g. `ASTER_TELEMETRY_MASK_CUSTOMER`.
+   */
+  readonly maskEnvVariable?: string;
   /** The `whsec_` key of the mask; default derived from the first signing secret ({@link deriveMaskKey}). */
   readonly maskKey?: string;
-  /** Environment read for `TELEMETRY_MASK_CUSTOMER`; default `process.env` where it exists. */
+  /** Environment read for `maskEnvVariable`; default `process.env` where it exists. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * The versions the server accepts (from configuration or `discoverAcceptedVersions`). When the version
@@ -85,13 +90,13 @@ export interface TelemetryRequest {
 
 export type CreateRequestResult = { readonly ok: true; readonly request: TelemetryRequest } | { readonly ok: false; readonly error: WireError };
 
-/** `process.env` where there is one; a runtime that forbids reading it (Deno without --allow-env) counts as asking for the mask. */
-function processEnv(): Readonly<Record<string, string | undefined>> | undefined {
+/** The one variable `name` of `process.env` where there is one; a runtime that forbids reading it (Deno without --allow-env) counts as asking for the mask. */
+function processEnv(name: string): Readonly<Record<string, string | undefined>> | undefined {
   try {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return env === undefined ? undefined : { TELEMETRY_MASK_CUSTOMER: env['TELEMETRY_MASK_CUSTOMER'] };
+    return env === undefined ? undefined : { [name]: env[name] };
   } catch {
-    return { TELEMETRY_MASK_CUSTOMER: '1' };
+    return { [name]: '1' };
   }
 }
 
@@ -193,6 +198,9 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
   }
   const customerProblem = checkCustomerName(options.customer);
   if (customerProblem !== undefined) return { ok: false, error: customerProblem };
+  const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
+  const envProblem = checkMaskEnvVariable(maskEnvVariable);
+  if (envProblem !== undefined) return { ok: false, error: envProblem };
 
   const validated = validateTelemetry(completePayload((counts ?? {}) as Record<string, unknown>, version as KnownVersion));
   if (!validated.ok) return invalidCounts(validated.errors);
@@ -217,7 +225,8 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
     return { ok: false, error: { rule: 'no-window', message: `counts: ${message.replace(/^dedupeKey: /, '')}; every version needs periodStart and periodEnd, the window the dedupe key is made of (no-window)` } };
   }
   const id = await messageIdOf(key);
-  const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv());
+  const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
+  const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv(maskEnvVariable), maskEnvVariable);
   const customerHeader = mask ? await maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
   const body = utf8(JSON.stringify(payload));
   const fixed = {

@@ -12,7 +12,7 @@ import { type VersionEntry, createValidators } from './validate-core.js';
 const entries = new Map<number, VersionEntry<Telemetry>>(
   Object.entries(versions).map(([version, { schema, validate, isValid }]) => [
     Number(version),
-    { validate: validate as GeneratedValidator<Telemetry>, isValid, rules: schema['x-rules'] as readonly CrossFieldRule[] },
+    { validate: validate as GeneratedValidator<Telemetry>, isValid, rules: schema['x-rules'] as readonly CrossFieldRule[], schema },
   ]),
 );
 const validators = createValidators(entries, currentVersion);

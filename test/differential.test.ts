@@ -130,7 +130,7 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
     const theirs = (v: unknown) => theirs0(v as never).valid;
     // Both of ours must say what hyperjump says; a split verdict counts as ours being wrong.
     const ours = (v: unknown) => (full(v) === guard(v) ? full(v) : !theirs(v));
-    return { ours, theirs, guard };
+    return { ours, theirs, guard, full };
   };
   const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
   /** Strings shaped like RFC 3339 date-times, every part allowed to be out of range or oddly spelled. */
@@ -187,6 +187,106 @@ describe('keyword semantics against @hyperjump/json-schema, beyond what v1 lets 
       const names = fc.array(fc.constantFrom('__proto__', 'constructor', 'toString', 'a', ''), { maxLength: 5 });
       fc.assert(fc.property(names, (value) => guard(value) === theirs(value)), { numRuns: RUNS });
       expect(guard(['__proto__', '__proto__'])).toBe(false);
+    });
+
+    describe('member names objects inherit (`__proto__`, `toString`, `constructor`): own members only', () => {
+      // JSON text, not object literals: a literal `{ __proto__: … }` sets the prototype instead of a member.
+      const parsed = (text: string) => JSON.parse(text) as unknown;
+      const inherited = ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf'] as const;
+      /** The guard alone: ajv's strict mode refuses the suite's schemas, which have no `type`. */
+      const guardOf = async (schema: Record<string, unknown>) => {
+        const { toGuardCode } = await import('../scripts/emit/guard-code.js');
+        const code = await toGuardCode(schema, 'test', repoRoot);
+        return ((await import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default: (v: unknown) => boolean }).default;
+      };
+      const theirsOf = async (schema: Record<string, unknown>) => {
+        const id = `urn:telemetry-contract:test:${Math.random().toString(36).slice(2)}`;
+        registerSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, ...schema } as never);
+        const validator = await validate(id);
+        return (v: unknown) => validator(v as never).valid;
+      };
+      const verdicts = async (schema: Record<string, unknown>, cases: ReadonlyArray<readonly [string, boolean]>) => {
+        const [guard, theirs] = [await guardOf(schema), await theirsOf(schema)];
+        return cases.map(([text, expected]) => [text, guard(parsed(text)), theirs(parsed(text)), expected]);
+      };
+      const all = (verdict: boolean) => (text: string) => [text, verdict, verdict, verdict];
+
+      it('properties: the JSON-Schema-Test-Suite cases (draft 2020-12, properties.json)', async () => {
+        const schema = parsed('{"properties": {"__proto__": {"type": "number"}, "toString": {"properties": {"length": {"type": "string"}}}, "constructor": {"type": "number"}}}') as Record<string, unknown>;
+        const cases = [['[]', true], ['12', true], ['{}', true], ['{"__proto__": "foo"}', false], ['{"toString": {"length": 37}}', false], ['{"constructor": {"length": 37}}', false], ['{"__proto__": 12, "toString": {"length": "foo"}, "constructor": 37}', true]] as const;
+        expect(await verdicts(schema, cases)).toEqual(cases.map(([text, expected]) => all(expected)(text)));
+      });
+
+      it('required: the JSON-Schema-Test-Suite cases (draft 2020-12, required.json)', async () => {
+        const schema = { required: ['__proto__', 'toString', 'constructor'] };
+        const cases = [['[]', true], ['12', true], ['{}', false], ['{"__proto__": "foo"}', false], ['{"toString": {"length": 37}}', false], ['{"constructor": {"length": 37}}', false], ['{"__proto__": 12, "toString": {"length": "foo"}, "constructor": 37}', true]] as const;
+        expect(await verdicts(schema, cases)).toEqual(cases.map(([text, expected]) => all(expected)(text)));
+      });
+
+      it('closed and open objects, required and optional: any subset of those names, with any values', async () => {
+        const declare = (names: readonly string[]) => Object.fromEntries(names.map((name) => [name, { type: 'integer' }]));
+        const schemas = [
+          { type: 'object', required: ['toString', 'valueOf'], additionalProperties: false, properties: declare(inherited.slice(1)) },
+          { type: 'object', required: ['constructor', '__proto__'], properties: declare(inherited.slice(1)) },
+          { type: 'object', required: ['valueOf'], additionalProperties: false, properties: { a: { type: 'integer' } } },
+          { type: 'object', required: ['__proto__'], properties: declare(inherited) },
+        ];
+        const built = await Promise.all(schemas.map((schema) => both(schema)));
+        const member = fc.tuple(fc.constantFrom(...inherited, 'a', 'b'), fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constant('x'), fc.constant(null)));
+        const text = fc.uniqueArray(member, { selector: ([name]) => name, maxLength: 5 }).map((members) => `{${members.map(([name, value]) => `${JSON.stringify(name)}:${JSON.stringify(value)}`).join(',')}}`);
+        fc.assert(
+          fc.property(text, (json) =>
+            built.every(({ full, guard, theirs }, i) => guard(parsed(json)) === theirs(parsed(json)) && (i === 3 || full(parsed(json)) === theirs(parsed(json)))),
+          ),
+          { numRuns: RUNS },
+        );
+        // ajv's code skips a declared property named "__proto__" (its allSchemaProperties drops the name),
+        // so only the guard checks it; validateTelemetry then refuses with `validator-disagreement`.
+        const { full, guard } = built[3]!;
+        expect([full(parsed('{"__proto__": "x"}')), guard(parsed('{"__proto__": "x"}'))]).toEqual([true, false]);
+      });
+
+      it("the guard gives ajv's verdict on values JSON cannot make: inherited, non-enumerable and undefined members", async () => {
+        const { full, guard } = await both({ type: 'object', required: ['a'], additionalProperties: false, properties: { a: { type: 'integer' }, b: { type: 'string' } } });
+        const hidden = (name: string, value: unknown, base: object = {}) => Object.defineProperty({ ...base }, name, { value, enumerable: false });
+        const values: unknown[] = [
+          Object.create({ a: 1 }),
+          Object.assign(Object.create({ b: 'x' }), { a: 1 }),
+          Object.assign(Object.create({ b: 2 }), { a: 1 }),
+          Object.assign(Object.create({ z: 1 }), { a: 1 }),
+          hidden('a', 1),
+          hidden('a', 'x'),
+          hidden('b', 2, { a: 1 }),
+          hidden('z', 2, { a: 1 }),
+          { a: undefined },
+          { a: 1, b: undefined },
+          Object.assign(Object.create(null) as object, { a: 1, b: 'x' }),
+        ];
+        expect(values.map((value) => guard(value))).toEqual(values.map((value) => full(value)));
+        expect(values.map((value) => guard(value))).toEqual([false, true, true, true, true, false, false, true, false, true, true]);
+      });
+
+      it('past 30 declared properties, where no bitmask of own keys is kept: the same verdicts', async () => {
+        const names = [...inherited.slice(1), ...Array.from({ length: 30 }, (_, i) => `p${i}`)];
+        const { full, guard, theirs } = await both({ type: 'object', required: ['toString', 'p29'], additionalProperties: false, properties: Object.fromEntries(names.map((name) => [name, { type: 'integer' }])) });
+        const text = fc
+          .uniqueArray(fc.tuple(fc.constantFrom(...names, '__proto__', 'q'), fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant('x'))), { selector: ([name]) => name, maxLength: 6 })
+          .map((members) => `{${members.map(([name, value]) => `${JSON.stringify(name)}:${JSON.stringify(value)}`).join(',')}}`);
+        fc.assert(fc.property(text, (json) => full(parsed(json)) === theirs(parsed(json)) && guard(parsed(json)) === theirs(parsed(json))), { numRuns: RUNS });
+        expect([guard(parsed('{"toString": 1, "p29": 2}')), guard(parsed('{"p29": 2}'))]).toEqual([true, false]);
+      });
+    });
+
+    it('patterns with groups, alternatives and a back-reference, as hyperjump reads them', async () => {
+      const built = await Promise.all(['^(a|bc)+(\\.(d|e))?$', '^(a|b)\\1$', '[(](x|y)[)]', '^(?<n>a|b)-\\k<n>$'].map((pattern) => both({ type: 'string', pattern })));
+      const text = fc.array(fc.constantFrom('a', 'b', 'c', '.', 'd', 'e', '(', ')', 'x', '-'), { maxLength: 6 }).map((parts) => parts.join(''));
+      fc.assert(fc.property(text, (value) => built.every(({ ours, theirs }) => ours(value) === theirs(value))), { numRuns: RUNS });
+    });
+
+    it('strings: code point lengths decided from the UTF-16 length where it can, counted where it cannot', async () => {
+      const { ours, theirs } = await both({ type: 'string', minLength: 3, maxLength: 5 });
+      const unit = fc.constantFrom('a', 'é', '😀', '\ud800', '\udc00');
+      fc.assert(fc.property(fc.array(unit, { maxLength: 8 }).map((parts) => parts.join('')), (value) => ours(value) === theirs(value)), { numRuns: RUNS });
     });
 
     it('arrays: bounds, items of objects, uniqueness by JSON value, `items: false`', async () => {

@@ -4,7 +4,7 @@ import { contracts } from '../schema/index.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { versions } from '../generated/index.js';
 import { createAjv } from '../scripts/emit/ajv.js';
-import { GuardError, guardSource, toGuardCode } from '../scripts/emit/guard-code.js';
+import { GuardError, guardSource, toGuardCode, withoutCaptures } from '../scripts/emit/guard-code.js';
 import type { GeneratedValidator } from '../src/generated-validator.js';
 import { createValidators } from '../src/validate-core.js';
 import { repoRoot } from './helpers.js';
@@ -37,6 +37,13 @@ describe('yes/no guard generator', () => {
     expect(refusal({ const: { a: 1 } })).toMatch(/^\/const: only a string, number, boolean or null/);
     expect(refusal({ enum: [[1]] })).toMatch(/^\/enum: /);
     expect(refusal({ type: 'object', additionalProperties: { type: 'string' } })).toMatch(/^\/additionalProperties: only true or false/);
+  });
+
+  it('makes a pattern\'s groups non-capturing, leaving classes, escapes, lookarounds and back-references alone', () => {
+    expect(withoutCaptures('^[0-9]{4}-(0[1-9]|1[0-2])(\\.[0-9]{1,9})?Z$')).toBe('^[0-9]{4}-(?:0[1-9]|1[0-2])(?:\\.[0-9]{1,9})?Z$');
+    expect(withoutCaptures('[(\\]]\\((?=a)(?<!b)(?<n>c)(?:d)')).toBe('[(\\]]\\((?=a)(?<!b)(?<n>c)(?:d)');
+    expect(withoutCaptures('^(a)\\1$')).toBe('^(a)\\1$');
+    expect(withoutCaptures('^(?<x>a)(b)\\k<x>$')).toBe('^(?<x>a)(b)\\k<x>$');
   });
 
   it('ignores annotations and x- keywords, which decide nothing', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareInstants, parseInstant } from '../src/instant.js';
+import { isDateTime } from '../src/formats.js';
+import { compareInstantTexts, compareInstants, parseInstant } from '../src/instant.js';
 import { RUNS } from './support/arbitraries.js';
 
 describe('parseInstant', () => {
@@ -33,4 +34,46 @@ describe('parseInstant', () => {
     ['a day that does not exist', '2026-02-29T00:00:00Z'],
     ['a leap second, which has no place in the order', '2016-12-31T23:59:60Z'],
   ])('refuses %s', (_why, value) => expect(parseInstant(value)).toBeUndefined());
+});
+
+describe('compareInstantTexts', () => {
+  /** Near-instants: real ones, and ones with a part out of range, a leap second, an offset, odd fractions. */
+  const instantLike = fc.oneof(
+    fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc
+      .tuple(fc.constantFrom('2016', '2024', '2100'), fc.constantFrom('01', '02', '12', '13'), fc.constantFrom('01', '28', '29', '30', '31'), fc.constantFrom('00', '23', '24'), fc.constantFrom('00', '59'), fc.constantFrom('00', '59', '60'), fc.constantFrom('', '5', '50', '500000000', '000000001', '999999999', '0000000001'), fc.constantFrom('Z', 'z', '+00:00'))
+      .map(([y, mo, d, h, mi, s, f, z]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f === '' ? '' : `.${f}`}${z}`),
+  );
+  const reference = (a: string, b: string) => {
+    const [x, y] = [parseInstant(a), parseInstant(b)];
+    return x === undefined || y === undefined ? undefined : Math.sign(compareInstants(x, y));
+  };
+  const sign = (n: number | undefined) => (n === undefined ? undefined : Math.sign(n));
+
+  it('orders two strings as parseInstant and compareInstants do, or says neither is an instant', () => {
+    fc.assert(fc.property(instantLike, instantLike, (a, b) => sign(compareInstantTexts(a, b)) === reference(a, b)), { numRuns: RUNS });
+  });
+
+  it('gives the same order when told both strings are date-times, for every pair that is', () => {
+    const dateTime = fc.oneof(
+      fc
+        .tuple(fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), fc.constantFrom('', '.5', '.50', '.000000001', '.999999999', '.0000000001'), fc.constantFrom('Z', 'z', '+01:00'))
+        .map(([d, fraction, zone]) => `${d.toISOString().slice(0, 19)}${fraction}${zone}`),
+      fc.constantFrom('2016-12-31T23:59:60Z', '1998-12-31T23:59:60.5Z'),
+    );
+    fc.assert(
+      fc.property(dateTime, dateTime, (a, b) => {
+        expect(isDateTime(a) && isDateTime(b)).toBe(true);
+        return sign(compareInstantTexts(a, b, true)) === reference(a, b);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('compares fractions to nine digits, however they are written', () => {
+    expect(compareInstantTexts('2026-01-01T00:00:00.5Z', '2026-01-01T00:00:00.500000000Z')).toBe(0);
+    expect(compareInstantTexts('2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000000001Z')).toBeLessThan(0);
+    expect(compareInstantTexts('2026-01-01T00:00:01Z', '2026-01-01T00:00:00.999999999Z')).toBeGreaterThan(0);
+    expect(compareInstantTexts('2016-12-31T23:59:60Z', '2017-01-01T00:00:00Z')).toBeUndefined();
+  });
 });

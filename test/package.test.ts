@@ -92,10 +92,11 @@ describe('package', () => {
     expect(run(bin('publint'), ['run', tarball, '--strict'], repoRoot)).toMatch(/All good!/);
   });
 
-  it('is clean under are-the-types-wrong (node16 profile: the legacy node10 resolution ignores `exports`)', () => {
-    // attw exits non-zero on any problem the profile counts (its JSON also lists the ignored ones).
-    const table = run(bin('attw'), [tarball, '--no-color', '--no-emoji', '--profile', 'node16'], repoRoot);
-    expect(table).toContain('node16 (from ESM)');
+  it('is clean under are-the-types-wrong with its default profile, node10 resolution included (typesVersions)', () => {
+    // attw exits non-zero on any problem the profile counts.
+    const table = run(bin('attw'), [tarball, '--no-color', '--no-emoji'], repoRoot);
+    expect(table).toContain('No problems found');
+    expect(table).toMatch(/│ node10 /);
   });
 
   it('ships no schema compiler: no new Function or eval in the built files', () => {
@@ -130,22 +131,37 @@ describe('installed from the tarball', () => {
   });
 
   it.each([
-    ['node16', { module: 'node16', moduleResolution: 'node16' }],
-    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }],
-  ])('type-checks imports of every entry point with moduleResolution %s', (name, options) => {
+    ['node16', { module: 'node16', moduleResolution: 'node16' }, 'main.mts'],
+    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'main.mts'],
+    // The legacy resolution ignores `exports`; typesVersions leads it to the subpaths' types.
+    ['node10', { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, 'main.ts'],
+  ])('type-checks imports of every entry point, the JSON Schema included, with moduleResolution %s', (name, options, file) => {
     const dir = join(project, `ts-${name}`);
     mkdirSync(dir, { recursive: true });
     const imports = subpaths()
       .filter(isCode)
       .map((s, i) => `import * as entry${i} from ${JSON.stringify(specifier(s))};\nvoid entry${i};`)
       .join('\n');
+    // A wrong type, not only a missing module, must fail: the entries' exports are used with their types.
     writeFileSync(
-      join(dir, 'main.mts'),
-      `${imports}\nimport { parseTelemetry, type TelemetryV1 } from '${manifest.name}';\nconst result = parseTelemetry('{}');\nexport const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;\n`,
+      join(dir, file),
+      [
+        imports,
+        `import { parseTelemetry, type TelemetryV1 } from '${manifest.name}';`,
+        `import { ingest, type IngestResult } from '${manifest.name}/server';`,
+        `import { createTelemetryRequest, type CreateRequestResult } from '${manifest.name}/uploader';`,
+        `import schema from '${manifest.name}/schemas/v1.json';`,
+        "const result = parseTelemetry('{}');",
+        'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
+        'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { keys: [] });',
+        'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
+        'export const id: string = schema.$id;',
+        '',
+      ].join('\n'),
     );
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [], typeRoots: [] }, files: ['main.mts'] }),
+      JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, resolveJsonModule: true, types: [], typeRoots: [] }, files: [file] }),
     );
     expect(() => run(bin('tsc'), ['-p', dir], project)).not.toThrow();
   });

@@ -89,8 +89,16 @@ var formats = { "date-time": isDateTime };
 
 // src/unique-items.ts
 function uniquePrimitives(items) {
+  let i = 1;
+  while (i < items.length) {
+    const a = items[i - 1];
+    const b = items[i];
+    if (!(typeof a === typeof b && a < b)) break;
+    i++;
+  }
+  if (i >= items.length) return true;
   if (items.length <= 16) {
-    for (let i = 1; i < items.length; i++) for (let j = 0; j < i; j++) if (items[i] === items[j]) return false;
+    for (let i2 = 1; i2 < items.length; i2++) for (let j = 0; j < i2; j++) if (items[i2] === items[j]) return false;
     return true;
   }
   return new Set(items).size === items.length;
@@ -98,8 +106,9 @@ function uniquePrimitives(items) {
 
 // guard.js
 var ucs2length = require_ucs2length().default;
-var properties0 = /* @__PURE__ */ new Set(["schemaVersion", "periodStart", "periodEnd", "activeSeats", "policiesActive", "policyExecutionsCount", "totalProvisionedSeats", "seatLimitHit", "featuresUsed", "appVersion", "nodeVersion"]);
-var pattern1 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z$", "u");
+var hasOwn = Object.prototype.hasOwnProperty;
+var index0 = /* @__PURE__ */ new Map([["schemaVersion", 1], ["periodStart", 2], ["periodEnd", 4], ["activeSeats", 8], ["policiesActive", 16], ["policyExecutionsCount", 32], ["totalProvisionedSeats", 64], ["seatLimitHit", 128], ["featuresUsed", 256], ["appVersion", 512], ["nodeVersion", 1024]]);
+var pattern1 = new RegExp("^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?Z$", "u");
 var format2 = formats["date-time"];
 var pattern3 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
 var pattern4 = new RegExp("^[0-9a-f]{7,40}$", "u");
@@ -107,89 +116,89 @@ var pattern5 = new RegExp("^[1-9][0-9]{0,2}$", "u");
 function isValid(v0) {
   if (!(typeof v0 === "object" && v0 !== null && !Array.isArray(v0))) return false;
   if (v0["schemaVersion"] === void 0 || v0["periodStart"] === void 0 || v0["periodEnd"] === void 0 || v0["activeSeats"] === void 0 || v0["policiesActive"] === void 0 || v0["policyExecutionsCount"] === void 0 || v0["totalProvisionedSeats"] === void 0 || v0["seatLimitHit"] === void 0 || v0["featuresUsed"] === void 0) return false;
-  for (const key in v0) if (!properties0.has(key)) return false;
+  let own1 = 0;
   {
-    const v1 = v0["schemaVersion"];
-    if (!Number.isInteger(v1)) return false;
-    if (v1 !== 1) return false;
-  }
-  {
-    const v2 = v0["periodStart"];
-    if (!(typeof v2 === "string")) return false;
-    {
-      const n = ucs2length(v2);
-      if (n < 20 || n > 30) return false;
-    }
-    if (!pattern1.test(v2)) return false;
-    if (!format2(v2)) return false;
-  }
-  {
-    const v3 = v0["periodEnd"];
-    if (!(typeof v3 === "string")) return false;
-    {
-      const n = ucs2length(v3);
-      if (n < 20 || n > 30) return false;
-    }
-    if (!pattern1.test(v3)) return false;
-    if (!format2(v3)) return false;
-  }
-  {
-    const v4 = v0["activeSeats"];
-    if (!Number.isInteger(v4)) return false;
-    if (v4 < 0) return false;
-    if (v4 > 9007199254740991) return false;
-  }
-  {
-    const v5 = v0["policiesActive"];
-    if (!Number.isInteger(v5)) return false;
-    if (v5 < 0) return false;
-    if (v5 > 9007199254740991) return false;
-  }
-  {
-    const v6 = v0["policyExecutionsCount"];
-    if (!Number.isInteger(v6)) return false;
-    if (v6 < 0) return false;
-    if (v6 > 9007199254740991) return false;
-  }
-  {
-    const v7 = v0["totalProvisionedSeats"];
-    if (!Number.isInteger(v7)) return false;
-    if (v7 < 0) return false;
-    if (v7 > 9007199254740991) return false;
-  }
-  {
-    const v8 = v0["seatLimitHit"];
-    if (!(typeof v8 === "boolean")) return false;
-  }
-  {
-    const v9 = v0["featuresUsed"];
-    if (!Array.isArray(v9)) return false;
-    if (v9.length > 256) return false;
-    for (let i = 0; i < v9.length; i++) {
-      const v10 = v9[i];
-      if (!(typeof v10 === "string")) return false;
-      if (ucs2length(v10) > 64) return false;
-      if (!pattern3.test(v10)) return false;
-    }
-    if (!uniquePrimitives(v9)) return false;
-  }
-  {
-    const v11 = v0["appVersion"];
-    if (v11 !== void 0) {
-      if (!(typeof v11 === "string")) return false;
-      {
-        const n = ucs2length(v11);
-        if (n < 7 || n > 40) return false;
-      }
-      if (!pattern4.test(v11)) return false;
+    const keys2 = Object.keys(v0);
+    for (let i = 0; i < keys2.length; i++) {
+      const b = index0.get(keys2[i]);
+      if (b === void 0) return false;
+      own1 |= b;
     }
   }
+  if ((own1 & 511) !== 511 && !(hasOwn.call(v0, "schemaVersion") && hasOwn.call(v0, "periodStart") && hasOwn.call(v0, "periodEnd") && hasOwn.call(v0, "activeSeats") && hasOwn.call(v0, "policiesActive") && hasOwn.call(v0, "policyExecutionsCount") && hasOwn.call(v0, "totalProvisionedSeats") && hasOwn.call(v0, "seatLimitHit") && hasOwn.call(v0, "featuresUsed"))) return false;
   {
-    const v12 = v0["nodeVersion"];
-    if (v12 !== void 0) {
-      if (!(typeof v12 === "string")) return false;
-      if (ucs2length(v12) > 3) return false;
-      if (!pattern5.test(v12)) return false;
+    const v3 = v0["schemaVersion"];
+    if (!Number.isInteger(v3)) return false;
+    if (v3 !== 1) return false;
+  }
+  {
+    const v5 = v0["periodStart"];
+    if (!(typeof v5 === "string")) return false;
+    if (v5.length < 20 || v5.length < 40 && ucs2length(v5) < 20 || v5.length > 30 && ucs2length(v5) > 30) return false;
+    if (!pattern1.test(v5)) return false;
+    if (!format2(v5)) return false;
+  }
+  {
+    const v7 = v0["periodEnd"];
+    if (!(typeof v7 === "string")) return false;
+    if (v7.length < 20 || v7.length < 40 && ucs2length(v7) < 20 || v7.length > 30 && ucs2length(v7) > 30) return false;
+    if (!pattern1.test(v7)) return false;
+    if (!format2(v7)) return false;
+  }
+  {
+    const v9 = v0["activeSeats"];
+    if (!Number.isInteger(v9)) return false;
+    if (v9 < 0) return false;
+    if (v9 > 9007199254740991) return false;
+  }
+  {
+    const v11 = v0["policiesActive"];
+    if (!Number.isInteger(v11)) return false;
+    if (v11 < 0) return false;
+    if (v11 > 9007199254740991) return false;
+  }
+  {
+    const v13 = v0["policyExecutionsCount"];
+    if (!Number.isInteger(v13)) return false;
+    if (v13 < 0) return false;
+    if (v13 > 9007199254740991) return false;
+  }
+  {
+    const v15 = v0["totalProvisionedSeats"];
+    if (!Number.isInteger(v15)) return false;
+    if (v15 < 0) return false;
+    if (v15 > 9007199254740991) return false;
+  }
+  {
+    const v17 = v0["seatLimitHit"];
+    if (!(typeof v17 === "boolean")) return false;
+  }
+  {
+    const v19 = v0["featuresUsed"];
+    if (!Array.isArray(v19)) return false;
+    if (v19.length > 256) return false;
+    for (let i = 0; i < v19.length; i++) {
+      const v20 = v19[i];
+      if (!(typeof v20 === "string")) return false;
+      if (v20.length > 64 && ucs2length(v20) > 64) return false;
+      if (!pattern3.test(v20)) return false;
+    }
+    if (!uniquePrimitives(v19)) return false;
+  }
+  {
+    const v23 = v0["appVersion"];
+    if (v23 !== void 0 && ((own1 & 512) !== 0 || hasOwn.call(v0, "appVersion"))) {
+      if (!(typeof v23 === "string")) return false;
+      if (v23.length < 7 || v23.length < 14 && ucs2length(v23) < 7 || v23.length > 40 && ucs2length(v23) > 40) return false;
+      if (!pattern4.test(v23)) return false;
+    }
+  }
+  {
+    const v25 = v0["nodeVersion"];
+    if (v25 !== void 0 && ((own1 & 1024) !== 0 || hasOwn.call(v0, "nodeVersion"))) {
+      if (!(typeof v25 === "string")) return false;
+      if (v25.length > 3 && ucs2length(v25) > 3) return false;
+      if (!pattern5.test(v25)) return false;
     }
   }
   return true;

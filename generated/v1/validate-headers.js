@@ -33,7 +33,8 @@ var require_ucs2length = __commonJS({
 // validator.js
 var validate = validate20;
 var validator_default = validate20;
-var func1 = require_ucs2length().default;
+var func0 = Object.prototype.hasOwnProperty;
+var func67 = require_ucs2length().default;
 var pattern4 = new RegExp("^msg_[0-9a-f]{64}$", "u");
 var pattern5 = new RegExp("^[0-9]{1,12}$", "u");
 var pattern6 = new RegExp("^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=){0,7}$", "u");
@@ -52,7 +53,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
     evaluated0.items = void 0;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data["webhook-id"] === void 0) {
+    if (data["webhook-id"] === void 0 || !func0.call(data, "webhook-id")) {
       const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "webhook-id" }, message: "must have required property 'webhook-id'" };
       if (vErrors === null) {
         vErrors = [err0];
@@ -61,7 +62,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data["webhook-timestamp"] === void 0) {
+    if (data["webhook-timestamp"] === void 0 || !func0.call(data, "webhook-timestamp")) {
       const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "webhook-timestamp" }, message: "must have required property 'webhook-timestamp'" };
       if (vErrors === null) {
         vErrors = [err1];
@@ -70,7 +71,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data["webhook-signature"] === void 0) {
+    if (data["webhook-signature"] === void 0 || !func0.call(data, "webhook-signature")) {
       const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "webhook-signature" }, message: "must have required property 'webhook-signature'" };
       if (vErrors === null) {
         vErrors = [err2];
@@ -79,7 +80,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data["x-telemetry-customer"] === void 0) {
+    if (data["x-telemetry-customer"] === void 0 || !func0.call(data, "x-telemetry-customer")) {
       const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "x-telemetry-customer" }, message: "must have required property 'x-telemetry-customer'" };
       if (vErrors === null) {
         vErrors = [err3];
@@ -88,7 +89,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data["x-telemetry-license-id"] === void 0) {
+    if (data["x-telemetry-license-id"] === void 0 || !func0.call(data, "x-telemetry-license-id")) {
       const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "x-telemetry-license-id" }, message: "must have required property 'x-telemetry-license-id'" };
       if (vErrors === null) {
         vErrors = [err4];
@@ -97,7 +98,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data["x-telemetry-schema-version"] === void 0) {
+    if (data["x-telemetry-schema-version"] === void 0 || !func0.call(data, "x-telemetry-schema-version")) {
       const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "x-telemetry-schema-version" }, message: "must have required property 'x-telemetry-schema-version'" };
       if (vErrors === null) {
         vErrors = [err5];
@@ -106,10 +107,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data["webhook-id"] !== void 0) {
+    if (data["webhook-id"] !== void 0 && func0.call(data, "webhook-id")) {
       let data0 = data["webhook-id"];
       if (typeof data0 === "string") {
-        if (func1(data0) > 68) {
+        if (func67(data0) > 68) {
           const err6 = { instancePath: instancePath + "/webhook-id", schemaPath: "#/properties/webhook-id/maxLength", keyword: "maxLength", params: { limit: 68 }, message: "must NOT have more than 68 characters" };
           if (vErrors === null) {
             vErrors = [err6];
@@ -137,10 +138,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data["webhook-timestamp"] !== void 0) {
+    if (data["webhook-timestamp"] !== void 0 && func0.call(data, "webhook-timestamp")) {
       let data1 = data["webhook-timestamp"];
       if (typeof data1 === "string") {
-        if (func1(data1) > 12) {
+        if (func67(data1) > 12) {
           const err9 = { instancePath: instancePath + "/webhook-timestamp", schemaPath: "#/properties/webhook-timestamp/maxLength", keyword: "maxLength", params: { limit: 12 }, message: "must NOT have more than 12 characters" };
           if (vErrors === null) {
             vErrors = [err9];
@@ -168,10 +169,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data["webhook-signature"] !== void 0) {
+    if (data["webhook-signature"] !== void 0 && func0.call(data, "webhook-signature")) {
       let data2 = data["webhook-signature"];
       if (typeof data2 === "string") {
-        if (func1(data2) > 391) {
+        if (func67(data2) > 391) {
           const err12 = { instancePath: instancePath + "/webhook-signature", schemaPath: "#/properties/webhook-signature/maxLength", keyword: "maxLength", params: { limit: 391 }, message: "must NOT have more than 391 characters" };
           if (vErrors === null) {
             vErrors = [err12];
@@ -199,10 +200,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data["x-telemetry-customer"] !== void 0) {
+    if (data["x-telemetry-customer"] !== void 0 && func0.call(data, "x-telemetry-customer")) {
       let data3 = data["x-telemetry-customer"];
       if (typeof data3 === "string") {
-        if (func1(data3) > 768) {
+        if (func67(data3) > 768) {
           const err15 = { instancePath: instancePath + "/x-telemetry-customer", schemaPath: "#/properties/x-telemetry-customer/maxLength", keyword: "maxLength", params: { limit: 768 }, message: "must NOT have more than 768 characters" };
           if (vErrors === null) {
             vErrors = [err15];
@@ -230,10 +231,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data["x-telemetry-license-id"] !== void 0) {
+    if (data["x-telemetry-license-id"] !== void 0 && func0.call(data, "x-telemetry-license-id")) {
       let data4 = data["x-telemetry-license-id"];
       if (typeof data4 === "string") {
-        if (func1(data4) > 128) {
+        if (func67(data4) > 128) {
           const err18 = { instancePath: instancePath + "/x-telemetry-license-id", schemaPath: "#/properties/x-telemetry-license-id/maxLength", keyword: "maxLength", params: { limit: 128 }, message: "must NOT have more than 128 characters" };
           if (vErrors === null) {
             vErrors = [err18];
@@ -261,10 +262,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data["x-telemetry-schema-version"] !== void 0) {
+    if (data["x-telemetry-schema-version"] !== void 0 && func0.call(data, "x-telemetry-schema-version")) {
       let data5 = data["x-telemetry-schema-version"];
       if (typeof data5 === "string") {
-        if (func1(data5) > 4) {
+        if (func67(data5) > 4) {
           const err21 = { instancePath: instancePath + "/x-telemetry-schema-version", schemaPath: "#/properties/x-telemetry-schema-version/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
           if (vErrors === null) {
             vErrors = [err21];

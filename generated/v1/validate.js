@@ -120,8 +120,8 @@ var init_formats = __esm({
 var validate = validate20;
 var validator_default = validate20;
 var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:telemetry-contract:schema:v1", "$comment": "generated from schema/v1.ts by `npm run generate`; do not edit", "title": "TelemetryV1", "description": "Usage telemetry report, schema version 1: aggregate counts and license posture of one on-prem deployment for one time window.", "type": "object", "properties": { "schemaVersion": { "description": "Tells the ingest endpoint which contract the report follows. The endpoint refuses versions it does not know, and the uploader refuses to send a version the endpoint does not accept.", "x-privacy": { "purpose": "Tells the ingest endpoint which contract the report follows. The endpoint refuses versions it does not know, and the uploader refuses to send a version the endpoint does not accept.", "legalBasis": "contract", "basisNote": "service operation", "category": "protocol-metadata", "retention": "P400D", "owner": "Platform team", "reviewBy": "2027-05-31" }, "const": 1, "type": "integer" }, "periodStart": { "format": "date-time", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z$", "minLength": 20, "maxLength": 30, "description": "Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once.", "x-privacy": { "purpose": "Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once.", "legalBasis": "contract", "basisNote": "preventing duplicate processing", "category": "reporting-period", "retention": "P400D", "owner": "Platform team", "reviewBy": "2027-05-31" }, "type": "string" }, "periodEnd": { "format": "date-time", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z$", "minLength": 20, "maxLength": 30, "description": "End of the aggregation window, excluded from it. The other bound of the dedupe key.", "x-privacy": { "purpose": "End of the aggregation window, excluded from it. The other bound of the dedupe key.", "legalBasis": "contract", "basisNote": "preventing duplicate processing", "category": "reporting-period", "retention": "P400D", "owner": "Platform team", "reviewBy": "2027-05-31" }, "type": "string" }, "activeSeats": { "minimum": 0, "maximum": 9007199254740991, "description": "How many distinct users signed in at least once during the window. Lets customer success see a plan that is too small before the customer runs into the seat limit.", "x-privacy": { "purpose": "How many distinct users signed in at least once during the window. Lets customer success see a plan that is too small before the customer runs into the seat limit.", "legalBasis": "legitimate-interests", "basisNote": "capacity planning", "proportionality": "One count over every user of the deployment cannot single anyone out, and customers want to hear that their plan is too small before they hit the limit; nothing coarser would show it.", "category": "usage-aggregate", "retention": "P400D", "owner": "Customer Success", "reviewBy": "2027-05-31" }, "type": "integer" }, "policiesActive": { "minimum": 0, "maximum": 9007199254740991, "description": "How many policies are switched on in the deployment. A signal for capacity and for abuse of the license.", "x-privacy": { "purpose": "How many policies are switched on in the deployment. A signal for capacity and for abuse of the license.", "legalBasis": "legitimate-interests", "basisNote": "capacity planning and abuse detection", "proportionality": "A number of switched-on policies says nothing about what they contain or whom they govern, yet without it an undersized plan and a misused license look the same.", "category": "usage-aggregate", "retention": "P400D", "owner": "Customer Success", "reviewBy": "2027-05-31" }, "type": "integer" }, "policyExecutionsCount": { "minimum": 0, "maximum": 9007199254740991, "description": "How many policy executions ran during the window, summed over all policies. Separates production use from an evaluation install.", "x-privacy": { "purpose": "How many policy executions ran during the window, summed over all policies. Separates production use from an evaluation install.", "legalBasis": "legitimate-interests", "basisNote": "engagement measurement", "proportionality": "One total per window reveals no decision, policy or user, and it is the least data that tells a production deployment from a trial.", "category": "usage-aggregate", "retention": "P400D", "owner": "Product Management", "reviewBy": "2027-05-31" }, "type": "integer" }, "totalProvisionedSeats": { "minimum": 0, "maximum": 9007199254740991, "description": "How many user accounts exist in the deployment, active or not. Needed to estimate how close the deployment is to its licensed seat limit.", "x-privacy": { "purpose": "How many user accounts exist in the deployment, active or not. Needed to estimate how close the deployment is to its licensed seat limit.", "legalBasis": "contract", "basisNote": "billing compliance", "category": "license-posture", "retention": "P400D", "owner": "License Management", "reviewBy": "2027-05-31" }, "type": "integer" }, "seatLimitHit": { "description": "One bit: whether the deployment reached its seat limit at any moment of the window.", "x-privacy": { "purpose": "One bit: whether the deployment reached its seat limit at any moment of the window.", "legalBasis": "contract", "basisNote": "license enforcement", "category": "license-posture", "retention": "P400D", "owner": "License Management", "reviewBy": "2027-05-31" }, "type": "boolean" }, "featuresUsed": { "maxItems": 256, "uniqueItems": true, "description": "Names of the license-declared features that were used during the window, sorted. Nothing per user, and only names the license declares, so a feature outside the license cannot appear.", "x-privacy": { "purpose": "Names of the license-declared features that were used during the window, sorted. Nothing per user, and only names the license declares, so a feature outside the license cannot appear.", "legalBasis": "legitimate-interests", "basisNote": "product planning", "proportionality": "Only names the license already declares, for the whole deployment, with no user and no frequency: the vendor learns which paid features matter, and nothing about anyone.", "category": "license-posture", "retention": "P400D", "owner": "Product Management", "reviewBy": "2027-05-31" }, "type": "array", "items": { "pattern": "^[a-z][a-z0-9._-]{0,63}$", "maxLength": 64, "type": "string" } }, "appVersion": { "pattern": "^[0-9a-f]{7,40}$", "minLength": 7, "maxLength": 40, "description": "The build (git commit SHA) the deployment runs. Decides which fixes are backported first.", "x-privacy": { "purpose": "The build (git commit SHA) the deployment runs. Decides which fixes are backported first.", "legalBasis": "legitimate-interests", "basisNote": "backport prioritization", "proportionality": "A build hash identifies software, not people, and knowing it gets security fixes to the deployments that need them first, which serves the customer as much as the vendor.", "category": "software-environment", "retention": "P400D", "owner": "Support Engineering", "reviewBy": "2027-05-31" }, "type": "string" }, "nodeVersion": { "pattern": "^[1-9][0-9]{0,2}$", "maxLength": 3, "description": "The major version of Node.js the deployment runs on. Decides who hears about a runtime reaching end of life.", "x-privacy": { "purpose": "The major version of Node.js the deployment runs on. Decides who hears about a runtime reaching end of life.", "legalBasis": "legitimate-interests", "basisNote": "end-of-life notices", "proportionality": "A runtime major version is a technical fact about the installation; it lets the vendor warn exactly the customers whose runtime is reaching end of life.", "category": "software-environment", "retention": "P400D", "owner": "Support Engineering", "reviewBy": "2027-05-31" }, "type": "string" } }, "required": ["schemaVersion", "periodStart", "periodEnd", "activeSeats", "policiesActive", "policyExecutionsCount", "totalProvisionedSeats", "seatLimitHit", "featuresUsed"], "additionalProperties": false, "x-headers": { "additionalProperties": true, "type": "object", "required": ["webhook-id", "webhook-timestamp", "webhook-signature", "x-telemetry-customer", "x-telemetry-license-id", "x-telemetry-schema-version"], "properties": { "webhook-id": { "pattern": "^msg_[0-9a-f]{64}$", "maxLength": 68, "description": "Identifies the report: derived from the license id and the window, so every retry of one window carries the same id and the endpoint can store the window once.", "x-privacy": { "purpose": "Identifies the report: derived from the license id and the window, so every retry of one window carries the same id and the endpoint can store the window once.", "legalBasis": "contract", "basisNote": "preventing duplicate processing", "category": "protocol-metadata", "retention": "P400D", "owner": "Platform team", "reviewBy": "2027-05-31" }, "type": "string" }, "webhook-timestamp": { "pattern": "^[0-9]{1,12}$", "maxLength": 12, "description": "When this attempt was signed, in Unix seconds. Lets the endpoint refuse a captured request replayed later.", "x-privacy": { "purpose": "When this attempt was signed, in Unix seconds. Lets the endpoint refuse a captured request replayed later.", "legalBasis": "contract", "basisNote": "transport security", "category": "protocol-metadata", "retention": "P0D", "owner": "Platform Security", "reviewBy": "2027-05-31" }, "type": "string" }, "webhook-signature": { "pattern": "^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=){0,7}$", "maxLength": 391, "description": "HMAC-SHA-256 signatures over the id, the timestamp and the body, one per active key during a rotation. Proves the report comes from the licensed deployment and was not altered.", "x-privacy": { "purpose": "HMAC-SHA-256 signatures over the id, the timestamp and the body, one per active key during a rotation. Proves the report comes from the licensed deployment and was not altered.", "legalBasis": "contract", "basisNote": "transport security", "category": "protocol-metadata", "retention": "P0D", "owner": "Platform Security", "reviewBy": "2027-05-31" }, "type": "string" }, "x-telemetry-customer": { "pattern": "^[A-Za-z0-9%._~!*'()-]{1,768}$", "maxLength": 768, "description": "The legal entity named in the license, percent-encoded, or its mask anon-<hex>-<length> when masking is on. Tells the vendor whose account the report belongs to.", "x-privacy": { "purpose": "The legal entity named in the license, percent-encoded, or its mask anon-<hex>-<length> when masking is on. Tells the vendor whose account the report belongs to.", "legalBasis": "contract", "basisNote": "account management and billing", "category": "customer-identity", "retention": "P400D", "owner": "License Management", "reviewBy": "2027-05-31" }, "type": "string" }, "x-telemetry-license-id": { "pattern": "^[A-Za-z0-9._-]{1,128}$", "maxLength": 128, "description": "The license the deployment runs under. Links the report to the contract it is billed against, and is part of the dedupe key.", "x-privacy": { "purpose": "The license the deployment runs under. Links the report to the contract it is billed against, and is part of the dedupe key.", "legalBasis": "contract", "basisNote": "license verification", "category": "customer-identity", "retention": "P400D", "owner": "License Management", "reviewBy": "2027-05-31" }, "type": "string" }, "x-telemetry-schema-version": { "pattern": "^[1-9][0-9]{0,3}$", "maxLength": 4, "description": "The schema version of the body, readable before the body is parsed, so the endpoint can refuse a version it does not accept early.", "x-privacy": { "purpose": "The schema version of the body, readable before the body is parsed, so the endpoint can refuse a version it does not accept early.", "legalBasis": "contract", "basisNote": "service operation", "category": "protocol-metadata", "retention": "P0D", "owner": "Platform team", "reviewBy": "2027-05-31" }, "type": "string" } } }, "x-rules": [{ "id": "period-order", "kind": "instant-before", "earlier": "/periodStart", "later": "/periodEnd", "meaning": "periodStart is strictly earlier than periodEnd, compared as UTC instants to the full fractional precision; an empty or reversed window is refused." }, { "id": "features-sorted", "kind": "sorted-by-code-point", "path": "/featuresUsed", "meaning": "featuresUsed is in ascending Unicode code point order, so two reports of the same feature set are byte-identical." }], "x-not-collected": [{ "what": "User identifiers", "examples": ["user id", "email address", "IP address", "user agent"], "reason": "Every count is taken over the whole deployment; no value names, addresses or fingerprints a person." }, { "what": "Policy content", "examples": ["policy body", "policy name", "rule string"], "reason": "Only how many policies exist and run matters for the contract; what they say is the customer's business." }, { "what": "Execution outcomes", "examples": ["which policy ran", "policy decision"], "reason": "One total per window is enough to tell production from evaluation; which policy decided what is never needed." }, { "what": "Stack traces and errors", "examples": ["stack trace", "error message"], "reason": "Telemetry reports the success path only. Errors go to the customer's own operations team, never to the vendor." }, { "what": "Geolocation", "examples": ["location", "country", "coordinates"], "reason": "The vendor records which data region received a report on its own side; the deployment sends no location." }, { "what": "Performance metrics", "examples": ["latency", "memory usage", "CPU usage"], "reason": "Out of scope: the contract covers license posture and aggregate usage, not how well the deployment runs." }, { "what": "Browser telemetry", "examples": ["browser", "page view", "click"], "reason": "Reports are built and sent server-side; no browser takes part and none is observed." }] };
-var func1 = Object.prototype.hasOwnProperty;
-var func2 = require_ucs2length().default;
+var func0 = Object.prototype.hasOwnProperty;
+var func72 = require_ucs2length().default;
 var formats0 = (init_formats(), __toCommonJS(formats_exports)).formats["date-time"];
 var pattern4 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z$", "u");
 var pattern6 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
@@ -139,7 +139,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
     evaluated0.items = void 0;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.schemaVersion === void 0) {
+    if (data.schemaVersion === void 0 || !func0.call(data, "schemaVersion")) {
       const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "schemaVersion" }, message: "must have required property 'schemaVersion'" };
       if (vErrors === null) {
         vErrors = [err0];
@@ -148,7 +148,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.periodStart === void 0) {
+    if (data.periodStart === void 0 || !func0.call(data, "periodStart")) {
       const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "periodStart" }, message: "must have required property 'periodStart'" };
       if (vErrors === null) {
         vErrors = [err1];
@@ -157,7 +157,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.periodEnd === void 0) {
+    if (data.periodEnd === void 0 || !func0.call(data, "periodEnd")) {
       const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "periodEnd" }, message: "must have required property 'periodEnd'" };
       if (vErrors === null) {
         vErrors = [err2];
@@ -166,7 +166,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.activeSeats === void 0) {
+    if (data.activeSeats === void 0 || !func0.call(data, "activeSeats")) {
       const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "activeSeats" }, message: "must have required property 'activeSeats'" };
       if (vErrors === null) {
         vErrors = [err3];
@@ -175,7 +175,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.policiesActive === void 0) {
+    if (data.policiesActive === void 0 || !func0.call(data, "policiesActive")) {
       const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "policiesActive" }, message: "must have required property 'policiesActive'" };
       if (vErrors === null) {
         vErrors = [err4];
@@ -184,7 +184,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.policyExecutionsCount === void 0) {
+    if (data.policyExecutionsCount === void 0 || !func0.call(data, "policyExecutionsCount")) {
       const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "policyExecutionsCount" }, message: "must have required property 'policyExecutionsCount'" };
       if (vErrors === null) {
         vErrors = [err5];
@@ -193,7 +193,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.totalProvisionedSeats === void 0) {
+    if (data.totalProvisionedSeats === void 0 || !func0.call(data, "totalProvisionedSeats")) {
       const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "totalProvisionedSeats" }, message: "must have required property 'totalProvisionedSeats'" };
       if (vErrors === null) {
         vErrors = [err6];
@@ -202,7 +202,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.seatLimitHit === void 0) {
+    if (data.seatLimitHit === void 0 || !func0.call(data, "seatLimitHit")) {
       const err7 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "seatLimitHit" }, message: "must have required property 'seatLimitHit'" };
       if (vErrors === null) {
         vErrors = [err7];
@@ -211,7 +211,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.featuresUsed === void 0) {
+    if (data.featuresUsed === void 0 || !func0.call(data, "featuresUsed")) {
       const err8 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "featuresUsed" }, message: "must have required property 'featuresUsed'" };
       if (vErrors === null) {
         vErrors = [err8];
@@ -220,8 +220,8 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    for (const key0 in data) {
-      if (!func1.call(schema31.properties, key0)) {
+    for (const key0 of Object.keys(data)) {
+      if (!func0.call(schema31.properties, key0)) {
         const err9 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
         if (vErrors === null) {
           vErrors = [err9];
@@ -231,7 +231,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.schemaVersion !== void 0) {
+    if (data.schemaVersion !== void 0 && func0.call(data, "schemaVersion")) {
       let data0 = data.schemaVersion;
       if (!(typeof data0 == "number" && (!(data0 % 1) && !isNaN(data0)) && isFinite(data0))) {
         const err10 = { instancePath: instancePath + "/schemaVersion", schemaPath: "#/properties/schemaVersion/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
@@ -252,10 +252,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.periodStart !== void 0) {
+    if (data.periodStart !== void 0 && func0.call(data, "periodStart")) {
       let data1 = data.periodStart;
       if (typeof data1 === "string") {
-        if (func2(data1) > 30) {
+        if (func72(data1) > 30) {
           const err12 = { instancePath: instancePath + "/periodStart", schemaPath: "#/properties/periodStart/maxLength", keyword: "maxLength", params: { limit: 30 }, message: "must NOT have more than 30 characters" };
           if (vErrors === null) {
             vErrors = [err12];
@@ -264,7 +264,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (func2(data1) < 20) {
+        if (func72(data1) < 20) {
           const err13 = { instancePath: instancePath + "/periodStart", schemaPath: "#/properties/periodStart/minLength", keyword: "minLength", params: { limit: 20 }, message: "must NOT have fewer than 20 characters" };
           if (vErrors === null) {
             vErrors = [err13];
@@ -301,10 +301,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.periodEnd !== void 0) {
+    if (data.periodEnd !== void 0 && func0.call(data, "periodEnd")) {
       let data2 = data.periodEnd;
       if (typeof data2 === "string") {
-        if (func2(data2) > 30) {
+        if (func72(data2) > 30) {
           const err17 = { instancePath: instancePath + "/periodEnd", schemaPath: "#/properties/periodEnd/maxLength", keyword: "maxLength", params: { limit: 30 }, message: "must NOT have more than 30 characters" };
           if (vErrors === null) {
             vErrors = [err17];
@@ -313,7 +313,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (func2(data2) < 20) {
+        if (func72(data2) < 20) {
           const err18 = { instancePath: instancePath + "/periodEnd", schemaPath: "#/properties/periodEnd/minLength", keyword: "minLength", params: { limit: 20 }, message: "must NOT have fewer than 20 characters" };
           if (vErrors === null) {
             vErrors = [err18];
@@ -350,7 +350,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.activeSeats !== void 0) {
+    if (data.activeSeats !== void 0 && func0.call(data, "activeSeats")) {
       let data3 = data.activeSeats;
       if (!(typeof data3 == "number" && (!(data3 % 1) && !isNaN(data3)) && isFinite(data3))) {
         const err22 = { instancePath: instancePath + "/activeSeats", schemaPath: "#/properties/activeSeats/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
@@ -382,7 +382,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     }
-    if (data.policiesActive !== void 0) {
+    if (data.policiesActive !== void 0 && func0.call(data, "policiesActive")) {
       let data4 = data.policiesActive;
       if (!(typeof data4 == "number" && (!(data4 % 1) && !isNaN(data4)) && isFinite(data4))) {
         const err25 = { instancePath: instancePath + "/policiesActive", schemaPath: "#/properties/policiesActive/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
@@ -414,7 +414,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     }
-    if (data.policyExecutionsCount !== void 0) {
+    if (data.policyExecutionsCount !== void 0 && func0.call(data, "policyExecutionsCount")) {
       let data5 = data.policyExecutionsCount;
       if (!(typeof data5 == "number" && (!(data5 % 1) && !isNaN(data5)) && isFinite(data5))) {
         const err28 = { instancePath: instancePath + "/policyExecutionsCount", schemaPath: "#/properties/policyExecutionsCount/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
@@ -446,7 +446,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     }
-    if (data.totalProvisionedSeats !== void 0) {
+    if (data.totalProvisionedSeats !== void 0 && func0.call(data, "totalProvisionedSeats")) {
       let data6 = data.totalProvisionedSeats;
       if (!(typeof data6 == "number" && (!(data6 % 1) && !isNaN(data6)) && isFinite(data6))) {
         const err31 = { instancePath: instancePath + "/totalProvisionedSeats", schemaPath: "#/properties/totalProvisionedSeats/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
@@ -478,7 +478,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     }
-    if (data.seatLimitHit !== void 0) {
+    if (data.seatLimitHit !== void 0 && func0.call(data, "seatLimitHit")) {
       if (typeof data.seatLimitHit !== "boolean") {
         const err34 = { instancePath: instancePath + "/seatLimitHit", schemaPath: "#/properties/seatLimitHit/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
         if (vErrors === null) {
@@ -489,7 +489,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.featuresUsed !== void 0) {
+    if (data.featuresUsed !== void 0 && func0.call(data, "featuresUsed")) {
       let data8 = data.featuresUsed;
       if (Array.isArray(data8)) {
         if (data8.length > 256) {
@@ -505,7 +505,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data9 = data8[i0];
           if (typeof data9 === "string") {
-            if (func2(data9) > 64) {
+            if (func72(data9) > 64) {
               const err36 = { instancePath: instancePath + "/featuresUsed/" + i0, schemaPath: "#/properties/featuresUsed/items/maxLength", keyword: "maxLength", params: { limit: 64 }, message: "must NOT have more than 64 characters" };
               if (vErrors === null) {
                 vErrors = [err36];
@@ -566,10 +566,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.appVersion !== void 0) {
+    if (data.appVersion !== void 0 && func0.call(data, "appVersion")) {
       let data10 = data.appVersion;
       if (typeof data10 === "string") {
-        if (func2(data10) > 40) {
+        if (func72(data10) > 40) {
           const err41 = { instancePath: instancePath + "/appVersion", schemaPath: "#/properties/appVersion/maxLength", keyword: "maxLength", params: { limit: 40 }, message: "must NOT have more than 40 characters" };
           if (vErrors === null) {
             vErrors = [err41];
@@ -578,7 +578,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (func2(data10) < 7) {
+        if (func72(data10) < 7) {
           const err42 = { instancePath: instancePath + "/appVersion", schemaPath: "#/properties/appVersion/minLength", keyword: "minLength", params: { limit: 7 }, message: "must NOT have fewer than 7 characters" };
           if (vErrors === null) {
             vErrors = [err42];
@@ -606,10 +606,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.nodeVersion !== void 0) {
+    if (data.nodeVersion !== void 0 && func0.call(data, "nodeVersion")) {
       let data11 = data.nodeVersion;
       if (typeof data11 === "string") {
-        if (func2(data11) > 3) {
+        if (func72(data11) > 3) {
           const err45 = { instancePath: instancePath + "/nodeVersion", schemaPath: "#/properties/nodeVersion/maxLength", keyword: "maxLength", params: { limit: 3 }, message: "must NOT have more than 3 characters" };
           if (vErrors === null) {
             vErrors = [err45];

@@ -1,8 +1,8 @@
 /**
  * The one ajv configuration the repo compiles with: draft 2020-12, strict mode,
- * every error reported, the contract's `x-` annotations registered as a
- * vocabulary, and the formats from src/formats.ts (the same functions the
- * shipped validators inline).
+ * every error reported, own properties only, the contract's `x-` annotations
+ * registered as a vocabulary, and the formats from src/formats.ts (the same
+ * functions the shipped validators inline).
  */
 import { Ajv2020, type Options } from 'ajv/dist/2020.js';
 import { PRIVACY_KEYWORD } from '../../schema/privacy.js';
@@ -13,7 +13,9 @@ import { HEADERS_KEYWORD, NOT_COLLECTED_KEYWORD } from './json-schema.js';
 export const ANNOTATION_KEYWORDS = [PRIVACY_KEYWORD, RULES_KEYWORD, NOT_COLLECTED_KEYWORD, HEADERS_KEYWORD] as const;
 
 export function createAjv(options: Options = {}): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, ...options });
+  // ownProperties: a member name objects inherit (`toString`, `constructor`, `__proto__`) counts only
+  // when the payload has it; by default ajv takes `({}).toString` for a present `toString`.
+  const ajv = new Ajv2020({ strict: true, allErrors: true, ownProperties: true, ...options });
   ajv.addVocabulary([...ANNOTATION_KEYWORDS]);
   for (const [name, check] of Object.entries(formats)) ajv.addFormat(name, check);
   return ajv;

@@ -12,7 +12,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'signature', 'mask', 'negotiation', 'parse'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['ingest', 'content-type', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 const text = (node: unknown): string =>
   typeof node === 'object' && node !== null
@@ -47,6 +47,8 @@ describe('docs/wire-protocol.md', () => {
     expect(Object.fromEntries(rows.filter(([, rule]) => !rule.startsWith('(')).map(([status, rule]) => [rule, Number(status)]))).toEqual({
       'method-not-allowed': 405,
       'too-large': 413,
+      'unsupported-media-type': 415,
+      'unsupported-content-encoding': 415,
       'missing-signature': 401,
       'malformed-signature-header': 401,
       'timestamp-too-old': 401,
@@ -58,6 +60,10 @@ describe('docs/wire-protocol.md', () => {
       'customer-name': 400,
       'invalid-utf8': 400,
       'json-syntax': 400,
+      'byte-order-mark': 400,
+      'duplicate-key': 400,
+      'unpaired-surrogate': 400,
+      'noncharacter': 400,
       'unsupported-version': 422,
       'version-mismatch': 422,
       'invalid-payload': 422,

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { failureResponse, ingest, type IngestOptions, type VerificationKey } from '../../src/server.js';
-import { signMessage } from '../../src/signature.js';
 import { dedupeKey, messageId } from '../../src/dedupe.js';
 import { utf8 } from '../../src/bytes.js';
-import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, NOW_S, built, counts } from './support.js';
+import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, built, counts, rawRequest } from './support.js';
 
 const keys: VerificationKey[] = [
   { id: 'current', secret: KEY_A },
@@ -11,19 +10,6 @@ const keys: VerificationKey[] = [
   { id: 'leaked', secret: KEY_REVOKED, revoked: true },
 ];
 const options: IngestOptions = { keys, now: () => NOW_MS };
-
-/** Signs arbitrary body text with contract headers, for bodies the uploader would refuse to build. */
-async function rawRequest(bodyText: string, { version = '1', id, secrets = [KEY_A] }: { version?: string; id?: string; secrets?: string[] } = {}) {
-  const body = utf8(bodyText);
-  const messageIdValue = id ?? (await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z')));
-  const headers = {
-    'x-telemetry-customer': 'Example%20Holdings%20GmbH',
-    'x-telemetry-license-id': 'lic-0042',
-    'x-telemetry-schema-version': version,
-    ...(await signMessage({ id: messageIdValue, timestamp: NOW_S, body, secrets })),
-  };
-  return { headers, body };
-}
 
 const payloadText = (change: Record<string, unknown> = {}) => JSON.stringify({ schemaVersion: 1, ...counts(), featuresUsed: ['audit-log', 'sso'], ...change });
 
@@ -82,6 +68,35 @@ describe('ingest: the status table', () => {
     expect((await ingest({ headers: request.headers, body: request.body }, { ...options, maxBytes: request.body.byteLength })).ok).toBe(true);
   });
 
+  it('415 for a body not declared as JSON, before the signature is looked at, saying what is accepted', async () => {
+    const request = await built();
+    const { 'content-type': _, ...untyped } = request.headers;
+    for (const headers of [untyped, { ...untyped, 'content-type': 'text/plain' }, { ...untyped, 'content-type': 'application/json, text/plain' }, { ...untyped, 'content-type': 'application/json; charset=iso-8859-1' }]) {
+      const result = await ingest({ headers, body: request.body }, options);
+      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json' } });
+      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" .*\(unsupported-media-type\)$/);
+    }
+    const unsigned = await ingest({ headers: { 'content-type': 'text/plain' }, body: request.body }, options);
+    expect(unsigned).toMatchObject({ status: 415 });
+    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json');
+  });
+
+  it('accepts application/json with parameters, in any case, charset UTF-8 quoted or not', async () => {
+    const request = await built();
+    for (const type of ['application/json; charset=utf-8', 'Application/JSON;Charset="UTF-8"', 'application/json; charset=utf-8; profile=telemetry']) {
+      expect(await ingest({ headers: { ...request.headers, 'content-type': type }, body: request.body }, options)).toMatchObject({ ok: true });
+    }
+  });
+
+  it('415 for a content coding other than identity, saying identity is what is accepted', async () => {
+    const request = await built();
+    for (const coding of ['gzip', 'identity, br', 'x-unknown']) {
+      const result = await ingest({ headers: { ...request.headers, 'content-encoding': coding }, body: request.body }, options);
+      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-content-encoding' }, headers: { 'accept-encoding': 'identity' } });
+    }
+    expect(await ingest({ headers: { ...request.headers, 'content-encoding': 'Identity' }, body: request.body }, options)).toMatchObject({ ok: true });
+  });
+
   it('401 for a missing signature', async () => {
     const request = await built();
     const { 'webhook-signature': _, ...unsigned } = request.headers;
@@ -128,10 +143,8 @@ describe('ingest: the status table', () => {
   });
 
   it('400 for a body that is not UTF-8', async () => {
-    const body = new Uint8Array([0x7b, 0xff, 0x7d]);
-    const { headers } = await rawRequest('');
-    const signed = { ...headers, ...(await signMessage({ id: headers['webhook-id'], timestamp: NOW_S, body, secrets: [KEY_A] })) };
-    expect(await ingest({ headers: signed, body }, options)).toMatchObject({ status: 400, error: { rule: 'invalid-utf8' } });
+    const { headers, body } = await rawRequest(new Uint8Array([0x7b, 0xff, 0x7d]));
+    expect(await ingest({ headers, body }, options)).toMatchObject({ status: 400, error: { rule: 'invalid-utf8' } });
   });
 
   it('422 for an unknown version, listing the supported ones', async () => {

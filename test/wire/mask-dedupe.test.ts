@@ -91,6 +91,8 @@ describe('customer masking', () => {
     ['yes', true],
   ])('TELEMETRY_MASK_CUSTOMER=%s turns masking %s (any unclear value masks)', (value, expected) => {
     expect(maskRequested(value === undefined ? {} : { TELEMETRY_MASK_CUSTOMER: value })).toBe(expected);
+    expect(maskRequested(value === undefined ? {} : { ASTER_MASK: value }, 'ASTER_MASK')).toBe(expected);
+    expect(maskRequested({ TELEMETRY_MASK_CUSTOMER: '1' }, 'ASTER_MASK')).toBe(false);
   });
 });
 

@@ -1,7 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { timingSafeEqual } from '../../src/bytes.js';
 import { generateSecret, parseSecret, sign, signMessage, verifySignature, type VerificationKey } from '../../src/signature.js';
+import { RUNS } from '../support/arbitraries.js';
 import { KEY_A, KEY_B, KEY_REVOKED } from './support.js';
 
 // The example in the Standard Webhooks JavaScript library's own tests ("sign function works").
@@ -59,6 +62,51 @@ describe('signature: Standard Webhooks interoperability', () => {
       const expected = `v1,${createHmac('sha256', key).update(`msg_${i}.${T + i}.`).update(payload).digest('base64')}`;
       expect(await sign(`whsec_${key.toString('base64')}`, `msg_${i}`, T + i, new Uint8Array(payload))).toBe(expected);
     }
+  });
+});
+
+describe('signature: verification computed in-process', () => {
+  it('verifies what node:crypto signs, for random secrets and bodies, and refuses any one bit flipped in the MAC', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 24, maxLength: 64 }), fc.uint8Array({ maxLength: 2048 }), fc.nat({ max: 255 }), async (key, payload, bit) => {
+        const keys = [{ id: 'k', secret: `whsec_${Buffer.from(key).toString('base64')}` }];
+        const mac = createHmac('sha256', key).update(`msg_x.${T}.`).update(payload).digest();
+        const flipped = Buffer.from(mac);
+        flipped[bit >> 3] = flipped[bit >> 3]! ^ (1 << (bit & 7));
+        const headers = (m: Buffer) => ({ 'webhook-id': 'msg_x', 'webhook-timestamp': String(T), 'webhook-signature': `v1,${m.toString('base64')}` });
+        expect(await verifySignature(headers(mac), payload, { keys, now: at(T) })).toMatchObject({ ok: true, keyId: 'k' });
+        expect(await verifySignature(headers(flipped), payload, { keys, now: at(T) })).toMatchObject({ ok: false, error: { rule: 'signature-mismatch' } });
+      }),
+      { numRuns: Math.min(RUNS, 300) },
+    );
+  });
+
+  it('waits on no WebCrypto call: the HMAC is computed synchronously, in-process', async () => {
+    const headers = await signed([KEY_A]);
+    const calls = (['sign', 'verify', 'importKey', 'digest'] as const).map((name) => vi.spyOn(crypto.subtle, name));
+    expect(await verifySignature(headers, body, { keys, now: at(T) })).toMatchObject({ ok: true, keyId: 'old' });
+    expect(await verifySignature(headers, '{"schemaVersion":2}', { keys, now: at(T) })).toMatchObject({ ok: false, error: { rule: 'signature-mismatch' } });
+    for (const spy of calls) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('uses a key object\'s current secret, also after it verified with another one', async () => {
+    const key = { id: 'k', secret: KEY_A };
+    expect((await verifySignature(await signed([KEY_A]), body, { keys: [key], now: at(T) })).ok).toBe(true);
+    key.secret = KEY_B;
+    expect((await verifySignature(await signed([KEY_A]), body, { keys: [key], now: at(T) })).ok).toBe(false);
+    expect((await verifySignature(await signed([KEY_B]), body, { keys: [key], now: at(T) })).ok).toBe(true);
+  });
+
+  it('compares MACs byte for byte without stopping at the first difference', () => {
+    const a = new Uint8Array(32).fill(7);
+    expect(timingSafeEqual(a, a.slice())).toBe(true);
+    for (const at of [0, 15, 31]) {
+      const b = a.slice();
+      b[at] = 8;
+      expect(timingSafeEqual(a, b)).toBe(false);
+    }
+    expect(timingSafeEqual(a, a.subarray(0, 31))).toBe(false);
+    expect(timingSafeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });
 

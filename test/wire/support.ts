@@ -1,4 +1,5 @@
-import { createTelemetryRequest, type CreateRequestOptions, type TelemetryCounts, type TelemetryRequest } from '../../src/uploader.js';
+import { utf8 } from '../../src/bytes.js';
+import { createTelemetryRequest, dedupeKey, messageId, signMessage, type CreateRequestOptions, type TelemetryCounts, type TelemetryRequest } from '../../src/uploader.js';
 import { fixture } from '../helpers.js';
 
 /** Test-only secrets (32 fixed bytes each); generated/signature-vectors.json publishes the same values. */
@@ -25,4 +26,21 @@ export async function built(overrides: Partial<CreateRequestOptions> = {}, c: Te
   const result = await createTelemetryRequest(c, { ...baseOptions(), ...overrides });
   if (!result.ok) throw new Error(`building the request failed: ${result.error.message}`);
   return result.request;
+}
+
+/** Signs any body, text or bytes, with the contract headers of the fixture window: for bodies the uploader would refuse to build. */
+export async function rawRequest(
+  body: string | Uint8Array,
+  { version = '1', id, secrets = [KEY_A], contentType = 'application/json' }: { version?: string; id?: string; secrets?: string[]; contentType?: string } = {},
+): Promise<{ headers: Record<string, string>; body: Uint8Array }> {
+  const bytes = typeof body === 'string' ? utf8(body) : body;
+  const messageIdValue = id ?? (await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z')));
+  const headers = {
+    'content-type': contentType,
+    'x-telemetry-customer': 'Example%20Holdings%20GmbH',
+    'x-telemetry-license-id': 'lic-0042',
+    'x-telemetry-schema-version': version,
+    ...(await signMessage({ id: messageIdValue, timestamp: NOW_S, body: bytes, secrets })),
+  };
+  return { headers, body: bytes };
 }

@@ -72,6 +72,25 @@ describe('createTelemetryRequest', () => {
     expect(notAsked.ok && notAsked.request.headers['x-telemetry-customer']).toBe('Example%20Holdings%20GmbH');
   });
 
+  it('reads masking from the environment variable a product names, instead of TELEMETRY_MASK_CUSTOMER', async () => {
+    const { maskCustomer: _, ...withoutOption } = baseOptions();
+    const named = { ...withoutOption, maskEnvVariable: 'ASTER_TELEMETRY_MASK_CUSTOMER' };
+    const masked = await createTelemetryRequest(counts(), { ...named, env: { ASTER_TELEMETRY_MASK_CUSTOMER: '1' } });
+    expect(masked.ok && masked.request.headers['x-telemetry-customer']).toMatch(/^anon-[0-9a-f]{32}-21$/);
+    // The default name no longer decides once another is named.
+    const byDefaultName = await createTelemetryRequest(counts(), { ...named, env: { TELEMETRY_MASK_CUSTOMER: '1' } });
+    expect(byDefaultName.ok && byDefaultName.request.headers['x-telemetry-customer']).toBe('Example%20Holdings%20GmbH');
+    // Without `env`, the process environment's variable of that name.
+    process.env['ASTER_TELEMETRY_MASK_CUSTOMER'] = 'yes';
+    try {
+      const fromProcess = await createTelemetryRequest(counts(), named);
+      expect(fromProcess.ok && fromProcess.request.headers['x-telemetry-customer']).toMatch(/^anon-/);
+    } finally {
+      delete process.env['ASTER_TELEMETRY_MASK_CUSTOMER'];
+    }
+    expect(await createTelemetryRequest(counts(), { ...named, maskEnvVariable: 'NOT A NAME' })).toMatchObject({ ok: false, error: { rule: 'mask-env-variable', message: expect.stringMatching(/^maskEnvVariable: must be an environment variable name/) } });
+  });
+
   it('signs with every secret of a rotation and keeps the secrets out of the request object', async () => {
     const request = await built({ signingSecrets: [KEY_B, KEY_A] });
     expect(request.headers['webhook-signature']!.split(' ')).toHaveLength(2);
@@ -113,6 +132,17 @@ describe('sendTelemetry', () => {
     const result = await sendTelemetry(await built(), { baseUrl: 'https://ingest.invalid', fetch, ...noWait });
     expect(result).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-payload' } });
     expect(calls).toHaveLength(1);
+  });
+
+  it.each([
+    ['unsupported-media-type', { 'accept-post': 'application/json' }],
+    ['unsupported-content-encoding', { 'accept-encoding': 'identity' }],
+  ])('takes 415 %s as final: the same bytes and headers would be refused again', async (rule, headers) => {
+    const { fetch, calls } = scriptedFetch([{ status: 415, headers, body: { error: { rule, message: `content-type: … (${rule})` } } }, { status: 201 }]);
+    const result = await sendTelemetry(await built(), { baseUrl: 'https://ingest.invalid', fetch, ...noWait });
+    expect(result).toMatchObject({ ok: false, status: 415, error: { rule } });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.headers['content-type']).toBe('application/json');
   });
 
   it('gives up after the configured retries and says so', async () => {
