@@ -13,19 +13,29 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const result = await build({
-  entryPoints: [join(root, 'scripts/cli/main.ts')],
-  absWorkingDir: root,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  write: false,
-  logLevel: 'error',
-  // The bundle runs from elsewhere; the one module that finds the repo from its own URL must still see where it lives.
-  define: { 'import.meta.url': JSON.stringify(pathToFileURL(join(root, 'scripts/cli/command.ts')).href) },
-});
+const [command = 'command'] = process.argv.slice(2);
+let result;
+try {
+  result = await build({
+    entryPoints: [join(root, 'scripts/cli/main.ts')],
+    absWorkingDir: root,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+    // The bundle runs from elsewhere; the one module that finds the repo from its own URL must still see where it lives.
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(join(root, 'scripts/cli/command.ts')).href) },
+  });
+} catch (error) {
+  // The repo's own tools do not compile: say where in one line, as every command does, instead of esbuild's stack.
+  const first = error?.errors?.[0];
+  const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
+  process.stderr.write(`${command}: internal error: the repo's scripts cannot be bundled: ${where}${first?.text ?? error?.message ?? error}\n`);
+  process.exit(2);
+}
 // Inside node_modules, so the bundle's bare imports resolve to this repo's dependencies; one file per run, so runs never collide.
 const dir = join(root, 'node_modules/.cache/telemetry-contract');
 const file = join(dir, `cli-${process.pid}-${Date.now()}.mjs`);

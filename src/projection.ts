@@ -35,6 +35,15 @@ function drop(node: unknown, path: Path): boolean {
 }
 
 /**
+ * A copy of `payload` without the fields at `paths` (`null` stands for every
+ * item of a list), and the dotted paths of those that were there.
+ */
+export function dropFields(payload: unknown, paths: readonly Path[]): { value: Record<string, unknown>; dropped: string[] } {
+  const value = structuredClone(payload) as Record<string, unknown>;
+  return { value, dropped: paths.filter((path) => drop(value, path)).map(dotted) };
+}
+
+/**
  * The payload of version `from` as a payload of version `to`, or a
  * `projection-refused` error saying why the contract does not allow it. The
  * result is validated against `to` before it is returned.
@@ -53,9 +62,8 @@ export function projectTelemetry(payload: Telemetry, to: number): ProjectionResu
       error: wireError('schemaVersion', `a v${from} report cannot be sent as v${to}: ${plan.refused.map((r) => `${r.path}: ${r.what}`).join('; ')}`, 'projection-refused'),
     };
   }
-  const value = structuredClone(payload) as unknown as Record<string, unknown>;
+  const { value, dropped } = dropFields(payload, plan.drop);
   value['schemaVersion'] = to;
-  const dropped = plan.drop.filter((path) => drop(value, path)).map(dotted);
   const validated = validateTelemetry(value);
   if (!validated.ok) {
     return { ok: false, error: wireError('schemaVersion', `the v${from} report projected onto v${to} is not valid: ${validated.errors.map((e) => e.message).join('; ')}`, 'projection-refused', { errors: validated.errors }) };

@@ -1,7 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkCommand } from '../scripts/commands/check.js';
+import { COMMANDS } from '../scripts/commands/index.js';
 import { type Command, type Io, processIo, renderFindings, runCommand } from '../scripts/cli/command.js';
 import { FindingsError, type Finding } from '../scripts/cli/findings.js';
 import { repoRoot } from './helpers.js';
@@ -108,6 +110,37 @@ describe('command layer', () => {
   it('a real run (the bundled entry the npm scripts use) prints one uncolored line on success when piped', () => {
     const out = execFileSync(process.execPath, [join(repoRoot, 'scripts/run.mjs'), 'check'], { cwd: repoRoot, encoding: 'utf8' });
     expect(out).toMatch(/^check: \d+ generated files and doc parts match schema\/\n$/);
+  });
+
+  it('a real run rebuilds generated/ from nothing, then passes the check, without a stack trace anywhere', async () => {
+    const { copyRepo } = await import('./support/repo-copy.js');
+    const repo = copyRepo();
+    try {
+      rmSync(join(repo.root, 'generated'), { recursive: true });
+      const run = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'scripts/run.mjs'), ...args, '--root', repo.root], { encoding: 'utf8' });
+      const generated = run('generate');
+      expect([generated.status, generated.stderr]).toEqual([0, '']);
+      expect(run('check').status).toBe(0);
+
+      // A contract that does not compile: one line saying where, exit 2, no stack.
+      writeFileSync(join(repo.root, 'schema/v1.ts'), `${readFileSync(join(repo.root, 'schema/v1.ts'), 'utf8')}\nexport const broken = ;\n`);
+      for (const command of ['generate', 'check', 'release', 'draft']) {
+        const failed = run(command, ...(command === 'release' || command === 'draft' ? ['2'] : []));
+        expect(failed.status, command).not.toBe(0);
+        expect(`${failed.stdout}${failed.stderr}`, command).toMatch(/schema\/v1\.ts:\d+/);
+        expect(`${failed.stdout}${failed.stderr}`, command).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('the lifecycle commands explain the life of a version in their --help', async () => {
+    for (const name of ['draft', 'release', 'deprecate', 'retire', 'versions']) {
+      const io = capture();
+      expect(await runCommand(COMMANDS[name]!, ['--help'], io), name).toBe(0);
+      expect(io.text().out, name).toContain('draft ──release──▶ released ──deprecate──▶ deprecated ──retire──▶ retired');
+    }
   });
 
   it('the entry refuses an unknown command with exit code 2', () => {

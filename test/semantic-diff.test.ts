@@ -97,6 +97,7 @@ describe('semantic diff', () => {
       ['legalBasis', 'consent'],
       ['basisNote', 'upselling'],
       ['category', 'customer-identity'],
+      ['retention', 'P800D'],
     ])('a changed %s, carrying the record as it is now', (key, value) => {
       const after = base();
       after.properties.activeSeats['x-privacy'][key] = value;
