@@ -85,12 +85,13 @@ try {
     show('Generation: `check` against contract size', 'Median of 3 fresh processes each (`node scripts/run.mjs check`, what `npm run check` runs), every run passing.', g.rows, '');
     targets.push(
       { target: '`check` on v1 under 2 s', met: g.checkV1Ms < 2000, measured: `${fmt(g.checkV1Ms)} ms on ${description.split(',')[1]!.trim()}` },
+      { target: '`check` on the synthetic 1,000-field contract under 10 s', met: g.check1000Ms < 10_000, measured: `${fmt(g.check1000Ms)} ms` },
       {
         target: 'generation grows no faster than linearly with the field count',
         met: g.linear,
         measured: g.growth,
         limit:
-          'the conformance file: every vector carries a whole payload and each field adds a fixed number of vectors, so its size grows with the square of the field count (see the notes in the generation table below), and so does the time to derive, check and compare it. Everything else grows linearly. Whole payloads stay because any consumer can run them without a patch library; a contract of hundreds of fields would want its vectors as JSON Patch against one base payload.',
+          'the yes/no guard runs once on every conformance vector (it answers for a whole payload, so vectors cannot share a call), and a vector payload has every field: that one step is quadratic, at about a microsecond per field and vector. The explaining validator no longer is: single-field patches are validated together (scripts/emit/patch-batches.ts). The file itself grows linearly (a base payload and one JSON Patch per vector).',
       },
     );
   }

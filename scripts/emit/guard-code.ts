@@ -56,6 +56,8 @@ interface Context {
   readonly body: string[];
   /** The next free variable number. */
   readonly next: { n: number };
+  /** Module-level functions the body calls: the checks of a large object, in parts V8 can optimize. */
+  readonly functions: string[];
   /** Helpers the body calls, to import just those. */
   readonly uses: Set<keyof typeof HELPERS>;
 }
@@ -72,6 +74,13 @@ const HELPERS = {
 
 /** Most declared properties an object's bitmask of own keys covers (bits 0 to 29 stay a small integer). */
 const MAX_MASK_PROPERTIES = 30;
+/**
+ * An object with more properties than this has their checks emitted in
+ * functions of this many each. V8 does not optimize a function past a few
+ * tens of kilobytes of bytecode, so one function for a 1,000-field contract
+ * would run interpreted, several times slower, on every payload.
+ */
+const PROPERTIES_PER_FUNCTION = 32;
 
 const js = (value: unknown): string => JSON.stringify(value);
 
@@ -227,6 +236,10 @@ function emitObject(schema: JsonSchema, v: string, context: Context, lines: stri
   const own = `own${context.next.n++}`;
   const isOwn = (name: string) => (bit(name) === 0 ? `hasOwn.call(${v}, ${js(name)})` : `((${own} & ${bit(name)}) !== 0 || hasOwn.call(${v}, ${js(name)}))`);
   if (required.length > 0 || names.length > 0) context.uses.add('hasOwn');
+  if (names.length > PROPERTIES_PER_FUNCTION) {
+    emitLargeObject(properties, required as string[], additional === false, v, context, lines);
+    return;
+  }
   if (required.length > 0) lines.push(`if (${required.map((name) => `${v}[${js(name)}] === undefined`).join(' || ')}) return false;`);
   if (additional === false) {
     // ajv walks Object.keys (own enumerable keys) and looks each up among the declared ones.
@@ -261,6 +274,42 @@ function emitObject(schema: JsonSchema, v: string, context: Context, lines: stri
   }
 }
 
+/**
+ * The checks of an object with many properties: the walk over its own keys
+ * for additionalProperties here, then each group of properties (present and
+ * own when required, then their own checks) in a module-level function.
+ */
+function emitLargeObject(properties: JsonSchema, required: readonly string[], closed: boolean, v: string, context: Context, lines: string[]): void {
+  const names = Object.keys(properties);
+  if (closed) {
+    const known = constant(context, 'properties', `new Set(${js(names)})`);
+    lines.push(`{ const keys = Object.keys(${v}); for (let i = 0; i < keys.length; i++) if (!${known}.has(keys[i])) return false; }`);
+  }
+  // Required names no property declares still have to be there (JSON Schema allows it; a closed object then refuses them).
+  const undeclared = required.filter((name) => !Object.hasOwn(properties, name));
+  if (undeclared.length > 0) lines.push(`if (!(${undeclared.map((name) => `${v}[${js(name)}] !== undefined && hasOwn.call(${v}, ${js(name)})`).join(' && ')})) return false;`);
+  for (let start = 0; start < names.length; start += PROPERTIES_PER_FUNCTION) {
+    const group = names.slice(start, start + PROPERTIES_PER_FUNCTION);
+    const body: string[] = [];
+    const present = group.filter((name) => required.includes(name));
+    if (present.length > 0) body.push(`if (!(${present.map((name) => `${v}[${js(name)}] !== undefined && hasOwn.call(${v}, ${js(name)})`).join(' && ')})) return false;`);
+    for (const name of group) {
+      const value = `v${context.next.n++}`;
+      const inner: Context = { ...context, pointer: `${context.pointer}/properties/${escapePointerToken(name)}`, body: [] };
+      emitSchema(properties[name], value, inner);
+      if (inner.body.length === 0) continue;
+      body.push(`{`, `const ${value} = ${v}[${js(name)}];`);
+      if (required.includes(name)) body.push(...inner.body);
+      else body.push(`if (${value} !== undefined && hasOwn.call(${v}, ${js(name)})) {`, ...inner.body, '}');
+      body.push('}');
+    }
+    if (body.length === 0) continue;
+    const fn = `part${context.functions.length + 1}`;
+    context.functions.push([`function ${fn}(${v}) {`, ...body, 'return true;', '}'].join('\n'));
+    lines.push(`if (!${fn}(${v})) return false;`);
+  }
+}
+
 /** Appends to context.body the checks of `schema` on the value in variable `v`: each `return false` when one fails. */
 function emitSchema(schema: unknown, v: string, context: Context): void {
   if (schema === true) return;
@@ -292,11 +341,12 @@ function emitSchema(schema: unknown, v: string, context: Context): void {
 
 /** The guard's module source before bundling: imports from src/ and ajv's runtime, one exported function. */
 export function guardSource(schema: JsonSchema, pointer = ''): string {
-  const context: Context = { pointer, constants: new Map(), body: [], next: { n: 1 }, uses: new Set() };
+  const context: Context = { pointer, constants: new Map(), body: [], next: { n: 1 }, functions: [], uses: new Set() };
   emitSchema(schema, 'v0', context);
   return [
     ...(Object.keys(HELPERS) as Array<keyof typeof HELPERS>).filter((name) => context.uses.has(name)).map((name) => HELPERS[name]),
     ...[...context.constants].map(([code, name]) => `const ${name} = ${code};`),
+    ...context.functions,
     '/** True when the value satisfies the schema: the verdict of ./validate.js, without its error objects. */',
     'export default function isValid(v0) {',
     ...context.body,
