@@ -13,6 +13,21 @@ import { privacy } from './privacy.js';
  */
 export const HeadersV1 = Type.Object(
   {
+    'content-type': Type.String({
+      // A media type and its parameters; ingest decides which it accepts (application/json, application/jose).
+      pattern: '^[A-Za-z]+/[A-Za-z0-9.+-]+([\\t ]*;[\\t -~]*)?$',
+      maxLength: 256,
+      ...privacy({
+        purpose:
+          'Says what the body is: the report as JSON (application/json), or the report encrypted for the vendor as a JWE (application/jose), so the endpoint knows whether to decrypt it before reading it.',
+        legalBasis: 'contract',
+        basisNote: 'service operation',
+        category: 'protocol-metadata',
+        retention: 'P0D',
+        owner: 'Platform team',
+        reviewBy: '2027-05-31',
+      }),
+    }),
     'webhook-id': Type.String({
       pattern: '^msg_[0-9a-f]{64}$',
       maxLength: 68,

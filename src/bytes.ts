@@ -30,6 +30,28 @@ export function fromBase64(text: string): Uint8Array | undefined {
   return bytes;
 }
 
+/** Base64url without padding (RFC 4648 section 5), as JOSE writes it. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Strict unpadded base64url to bytes, or undefined (a length of 1 mod 4 is no encoding of anything). */
+export function fromBase64Url(text: string): Uint8Array | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  const bytes = fromBase64(padded);
+  // Bits past the last whole byte must be zero, so that one value has one spelling.
+  return bytes !== undefined && toBase64Url(bytes) === text ? bytes : undefined;
+}
+
+/** `length` bytes of HKDF-SHA-256 (RFC 5869) with an empty salt: keys derived from a secret for one purpose each. */
+export async function hkdfSha256(secret: Uint8Array, info: string, length: number): Promise<Uint8Array> {
+  const ikm = await crypto.subtle.importKey('raw', bufferSource(secret), 'HKDF', false, ['deriveBits']);
+  return new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: bufferSource(utf8(info)) }, ikm, length * 8));
+}
+
 /** Lowercase hex. */
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 

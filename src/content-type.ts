@@ -1,13 +1,14 @@
 /**
  * What the body of a telemetry request is declared to be: `content-type` must
- * be `application/json` (parameters allowed, a charset only if it is UTF-8),
- * and `content-encoding`, if sent, only `identity`. A body declared as anything
- * else is answered 415 before its signature is checked: the receiver would
- * otherwise parse bytes as something their sender did not mean.
+ * be `application/json`, or `application/jose` for an encrypted body
+ * (parameters allowed, a charset only if it is UTF-8), and `content-encoding`,
+ * if sent, only `identity`. A body declared as anything else is answered 415
+ * before its signature is checked: the receiver would otherwise parse bytes as
+ * something their sender did not mean.
  */
 import { type WireError, wireError } from './wire-errors.js';
 
-/** The one media type a telemetry body has. */
+/** The media type of a plain telemetry body. */
 export const JSON_MEDIA_TYPE = 'application/json';
 
 /** RFC 9110 token characters. */
@@ -19,14 +20,19 @@ const MAX_SHOWN = 64;
 
 /** A refused request: its error and the headers that say what would be accepted. */
 export interface ContentRefusal {
+  readonly ok: false;
   readonly error: WireError;
   readonly headers: Readonly<Record<string, string>>;
 }
 
-function unsupportedType(what: string): ContentRefusal {
+/** The declared media type of an acceptable body, or why the body is refused. */
+export type ContentCheck = { readonly ok: true; readonly mediaType: string } | ContentRefusal;
+
+function unsupportedType(what: string, accepted: readonly string[]): ContentRefusal {
   return {
-    error: wireError('content-type', `${what}; send "content-type: ${JSON_MEDIA_TYPE}" (charset=utf-8 may follow)`, 'unsupported-media-type'),
-    headers: { 'accept-post': JSON_MEDIA_TYPE },
+    ok: false,
+    error: wireError('content-type', `${what}; send "content-type: ${accepted.join('" or "')}" (charset=utf-8 may follow)`, 'unsupported-media-type'),
+    headers: { 'accept-post': accepted.join(', ') },
   };
 }
 
@@ -52,23 +58,23 @@ function parseMediaType(value: string): { type: string; parameters: Array<[strin
 
 /**
  * Checks the `content-type` and `content-encoding` of a request (headers with
- * lowercase names); undefined when the body is declared as UTF-8 JSON without
- * a content coding.
+ * lowercase names) against the media types the receiver accepts: the one
+ * declared, or the refusal to answer with 415.
  *
  * @example
- * checkContentHeaders({ 'content-type': 'application/json; charset=utf-8' }); // undefined
- * checkContentHeaders({ 'content-type': 'text/plain' })?.error.rule; // "unsupported-media-type"
+ * checkContentHeaders({ 'content-type': 'application/json; charset=utf-8' }); // { ok: true, mediaType: 'application/json' }
+ * checkContentHeaders({ 'content-type': 'text/plain' }); // { ok: false, error: { rule: 'unsupported-media-type', … }, … }
  */
-export function checkContentHeaders(headers: Readonly<Record<string, string | undefined>>): ContentRefusal | undefined {
+export function checkContentHeaders(headers: Readonly<Record<string, string | undefined>>, accepted: readonly string[] = [JSON_MEDIA_TYPE]): ContentCheck {
   const contentType = headers['content-type'];
-  if (contentType === undefined || contentType.trim() === '') return unsupportedType('is missing');
+  if (contentType === undefined || contentType.trim() === '') return unsupportedType('is missing', accepted);
   const media = parseMediaType(contentType);
-  if (media === undefined) return unsupportedType('is not one media type');
-  if (media.type !== JSON_MEDIA_TYPE) {
-    return unsupportedType(`must be ${JSON_MEDIA_TYPE}, got ${media.type.length > MAX_SHOWN ? 'another media type' : media.type}`);
+  if (media === undefined) return unsupportedType('is not one media type', accepted);
+  if (!accepted.includes(media.type)) {
+    return unsupportedType(`must be ${accepted.join(' or ')}, got ${media.type.length > MAX_SHOWN ? 'another media type' : media.type}`, accepted);
   }
   for (const [name, value] of media.parameters) {
-    if (name === 'charset' && value.toLowerCase() !== 'utf-8') return unsupportedType('declares a charset other than utf-8, but the body must be UTF-8');
+    if (name === 'charset' && value.toLowerCase() !== 'utf-8') return unsupportedType('declares a charset other than utf-8, but the body must be UTF-8', accepted);
   }
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && encoding.trim() !== '') {
@@ -77,10 +83,11 @@ export function checkContentHeaders(headers: Readonly<Record<string, string | un
     if (other !== undefined) {
       const shown = new RegExp(`^${TOKEN}$`).test(other) && other.length <= MAX_SHOWN ? `the content coding "${other}"` : 'a malformed content coding';
       return {
+        ok: false,
         error: wireError('content-encoding', `names ${shown}; send the body as it is, without content-encoding or with "identity"`, 'unsupported-content-encoding'),
         headers: { 'accept-encoding': 'identity' },
       };
     }
   }
-  return undefined;
+  return { ok: true, mediaType: media.type };
 }

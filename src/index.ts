@@ -19,6 +19,7 @@ export type { WireError } from './wire-errors.js';
 export { dedupeKey, messageId } from './dedupe.js';
 export { SIGNATURE_HEADERS, type SignatureHeaders, type SignatureResult, type VerificationKey, generateSecret, signMessage, verifySignature } from './signature.js';
 export { deriveMaskKey, isMaskedCustomer, maskCustomer } from './mask.js';
+export { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptionKeyId } from './jwe.js';
 export { ACCEPTED_VERSIONS_HEADER, chooseVersion } from './negotiation.js';
 export { type VersionLifecycle, type VersionStatus, defaultAcceptedVersions, versionLifecycle } from './lifecycle.js';
 export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';

@@ -3,13 +3,14 @@
  * headers and body bytes in, the verified payload or the HTTP status to
  * answer out. The checks run cheapest and most fundamental first:
  *
- *   size limit → content type → signature over the raw bytes → contract
- *   headers → JSON (I-JSON) → version → schema validation and cross-field
- *   rules → message id
+ *   size limit → content type → signature over the raw bytes → decryption
+ *   of a JWE body → contract headers → JSON (I-JSON) → version → schema
+ *   validation and cross-field rules → message id
  */
 import type { TelemetryByVersion } from '../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
-import { checkContentHeaders } from './content-type.js';
+import { JSON_MEDIA_TYPE, checkContentHeaders } from './content-type.js';
+import { JOSE_MEDIA_TYPE, decryptBody, deriveEncryptionKey } from './jwe.js';
 import { dedupeKey as dedupeKeyOf, messageIdNow } from './dedupe.js';
 import { type HeadersLike, normalizeHeaders } from './headers.js';
 import { type Customer, decodeCustomer } from './mask.js';
@@ -36,6 +37,34 @@ export interface IngestOptions extends VerifyOptions {
   readonly maxBytes?: number;
   /** The versions this server accepts, several at once; default every version the package knows that is not retired. */
   readonly acceptedVersions?: readonly number[];
+  /**
+   * The `whsec_` keys (32 bytes each) an encrypted body (`application/jose`) may be encrypted with; the
+   * JWE's `kid` picks one. Default: the key derived from each verification key that is not revoked,
+   * which is what an uploader uses unless it is given a key of its own.
+   */
+  readonly encryptionKeys?: readonly string[];
+  /** Refuse a plain JSON body with 415 `encryption-required`: every body must be an encrypted JWE. Default false. */
+  readonly requireEncryption?: boolean;
+}
+
+/** Derived keys by signing secret: one HKDF per key, not per request. Bounded, as a server holds a handful of keys. */
+const derivedKeys = new Map<string, Promise<string>>();
+
+function encryptionKeys(options: IngestOptions): Promise<string[]> {
+  if (options.encryptionKeys !== undefined) return Promise.resolve([...options.encryptionKeys]);
+  return Promise.all(
+    options.keys
+      .filter((key) => key.revoked !== true)
+      .map((key) => {
+        let derived = derivedKeys.get(key.secret);
+        if (derived === undefined) {
+          if (derivedKeys.size >= 64) derivedKeys.clear();
+          derived = deriveEncryptionKey(key.secret);
+          derivedKeys.set(key.secret, derived);
+        }
+        return derived;
+      }),
+  );
 }
 
 interface IngestSuccessBase {
@@ -48,6 +77,8 @@ interface IngestSuccessBase {
   readonly messageId: string;
   readonly licenseId: string;
   readonly customer: Customer;
+  /** Whether the body came encrypted (a JWE, `application/jose`). */
+  readonly encrypted: boolean;
   /** Headers to send with the answer: the accepted versions, and `Deprecation` and `Sunset` for a deprecated version. */
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -77,12 +108,14 @@ export type IngestResult = IngestSuccess | IngestFailure;
  * input; a malformed key or version configuration throws a TypeError. A window
  * already stored is not a failure here: store idempotently and answer 2xx.
  *
- * Statuses: 405 not POST, 413 too large, 415 a body not declared as JSON
- * (`content-type`) or declared encoded (`content-encoding`), 401 missing/
- * malformed/expired/revoked/mismatched signature, 400 invalid contract headers
- * or a body that is not UTF-8 I-JSON (a byte-order mark, a repeated member
- * name, a lone surrogate), 422 unsupported or mismatched version, invalid
- * payload, or a message id that does not belong to the window.
+ * Statuses: 405 not POST, 413 too large (the body, or what it decrypts to),
+ * 415 a body not declared as JSON or a JWE (`content-type`), declared encoded
+ * (`content-encoding`), or plain where encryption is required, 401 missing/
+ * malformed/expired/revoked/mismatched signature, 400 a JWE that cannot be
+ * read or decrypted, invalid contract headers, or a body that is not UTF-8
+ * I-JSON (a byte-order mark, a repeated member name, a lone surrogate), 422
+ * unsupported or mismatched version, invalid payload, or a message id that
+ * does not belong to the window.
  *
  * @example
  * const result = await ingest({ method: req.method, headers: req.headers, body }, { keys });
@@ -112,10 +145,24 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   }
 
   const headers = normalizeHeaders(request.headers);
-  const content = checkContentHeaders(headers);
-  if (content !== undefined) return fail(415, content.error, content.headers);
+  const content = checkContentHeaders(headers, options.requireEncryption === true ? [JOSE_MEDIA_TYPE] : [JSON_MEDIA_TYPE, JOSE_MEDIA_TYPE]);
+  if (!content.ok) {
+    if (options.requireEncryption === true && content.error.rule === 'unsupported-media-type' && checkContentHeaders(headers).ok) {
+      return fail(415, wireError('content-type', `must be ${JOSE_MEDIA_TYPE}: this endpoint takes encrypted bodies only; send the body as a JWE (encrypt: true)`, 'encryption-required'), content.headers);
+    }
+    return fail(415, content.error, content.headers);
+  }
   const signature = await verifySignature(headers, body, options);
   if (!signature.ok) return fail(401, signature.error);
+
+  // Decrypted only now: a body is signed as sent, so an unsigned one never costs a decryption.
+  let plaintext = body;
+  const encrypted = content.mediaType === JOSE_MEDIA_TYPE;
+  if (encrypted) {
+    const opened = await decryptBody(body, await encryptionKeys(options), { maxBytes });
+    if (!opened.ok) return fail(opened.status, opened.error);
+    plaintext = opened.plaintext;
+  }
 
   const versionHeader = headers[CONTRACT_HEADERS.schemaVersion];
   const headerVersion = versionHeader !== undefined && /^[1-9][0-9]{0,3}$/.test(versionHeader) ? Number(versionHeader) : undefined;
@@ -126,7 +173,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   const customer = decodeCustomer(headers[CONTRACT_HEADERS.customer]!);
   if (!customer.ok) return fail(400, customer.error);
 
-  const decoded = parseJsonBody(body, { maxBytes });
+  const decoded = parseJsonBody(plaintext, { maxBytes });
   if (!decoded.ok) {
     const { path, rule, message } = decoded.errors[0]!;
     // "(root): …" or "/a/0: …" becomes "body: …" or "body /a/0: …"; `errors` keeps the pointer.
@@ -163,6 +210,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     messageId: signature.id,
     licenseId,
     customer: customer.customer,
+    encrypted,
     schemaVersion: payload.schemaVersion,
     headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) },
   } as IngestSuccess;

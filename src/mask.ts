@@ -11,7 +11,7 @@
  * secret (see {@link deriveMaskKey}), which the vendor also holds, so the vendor
  * can recompute a customer's mask and nobody else can.
  */
-import { bufferSource, hmacSha256, toBase64, toHex, utf8 } from './bytes.js';
+import { hkdfSha256, hmacSha256, toBase64, toHex, utf8 } from './bytes.js';
 import { parseSecret } from './signature.js';
 import { type WireError, wireError } from './wire-errors.js';
 
@@ -61,9 +61,7 @@ export function checkCustomerName(name: unknown): WireError | undefined {
  * const maskKey = await deriveMaskKey(signingSecret);
  */
 export async function deriveMaskKey(signingSecret: string): Promise<string> {
-  const ikm = await crypto.subtle.importKey('raw', bufferSource(parseSecret(signingSecret)), 'HKDF', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: bufferSource(utf8(MASK_KEY_INFO)) }, ikm, 256);
-  return `whsec_${toBase64(new Uint8Array(bits))}`;
+  return `whsec_${toBase64(await hkdfSha256(parseSecret(signingSecret), MASK_KEY_INFO, 32))}`;
 }
 
 /**

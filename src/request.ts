@@ -9,8 +9,10 @@ import { type TelemetryByVersion, currentVersion, type Telemetry, versions } fro
 import type { CrossFieldRule } from '../schema/rules.js';
 import { utf8 } from './bytes.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
+import { JSON_MEDIA_TYPE } from './content-type.js';
 import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from './dedupe.js';
 import { pointerTokens } from './errors.js';
+import { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptBody, encryptionKeyId } from './jwe.js';
 import { versionLifecycle } from './lifecycle.js';
 import { TELEMETRY_PATH } from './paths.js';
 import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
@@ -61,6 +63,16 @@ export interface CreateRequestOptions {
   readonly acceptedVersions?: readonly number[];
   /** Clock in milliseconds for the first signature; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Send the body encrypted: a JWE (`dir`, `A256GCM`), `content-type: application/jose`, signed as sent.
+   * Worth it where TLS ends before the ingest service (a proxy, a CDN, a load balancer that logs bodies).
+   * Default false.
+   */
+  readonly encrypt?: boolean;
+  /** The 32-byte `whsec_` key to encrypt with; default derived from the first signing secret ({@link deriveEncryptionKey}). */
+  readonly encryptionKey?: string;
+  /** Where the encryption's IV comes from; default `crypto.getRandomValues`. Only test vectors pass a fixed one. */
+  readonly randomBytes?: (length: number) => Uint8Array;
 }
 
 /** A signed request, ready for `sendTelemetry` or any HTTP client. */
@@ -79,6 +91,8 @@ export interface TelemetryRequest {
   readonly messageId: string;
   /** Set when the report was built in another version and projected onto this one. */
   readonly projection?: ProjectionReport;
+  /** Whether `body` is the payload encrypted as a JWE (`content-type: application/jose`). */
+  readonly encrypted: boolean;
   /** The headers for a new attempt: same id and body, a new timestamp and signature. Keeps the secrets out of the object. */
   sign(timestampSeconds: number): Promise<Record<string, string>>;
   /**
@@ -193,6 +207,7 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
   try {
     for (const secret of secrets) parseSecret(secret);
     if (options.maskKey !== undefined) parseSecret(options.maskKey);
+    if (options.encryptionKey !== undefined) encryptionKeyId(options.encryptionKey);
   } catch (error) {
     return { ok: false, error: { rule: 'secret-format', message: (error as Error).message } };
   }
@@ -228,9 +243,13 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
   const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
   const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv(maskEnvVariable), maskEnvVariable);
   const customerHeader = mask ? await maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
-  const body = utf8(JSON.stringify(payload));
+  const json = utf8(JSON.stringify(payload));
+  const encrypt = options.encrypt === true;
+  const body = encrypt
+    ? utf8(await encryptBody(json, options.encryptionKey ?? (await deriveEncryptionKey(secrets[0]!)), options.randomBytes?.(12)))
+    : json;
   const fixed = {
-    'content-type': 'application/json',
+    'content-type': encrypt ? JOSE_MEDIA_TYPE : JSON_MEDIA_TYPE,
     [CONTRACT_HEADERS.customer]: customerHeader,
     [CONTRACT_HEADERS.licenseId]: options.licenseId,
     [CONTRACT_HEADERS.schemaVersion]: String(version),
@@ -256,6 +275,7 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
       dedupeKey: key,
       messageId: id,
       ...(projection === undefined ? {} : { projection }),
+      encrypted: encrypt,
       sign: signHeaders,
       async project(to: number): Promise<CreateRequestResult> {
         if (to === version) return { ok: false, error: wireError('version', `the request already is v${to}`, 'projection-refused') };

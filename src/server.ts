@@ -29,6 +29,7 @@ export {
   verifySignature,
 } from './signature.js';
 export { dedupeKey, messageId } from './dedupe.js';
+export { type DecryptResult, JOSE_MEDIA_TYPE, decryptBody, deriveEncryptionKey, encryptionKeyId } from './jwe.js';
 export { type Customer, decodeCustomer, deriveMaskKey, isMaskedCustomer, maskCustomer } from './mask.js';
 export { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
 export { CONTRACT_HEADERS } from './contract-headers.js';

@@ -36,6 +36,7 @@ export { SIGNATURE_HEADERS, type SignMessageInput, type SignatureHeaders, genera
 export { MASK_ENV_VARIABLE, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
 export { ACCEPTED_VERSIONS_HEADER, checkVersionAccepted, chooseVersion, parseAcceptedVersions } from './negotiation.js';
 export { dedupeKey, messageId } from './dedupe.js';
+export { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptBody, encryptionKeyId } from './jwe.js';
 export { CONTRACT_HEADERS } from './contract-headers.js';
 export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
 export { currentVersion } from '../generated/index.js';

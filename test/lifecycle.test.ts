@@ -145,7 +145,8 @@ describe('release, deprecate and retire refuse what the life of a version does n
 });
 
 describe('the life of a second version, end to end', () => {
-  it('drafts, reviews, changelogs and releases v2 without moving what v1 published; serves both; falls back; deprecates; retires', async () => {
+  // A whole life in one story: several builds and generations, a minute or more on a busy 2-core machine.
+  it('drafts, reviews, changelogs and releases v2 without moving what v1 published; serves both; falls back; deprecates; retires', { timeout: 180_000 }, async () => {
     repo = copyRepo(['examples', 'tsup.config.ts', 'tsconfig.json']);
 
     // A maintainer releases v1 and commits.

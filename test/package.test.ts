@@ -10,6 +10,7 @@ import { repoRoot } from './helpers.js';
 const EXPORTS = [
   'ACCEPTED_VERSIONS_HEADER',
   'DEFAULT_MAX_BYTES',
+  'JOSE_MEDIA_TYPE',
   'SCHEMA_PATH',
   'SIGNATURE_HEADERS',
   'TELEMETRY_PATH',
@@ -19,7 +20,9 @@ const EXPORTS = [
   'currentVersion',
   'dedupeKey',
   'defaultAcceptedVersions',
+  'deriveEncryptionKey',
   'deriveMaskKey',
+  'encryptionKeyId',
   'generateSecret',
   'isMaskedCustomer',
   'isTelemetry',

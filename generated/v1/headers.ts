@@ -5,6 +5,10 @@
  */
 export interface TelemetryV1Headers {
   /**
+   * Says what the body is: the report as JSON (application/json), or the report encrypted for the vendor as a JWE (application/jose), so the endpoint knows whether to decrypt it before reading it.
+   */
+  'content-type': string;
+  /**
    * Identifies the report: derived from the license id and the window, so every retry of one window carries the same id and the endpoint can store the window once.
    */
   'webhook-id': string;

@@ -221,9 +221,10 @@ export function dataFlowPart({ currentVersion, processingRecord }: AuditInput): 
     '  db[("On-prem database")] --> agg["Aggregation: counts for one window"]',
     `  agg --> validate["Validation against schema v${currentVersion}"]`,
     '  validate --> mask["Customer mask (optional)"]',
-    '  mask --> sign["Signing: HMAC-SHA-256"]',
+    '  mask --> encrypt["Encryption (optional): JWE, AES-256-GCM"]',
+    '  encrypt --> sign["Signing: HMAC-SHA-256 over the bytes sent"]',
     '  sign --> tls["TLS 1.2+"]',
-    '  tls --> ingest["SaaS ingest: size, signature, version, schema, rules"]',
+    '  tls --> ingest["SaaS ingest: size, signature, decryption, version, schema, rules"]',
     `  ingest --> store[("Storage, deleted after ${processingRecord.retention.days} days")]`,
   ].join('\n');
   return [codeBlock('mermaid', diagram)];

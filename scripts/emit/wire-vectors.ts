@@ -15,6 +15,7 @@
  */
 import type { Contract } from '../../schema/contract.js';
 import type * as Dedupe from '../../src/dedupe.js';
+import type * as Jwe from '../../src/jwe.js';
 import type * as Mask from '../../src/mask.js';
 import type * as Request from '../../src/request.js';
 import type * as Signature from '../../src/signature.js';
@@ -32,6 +33,9 @@ export interface WireRuntime {
   readonly maskCustomer: typeof Mask.maskCustomer;
   readonly sign: typeof Signature.sign;
   readonly signMessage: typeof Signature.signMessage;
+  readonly deriveEncryptionKey: typeof Jwe.deriveEncryptionKey;
+  readonly encryptionKeyId: typeof Jwe.encryptionKeyId;
+  readonly encryptBody: typeof Jwe.encryptBody;
 }
 
 const RUNTIME_ENTRY = [
@@ -39,6 +43,7 @@ const RUNTIME_ENTRY = [
   "export { dedupeKey, messageId } from './src/dedupe.ts';",
   "export { deriveMaskKey, encodeCustomer, maskCustomer } from './src/mask.ts';",
   "export { sign, signMessage } from './src/signature.ts';",
+  "export { deriveEncryptionKey, encryptBody, encryptionKeyId } from './src/jwe.ts';",
 ].join('\n');
 
 /** src/ of the checkout at `root`, with `generated` (repo-relative path → text) in place of its generated/ folder. */
@@ -62,13 +67,27 @@ const SPEC_EXAMPLE = {
 const KEY_A = testSecret(0x00);
 const KEY_B = testSecret(0x20);
 const MASK_KEY = testSecret(0x40);
+const ENCRYPTION_KEY = testSecret(0x60);
+/** 96 bits counting up from 0xa0: a fixed IV, for vectors only. A real body takes a fresh random one. */
+const TEST_IV = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
 const TIMESTAMP = 1767225600; // 2026-01-01T00:00:00Z
 const LICENSE_ID = 'lic-0042';
 const CUSTOMERS = ['Example Holdings GmbH', 'Müller & Söhne KG', '株式会社サンプル'] as const;
 
 /** Every version-independent vector, in a fixed order; pure apart from WebCrypto, which is deterministic for HMAC, SHA-256 and HKDF. */
 export async function signatureVectors(runtime: WireRuntime): Promise<Record<string, unknown>> {
-  const { dedupeKey, messageId, signMessage, sign, maskCustomer, deriveMaskKey, encodeCustomer } = runtime;
+  const { dedupeKey, messageId, signMessage, sign, maskCustomer, deriveMaskKey, encodeCustomer, deriveEncryptionKey, encryptionKeyId, encryptBody } = runtime;
+  const derivedEncryptionKey = await deriveEncryptionKey(KEY_A);
+  const plaintext = '{"schemaVersion":1,"name":"Müller"}';
+  const encryptionCase = async (name: string, key: string, extra: Record<string, string>) => ({
+    name,
+    ...extra,
+    encryptionKey: key,
+    keyId: encryptionKeyId(key),
+    iv: btoa(String.fromCharCode(...TEST_IV)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+    plaintext,
+    jwe: await encryptBody(new TextEncoder().encode(plaintext), key, TEST_IV),
+  });
   const signatureCase = async (name: string, secrets: readonly string[], id: string, timestamp: number, body: string) => ({
     name,
     secrets,
@@ -86,7 +105,7 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
     $comment: 'generated from schema/headers.ts and scripts/emit/wire-vectors.ts by `npm run generate`; do not edit',
     description:
       'Test vectors of the telemetry wire protocol (docs/wire-protocol.md) that hold for every schema version; whole signed requests of each version are in generated/v<N>/wire-vectors.json. Secrets here are public test values: never use them. Bodies are the exact bytes as UTF-8 text.',
-    secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY },
+    secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY, encryptionKey: ENCRYPTION_KEY },
     signatures: [
       {
         name: 'Standard Webhooks specification example',
@@ -120,6 +139,10 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
       },
     ],
     customerHeader: CUSTOMERS.map((customer) => ({ customer, header: encodeCustomer(customer) })),
+    encryption: [
+      await encryptionCase('a given key', ENCRYPTION_KEY, {}),
+      await encryptionCase('the key derived from a signing secret', derivedEncryptionKey, { signingSecret: KEY_A }),
+    ],
   };
 }
 
@@ -129,26 +152,33 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
  */
 export async function requestVectors(runtime: WireRuntime, contract: Contract, basePayload: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
   const { schemaVersion: _, ...counts } = basePayload;
-  const requestCase = async (name: string, options: { customer: string; signingSecrets: readonly string[]; maskCustomer: boolean; maskKey?: string }) => {
-    const built = await runtime.createTelemetryRequest(counts as never, { version: contract.version as never, licenseId: LICENSE_ID, ...options, now: () => TIMESTAMP * 1000 });
+  const requestCase = async (name: string, options: { customer: string; signingSecrets: readonly string[]; maskCustomer: boolean; maskKey?: string; encrypt?: boolean }) => {
+    const built = await runtime.createTelemetryRequest(counts as never, {
+      version: contract.version as never,
+      licenseId: LICENSE_ID,
+      ...options,
+      now: () => TIMESTAMP * 1000,
+      randomBytes: (length: number) => TEST_IV.slice(0, length),
+    });
     if (!built.ok) {
       throw new FindingsError([{ where: contract.source, what: `no signed request can be built from v${contract.version}'s base payload: ${built.error.message}`, rule: 'wire-vectors', fix: 'every version needs what the wire protocol is made of: periodStart and periodEnd (the dedupe key), as in schema/v1.ts', severity: 'error' }]);
     }
-    const { 'content-type': _type, ...headers } = built.request.headers;
+    const headers = built.request.headers;
     return {
       name,
-      input: { version: contract.version, counts, licenseId: LICENSE_ID, timestamp: TIMESTAMP, ...options },
+      input: { version: contract.version, counts, licenseId: LICENSE_ID, timestamp: TIMESTAMP, ...options, ...(options.encrypt ? { iv: 'the 12 bytes a0 a1 … ab, for vectors only' } : {}) },
       expected: { dedupeKey: built.request.dedupeKey, headers, body: new TextDecoder().decode(built.request.body) },
     };
   };
   return {
     $comment: generatedHeader(contract),
     version: contract.version,
-    description: `Whole signed requests of schema version ${contract.version} (docs/wire-protocol.md): the input, then the exact headers and body bytes. Secrets here are public test values: never use them.`,
+    description: `Whole signed requests of schema version ${contract.version} (docs/wire-protocol.md): the input, then the exact headers and body bytes. The encrypted request uses a fixed IV, which a real request never does. Secrets here are public test values: never use them.`,
     secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY },
     requests: [
       await requestCase('one key, customer sent by name', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false }),
       await requestCase('rotation with a masked customer', { customer: CUSTOMERS[1], signingSecrets: [KEY_B, KEY_A], maskCustomer: true, maskKey: MASK_KEY }),
+      await requestCase('encrypted with the key derived from the signing secret', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false, encrypt: true }),
     ],
   };
 }

@@ -12,7 +12,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'content-type', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['ingest', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 const text = (node: unknown): string =>
   typeof node === 'object' && node !== null
@@ -48,6 +48,10 @@ describe('docs/wire-protocol.md', () => {
       'method-not-allowed': 405,
       'too-large': 413,
       'unsupported-media-type': 415,
+      'encryption-required': 415,
+      'malformed-jwe': 400,
+      'unknown-key-id': 400,
+      'decryption-failed': 400,
       'unsupported-content-encoding': 415,
       'missing-signature': 401,
       'malformed-signature-header': 401,

@@ -57,6 +57,21 @@ describe('end to end over HTTP on 127.0.0.1', () => {
     expect(stored?.report.keyId).toBe('current');
   });
 
+  it('delivers an encrypted window the same way: decrypted after the signature, stored as the same payload', async () => {
+    shedNext = 1;
+    const window = { ...counts(), periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-10-16T00:00:00Z' };
+    const r = await built({ now: () => Date.now(), encrypt: true }, window);
+    expect(r.headers['content-type']).toBe('application/jose');
+    const result = await sendTelemetry(r, { baseUrl: server.url, ...noWait });
+    expect(result).toMatchObject({ ok: true, status: 201 });
+    expect(result.attempts.map((a) => a.status)).toEqual([503, 201]);
+    const stored = server.store.get(r.dedupeKey);
+    expect(stored?.report).toMatchObject({ encrypted: true, payload: r.payload });
+    // The same window again, plain: one window, stored once, whatever the envelope.
+    const plain = await sendTelemetry(await built({ now: () => Date.now() }, window), { baseUrl: server.url, ...noWait });
+    expect(plain).toMatchObject({ ok: true, status: 200 });
+  });
+
   it('stores a window sent twice once, under one dedupe key, and answers the repeat with 2xx', async () => {
     const window = { ...counts(), periodStart: '2026-12-01T00:00:00Z', periodEnd: '2026-12-16T00:00:00Z' };
     const before = server.store.size;

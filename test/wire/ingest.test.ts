@@ -68,17 +68,17 @@ describe('ingest: the status table', () => {
     expect((await ingest({ headers: request.headers, body: request.body }, { ...options, maxBytes: request.body.byteLength })).ok).toBe(true);
   });
 
-  it('415 for a body not declared as JSON, before the signature is looked at, saying what is accepted', async () => {
+  it('415 for a body not declared as JSON or a JWE, before the signature is looked at, saying what is accepted', async () => {
     const request = await built();
     const { 'content-type': _, ...untyped } = request.headers;
     for (const headers of [untyped, { ...untyped, 'content-type': 'text/plain' }, { ...untyped, 'content-type': 'application/json, text/plain' }, { ...untyped, 'content-type': 'application/json; charset=iso-8859-1' }]) {
       const result = await ingest({ headers, body: request.body }, options);
-      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json' } });
-      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" .*\(unsupported-media-type\)$/);
+      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json, application/jose' } });
+      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" or "application\/jose" .*\(unsupported-media-type\)$/);
     }
     const unsigned = await ingest({ headers: { 'content-type': 'text/plain' }, body: request.body }, options);
     expect(unsigned).toMatchObject({ status: 415 });
-    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json');
+    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json, application/jose');
   });
 
   it('accepts application/json with parameters, in any case, charset UTF-8 quoted or not', async () => {

@@ -1,11 +1,13 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as jose from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contracts } from '../../schema/index.js';
 import { versions } from '../../generated/index.js';
 import { dedupeKey, messageId } from '../../src/dedupe.js';
+import { deriveEncryptionKey, encryptBody } from '../../src/jwe.js';
 import { deriveMaskKey, encodeCustomer, maskCustomer } from '../../src/mask.js';
 import { createTelemetryRequest, type TelemetryCounts } from '../../src/request.js';
 import { signMessage } from '../../src/signature.js';
@@ -21,7 +23,7 @@ interface SignatureVector {
 }
 interface RequestVector {
   name: string;
-  input: { version: number; counts: TelemetryCounts; licenseId: string; timestamp: number; customer: string; signingSecrets: string[]; maskCustomer: boolean; maskKey?: string };
+  input: { version: number; counts: TelemetryCounts; licenseId: string; timestamp: number; customer: string; signingSecrets: string[]; maskCustomer: boolean; maskKey?: string; encrypt?: boolean; iv?: string };
   expected: { dedupeKey: string; headers: Record<string, string>; body: string };
 }
 interface RequestVectors {
@@ -36,7 +38,11 @@ interface Vectors {
   dedupe: Array<{ licenseId: string; periodStart: string; periodEnd: string; dedupeKey: string; webhookId: string }>;
   masks: Array<{ customer: string; mask: string; maskKey?: string; signingSecret?: string; derivedMaskKey?: string }>;
   customerHeader: Array<{ customer: string; header: string }>;
+  encryption: Array<{ name: string; encryptionKey: string; signingSecret?: string; keyId: string; iv: string; plaintext: string; jwe: string }>;
 }
+
+/** The fixed IV of the vectors: 12 bytes counting up from 0xa0. */
+const TEST_IV = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
 
 // The committed file, as another team would read it.
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/signature-vectors.json'), 'utf8')) as Vectors;
@@ -106,6 +112,20 @@ describe('published test vectors (generated/signature-vectors.json)', () => {
     }
   });
 
+  it.each(vectors.encryption.map((v) => [v.name, v] as const))('encryption vector "%s" decrypts with the jose package, and encryptBody reproduces it', async (_name, v) => {
+    const key = keyBytes(v.encryptionKey);
+    const { plaintext, protectedHeader } = await jose.compactDecrypt(v.jwe, key);
+    expect(new TextDecoder().decode(plaintext)).toBe(v.plaintext);
+    expect(protectedHeader).toEqual({ alg: 'dir', enc: 'A256GCM', kid: v.keyId, cty: 'application/json' });
+    expect(v.keyId).toBe(createHash('sha256').update(key).digest('hex').slice(0, 16));
+    expect(v.jwe.split('.')[2]).toBe(Buffer.from(TEST_IV).toString('base64url'));
+    expect(await encryptBody(new TextEncoder().encode(v.plaintext), v.encryptionKey, TEST_IV)).toBe(v.jwe);
+    if (v.signingSecret !== undefined) {
+      const derived = Buffer.from(hkdfSync('sha256', keyBytes(v.signingSecret), Buffer.alloc(0), 'telemetry-contract payload encryption v1', 32));
+      expect(v.encryptionKey).toBe(`whsec_${derived.toString('base64')}`);
+    }
+  });
+
 });
 
 describe.each(contracts.map((c) => c.version))('published request vectors of v%i (generated/v%i/wire-vectors.json)', (version) => {
@@ -120,21 +140,24 @@ describe.each(contracts.map((c) => c.version))('published request vectors of v%i
 
   describe.each(file.requests.map((v) => [v.name, v] as const))('request vector "%s"', (_name, v) => {
     it('is what createTelemetryRequest builds', async () => {
-      const { timestamp, counts, version: _, ...options } = v.input;
-      const result = await createTelemetryRequest(counts as never, { ...options, version: version as never, now: () => timestamp * 1000 });
+      const { timestamp, counts, version: _, iv: _iv, ...options } = v.input;
+      const result = await createTelemetryRequest(counts as never, { ...options, version: version as never, now: () => timestamp * 1000, randomBytes: (n) => TEST_IV.slice(0, n) });
       expect(result.ok).toBe(true);
       if (!result.ok) return;
-      const { 'content-type': contentType, ...headers } = result.request.headers;
-      expect(contentType).toBe('application/json');
-      expect(headers).toEqual(v.expected.headers);
+      expect(result.request.headers['content-type']).toBe(v.input.encrypt ? 'application/jose' : 'application/json');
+      expect(result.request.headers).toEqual(v.expected.headers);
       expect(new TextDecoder().decode(result.request.body)).toBe(v.expected.body);
       expect(result.request.dedupeKey).toBe(v.expected.dedupeKey);
     });
 
-    it('passes the contract header validator and verifies with the standardwebhooks package', () => {
+    it('passes the contract header validator and verifies with the standardwebhooks package, the JWE as sent', async () => {
       expect(versions[version as keyof typeof versions].validateHeaders(v.expected.headers)).toBe(true);
       vi.spyOn(Date, 'now').mockReturnValue(v.input.timestamp * 1000);
-      for (const secret of v.input.signingSecrets) expect(new Webhook(secret).verify(v.expected.body, v.expected.headers)).toMatchObject({ schemaVersion: version });
+      for (const secret of v.input.signingSecrets) expect(() => new Webhook(secret).verify(v.expected.body, v.expected.headers, { jsonParse: false })).not.toThrow();
+      const plaintext = v.input.encrypt
+        ? new TextDecoder().decode((await jose.compactDecrypt(v.expected.body, keyBytes(await deriveEncryptionKey(v.input.signingSecrets[0]!)))).plaintext)
+        : v.expected.body;
+      expect(JSON.parse(plaintext)).toMatchObject({ schemaVersion: version });
     });
   });
 });
