@@ -122,9 +122,11 @@ function ordered(value: unknown, schema: Schema | undefined): unknown {
   if (typeof value !== 'object' || value === null || schema?.properties === undefined) return value;
   const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(schema.properties)) if (Object.hasOwn(source, key) && source[key] !== undefined) out[key] = ordered(source[key], schema.properties[key]);
+  // Defined, not assigned: a key such as "__proto__" (JSON.parse makes it an own key) stays a key, and is refused as unknown.
+  const set = (key: string, item: unknown) => Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+  for (const key of Object.keys(schema.properties)) if (Object.hasOwn(source, key) && source[key] !== undefined) set(key, ordered(source[key], schema.properties[key]));
   // Unknown keys stay, so validation refuses them instead of them vanishing silently.
-  for (const key of Object.keys(source)) if (!Object.hasOwn(out, key) && source[key] !== undefined) out[key] = source[key];
+  for (const key of Object.keys(source)) if (!Object.hasOwn(out, key) && source[key] !== undefined) set(key, source[key]);
   return out;
 }
 

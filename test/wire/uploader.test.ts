@@ -47,6 +47,9 @@ describe('createTelemetryRequest', () => {
   it('refuses an unknown field instead of dropping it', async () => {
     const result = await createTelemetryRequest({ ...counts(), userEmail: 'a@b.c' } as TelemetryCounts, baseOptions());
     expect(result).toMatchObject({ ok: false, error: { errors: [{ path: '/userEmail', rule: 'additionalProperties' }] } });
+    // A "__proto__" member, as JSON.parse makes it from a configuration file, is a field too: refused, not swallowed.
+    const parsed = JSON.parse(`{"__proto__": {"activeSeats": 1}, ${JSON.stringify(counts()).slice(1)}`) as TelemetryCounts;
+    expect(await createTelemetryRequest(parsed, baseOptions())).toMatchObject({ ok: false, error: { errors: [{ path: '/__proto__', rule: 'additionalProperties' }] } });
     expect(!result.ok && result.error.message).not.toContain('a@b.c');
   });
 
