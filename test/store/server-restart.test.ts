@@ -5,14 +5,15 @@
  * and a window replayed after it is still answered as a duplicate.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
 import { dedupeKey } from '../../src/dedupe.js';
-import { createPostgresStore } from '../../src/store-postgres.js';
+import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../../src/store-postgres.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
@@ -92,4 +93,23 @@ describe('the example server restarted on the same data folder', () => {
       await db.close();
     }
   }, 60_000);
+});
+
+describe('the example server\'s purge schedule', () => {
+  it('purges at start, with the ended contracts it is given, and then on its interval', async () => {
+    const calls: Array<[Date, PurgeOptions | undefined]> = [];
+    const store = { purge: async (now: Date, options?: PurgeOptions) => (calls.push([now, options]), { reportsDeleted: 0, removed: {} }) } as unknown as PostgresStore;
+    const outcomes: unknown[] = [];
+    const stop = schedulePurge(store, { purgeIntervalMs: 20, licenseEnds: () => ({ 'lic-1': '2027-01-31' }), onPurge: (o) => outcomes.push(o) });
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    stop();
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls[0]![1]).toEqual({ licenseEnds: { 'lic-1': '2027-01-31' } });
+    expect(outcomes[0]).toEqual({ reportsDeleted: 0, removed: {} });
+  });
+
+  it('is what the audit document says: at start, then every hour', () => {
+    expect(PURGE_INTERVAL_MS).toBe(3_600_000);
+    expect(readFileSync(join(repoRoot, 'docs/telemetry.md'), 'utf8')).toContain('runs `purge` when it starts\nand then every hour');
+  });
 });
