@@ -297,5 +297,6 @@ describe('the life of a second version, end to end', () => {
     } finally {
       await latest.close();
     }
-  });
+    // The whole story (generate, release, two builds, servers) takes about 30 s on a busy 2-core machine: more than the default.
+  }, 120_000);
 });
