@@ -59,7 +59,7 @@ export interface PurgeSchedule {
 }
 
 /** Opens the store the options name and migrates it; `close` releases what was opened here. */
-export async function openStore(options: DatabaseOptions): Promise<{ store: PostgresStore; where: string; close: () => Promise<void> }> {
+export async function openDatabase(options: DatabaseOptions): Promise<{ store: PostgresStore; where: string; close: () => Promise<void> }> {
   if (options.store !== undefined) return { store: options.store, where: 'the given store', close: async () => {} };
   if (options.databaseUrl !== undefined) {
     const { default: pg } = await import('pg');
@@ -213,7 +213,7 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
 export async function startTelemetryServer(
   options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string },
 ): Promise<{ url: string; store: PostgresStore; where: string; server: Server; close: () => Promise<void> }> {
-  const database = await openStore(options);
+  const database = await openDatabase(options);
   const server = createServer(createHandler(options, database.store));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
