@@ -26,7 +26,7 @@ import {
   ingest,
   schemaEndpoint,
 } from '../src/server.js';
-import { type PostgresStore, type PurgeOptions, type PurgeResult, createPostgresStore } from '../src/store-postgres.js';
+import { type PostgresStore, type PurgeOptions, type PurgeResult, type QueryClient, createPostgresStore } from '../src/store-postgres.js';
 
 /** How often the server enforces retention (`store.purge`); the audit document states it. */
 export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -58,31 +58,31 @@ export interface PurgeSchedule {
   readonly onPurge?: (result: PurgeResult | Error) => void;
 }
 
+/** The store over `client`, migrated; the client is closed again if the migration fails. */
+async function migrated(client: QueryClient, close: () => Promise<void>): Promise<PostgresStore> {
+  const store = createPostgresStore(client);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return store;
+}
+
 /** Opens the store the options name and migrates it; `close` releases what was opened here. */
 export async function openDatabase(options: DatabaseOptions): Promise<{ store: PostgresStore; where: string; close: () => Promise<void> }> {
   if (options.store !== undefined) return { store: options.store, where: 'the given store', close: async () => {} };
   if (options.databaseUrl !== undefined) {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8 });
-    const store = createPostgresStore(pool);
-    try {
-      await store.migrate();
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return { store, where: 'PostgreSQL (DATABASE_URL)', close: () => pool.end() };
+    const close = () => pool.end();
+    return { store: await migrated(pool, close), where: 'PostgreSQL (DATABASE_URL)', close };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
-  const store = createPostgresStore(db);
-  try {
-    await store.migrate();
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-  return { store, where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}`, close: () => db.close() };
+  const close = () => db.close();
+  return { store: await migrated(db, close), where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}`, close };
 }
 
 function send(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: Uint8Array | string): void {
