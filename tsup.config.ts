@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', server: 'src/server.ts', uploader: 'src/uploader.ts' },
+  entry: { index: 'src/index.ts', server: 'src/server.ts', uploader: 'src/uploader.ts', 'store-postgres': 'src/store-postgres.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -13,16 +13,17 @@ import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold-start.js';
 import { generationCost } from './generation.js';
 import { ingestPath } from './ingest.js';
+import { storePath } from './store.js';
 import { type Row, type Target, fmt, machine, table, targetTable } from './report.js';
 import { validation } from './validation.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SECTIONS = ['validation', 'ingest', 'cold-start', 'generation'] as const;
+const SECTIONS = ['validation', 'ingest', 'store', 'cold-start', 'generation'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench [-- <section> …]
 
-Times the shipped validator, ingest, cold start and check; with no section, all
+Times the shipped validator, ingest, the store, cold start and check; with no section, all
 of them, and writes docs/performance.md. Sections: ${SECTIONS.join(', ')}.
 A partial run prints its tables and writes nothing.
 
@@ -74,6 +75,16 @@ try {
       { target: '`ingest` at most 1.0× the time of the bare minimum', met: i.slowdown <= 1, measured: `takes ${i.slowdown.toFixed(2)}× its time` },
       { target: 'the I-JSON check at most 10% of `ingest`\'s time', met: i.iJsonShare <= 0.1, measured: `${(i.iJsonShare * 100).toFixed(1)}%` },
     );
+  }
+  if (sections.has('store')) {
+    const st = await storePath();
+    show(
+      'Store: `put` on PGlite',
+      'PGlite in memory, one call after another. `put` maps a verified report to the generated table\'s columns and runs one `INSERT … ON CONFLICT DO NOTHING`; the bare statement is the same INSERT with its parameters already in hand. Ratio: to the bare statement of the same case.',
+      st.rows,
+      'To bare INSERT',
+    );
+    targets.push({ target: '`put` at least 0.9× the throughput of a bare `INSERT … ON CONFLICT DO NOTHING` (new windows)', met: st.newRatio >= 0.9, measured: `${st.newRatio.toFixed(2)}× (duplicates: ${st.duplicateRatio.toFixed(2)}×)` });
   }
   if (sections.has('cold-start')) {
     const c = await coldStart(root);

@@ -1,15 +1,23 @@
 /**
  * A runnable ingest server on node:http, built on `ingest` and
  * `schemaEndpoint`: the reference for a server team and the server of the
- * end-to-end test. Stores each window once, in memory, under its dedupe key.
+ * end-to-end tests. Stores each window once, through
+ * telemetry-contract/store-postgres: PGlite (PostgreSQL in WebAssembly, nothing
+ * to install) in ./data by default, or a PostgreSQL server named by
+ * DATABASE_URL. Purges expired data at start and every hour.
  *
- *   TELEMETRY_SIGNING_SECRET=whsec_… npx tsx examples/server.ts   # listens on 127.0.0.1:8787 (PORT to change)
+ *   TELEMETRY_SIGNING_SECRET=whsec_… npx tsx examples/server.ts
+ *
+ * Environment: PORT (default 8787), DATA_DIR (PGlite folder, default ./data),
+ * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
+ * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
+ * purge, for fields kept until the contract ends).
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import {
-  type IngestSuccess,
   SCHEMA_PATH,
   TELEMETRY_PATH,
   type VerificationKey,
@@ -18,14 +26,10 @@ import {
   ingest,
   schemaEndpoint,
 } from '../src/server.js';
+import { type PostgresStore, type PurgeOptions, type PurgeResult, type QueryClient, createPostgresStore } from '../src/store-postgres.js';
 
-/** What the server keeps per window. */
-export interface StoredReport {
-  readonly report: IngestSuccess;
-  readonly receivedAt: string;
-  /** How many requests carried this window (the first included). */
-  deliveries: number;
-}
+/** How often the server enforces retention (`store.purge`); the audit document states it. */
+export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface ServerOptions {
   readonly keys: readonly VerificationKey[];
@@ -34,8 +38,51 @@ export interface ServerOptions {
   readonly toleranceSeconds?: number;
   /** Load shedding: when it returns true the report is answered 503 with Retry-After, before any work. */
   readonly shed?: () => boolean;
-  /** Where reports go; default a new Map. Keyed by dedupe key, so a replayed window is stored once. */
-  readonly store?: Map<string, StoredReport>;
+}
+
+export interface DatabaseOptions {
+  /** A migrated store to use as it is; the caller closes its client. Otherwise one is opened from the options below. */
+  readonly store?: PostgresStore;
+  /** A PostgreSQL server (`postgres://…`); takes precedence over `dataDir`. */
+  readonly databaseUrl?: string;
+  /** A PGlite data folder, kept across restarts; without it (and without `databaseUrl`) PGlite runs in memory. */
+  readonly dataDir?: string;
+}
+
+export interface PurgeSchedule {
+  /** Milliseconds between purges, the first at start; default hourly, 0 for none. */
+  readonly purgeIntervalMs?: number;
+  /** The ended contracts, asked before each purge (see PurgeOptions.licenseEnds). */
+  readonly licenseEnds?: () => Promise<PurgeOptions['licenseEnds']> | PurgeOptions['licenseEnds'];
+  /** Told the outcome of each purge; default one line on stdout when something was removed. */
+  readonly onPurge?: (result: PurgeResult | Error) => void;
+}
+
+/** The store over `client`, migrated; the client is closed again if the migration fails. */
+async function migrated(client: QueryClient, close: () => Promise<void>): Promise<PostgresStore> {
+  const store = createPostgresStore(client);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return store;
+}
+
+/** Opens the store the options name and migrates it; `close` releases what was opened here. */
+export async function openDatabase(options: DatabaseOptions): Promise<{ store: PostgresStore; where: string; close: () => Promise<void> }> {
+  if (options.store !== undefined) return { store: options.store, where: 'the given store', close: async () => {} };
+  if (options.databaseUrl !== undefined) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8 });
+    const close = () => pool.end();
+    return { store: await migrated(pool, close), where: 'PostgreSQL (DATABASE_URL)', close };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+  const close = () => db.close();
+  return { store: await migrated(db, close), where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}`, close };
 }
 
 function send(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: Uint8Array | string): void {
@@ -76,9 +123,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   });
 }
 
-/** The request handler: the telemetry POST, the schema endpoint, 404 for anything else. */
-export function createHandler(options: ServerOptions): { handler: (req: IncomingMessage, res: ServerResponse) => void; store: Map<string, StoredReport> } {
-  const store = options.store ?? new Map<string, StoredReport>();
+/** The request handler: the telemetry POST, the schema endpoint, 404 for anything else. Reports go to `store`. */
+export function createHandler(options: ServerOptions, store: PostgresStore): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -115,65 +161,135 @@ export function createHandler(options: ServerOptions): { handler: (req: Incoming
       return;
     }
     // Idempotent store: a window already received is acknowledged, not stored again, so the uploader stops replaying.
-    const existing = store.get(result.dedupeKey);
-    if (existing !== undefined) {
-      existing.deliveries += 1;
-      json(res, 200, { dedupeKey: result.dedupeKey, duplicate: true }, result.headers);
-      return;
-    }
-    store.set(result.dedupeKey, { report: result, receivedAt: new Date().toISOString(), deliveries: 1 });
-    json(res, 201, { dedupeKey: result.dedupeKey, duplicate: false }, result.headers);
+    const { status } = await store.put(result);
+    json(res, status, { dedupeKey: result.dedupeKey, duplicate: status === 200 }, result.headers);
   };
+  return (req, res) => {
+    handle(req, res).catch(() => {
+      // Configuration and database errors end here; say nothing about them to the client, which retries a 500.
+      if (!res.headersSent) json(res, 500, { error: { rule: 'internal', message: 'server: internal error (internal)' } });
+      else res.destroy();
+    });
+  };
+}
+
+/** Runs `purge` now and then every `purgeIntervalMs`; returns the stop function. */
+export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}): () => void {
+  const interval = schedule.purgeIntervalMs ?? PURGE_INTERVAL_MS;
+  if (interval <= 0) return () => {};
+  const report = schedule.onPurge ?? ((outcome: PurgeResult | Error) => {
+    if (outcome instanceof Error) console.error(`purge: ${outcome.message}`);
+    else if (Object.values(outcome.removed).some((n) => n > 0)) console.log(`purge: ${outcome.reportsDeleted} reports deleted; values removed: ${JSON.stringify(outcome.removed)}`);
+  });
+  let running: Promise<void> | undefined;
+  const run = () => {
+    // One purge at a time: a slow one is not overtaken by the next tick.
+    running ??= (async () => {
+      try {
+        const licenseEnds = await schedule.licenseEnds?.();
+        report(await store.purge(new Date(), licenseEnds === undefined ? {} : { licenseEnds }));
+      } catch (error) {
+        report(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        running = undefined;
+      }
+    })();
+  };
+  run();
+  const timer = setInterval(run, interval);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Starts the server on 127.0.0.1 (port 0 picks a free one) with its store:
+ * the one given, or one opened from `databaseUrl` or `dataDir` (PGlite in
+ * memory without either).
+ *
+ * @example
+ * const server = await startTelemetryServer({ keys: [{ id: 'k1', secret }], dataDir: './data' });
+ * console.log(server.url); await server.close();
+ */
+export async function startTelemetryServer(
+  options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string },
+): Promise<{ url: string; store: PostgresStore; where: string; server: Server; close: () => Promise<void> }> {
+  const database = await openDatabase(options);
+  const server = createServer(createHandler(options, database.store));
+  // Bounded: a client that stalls cannot hold a connection open for long.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const stopPurging = schedulePurge(database.store, options);
+  const { address, port } = server.address() as AddressInfo;
   return {
-    store,
-    handler: (req, res) => {
-      handle(req, res).catch(() => {
-        // Configuration errors end here; say nothing about them to the client.
-        if (!res.headersSent) json(res, 500, { error: { rule: 'internal', message: 'server: internal error (internal)' } });
-        else res.destroy();
+    url: `http://${address}:${port}`,
+    store: database.store,
+    where: database.where,
+    server,
+    close: async () => {
+      stopPurging();
+      await new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
       });
+      await database.close();
     },
   };
 }
 
-/**
- * Starts the server on 127.0.0.1 (port 0 picks a free one).
- *
- * @example
- * const server = await startTelemetryServer({ keys: [{ id: 'k1', secret }] });
- * console.log(server.url); await server.close();
- */
-export async function startTelemetryServer(
-  options: ServerOptions & { readonly port?: number; readonly host?: string },
-): Promise<{ url: string; store: Map<string, StoredReport>; server: Server; close: () => Promise<void> }> {
-  const { handler, store } = createHandler(options);
-  const server = createServer(handler);
-  // Bounded: a client that stalls cannot hold a connection open for long.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  return {
-    url: `http://${address}:${port}`,
-    store,
-    server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+/** The ended contracts from LICENSE_ENDS_FILE: {"<license id>": "<date>"}. */
+async function licenseEndsFile(file: string): Promise<Record<string, string>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: cannot be read as JSON: ${(error as Error).message} (license-ends)`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+    throw new Error(`${file}: must be an object of license id → end date, such as {"lic-0042": "2027-01-31"} (license-ends)`);
+  }
+  return parsed as Record<string, string>;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const secret = process.env['TELEMETRY_SIGNING_SECRET'];
+  const env = process.env;
+  const secret = env['TELEMETRY_SIGNING_SECRET'];
   if (secret === undefined) {
     console.error('examples/server.ts: set TELEMETRY_SIGNING_SECRET to a whsec_ secret (generateSecret() makes one)');
     process.exit(2);
   }
-  const running = await startTelemetryServer({ keys: [{ id: 'primary', secret }], port: Number(process.env['PORT'] ?? 8787) });
-  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH})`);
+  const endsFile = env['LICENSE_ENDS_FILE'];
+  let running: Awaited<ReturnType<typeof startTelemetryServer>>;
+  try {
+    running = await startTelemetryServer({
+      keys: [{ id: 'primary', secret }],
+      port: Number(env['PORT'] ?? 8787),
+      ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] || './data' }),
+      ...(endsFile ? { licenseEnds: () => licenseEndsFile(endsFile) } : {}),
+    });
+  } catch (error) {
+    console.error(`examples/server.ts: cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h`);
+  // Close the database on the way out, so PGlite leaves its folder consistent.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(`examples/server.ts: closing: ${(error as Error).message}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }

@@ -46,7 +46,7 @@ export const processingRecord: ProcessingRecord = {
   thirdCountryTransfers:
     'None by the contract itself: the ingest endpoint and its storage sit in the data region agreed with the customer. Any transfer the vendor\'s own hosting requires is covered in the data processing agreement.',
   retention: {
-    summary: 'Received reports are deleted 400 days after the end of their window: long enough to compare a deployment year over year and settle a billing dispute.',
+    summary: 'Received reports are deleted 400 days after they arrive: long enough to compare a deployment year over year and settle a billing dispute.',
     days: 400,
   },
   securityMeasures: [

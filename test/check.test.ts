@@ -64,7 +64,7 @@ describe('check', () => {
     repo = copyRepo();
     // A bound, not privacy content: no new review is needed, only regeneration.
     repo.edit('schema/v1.ts', 'maxItems: 256,', 'maxItems: 200,');
-    await expectCheckToFail(['docs/telemetry.md', 'generated/v1/conformance.json', 'generated/v1/telemetry.schema.json', 'generated/v1/types.ts', 'generated/v1/validate.js', 'generated/v1/is-valid.js'], ['drift-changed']);
+    await expectCheckToFail(['docs/telemetry.md', 'generated/storage.ts', 'generated/v1/conformance.json', 'generated/v1/storage.sql', 'generated/v1/telemetry.schema.json', 'generated/v1/types.ts', 'generated/v1/validate.js', 'generated/v1/is-valid.js'], ['drift-changed']);
     await expectGenerateThenCheckToPass();
     expect(repo.read('docs/telemetry.md')).toContain('at most 200 items');
   });

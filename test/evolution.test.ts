@@ -32,7 +32,7 @@ describe('released versions are frozen', () => {
     const released = await repo.run(releaseCommand, '1', '--date', '2026-11-26');
     expect(released.code).toBe(0);
     expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64}$/m);
-    for (const artifact of ['generated/v1/telemetry.schema.json', 'generated/v1/conformance.json', 'generated/v1/wire-vectors.json', 'docs/telemetry.md#version v1']) {
+    for (const artifact of ['generated/v1/telemetry.schema.json', 'generated/v1/conformance.json', 'generated/v1/wire-vectors.json', 'generated/v1/storage.sql', 'docs/telemetry.md#version v1']) {
       expect(repo.read('schema/released.lock')).toContain(` ${artifact}\n`);
     }
     // release regenerates what the status changes: the check passes without a generate of one's own.
@@ -46,6 +46,7 @@ describe('released versions are frozen', () => {
     expect(findings.map((f) => `${f.where} ${f.rule}`).sort()).toEqual([
       'docs/telemetry.md (part `version v1`) released-artifact-changed',
       'generated/v1/conformance.json released-artifact-changed',
+      'generated/v1/storage.sql released-artifact-changed',
       'generated/v1/telemetry.schema.json released-artifact-changed',
       'schema/v1.ts released-changed',
     ]);

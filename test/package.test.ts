@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as api from '../src/index.js';
 import { repoRoot } from './helpers.js';
 
@@ -37,6 +38,9 @@ const EXPORTS = [
   'verifySignature',
   'versionLifecycle',
 ];
+
+/** The public surface of telemetry-contract/store-postgres. */
+const STORE_EXPORTS = ['StoreError', 'createPostgresStore', 'storagePlan'];
 
 interface PackResult {
   filename: string;
@@ -76,6 +80,10 @@ const isCode = (subpath: string) => !subpath.endsWith('.json');
 describe('package', () => {
   it('exports exactly the documented surface from the main entry', () => {
     expect(Object.keys(api).sort()).toEqual(EXPORTS);
+  });
+
+  it('exports exactly the documented surface from the store entry', async () => {
+    expect(Object.keys(await import('../src/store-postgres.js')).sort()).toEqual(STORE_EXPORTS);
   });
 
   it('has no runtime dependencies', () => {
@@ -127,6 +135,27 @@ describe('installed from the tarball', () => {
     expect(run(process.execPath, ['cjs.cjs'], project).trim()).toBe(EXPORTS.join(','));
   });
 
+  it('migrates a database through the installed store entry: its migrations travel in the build, no file is read at run time', () => {
+    const built = readFileSync(join(project, 'node_modules', manifest.name, 'dist', 'store-postgres.js'), 'utf8');
+    expect(built).not.toMatch(/node:fs|readFile|import\.meta\.url/);
+    const pglite = pathToFileURL(join(repoRoot, 'node_modules/@electric-sql/pglite/dist/index.js')).href;
+    writeFileSync(
+      join(project, 'store.mjs'),
+      [
+        `import { readFileSync } from 'node:fs';`,
+        `import { PGlite } from ${JSON.stringify(pglite)};`,
+        `import { createPostgresStore, storagePlan } from '${manifest.name}/store-postgres';`,
+        `const db = await PGlite.create({ loadDataDir: new Blob([readFileSync(${JSON.stringify(inject('pgliteSeed'))})]) });`,
+        'const store = createPostgresStore(db);',
+        'const first = await store.migrate();',
+        "const { rows } = await db.query('SELECT count(*)::int AS n FROM telemetry_migrations');",
+        'console.log(JSON.stringify({ applied: first.applied, recorded: rows[0].n, versions: storagePlan.migrations.map((m) => m.version) }));',
+        'await db.close();',
+      ].join('\n'),
+    );
+    expect(JSON.parse(run(process.execPath, ['store.mjs'], project).trim().split('\n').pop()!)).toEqual({ applied: [1], recorded: 1, versions: [1] });
+  });
+
   it('validates a payload after installation', () => {
     const payload = readFileSync(join(repoRoot, 'test/fixtures/v1/full.json'), 'utf8');
     writeFileSync(join(project, 'validate.cjs'), `const t = require('${manifest.name}'); console.log(t.parseTelemetry(process.argv[2]).ok, t.parseTelemetry('{}').ok);`);
@@ -153,12 +182,14 @@ describe('installed from the tarball', () => {
         `import { parseTelemetry, type TelemetryV1 } from '${manifest.name}';`,
         `import { ingest, type IngestResult } from '${manifest.name}/server';`,
         `import { createTelemetryRequest, type CreateRequestResult } from '${manifest.name}/uploader';`,
+        `import { createPostgresStore, type PostgresStore } from '${manifest.name}/store-postgres';`,
         `import schema from '${manifest.name}/schemas/v1.json';`,
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
         'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { keys: [] });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
         'export const id: string = schema.$id;',
+        'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',
         '',
       ].join('\n'),
     );

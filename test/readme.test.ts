@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,8 @@ beforeAll(() => {
     }),
   );
   samples().forEach(({ code }, i) => writeFileSync(join(dir, `sample-${i}.mts`), code));
+  // Third-party clients a sample uses (the storage sample's PGlite) resolve as in the reader's project.
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -210,6 +210,18 @@ export function art30Part({ versions, processingRecord: record }: AuditInput): R
       ['Kept', 'Fields and headers'],
       [...usage(versions, 'retention').entries()].map(([retention, fields]) => [retentionWords(retention as string), names(fields)]),
     ),
+    paragraph(
+      strong('Enforced by the store.'),
+      text(' Each period counts from the moment a report is received. '),
+      code('purge'),
+      text(' of '),
+      code('telemetry-contract/store-postgres'),
+      text(
+        ' applies the periods above to the stored reports: it deletes a report once every field it holds has expired, and clears a field whose own period ends first. A field kept until the contract ends goes the stated days after the end date of the license, which the server supplies. Nothing kept "not stored" has a column in the generated table (',
+      ),
+      code('generated/v<N>/storage.sql'),
+      text('), whose column comments repeat each field\'s purpose, legal basis, category and retention.'),
+    ),
     paragraph(strong('(g) Technical and organisational security measures.')),
     list(record.securityMeasures),
   ];

@@ -21,6 +21,7 @@ import { createAjv } from './ajv.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
 import { projections } from './projection.js';
+import { toStorage } from './storage-sql.js';
 import { toTypeScript } from './typescript.js';
 import { toValidatorCode } from './validator-code.js';
 import { vectorFindings } from './vector-check.js';
@@ -158,6 +159,15 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     for (const file of ['telemetry.schema.json', 'conformance.json']) publish.set(`${dir}/${file}`, files.get(`${dir}/${file}`)!);
   }
   if (failures.length > 0) throw new FindingsError(failures);
+
+  // Storage: version N's migration follows from versions 1…N, so it is published and frozen with N.
+  const storage = toStorage(versions);
+  for (const [version, sql] of storage.migrations) {
+    const path = `generated/v${version}/storage.sql`;
+    files.set(path, sql);
+    published.get(version)!.set(path, sql);
+  }
+  files.set('generated/storage.ts', storage.module);
 
   const plans = projections(new Map(versions.map(({ contract, schema }) => [contract.version, schema])));
   files.set('generated/index.ts', versionIndex(registry.versions, registry.currentVersion, plans));

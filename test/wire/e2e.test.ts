@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetryServer } from '../../examples/server.js';
+import { createPostgresStore } from '../../src/store-postgres.js';
+import { openPglite } from '../support/databases.js';
 import { utf8 } from '../../src/bytes.js';
 import { dedupeKey, messageId } from '../../src/dedupe.js';
 import { signMessage } from '../../src/signature.js';
@@ -15,7 +17,11 @@ let shedNext = 0;
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000 };
 
 beforeAll(async () => {
+  // An in-memory PGlite opened from the test seed: what the server would open itself, a few seconds sooner.
+  const store = createPostgresStore(await openPglite());
+  await store.migrate();
   server = await startTelemetryServer({
+    store,
     keys: [
       { id: 'current', secret: KEY_A },
       { id: 'next', secret: KEY_B },
@@ -52,9 +58,9 @@ describe('end to end over HTTP on 127.0.0.1', () => {
     expect(result).toMatchObject({ ok: true, status: 201, acceptedVersions: [1] });
     expect(result.attempts.map((a) => a.status)).toEqual([503, 503, 201]);
     expect(result.attempts.slice(0, 2).map((a) => a.rule)).toEqual(['unavailable', 'unavailable']);
-    const stored = server.store.get(r.dedupeKey);
-    expect(stored?.report.payload).toEqual(r.payload);
-    expect(stored?.report.keyId).toBe('current');
+    const stored = await server.store.get(r.dedupeKey);
+    expect(stored?.payload).toEqual(r.payload);
+    expect(stored?.headers['x-telemetry-license-id']).toBe('lic-0042');
   });
 
   it('delivers an encrypted window the same way: decrypted after the signature, stored as the same payload', async () => {
@@ -65,8 +71,8 @@ describe('end to end over HTTP on 127.0.0.1', () => {
     const result = await sendTelemetry(r, { baseUrl: server.url, ...noWait });
     expect(result).toMatchObject({ ok: true, status: 201 });
     expect(result.attempts.map((a) => a.status)).toEqual([503, 201]);
-    const stored = server.store.get(r.dedupeKey);
-    expect(stored?.report).toMatchObject({ encrypted: true, payload: r.payload });
+    // Stored as the payload: the envelope it came in is not kept.
+    expect((await server.store.get(r.dedupeKey))?.payload).toEqual(r.payload);
     // The same window again, plain: one window, stored once, whatever the envelope.
     const plain = await sendTelemetry(await built({ now: () => Date.now() }, window), { baseUrl: server.url, ...noWait });
     expect(plain).toMatchObject({ ok: true, status: 200 });
@@ -74,13 +80,13 @@ describe('end to end over HTTP on 127.0.0.1', () => {
 
   it('stores a window sent twice once, under one dedupe key, and answers the repeat with 2xx', async () => {
     const window = { ...counts(), periodStart: '2026-12-01T00:00:00Z', periodEnd: '2026-12-16T00:00:00Z' };
-    const before = server.store.size;
-    const first = await sendTelemetry(await built({ now: () => Date.now() }, window), { baseUrl: server.url, ...noWait });
+    const key = dedupeKey('lic-0042', '2026-12-01T00:00:00Z', '2026-12-16T00:00:00Z');
+    expect(await server.store.get(key)).toBeUndefined();
+    const sent = await built({ now: () => Date.now() }, window);
+    const first = await sendTelemetry(sent, { baseUrl: server.url, ...noWait });
     const second = await sendTelemetry(await built({ now: () => Date.now(), signingSecrets: [KEY_B] }, window), { baseUrl: server.url, ...noWait });
     expect([first.ok && first.status, second.ok && second.status]).toEqual([201, 200]);
-    expect(server.store.size).toBe(before + 1);
-    const key = dedupeKey('lic-0042', '2026-12-01T00:00:00Z', '2026-12-16T00:00:00Z');
-    expect(server.store.get(key)?.deliveries).toBe(2);
+    expect((await server.store.get(key))?.payload).toEqual(sent.payload);
   });
 
   it('answers 401 to a tampered body', async () => {

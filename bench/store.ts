@@ -1,0 +1,64 @@
+/**
+ * The store: `put` on PGlite (in memory) against the least any server must do
+ * to store a window once, a bare `INSERT … ON CONFLICT DO NOTHING` of the same
+ * row with its parameters already in hand. New windows (each call a fresh
+ * dedupe key) and duplicates (the same key again) are timed apart: the first
+ * writes a row, the second only finds one.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { ingest } from '../src/ingest.js';
+import { createTelemetryRequest } from '../src/request.js';
+import { generateSecret } from '../src/signature.js';
+import { createPostgresStore, storagePlan } from '../src/store-postgres.js';
+import type { IngestSuccess } from '../src/server.js';
+import type { Row } from './report.js';
+import { timeAsync } from './timing.js';
+
+const PUT_NEW = '`put`, a new window';
+const BARE_NEW = 'bare `INSERT … ON CONFLICT DO NOTHING`, a new row';
+const PUT_DUPLICATE = '`put`, a window already stored';
+const BARE_DUPLICATE = 'bare `INSERT … ON CONFLICT DO NOTHING`, a row already stored';
+
+export async function storePath(): Promise<{ rows: Row[]; newRatio: number; duplicateRatio: number }> {
+  const secret = generateSecret();
+  const built = await createTelemetryRequest(
+    { periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-15T00:00:00Z', activeSeats: 42, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
+    { licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
+  );
+  if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
+  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: [{ id: 'bench', secret }] });
+  if (!result.ok) throw new Error(`bench: ingest refuses the benchmark request: ${result.error.message}`);
+
+  const db = await PGlite.create();
+  try {
+    const store = createPostgresStore(db);
+    await store.migrate();
+    // The same columns, values and casts as put's statement, written out once by hand.
+    const columns = storagePlan.versions[1]!.columns;
+    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, ${columns.map((c, i) => `$${i + 3}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+    const p = result.payload;
+    const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, result.messageId, 'ACME%20Corp', result.licenseId];
+    if (values.length !== columns.length) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
+    let n = 0;
+    const fresh = (): IngestSuccess => ({ ...result, dedupeKey: `${result.dedupeKey}#${n++}` });
+    const first = await store.put(result);
+    if (first.status !== 201) throw new Error('bench: the first put did not store the window');
+    const ops = await timeAsync(
+      {
+        [PUT_NEW]: () => store.put(fresh()),
+        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), ...values]),
+        [PUT_DUPLICATE]: () => store.put(result),
+        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), ...values]),
+      },
+      { rounds: 11 },
+    );
+    const row = (name: string, reference: string): Row => ({ name, value: ops[name]!, unit: 'puts/s', ratio: ops[name]! / ops[reference]! });
+    return {
+      rows: [row(PUT_NEW, BARE_NEW), row(BARE_NEW, BARE_NEW), row(PUT_DUPLICATE, BARE_DUPLICATE), row(BARE_DUPLICATE, BARE_DUPLICATE)],
+      newRatio: ops[PUT_NEW]! / ops[BARE_NEW]!,
+      duplicateRatio: ops[PUT_DUPLICATE]! / ops[BARE_DUPLICATE]!,
+    };
+  } finally {
+    await db.close();
+  }
+}

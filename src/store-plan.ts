@@ -1,0 +1,57 @@
+/**
+ * The shape of generated/storage.ts: what the PostgreSQL store needs to know
+ * about the generated table, derived from the contract by `npm run generate`.
+ * Kept as data so the store builds its statements from it at start-up and
+ * reads no file at run time.
+ */
+
+/** How a column's value is written and read back. */
+export type StoredKind =
+  | 'text'
+  | 'integer'
+  | 'bigint'
+  | 'double precision'
+  | 'boolean'
+  | 'timestamptz'
+  | 'date'
+  | 'text[]'
+  | 'integer[]'
+  | 'bigint[]'
+  | 'double precision[]'
+  | 'boolean[]'
+  | 'jsonb';
+
+/** Where a column's value comes from in a verified report (see `IngestSuccess`). */
+export type StoredSource =
+  /** A payload field, by its property names from the root. */
+  | { readonly body: readonly string[] }
+  /** A contract header, by the `IngestSuccess` member that carries its value. */
+  | { readonly header: string; readonly from: 'licenseId' | 'customer' | 'messageId' };
+
+export interface StoredColumn {
+  readonly column: string;
+  /** The field as reviewers read it: `activeSeats`, `environmentPairs.total`, or a header name. */
+  readonly field: string;
+  readonly source: StoredSource;
+  readonly kind: StoredKind;
+  /** The field's retention from its privacy record: `P400D`, `P13M`, `contract-end+P30D`. */
+  readonly retention: string;
+  /** True when the column may expire before its row does, so `purge` clears it on its own. */
+  readonly expiresAlone: boolean;
+}
+
+export interface StoredMigration {
+  readonly version: number;
+  /** `sha256:<hex>` of `sql`, recorded with it, so a changed migration is noticed rather than skipped. */
+  readonly checksum: string;
+  /** generated/v<N>/storage.sql, byte for byte. */
+  readonly sql: string;
+}
+
+export interface StoragePlan {
+  readonly table: string;
+  readonly migrationsTable: string;
+  readonly migrations: readonly StoredMigration[];
+  /** Per schema version, the columns a report of that version fills. */
+  readonly versions: { readonly [version: number]: { readonly columns: readonly StoredColumn[] } };
+}

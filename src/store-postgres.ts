@@ -1,0 +1,45 @@
+/**
+ * telemetry-contract/store-postgres: stores verified reports in PostgreSQL
+ * (a server through `pg`, or PGlite embedded), in the table the contract
+ * generates (generated/v<N>/storage.sql), and enforces the contract's
+ * retention and erasure. Takes any client with `query(text, params)`; the
+ * package depends on neither driver. The migrations travel inside this
+ * module, so nothing is read from disk at run time.
+ *
+ * @example
+ * import pg from 'pg';
+ * import { createPostgresStore } from 'telemetry-contract/store-postgres';
+ * const store = createPostgresStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ * await store.migrate();
+ * const { status } = await store.put(result); // result: a successful ingest(); 201 new, 200 already stored
+ */
+import { storage } from '../generated/storage.js';
+import { type PostgresStore, type PostgresStoreOptions, type QueryClient, openStore } from './store-core.js';
+
+export {
+  type MigrateResult,
+  type PostgresStore,
+  type PostgresStoreOptions,
+  type PurgeOptions,
+  type PurgeResult,
+  type PutResult,
+  type QueryClient,
+  type StoredReport,
+  StoreError,
+} from './store-core.js';
+export type { StoragePlan, StoredColumn, StoredKind, StoredMigration, StoredSource } from './store-plan.js';
+
+/**
+ * A store over any PostgreSQL client, for this package's contract. Call `migrate()` once at start-up.
+ *
+ * @example
+ * import { PGlite } from '@electric-sql/pglite';
+ * const store = createPostgresStore(new PGlite('./data'));
+ * await store.migrate();
+ */
+export function createPostgresStore(client: QueryClient, options: PostgresStoreOptions = {}): PostgresStore {
+  return openStore(client, storage, options);
+}
+
+/** The migrations and columns this package's contract generates (generated/v<N>/storage.sql, embedded). */
+export const storagePlan = storage;

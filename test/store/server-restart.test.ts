@@ -1,0 +1,115 @@
+/**
+ * The example server as an operator runs it: `tsx examples/server.ts` in a
+ * folder, storing in PGlite under ./data, stopped with SIGTERM and started
+ * again on the same folder. Windows stored before the restart stay stored,
+ * and a window replayed after it is still answered as a duplicate.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
+import { dedupeKey } from '../../src/dedupe.js';
+import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../../src/store-postgres.js';
+import { sendTelemetry } from '../../src/uploader.js';
+import { repoRoot } from '../helpers.js';
+import { openPglite } from '../support/databases.js';
+import { KEY_A, KEY_B, built, counts } from '../wire/support.js';
+
+let folder: string;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'telemetry-contract-restart-'));
+  // A data folder as PGlite's first open leaves it, made from the test seed: the server then opens it as on any later start.
+  await (await openPglite(join(folder, 'data'))).close();
+}, 60_000);
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** Starts the example server in `folder` (so ./data is its PGlite folder) and waits for its first line. */
+function start(): Promise<{ url: string; stop: () => Promise<number | null> }> {
+  // node with tsx's loader, as `npx tsx examples/server.ts` runs it, minus the wrapper process.
+  const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'examples/server.ts')], {
+    cwd: folder,
+    env: { ...process.env, TELEMETRY_SIGNING_SECRET: KEY_A, PORT: '0', DATA_DIR: '', DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk;
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
+      if (url === undefined) return;
+      resolve({
+        url,
+        stop: async () => {
+          child.kill('SIGTERM');
+          const code = await exited;
+          children.delete(child);
+          return code;
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`examples/server.ts exited with ${code} before listening: ${err.trim() || out.trim()}`)));
+  });
+}
+
+const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000 };
+const window = { ...counts(), periodStart: '2027-02-01T00:00:00Z', periodEnd: '2027-02-16T00:00:00Z' };
+const later = { ...counts(), periodStart: '2027-02-16T00:00:00Z', periodEnd: '2027-03-01T00:00:00Z' };
+
+describe('the example server restarted on the same data folder', () => {
+  it('keeps the windows it stored and still answers a replayed one as a duplicate', async () => {
+    const first = await start();
+    const sent = await built({ now: () => Date.now() }, window);
+    expect((await sendTelemetry(sent, { baseUrl: first.url, ...noWait })).status).toBe(201);
+    expect(await first.stop()).toBe(0);
+
+    const second = await start();
+    // The same window again, signed anew with another key: the store remembers it across the restart.
+    const replay = await sendTelemetry(await built({ now: () => Date.now(), signingSecrets: [KEY_B, KEY_A] }, window), { baseUrl: second.url, ...noWait });
+    expect(replay).toMatchObject({ ok: true, status: 200 });
+    const next = await built({ now: () => Date.now() }, later);
+    expect((await sendTelemetry(next, { baseUrl: second.url, ...noWait })).status).toBe(201);
+    expect(await second.stop()).toBe(0);
+
+    const db = await PGlite.create(join(folder, 'data'));
+    try {
+      const store = createPostgresStore(db);
+      expect((await store.get(dedupeKey('lic-0042', window.periodStart, window.periodEnd)))?.payload).toEqual(sent.payload);
+      expect((await store.get(dedupeKey('lic-0042', later.periodStart, later.periodEnd)))?.payload).toEqual(next.payload);
+      expect(await store.migrate()).toEqual({ applied: [] });
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+});
+
+describe('the example server\'s purge schedule', () => {
+  it('purges at start, with the ended contracts it is given, and then on its interval', async () => {
+    const calls: Array<[Date, PurgeOptions | undefined]> = [];
+    const store = { purge: async (now: Date, options?: PurgeOptions) => (calls.push([now, options]), { reportsDeleted: 0, removed: {} }) } as unknown as PostgresStore;
+    const outcomes: unknown[] = [];
+    const stop = schedulePurge(store, { purgeIntervalMs: 20, licenseEnds: () => ({ 'lic-1': '2027-01-31' }), onPurge: (o) => outcomes.push(o) });
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    stop();
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls[0]![1]).toEqual({ licenseEnds: { 'lic-1': '2027-01-31' } });
+    expect(outcomes[0]).toEqual({ reportsDeleted: 0, removed: {} });
+  });
+
+  it('is what the audit document says: at start, then every hour', () => {
+    expect(PURGE_INTERVAL_MS).toBe(3_600_000);
+    expect(readFileSync(join(repoRoot, 'docs/telemetry.md'), 'utf8')).toContain('runs `purge` when it starts\nand then every hour');
+  });
+});

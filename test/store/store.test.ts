@@ -1,0 +1,227 @@
+/**
+ * The PostgreSQL store, run alike on PGlite (embedded) and on a real
+ * PostgreSQL server (the throwaway cluster of the global setup). Each test
+ * works in a PostgreSQL schema of its own, so tests share a database but no
+ * table.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PGlite } from '@electric-sql/pglite';
+import { toJsonSchema } from '../../scripts/emit/json-schema.js';
+import { toStorage } from '../../scripts/emit/storage-sql.js';
+import { listContractFields } from '../../scripts/contract/fields.js';
+import type { IngestSuccess } from '../../src/ingest.js';
+import { ingest } from '../../src/server.js';
+import { openStore, type QueryClient, StoreError } from '../../src/store-core.js';
+import { createPostgresStore, storagePlan } from '../../src/store-postgres.js';
+import { validateTelemetry } from '../../src/validate.js';
+import { v1 } from '../../schema/v1.js';
+import { shortRetention } from '../fixtures/contracts/short-retention.js';
+import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
+import { KEY_A, built, counts } from '../wire/support.js';
+
+const DAY = 86_400_000;
+const RECEIVED = new Date('2026-11-16T01:00:00Z');
+const after = (days: number) => new Date(RECEIVED.getTime() + days * DAY);
+
+/** A verified report of one window, through the real ingest. */
+async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', end = '2026-11-16T00:00:00Z', overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
+  const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
+  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+  if (!result.ok) throw new Error(`ingest refused the test report: ${result.error.message}`);
+  return result;
+}
+
+const url = postgresUrl();
+const backends: Array<{ name: string; skip: boolean; open: () => Promise<{ client: QueryClient; close: () => Promise<void> }> }> = [
+  {
+    name: 'PGlite',
+    skip: false,
+    open: async () => {
+      const db: PGlite = await openPglite();
+      return { client: db, close: () => db.close() };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: url === undefined,
+    open: async () => {
+      // A pool, so concurrent puts arrive on separate connections as they would on a server.
+      const pool = new pg.Pool({ connectionString: url, max: 8 });
+      return { client: pool, close: () => pool.end() };
+    },
+  },
+];
+
+describe.each(backends)('store on $name', ({ skip, open }) => {
+  let client: QueryClient;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    if (skip) return;
+    ({ client, close } = await open());
+  }, 60_000);
+  afterAll(() => close?.());
+
+  const fresh = async (options: { now?: () => Date } = {}) => {
+    const schema = freshSchema();
+    const store = createPostgresStore(client, { schema, now: options.now ?? (() => RECEIVED) });
+    await store.migrate();
+    return { store, schema, table: `${schema}.telemetry_reports` };
+  };
+  const rows = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
+
+  it.skipIf(skip)('migrates once: a second migrate() applies nothing and leaves one record per version', async () => {
+    const schema = freshSchema();
+    const store = createPostgresStore(client, { schema });
+    expect(await store.migrate()).toEqual({ applied: [1] });
+    expect(await store.migrate()).toEqual({ applied: [] });
+    const recorded = await rows(`SELECT version, checksum FROM ${schema}.telemetry_migrations`);
+    expect(recorded.map((r) => [Number(r['version']), r['checksum']])).toEqual(storagePlan.migrations.map((m) => [m.version, m.checksum]));
+  });
+
+  it.skipIf(skip)('refuses to run on a database migrated with a different v1 migration (a draft that changed since)', async () => {
+    const { store, schema } = await fresh();
+    await client.query(`UPDATE ${schema}.telemetry_migrations SET checksum = 'sha256:0' WHERE version = 1`);
+    await expect(store.migrate()).rejects.toThrow(/v1 migration applied to this database differs from this package's \(migration-changed\)/);
+  });
+
+  it.skipIf(skip)('stores a window once when 20 requests carry it at the same time: exactly one 201', async () => {
+    const { store, table } = await fresh();
+    const result = await report();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => store.put(result)));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200 && !a.created)).toHaveLength(19);
+    expect(await rows(`SELECT dedupe_key FROM ${table}`)).toEqual([{ dedupe_key: result.dedupeKey }]);
+  });
+
+  it.skipIf(skip)('reads back the payload and the kept headers as stored', async () => {
+    const { store } = await fresh();
+    const result = await report('lic-0042', '2026-11-01T00:00:00.25Z', '2026-11-16T00:00:00Z');
+    await store.put(result);
+    expect(await store.get(result.dedupeKey)).toEqual({
+      dedupeKey: result.dedupeKey,
+      receivedAt: '2026-11-16T01:00:00Z',
+      schemaVersion: 1,
+      headers: { 'webhook-id': result.messageId, 'x-telemetry-customer': 'Example%20Holdings%20GmbH', 'x-telemetry-license-id': 'lic-0042' },
+      payload: result.payload,
+    });
+    expect(await store.get('lic-0042/2000-01-01T00:00:00Z/2000-01-02T00:00:00Z')).toBeUndefined();
+  });
+
+  it.skipIf(skip)('stores no header kept P0D: no column for it, and none of its values anywhere in the row', async () => {
+    const { store, schema } = await fresh();
+    const request = await built({ now: () => Date.now() });
+    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+    if (!result.ok) throw new Error(result.error.message);
+    await store.put(result);
+    const notStored = listContractFields(toJsonSchema(v1)).filter((f) => f.header && (f.schema['x-privacy'] as { retention: string }).retention === 'P0D').map((f) => f.path);
+    expect(notStored.sort()).toEqual(['content-type', 'webhook-signature', 'webhook-timestamp', 'x-telemetry-schema-version']);
+    const stored = storagePlan.versions[1]!.columns;
+    expect(stored.filter((c) => 'header' in c.source).map((c) => c.field).sort()).toEqual(['webhook-id', 'x-telemetry-customer', 'x-telemetry-license-id']);
+    const columns = (await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' ORDER BY ordinal_position`, [schema])).map((r) => r['column_name']);
+    expect(columns).toEqual(['dedupe_key', 'received_at', ...stored.map((c) => c.column)]);
+    const [row] = await rows(`SELECT row_to_json(r)::text AS text FROM ${schema}.telemetry_reports r`);
+    expect(row!['text']).not.toContain(request.headers['webhook-signature']!.slice(3, 40));
+    expect(row!['text']).not.toContain(`"${request.headers['webhook-timestamp']}"`);
+  });
+
+  it.skipIf(skip)('comments every column with its purpose, legal basis, category and retention', async () => {
+    const { schema } = await fresh();
+    const comment = async (column: string) =>
+      (await rows(`SELECT col_description($1::regclass, attnum) AS text FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2`, [`${schema}.telemetry_reports`, column]))[0]?.['text'];
+    expect(await comment('active_seats')).toMatch(/^Field activeSeats\. How many distinct users .* Legal basis: Art\. 6\(1\)\(f\) legitimate interests \(capacity planning\)\. Category: aggregate usage count \(usage-aggregate\)\. Retention: P400D \(400 days\)\./);
+    expect(await comment('license_id')).toMatch(/^Header x-telemetry-license-id\. .*Retention: P400D/);
+  });
+
+  it.skipIf(skip)('keeps a report 400 days from its receipt, then purges every field of it', async () => {
+    const { store, table } = await fresh();
+    await store.put(await report('lic-0042'));
+    await store.put(await report('lic-0042', '2026-11-16T00:00:00Z', '2026-12-01T00:00:00Z', { nodeVersion: undefined }));
+    const kept = await store.purge(after(399));
+    expect(kept.reportsDeleted).toBe(0);
+    expect(Object.values(kept.removed).every((n) => n === 0)).toBe(true);
+    const purged = await store.purge(after(401));
+    expect(purged.reportsDeleted).toBe(2);
+    expect(purged.removed).toMatchObject({ activeSeats: 2, featuresUsed: 2, 'x-telemetry-license-id': 2, 'x-telemetry-customer': 2 });
+    expect(await rows(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);
+  });
+
+  it.skipIf(skip)('forgets every report of one license and nothing of licenses whose ids it prefixes', async () => {
+    const { store, table } = await fresh();
+    await store.put(await report('lic-a'));
+    await store.put(await report('lic-a', '2026-11-16T00:00:00Z', '2026-12-01T00:00:00Z'));
+    for (const other of ['lic-a-2', 'lic-a.x', 'lic-ab', 'lic-A']) await store.put(await report(other));
+    expect(await store.forget({ licenseId: 'lic-a' })).toBe(2);
+    expect(await store.forget({ licenseId: 'lic-a' })).toBe(0);
+    const left = (await rows(`SELECT split_part(dedupe_key, '/', 1) AS license FROM ${table} ORDER BY 1`)).map((r) => r['license']);
+    expect(left.sort()).toEqual(['lic-A', 'lic-a-2', 'lic-a.x', 'lic-ab'].sort());
+    await expect(store.forget({ licenseId: 'lic-a/%' })).rejects.toThrow(/^forget: licenseId must match .* \(license-id\)$/);
+  });
+
+  it.skipIf(skip)('refuses, in the database too, a report the schema refuses (defence in depth)', async () => {
+    const { store, table } = await fresh();
+    const valid = await report();
+    for (const payload of [
+      { ...valid.payload, activeSeats: -1 },
+      { ...valid.payload, featuresUsed: ['sso', 'audit-log'] },
+      { ...valid.payload, featuresUsed: ['Audit Log'] },
+      { ...valid.payload, appVersion: 'not-a-sha' },
+    ]) {
+      expect(validateTelemetry(payload).ok).toBe(false);
+      const error = await store.put({ ...valid, payload } as IngestSuccess).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).rule).toBe('constraint');
+      expect((error as StoreError).message).toMatch(/^put: the database refused the report by check constraint \w+; /);
+    }
+    // A writer that bypasses the store meets the same constraints.
+    await expect(
+      client.query(
+        `INSERT INTO ${table} (dedupe_key, received_at, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, webhook_id, customer, license_id)
+         VALUES ('k', now(), 1, now(), now(), 1, 1, 1, 1, false, '{}', 'msg_' || repeat('a', 64), repeat('A', 769), 'lic')`,
+      ),
+    ).rejects.toMatchObject({ constraint: 'customer_check' });
+    expect(await rows(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);
+  });
+
+  describe('a contract whose fields are kept for different periods', () => {
+    const storage = toStorage([{ contract: shortRetention, schema: toJsonSchema(shortRetention) }]);
+    const put = (store: ReturnType<typeof openStore>, licenseId: string) =>
+      store.put({
+        ok: true,
+        dedupeKey: `${licenseId}/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z`,
+        keyId: 'k',
+        messageId: `msg_${'0'.repeat(64)}`,
+        licenseId,
+        customer: { masked: false, value: 'Acme GmbH' },
+        headers: {},
+        schemaVersion: 1,
+        payload: { schemaVersion: 1, periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-16T00:00:00Z', usage: { seats: 12, sessions: 340 }, build: '0123abc' },
+      } as unknown as IngestSuccess);
+
+    it.skipIf(skip)('clears a field once its shorter retention ends while its report stays, and deletes the report once the contract has ended too', async () => {
+      const store = openStore(client, storage.plan, { schema: freshSchema(), now: () => RECEIVED });
+      await store.migrate();
+      await put(store, 'lic-ended');
+      await put(store, 'lic-running');
+
+      const month = await store.purge(after(31));
+      expect(month).toMatchObject({ reportsDeleted: 0, removed: { 'usage.sessions': 2, 'usage.seats': 0, build: 0, 'x-telemetry-customer': 0 } });
+      const kept = await store.get('lic-running/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z');
+      expect(kept?.payload).toEqual({ schemaVersion: 1, periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-16T00:00:00Z', usage: { seats: 12 }, build: '0123abc' });
+
+      // 401 days on: the 400-day and 13-month fields are gone; the customer stays while its contract runs.
+      const year = await store.purge(after(401));
+      expect(year).toMatchObject({ reportsDeleted: 0, removed: { 'usage.seats': 2, build: 2, periodStart: 2, 'x-telemetry-license-id': 2, 'x-telemetry-customer': 0 } });
+      expect((await store.get('lic-running/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z'))?.headers).toEqual({ 'x-telemetry-customer': 'Acme%20GmbH' });
+
+      // One license ended 31 days before: its reports go whole; the other's stays.
+      const ended = await store.purge(after(401), { licenseEnds: { 'lic-ended': after(370), 'lic-unrelated': after(0) } });
+      expect(ended.reportsDeleted).toBe(1);
+      expect(ended.removed['x-telemetry-customer']).toBe(1);
+      expect(await store.get('lic-ended/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z')).toBeUndefined();
+      expect(await store.get('lic-running/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z')).toBeDefined();
+      // 30 days after the end is not yet past it.
+      expect((await store.purge(after(401), { licenseEnds: new Map([['lic-running', after(372)]]) })).reportsDeleted).toBe(0);
+    });
+  });
+});
