@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FetchLike } from '../../src/send.js';
+import type { TelemetryCounts } from '../../src/uploader.js';
+import { type OutboxOptions, openOutbox } from '../../src/outbox.js';
+import { KEY_A, counts } from '../wire/support.js';
+
+export { KEY_A, KEY_B } from '../wire/support.js';
+
+export const CUSTOMER = 'Example Holdings GmbH';
+export const LICENSE = 'lic-0042';
+const HOUR = 3_600_000;
+const BASE = Date.UTC(2026, 0, 1);
+
+/** The counts of window `i`: one hour each, from 2026-01-01T00:00:00Z on, seats counting up with i. */
+export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts {
+  return { ...counts(), periodStart: new Date(BASE + i * HOUR).toISOString().replace('.000Z', 'Z'), periodEnd: new Date(BASE + (i + 1) * HOUR).toISOString().replace('.000Z', 'Z'), activeSeats: seats };
+}
+
+/** A fresh folder for one test, removed by the returned cleanup. */
+export function scratchDir(label = 'outbox'): { parent: string; dir: string; cleanup: () => void } {
+  const parent = mkdtempSync(join(tmpdir(), `telemetry-${label}-`));
+  return { parent, dir: join(parent, 'outbox'), cleanup: () => rmSync(parent, { recursive: true, force: true }) };
+}
+
+export type Call = { url: string; headers: Record<string, string>; body: Uint8Array };
+export type Answer = { status: number; headers?: Record<string, string>; body?: unknown } | Error;
+
+/** A fetch that answers from a script (one entry per call, the last repeated) and records each call. */
+export function scriptedFetch(script: Answer[] | ((call: Call, index: number) => Answer)): { fetch: FetchLike; calls: Call[] } {
+  const calls: Call[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    const call = { url, headers: init.headers, body: init.body ?? new Uint8Array() };
+    calls.push(call);
+    const next = typeof script === 'function' ? script(call, calls.length - 1) : script[Math.min(calls.length - 1, script.length - 1)]!;
+    if (next instanceof Error) throw next;
+    return new Response(next.body === undefined ? null : JSON.stringify(next.body), { status: next.status, headers: next.headers ?? {} });
+  };
+  return { fetch, calls };
+}
+
+export const stored = (): Answer => ({ status: 201, body: { duplicate: false } });
+export const noWait = { sleep: async () => {}, delays: () => 0 } as const;
+
+/** An outbox with the test license, customer and key, and a fetch that stores everything unless `fetch` is given. */
+export function testOutbox(dir: string, overrides: Partial<OutboxOptions> = {}) {
+  return openOutbox({
+    dir,
+    licenseId: LICENSE,
+    customer: CUSTOMER,
+    signingSecrets: [KEY_A],
+    maskCustomer: true,
+    baseUrl: 'https://telemetry.vendor.example',
+    fetch: scriptedFetch([stored()]).fetch,
+    ...noWait,
+    ...overrides,
+  });
+}
