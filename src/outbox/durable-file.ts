@@ -38,13 +38,13 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `text` to a new temporary file and flushes it to the disk; returns its path. */
-export async function writeTemp(tmpDir: string, text: string, suffix = 'tmp'): Promise<string> {
+/** Writes `text` to a new temporary file and flushes it to the disk (unless `sync: false`); returns its path. */
+export async function writeTemp(tmpDir: string, text: string, suffix = 'tmp', { sync = true } = {}): Promise<string> {
   const path = tempName(tmpDir, suffix);
   const handle = await open(path, 'wx', FILE_MODE);
   try {
     await handle.writeFile(text, 'utf8');
-    await handle.sync();
+    if (sync) await handle.sync();
   } catch (error) {
     await handle.close();
     await unlink(path).catch(() => undefined);

@@ -75,8 +75,8 @@ async function readIfExists(path: string): Promise<string | undefined> {
 async function makeDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: DIR_MODE });
   const info = await stat(path);
-  // An existing folder is tightened to 0700 when it is this user's; the queue holds the customer header.
-  if ((info.mode & 0o777) !== DIR_MODE && info.uid === process.getuid?.()) await chmod(path, DIR_MODE);
+  // An existing folder of this user loses what others may do (the queue holds the customer header); what the owner may do is the owner's choice.
+  if ((info.mode & 0o077) !== 0 && info.uid === process.getuid?.()) await chmod(path, info.mode & 0o700);
 }
 
 /**
@@ -104,7 +104,7 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): File
     await mkdir(corrupt, { recursive: true, mode: DIR_MODE });
     for (const name of names) {
       try {
-        await rename(join(records, name), join(corrupt, `${new Date().toISOString().replace(/[:.]/g, '')}-${name}`));
+        await rename(join(records, name), join(corrupt, `${new Date().toISOString().replace(/[-:.]/g, '')}-${name}`));
       } catch (error) {
         if (code(error) !== 'ENOENT') throw error;
       }
@@ -157,7 +157,15 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): File
           if (read?.unreadable) unreadable.push(read.unreadable);
         }
       }
-      return { records: found, unreadable };
+      // Set-aside files stay in the count until retention removes them, so health keeps saying so.
+      const setAside: UnreadableRecord[] = [];
+      for (const name of (await readdir(corrupt).catch(() => [] as string[])).sort()) {
+        const text = await readIfExists(join(corrupt, name));
+        if (text === undefined) continue;
+        const parsed = parseRecord(text, `corrupt/${name}`);
+        setAside.push({ name: `corrupt/${name}`, message: parsed.ok ? `corrupt/${name}: was set aside (record-corrupt)` : parsed.message });
+      }
+      return { records: found, unreadable, setAside };
     },
 
     async get(messageId) {

@@ -72,7 +72,8 @@ function isStale(found: { readonly lock: LockFile | undefined; readonly mtimeMs:
  */
 export async function acquireFolderLock(path: string, { tmpDir, staleMs = DEFAULT_LOCK_STALE_MS }: { readonly tmpDir: string; readonly staleMs?: number }): Promise<LockResult> {
   const mine: LockFile = { pid: process.pid, host: hostname(), token: randomBytes(16).toString('hex'), since: new Date().toISOString() };
-  const temp = await writeTemp(tmpDir, JSON.stringify(mine), 'lock');
+  // Not synced: a lock need not survive a power cut, only a crash of its process, and the page cache sees to that.
+  const temp = await writeTemp(tmpDir, JSON.stringify(mine), 'lock', { sync: false });
   try {
     // A few rounds: each lost race against another taker starts over.
     for (let round = 0; round < 4; round++) {

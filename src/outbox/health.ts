@@ -70,7 +70,10 @@ export function assessHealth(input: HealthInput): Health {
 
   if (input.storageProblem !== undefined) return result('unhealthy', `the outbox cannot be written: ${input.storageProblem}`);
   if (input.unreadable > 0) {
-    return result('unhealthy', `${plural(input.unreadable, 'record file')} could not be read and ${input.unreadable === 1 ? 'was' : 'were'} set aside in corrupt/; re-enqueue ${input.unreadable === 1 ? 'that window' : 'those windows'} from the source if not delivered`);
+    return result(
+      'unhealthy',
+      `${plural(input.unreadable, 'record file')} could not be read (set aside in corrupt/, kept for the retention period); re-enqueue ${input.unreadable === 1 ? 'that window' : 'those windows'} from the source if not delivered, then delete the file`,
+    );
   }
   const failed = input.records.filter((r) => r.state === 'failed');
   if (failed.length > 0) {

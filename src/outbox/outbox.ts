@@ -14,7 +14,7 @@ import { type WireError, wireError } from '../wire-errors.js';
 import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
 import { type Health, assessHealth } from './health.js';
 import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, recordOf } from './record.js';
-import type { HeldLock, LockHolder, OutboxStorage } from './storage.js';
+import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
 
 /** The local retention settings an operator chooses from, in days. */
@@ -140,8 +140,10 @@ export interface OutboxStatus {
   readonly failed: number;
   /** Delivered windows still kept (within the retention period). */
   readonly delivered: number;
-  /** Record files that could not be read. */
+  /** Record files that could not be read (file storage: set aside in corrupt/ and kept for the retention period). */
   readonly unreadable: number;
+  /** Each of them: where it is and what is wrong, `<name>: <what is wrong> (record-corrupt)`. */
+  readonly unreadableRecords: readonly UnreadableRecord[];
   readonly retentionDays: RetentionDays;
   readonly maxPending: number;
   readonly baseUrl?: string;
@@ -280,6 +282,8 @@ export function classifySend(result: SendResult): { readonly outcome: 'delivered
   if (status >= 400 && status < 500 && !CONNECTION_STATUSES.includes(status)) return { outcome: 'failed', stopRound: false };
   return { outcome: 'pending', stopRound: true };
 }
+
+const unreadableOf = (listed: RecordList): UnreadableRecord[] => [...listed.unreadable, ...(listed.setAside ?? [])];
 
 const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b.enqueuedAt) || a.messageId.localeCompare(b.messageId);
 
@@ -631,7 +635,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
       enabled: settings.enabled,
       missing: missingToSend(true),
       records: listed.records,
-      unreadable: listed.unreadable.length,
+      unreadable: unreadableOf(listed).length,
       ...(storageProblem !== undefined ? { storageProblem } : {}),
       log,
       ...(options.warnAfterDays !== undefined ? { warnAfterDays: options.warnAfterDays } : {}),
@@ -658,7 +662,8 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
       pending: count('pending'),
       failed: count('failed'),
       delivered: count('delivered'),
-      unreadable: listed.unreadable.length,
+      unreadable: unreadableOf(listed).length,
+      unreadableRecords: unreadableOf(listed),
       retentionDays: settings.retentionDays,
       maxPending: settings.maxPending,
       ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),

@@ -37,7 +37,10 @@ export interface UnreadableRecord {
 
 export interface RecordList {
   readonly records: readonly OutboxRecord[];
+  /** Records that could not be read, where they are. */
   readonly unreadable: readonly UnreadableRecord[];
+  /** Unreadable records already set aside and still kept (within retention); optional. */
+  readonly setAside?: readonly UnreadableRecord[];
 }
 
 export interface OutboxStorage {

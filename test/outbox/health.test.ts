@@ -87,7 +87,7 @@ describe('health', () => {
   });
 
   it('is unhealthy with unreadable records or a folder that cannot be written', () => {
-    expect(assessHealth(healthy({ unreadable: 2 })).reason).toBe('2 record files could not be read and were set aside in corrupt/; re-enqueue those windows from the source if not delivered');
+    expect(assessHealth(healthy({ unreadable: 2 })).reason).toBe('2 record files could not be read (set aside in corrupt/, kept for the retention period); re-enqueue those windows from the source if not delivered, then delete the file');
     expect(assessHealth(healthy({ storageProblem: '/x: cannot write the outbox: permission denied, EACCES (storage-write)' }))).toMatchObject({ state: 'unhealthy' });
   });
 
