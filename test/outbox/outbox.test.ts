@@ -92,7 +92,7 @@ describe('enqueue', () => {
     const first = await outbox.enqueue(windowCounts(1));
     const before = readFileSync(join(dir, 'records', `${first.ok && first.messageId}.json`), 'utf8');
     // The same counts spelled otherwise: keys in another order, features repeated.
-    const again = await outbox.enqueue({ ...Object.fromEntries(Object.entries(windowCounts(1)).reverse()), featuresUsed: ['sso', 'audit-log', 'sso'] } as ReturnType<typeof windowCounts>);
+    const again = await outbox.enqueue({ ...(Object.fromEntries(Object.entries(windowCounts(1)).reverse()) as ReturnType<typeof windowCounts>), featuresUsed: ['audit-log', 'sso', 'audit-log'] });
     expect(again).toMatchObject({ ok: true, duplicate: true, messageId: first.ok && first.messageId });
     expect(readdirSync(join(dir, 'records'))).toHaveLength(1);
     expect(readFileSync(join(dir, 'records', `${first.ok && first.messageId}.json`), 'utf8')).toBe(before);

@@ -2,21 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchLike } from '../../src/send.js';
-import type { TelemetryCounts } from '../../src/uploader.js';
 import { type OutboxOptions, openOutbox } from '../../src/outbox.js';
-import { KEY_A, counts } from '../wire/support.js';
+import { KEY_A } from '../wire/support.js';
+import { CUSTOMER, LICENSE } from './windows.js';
 
 export { KEY_A, KEY_B } from '../wire/support.js';
 
-export const CUSTOMER = 'Example Holdings GmbH';
-export const LICENSE = 'lic-0042';
-const HOUR = 3_600_000;
-const BASE = Date.UTC(2026, 0, 1);
-
-/** The counts of window `i`: one hour each, from 2026-01-01T00:00:00Z on, seats counting up with i. */
-export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts {
-  return { ...counts(), periodStart: new Date(BASE + i * HOUR).toISOString().replace('.000Z', 'Z'), periodEnd: new Date(BASE + (i + 1) * HOUR).toISOString().replace('.000Z', 'Z'), activeSeats: seats };
-}
+export { CUSTOMER, LICENSE, windowCounts } from './windows.js';
 
 /** A fresh folder for one test, removed by the returned cleanup. */
 export function scratchDir(label = 'outbox'): { parent: string; dir: string; cleanup: () => void } {
