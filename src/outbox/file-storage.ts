@@ -14,7 +14,7 @@
  * every file whole.
  */
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { access, chmod, mkdir, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DIR_MODE, appendLines, tempWriter, writeDurably } from './durable-file.js';
 import { acquireFolderLock, lockPath, processAlive } from './folder-lock.js';
@@ -104,7 +104,10 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): File
     await mkdir(corrupt, { recursive: true, mode: DIR_MODE });
     for (const name of names) {
       try {
-        await rename(join(records, name), join(corrupt, `${new Date().toISOString().replace(/[-:.]/g, '')}-${name}`));
+        const aside = join(corrupt, `${new Date().toISOString().replace(/[-:.]/g, '')}-${name}`);
+        await rename(join(records, name), aside);
+        // Retention counts from the day it was set aside, not from the record's last write.
+        await utimes(aside, new Date(), new Date());
       } catch (error) {
         if (code(error) !== 'ENOENT') throw error;
       }
