@@ -31,8 +31,17 @@ export default defineConfig([
     sourcemap: false,
   },
   {
-    // The operator CLI, the package's bin; the #! line comes from the source.
+    // The operator CLI, the package's bin; the #! line comes from the source. It loads the outbox from
+    // dist/outbox.js next to it instead of carrying a second copy of it.
     entry: { 'telemetry-outbox': 'src/outbox/bin.ts' },
+    esbuildPlugins: [
+      {
+        name: 'outbox-beside',
+        setup(build) {
+          build.onResolve({ filter: /^\.\/outbox\.js$/ }, (args) => (args.importer.endsWith('src/outbox/cli.ts') ? { path: './outbox.js', external: true } : undefined));
+        },
+      },
+    ],
     format: ['esm'],
     dts: false,
     clean: false,
