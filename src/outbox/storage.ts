@@ -48,7 +48,7 @@ export interface OutboxStorage {
   readonly location: string;
   /** Every record, and those that could not be read. */
   list(): Promise<RecordList>;
-  /** One record by message id, or undefined. */
+  /** One record by message id, or undefined (also when it cannot be read: `list` reports that). */
   get(messageId: string): Promise<OutboxRecord | undefined>;
   /**
    * Stores a new record unless one with its message id exists: undefined when

@@ -113,6 +113,16 @@ describe('a record file cut short', () => {
     expect(await reopened.enqueue(windowCounts(2))).toMatchObject({ ok: true, duplicate: false, messageId: ids[1] });
   });
 
+  it('a damaged record met by enqueue is set aside, and the window is stored afresh', async () => {
+    const { dir } = folder();
+    const outbox = await testOutbox(dir);
+    const queued = await outbox.enqueue(windowCounts(1));
+    writeFileSync(join(dir, 'records', `${queued.ok && queued.messageId}.json`), '{"format":1,"messageId":');
+    expect(await outbox.enqueue(windowCounts(1))).toMatchObject({ ok: true, duplicate: false });
+    expect(readdirSync(join(dir, 'corrupt'))).toHaveLength(1);
+    expect(await outbox.flush()).toMatchObject({ ok: true, delivered: [{ messageId: queued.ok && queued.messageId }] });
+  });
+
   it('a record whose body no longer matches its digest is not sent', async () => {
     const { dir } = folder();
     const outbox = await testOutbox(dir);
