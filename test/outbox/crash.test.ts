@@ -9,6 +9,7 @@
  * how many kills (default 200).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetryServer } from '../../examples/server.js';
@@ -37,6 +38,9 @@ const records = (dir: string): Map<string, OutboxRecord> =>
 
 let child: Awaited<ReturnType<typeof bundleChild>>;
 beforeAll(async () => {
+  // Two hundred process starts are CPU-bound: at a lower priority (inherited by the children) they use
+  // what the other test files leave, instead of pushing those past their time limits on two cores.
+  setPriority(process.pid, Math.max(getPriority(process.pid), 10));
   child = await bundleChild();
 });
 afterAll(() => child?.cleanup());
@@ -68,13 +72,13 @@ async function lane(index: number, kills: number, server: { url: string; store: 
       for (let k = 0; k < KILLS_PER_FOLDER && done < kills; k++, done++) {
         const run = runChild(child.file, 'crash', { dir, secret: KEY_A, baseUrl: server.url, first: firstWindow, transport: 'http' });
         // One kill in ten lands while the process starts and opens the outbox (recovery included);
-        // the others up to 100 ms after it opened, one in five up to 250 ms, deep into a flush.
+        // the others up to 60 ms after it opened, one in five up to 200 ms, deep into a flush.
         const draw = next();
         if (draw < 0.1) {
           await new Promise((resolve) => setTimeout(resolve, 30 + next() * 60));
         } else {
           await run.waitFor(/^open /).catch(() => undefined);
-          await new Promise((resolve) => setTimeout(resolve, next() * (draw < 0.3 ? 250 : 100)));
+          await new Promise((resolve) => setTimeout(resolve, next() * (draw < 0.3 ? 200 : 60)));
         }
         run.process.kill('SIGKILL');
         const end = await run.exited;
@@ -158,7 +162,7 @@ describe('two processes flushing one folder at once', () => {
     const { dir, cleanup } = scratchDir('two');
     const server = await watchedServer({ delayMs: 15 });
     try {
-      const writer = runChild(child.file, 'enqueue', { dir, secret: KEY_A, baseUrl: server.url, windows: Array.from({ length: 20 }, (_, i) => i) });
+      const writer = runChild(child.file, 'enqueue', { dir, secret: KEY_A, baseUrl: server.url, windows: Array.from({ length: 12 }, (_, i) => i) });
       await writer.exited;
       expect(results(writer).every((r) => (r as { ok: boolean }).ok)).toBe(true);
       for (let round = 0; round < 3; round++) {
@@ -167,7 +171,7 @@ describe('two processes flushing one folder at once', () => {
         const [a, b] = flushers.map((f) => results<FlushResult>(f)[0]!);
         // One ran; the other found the lock taken (busy) or, started later, nothing left to send.
         expect([a, b].map((r) => r!.error?.rule ?? 'ran').sort()).toContain('ran');
-        expect(a!.delivered.length + b!.delivered.length).toBe(round === 0 ? 20 : 1);
+        expect(a!.delivered.length + b!.delivered.length).toBe(round === 0 ? 12 : 1);
         if (round < 2) {
           const more = runChild(child.file, 'enqueue', { dir, secret: KEY_A, baseUrl: server.url, windows: [100 + round] });
           await more.exited;
@@ -175,13 +179,13 @@ describe('two processes flushing one folder at once', () => {
       }
       expect(server.overlaps()).toBe(0);
       expect([...server.stores.values()].every((count) => count === 1)).toBe(true);
-      expect(server.stores.size).toBe(22);
+      expect(server.stores.size).toBe(14);
       const outbox = await openOutbox({ dir, saveSettings: false });
       const log = await outbox.history({ limit: 1000 });
       expect(log.every((e) => e.outcome === 'delivered')).toBe(true);
       expect(log.map((e) => e.messageId).sort()).toEqual([...new Set(log.map((e) => e.messageId))].sort());
-      expect(log).toHaveLength(22);
-      expect(await outbox.status()).toMatchObject({ pending: 0, failed: 0, delivered: 22 });
+      expect(log).toHaveLength(14);
+      expect(await outbox.status()).toMatchObject({ pending: 0, failed: 0, delivered: 14 });
     } finally {
       await server.close();
       cleanup();
