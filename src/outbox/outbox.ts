@@ -8,95 +8,29 @@
  */
 import type { CurrentVersion, KnownVersion, TelemetryCounts } from '../request.js';
 import { type CreateRequestOptions, createTelemetryRequest, restoreTelemetryRequest } from '../request.js';
-import { type FetchLike, type SendResult, sendTelemetry } from '../send.js';
-import { parseSecret } from '../signature.js';
-import { type WireError, wireError } from '../wire-errors.js';
+import { sendTelemetry } from '../send.js';
+import { wireError } from '../wire-errors.js';
+import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
 import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
 import { type Health, assessHealth } from './health.js';
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, resolveSettings } from './options.js';
 import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, recordOf } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
+import { classifySend } from './verdict.js';
 
-/** The local retention settings an operator chooses from, in days. */
-export const RETENTION_DAYS = [7, 30, 90, 365] as const;
-export type RetentionDays = (typeof RETENTION_DAYS)[number];
-export const DEFAULT_RETENTION_DAYS: RetentionDays = 30;
-/** Windows that may wait (pending or refused) before `enqueue` refuses more. */
-export const DEFAULT_MAX_PENDING = 1000;
-/** Attempts after the first within one flush; the outbox keeps the window for the next flush anyway. */
-export const DEFAULT_OUTBOX_RETRIES = 2;
-/** How long `retry` waits for a running flush to end. */
-export const DEFAULT_LOCK_WAIT_MS = 10_000;
+export { OutboxError, type OutboxFailure } from './errors.js';
+export {
+  DEFAULT_LOCK_WAIT_MS,
+  DEFAULT_MAX_PENDING,
+  DEFAULT_OUTBOX_RETRIES,
+  DEFAULT_RETENTION_DAYS,
+  type OutboxOptions,
+  RETENTION_DAYS,
+  type RetentionDays,
+} from './options.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Thrown by `openOutbox` (bad options, a folder that cannot be used) and by the reading methods when the storage fails. */
-export class OutboxError extends Error {
-  override name = 'OutboxError';
-  constructor(
-    message: string,
-    /** The broken rule: `invalid-option`, `storage-read`, `storage-write`, `settings-file`. */
-    readonly rule: string,
-  ) {
-    super(message);
-  }
-}
-
-/** An outbox operation that did not happen, and why: `<where>: <what is wrong> (<rule>)`. */
-export interface OutboxFailure extends WireError {
-  /** The window concerned, when there is one. */
-  readonly messageId?: string;
-  /** Who holds the lock, on `busy`. */
-  readonly holder?: LockHolder;
-}
-
-export interface OutboxOptions {
-  /** The outbox folder (created 0700). Give this or `storage`. */
-  readonly dir?: string;
-  /** Another storage than a folder, e.g. the application's database (see `OutboxStorage`). */
-  readonly storage?: OutboxStorage;
-
-  /** The license id, from the license. Needed by `enqueue`. */
-  readonly licenseId?: string;
-  /** The legal entity name from the license; stored and sent percent-encoded, or masked. Needed by `enqueue`. */
-  readonly customer?: string;
-  /** `whsec_` secret(s), newest first. Kept in memory only; needed by `enqueue` and `flush`. */
-  readonly signingSecrets?: string | readonly string[];
-  /** As for `createTelemetryRequest`: mask the customer (default: the environment variable decides). */
-  readonly maskCustomer?: boolean;
-  readonly maskEnvVariable?: string;
-  readonly maskKey?: string;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Versions the server accepts; see `createTelemetryRequest` and `sendTelemetry`. */
-  readonly acceptedVersions?: readonly number[];
-
-  /** The ingest server's origin, e.g. `https://telemetry.vendor.example`. Needed by `flush`; kept in outbox.json for the CLI. */
-  readonly baseUrl?: string;
-  /** Default `globalThis.fetch`. */
-  readonly fetch?: FetchLike;
-  /** Attempts after the first within one flush; default {@link DEFAULT_OUTBOX_RETRIES}. */
-  readonly retries?: number;
-  readonly delays?: (retry: number) => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly timeoutMs?: number;
-
-  /** Days the log and delivered windows are kept: 7, 30 (default), 90 or 365. Waiting windows are never purged. */
-  readonly retentionDays?: RetentionDays;
-  /** Most windows waiting (pending or refused); default {@link DEFAULT_MAX_PENDING}. */
-  readonly maxPending?: number;
-  /** False switches telemetry off: nothing is queued or sent. Default true. */
-  readonly enabled?: boolean;
-  /** Health turns to `warning` after this many days without a delivery; default 7. */
-  readonly warnAfterDays?: number;
-  /** A lock untouched this long is taken over; default 60 s. */
-  readonly lockStaleMs?: number;
-  /** How long `retry` waits for a running flush; default 10 s. */
-  readonly lockWaitMs?: number;
-  /** Clock in milliseconds; default `Date.now`. */
-  readonly now?: () => number;
-  /** Keep baseUrl, retentionDays, maxPending and enabled in outbox.json for the operator CLI (folder storage only); default true. */
-  readonly saveSettings?: boolean;
-}
 
 export type EnqueueResult =
   | {
@@ -188,99 +122,6 @@ export interface Outbox<V extends KnownVersion = CurrentVersion> {
   health(now?: Date | number): Promise<Health>;
   /** Counts of waiting and refused windows, the last success, the refused windows. */
   status(): Promise<OutboxStatus>;
-}
-
-const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException)?.code;
-
-/** A storage failure as one line: what failed and what to do; `nothing queued was lost` because writes are atomic. */
-function storageFailure(location: string, error: unknown, doing: 'read' | 'write'): OutboxFailure {
-  const code = errnoOf(error);
-  const what =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'EROFS'
-        ? 'the file system is read-only'
-        : code === 'ENOSPC'
-          ? 'the disk is full'
-          : code === 'EDQUOT'
-            ? 'the disk quota is used up'
-            : oneLine((error as Error)?.message ?? String(error));
-  const fix = doing === 'write' ? '; make it writable for the user the uploader runs as. Windows already queued are kept' : '';
-  return { rule: `storage-${doing}`, message: `${location}: cannot ${doing} the outbox: ${what}${code ? `, ${code}` : ''} (storage-${doing})${fix}` };
-}
-
-function invalidOption(name: string, what: string): OutboxError {
-  return new OutboxError(`openOutbox: ${name} ${what} (invalid-option)`, 'invalid-option');
-}
-
-function checkBaseUrl(value: unknown, where: string): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw invalidOption(where, 'must be an absolute http(s) URL such as https://telemetry.vendor.example');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidOption(where, `must use http or https, got ${url.protocol.replace(/:$/, '')}`);
-  // outbox.json keeps the address in the clear: it must not carry a password.
-  if (url.username !== '' || url.password !== '') throw invalidOption(where, 'must not carry a user name or password; the signing secrets authenticate the uploader');
-  return String(value);
-}
-
-interface Settings {
-  readonly baseUrl?: string;
-  readonly retentionDays: RetentionDays;
-  readonly maxPending: number;
-  readonly enabled: boolean;
-}
-
-function resolveSettings(options: OutboxOptions, saved: OutboxSettings | undefined, where: string): Settings {
-  const baseUrl = options.baseUrl ?? saved?.baseUrl;
-  const retentionDays = options.retentionDays ?? saved?.retentionDays ?? DEFAULT_RETENTION_DAYS;
-  if (!(RETENTION_DAYS as readonly number[]).includes(retentionDays)) {
-    throw invalidOption(options.retentionDays === undefined ? `retentionDays in ${where}` : 'retentionDays', `must be one of ${RETENTION_DAYS.join(', ')}, got ${String(retentionDays)}`);
-  }
-  const maxPending = options.maxPending ?? saved?.maxPending ?? DEFAULT_MAX_PENDING;
-  if (!Number.isSafeInteger(maxPending) || maxPending < 1 || maxPending > 1_000_000) throw invalidOption('maxPending', `must be an integer from 1 to 1000000, got ${String(maxPending)}`);
-  return {
-    ...(baseUrl === undefined ? {} : { baseUrl: checkBaseUrl(baseUrl, options.baseUrl === undefined ? `baseUrl in ${where}` : 'baseUrl') }),
-    retentionDays: retentionDays as RetentionDays,
-    maxPending,
-    enabled: options.enabled ?? saved?.enabled ?? true,
-  };
-}
-
-function checkOptions(options: OutboxOptions): readonly string[] {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
-  if ((options.dir === undefined) === (options.storage === undefined)) throw invalidOption('dir', 'or storage: give exactly one, where the outbox keeps its windows');
-  if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) throw invalidOption('dir', 'must be a folder path');
-  const secrets = options.signingSecrets === undefined ? [] : typeof options.signingSecrets === 'string' ? [options.signingSecrets] : [...options.signingSecrets];
-  if (options.signingSecrets !== undefined && (secrets.length === 0 || secrets.length > 8)) throw invalidOption('signingSecrets', `must hold 1 to 8 secrets, got ${secrets.length}`);
-  for (const secret of secrets) {
-    try {
-      parseSecret(secret);
-    } catch (error) {
-      throw invalidOption('signingSecrets', (error as Error).message.replace(/^secret: /, ''));
-    }
-  }
-  if (options.warnAfterDays !== undefined && !(Number.isSafeInteger(options.warnAfterDays) && options.warnAfterDays >= 1)) throw invalidOption('warnAfterDays', 'must be a whole number of days, at least 1');
-  if (options.retries !== undefined && !(Number.isSafeInteger(options.retries) && options.retries >= 0 && options.retries <= 100)) throw invalidOption('retries', 'must be an integer from 0 to 100');
-  return secrets;
-}
-
-/** Statuses that say the connection or the credentials are wrong, not the window: it stays pending and the round stops. */
-const CONNECTION_STATUSES: readonly number[] = [401, 403, 404, 405, 407];
-
-/** What a send result means for the window, and whether the next windows should wait for the next flush. */
-export function classifySend(result: SendResult): { readonly outcome: 'delivered' | 'failed' | 'pending'; readonly stopRound: boolean } {
-  if (result.ok) return { outcome: 'delivered', stopRound: false };
-  const status = result.status;
-  if (result.error.rule === 'retries-exhausted') {
-    // 500 may be this window only; no answer, overload or a gateway problem is the same for every window.
-    return { outcome: 'pending', stopRound: status !== 500 };
-  }
-  if (status === undefined) return { outcome: 'failed', stopRound: false };
-  if (status >= 400 && status < 500 && !CONNECTION_STATUSES.includes(status)) return { outcome: 'failed', stopRound: false };
-  return { outcome: 'pending', stopRound: true };
 }
 
 const unreadableOf = (listed: RecordList): UnreadableRecord[] => [...listed.unreadable, ...(listed.setAside ?? [])];

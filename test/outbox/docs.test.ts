@@ -8,7 +8,7 @@ import { unified } from 'unified';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HEALTH_STATES, type LogEntry, type OutboxRecord } from '../../src/outbox.js';
 import { CLI_ENV } from '../../src/outbox/cli.js';
-import { classifySend } from '../../src/outbox/outbox.js';
+import { classifySend } from '../../src/outbox/verdict.js';
 import { RETRYABLE_STATUSES, type SendResult } from '../../src/send.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages } from '../support/markdown-lint.js';
