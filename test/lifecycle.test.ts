@@ -145,7 +145,8 @@ describe('release, deprecate and retire refuse what the life of a version does n
 });
 
 describe('the life of a second version, end to end', () => {
-  it('drafts, reviews, changelogs and releases v2 without moving what v1 published; serves both; falls back; deprecates; retires', async () => {
+  // Three builds of the package and a type check: on two busy cores this takes 20-30 s.
+  it('drafts, reviews, changelogs and releases v2 without moving what v1 published; serves both; falls back; deprecates; retires', { timeout: 60_000 }, async () => {
     repo = copyRepo(['examples', 'tsup.config.ts', 'tsconfig.json']);
 
     // A maintainer releases v1 and commits.
