@@ -1,15 +1,55 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', server: 'src/server.ts', uploader: 'src/uploader.ts', 'store-postgres': 'src/store-postgres.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  outDir: 'dist',
-  target: 'node20',
-  // Only web-standard globals at run time; the generated validators import nothing.
-  platform: 'neutral',
-  splitting: false,
-  treeshake: true,
-  sourcemap: false,
-});
+// Three builds run side by side into dist/; the first cleans it, sparing what the other two write.
+const OTHER_BUILDS = ['!outbox.*', '!telemetry-outbox.*'];
+
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts', server: 'src/server.ts', uploader: 'src/uploader.ts', 'store-postgres': 'src/store-postgres.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: OTHER_BUILDS,
+    outDir: 'dist',
+    target: 'node20',
+    // Only web-standard globals at run time; the generated validators import nothing. A node: import fails this build.
+    platform: 'neutral',
+    splitting: false,
+    treeshake: true,
+    sourcemap: false,
+  },
+  {
+    // The outbox keeps its queue on disk: Node.js only, node: built-ins stay imports.
+    entry: { outbox: 'src/outbox.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: false,
+    outDir: 'dist',
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    treeshake: true,
+    sourcemap: false,
+  },
+  {
+    // The operator CLI, the package's bin; the #! line comes from the source. It loads the outbox from
+    // dist/outbox.js next to it instead of carrying a second copy of it.
+    entry: { 'telemetry-outbox': 'src/outbox/bin.ts' },
+    esbuildPlugins: [
+      {
+        name: 'outbox-beside',
+        setup(build) {
+          build.onResolve({ filter: /^\.\/outbox\.js$/ }, (args) => (args.importer.endsWith('src/outbox/cli.ts') ? { path: './outbox.js', external: true } : undefined));
+        },
+      },
+    ],
+    format: ['esm'],
+    dts: false,
+    clean: false,
+    outDir: 'dist',
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    treeshake: true,
+    sourcemap: false,
+  },
+]);

@@ -20,6 +20,7 @@ import { checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
 import { type ProjectionReport, projectTelemetry } from './projection.js';
 import { compareCodePoints } from './rules.js';
 import { parseSecret, signMessage } from './signature.js';
+import { parseTelemetry } from './parse.js';
 import { supportedVersions, validateTelemetry } from './validate.js';
 import { type WireError, wireError } from './wire-errors.js';
 
@@ -204,15 +205,9 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
     const refused = checkVersionAccepted(version, options.acceptedVersions);
     if (refused !== undefined) return { ok: false, error: refused };
   }
-  const secrets = typeof options.signingSecrets === 'string' ? [options.signingSecrets] : [...(options.signingSecrets ?? [])];
-  if (secrets.length === 0 || secrets.length > 8) return { ok: false, error: wireError('signingSecrets', `must hold 1 to 8 secrets, got ${secrets.length}`, 'secret-count') };
-  try {
-    for (const secret of secrets) parseSecret(secret);
-    if (options.maskKey !== undefined) parseSecret(options.maskKey);
-    if (options.encryptionKey !== undefined) encryptionKeyId(options.encryptionKey);
-  } catch (error) {
-    return { ok: false, error: { rule: 'secret-format', message: (error as Error).message } };
-  }
+  const checked = checkedSecrets(options.signingSecrets, options.maskKey, options.encryptionKey);
+  if (!checked.ok) return checked;
+  const secrets = checked.secrets;
   const customerProblem = checkCustomerName(options.customer);
   if (customerProblem !== undefined) return { ok: false, error: customerProblem };
   const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
@@ -229,12 +224,57 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
   return built.request.project(target);
 }
 
-/** The request for a valid payload, signed; `project` builds the same window in another version with the same options. */
-async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[], projection?: ProjectionReport): Promise<CreateRequestResult> {
+/** The secrets checked: 1 to 8 `whsec_` secrets, as a list, or the error that says what is wrong. */
+function checkedSecrets(signingSecrets: string | readonly string[] | undefined, maskKey?: string, encryptionKey?: string): { readonly ok: true; readonly secrets: string[] } | { readonly ok: false; readonly error: WireError } {
+  const secrets = typeof signingSecrets === 'string' ? [signingSecrets] : [...(signingSecrets ?? [])];
+  if (secrets.length === 0 || secrets.length > 8) return { ok: false, error: wireError('signingSecrets', `must hold 1 to 8 secrets, got ${secrets.length}`, 'secret-count') };
+  try {
+    for (const secret of secrets) parseSecret(secret);
+    if (maskKey !== undefined) parseSecret(maskKey);
+    if (encryptionKey !== undefined) encryptionKeyId(encryptionKey);
+  } catch (error) {
+    return { ok: false, error: { rule: 'secret-format', message: (error as Error).message } };
+  }
+  return { ok: true, secrets };
+}
+
+/**
+ * Who sends a window, fixed for every version and attempt of it: the license
+ * id, the customer header as sent (name or mask), and the key the body is
+ * encrypted with when it travels encrypted.
+ */
+interface Sender {
+  readonly licenseId: string;
+  readonly customerHeader: string;
+  readonly now: () => number;
+  readonly encryption?: { readonly key: string; readonly randomBytes?: ((length: number) => Uint8Array) | undefined };
+}
+
+/** The encryption of a sender's bodies, from the options: undefined unless `encrypt` is set. */
+async function encryptionOf(options: Pick<CreateRequestOptions, 'encrypt' | 'encryptionKey' | 'randomBytes'>, secrets: readonly string[]): Promise<Sender['encryption']> {
+  if (options.encrypt !== true) return undefined;
+  return { key: options.encryptionKey ?? (await deriveEncryptionKey(secrets[0]!)), randomBytes: options.randomBytes };
+}
+
+/** The request for a valid payload, signed; the customer header is worked out once, from the options. */
+async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[]): Promise<CreateRequestResult> {
+  const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
+  const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv(maskEnvVariable), maskEnvVariable);
+  const customerHeader = mask ? await maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
+  const encryption = await encryptionOf(options, secrets);
+  return assembleRequest(payload, { licenseId: options.licenseId, customerHeader, now: options.now ?? Date.now, ...(encryption === undefined ? {} : { encryption }) }, secrets);
+}
+
+/**
+ * The request for a valid payload from one sender, signed; `body` when the
+ * exact bytes are already known (a stored window). `project` builds the same
+ * window in another version for the same sender.
+ */
+async function assembleRequest(payload: Telemetry, sender: Sender, secrets: readonly string[], projection?: ProjectionReport, stored?: Uint8Array): Promise<CreateRequestResult> {
   const version = payload.schemaVersion;
   let key: string;
   try {
-    key = dedupeKeyOf(options.licenseId, payload.periodStart, payload.periodEnd);
+    key = dedupeKeyOf(sender.licenseId, payload.periodStart, payload.periodEnd);
   } catch (error) {
     const message = (error as Error).message;
     if (message.startsWith('dedupeKey: licenseId ')) return { ok: false, error: { rule: 'invalid-header', message: `${CONTRACT_HEADERS.licenseId}: ${message.replace(/^dedupeKey: licenseId /, '')}` } };
@@ -242,25 +282,19 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
     return { ok: false, error: { rule: 'no-window', message: `counts: ${message.replace(/^dedupeKey: /, '')}; every version needs periodStart and periodEnd, the window the dedupe key is made of (no-window)` } };
   }
   const id = await messageIdOf(key);
-  const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
-  const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv(maskEnvVariable), maskEnvVariable);
-  const customerHeader = mask ? await maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
-  const json = utf8(JSON.stringify(payload));
-  const encrypt = options.encrypt === true;
-  const body = encrypt
-    ? utf8(await encryptBody(json, options.encryptionKey ?? (await deriveEncryptionKey(secrets[0]!)), options.randomBytes?.(12)))
-    : json;
+  const json = stored ?? utf8(JSON.stringify(payload));
+  const body = sender.encryption === undefined ? json : utf8(await encryptBody(json, sender.encryption.key, sender.encryption.randomBytes?.(12)));
   const fixed = {
-    'content-type': encrypt ? JOSE_MEDIA_TYPE : JSON_MEDIA_TYPE,
-    [CONTRACT_HEADERS.customer]: customerHeader,
-    [CONTRACT_HEADERS.licenseId]: options.licenseId,
+    'content-type': sender.encryption === undefined ? JSON_MEDIA_TYPE : JOSE_MEDIA_TYPE,
+    [CONTRACT_HEADERS.customer]: sender.customerHeader,
+    [CONTRACT_HEADERS.licenseId]: sender.licenseId,
     [CONTRACT_HEADERS.schemaVersion]: String(version),
   };
   const signHeaders = async (timestamp: number): Promise<Record<string, string>> => ({
     ...fixed,
     ...(await signMessage({ id, timestamp, body, secrets })),
   });
-  const headers = await signHeaders(Math.floor((options.now ?? Date.now)() / 1000));
+  const headers = await signHeaders(Math.floor(sender.now() / 1000));
   const headerErrors = validateContractHeaders(headers, version);
   if (headerErrors.length > 0) {
     return { ok: false, error: wireError('headers', headerErrors.map((e) => e.message).join('; '), 'invalid-header', { errors: headerErrors }) };
@@ -277,7 +311,7 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
       dedupeKey: key,
       messageId: id,
       ...(projection === undefined ? {} : { projection }),
-      encrypted: encrypt,
+      encrypted: sender.encryption !== undefined,
       sign: signHeaders,
       async project(to: number): Promise<CreateRequestResult> {
         if (to === version) return { ok: false, error: wireError('version', `the request already is v${to}`, 'projection-refused') };
@@ -290,8 +324,39 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
         const report = { from: source.from, to, dropped: [...new Set([...(projection?.dropped ?? []), ...projected.report.dropped])] };
         const completed = validateTelemetry(completePayload(projected.value as unknown as Record<string, unknown>, to as KnownVersion));
         if (!completed.ok) return invalidCounts(completed.errors);
-        return signedRequest(completed.value, options, secrets, report);
+        return assembleRequest(completed.value, sender, secrets, report);
       },
     },
   };
+}
+
+/** What a store keeps of a built request to send it again later: everything but the secrets. */
+export interface StoredRequest {
+  /** The exact JSON body bytes that were built (before any encryption). */
+  readonly body: Uint8Array;
+  readonly licenseId: string;
+  /** The `x-telemetry-customer` value as built: the percent-encoded name, or its mask. */
+  readonly customerHeader: string;
+}
+
+/**
+ * A request rebuilt from what a store kept of it (the outbox's records): the
+ * same body bytes, message id and contract headers, signed anew with secrets
+ * the caller holds in memory. The body is parsed and validated again, so a
+ * damaged record is refused (`invalid-payload`, `json-syntax`…) rather than sent.
+ * Not part of the public entries: the outbox uses it.
+ */
+export async function restoreTelemetryRequest(
+  stored: StoredRequest,
+  options: { readonly signingSecrets: string | readonly string[]; readonly now?: () => number } & Pick<CreateRequestOptions, 'encrypt' | 'encryptionKey' | 'randomBytes'>,
+): Promise<CreateRequestResult> {
+  const checked = checkedSecrets(options.signingSecrets, undefined, options.encryptionKey);
+  if (!checked.ok) return checked;
+  const parsed = parseTelemetry(stored.body);
+  if (!parsed.ok) return invalidCounts(parsed.errors);
+  const problem = versionProblem(parsed.value.schemaVersion);
+  if (problem !== undefined) return { ok: false, error: problem };
+  // Encrypted afresh when sent encrypted: a stored window keeps the JSON it was built as, and every restore gets a new IV.
+  const encryption = await encryptionOf(options, checked.secrets);
+  return assembleRequest(parsed.value, { licenseId: stored.licenseId, customerHeader: stored.customerHeader, now: options.now ?? Date.now, ...(encryption === undefined ? {} : { encryption }) }, checked.secrets, undefined, stored.body);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as api from '../src/index.js';
+import * as outboxApi from '../src/outbox.js';
 import { repoRoot } from './helpers.js';
 
 /** The public surface of the main entry. A change here changes every user's imports: make it on purpose. */
@@ -41,6 +42,20 @@ const EXPORTS = [
 
 /** The public surface of telemetry-contract/store-postgres. */
 const STORE_EXPORTS = ['StoreError', 'createPostgresStore', 'storagePlan'];
+/** The public surface of telemetry-contract/outbox, pinned the same way. */
+const OUTBOX_EXPORTS = [
+  'DEFAULT_LOCK_WAIT_MS',
+  'DEFAULT_MAX_PENDING',
+  'DEFAULT_OUTBOX_RETRIES',
+  'DEFAULT_RETENTION_DAYS',
+  'DEFAULT_WARN_AFTER_DAYS',
+  'HEALTH_STATES',
+  'OutboxError',
+  'RECORD_FORMAT',
+  'RETENTION_DAYS',
+  'fileStorage',
+  'openOutbox',
+];
 
 interface PackResult {
   filename: string;
@@ -86,6 +101,10 @@ describe('package', () => {
     expect(Object.keys(await import('../src/store-postgres.js')).sort()).toEqual(STORE_EXPORTS);
   });
 
+  it('exports exactly the documented surface from the outbox entry', () => {
+    expect(Object.keys(outboxApi).sort()).toEqual(OUTBOX_EXPORTS);
+  });
+
   it('has no runtime dependencies', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
   });
@@ -108,6 +127,16 @@ describe('package', () => {
     const table = run(bin('attw'), [tarball, '--no-color', '--no-emoji'], repoRoot);
     expect(table).toContain('No problems found');
     expect(table).toMatch(/│ node10 /);
+  });
+
+  it('keeps node: built-ins out of the WebCrypto entries; only the outbox and its command use them', () => {
+    const dist = join(project, 'node_modules', manifest.name, 'dist');
+    const builtIn = /\bfrom\s*["'](?:node:)?(?:fs|fs\/promises|path|os|crypto|http|child_process|util)["']|\brequire\(["'](?:node:)?(?:fs|fs\/promises|path|os|crypto|http|child_process|util)["']\)/;
+    for (const file of readdirSync(dist).filter((f) => /\.c?js$/.test(f))) {
+      const code = readFileSync(join(dist, file), 'utf8');
+      if (/^(outbox|telemetry-outbox)\./.test(file)) expect(code, file).toMatch(builtIn);
+      else expect(code, file).not.toMatch(builtIn);
+    }
   });
 
   it('ships no schema compiler: no new Function or eval in the built files', () => {
@@ -156,6 +185,40 @@ describe('installed from the tarball', () => {
     expect(JSON.parse(run(process.execPath, ['store.mjs'], project).trim().split('\n').pop()!)).toEqual({ applied: [1], recorded: 1, versions: [1] });
   });
 
+  it('the outbox entry exports its documented surface with import and with require', () => {
+    writeFileSync(join(project, 'outbox.mjs'), `console.log(Object.keys(await import('${manifest.name}/outbox')).sort().join(','));\n`);
+    writeFileSync(join(project, 'outbox.cjs'), `console.log(Object.keys(require('${manifest.name}/outbox')).sort().join(','));\n`);
+    expect(run(process.execPath, ['outbox.mjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
+    expect(run(process.execPath, ['outbox.cjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
+  });
+
+  it('installs the telemetry-outbox command, which reads an outbox the installed package wrote', () => {
+    const bin = join(project, 'node_modules', '.bin', 'telemetry-outbox');
+    expect(run(bin, ['--help'], project)).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command>/);
+    const dir = join(work, 'outbox');
+    writeFileSync(
+      join(project, 'enqueue.mjs'),
+      [
+        `import { openOutbox } from '${manifest.name}/outbox';`,
+        `import { generateSecret } from '${manifest.name}';`,
+        `const outbox = await openOutbox({ dir: ${JSON.stringify(dir)}, licenseId: 'lic-1', customer: 'ACME', signingSecrets: [generateSecret()], baseUrl: 'https://telemetry.vendor.example' });`,
+        `const queued = await outbox.enqueue(${readFileSync(join(repoRoot, 'test/fixtures/wire/counts.json'), 'utf8').replace(/\n\s*/g, ' ')});`,
+        'console.log(queued.ok);',
+      ].join('\n'),
+    );
+    expect(run(process.execPath, ['enqueue.mjs'], project).trim()).toBe('true');
+    let out = '';
+    try {
+      run(bin, ['status', '--dir', dir, '--format', 'json'], project);
+      throw new Error('status exited 0, though nothing was delivered yet');
+    } catch (error) {
+      // Nothing delivered yet: health is `warning`, and status exits 1 for any state but healthy.
+      expect((error as { status: number }).status).toBe(1);
+      out = (error as { stdout: string }).stdout;
+    }
+    expect(JSON.parse(out)).toMatchObject({ status: { pending: 1, failed: 0 }, health: { state: 'warning' } });
+  });
+
   it('validates a payload after installation', () => {
     const payload = readFileSync(join(repoRoot, 'test/fixtures/v1/full.json'), 'utf8');
     writeFileSync(join(project, 'validate.cjs'), `const t = require('${manifest.name}'); console.log(t.parseTelemetry(process.argv[2]).ok, t.parseTelemetry('{}').ok);`);
@@ -183,6 +246,7 @@ describe('installed from the tarball', () => {
         `import { ingest, type IngestResult } from '${manifest.name}/server';`,
         `import { createTelemetryRequest, type CreateRequestResult } from '${manifest.name}/uploader';`,
         `import { createPostgresStore, type PostgresStore } from '${manifest.name}/store-postgres';`,
+        `import { openOutbox, type Outbox } from '${manifest.name}/outbox';`,
         `import schema from '${manifest.name}/schemas/v1.json';`,
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
@@ -190,6 +254,7 @@ describe('installed from the tarball', () => {
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
         'export const id: string = schema.$id;',
         'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',
+        "export const opening: Promise<Outbox> = openOutbox({ dir: 'outbox', retentionDays: 30 });",
         '',
       ].join('\n'),
     );

@@ -1,0 +1,39 @@
+/**
+ * telemetry-contract/outbox: the durable uploader for Node.js. Windows are
+ * stored in an outbox folder before anything is sent and leave it only when
+ * the server has them; a transmission log, a health state and an operator
+ * CLI (`telemetry-outbox`) come with it. Uses `node:fs`, unlike the
+ * WebCrypto-only entries.
+ *
+ * @example
+ * import { openOutbox } from 'telemetry-contract/outbox';
+ * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', licenseId, customer, signingSecrets: [secret], baseUrl });
+ * await outbox.enqueue(counts);
+ * setInterval(() => void outbox.flush(), 60 * 60 * 1000);
+ */
+export {
+  DEFAULT_LOCK_WAIT_MS,
+  DEFAULT_MAX_PENDING,
+  DEFAULT_OUTBOX_RETRIES,
+  DEFAULT_RETENTION_DAYS,
+  type EnqueueResult,
+  type FlushResult,
+  type FlushedWindow,
+  type OpenReport,
+  type Outbox,
+  OutboxError,
+  type OutboxFailure,
+  type OutboxOptions,
+  type OutboxStatus,
+  RETENTION_DAYS,
+  type RetentionDays,
+  type RetryResult,
+  openOutbox,
+} from './outbox/outbox.js';
+export { DEFAULT_WARN_AFTER_DAYS, HEALTH_STATES, type Health, type HealthState } from './outbox/health.js';
+export { RECORD_FORMAT, type Delivery, type OutboxRecord, type RecordProblem, type RecordState, type Window } from './outbox/record.js';
+export type { LogEntry, LoggedAttempt, Outcome } from './outbox/transmission-log.js';
+export type { HeldLock, LockHolder, LockResult, OutboxStorage, RecordList, UnreadableRecord } from './outbox/storage.js';
+export { type FileStorage, type FileStorageOptions, type FolderReport, type OutboxSettings, fileStorage } from './outbox/file-storage.js';
+export type { CurrentVersion, KnownVersion, TelemetryCounts } from './request.js';
+export type { WireError } from './wire-errors.js';

@@ -1,0 +1,30 @@
+/**
+ * The windows the outbox tests enqueue: window i is the hour from
+ * 2026-01-01T00:00:00Z + i hours, with fixed counts. Window i always has the
+ * same counts, so a process that enqueues it again after a crash gets a no-op.
+ * Plain data, no node: import: the crash test's child bundles it.
+ */
+import type { TelemetryCounts } from '../../src/uploader.js';
+
+const HOUR = 3_600_000;
+const BASE = Date.UTC(2026, 0, 1);
+const stamp = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+export const CUSTOMER = 'Example Holdings GmbH';
+export const LICENSE = 'lic-0042';
+
+/** The counts of window `i`; `seats` changes the counts but not the window. */
+export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts {
+  return {
+    periodStart: stamp(BASE + i * HOUR),
+    periodEnd: stamp(BASE + (i + 1) * HOUR),
+    activeSeats: seats,
+    policiesActive: 7,
+    policyExecutionsCount: 1000 + i,
+    totalProvisionedSeats: 50,
+    seatLimitHit: false,
+    featuresUsed: ['sso', 'audit-log', 'sso'],
+    appVersion: '3f2a9c1',
+    nodeVersion: '20',
+  };
+}
