@@ -1,0 +1,142 @@
+/**
+ * What `openOutbox` takes: the options, their defaults and checks, and the
+ * settings outbox.json keeps (an option given wins over the saved value).
+ */
+import type { FetchLike } from '../send.js';
+import { encryptionKeyId } from '../jwe.js';
+import { parseSecret } from '../signature.js';
+import { OutboxError } from './errors.js';
+import type { OutboxSettings } from './file-storage.js';
+import type { OutboxStorage } from './storage.js';
+
+/** The local retention settings an operator chooses from, in days. */
+export const RETENTION_DAYS = [7, 30, 90, 365] as const;
+export type RetentionDays = (typeof RETENTION_DAYS)[number];
+export const DEFAULT_RETENTION_DAYS: RetentionDays = 30;
+/** Windows that may wait (pending or refused) before `enqueue` refuses more. */
+export const DEFAULT_MAX_PENDING = 1000;
+/** Attempts after the first within one flush; the outbox keeps the window for the next flush anyway. */
+export const DEFAULT_OUTBOX_RETRIES = 2;
+/** How long `retry` waits for a running flush to end. */
+export const DEFAULT_LOCK_WAIT_MS = 10_000;
+
+export interface OutboxOptions {
+  /** The outbox folder (created 0700). Give this or `storage`. */
+  readonly dir?: string;
+  /** Another storage than a folder, e.g. the application's database (see `OutboxStorage`). */
+  readonly storage?: OutboxStorage;
+
+  /** The license id, from the license. Needed by `enqueue`. */
+  readonly licenseId?: string;
+  /** The legal entity name from the license; stored and sent percent-encoded, or masked. Needed by `enqueue`. */
+  readonly customer?: string;
+  /** `whsec_` secret(s), newest first. Kept in memory only; needed by `enqueue` and `flush`. */
+  readonly signingSecrets?: string | readonly string[];
+  /** As for `createTelemetryRequest`: mask the customer (default: the environment variable decides). */
+  readonly maskCustomer?: boolean;
+  readonly maskEnvVariable?: string;
+  readonly maskKey?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Versions the server accepts; see `createTelemetryRequest` and `sendTelemetry`. */
+  readonly acceptedVersions?: readonly number[];
+  /**
+   * Send every window encrypted (a JWE, see `createTelemetryRequest`). The outbox keeps the window's JSON
+   * as built, and encrypts it afresh, with a new IV, each time it sends it; the key stays in memory.
+   */
+  readonly encrypt?: boolean;
+  /** The 32-byte `whsec_` key to encrypt with; default derived from the first signing secret. */
+  readonly encryptionKey?: string;
+
+  /** The ingest server's origin, e.g. `https://telemetry.vendor.example`. Needed by `flush`; kept in outbox.json for the CLI. */
+  readonly baseUrl?: string;
+  /** Default `globalThis.fetch`. */
+  readonly fetch?: FetchLike;
+  /** Attempts after the first within one flush; default {@link DEFAULT_OUTBOX_RETRIES}. */
+  readonly retries?: number;
+  readonly delays?: (retry: number) => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly timeoutMs?: number;
+
+  /** Days the log and delivered windows are kept: 7, 30 (default), 90 or 365. Waiting windows are never purged. */
+  readonly retentionDays?: RetentionDays;
+  /** Most windows waiting (pending or refused); default {@link DEFAULT_MAX_PENDING}. */
+  readonly maxPending?: number;
+  /** False switches telemetry off: nothing is queued or sent. Default true. */
+  readonly enabled?: boolean;
+  /** Health turns to `warning` after this many days without a delivery; default 7. */
+  readonly warnAfterDays?: number;
+  /** A lock untouched this long is taken over; default 60 s. */
+  readonly lockStaleMs?: number;
+  /** How long `retry` waits for a running flush; default 10 s. */
+  readonly lockWaitMs?: number;
+  /** Clock in milliseconds; default `Date.now`. */
+  readonly now?: () => number;
+  /** Keep baseUrl, retentionDays, maxPending and enabled in outbox.json for the operator CLI (folder storage only); default true. */
+  readonly saveSettings?: boolean;
+}
+
+export function invalidOption(name: string, what: string): OutboxError {
+  return new OutboxError(`openOutbox: ${name} ${what} (invalid-option)`, 'invalid-option');
+}
+
+function checkBaseUrl(value: unknown, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw invalidOption(where, 'must be an absolute http(s) URL such as https://telemetry.vendor.example');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidOption(where, `must use http or https, got ${url.protocol.replace(/:$/, '')}`);
+  // outbox.json keeps the address in the clear: it must not carry a password.
+  if (url.username !== '' || url.password !== '') throw invalidOption(where, 'must not carry a user name or password; the signing secrets authenticate the uploader');
+  return String(value);
+}
+
+export interface Settings {
+  readonly baseUrl?: string;
+  readonly retentionDays: RetentionDays;
+  readonly maxPending: number;
+  readonly enabled: boolean;
+}
+
+export function resolveSettings(options: OutboxOptions, saved: OutboxSettings | undefined, where: string): Settings {
+  const baseUrl = options.baseUrl ?? saved?.baseUrl;
+  const retentionDays = options.retentionDays ?? saved?.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  if (!(RETENTION_DAYS as readonly number[]).includes(retentionDays)) {
+    throw invalidOption(options.retentionDays === undefined ? `retentionDays in ${where}` : 'retentionDays', `must be one of ${RETENTION_DAYS.join(', ')}, got ${String(retentionDays)}`);
+  }
+  const maxPending = options.maxPending ?? saved?.maxPending ?? DEFAULT_MAX_PENDING;
+  if (!Number.isSafeInteger(maxPending) || maxPending < 1 || maxPending > 1_000_000) throw invalidOption('maxPending', `must be an integer from 1 to 1000000, got ${String(maxPending)}`);
+  return {
+    ...(baseUrl === undefined ? {} : { baseUrl: checkBaseUrl(baseUrl, options.baseUrl === undefined ? `baseUrl in ${where}` : 'baseUrl') }),
+    retentionDays: retentionDays as RetentionDays,
+    maxPending,
+    enabled: options.enabled ?? saved?.enabled ?? true,
+  };
+}
+
+/** Checks the options; returns the signing secrets as a list. */
+export function checkOptions(options: OutboxOptions): readonly string[] {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object');
+  if ((options.dir === undefined) === (options.storage === undefined)) throw invalidOption('dir', 'or storage: give exactly one, where the outbox keeps its windows');
+  if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) throw invalidOption('dir', 'must be a folder path');
+  const secrets = options.signingSecrets === undefined ? [] : typeof options.signingSecrets === 'string' ? [options.signingSecrets] : [...options.signingSecrets];
+  if (options.signingSecrets !== undefined && (secrets.length === 0 || secrets.length > 8)) throw invalidOption('signingSecrets', `must hold 1 to 8 secrets, got ${secrets.length}`);
+  for (const secret of secrets) {
+    try {
+      parseSecret(secret);
+    } catch (error) {
+      throw invalidOption('signingSecrets', (error as Error).message.replace(/^secret: /, ''));
+    }
+  }
+  if (options.encryptionKey !== undefined) {
+    try {
+      encryptionKeyId(options.encryptionKey);
+    } catch (error) {
+      throw invalidOption('encryptionKey', (error as Error).message.replace(/^(secret|encryptionKey): /, ''));
+    }
+  }
+  if (options.warnAfterDays !== undefined && !(Number.isSafeInteger(options.warnAfterDays) && options.warnAfterDays >= 1)) throw invalidOption('warnAfterDays', 'must be a whole number of days, at least 1');
+  if (options.retries !== undefined && !(Number.isSafeInteger(options.retries) && options.retries >= 0 && options.retries <= 100)) throw invalidOption('retries', 'must be an integer from 0 to 100');
+  return secrets;
+}

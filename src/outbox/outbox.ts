@@ -1,0 +1,535 @@
+/**
+ * The durable uploader: windows go into an outbox before anything is sent,
+ * and leave it only when the server has them (or has refused them for good).
+ * A scheduler calls `flush`; a restart, a dead network or a killed process
+ * loses nothing, because every window is on the disk before `enqueue`
+ * returns its message id and the server stores a window once, however often
+ * it arrives.
+ */
+import type { CurrentVersion, KnownVersion, TelemetryCounts } from '../request.js';
+import { type CreateRequestOptions, createTelemetryRequest, restoreTelemetryRequest } from '../request.js';
+import { sendTelemetry } from '../send.js';
+import { wireError } from '../wire-errors.js';
+import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
+import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
+import { type Health, assessHealth } from './health.js';
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, resolveSettings } from './options.js';
+import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, recordOf } from './record.js';
+import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
+import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
+import { classifySend } from './verdict.js';
+
+export { OutboxError, type OutboxFailure } from './errors.js';
+export {
+  DEFAULT_LOCK_WAIT_MS,
+  DEFAULT_MAX_PENDING,
+  DEFAULT_OUTBOX_RETRIES,
+  DEFAULT_RETENTION_DAYS,
+  type OutboxOptions,
+  RETENTION_DAYS,
+  type RetentionDays,
+} from './options.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type EnqueueResult =
+  | {
+      readonly ok: true;
+      readonly messageId: string;
+      readonly window: Window;
+      /** True when the outbox already held this window with the same bytes: nothing changed. */
+      readonly duplicate: boolean;
+      readonly state: RecordState;
+    }
+  | { readonly ok: false; readonly error: OutboxFailure };
+
+/** A window as a flush left it. */
+export interface FlushedWindow {
+  readonly messageId: string;
+  readonly window: Window;
+  readonly outcome: Outcome;
+  readonly status?: number;
+  readonly rule?: string;
+  readonly message?: string;
+}
+
+export interface FlushResult {
+  /** True when every waiting window was delivered (or nothing waited). */
+  readonly ok: boolean;
+  readonly delivered: readonly FlushedWindow[];
+  /** Refused for good by this flush: see `retry`. */
+  readonly failed: readonly FlushedWindow[];
+  /** Still pending: not delivered this time, or not tried because the round stopped. */
+  readonly pending: readonly FlushedWindow[];
+  /** Why the flush did not run or stopped: `busy`, `disabled`, `not-configured`, `storage-write`, `lock-lost`… */
+  readonly error?: OutboxFailure;
+}
+
+export type RetryResult = { readonly ok: true; readonly messageId: string; readonly window: Window; readonly state: RecordState } | { readonly ok: false; readonly error: OutboxFailure };
+
+export interface OutboxStatus {
+  readonly location: string;
+  readonly enabled: boolean;
+  readonly pending: number;
+  readonly failed: number;
+  /** Delivered windows still kept (within the retention period). */
+  readonly delivered: number;
+  /** Record files that could not be read (file storage: set aside in corrupt/ and kept for the retention period). */
+  readonly unreadable: number;
+  /** Each of them: where it is and what is wrong, `<name>: <what is wrong> (record-corrupt)`. */
+  readonly unreadableRecords: readonly UnreadableRecord[];
+  readonly retentionDays: RetentionDays;
+  readonly maxPending: number;
+  readonly baseUrl?: string;
+  /** The last delivery the outbox remembers. */
+  readonly lastSuccess?: { readonly at: string; readonly messageId: string; readonly window: Window };
+  /** The newest transmission log entry. */
+  readonly lastAttempt?: { readonly time: string; readonly messageId: string; readonly outcome: Outcome; readonly status?: number; readonly rule?: string };
+  readonly oldestPending?: { readonly messageId: string; readonly window: Window; readonly enqueuedAt: string; readonly attempts: number; readonly lastError?: RecordProblem };
+  /** Every refused window, oldest first: what `retry` takes. */
+  readonly failedWindows: ReadonlyArray<{ readonly messageId: string; readonly window: Window; readonly failure?: RecordProblem }>;
+}
+
+/** What opening found and did. */
+export interface OpenReport {
+  readonly writable: boolean;
+  /** Temporary files of killed writers, removed. */
+  readonly tempFilesRemoved: number;
+  /** Record files that could not be read, set aside (file storage: moved to corrupt/). */
+  readonly setAside: readonly string[];
+  readonly purged: { readonly records: number; readonly logEntries: number };
+}
+
+export interface Outbox<V extends KnownVersion = CurrentVersion> {
+  /** The folder, or the storage's own location. */
+  readonly location: string;
+  /** What opening found: left-over temporary files removed, unreadable records set aside, entries purged. */
+  readonly opened: OpenReport;
+  /**
+   * Builds the window exactly as `createTelemetryRequest` does (validation,
+   * masking) and stores it durably before returning its message id. The same
+   * window with the same bytes again changes nothing (`duplicate: true`); with
+   * other counts it is refused (`window-conflict`).
+   */
+  enqueue(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult>;
+  /** Sends the waiting windows, oldest first ("send now"; what a scheduler calls). Never throws. */
+  flush(): Promise<FlushResult>;
+  /** Puts a refused window back in the queue for the next flush. */
+  retry(messageId: string): Promise<RetryResult>;
+  /** The transmission log, newest first: entries from `since` on, at most `limit` (default 100). */
+  history(options?: { readonly since?: Date | string | number; readonly limit?: number }): Promise<readonly LogEntry[]>;
+  /** One of five states and the reason. */
+  health(now?: Date | number): Promise<Health>;
+  /** Counts of waiting and refused windows, the last success, the refused windows. */
+  status(): Promise<OutboxStatus>;
+}
+
+const unreadableOf = (listed: RecordList): UnreadableRecord[] => [...listed.unreadable, ...(listed.setAside ?? [])];
+
+const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b.enqueuedAt) || a.messageId.localeCompare(b.messageId);
+
+/**
+ * Opens (or creates) an outbox. Throws an `OutboxError` for bad options or a
+ * folder that cannot be used; removes temporary files of killed writers, sets
+ * unreadable records aside, and purges what is past retention.
+ *
+ * @example
+ * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', licenseId, customer, signingSecrets: [secret], baseUrl });
+ * const queued = await outbox.enqueue(counts); // durable once it resolves
+ * if (!queued.ok) log.error(queued.error.message);
+ * // the scheduler, every tick:
+ * const sent = await outbox.flush();
+ */
+export async function openOutbox<V extends KnownVersion = CurrentVersion>(options: OutboxOptions & { readonly version?: V }): Promise<Outbox<V>> {
+  const secrets = checkOptions(options);
+  const storage: OutboxStorage = options.storage ?? fileStorage(options.dir!, options.lockStaleMs !== undefined ? { lockStaleMs: options.lockStaleMs } : {});
+  const files = options.storage === undefined ? (storage as FileStorage) : undefined;
+  const location = storage.location;
+  const now = options.now ?? Date.now;
+  const iso = (ms = now()) => new Date(ms).toISOString();
+
+  let folder: FolderReport = { writable: true, tempFilesRemoved: 0 };
+  let saved: OutboxSettings | undefined;
+  if (files !== undefined) {
+    try {
+      folder = await files.prepare();
+    } catch (error) {
+      const failure = storageFailure(location, error, 'write');
+      throw new OutboxError(failure.message, failure.rule);
+    }
+    try {
+      saved = await files.readSettings();
+    } catch (error) {
+      throw new OutboxError((error as Error).message, errnoOf(error) ? 'storage-read' : 'settings-file');
+    }
+  }
+  const settings = resolveSettings(options, saved, files ? `${location}/outbox.json` : 'the options');
+  let storageProblem: string | undefined;
+  // Whether the installation can sign, for health in a process that holds no secret (the operator CLI): a count, never a secret.
+  const signingKeys = secrets.length > 0 ? secrets.length : (saved?.signingKeys ?? 0);
+  const persisted: OutboxSettings = {
+    ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+    retentionDays: settings.retentionDays,
+    maxPending: settings.maxPending,
+    enabled: settings.enabled,
+    ...(signingKeys > 0 ? { signingKeys } : {}),
+  };
+  if (files !== undefined && folder.writable && options.saveSettings !== false && JSON.stringify(persisted) !== JSON.stringify(saved)) {
+    await files.writeSettings(persisted).catch((error: unknown) => {
+      storageProblem = storageFailure(location, error, 'write').message;
+    });
+  }
+
+  const buildOptions = (): CreateRequestOptions => ({
+    licenseId: options.licenseId!,
+    customer: options.customer!,
+    signingSecrets: secrets,
+    ...(options.maskCustomer !== undefined ? { maskCustomer: options.maskCustomer } : {}),
+    ...(options.maskEnvVariable !== undefined ? { maskEnvVariable: options.maskEnvVariable } : {}),
+    ...(options.maskKey !== undefined ? { maskKey: options.maskKey } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+    ...(options.acceptedVersions !== undefined ? { acceptedVersions: options.acceptedVersions } : {}),
+    now,
+  });
+
+  /** What this process lacks to send; for health, secrets another process of the installation holds count. */
+  const missingToSend = (installation = false): string[] => [
+    ...(settings.baseUrl === undefined ? ['baseUrl'] : []),
+    ...(secrets.length === 0 && !(installation && signingKeys > 0) ? ['signingSecrets'] : []),
+  ];
+
+  /** Runs storage work, turning a thrown failure into an OutboxFailure and remembering write failures for health. */
+  async function guarded<T>(doing: 'read' | 'write', work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: OutboxFailure }> {
+    try {
+      const value = await work();
+      if (doing === 'write') storageProblem = undefined;
+      return { ok: true, value };
+    } catch (error) {
+      const failure = storageFailure(location, error, doing);
+      if (doing === 'write') storageProblem = failure.message;
+      return { ok: false, error: failure };
+    }
+  }
+
+  /** Deletes what is past retention and sets unreadable records aside; the caller holds the lock. */
+  async function housekeeping(): Promise<{ setAside: string[]; records: number; logEntries: number }> {
+    const cutoff = now() - settings.retentionDays * DAY_MS;
+    const listed = await storage.list();
+    const expired = listed.records.filter((r) => r.state === 'delivered' && Date.parse(r.delivered?.at ?? r.enqueuedAt) < cutoff).map((r) => r.messageId);
+    if (expired.length > 0) await storage.remove(expired);
+    const logEntries = await storage.pruneLog(iso(cutoff));
+    const setAside = listed.unreadable.map((u) => u.name);
+    if (setAside.length > 0 && storage.setAside) await storage.setAside(setAside);
+    if (files !== undefined) await files.pruneSetAside(iso(cutoff));
+    return { setAside, records: expired.length, logEntries };
+  }
+
+  // Opening cleans up when nobody else is flushing; otherwise the flusher does it.
+  let opened: OpenReport = { writable: folder.writable, tempFilesRemoved: folder.tempFilesRemoved, setAside: [], purged: { records: 0, logEntries: 0 } };
+  if (folder.writable) {
+    const cleaned = await guarded('write', async () => {
+      const taken = await storage.lock();
+      if (!taken.ok) return undefined;
+      try {
+        return await housekeeping();
+      } finally {
+        await taken.lock.release();
+      }
+    });
+    if (cleaned.ok && cleaned.value) opened = { ...opened, setAside: cleaned.value.setAside, purged: { records: cleaned.value.records, logEntries: cleaned.value.logEntries } };
+  }
+
+  // One operation at a time per outbox object; across processes the lock decides.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const busy = (holder: LockHolder): OutboxFailure => ({
+    rule: 'busy',
+    message: `${location}: another flush is running${holder.pid !== undefined ? ` (process ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}${holder.since ? ` since ${holder.since}` : ''})` : ''} (busy); it sends the waiting windows, try again when it ends`,
+    holder,
+  });
+
+  async function enqueue(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
+    if (!settings.enabled) return { ok: false, error: wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled') };
+    const missing = [...(options.licenseId === undefined ? ['licenseId'] : []), ...(options.customer === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
+    if (missing.length > 0) return { ok: false, error: wireError('enqueue', `${missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured') };
+    const built = await createTelemetryRequest(counts as TelemetryCounts, { ...buildOptions(), ...(options.version !== undefined ? { version: options.version as CurrentVersion } : {}) });
+    if (!built.ok) return { ok: false, error: built.error };
+    const record = recordOf(built.request, iso());
+    const stored = await guarded('write', async () => {
+      const existing = await storage.get(record.messageId);
+      if (existing !== undefined) return existing;
+      const listed = await storage.list();
+      const waiting = listed.records.filter((r) => r.state !== 'delivered').length;
+      if (waiting >= settings.maxPending) return 'full' as const;
+      return storage.insert(record);
+    });
+    if (!stored.ok) return { ok: false, error: { ...stored.error, messageId: record.messageId } };
+    const existing = stored.value;
+    if (existing === 'full') {
+      return {
+        ok: false,
+        error: {
+          rule: 'queue-full',
+          message: `${location}: ${settings.maxPending} windows already wait, pending or refused, the limit (queue-full); nothing was added. Flush (is the server reachable?), retry or inspect refused windows, or raise maxPending`,
+          messageId: record.messageId,
+        },
+      };
+    }
+    if (existing === undefined) return { ok: true, messageId: record.messageId, window: record.window, duplicate: false, state: 'pending' };
+    if (existing.bodySha256 === record.bodySha256) return { ok: true, messageId: record.messageId, window: record.window, duplicate: true, state: existing.state };
+    const since = existing.state === 'delivered' ? `delivered ${existing.delivered?.at ?? ''}` : `${existing.state} since ${existing.enqueuedAt}`;
+    return {
+      ok: false,
+      error: {
+        rule: 'window-conflict',
+        message: `${record.dedupeKey}: this window is already in the outbox (${record.messageId}, ${since}) with other counts (window-conflict); the server keeps the first copy of a window, so this one would be lost. Report the difference in a later window`,
+        messageId: record.messageId,
+      },
+    };
+  }
+
+  async function flushOnce(): Promise<FlushResult> {
+    const empty = { delivered: [], failed: [], pending: [] };
+    if (!settings.enabled) return { ok: false, ...empty, error: wireError(location, 'telemetry is switched off (enabled: false); nothing was sent', 'disabled') };
+    const missing = missingToSend();
+    if (missing.length > 0) return { ok: false, ...empty, error: wireError('flush', `${missing.join(' and ')} must be given to send`, 'not-configured') };
+    const taken = await guarded('write', () => storage.lock());
+    if (!taken.ok) return { ok: false, ...empty, error: taken.error };
+    if (!taken.value.ok) return { ok: false, ...empty, error: busy(taken.value.holder) };
+    const lock: HeldLock = taken.value.lock;
+    const delivered: FlushedWindow[] = [];
+    const failed: FlushedWindow[] = [];
+    const pending: FlushedWindow[] = [];
+    const flushed = (record: OutboxRecord, outcome: Outcome, detail: { status?: number; rule?: string; message?: string } = {}): FlushedWindow => ({
+      messageId: record.messageId,
+      window: record.window,
+      outcome,
+      ...(detail.status !== undefined ? { status: detail.status } : {}),
+      ...(detail.rule !== undefined ? { rule: detail.rule } : {}),
+      ...(detail.message !== undefined ? { message: detail.message } : {}),
+    });
+    let stopped: OutboxFailure | undefined;
+    try {
+      const cleaned = await guarded('write', housekeeping);
+      if (!cleaned.ok) return { ok: false, ...empty, error: cleaned.error };
+      const listed = await guarded('read', () => storage.list());
+      if (!listed.ok) return { ok: false, ...empty, error: listed.error };
+      const waiting = listed.value.records.filter((r) => r.state === 'pending').sort(byAge);
+      let index = 0;
+      for (; index < waiting.length; index++) {
+        const record = waiting[index]!;
+        if (!(await lock.stillHeld())) {
+          stopped = { rule: 'lock-lost', message: `${location}: another process took the flush lock over, this one was judged dead (lock-lost); the rest is left to it` };
+          break;
+        }
+        const restored = await restoreTelemetryRequest(
+          { body: new TextEncoder().encode(record.body), licenseId: record.licenseId, customerHeader: record.customer },
+          { signingSecrets: secrets, now, ...(options.encrypt === true ? { encrypt: true } : {}), ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}) },
+        );
+        const time = () => iso();
+        let update: OutboxRecord;
+        let entry: LogEntry;
+        let stopRound = false;
+        if (!restored.ok) {
+          // A stored window this package can no longer send as it is (a retired version, say): refused here, kept for retry after an upgrade.
+          const failure: RecordProblem = { at: time(), rule: restored.error.rule, message: oneLine(restored.error.message) };
+          update = { ...record, state: 'failed', failure };
+          entry = entryOf(record, 'failed', failure.at, failure);
+          failed.push(flushed(record, 'failed', failure));
+        } else {
+          const result = await sendTelemetry(restored.request, {
+            baseUrl: settings.baseUrl!,
+            retries: options.retries ?? DEFAULT_OUTBOX_RETRIES,
+            now,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+            ...(options.delays ? { delays: options.delays } : {}),
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+            ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
+          });
+          const at = time();
+          const verdict = classifySend(result);
+          stopRound = verdict.stopRound;
+          entry = entryOfSend(record, result, verdict.outcome, at);
+          const counted = { ...record, attempts: record.attempts + result.attempts.length, ...(result.attempts.length > 0 ? { lastAttemptAt: result.attempts[result.attempts.length - 1]!.at } : {}) };
+          const { lastError: _lastError, failure: _failure, ...base } = counted;
+          if (result.ok) {
+            update = {
+              ...base,
+              state: 'delivered',
+              delivered: {
+                at,
+                status: result.status,
+                schemaVersion: result.schemaVersion,
+                ...(result.projection ? { projection: result.projection } : {}),
+                ...(result.deprecation ? { deprecation: result.deprecation } : {}),
+              },
+            };
+            delivered.push(flushed(record, 'delivered', { status: result.status }));
+          } else {
+            const problem: RecordProblem = { at, ...(result.status !== undefined ? { status: result.status } : {}), rule: result.error.rule, message: oneLine(result.error.message) };
+            update = verdict.outcome === 'failed' ? { ...base, state: 'failed', failure: problem } : { ...base, state: 'pending', lastError: problem };
+            (verdict.outcome === 'failed' ? failed : pending).push(flushed(record, verdict.outcome, problem));
+          }
+        }
+        // The log first: an attempt that happened is on record even if the process dies before the state changes (the window is then sent again, and the server answers 200).
+        const written = await guarded('write', async () => {
+          await storage.appendLog([entry]);
+          await storage.replace(update);
+        });
+        if (!written.ok) {
+          stopped = written.error;
+          if (update.state !== 'pending') {
+            // The state did not reach the disk: the window stays pending there.
+            (update.state === 'delivered' ? delivered : failed).pop();
+            pending.push(flushed(record, 'pending', { rule: written.error.rule, message: written.error.message }));
+          }
+          index++;
+          break;
+        }
+        if (stopRound) {
+          index++;
+          break;
+        }
+      }
+      for (const record of waiting.slice(index)) pending.push(flushed(record, 'pending', { rule: 'not-tried', message: 'not tried in this flush: an earlier window found the server unreachable or the flush stopped' }));
+    } finally {
+      await lock.release();
+    }
+    return {
+      ok: stopped === undefined && failed.length === 0 && pending.length === 0,
+      delivered,
+      failed,
+      pending,
+      ...(stopped ? { error: stopped } : {}),
+    };
+  }
+
+  async function retryOnce(messageId: string): Promise<RetryResult> {
+    if (!isMessageId(messageId)) return { ok: false, error: wireError('retry', 'the message id must be msg_ followed by 64 lowercase hex digits, as status and history show it', 'unknown-window') };
+    const waitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+    const deadline = Date.now() + waitMs;
+    let lock: HeldLock | undefined;
+    for (;;) {
+      const taken = await guarded('write', () => storage.lock());
+      if (!taken.ok) return { ok: false, error: taken.error };
+      if (taken.value.ok) {
+        lock = taken.value.lock;
+        break;
+      }
+      if (Date.now() >= deadline) return { ok: false, error: busy(taken.value.holder) };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      const found = await guarded('read', () => storage.get(messageId));
+      if (!found.ok) return { ok: false, error: found.error };
+      const record = found.value;
+      if (record === undefined) return { ok: false, error: { ...wireError(messageId, `no window with this id in ${location}`, 'unknown-window'), messageId } };
+      if (record.state === 'pending') return { ok: true, messageId, window: record.window, state: 'pending' };
+      if (record.state === 'delivered') {
+        return { ok: false, error: { ...wireError(messageId, `was delivered ${record.delivered?.at ?? ''}; there is nothing to retry`, 'not-failed'), messageId } };
+      }
+      const { failure, ...rest } = record;
+      const requeued: OutboxRecord = { ...rest, state: 'pending', ...(failure ? { lastError: failure } : {}) };
+      const written = await guarded('write', async () => {
+        await storage.appendLog([entryOf(record, 'requeued', iso(), failure ? { rule: failure.rule, message: `requeued by an operator after ${failure.status ?? 'no answer'} ${failure.rule}` } : undefined)]);
+        await storage.replace(requeued);
+      });
+      if (!written.ok) return { ok: false, error: written.error };
+      return { ok: true, messageId, window: record.window, state: 'pending' };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  const readOrThrow = async <T>(work: () => Promise<T>): Promise<T> => {
+    const read = await guarded('read', work);
+    if (!read.ok) throw new OutboxError(read.error.message, read.error.rule);
+    return read.value;
+  };
+
+  async function history(query: { readonly since?: Date | string | number; readonly limit?: number } = {}): Promise<readonly LogEntry[]> {
+    const limit = query.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new OutboxError(`history: limit must be a positive integer, got ${String(limit)} (invalid-option)`, 'invalid-option');
+    const since = query.since === undefined ? Number.NEGATIVE_INFINITY : new Date(query.since).getTime();
+    if (Number.isNaN(since)) throw new OutboxError('history: since must be a date, an ISO 8601 time or milliseconds (invalid-option)', 'invalid-option');
+    const { entries } = await readOrThrow(() => storage.readLog());
+    return entries
+      .filter((e) => Date.parse(e.time) >= since)
+      .reverse()
+      .slice(0, limit);
+  }
+
+  async function snapshot() {
+    return readOrThrow(async () => ({ listed: await storage.list(), log: (await storage.readLog()).entries }));
+  }
+
+  async function health(at?: Date | number): Promise<Health> {
+    const { listed, log } = await snapshot();
+    return assessHealth({
+      now: at === undefined ? now() : new Date(at).getTime(),
+      enabled: settings.enabled,
+      missing: missingToSend(true),
+      records: listed.records,
+      unreadable: unreadableOf(listed).length,
+      ...(storageProblem !== undefined ? { storageProblem } : {}),
+      log,
+      ...(options.warnAfterDays !== undefined ? { warnAfterDays: options.warnAfterDays } : {}),
+    });
+  }
+
+  async function status(): Promise<OutboxStatus> {
+    const { listed, log } = await snapshot();
+    const records = listed.records;
+    const count = (state: RecordState) => records.filter((r) => r.state === state).length;
+    const lastDelivered = records.filter((r) => r.delivered).sort((a, b) => Date.parse(b.delivered!.at) - Date.parse(a.delivered!.at))[0];
+    const lastLogged = [...log].reverse().find((e) => e.outcome === 'delivered');
+    const lastSuccess =
+      lastDelivered && (!lastLogged || Date.parse(lastDelivered.delivered!.at) >= Date.parse(lastLogged.time))
+        ? { at: lastDelivered.delivered!.at, messageId: lastDelivered.messageId, window: lastDelivered.window }
+        : lastLogged
+          ? { at: lastLogged.time, messageId: lastLogged.messageId, window: lastLogged.window }
+          : undefined;
+    const last = log[log.length - 1];
+    const oldest = records.filter((r) => r.state === 'pending').sort(byAge)[0];
+    return {
+      location,
+      enabled: settings.enabled,
+      pending: count('pending'),
+      failed: count('failed'),
+      delivered: count('delivered'),
+      unreadable: unreadableOf(listed).length,
+      unreadableRecords: unreadableOf(listed),
+      retentionDays: settings.retentionDays,
+      maxPending: settings.maxPending,
+      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+      ...(lastSuccess ? { lastSuccess } : {}),
+      ...(last
+        ? { lastAttempt: { time: last.time, messageId: last.messageId, outcome: last.outcome, ...(last.status !== undefined ? { status: last.status } : {}), ...(last.rule ? { rule: last.rule } : {}) } }
+        : {}),
+      ...(oldest
+        ? { oldestPending: { messageId: oldest.messageId, window: oldest.window, enqueuedAt: oldest.enqueuedAt, attempts: oldest.attempts, ...(oldest.lastError ? { lastError: oldest.lastError } : {}) } }
+        : {}),
+      failedWindows: records
+        .filter((r) => r.state === 'failed')
+        .sort(byAge)
+        .map((r) => ({ messageId: r.messageId, window: r.window, ...(r.failure ? { failure: r.failure } : {}) })),
+    };
+  }
+
+  return {
+    location,
+    opened,
+    enqueue,
+    flush: () => serial(flushOnce),
+    retry: (messageId) => serial(() => retryOnce(messageId)),
+    history,
+    health,
+    status,
+  };
+}
