@@ -59,7 +59,8 @@ describe('README code samples', () => {
     expect(output).toBe('');
   });
 
-  it.each(samples().map((s, i) => [s.line, i] as const))('the sample at README.md line %i runs without throwing', (_line, i) => {
+  // A fresh process per sample; the storage sample starts PostgreSQL in WebAssembly, 5 to 20 s on two busy cores.
+  it.each(samples().map((s, i) => [s.line, i] as const))('the sample at README.md line %i runs without throwing', { timeout: 120_000 }, (_line, i) => {
     const run = () => execFileSync(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', join(dir, 'tsconfig.json'), join(dir, `sample-${i}.mts`)], { encoding: 'utf8', stdio: 'pipe' });
     expect(run).not.toThrow();
   });
