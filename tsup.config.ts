@@ -1,36 +1,32 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 // Three builds run side by side into dist/; the first cleans it, sparing what the other two write.
 const OTHER_BUILDS = ['!outbox.*', '!telemetry-outbox.*'];
 
+/** What every build shares: one self-contained file per entry, for Node.js 20 and later. */
+const common = { outDir: 'dist', target: 'node20', splitting: false, treeshake: true, sourcemap: false } satisfies Options;
+
 export default defineConfig([
   {
+    ...common,
     entry: { index: 'src/index.ts', server: 'src/server.ts', uploader: 'src/uploader.ts', 'store-postgres': 'src/store-postgres.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     clean: OTHER_BUILDS,
-    outDir: 'dist',
-    target: 'node20',
     // Only web-standard globals at run time; the generated validators import nothing. A node: import fails this build.
     platform: 'neutral',
-    splitting: false,
-    treeshake: true,
-    sourcemap: false,
   },
   {
+    ...common,
     // The outbox keeps its queue on disk: Node.js only, node: built-ins stay imports.
     entry: { outbox: 'src/outbox.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     clean: false,
-    outDir: 'dist',
-    target: 'node20',
     platform: 'node',
-    splitting: false,
-    treeshake: true,
-    sourcemap: false,
   },
   {
+    ...common,
     // The operator CLI, the package's bin; the #! line comes from the source. It loads the outbox from
     // dist/outbox.js next to it instead of carrying a second copy of it.
     entry: { 'telemetry-outbox': 'src/outbox/bin.ts' },
@@ -45,11 +41,6 @@ export default defineConfig([
     format: ['esm'],
     dts: false,
     clean: false,
-    outDir: 'dist',
-    target: 'node20',
     platform: 'node',
-    splitting: false,
-    treeshake: true,
-    sourcemap: false,
   },
 ]);

@@ -24,6 +24,7 @@ import type { GeneratedValidator } from '../src/generated-validator.js';
 import { createValidators } from '../src/validate-core.js';
 import { v2 } from './fixtures/contracts/v2.js';
 import { repoRoot } from './helpers.js';
+import { plainText } from './support/markdown-lint.js';
 
 const contract = v2 as unknown as Contract;
 const schema = toJsonSchema(contract) as Record<string, any>;
@@ -134,9 +135,7 @@ describe('nested data', () => {
   it('audit document: a row per nested field, named by its path, required only with its optional parent', () => {
     const tree = unified().use(remarkParse).use(remarkGfm).parse(stringify(fieldsPart({ contract, schema }))) as Root;
     const rows = (tree.children.find((n): n is Table => n.type === 'table')!.children as TableRow[]).slice(1);
-    const plain = (node: unknown): string =>
-      typeof node !== 'object' || node === null ? '' : 'value' in node ? String(node.value) : 'children' in node ? (node.children as unknown[]).map(plain).join('') : '';
-    const text = (row: TableRow, i: number) => plain(row.children[i]);
+    const text = (row: TableRow, i: number) => plainText(row.children[i]);
     const byPath = new Map(rows.map((row) => [text(row, 0), row]));
     for (const path of ['environmentPairs', 'environmentPairs.total', 'executionSplit.sandbox', 'redeemedCodes', 'redeemedCodes[]', 'redeemedCodes[].codeId', 'redeemedCodes[].redeemedAt']) {
       expect(byPath.has(path), path).toBe(true);

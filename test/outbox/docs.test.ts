@@ -11,30 +11,22 @@ import { CLI_ENV } from '../../src/outbox/cli.js';
 import { classifySend } from '../../src/outbox/verdict.js';
 import { RETRYABLE_STATUSES, type SendResult } from '../../src/send.js';
 import { repoRoot } from '../helpers.js';
-import { markdownLintMessages } from '../support/markdown-lint.js';
+import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
 import { scratchDir, scriptedFetch, testOutbox, windowCounts } from './support.js';
 
 const markdown = readFileSync(join(repoRoot, 'docs/outbox.md'), 'utf8');
 const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown) as Root;
-const text = (node: unknown): string =>
-  typeof node === 'object' && node !== null
-    ? 'value' in node && typeof node.value === 'string'
-      ? node.value
-      : 'children' in node && Array.isArray(node.children)
-        ? node.children.map(text).join('')
-        : ''
-    : '';
 
 type Cell = Table['children'][number]['children'][number];
 
 /** The rows of the `nth` table whose first header cell is `first`. */
 function tableRows(first: string, nth = 0): Cell[][] {
-  const found = tree.children.filter((n): n is Table => n.type === 'table' && text(n.children[0]!.children[0]) === first);
+  const found = tree.children.filter((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === first);
   expect(found.length, `tables headed "${first}"`).toBeGreaterThan(nth);
   return found[nth]!.children.slice(1).map((row) => row.children);
 }
 /** The rows as cell texts. */
-const table = (first: string, nth = 0): string[][] => tableRows(first, nth).map((row) => row.map(text));
+const table = (first: string, nth = 0): string[][] => tableRows(first, nth).map((row) => row.map(plainText));
 /** The code spans of each row's first cell: the names a table documents. */
 const names = (first: string, nth = 0): string[] =>
   tableRows(first, nth).flatMap(([cell]) => (cell?.children ?? []).filter((c) => c.type === 'inlineCode').map((c) => (c as { value: string }).value));

@@ -6,7 +6,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
-import { markdownLintMessages } from '../support/markdown-lint.js';
+import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
 
 const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
@@ -14,20 +14,12 @@ const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vector
 };
 const source = ['ingest', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
-const text = (node: unknown): string =>
-  typeof node === 'object' && node !== null
-    ? 'value' in node && typeof node.value === 'string'
-      ? node.value
-      : 'children' in node && Array.isArray(node.children)
-        ? node.children.map(text).join('')
-        : ''
-    : '';
 
 /** Rows of the table whose header starts with "Status". */
 function statusTable(): Array<[string, string]> {
   const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown) as Root;
-  const table = tree.children.find((n): n is Table => n.type === 'table' && text(n.children[0]!.children[0]) === 'Status')!;
-  return table.children.slice(1).map((row) => [text(row.children[0]), text(row.children[1])]);
+  const table = tree.children.find((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === 'Status')!;
+  return table.children.slice(1).map((row) => [plainText(row.children[0]), plainText(row.children[1])]);
 }
 
 describe('docs/wire-protocol.md', () => {
