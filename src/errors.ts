@@ -31,6 +31,14 @@ export function pointerTokens(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointerToken);
 }
 
+/** A path through a payload as names, with `null` for every item of a list: `['codes', null, 'id']`. */
+export type FieldPath = readonly (string | null)[];
+
+/** A field path as reviewers and the docs name it: `environmentPairs.total`, `redeemedCodes[].codeId`. */
+export function dottedPath(path: FieldPath): string {
+  return path.reduce<string>((out, token) => (token === null ? `${out}[]` : out === '' ? token : `${out}.${token}`), '');
+}
+
 /** The value at these reference tokens, or undefined. Own properties only, so `__proto__` is just a key. */
 export function valueAtTokens(root: unknown, tokens: readonly string[]): unknown {
   let current: unknown = root;

@@ -5,11 +5,11 @@
  * source does not promise, the plan refuses and so does this.
  */
 import { type Telemetry, projections } from '../generated/index.js';
+import { type FieldPath, dottedPath } from './errors.js';
 import { validateTelemetry } from './validate.js';
 import { type WireError, wireError } from './wire-errors.js';
 
-type Path = readonly (string | null)[];
-type Plan = { readonly drop: readonly Path[] } | { readonly refused: ReadonlyArray<{ readonly path: string; readonly what: string }> };
+type Plan = { readonly drop: readonly FieldPath[] } | { readonly refused: ReadonlyArray<{ readonly path: string; readonly what: string }> };
 
 /** What a projection did: the versions, and the fields left out (dotted paths, `list[]` for every item). */
 export interface ProjectionReport {
@@ -20,12 +20,8 @@ export interface ProjectionReport {
 
 export type ProjectionResult = { readonly ok: true; readonly value: Telemetry; readonly report: ProjectionReport } | { readonly ok: false; readonly error: WireError };
 
-function dotted(path: Path): string {
-  return path.reduce<string>((out, token) => (token === null ? `${out}[]` : out === '' ? token : `${out}.${token}`), '');
-}
-
 /** Removes `path` everywhere it occurs under `node`; true when something was there. */
-function drop(node: unknown, path: Path): boolean {
+function drop(node: unknown, path: FieldPath): boolean {
   if (typeof node !== 'object' || node === null) return false;
   const [head, ...rest] = path;
   if (head === null) return Array.isArray(node) && node.map((item) => drop(item, rest)).some(Boolean);
@@ -38,9 +34,9 @@ function drop(node: unknown, path: Path): boolean {
  * A copy of `payload` without the fields at `paths` (`null` stands for every
  * item of a list), and the dotted paths of those that were there.
  */
-export function dropFields(payload: unknown, paths: readonly Path[]): { value: Record<string, unknown>; dropped: string[] } {
+export function dropFields(payload: unknown, paths: readonly FieldPath[]): { value: Record<string, unknown>; dropped: string[] } {
   const value = structuredClone(payload) as Record<string, unknown>;
-  return { value, dropped: paths.filter((path) => drop(value, path)).map(dotted) };
+  return { value, dropped: paths.filter((path) => drop(value, path)).map(dottedPath) };
 }
 
 /**

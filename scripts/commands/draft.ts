@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
-import { REGISTRY_FILE, loadRegistry } from '../contract/registry.js';
+import { REGISTRY_FILE, loadRegistry, versionRecord } from '../contract/registry.js';
 import { registryEntries } from '../contract/registry-file.js';
 import { LIFECYCLE_HELP, applyRegistryChange, parseVersion, uncommittedChanges } from '../governance/lifecycle.js';
 
@@ -43,7 +43,7 @@ export const draftCommand: Command = {
     const version = parseVersion(positionals, 'npm run draft -- 2');
     const registry = await loadRegistry(root);
     const newest = registry.versions[registry.versions.length - 1]!;
-    const existing = registry.versions.find((r) => r.contract.version === version);
+    const existing = versionRecord(registry, version);
     if (existing !== undefined) throw new UsageError(`v${version} already exists (${existing.status}); the next version is v${newest.contract.version + 1}`);
     if (version !== newest.contract.version + 1) throw new UsageError(`the next version is v${newest.contract.version + 1}, not v${version}: versions are numbered without gaps`);
     if (newest.status === 'draft') {

@@ -291,8 +291,8 @@ export function statusPart(version: VersionInput, currentVersion: number): RootC
   ];
 }
 
-function changeRows(changes: readonly Change[], pick: (change: Change) => boolean): Cell[][] {
-  return changes.filter(pick).map((change) => [[code(change.subject)], change.what]);
+function changeRows(changes: readonly Change[]): Cell[][] {
+  return changes.map((change) => [[code(change.subject)], change.what]);
 }
 
 /**
@@ -321,9 +321,9 @@ export function changesPart(previous: VersionInput, version: VersionInput): Root
       ),
     );
   }
-  if (removed.length > 0) nodes.push(paragraph(strong('No longer sent.')), table(['Field', 'Change'], changeRows(removed, () => true)));
-  if (recordChanges.length > 0) nodes.push(paragraph(strong('Changed privacy records.')), table(['Field', 'Change'], changeRows(recordChanges, () => true)));
-  if (other.length > 0) nodes.push(paragraph(strong('Other changes to what is valid.')), table(['Field or rule', 'Change'], changeRows(other, () => true)));
+  if (removed.length > 0) nodes.push(paragraph(strong('No longer sent.')), table(['Field', 'Change'], changeRows(removed)));
+  if (recordChanges.length > 0) nodes.push(paragraph(strong('Changed privacy records.')), table(['Field', 'Change'], changeRows(recordChanges)));
+  if (other.length > 0) nodes.push(paragraph(strong('Other changes to what is valid.')), table(['Field or rule', 'Change'], changeRows(other)));
   return nodes;
 }
 

@@ -14,14 +14,13 @@
  * Pure: the same two documents always give the same plan.
  */
 import type { CrossFieldRule } from '../../schema/rules.js';
+import { type FieldPath, dottedPath } from '../../src/errors.js';
 import { canonicalJson } from '../contract/canonical.js';
 import { type JsonSchema, isSchemaObject, typesOf } from '../contract/fields.js';
 
-/** A path into a payload: property names, with `null` standing for every item of an array. */
-export type ProjectionPath = readonly (string | null)[];
-
+/** A plan: the fields to drop (paths into a payload, `null` for every item of a list), or why it is refused. */
 export type Projection =
-  | { readonly from: number; readonly to: number; readonly drop: readonly ProjectionPath[] }
+  | { readonly from: number; readonly to: number; readonly drop: readonly FieldPath[] }
   | { readonly from: number; readonly to: number; readonly refused: ReadonlyArray<{ readonly path: string; readonly what: string }> };
 
 /** Keywords that describe a field rather than constrain it, or that the walk compares itself. */
@@ -31,21 +30,16 @@ function constraints(schema: JsonSchema): JsonSchema {
   return Object.fromEntries(Object.entries(schema).filter(([keyword]) => !NOT_CONSTRAINTS.has(keyword) && !keyword.startsWith('x-')));
 }
 
-/** `environmentPairs.total`, `redeemedCodes[].codeId`: the way reviewers and the docs name a path. */
-export function dottedPath(path: ProjectionPath): string {
-  return path.reduce<string>((out, token) => (token === null ? `${out}[]` : out === '' ? token : `${out}.${token}`), '');
-}
-
 function isObjectSchema(schema: JsonSchema): boolean {
   return typesOf(schema).includes('object') && isSchemaObject(schema['properties']);
 }
 
 export function projection(from: number, source: JsonSchema, to: number, target: JsonSchema): Projection {
-  const drop: ProjectionPath[] = [];
+  const drop: FieldPath[] = [];
   const refused: Array<{ path: string; what: string }> = [];
-  const refuse = (path: ProjectionPath, what: string) => refused.push({ path: dottedPath(path) || '(payload)', what });
+  const refuse = (path: FieldPath, what: string) => refused.push({ path: dottedPath(path) || '(payload)', what });
 
-  const walk = (s: JsonSchema, t: JsonSchema, path: ProjectionPath): void => {
+  const walk = (s: JsonSchema, t: JsonSchema, path: FieldPath): void => {
     const root = path.length === 0;
     const sc = canonicalJson(constraints(s));
     const tc = canonicalJson(constraints(t));

@@ -19,6 +19,7 @@ import type * as Jwe from '../../src/jwe.js';
 import type * as Mask from '../../src/mask.js';
 import type * as Request from '../../src/request.js';
 import type * as Signature from '../../src/signature.js';
+import { toBase64Url } from '../../src/bytes.js';
 import { FindingsError } from '../cli/findings.js';
 import { importBundle } from '../contract/import-bundle.js';
 import { generatedHeader } from './json-schema.js';
@@ -84,7 +85,7 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
     ...extra,
     encryptionKey: key,
     keyId: encryptionKeyId(key),
-    iv: btoa(String.fromCharCode(...TEST_IV)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+    iv: toBase64Url(TEST_IV),
     plaintext,
     jwe: await encryptBody(new TextEncoder().encode(plaintext), key, TEST_IV),
   });
