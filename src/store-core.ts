@@ -191,6 +191,13 @@ class Store implements PostgresStore {
       }
       applied.push(migration.version);
     }
+    if (this.plan.current !== undefined) {
+      try {
+        await this.client.query(this.amendmentBlock(this.plan.current));
+      } catch (error) {
+        throw refusal('migrate (amended privacy records)', error);
+      }
+    }
     // Another process may have applied some of them meanwhile (the lock serialises the work, not this count).
     const after = await this.recorded();
     return { applied: applied.filter((v) => after.has(v)) };
@@ -227,6 +234,25 @@ class Store implements PostgresStore {
     ].join('\n');
   }
 
+  /**
+   * What amendments of released versions changed, brought to the table on
+   * every migrate (each statement leaves the table as it is when applied
+   * twice): the column comments say the records as they are now, and a
+   * column a shortened retention clears before its row loses its NOT NULL.
+   */
+  private amendmentBlock(current: NonNullable<StoragePlan['current']>): string {
+    const schema = this.options.schema;
+    return [
+      'DO $telemetry_amendments$',
+      'BEGIN',
+      `  PERFORM pg_advisory_xact_lock(hashtext(${literal(`${MIGRATION_LOCK}:${schema ?? ''}`)}));`,
+      ...current.dropNotNull.map((column) => `  ALTER TABLE ${this.table} ALTER COLUMN ${column} DROP NOT NULL;`),
+      ...Object.entries(current.comments).map(([column, text]) => `  COMMENT ON COLUMN ${this.table}.${column} IS ${literal(text)};`),
+      'END',
+      '$telemetry_amendments$',
+    ].join('\n');
+  }
+
   async put(result: IngestSuccess): Promise<PutResult> {
     const version = this.plan.versions[result.schemaVersion];
     const insert = this.inserts.get(result.schemaVersion);
@@ -236,7 +262,8 @@ class Store implements PostgresStore {
     const params: unknown[] = [result.dedupeKey, this.clock().toISOString()];
     for (const c of version.columns) {
       const value = 'body' in c.source ? valueAt(result.payload, c.source.body) : headerValue(result, c.source.from);
-      params.push(value === undefined || value === null ? null : c.kind === 'jsonb' ? JSON.stringify(value) : value);
+      // A field whose retention was amended to P0D is no longer stored.
+      params.push(value === undefined || value === null || c.retention === 'P0D' ? null : c.kind === 'jsonb' ? JSON.stringify(value) : value);
     }
     let rows;
     try {

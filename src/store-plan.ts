@@ -54,4 +54,11 @@ export interface StoragePlan {
   readonly migrations: readonly StoredMigration[];
   /** Per schema version, the columns a report of that version fills. */
   readonly versions: { readonly [version: number]: { readonly columns: readonly StoredColumn[] } };
+  /**
+   * What amendments of released versions changed since their migrations were
+   * frozen, applied by `migrate()` after the migrations: column comments
+   * that now say another record, and NOT NULL constraints a shortened
+   * retention lifts (purge clears such a column before its row goes).
+   */
+  readonly current?: { readonly comments: Readonly<Record<string, string>>; readonly dropNotNull: readonly string[] };
 }

@@ -124,7 +124,31 @@ describe('semantic diff', () => {
         'wire-additive v2 v2: new version, compared below with v1',
         'wire-additive v2 tenants: required field added',
         'privacy-relevant v2 tenants: new data collected',
-        'wire-additive v2 schemaVersion: version constant changed from 1 to 2',
+      ]);
+    });
+
+    it('compares a new version with its predecessor as last approved, so a pending amendment of the predecessor is not the new version\'s', () => {
+      const approved = base();
+      approved.properties.activeSeats['x-privacy'].retention = 'P200D';
+      const v2 = base();
+      v2.properties.schemaVersion.const = 2;
+      v2.properties.activeSeats['x-privacy'].retention = 'P200D';
+      const head = { ...state(base(), v2), approved: new Map([[1, approved as JsonSchema]]) };
+      expect(diffContracts(state(base()), head).map((c) => `${c.class} v${c.version} ${c.subject}: ${c.what}`)).toEqual(['wire-additive v2 v2: new version, compared below with v1 as last approved']);
+    });
+  });
+
+  describe('amendments of a released version', () => {
+    it('are privacy-relevant and marked as amendments, never wire changes: retention, owner, review date', () => {
+      const after = base();
+      after.properties.activeSeats['x-privacy'].retention = 'P30D';
+      after.properties.activeSeats['x-privacy'].owner = 'Revenue Operations';
+      after.properties.seatLimitHit['x-privacy'].reviewBy = '2028-05-31';
+      const changes = diffContracts({ ...state(base()), released: new Set([1]) }, state(after));
+      expect(changes.map((c) => `${c.class} ${c.amendment === true ? 'amendment' : ''} ${c.subject}: ${c.what}`)).toEqual([
+        'privacy-relevant amendment activeSeats: retention changed: "P400D" → "P30D"',
+        'privacy-relevant amendment activeSeats: owner changed: "Customer Success" → "Revenue Operations"',
+        'privacy-relevant amendment seatLimitHit: reviewBy changed: "2027-05-31" → "2028-05-31"',
       ]);
     });
   });

@@ -2,8 +2,9 @@
 import { type Command, EXIT_OK } from '../cli/command.js';
 import { checkDrift } from '../cli/drift.js';
 import { FindingsError } from '../cli/findings.js';
-import { contentHash } from '../contract/canonical.js';
+import { wireHash } from '../contract/wire-view.js';
 import { toJsonSchema } from '../emit/json-schema.js';
+import { privacyHash } from '../governance/privacy-content.js';
 import { publishedHashes } from '../governance/frozen.js';
 import { LIFECYCLE_HELP, applyRegistryChange, dayOption, parseVersion, requireRecord, today, withRecord } from '../governance/lifecycle.js';
 import { RELEASES_FILE, formatReleases } from '../governance/releases.js';
@@ -18,10 +19,13 @@ export const releaseCommand: Command = {
   },
   details: [
     'Releasing needs a clean state: every generated file current, the lint passing, and a privacy review',
-    'of exactly this content recorded (`npm run review`). After a release, any change to the version, or',
-    'to an artifact it published (its JSON Schema, conformance and wire vectors, its section of the audit',
-    'document), fails `npm run check`: changes go into a new version (`npm run draft`). A released version',
-    'newer than the current one becomes current: what uploaders built with this package send by default.',
+    'of exactly this content recorded (`npm run review`). After a release, any change to what the version',
+    'validates, or to an artifact it published (its JSON Schema, validators, conformance and wire vectors,',
+    'storage migration, its section of the audit document), fails `npm run check`: such changes go into a',
+    'new version (`npm run draft`). Privacy records (purpose, legal basis and note, proportionality,',
+    'category, retention, owner, reviewBy, exceptions) and the not-collected list stay amendable: edit them,',
+    'and `npm run review` records the amendment in schema/released.lock. A released version newer than the',
+    'current one becomes current: what uploaders built with this package send by default.',
     '',
     ...LIFECYCLE_HELP,
   ],
@@ -29,14 +33,15 @@ export const releaseCommand: Command = {
     const version = parseVersion(positionals, 'npm run release -- 2');
     const { findings: drift, registry, build } = await checkDrift(root);
     const record = requireRecord(registry, version);
-    const hash = contentHash(toJsonSchema(record.contract));
+    const schema = toJsonSchema(record.contract);
+    const hash = wireHash(schema);
     const frozen = registry.released.get(version);
     if (frozen !== undefined) {
       if (frozen.contentHash !== hash) {
         throw new FindingsError([
           {
             where: record.contract.source,
-            what: `v${version} was released with other content (${frozen.contentHash.slice(0, 19)}…); a release cannot be redone`,
+            what: `v${version} was released validating other content (${frozen.contentHash.slice(0, 19)}…); a release cannot be redone`,
             rule: 'released-changed',
             fix: 'undo the change, and make it in a new version (`npm run draft`)',
             severity: 'error',
@@ -51,7 +56,7 @@ export const releaseCommand: Command = {
 
     const day = dayOption(options['date'], 'date', today());
     const releases = new Map(registry.released);
-    releases.set(version, { contentHash: hash, artifacts: publishedHashes(build, version) });
+    releases.set(version, { contentHash: hash, artifacts: publishedHashes(build, version), privacyHash: privacyHash(schema), amendments: [] });
     const newest = version > registry.currentVersion;
     const currentVersion = newest ? version : registry.currentVersion;
     await applyRegistryChange(root, withRecord(registry, version, (entry) => ({ version: entry.version, status: 'released', released: day })), currentVersion, new Map([[RELEASES_FILE, formatReleases(releases)]]));

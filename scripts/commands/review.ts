@@ -6,6 +6,29 @@ import { writeArtifacts } from '../cli/output.js';
 import { privacyHash } from '../governance/privacy-content.js';
 import { loadRegistry } from '../contract/registry.js';
 import { REVIEWS_FILE, linkProblem, readReviews, writeReviews } from '../governance/reviews.js';
+import { type Colors } from '../cli/command.js';
+import { wireHash } from '../contract/wire-view.js';
+import { renderDiff } from '../governance/diff-render.js';
+import { RELEASES_FILE, approvedPrivacyHash, writeReleases } from '../governance/releases.js';
+import { changeSummary, reviewDiff } from '../governance/review-check.js';
+import { diffContracts } from '../governance/semantic-diff.js';
+import { today } from '../lint/types.js';
+import type { Registry } from '../contract/registry.js';
+import type { ReviewRecord } from '../governance/reviews.js';
+
+/**
+ * When `version` is released and its privacy content differs from what its
+ * release or last amendment approved, the amendment's line for the lock:
+ * what changed since then. Undefined when there is nothing to record.
+ */
+function amendmentOf(registry: Registry, reviews: readonly ReviewRecord[], version: number, hash: string, content: Record<string, unknown>): string | undefined {
+  const release = registry.released.get(version);
+  const approved = release === undefined ? undefined : approvedPrivacyHash(release);
+  if (approved === undefined || approved === hash) return undefined;
+  const before = reviews.find((r) => r.version === version && r.contentHash === approved)?.content;
+  if (before === undefined) return 'privacy content amended (the content approved before is not in schema/reviews.json)';
+  return changeSummary(diffContracts({ versions: new Map([[version, before]]) }, { versions: new Map([[version, content]]) }));
+}
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -21,7 +44,14 @@ export const reviewCommand: Command = {
   details: [
     'The record holds the hash of the approved privacy content and a copy of it. `npm run check` fails',
     'whenever a version\'s privacy content has no matching review, and prints what changed since the',
-    'last one. The contract must pass the lint before a review can be recorded.',
+    'last one (for a new version: since the approved content of the version it was drafted from). The',
+    'contract must pass the lint before a review can be recorded.',
+    '',
+    'On a released version the review approves an amendment: privacy records (purpose, legal basis and',
+    'note, proportionality, category, retention, owner, reviewBy, exceptions) and the not-collected list',
+    `may change in place, never what the version validates. The amendment is recorded in ${RELEASES_FILE}`,
+    '(day, approved content, link, what changed) and shown in the audit document; the periodic re-review',
+    'is one: move reviewBy (at most two years ahead), then run this command.',
   ],
   async run({ positionals, options, root, io, colors }) {
     const [raw, ...extra] = positionals;
@@ -32,7 +62,7 @@ export const reviewCommand: Command = {
     const link = typeof options['link'] === 'string' ? options['link'] : '';
     const problem = linkProblem(link);
     if (problem) throw new UsageError(`--link ${problem}; give the ticket or document where the review is written down`);
-    const date = typeof options['date'] === 'string' ? options['date'] : new Date().toISOString().slice(0, 10);
+    const date = typeof options['date'] === 'string' ? options['date'] : today();
     if (!DATE.test(date)) throw new UsageError(`--date must be YYYY-MM-DD, got "${date}"`);
 
     const registry = await loadRegistry(root);
@@ -43,16 +73,32 @@ export const reviewCommand: Command = {
 
     const content = toJsonSchema(contract);
     const contentHash = privacyHash(content);
+    const release = registry.released.get(version);
+    if (release !== undefined && wireHash(content) !== release.contentHash) {
+      throw new UsageError(`v${version} is released, and what it validates changed since: a review amends privacy records only. Undo the change to what v${version} validates (\`npm run check\` names it), and make it in a new version (\`npm run draft\`)`);
+    }
     const reviews = await readReviews(root);
-    if (reviews.some((r) => r.version === version && r.contentHash === contentHash && r.reviewer === reviewer && r.link === link.trim())) {
+    const amendment = amendmentOf(registry, reviews, version, contentHash, content);
+    const known = reviews.some((r) => r.version === version && r.contentHash === contentHash && r.reviewer === reviewer && r.link === link.trim());
+    if (known && amendment === undefined) {
       io.out(`review: v${version}'s current content is already approved by ${reviewer} (${link.trim()})\n`);
       return EXIT_OK;
     }
-    const updated = [...reviews, { version, reviewer, date, link: link.trim(), contentHash, content }];
-    await writeReviews(root, updated);
-    // The audit document shows the latest review: bring it up to date in the same step.
+    const { changes, since } = reviewDiff(registry, reviews, version);
+    if (!known) await writeReviews(root, [...reviews, { version, reviewer, date, link: link.trim(), contentHash, content }]);
+    if (amendment !== undefined) {
+      const releases = new Map(registry.released);
+      releases.set(version, { ...release!, amendments: [...release!.amendments, { date, privacyHash: contentHash, link: link.trim(), what: amendment }] });
+      await writeReleases(root, releases);
+    }
+    // The audit document shows the latest review and every amendment: bring it up to date in the same step.
     await writeArtifacts(root, (await buildArtifacts(await loadRegistry(root), root)).files);
-    io.out(colors.green(`review: recorded ${reviewer}'s approval of v${version} (${contentHash.slice(0, 19)}…) in ${REVIEWS_FILE}\n`));
+    const plain: Colors = { red: (t) => t, green: (t) => t, yellow: (t) => t, dim: (t) => t };
+    io.out(
+      colors.green(`review: recorded ${reviewer}'s approval of v${version} (${contentHash.slice(0, 19)}…) in ${REVIEWS_FILE}\n`) +
+        (amendment === undefined ? '' : `v${version} is released: recorded as an amendment in ${RELEASES_FILE}; what it validates and the artifacts it published stay as released\n`) +
+        (known ? '' : `approved: ${renderDiff(changes, since, 'text', plain)}`),
+    );
     return EXIT_OK;
   },
 };

@@ -14,6 +14,7 @@ import { toJsonSchema } from '../emit/json-schema.js';
 import { loadRegistry } from './registry.js';
 import type { ContractState } from '../governance/semantic-diff.js';
 import { AUDIT_DOC } from '../docs/audit-doc.js';
+import { latestReview } from '../governance/reviews.js';
 
 async function readOptional(path: string): Promise<string | undefined> {
   try {
@@ -27,8 +28,14 @@ async function readOptional(path: string): Promise<string | undefined> {
 export async function loadState(root: string): Promise<ContractState> {
   const registry = await loadRegistry(root);
   const versions = new Map<number, JsonSchema>(registry.contracts.map((contract) => [contract.version, toJsonSchema(contract)]));
+  const approved = new Map<number, JsonSchema>();
+  for (const version of versions.keys()) {
+    const last = latestReview(registry.reviews, version);
+    if (last !== undefined) approved.set(version, last.content);
+  }
   const document = await readOptional(join(root, AUDIT_DOC));
-  return document === undefined ? { versions } : { versions, document };
+  const state = { versions, released: new Set(registry.released.keys()), approved };
+  return document === undefined ? state : { ...state, document };
 }
 
 function git(root: string, args: string[], input?: Buffer): Buffer {

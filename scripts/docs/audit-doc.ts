@@ -4,7 +4,7 @@
  * document's prose around them is hand-written. Parts read the generated
  * JSON Schema, so the document describes exactly what goes on the wire.
  */
-import type { RootContent } from 'mdast';
+import type { PhrasingContent as Phrasing, RootContent } from 'mdast';
 import { DATA_CATEGORIES, type DataCategory, LEGAL_BASES, type LegalBasis, PRIVACY_KEYWORD, type PrivacyRecord, retentionWords } from '../../schema/privacy.js';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
 import type { VersionRecord } from '../../schema/registry.js';
@@ -13,9 +13,9 @@ import type { Contract } from '../../schema/contract.js';
 import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
 import { contentHash } from '../contract/canonical.js';
 import { privacyHash } from '../governance/privacy-content.js';
-import type { Releases } from '../governance/releases.js';
+import type { Release, Releases } from '../governance/releases.js';
 import { type ReviewRecord, latestReview } from '../governance/reviews.js';
-import { type Change, changesBetween } from '../governance/semantic-diff.js';
+import { type Change, changesBetween, diffContracts } from '../governance/semantic-diff.js';
 import { describeType } from './describe-type.js';
 import { type Cell, code, codeBlock, heading, list, paragraph, stringify, strong, table, text } from './mdast.js';
 
@@ -351,7 +351,35 @@ export function versionPart(version: VersionInput, previous: VersionInput | unde
   ];
 }
 
-export function reviewPart({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[]): RootContent[] {
+function linkOf(link: string): Phrasing {
+  return /^https?:/.test(link) ? { type: 'link', url: link, children: [text(link)] } : code(link);
+}
+
+/**
+ * A released version's amendments, oldest first: per amendment and kind of
+ * change, the day, the fields, the change (before → after) and the review
+ * that approved it, worked out from the approved contents the reviews hold.
+ */
+export function amendmentsPart(version: number, release: Release | undefined, reviews: readonly ReviewRecord[]): RootContent[] {
+  if (release === undefined) return [];
+  const title = heading(4, 'Amendments since the release');
+  if (release.amendments.length === 0) return [title, paragraph(`None: the privacy records of v${version} are as they were released.`)];
+  const contentOf = (hash: string | undefined) => (hash === undefined ? undefined : reviews.find((r) => r.version === version && r.contentHash === hash)?.content);
+  const rows: Cell[][] = [];
+  let before = release.privacyHash;
+  for (const amendment of release.amendments) {
+    const [was, now] = [contentOf(before), contentOf(amendment.privacyHash)];
+    const changes = was === undefined || now === undefined ? [] : diffContracts({ versions: new Map([[version, was]]) }, { versions: new Map([[version, now]]) }).filter((c) => c.class === 'privacy-relevant');
+    const groups = new Map<string, string[]>();
+    for (const change of changes) groups.set(change.what, [...(groups.get(change.what) ?? []), change.subject]);
+    if (groups.size === 0) rows.push([amendment.date, '', amendment.what, [linkOf(amendment.link)]]);
+    for (const [what, subjects] of groups) rows.push([amendment.date, subjects.flatMap((subject, i) => [...(i > 0 ? [text(', ')] : []), code(subject)]), what, [linkOf(amendment.link)]]);
+    before = amendment.privacyHash;
+  }
+  return [title, table(['Date', 'Fields', 'Change', 'Review'], rows)];
+}
+
+export function reviewPart({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[], release?: Release): RootContent[] {
   const title = heading(3, 'Privacy review');
   const last = latestReview(reviews, contract.version);
   if (last === undefined) return [title, paragraph(`No privacy review of v${contract.version} is recorded yet; `, code('npm run check'), ' fails until one is.')];
@@ -362,12 +390,13 @@ export function reviewPart({ contract, schema }: VersionInput, reviews: readonly
     paragraph(
       strong('Latest review:'),
       text(` ${approved.date}, by ${approved.reviewer} (`),
-      /^https?:/.test(approved.link) ? { type: 'link', url: approved.link, children: [text(approved.link)] } : code(approved.link),
+      linkOf(approved.link),
       text(').'),
     ),
     current
       ? paragraph(`The current privacy content matches the approved content (${current.contentHash.slice(0, 19)}…).`)
       : paragraph('The privacy content has changed since this review; ', code('npm run check'), ' fails until it is reviewed again.'),
+    ...amendmentsPart(contract.version, release, reviews),
   ];
 }
 
@@ -392,7 +421,7 @@ export function auditParts(input: AuditInput): Map<string, string> {
     const v = `v${version.contract.version}`;
     parts.set(`status ${v}`, stringify(statusPart(version, input.currentVersion)));
     parts.set(versionPartName(version.contract.version), stringify(versionPart(version, versions[i - 1])));
-    parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews)));
+    parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews, input.released.get(version.contract.version))));
   }
   parts.set('art30', stringify(art30Part(input)));
   return parts;

@@ -14,7 +14,9 @@ import { createValidators } from '../../src/validate-core.js';
 import { type Finding, FindingsError } from '../cli/findings.js';
 import type { JsonSchema } from '../contract/fields.js';
 import type { Registry } from '../contract/registry.js';
-import { AUDIT_DOC, auditParts, versionPartName } from '../docs/audit-doc.js';
+import { AUDIT_DOC, auditParts, versionPart, versionPartName } from '../docs/audit-doc.js';
+import { stringify } from '../docs/mdast.js';
+import { wireView, withRecordsOf } from '../contract/wire-view.js';
 import { spliceParts } from '../docs/markers.js';
 import { lintContract } from '../lint/index.js';
 import { createAjv } from './ajv.js';
@@ -40,7 +42,10 @@ export interface Build {
   readonly files: Artifacts;
   /**
    * Per version, what it publishes and a release freezes: artifact name (a
-   * file, or `docs/telemetry.md#<part>`) → exact text.
+   * file, or `docs/telemetry.md#<part>`) → the text a release hashes. That is
+   * the file's exact text, except where the file also carries amendable
+   * privacy records: the JSON Schema is hashed as its wire view, the audit
+   * document's part as rendered from the wire view (see frozenText).
    */
   readonly published: ReadonlyMap<number, ReadonlyMap<string, string>>;
 }
@@ -117,11 +122,20 @@ function vectorsFinding(contract: Contract, error: unknown): FindingsError {
   return new FindingsError([{ where: contract.source, what: `conformance vectors cannot be derived: ${(error as Error).message}`, rule: 'vectors', fix: 'an unsupported pattern: keep to literals, classes, groups and quantifiers; a mislabelled vector: a bug in scripts/emit/vectors.ts or the validator, report it with this message', severity: 'error' }]);
 }
 
+/** A released version's JSON Schema as approved when it was released (the review of its release holds it), or undefined. */
+function releasedContent(registry: Registry, version: number): JsonSchema | undefined {
+  const hash = registry.released.get(version)?.privacyHash;
+  return hash === undefined ? undefined : registry.reviews.find((r) => r.version === version && r.contentHash === hash)?.content;
+}
+
 /** Builds every artifact in memory; throws FindingsError if a contract fails the lint or an artifact cannot be built. */
 export async function buildArtifacts(registry: Registry, root: string, options: BuildOptions = {}): Promise<Build> {
   const files: Artifacts = new Map();
   const published = new Map<number, Map<string, string>>();
-  const versions = registry.versions.map((record) => ({ record, contract: record.contract, schema: toJsonSchema(record.contract) }));
+  const versions = registry.versions.map((record) => {
+    const schema = toJsonSchema(record.contract);
+    return { record, contract: record.contract, schema, wire: wireView(schema), released: releasedContent(registry, record.contract.version) };
+  });
   const lint = versions.flatMap(({ contract, schema }) => lintContract(contract, schema));
   const errors = lint.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new FindingsError(errors);
@@ -129,39 +143,43 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
 
   const failures: Finding[] = [];
   const bases = new Map<number, Record<string, unknown>>();
-  for (const { contract, schema } of versions) {
+  for (const { contract, schema, wire } of versions) {
     const dir = `generated/v${contract.version}`;
     const header = generatedHeader(contract);
     const publish = new Map<string, string>();
     published.set(contract.version, publish);
     files.set(`${dir}/telemetry.schema.json`, jsonText(schema));
     files.set(`${dir}/types.ts`, await toTypeScript(schema, typeName(contract.version), header));
-    files.set(`${dir}/validate.js`, await toValidatorCode(schema, header, root));
+    // Validators, guards and vectors come from the wire view: amending a privacy record moves none of their bytes.
+    files.set(`${dir}/validate.js`, await toValidatorCode(wire, header, root));
     files.set(`${dir}/validate.d.ts`, validatorDeclarations(contract, typeName(contract.version), './types.js', 'a payload (cross-field rules excluded)'));
-    files.set(`${dir}/is-valid.js`, await guardCode(schema, `${dir}/telemetry.schema.json`, header, root));
+    files.set(`${dir}/is-valid.js`, await guardCode(wire, `${dir}/telemetry.schema.json`, header, root));
     files.set(`${dir}/is-valid.d.ts`, guardDeclarations(contract, 'payload', './validate.js (cross-field rules excluded)'));
     const headers = toHeadersSchema(contract);
+    const wireHeaders = wireView(headers);
     const headersName = `${typeName(contract.version)}Headers`;
     files.set(`${dir}/headers.ts`, await toTypeScript(headers, headersName, header));
-    files.set(`${dir}/validate-headers.js`, await toValidatorCode(headers, header, root));
+    files.set(`${dir}/validate-headers.js`, await toValidatorCode(wireHeaders, header, root));
     files.set(`${dir}/validate-headers.d.ts`, validatorDeclarations(contract, headersName, './headers.js', 'request headers (names lowercased)'));
-    files.set(`${dir}/is-valid-headers.js`, await guardCode(headers, `${dir}/telemetry.schema.json#/x-headers`, header, root));
+    files.set(`${dir}/is-valid-headers.js`, await guardCode(wireHeaders, `${dir}/telemetry.schema.json#/x-headers`, header, root));
     files.set(`${dir}/is-valid-headers.d.ts`, guardDeclarations(contract, 'request headers', './validate-headers.js'));
     let vectors;
     try {
-      vectors = conformanceVectors(schema, referenceValidator(contract, schema));
+      vectors = conformanceVectors(wire, referenceValidator(contract, wire));
     } catch (error) {
       throw vectorsFinding(contract, error);
     }
     bases.set(contract.version, vectors.base as Record<string, unknown>);
     files.set(`${dir}/conformance.json`, jsonText({ $comment: header, version: contract.version, base: vectors.base, vectors: vectors.vectors }));
-    failures.push(...(await vectorFindings({ version: contract.version, validate: files.get(`${dir}/validate.js`)!, isValid: files.get(`${dir}/is-valid.js`)!, schema }, vectors)));
-    for (const file of ['telemetry.schema.json', 'conformance.json']) publish.set(`${dir}/${file}`, files.get(`${dir}/${file}`)!);
+    failures.push(...(await vectorFindings({ version: contract.version, validate: files.get(`${dir}/validate.js`)!, isValid: files.get(`${dir}/is-valid.js`)!, schema: wire }, vectors)));
+    publish.set(`${dir}/telemetry.schema.json`, jsonText(wire));
+    publish.set(`${dir}/conformance.json`, files.get(`${dir}/conformance.json`)!);
   }
   if (failures.length > 0) throw new FindingsError(failures);
 
-  // Storage: version N's migration follows from versions 1…N, so it is published and frozen with N.
-  const storage = toStorage(versions);
+  // Storage: version N's migration follows from versions 1…N, so it is published and frozen with N; a
+  // released version's from its content as released, so that an amendment changes no migration.
+  const storage = toStorage(versions.map(({ contract, schema, released }) => ({ contract, schema, ...(released === undefined ? {} : { released: withRecordsOf(schema, released) }) })));
   for (const [version, sql] of storage.migrations) {
     const path = `generated/v${version}/storage.sql`;
     files.set(path, sql);
@@ -202,9 +220,11 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     released: registry.released,
     reviews: registry.reviews,
   });
-  for (const { contract } of versions) {
-    const name = versionPartName(contract.version);
-    published.get(contract.version)!.set(`${AUDIT_DOC}#${name}`, parts.get(name)!);
+  // A version's part of the document shows its privacy records as they are now; what a release freezes of it
+  // is the same part rendered from the wire views alone: its fields' types, its headers, its rules.
+  const frozenInputs = versions.map(({ contract, wire }) => ({ contract: { ...contract, notCollected: [] }, schema: wire }));
+  for (const [i, { contract }] of versions.entries()) {
+    published.get(contract.version)!.set(`${AUDIT_DOC}#${versionPartName(contract.version)}`, stringify(versionPart(frozenInputs[i]!, frozenInputs[i - 1])));
   }
   files.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, parts, options));
   return { files, published };

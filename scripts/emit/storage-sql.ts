@@ -13,6 +13,13 @@
  * column. NOT NULL and CHECK constraints restate the schema's bounds, so the
  * database refuses what the validator refuses; COMMENT ON COLUMN carries the
  * privacy record. generated/storage.ts embeds the same migrations for the store.
+ *
+ * A released version's migration is made from its content as released, so an
+ * amendment of its privacy records never changes it. What an amendment does
+ * change reaches the database through the plan instead: each column's
+ * retention (purge enforces the current one), its comment, and a NOT NULL
+ * that a shortened retention lifts (migrate() applies both after the
+ * migrations). An amendment that would add or reshape a column is refused.
  */
 import { createHash } from 'node:crypto';
 import type { Contract } from '../../schema/contract.js';
@@ -62,6 +69,8 @@ interface VersionTable {
 export interface StorageVersionInput {
   readonly contract: Contract;
   readonly schema: JsonSchema;
+  /** A released version's JSON Schema as released: its migration is made from it. */
+  readonly released?: JsonSchema;
 }
 
 const snake = (name: string) =>
@@ -212,8 +221,8 @@ const SORTED_SQL = [
   '  AS $sorted$ SELECT coalesce(bool_and(items[i] COLLATE "C" <= items[i + 1] COLLATE "C"), true) FROM generate_subscripts(items, 1) AS i WHERE i < array_upper(items, 1) $sorted$;',
 ].join('\n');
 
-/** The columns and table constraints one version needs. */
-function versionTable({ contract, schema }: StorageVersionInput, problems: Finding[]): VersionTable {
+/** The columns and table constraints one version needs; a field in `keep` has its column even when now kept P0D. */
+function versionTable({ contract, schema }: StorageVersionInput, problems: Finding[], keep: ReadonlySet<string> = new Set()): VersionTable {
   const columns: VersionColumn[] = [];
   const where = (field: string) => `${contract.source}: ${field}`;
   const add = (field: string, source: StoredSource, fieldSchema: JsonSchema, required: boolean, record: PrivacyRecord | undefined) => {
@@ -221,7 +230,7 @@ function versionTable({ contract, schema }: StorageVersionInput, problems: Findi
       problems.push({ where: where(field), what: 'has no privacy record, so its column would have no retention', rule: 'storage-record', severity: 'error' });
       return;
     }
-    if (record.retention === 'P0D') return;
+    if (record.retention === 'P0D' && !keep.has(field)) return;
     const name = 'body' in source ? snake(source.body.join('_')) : snake(source.header.replace(/^x-telemetry-/, ''));
     if (name.length > 57) {
       problems.push({ where: where(field), what: `its column name ${name} is longer than PostgreSQL allows with its constraint's suffix (57 characters)`, rule: 'storage-column', fix: 'shorten the field name or its parents\'', severity: 'error' });
@@ -273,7 +282,7 @@ function versionTable({ contract, schema }: StorageVersionInput, problems: Findi
   for (const [name, child] of Object.entries(headerProperties)) {
     if (!isSchemaObject(child)) continue;
     const record = child[PRIVACY_KEYWORD] as PrivacyRecord | undefined;
-    if (record?.retention === 'P0D') continue;
+    if (record?.retention === 'P0D' && !keep.has(name)) continue;
     const from = HEADER_SOURCES[name];
     if (from === undefined) {
       problems.push({ where: where(`header ${name}`), what: `is kept (${record?.retention ?? 'no retention'}) but ingest hands the store no value for it`, rule: 'storage-header', fix: 'give it retention P0D, or carry it in IngestSuccess and in HEADER_SOURCES of scripts/emit/storage-sql.ts', severity: 'error' });
@@ -457,10 +466,43 @@ export function checksum(sql: string): string {
   return `sha256:${createHash('sha256').update(sql).digest('hex')}`;
 }
 
+/**
+ * The table as the privacy records stand now, against the one the migrations
+ * make: the comments that differ and the NOT NULL constraints to lift, or
+ * undefined when there is nothing to change. An amendment that would need
+ * another column, or another CHECK, is a problem: only a new version can.
+ */
+function amendedTable(versions: readonly StorageVersionInput[], frozen: readonly VersionTable[], problems: Finding[]): StoragePlan['current'] {
+  const found: Finding[] = [];
+  const tables = versions.map((v, i) => versionTable({ contract: v.contract, schema: v.schema }, found, new Set(frozen[i]!.columns.map((c) => c.field))));
+  for (const [i, v] of versions.entries()) {
+    if (v.released === undefined) continue;
+    for (const c of tables[i]!.columns) {
+      if (frozen[i]!.columns.some((f) => f.column === c.column)) continue;
+      found.push({ where: `${v.contract.source}: ${c.field}`, what: `its amended retention ${c.retention} would give it a column, but released v${v.contract.version} stores nothing of it`, rule: 'amendment-storage', fix: `keep it P0D in v${v.contract.version}; storing it needs a new version (\`npm run draft\`)`, severity: 'error' });
+    }
+  }
+  const seen = new Set(problems.map((p) => JSON.stringify(p)));
+  problems.push(...found.filter((p) => !seen.has(JSON.stringify(p))));
+  const [was, now] = [tableState(frozen), tableState(tables)];
+  const comments: Record<string, string> = {};
+  const dropNotNull: string[] = [];
+  for (const c of now.columns) {
+    const old = was.columns.find((o) => o.name === c.name);
+    if (old === undefined) continue;
+    if (old.comment !== c.comment) comments[c.name] = c.comment;
+    if (old.notNull && !c.notNull) dropNotNull.push(c.name);
+    if (old.check !== c.check) {
+      problems.push({ where: `${REPORTS_TABLE}.${c.name}`, what: 'an amended retention would change its CHECK constraint, which a released migration fixed', rule: 'amendment-storage', fix: 'keep the retention as released, or make the change in a new version', severity: 'error' });
+    }
+  }
+  return Object.keys(comments).length === 0 && dropNotNull.length === 0 ? undefined : { comments, dropNotNull };
+}
+
 /** Every version's migration and the store's module; throws FindingsError when a version cannot be stored. */
 export function toStorage(versions: readonly StorageVersionInput[]): Storage {
   const problems: Finding[] = [];
-  const tables = versions.map((v) => versionTable(v, problems));
+  const tables = versions.map((v) => versionTable({ contract: v.contract, schema: v.released ?? v.schema }, problems));
   const migrations = new Map<number, string>();
   let before: TableState | undefined;
   for (const [i, { contract }] of versions.entries()) {
@@ -482,18 +524,23 @@ export function toStorage(versions: readonly StorageVersionInput[]): Storage {
     migrations.set(contract.version, `${[...head, '', body.join('\n\n')].join('\n')}\n`);
     before = after;
   }
+  const amended = versions.some((v) => v.released !== undefined);
+  const current = amended ? amendedTable(versions, tables, problems) : undefined;
+  // The store purges by the retention each field has now: a released version's columns, with their records as amended.
+  const columns = amended ? versions.map((v, i) => versionTable({ contract: v.contract, schema: v.schema }, [], new Set(tables[i]!.columns.map((c) => c.field)))) : tables;
   if (problems.length > 0) throw new FindingsError(problems);
-  const plan = storagePlan(versions, tables, migrations);
+  const plan = storagePlan(versions, columns, migrations, current);
   return { migrations, plan, module: storageModule(plan) };
 }
 
-function storagePlan(versions: readonly StorageVersionInput[], tables: readonly VersionTable[], migrations: ReadonlyMap<number, string>): StoragePlan {
+function storagePlan(versions: readonly StorageVersionInput[], tables: readonly VersionTable[], migrations: ReadonlyMap<number, string>, current: StoragePlan['current']): StoragePlan {
   const column = (c: VersionColumn): StoredColumn => ({ column: c.column, field: c.field, source: c.source, kind: c.kind, retention: c.retention, expiresAlone: c.expiresAlone });
   return {
     table: REPORTS_TABLE,
     migrationsTable: MIGRATIONS_TABLE,
     migrations: versions.map(({ contract }) => ({ version: contract.version, checksum: checksum(migrations.get(contract.version)!), sql: migrations.get(contract.version)! })),
     versions: Object.fromEntries(tables.map((t) => [t.version, { columns: t.columns.map(column) }])),
+    ...(current === undefined ? {} : { current }),
   };
 }
 

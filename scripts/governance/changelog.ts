@@ -17,8 +17,13 @@ export function addedText(base: string | undefined, head: string): string {
     .join('');
 }
 
-/** The name a changelog entry must mention for a change: the field or header name, or the list entry. */
+/**
+ * The name a changelog entry must mention for a change: the field or header
+ * name, or the list entry. A moved review date (a periodic re-review) touches
+ * every field at once: one entry that says `reviewBy` covers them all.
+ */
 export function mentionOf(change: Change): string {
+  if (change.what.startsWith('reviewBy changed')) return 'reviewBy';
   return change.subject.replace(/^header /, '').replace(/^not collected: /, '');
 }
 

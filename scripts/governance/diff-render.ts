@@ -17,7 +17,7 @@ export const ADDITIVE_NOTE =
   'Additive changes still break a strict receiver of a released version, since unknown fields are refused: once a version is released, make them in a new version.';
 
 function where(change: Change): string {
-  return change.version === undefined ? change.subject : `v${change.version} ${change.subject}`;
+  return change.version === undefined ? change.subject : `v${change.version} ${change.subject}${change.amendment ? ' (amendment of a released version)' : ''}`;
 }
 
 function summary(changes: readonly Change[]): string {
@@ -31,7 +31,7 @@ function summary(changes: readonly Change[]): string {
 function markdown(changes: readonly Change[], base: string): string {
   const nodes: RootContent[] = [heading(2, `Telemetry contract changes since ${base}`), paragraph(summary(changes) + '.')];
   const of = (c: ChangeClass) => changes.filter((x) => x.class === c);
-  const version = (change: Change): Cell => (change.version === undefined ? '' : `v${change.version}`);
+  const version = (change: Change): Cell => (change.version === undefined ? '' : `v${change.version}${change.amendment ? ' (amendment)' : ''}`);
   if (of('privacy-relevant').length > 0) {
     nodes.push(
       heading(3, TITLES['privacy-relevant']),

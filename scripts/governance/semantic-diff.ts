@@ -10,7 +10,9 @@
  *   old version still refuses the new fields: once a version is released,
  *   additive changes need a new version too;
  * - privacy-relevant: new data collected, a purpose, legal basis, basis note,
- *   category or retention changed, or an entry removed from "not collected";
+ *   proportionality, category, retention, owner, review date or exception
+ *   changed, or an entry removed from "not collected". On a released version
+ *   such a change is an amendment: privacy-relevant, never a wire change;
  * - docs-only: prose outside the generated parts of the audit document.
  *
  * Pure: it reads the generated JSON Schema documents it is given.
@@ -34,12 +36,18 @@ export interface Change {
   readonly privacy?: PrivacyRecord;
   /** For new data: whether the field is required. */
   readonly required?: boolean;
+  /** A privacy-relevant change to a version released in the base: an amendment, which moves nothing on the wire. */
+  readonly amendment?: boolean;
 }
 
 /** One side of a comparison: each version's generated JSON Schema, and the audit document's text. */
 export interface ContractState {
   readonly versions: ReadonlyMap<number, JsonSchema>;
   readonly document?: string;
+  /** The versions released in this state (schema/released.lock). */
+  readonly released?: ReadonlySet<number>;
+  /** Each version's last approved content (its latest review): what a new version is compared with. */
+  readonly approved?: ReadonlyMap<number, JsonSchema>;
 }
 
 type Bound = 'lower' | 'upper';
@@ -133,9 +141,12 @@ function compareConstraints(subject: string, version: number, before: JsonSchema
   }
 }
 
+/** The parts of a privacy record a change to which is privacy-relevant: all of them. */
+export const PRIVACY_KEYS = ['purpose', 'legalBasis', 'basisNote', 'proportionality', 'category', 'retention', 'owner', 'reviewBy', 'exceptions'] as const;
+
 function comparePrivacy(subject: string, version: number, before: PrivacyRecord | undefined, after: PrivacyRecord | undefined, out: Change[]): void {
   if (after === undefined) return;
-  const changed = (['purpose', 'legalBasis', 'basisNote', 'category', 'retention'] as const).filter((key) => before?.[key] !== after[key]);
+  const changed = PRIVACY_KEYS.filter((key) => canonicalJson(before?.[key]) !== canonicalJson(after[key]));
   for (const key of changed) {
     out.push({ class: 'privacy-relevant', version, subject, what: `${key} changed: ${show(before?.[key])} → ${show(after[key])}`, privacy: after });
   }
@@ -235,6 +246,14 @@ export function changesBetween(before: JsonSchema, after: JsonSchema, version: n
   return changes.filter((c) => !(c.subject === 'schemaVersion' && c.what.startsWith('version constant changed')));
 }
 
+function fromNothing(version: number, after: JsonSchema): Change[] {
+  const changes: Change[] = [];
+  compareFields(version, {}, after, changes, true);
+  compareRules(version, {}, after, changes, true);
+  compareNotCollected(version, {}, after, changes);
+  return changes;
+}
+
 /** Every change from `base` to `head`, in version order, then field order. */
 export function diffContracts(base: ContractState, head: ContractState): Change[] {
   const changes: Change[] = [];
@@ -247,18 +266,20 @@ export function diffContracts(base: ContractState, head: ContractState): Change[
       continue;
     }
     if (before === undefined) {
-      // A new version is compared with the one before it, so reviewers see what it adds.
+      // A new version is compared with the one before it as last approved, so reviewers see what it adds.
       const predecessor = [...head.versions.keys()].filter((v) => v < version).sort((a, b) => b - a)[0];
-      const baseline = predecessor === undefined ? {} : head.versions.get(predecessor)!;
-      changes.push({ class: 'wire-additive', version, subject: `v${version}`, what: predecessor === undefined ? 'new version' : `new version, compared below with v${predecessor}` });
-      compareFields(version, baseline, after, changes, true);
-      compareRules(version, baseline, after, changes, true);
-      compareNotCollected(version, baseline, after, changes);
+      const approved = predecessor === undefined ? undefined : head.approved?.get(predecessor);
+      const baseline = predecessor === undefined ? {} : (approved ?? head.versions.get(predecessor)!);
+      changes.push({ class: 'wire-additive', version, subject: `v${version}`, what: predecessor === undefined ? 'new version' : `new version, compared below with v${predecessor}${approved === undefined ? '' : ' as last approved'}` });
+      changes.push(...(predecessor === undefined ? fromNothing(version, after) : changesBetween(baseline, after, version)));
       continue;
     }
-    compareFields(version, before, after, changes, false);
-    compareRules(version, before, after, changes, false);
-    compareNotCollected(version, before, after, changes);
+    const own: Change[] = [];
+    compareFields(version, before, after, own, false);
+    compareRules(version, before, after, own, false);
+    compareNotCollected(version, before, after, own);
+    const amended = base.released?.has(version) === true;
+    changes.push(...own.map((c) => (amended && c.class === 'privacy-relevant' ? { ...c, amendment: true } : c)));
   }
   if (base.document !== undefined && head.document !== undefined && proseOf(base.document) !== proseOf(head.document)) {
     changes.push({ class: 'docs-only', subject: 'docs/telemetry.md', what: 'prose outside the generated parts changed' });

@@ -22,7 +22,7 @@ function dayNumber(date: string): number | undefined {
  * before, an error after it, and an error for a date more than two years out.
  * Findings name the owner, who is the one to act.
  */
-export function* checkReviewBy({ schema, today }: LintContext): Iterable<Omit<Finding, 'rule'>> {
+export function* checkReviewBy({ contract, schema, today }: LintContext): Iterable<Omit<Finding, 'rule'>> {
   const now = dayNumber(today)!;
   for (const field of listContractFields(schema)) {
     const record = field.schema[PRIVACY_KEYWORD];
@@ -36,7 +36,7 @@ export function* checkReviewBy({ schema, today }: LintContext): Iterable<Omit<Fi
       yield {
         where: fieldName(field),
         what: `review was due on ${reviewBy}; ${owner} owns the field`,
-        fix: `${owner}: review the field with a privacy reviewer, then move reviewBy (at most two years ahead) and record the review with \`npm run review\``,
+        fix: `${owner}: review the field with a privacy reviewer, move its reviewBy (at most two years ahead), then record the review with \`npm run review -- ${contract.version} --reviewer "<name>" --link <ticket>\`. On a released version this is an amendment: no new version, and no validator, vector or storage migration it published moves`,
         severity: 'error',
       };
     } else if (due - now > REVIEW_MAX_DAYS) {
