@@ -238,7 +238,8 @@ class Store implements PostgresStore {
    * What amendments of released versions changed, brought to the table on
    * every migrate (each statement leaves the table as it is when applied
    * twice): the column comments say the records as they are now, and a
-   * column a shortened retention clears before its row loses its NOT NULL.
+   * column a shortened retention clears before its row loses its NOT NULL
+   * and the `IS NOT NULL` of its CHECK.
    */
   private amendmentBlock(current: NonNullable<StoragePlan['current']>): string {
     const schema = this.options.schema;
@@ -247,6 +248,11 @@ class Store implements PostgresStore {
       'BEGIN',
       `  PERFORM pg_advisory_xact_lock(hashtext(${literal(`${MIGRATION_LOCK}:${schema ?? ''}`)}));`,
       ...current.dropNotNull.map((column) => `  ALTER TABLE ${this.table} ALTER COLUMN ${column} DROP NOT NULL;`),
+      // Existing rows met the check they were stored under; NOT VALID spares re-reading them on every start.
+      ...Object.entries(current.checks).flatMap(([name, check]) => [
+        `  ALTER TABLE ${this.table} DROP CONSTRAINT IF EXISTS ${name};`,
+        ...(check === null ? [] : [`  ALTER TABLE ${this.table} ADD CONSTRAINT ${name} CHECK (${check}) NOT VALID;`]),
+      ]),
       ...Object.entries(current.comments).map(([column, text]) => `  COMMENT ON COLUMN ${this.table}.${column} IS ${literal(text)};`),
       'END',
       '$telemetry_amendments$',

@@ -57,8 +57,13 @@ export interface StoragePlan {
   /**
    * What amendments of released versions changed since their migrations were
    * frozen, applied by `migrate()` after the migrations: column comments
-   * that now say another record, and NOT NULL constraints a shortened
-   * retention lifts (purge clears such a column before its row goes).
+   * that now say another record, NOT NULL constraints a shortened retention
+   * lifts (purge clears such a column before its row goes), and column
+   * CHECK constraints by name, as they read now (null: none).
    */
-  readonly current?: { readonly comments: Readonly<Record<string, string>>; readonly dropNotNull: readonly string[] };
+  readonly current?: {
+    readonly comments: Readonly<Record<string, string>>;
+    readonly dropNotNull: readonly string[];
+    readonly checks: Readonly<Record<string, string | null>>;
+  };
 }

@@ -6,6 +6,7 @@ import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
 import { REGISTRY_FILE, loadRegistry, versionRecord } from '../contract/registry.js';
 import { registryEntries } from '../contract/registry-file.js';
 import { LIFECYCLE_HELP, applyRegistryChange, parseVersion, uncommittedChanges } from '../governance/lifecycle.js';
+import { reviewFindings } from '../governance/review-check.js';
 
 /**
  * schema/v<to>.ts from the text of schema/v<from>.ts: the version number, the
@@ -48,6 +49,10 @@ export const draftCommand: Command = {
     if (version !== newest.contract.version + 1) throw new UsageError(`the next version is v${newest.contract.version + 1}, not v${version}: versions are numbered without gaps`);
     if (newest.status === 'draft') {
       throw new UsageError(`v${newest.contract.version} is still a draft: change it in place, or release it first (\`npm run release -- ${newest.contract.version}\`), then draft v${version}`);
+    }
+    // The new version starts from the newest one's approved privacy content, so its review shows only what it adds.
+    if (reviewFindings(registry, registry.reviews).some((f) => f.where === newest.contract.source)) {
+      throw new UsageError(`v${newest.contract.version}'s privacy content has changes no review approved (\`npm run check\` shows them): review them first (\`npm run review -- ${newest.contract.version}\`), or undo them, so v${version} starts from approved content`);
     }
     const file = `schema/v${version}.ts`;
     if (existsSync(join(root, file))) throw new UsageError(`${file} already exists but is not registered; remove it, or move it aside, and run draft again`);

@@ -17,9 +17,9 @@
  * A released version's migration is made from its content as released, so an
  * amendment of its privacy records never changes it. What an amendment does
  * change reaches the database through the plan instead: each column's
- * retention (purge enforces the current one), its comment, and a NOT NULL
- * that a shortened retention lifts (migrate() applies both after the
- * migrations). An amendment that would add or reshape a column is refused.
+ * retention (purge enforces the current one), its comment, and the NOT NULL
+ * or `IS NOT NULL` check a shortened retention lifts (migrate() applies them
+ * after the migrations). An amendment that would add a column is refused.
  */
 import { createHash } from 'node:crypto';
 import type { Contract } from '../../schema/contract.js';
@@ -487,16 +487,16 @@ function amendedTable(versions: readonly StorageVersionInput[], frozen: readonly
   const [was, now] = [tableState(frozen), tableState(tables)];
   const comments: Record<string, string> = {};
   const dropNotNull: string[] = [];
+  const checks: Record<string, string | null> = {};
   for (const c of now.columns) {
     const old = was.columns.find((o) => o.name === c.name);
     if (old === undefined) continue;
     if (old.comment !== c.comment) comments[c.name] = c.comment;
     if (old.notNull && !c.notNull) dropNotNull.push(c.name);
-    if (old.check !== c.check) {
-      problems.push({ where: `${REPORTS_TABLE}.${c.name}`, what: 'an amended retention would change its CHECK constraint, which a released migration fixed', rule: 'amendment-storage', fix: 'keep the retention as released, or make the change in a new version', severity: 'error' });
-    }
+    // Only whether a version's value may be cleared before its row can differ here (the wire is frozen): `… IS NOT NULL` arms.
+    if (old.check !== c.check) checks[checkName(c.name)] = c.check === undefined ? null : c.check;
   }
-  return Object.keys(comments).length === 0 && dropNotNull.length === 0 ? undefined : { comments, dropNotNull };
+  return Object.keys(comments).length + dropNotNull.length + Object.keys(checks).length === 0 ? undefined : { comments, dropNotNull, checks };
 }
 
 /** Every version's migration and the store's module; throws FindingsError when a version cannot be stored. */

@@ -1,0 +1,193 @@
+/**
+ * A released version lives for years, lived as its owners would: v1 released;
+ * its review date passes and the check turns red; a periodic re-review (the
+ * review-by fix, followed to the letter) turns it green without a new version
+ * and without moving a byte v1 published for validation; a DPIA shortens one
+ * field's retention in place, the store follows at the next purge and
+ * migrate; v2 drafted afterwards is reviewed against v1's approved content.
+ */
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkCommand } from '../scripts/commands/check.js';
+import { diffCommand } from '../scripts/commands/diff.js';
+import { draftCommand } from '../scripts/commands/draft.js';
+import { generateCommand } from '../scripts/commands/generate.js';
+import { releaseCommand } from '../scripts/commands/release.js';
+import { reviewCommand } from '../scripts/commands/review.js';
+import { readPart } from '../scripts/docs/markers.js';
+import { ingest } from '../src/server.js';
+import { openStore } from '../src/store-core.js';
+import type { StoragePlan } from '../src/store-plan.js';
+import { sendTelemetry } from '../src/uploader.js';
+import { openPglite } from './support/databases.js';
+import { type RepoCopy, copyRepo } from './support/repo-copy.js';
+import { KEY_A, built, counts } from './wire/support.js';
+
+let repo: RepoCopy;
+const today = process.env['TELEMETRY_CONTRACT_TODAY'];
+afterEach(() => {
+  repo?.remove();
+  if (today === undefined) delete process.env['TELEMETRY_CONTRACT_TODAY'];
+  else process.env['TELEMETRY_CONTRACT_TODAY'] = today;
+});
+
+type Finding = { where: string; rule: string; what: string; fix?: string; detail?: string };
+const check = async (...args: string[]) => {
+  const { code, out } = await repo.run(checkCommand, '--format', 'json', ...args);
+  return { code, findings: (JSON.parse(out) as { findings: Finding[] }).findings };
+};
+
+/** What v1 published that decides validity and bytes: validators, guards, vectors, storage. */
+const VALIDATING = ['validate.js', 'validate-headers.js', 'is-valid.js', 'is-valid-headers.js', 'conformance.json', 'wire-vectors.json', 'storage.sql'].map((f) => `generated/v1/${f}`);
+const validating = () => new Map(VALIDATING.map((path) => [path, repo.read(path)]));
+
+/** generated/storage.ts's plan, read as data (the module is one JSON literal). */
+function plan(): StoragePlan {
+  const text = repo.read('generated/storage.ts');
+  return JSON.parse(text.slice(text.indexOf('= ') + 2, text.lastIndexOf(';'))) as StoragePlan;
+}
+
+const DAY = 86_400_000;
+const ACTIVE_SEATS_RETENTION =
+  "nothing coarser would show it.',\n        category: 'usage-aggregate',\n        retention: 'P400D',";
+
+describe('a released version lives for years', () => {
+  it('is re-reviewed and amended in place, wire frozen; storage follows; a later draft is reviewed for what it adds', { timeout: 180_000 }, async () => {
+    repo = copyRepo(['examples']);
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    expect(repo.read('schema/released.lock')).toMatch(/^v1 privacy sha256:[0-9a-f]{64}$/m);
+    const released = repo.commit('release v1');
+    const published = validating();
+    const planAtRelease = plan();
+    // An uploader of v1 builds its request before anything below happens.
+    const request = await built({ now: () => Date.now() });
+
+    // Time passes: on the day after reviewBy, every field of v1 is overdue.
+    process.env['TELEMETRY_CONTRACT_TODAY'] = '2027-06-02';
+    const overdue = await check();
+    expect(overdue.code).toBe(1);
+    expect(new Set(overdue.findings.map((f) => f.rule))).toEqual(new Set(['review-by']));
+    expect(overdue.findings.map((f) => f.where)).toContain('schema/v1.ts activeSeats');
+    expect(overdue.findings.map((f) => f.where)).toContain('schema/v1.ts header webhook-id');
+    const fix = overdue.findings[0]!.fix!;
+    expect(fix).toContain('move its reviewBy (at most two years ahead), then record the review with `npm run review -- 1');
+    expect(fix).toContain('no new version');
+
+    // The owners follow the fix: reviewBy moves a year, the review is recorded. No new version, nothing validating moves.
+    for (const file of ['schema/v1.ts', 'schema/headers.ts']) repo.write(file, repo.read(file).replaceAll("reviewBy: '2027-05-31'", "reviewBy: '2028-05-31'"));
+    const reReview = await repo.run(reviewCommand, '1', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-21', '--date', '2027-06-02');
+    expect(reReview.code, reReview.out + reReview.err).toBe(0);
+    expect(reReview.out).toContain('recorded as an amendment');
+    expect(reReview.out).toMatch(/approved: diff against the review of \d{4}-\d{2}-\d{2}: \d+ privacy-relevant\n/);
+    expect((await check()).findings).toEqual([]);
+    expect(repo.read('schema/released.lock')).toMatch(/^v1 amended 2027-06-02 sha256:[0-9a-f]{64} PRIV-21 reviewBy changed: "2027-05-31" → "2028-05-31" \(schemaVersion, periodStart, .*webhook-id/m);
+    expect(repo.read('schema/index.ts')).toContain("{ contract: v1, status: 'released', released: '2026-11-26' }");
+    expect(validating()).toEqual(published);
+    expect(JSON.parse(repo.read('generated/v1/telemetry.schema.json')).properties.activeSeats['x-privacy'].reviewBy).toBe('2028-05-31');
+    repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- Periodic re-review of v1: every `reviewBy` moves to 2028-05-31.\n');
+    expect((await check('--base', released)).findings).toEqual([]);
+    const reReviewed = repo.commit('re-review v1');
+
+    // A DPIA shortens activeSeats' retention to 30 days: an amendment, not a wire change.
+    repo.edit('schema/v1.ts', ACTIVE_SEATS_RETENTION, ACTIVE_SEATS_RETENTION.replace('P400D', 'P30D'));
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    const pending = await check();
+    expect(pending.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['schema/v1.ts review-missing']);
+    expect(pending.findings[0]!.detail).toContain('v1 activeSeats (amendment of a released version): retention changed: "P400D" → "P30D"');
+    expect(pending.findings[0]!.detail).toMatch(/: 1 privacy-relevant\n/);
+    const diff = await repo.run(diffCommand, reReviewed, '--format', 'json');
+    expect((JSON.parse(diff.out) as { summary: Record<string, number> }).summary).toEqual({ 'wire-breaking': 0, 'wire-additive': 0, 'privacy-relevant': 1, 'docs-only': 0 });
+    expect((await repo.run(reviewCommand, '1', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-22', '--date', '2027-06-10')).code).toBe(0);
+    expect((await check('--base', reReviewed)).findings.map((f) => f.rule)).toEqual(['changelog-missing']);
+    repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- v1 `activeSeats` is kept 30 days instead of 400, after a DPIA.\n');
+    expect((await check('--base', reReviewed)).findings).toEqual([]);
+    expect(validating()).toEqual(published);
+
+    // The audit document lists both amendments, each with its review.
+    const review = readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'review v1')!;
+    expect(review).toContain('#### Amendments since the release');
+    expect(review).toContain('| 2027-06-10 | `activeSeats` | retention changed: "P400D" → "P30D" | `PRIV-22` |');
+    expect(review).toMatch(/\| 2027-06-02 \| `schemaVersion`, `periodStart`, .* \| reviewBy changed: "2027-05-31" → "2028-05-31" \| `PRIV-21` \|/);
+    expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'version v1')).toContain('| `activeSeats` | integer, from 0 to 2^53 − 1 | yes | How many distinct users');
+
+    // The store follows: a database migrated and filled under the plan of the release …
+    const amended = plan();
+    expect(amended.migrations).toEqual(planAtRelease.migrations);
+    expect(amended.versions[1]!.columns.find((c) => c.field === 'activeSeats')).toMatchObject({ retention: 'P30D', expiresAlone: true });
+    expect(amended.current?.dropNotNull).toEqual(['active_seats']);
+    const db = await openPglite();
+    try {
+      const atRelease = openStore(db, planAtRelease, { now: () => new Date(Date.now() - 60 * DAY) });
+      await atRelease.migrate();
+      const october = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-10-16T00:00:00Z' });
+      const old = await ingest({ method: 'POST', headers: october.headers, body: october.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+      if (!old.ok) throw new Error(old.error.message);
+      expect((await atRelease.put(old)).status).toBe(201);
+      const comment = async () => (await db.query<{ c: string }>("SELECT col_description('telemetry_reports'::regclass, attnum) AS c FROM pg_attribute WHERE attrelid = 'telemetry_reports'::regclass AND attname = 'active_seats'")).rows[0]!.c;
+      expect(await comment()).toContain('Retention: P400D (400 days)');
+
+      // … is migrated by the amended package: no migration to apply, the comment says the record as it is now.
+      const store = openStore(db, amended);
+      expect(await store.migrate()).toEqual({ applied: [] });
+      expect(await comment()).toContain('Retention: P30D (30 days)');
+
+      // The example server, built from the amended copy, still takes the request built before the amendment.
+      const server = (await import(pathToFileURL(join(repo.root, 'examples/server.ts')).href)) as typeof import('../examples/server.js');
+      const running = await server.startTelemetryServer({ keys: [{ id: 'k', secret: KEY_A }], store, purgeIntervalMs: 0 });
+      try {
+        const sent = await sendTelemetry(request, { baseUrl: running.url, sleep: async () => {}, delays: () => 0, timeoutMs: 5000 });
+        expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1 });
+      } finally {
+        await running.close();
+      }
+
+      // The next purge removes what is now past 30 days (the older report's activeSeats), and keeps the rest.
+      const purged = await store.purge(new Date());
+      expect([purged.reportsDeleted, purged.removed['activeSeats'], purged.removed['policiesActive']]).toEqual([0, 1, 0]);
+      const kept = await store.get(old.dedupeKey);
+      expect(kept?.payload).not.toHaveProperty('activeSeats');
+      expect(kept?.payload).toMatchObject({ policiesActive: counts().policiesActive, seatLimitHit: counts().seatLimitHit });
+      const { rows } = await db.query<{ n: number }>('SELECT count(active_seats)::int AS n FROM telemetry_reports');
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await db.close();
+    }
+    const amendedCommit = repo.commit('amend v1: activeSeats kept 30 days');
+
+    // v2, drafted from the amended v1, adds one nested object: its review shows that object and nothing else.
+    const drafted = await repo.run(draftCommand, '2');
+    expect(drafted.code, drafted.out + drafted.err).toBe(0);
+    const record = (purpose: string) =>
+      `privacy({ purpose: '${purpose}', legalBasis: 'contract', basisNote: 'pair-based billing', category: 'license-posture', retention: 'P400D', owner: 'License Management', reviewBy: '2028-05-31' })`;
+    repo.edit(
+      'schema/v2.ts',
+      '    appVersion: Type.Optional(',
+      [
+        '    environmentPairs: Type.Object(',
+        '      {',
+        `        total: Count(${record('How many sandbox and production environments are registered.')}),`,
+        `        sandboxOnly: Count(${record('How many sandbox environments have no production counterpart.')}),`,
+        `        paired: Count(${record('How many sandbox environments have a production counterpart.')}),`,
+        '      },',
+        `      { additionalProperties: false, ...${record('Environment pair counts that pair-based pricing is billed on.')} },`,
+        '    ),',
+        '    appVersion: Type.Optional(',
+      ].join('\n'),
+    );
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    const subjects = (text: string) => [...text.matchAll(/^ {2}v2 ([^:]+):/gm)].map((m) => m[1]).sort();
+    const NEW = ['environmentPairs', 'environmentPairs', 'environmentPairs.paired', 'environmentPairs.sandboxOnly', 'environmentPairs.total', 'v2'];
+    const unreviewed = await check();
+    expect(unreviewed.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['schema/v2.ts review-missing']);
+    expect(unreviewed.findings[0]!.detail).toMatch(/^diff against v1 as approved on 2027-06-10: 2 wire-additive, 4 privacy-relevant\n/);
+    expect(subjects(unreviewed.findings[0]!.detail!)).toEqual(NEW);
+    const markdown = (await repo.run(diffCommand, amendedCommit, '--format', 'markdown')).out;
+    expect([...markdown.matchAll(/^\| v2 \| `([^`]+)` \|/gm)].map((m) => m[1]).sort()).toEqual(NEW);
+    const approving = await repo.run(reviewCommand, '2', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-23', '--date', '2027-06-12');
+    expect(approving.code).toBe(0);
+    expect(subjects(approving.out)).toEqual(NEW);
+    expect((await check()).findings).toEqual([]);
+    expect(validating()).toEqual(published);
+  });
+});
