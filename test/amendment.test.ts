@@ -191,3 +191,47 @@ describe('a released version lives for years', () => {
     expect(validating()).toEqual(published);
   });
 });
+
+describe('what an amendment cannot do', () => {
+  const BASIS = "basisNote: 'capacity planning',";
+
+  it('review refuses to record a change to what a released version validates', async () => {
+    repo = copyRepo();
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo.edit('schema/v1.ts', 'maxItems: 256,', 'maxItems: 512,');
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    const { code, err } = await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9');
+    expect([code, err]).toEqual([2, expect.stringContaining('v1 is released, and what it validates changed since: a review amends privacy records only')]);
+    expect(repo.read('schema/released.lock')).not.toContain(' amended ');
+    expect((await check()).findings.map((f) => f.rule)).toContain('released-changed');
+  });
+
+  it('an amendment reviewed but missing from the lock, or one in the lock that no review backs, fails the check', async () => {
+    repo = copyRepo();
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo.edit('schema/v1.ts', BASIS, "basisNote: 'capacity forecasting',");
+    expect((await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9', '--date', '2026-12-01')).code).toBe(0);
+    expect((await check()).findings).toEqual([]);
+    const lock = repo.read('schema/released.lock');
+    const line = lock.split('\n').find((l) => l.startsWith('v1 amended '))!;
+    expect(line).toContain('basisNote changed: "capacity planning" → "capacity forecasting" (activeSeats)');
+
+    repo.write('schema/released.lock', lock.replace(`${line}\n`, ''));
+    expect((await check()).findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['docs/telemetry.md drift-changed', 'schema/released.lock amendment-unrecorded']);
+    expect((await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9', '--date', '2026-12-01')).code).toBe(0);
+    expect(repo.read('schema/released.lock')).toBe(lock);
+
+    repo.write('schema/released.lock', lock.replace(line, line.replace(/sha256:[0-9a-f]{8}/, 'sha256:00000000')));
+    expect((await check()).findings.map((f) => f.rule)).toEqual(expect.arrayContaining(['amendment-unreviewed']));
+  });
+
+  it('draft refuses to start a new version from privacy content no review approved', async () => {
+    repo = copyRepo();
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo.edit('schema/v1.ts', BASIS, "basisNote: 'capacity forecasting',");
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    repo.commit('an unreviewed amendment');
+    const { code, err } = await repo.run(draftCommand, '2');
+    expect([code, err]).toEqual([2, expect.stringContaining("v1's privacy content has changes no review approved")]);
+  });
+});

@@ -69,7 +69,9 @@ describe('lint: review-by', () => {
     expect(findings).toEqual([
       expect.objectContaining({ severity: 'error', rule: 'review-by', what: 'review was due on 2027-05-31; Customer Success owns the field' }),
     ]);
-    expect(findings[0]!.fix).toContain('move reviewBy');
+    expect(findings[0]!.fix).toBe(
+      'Customer Success: review the field with a privacy reviewer, move its reviewBy (at most two years ahead), then record the review with `npm run review -- 1 --reviewer "<name>" --link <ticket>`. On a released version this is an amendment: no new version, and no validator, vector or storage migration it published moves',
+    );
   });
   it('fails on a date more than two years ahead', () => {
     expect(lintOn('2026-11-25', '2028-12-01')).toEqual(['error review-by schema/v1.ts activeSeats: reviewBy 2028-12-01 is more than two years ahead']);

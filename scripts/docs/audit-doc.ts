@@ -11,7 +11,7 @@ import type { VersionRecord } from '../../schema/registry.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import type { Contract } from '../../schema/contract.js';
 import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
-import { contentHash } from '../contract/canonical.js';
+import { wireHash } from '../contract/wire-view.js';
 import { privacyHash } from '../governance/privacy-content.js';
 import type { Release, Releases } from '../governance/releases.js';
 import { type ReviewRecord, latestReview } from '../governance/reviews.js';
@@ -272,7 +272,7 @@ export function versionsPart({ versions, currentVersion, released }: AuditInput)
       [...versions].reverse().map((version) => {
         const { contract, schema } = version;
         const status = [contract.version === currentVersion ? 'current' : undefined, STATUS_WORDS[statusOf(version)]].filter(Boolean).join(', ');
-        return [`v${contract.version}`, status, datesOf(version) || 'not released', [code(released.get(contract.version)?.contentHash ?? contentHash(schema))]];
+        return [`v${contract.version}`, status, datesOf(version) || 'not released', [code(released.get(contract.version)?.contentHash ?? wireHash(schema))]];
       }),
     ),
   ];
