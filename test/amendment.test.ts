@@ -16,6 +16,9 @@ import { generateCommand } from '../scripts/commands/generate.js';
 import { releaseCommand } from '../scripts/commands/release.js';
 import { reviewCommand } from '../scripts/commands/review.js';
 import { readPart } from '../scripts/docs/markers.js';
+import { toJsonSchema } from '../scripts/emit/json-schema.js';
+import { toStorage } from '../scripts/emit/storage-sql.js';
+import { v1 } from '../schema/v1.js';
 import { ingest } from '../src/server.js';
 import { openStore } from '../src/store-core.js';
 import type { StoragePlan } from '../src/store-plan.js';
@@ -233,5 +236,37 @@ describe('what an amendment cannot do', () => {
     repo.commit('an unreviewed amendment');
     const { code, err } = await repo.run(draftCommand, '2');
     expect([code, err]).toEqual([2, expect.stringContaining("v1's privacy content has changes no review approved")]);
+  });
+});
+
+describe('storage follows an amended retention', () => {
+  it('a longer retention keeps values: purge goes by it, the migration stays as released, other fields go at their own time', async () => {
+    const released = toJsonSchema(v1);
+    const longer = structuredClone(released) as { properties: Record<string, { 'x-privacy': { retention: string } }> };
+    longer.properties['activeSeats']!['x-privacy'].retention = 'P800D';
+    const atRelease = toStorage([{ contract: v1, schema: released }]).plan;
+    const amended = toStorage([{ contract: v1, schema: longer as never, released }]).plan;
+    expect(amended.migrations).toEqual(atRelease.migrations);
+    expect(amended.versions[1]!.columns.find((c) => c.field === 'activeSeats')).toMatchObject({ retention: 'P800D', expiresAlone: false });
+    // The row now lives 800 days for activeSeats' sake: every other field is cleared before it, at its own 400 days.
+    expect(amended.current?.dropNotNull).toContain('policies_active');
+    expect(amended.current?.dropNotNull).not.toContain('active_seats');
+
+    const db = await openPglite();
+    try {
+      const before = openStore(db, atRelease, { now: () => new Date(Date.now() - 500 * DAY) });
+      await before.migrate();
+      const request = await built({ now: () => Date.now() });
+      const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+      if (!result.ok) throw new Error(result.error.message);
+      await before.put(result);
+      const store = openStore(db, amended);
+      await store.migrate();
+      const purged = await store.purge(new Date());
+      expect([purged.reportsDeleted, purged.removed['activeSeats'], purged.removed['policiesActive']]).toEqual([0, 0, 1]);
+      expect((await store.get(result.dedupeKey))?.payload).toMatchObject({ activeSeats: counts().activeSeats });
+    } finally {
+      await db.close();
+    }
   });
 });
