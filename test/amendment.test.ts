@@ -228,6 +228,23 @@ describe('what an amendment cannot do', () => {
     expect((await check()).findings.map((f) => f.rule)).toEqual(expect.arrayContaining(['amendment-unreviewed']));
   });
 
+  it('the record of processing is amended like a field: reviewed, recorded, changelogged, listed', async () => {
+    repo = copyRepo();
+    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    const base = repo.commit('release v1');
+    repo.edit('schema/processing-record.ts', "'The vendor\\'s billing, license management and customer success teams.',", "'The vendor\\'s billing, license management and customer success teams.',\n    'The vendor\\'s auditors, under confidentiality, for the yearly license audit.',");
+    expect((await repo.run(generateCommand)).code).toBe(0);
+    const pending = await check();
+    expect(pending.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['schema/v1.ts review-missing']);
+    expect(pending.findings[0]!.detail).toContain('v1 record of processing (amendment of a released version): recipients changed');
+    expect((await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-30', '--date', '2026-12-01')).code).toBe(0);
+    expect(repo.read('schema/released.lock')).toMatch(/^v1 amended 2026-12-01 sha256:[0-9a-f]{64} PRIV-30 recipients changed \(record of processing\)$/m);
+    expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'review v1')).toContain('| 2026-12-01 | `record of processing` | recipients changed | `PRIV-30` |');
+    expect((await check('--base', base)).findings.map((f) => `${f.rule} ${f.what}`)).toEqual([expect.stringMatching(/^changelog-missing /)]);
+    repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- The record of processing names the auditors as recipients.\n');
+    expect((await check('--base', base)).findings).toEqual([]);
+  });
+
   it('draft refuses to start a new version from privacy content no review approved', async () => {
     repo = copyRepo();
     expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);

@@ -56,7 +56,7 @@ export const releaseCommand: Command = {
 
     const day = dayOption(options['date'], 'date', today());
     const releases = new Map(registry.released);
-    releases.set(version, { contentHash: hash, artifacts: publishedHashes(build, version), privacyHash: privacyHash(schema), amendments: [] });
+    releases.set(version, { contentHash: hash, artifacts: publishedHashes(build, version), privacyHash: privacyHash(schema, registry.processingRecord), amendments: [] });
     const newest = version > registry.currentVersion;
     const currentVersion = newest ? version : registry.currentVersion;
     await applyRegistryChange(root, withRecord(registry, version, (entry) => ({ version: entry.version, status: 'released', released: day })), currentVersion, new Map([[RELEASES_FILE, formatReleases(releases)]]));

@@ -11,7 +11,7 @@ import { wireHash } from '../contract/wire-view.js';
 import { renderDiff } from '../governance/diff-render.js';
 import { RELEASES_FILE, approvedPrivacyHash, writeReleases } from '../governance/releases.js';
 import { changeSummary, reviewDiff } from '../governance/review-check.js';
-import { diffContracts } from '../governance/semantic-diff.js';
+import { diffContracts, processingChanges } from '../governance/semantic-diff.js';
 import { today } from '../lint/types.js';
 import type { Registry } from '../contract/registry.js';
 import type { ReviewRecord } from '../governance/reviews.js';
@@ -25,9 +25,10 @@ function amendmentOf(registry: Registry, reviews: readonly ReviewRecord[], versi
   const release = registry.released.get(version);
   const approved = release === undefined ? undefined : approvedPrivacyHash(release);
   if (approved === undefined || approved === hash) return undefined;
-  const before = reviews.find((r) => r.version === version && r.contentHash === approved)?.content;
+  const before = reviews.find((r) => r.version === version && r.contentHash === approved);
   if (before === undefined) return 'privacy content amended (the content approved before is not in schema/reviews.json)';
-  return changeSummary(diffContracts({ versions: new Map([[version, before]]) }, { versions: new Map([[version, content]]) }));
+  const changes = diffContracts({ versions: new Map([[version, before.content]]) }, { versions: new Map([[version, content]]) });
+  return changeSummary([...changes, ...processingChanges(before.processingRecord, registry.processingRecord, version)]);
 }
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -72,7 +73,8 @@ export const reviewCommand: Command = {
     await buildArtifacts(registry, root);
 
     const content = toJsonSchema(contract);
-    const contentHash = privacyHash(content);
+    const { processingRecord } = registry;
+    const contentHash = privacyHash(content, processingRecord);
     const release = registry.released.get(version);
     if (release !== undefined && wireHash(content) !== release.contentHash) {
       throw new UsageError(`v${version} is released, and what it validates changed since: a review amends privacy records only. Undo the change to what v${version} validates (\`npm run check\` names it), and make it in a new version (\`npm run draft\`)`);
@@ -85,7 +87,7 @@ export const reviewCommand: Command = {
       return EXIT_OK;
     }
     const { changes, since } = reviewDiff(registry, reviews, version);
-    if (!known) await writeReviews(root, [...reviews, { version, reviewer, date, link: link.trim(), contentHash, content }]);
+    if (!known) await writeReviews(root, [...reviews, { version, reviewer, date, link: link.trim(), contentHash, content, ...(processingRecord === undefined ? {} : { processingRecord }) }]);
     if (amendment !== undefined) {
       const releases = new Map(registry.released);
       releases.set(version, { ...release!, amendments: [...release!.amendments, { date, privacyHash: contentHash, link: link.trim(), what: amendment }] });

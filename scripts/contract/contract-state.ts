@@ -34,7 +34,7 @@ export async function loadState(root: string): Promise<ContractState> {
     if (last !== undefined) approved.set(version, last.content);
   }
   const document = await readOptional(join(root, AUDIT_DOC));
-  const state = { versions, released: new Set(registry.released.keys()), approved };
+  const state = { versions, released: new Set(registry.released.keys()), approved, ...(registry.processingRecord === undefined ? {} : { processingRecord: registry.processingRecord }) };
   return document === undefined ? state : { ...state, document };
 }
 

@@ -15,7 +15,7 @@ import { wireHash } from '../contract/wire-view.js';
 import { privacyHash } from '../governance/privacy-content.js';
 import type { Release, Releases } from '../governance/releases.js';
 import { type ReviewRecord, latestReview } from '../governance/reviews.js';
-import { type Change, changesBetween, diffContracts } from '../governance/semantic-diff.js';
+import { type Change, changesBetween, diffContracts, processingChanges } from '../governance/semantic-diff.js';
 import { describeType } from './describe-type.js';
 import { type Cell, code, codeBlock, heading, list, paragraph, stringify, strong, table, text } from './mdast.js';
 
@@ -364,12 +364,15 @@ export function amendmentsPart(version: number, release: Release | undefined, re
   if (release === undefined) return [];
   const title = heading(4, 'Amendments since the release');
   if (release.amendments.length === 0) return [title, paragraph(`None: the privacy records of v${version} are as they were released.`)];
-  const contentOf = (hash: string | undefined) => (hash === undefined ? undefined : reviews.find((r) => r.version === version && r.contentHash === hash)?.content);
+  const reviewOf = (hash: string | undefined) => (hash === undefined ? undefined : reviews.find((r) => r.version === version && r.contentHash === hash));
   const rows: Cell[][] = [];
   let before = release.privacyHash;
   for (const amendment of release.amendments) {
-    const [was, now] = [contentOf(before), contentOf(amendment.privacyHash)];
-    const changes = was === undefined || now === undefined ? [] : diffContracts({ versions: new Map([[version, was]]) }, { versions: new Map([[version, now]]) }).filter((c) => c.class === 'privacy-relevant');
+    const [was, now] = [reviewOf(before), reviewOf(amendment.privacyHash)];
+    const changes =
+      was === undefined || now === undefined
+        ? []
+        : [...diffContracts({ versions: new Map([[version, was.content]]) }, { versions: new Map([[version, now.content]]) }), ...processingChanges(was.processingRecord, now.processingRecord, version)].filter((c) => c.class === 'privacy-relevant');
     const groups = new Map<string, string[]>();
     for (const change of changes) groups.set(change.what, [...(groups.get(change.what) ?? []), change.subject]);
     if (groups.size === 0) rows.push([amendment.date, '', amendment.what, [linkOf(amendment.link)]]);
@@ -379,11 +382,11 @@ export function amendmentsPart(version: number, release: Release | undefined, re
   return [title, table(['Date', 'Fields', 'Change', 'Review'], rows)];
 }
 
-export function reviewPart({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[], release?: Release): RootContent[] {
+export function reviewPart({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[], release?: Release, processingRecord?: ProcessingRecord): RootContent[] {
   const title = heading(3, 'Privacy review');
   const last = latestReview(reviews, contract.version);
   if (last === undefined) return [title, paragraph(`No privacy review of v${contract.version} is recorded yet; `, code('npm run check'), ' fails until one is.')];
-  const current = reviews.find((r) => r.version === contract.version && r.contentHash === privacyHash(schema));
+  const current = reviews.find((r) => r.version === contract.version && r.contentHash === privacyHash(schema, processingRecord));
   const approved = current ?? last;
   return [
     title,
@@ -421,7 +424,7 @@ export function auditParts(input: AuditInput): Map<string, string> {
     const v = `v${version.contract.version}`;
     parts.set(`status ${v}`, stringify(statusPart(version, input.currentVersion)));
     parts.set(versionPartName(version.contract.version), stringify(versionPart(version, versions[i - 1])));
-    parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews, input.released.get(version.contract.version))));
+    parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews, input.released.get(version.contract.version), input.processingRecord)));
   }
   parts.set('art30', stringify(art30Part(input)));
   return parts;

@@ -40,7 +40,7 @@ export function amendmentFindings(changes: readonly Change[], base: string, base
   }
   const unlisted = new Map<string, Change>();
   for (const change of changes.filter((c) => c.class === 'privacy-relevant')) {
-    if (!added.includes(mentionOf(change))) unlisted.set(`v${change.version ?? '?'} ${mentionOf(change)}`, change);
+    if (!added.includes(mentionOf(change))) unlisted.set(`${change.version === undefined ? '' : `v${change.version} `}${mentionOf(change)}`, change);
   }
   return [...unlisted.entries()].map(([name, change]) => ({
     where: CHANGELOG,

@@ -70,7 +70,7 @@ function amendmentFindings(registry: Registry): Finding[] {
         findings.push({ where: RELEASES_FILE, what: `the amendment of v${version} of ${amendment.date} (${amendment.link}) has no matching review in schema/reviews.json`, rule: 'amendment-unreviewed', fix: 'restore schema/reviews.json and schema/released.lock from git; both are written by `npm run review`', severity: 'error' });
       }
     }
-    const current = privacyHash(toJsonSchema(contract));
+    const current = privacyHash(toJsonSchema(contract), registry.processingRecord);
     if (current === approved || !registry.reviews.some((r) => r.version === version && r.contentHash === current)) continue;
     findings.push({
       where: RELEASES_FILE,

@@ -14,7 +14,7 @@ import { toJsonSchema } from '../emit/json-schema.js';
 import { privacyHash } from './privacy-content.js';
 import type { Registry } from '../contract/registry.js';
 import { type ReviewRecord, latestReview } from './reviews.js';
-import { type Change, diffContracts } from './semantic-diff.js';
+import { type Change, diffContracts, processingChanges } from './semantic-diff.js';
 
 const plain: Colors = { red: (t) => t, green: (t) => t, yellow: (t) => t, dim: (t) => t };
 
@@ -23,9 +23,13 @@ export function reviewDiff(registry: Registry, reviews: readonly ReviewRecord[],
   const contract = registry.contracts.find((c) => c.version === version)!;
   const schema = toJsonSchema(contract);
   const last = latestReview(reviews, version);
+  const processing = registry.processingRecord;
   if (last !== undefined) {
     const released = new Set(registry.released.keys());
-    return { changes: diffContracts({ versions: new Map([[version, last.content]]), released }, { versions: new Map([[version, schema]]) }), since: `the review of ${last.date}`, last };
+    const changes = diffContracts({ versions: new Map([[version, last.content]]), released }, { versions: new Map([[version, schema]]) });
+    // A review from before the record of processing was reviewed approved none: show it whole.
+    const record = last.processingRecord === undefined && processing !== undefined ? [{ class: 'privacy-relevant' as const, version, subject: 'record of processing', what: 'not reviewed before' }] : processingChanges(last.processingRecord, processing, version);
+    return { changes: [...changes, ...record.map((c) => (released.has(version) ? { ...c, amendment: true } : c))], since: `the review of ${last.date}`, last };
   }
   const predecessor = [...registry.contracts].map((c) => c.version).filter((v) => v < version).sort((a, b) => b - a)[0];
   const approved = predecessor === undefined ? undefined : latestReview(reviews, predecessor);
@@ -33,7 +37,8 @@ export function reviewDiff(registry: Registry, reviews: readonly ReviewRecord[],
     return { changes: diffContracts({ versions: new Map() }, { versions: new Map([[version, schema]]) }), since: 'an empty contract (never reviewed)' };
   }
   const versions = new Map<number, JsonSchema>([[predecessor, approved.content]]);
-  return { changes: diffContracts({ versions }, { versions: new Map([...versions, [version, schema]]) }), since: `v${predecessor} as approved on ${approved.date}` };
+  const changes = diffContracts({ versions }, { versions: new Map([...versions, [version, schema]]) });
+  return { changes: [...changes, ...processingChanges(approved.processingRecord, processing, version)], since: `v${predecessor} as approved on ${approved.date}` };
 }
 
 /** The privacy changes in one line, alike changes grouped: `retention changed: "P400D" → "P30D" (activeSeats); …`. */
@@ -47,7 +52,7 @@ export function reviewFindings(registry: Registry, reviews: readonly ReviewRecor
   const findings: Finding[] = [];
   for (const contract of registry.contracts) {
     const schema = toJsonSchema(contract);
-    const hash = privacyHash(schema);
+    const hash = privacyHash(schema, registry.processingRecord);
     if (reviews.some((r) => r.version === contract.version && r.contentHash === hash)) continue;
     const { changes, since, last } = reviewDiff(registry, reviews, contract.version);
     findings.push({

@@ -7,6 +7,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonSchema } from '../contract/fields.js';
+import type { ProcessingRecord } from '../../schema/processing-record.js';
 import { type Finding, FindingsError } from '../cli/findings.js';
 
 export const REVIEWS_FILE = 'schema/reviews.json';
@@ -23,6 +24,8 @@ export interface ReviewRecord {
   readonly contentHash: string;
   /** The version's JSON Schema as approved, for the diff against later content. */
   readonly content: JsonSchema;
+  /** The record of processing as approved (absent in records from before it was reviewed). */
+  readonly processingRecord?: ProcessingRecord;
 }
 
 const PLACEHOLDER = /^(todo|tbd|fixme|xxx|n\/?a|none|link|url|placeholder|-+|\.+|#)$/i;

@@ -18,6 +18,7 @@
  * Pure: it reads the generated JSON Schema documents it is given.
  */
 import { PRIVACY_KEYWORD, type PrivacyRecord } from '../../schema/privacy.js';
+import type { ProcessingRecord } from '../../schema/processing-record.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import { canonicalJson } from '../contract/canonical.js';
 import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
@@ -48,6 +49,20 @@ export interface ContractState {
   readonly released?: ReadonlySet<number>;
   /** Each version's last approved content (its latest review): what a new version is compared with. */
   readonly approved?: ReadonlyMap<number, JsonSchema>;
+  /** The record of processing (schema/processing-record.ts). */
+  readonly processingRecord?: ProcessingRecord;
+}
+
+/** The subject of a change to the record of processing, which a changelog entry names. */
+export const PROCESSING_SUBJECT = 'record of processing';
+
+/** What changed in the record of processing, one change per part (Art. 30(1)(a)–(g)); nothing when either side lacks it. */
+export function processingChanges(before: ProcessingRecord | undefined, after: ProcessingRecord | undefined, version?: number): Change[] {
+  if (before === undefined || after === undefined) return [];
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])] as Array<keyof ProcessingRecord>;
+  return keys
+    .filter((key) => canonicalJson(before[key]) !== canonicalJson(after[key]))
+    .map((key) => ({ class: 'privacy-relevant' as const, ...(version === undefined ? {} : { version }), subject: PROCESSING_SUBJECT, what: `${key} changed` }));
 }
 
 type Bound = 'lower' | 'upper';
@@ -281,6 +296,7 @@ export function diffContracts(base: ContractState, head: ContractState): Change[
     const amended = base.released?.has(version) === true;
     changes.push(...own.map((c) => (amended && c.class === 'privacy-relevant' ? { ...c, amendment: true } : c)));
   }
+  changes.push(...processingChanges(base.processingRecord, head.processingRecord));
   if (base.document !== undefined && head.document !== undefined && proseOf(base.document) !== proseOf(head.document)) {
     changes.push({ class: 'docs-only', subject: 'docs/telemetry.md', what: 'prose outside the generated parts changed' });
   }
