@@ -286,4 +286,19 @@ describe('storage follows an amended retention', () => {
       await db.close();
     }
   });
+
+  it('an amendment cannot start storing a field its released version kept P0D: that needs a new version', () => {
+    const current = toJsonSchema(v1);
+    const released = structuredClone(current) as { properties: Record<string, { 'x-privacy': { retention: string } }> };
+    released.properties['nodeVersion']!['x-privacy'].retention = 'P0D';
+    let error: unknown;
+    try {
+      toStorage([{ contract: v1, schema: current, released: released as never }]);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { findings?: Array<{ where: string; rule: string; what: string }> }).findings).toEqual([
+      expect.objectContaining({ where: 'schema/v1.ts: nodeVersion', rule: 'amendment-storage', what: 'its amended retention P400D would give it a column, but released v1 stores nothing of it' }),
+    ]);
+  });
 });
