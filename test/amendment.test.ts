@@ -192,6 +192,24 @@ describe('a released version lives for years', () => {
     expect(subjects(approving.out)).toEqual(NEW);
     expect((await check()).findings).toEqual([]);
     expect(validating()).toEqual(published);
+
+    // v2's migration was made from v1 as released (activeSeats required of v1 rows, in its CHECK); migrate() lifts that too.
+    const withV2 = plan();
+    expect(withV2.migrations[0]).toEqual(planAtRelease.migrations[0]);
+    expect(withV2.migrations[1]!.sql).toMatch(/CHECK \(CASE schema_version WHEN 1 THEN \(active_seats IS NOT NULL/);
+    expect(Object.keys(withV2.current?.checks ?? {})).toEqual(['active_seats_check']);
+    const fresh = await openPglite();
+    try {
+      const store = openStore(fresh, withV2, { now: () => new Date(Date.now() - 60 * DAY) });
+      expect(await store.migrate()).toEqual({ applied: [1, 2] });
+      const request = await built({ now: () => Date.now() });
+      const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+      if (!result.ok) throw new Error(result.error.message);
+      await store.put(result);
+      expect((await store.purge(new Date())).removed['activeSeats']).toBe(1);
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
