@@ -12,10 +12,13 @@ export const diffCommand: Command = {
   formats: ['text', 'markdown', 'json', 'github'],
   details: [
     'Classes: wire-breaking (a payload valid before can be refused), wire-additive (everything valid',
-    'before stays valid, yet a strict receiver still refuses new fields), privacy-relevant (new data,',
-    'or a purpose, legal basis, note or category changed, or a "not collected" entry removed),',
-    'docs-only (prose outside the generated parts). The diff reports; `npm run check -- --base <ref>`',
-    'enforces. --format markdown is meant for a pull-request comment to privacy reviewers.',
+    'before stays valid, yet a strict receiver still refuses new fields), privacy-relevant (new data; a',
+    'purpose, legal basis, note, proportionality, category, retention, owner, review date or exception',
+    'changed; a "not collected" entry removed; the record of processing changed), docs-only (prose',
+    'outside the generated parts). A privacy-relevant change to a released version is marked as an',
+    'amendment: it moves nothing on the wire. A new version is compared with the approved content of',
+    'the one before it. The diff reports; `npm run check -- --base <ref>` enforces. --format markdown',
+    'is meant for a pull-request comment to privacy reviewers.',
   ],
   async run({ positionals, root, io, colors, format }) {
     const [base, ...extra] = positionals;

@@ -4,17 +4,14 @@ import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
 import { toJsonSchema } from '../emit/json-schema.js';
 import { writeArtifacts } from '../cli/output.js';
 import { privacyHash } from '../governance/privacy-content.js';
-import { loadRegistry } from '../contract/registry.js';
-import { REVIEWS_FILE, linkProblem, readReviews, writeReviews } from '../governance/reviews.js';
-import { type Colors } from '../cli/command.js';
+import { type Registry, loadRegistry } from '../contract/registry.js';
+import { REVIEWS_FILE, type ReviewRecord, linkProblem, readReviews, writeReviews } from '../governance/reviews.js';
 import { wireHash } from '../contract/wire-view.js';
 import { renderDiff } from '../governance/diff-render.js';
 import { RELEASES_FILE, approvedPrivacyHash, writeReleases } from '../governance/releases.js';
 import { changeSummary, reviewDiff } from '../governance/review-check.js';
 import { diffContracts, processingChanges } from '../governance/semantic-diff.js';
 import { today } from '../lint/types.js';
-import type { Registry } from '../contract/registry.js';
-import type { ReviewRecord } from '../governance/reviews.js';
 
 /**
  * When `version` is released and its privacy content differs from what its
@@ -95,11 +92,10 @@ export const reviewCommand: Command = {
     }
     // The audit document shows the latest review and every amendment: bring it up to date in the same step.
     await writeArtifacts(root, (await buildArtifacts(await loadRegistry(root), root)).files);
-    const plain: Colors = { red: (t) => t, green: (t) => t, yellow: (t) => t, dim: (t) => t };
     io.out(
       colors.green(`review: recorded ${reviewer}'s approval of v${version} (${contentHash.slice(0, 19)}…) in ${REVIEWS_FILE}\n`) +
         (amendment === undefined ? '' : `v${version} is released: recorded as an amendment in ${RELEASES_FILE}; what it validates and the artifacts it published stay as released\n`) +
-        (known ? '' : `approved: ${renderDiff(changes, since, 'text', plain)}`),
+        (known ? '' : `approved: ${renderDiff(changes, since, 'text', colors)}`),
     );
     return EXIT_OK;
   },
