@@ -15,6 +15,7 @@ import { draftCommand } from '../scripts/commands/draft.js';
 import { generateCommand } from '../scripts/commands/generate.js';
 import { releaseCommand } from '../scripts/commands/release.js';
 import { reviewCommand } from '../scripts/commands/review.js';
+import { versionsCommand } from '../scripts/commands/versions.js';
 import { readPart } from '../scripts/docs/markers.js';
 import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { toStorage } from '../scripts/emit/storage-sql.js';
@@ -106,6 +107,7 @@ describe('a released version lives for years', () => {
     repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- v1 `activeSeats` is kept 30 days instead of 400, after a DPIA.\n');
     expect((await check('--base', reReviewed)).findings).toEqual([]);
     expect(validating()).toEqual(published);
+    expect((await repo.run(versionsCommand)).out).toBe('v1  released    current  released 2026-11-26, 2 amendments, the last 2027-06-10\n');
 
     // The audit document lists both amendments, each with its review.
     const review = readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'review v1')!;

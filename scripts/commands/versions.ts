@@ -12,13 +12,20 @@ export const versionsCommand: Command = {
   details: LIFECYCLE_HELP.slice(0, -1),
   async run({ root, io, format }) {
     const registry = await loadRegistry(root);
-    const rows = registry.versions.map(({ contract, ...record }) => ({ version: contract.version, current: contract.version === registry.currentVersion, ...record }));
+    const rows = registry.versions.map(({ contract, ...record }) => ({
+      version: contract.version,
+      current: contract.version === registry.currentVersion,
+      ...record,
+      amendments: (registry.released.get(contract.version)?.amendments ?? []).map(({ date, link, what }) => ({ date, link, what })),
+    }));
     if (format === 'json') {
       io.out(`${JSON.stringify({ currentVersion: registry.currentVersion, versions: rows }, null, 2)}\n`);
       return EXIT_OK;
     }
     for (const row of [...rows].reverse()) {
       const dates = (['released', 'deprecated', 'sunset', 'retired'] as const).filter((key) => row[key] !== undefined).map((key) => `${key} ${row[key]}`);
+      const last = row.amendments[row.amendments.length - 1];
+      if (last !== undefined) dates.push(`${row.amendments.length} amendment${row.amendments.length === 1 ? '' : 's'}, the last ${last.date}`);
       io.out(`v${row.version}  ${row.status.padEnd(10)}  ${(row.current ? 'current' : '').padEnd(7)}  ${dates.join(', ')}`.trimEnd() + '\n');
     }
     return EXIT_OK;
