@@ -48,7 +48,8 @@ export function copyRepo(extra: readonly string[] = []): RepoCopy {
       return { code, out, err };
     },
     commit(message) {
-      const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { encoding: 'utf8' });
+      // stderr piped: the first rev-parse fails on purpose, and git's "not a git repository" is no news.
+      const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       try {
         git('rev-parse', '--git-dir');
       } catch {
