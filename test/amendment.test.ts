@@ -320,5 +320,10 @@ describe('storage follows an amended retention', () => {
     expect((error as { findings?: Array<{ where: string; rule: string; what: string }> }).findings).toEqual([
       expect.objectContaining({ where: 'schema/v1.ts: nodeVersion', rule: 'amendment-storage', what: 'its amended retention P400D would give it a column, but released v1 stores nothing of it' }),
     ]);
+
+    // A header kept P0D at the release, amended to be kept: nothing would store it, and the build says so.
+    const kept = structuredClone(toJsonSchema(v1)) as { 'x-headers': { properties: Record<string, { 'x-privacy': { retention: string } }> } };
+    kept['x-headers'].properties['webhook-timestamp']!['x-privacy'].retention = 'P400D';
+    expect(() => toStorage([{ contract: v1, schema: kept as never, released: toJsonSchema(v1) }])).toThrow(/header webhook-timestamp: is kept \(P400D\) but ingest hands the store no value for it \(storage-header\)/);
   });
 });

@@ -467,24 +467,21 @@ export function checksum(sql: string): string {
 }
 
 /**
- * The table as the privacy records stand now, against the one the migrations
- * make: the comments that differ and the NOT NULL constraints to lift, or
- * undefined when there is nothing to change. An amendment that would need
- * another column, or another CHECK, is a problem: only a new version can.
+ * The table as the privacy records stand now (`current`, each version's
+ * columns as its migration made them) against the one the migrations make
+ * (`frozen`): the comments, NOT NULLs and column CHECKs that differ, or
+ * undefined when none does. A column that only the current records would
+ * have is a problem: starting to store a field needs a new version.
  */
-function amendedTable(versions: readonly StorageVersionInput[], frozen: readonly VersionTable[], problems: Finding[]): StoragePlan['current'] {
-  const found: Finding[] = [];
-  const tables = versions.map((v, i) => versionTable({ contract: v.contract, schema: v.schema }, found, new Set(frozen[i]!.columns.map((c) => c.field))));
+function amendedTable(versions: readonly StorageVersionInput[], frozen: readonly VersionTable[], current: readonly VersionTable[], problems: Finding[]): StoragePlan['current'] {
   for (const [i, v] of versions.entries()) {
     if (v.released === undefined) continue;
-    for (const c of tables[i]!.columns) {
+    for (const c of current[i]!.columns) {
       if (frozen[i]!.columns.some((f) => f.column === c.column)) continue;
-      found.push({ where: `${v.contract.source}: ${c.field}`, what: `its amended retention ${c.retention} would give it a column, but released v${v.contract.version} stores nothing of it`, rule: 'amendment-storage', fix: `keep it P0D in v${v.contract.version}; storing it needs a new version (\`npm run draft\`)`, severity: 'error' });
+      problems.push({ where: `${v.contract.source}: ${c.field}`, what: `its amended retention ${c.retention} would give it a column, but released v${v.contract.version} stores nothing of it`, rule: 'amendment-storage', fix: `keep it P0D in v${v.contract.version}; storing it needs a new version (\`npm run draft\`)`, severity: 'error' });
     }
   }
-  const seen = new Set(problems.map((p) => JSON.stringify(p)));
-  problems.push(...found.filter((p) => !seen.has(JSON.stringify(p))));
-  const [was, now] = [tableState(frozen), tableState(tables)];
+  const [was, now] = [tableState(frozen), tableState(current)];
   const comments: Record<string, string> = {};
   const dropNotNull: string[] = [];
   const checks: Record<string, string | null> = {};
@@ -493,7 +490,7 @@ function amendedTable(versions: readonly StorageVersionInput[], frozen: readonly
     if (old === undefined) continue;
     if (old.comment !== c.comment) comments[c.name] = c.comment;
     if (old.notNull && !c.notNull) dropNotNull.push(c.name);
-    // Only whether a version's value may be cleared before its row can differ here (the wire is frozen): `… IS NOT NULL` arms.
+    // The wire is frozen, so only whether a version's value may be cleared before its row can differ: `… IS NOT NULL` arms.
     if (old.check !== c.check) checks[checkName(c.name)] = c.check === undefined ? null : c.check;
   }
   return Object.keys(comments).length + dropNotNull.length + Object.keys(checks).length === 0 ? undefined : { comments, dropNotNull, checks };
@@ -524,10 +521,14 @@ export function toStorage(versions: readonly StorageVersionInput[]): Storage {
     migrations.set(contract.version, `${[...head, '', body.join('\n\n')].join('\n')}\n`);
     before = after;
   }
+  // The store purges by the retention each field has now: each version's columns, with the records as amended.
   const amended = versions.some((v) => v.released !== undefined);
-  const current = amended ? amendedTable(versions, tables, problems) : undefined;
-  // The store purges by the retention each field has now: a released version's columns, with their records as amended.
-  const columns = amended ? versions.map((v, i) => versionTable({ contract: v.contract, schema: v.schema }, [], new Set(tables[i]!.columns.map((c) => c.field)))) : tables;
+  const found: Finding[] = [];
+  const columns = amended ? versions.map((v, i) => versionTable({ contract: v.contract, schema: v.schema }, found, new Set(tables[i]!.columns.map((c) => c.field)))) : tables;
+  // What the current records cannot store (a header ingest hands no value for) is a problem too, once.
+  const seen = new Set(problems.map((p) => JSON.stringify(p)));
+  problems.push(...found.filter((p) => !seen.has(JSON.stringify(p))));
+  const current = amended ? amendedTable(versions, tables, columns, problems) : undefined;
   if (problems.length > 0) throw new FindingsError(problems);
   const plan = storagePlan(versions, columns, migrations, current);
   return { migrations, plan, module: storageModule(plan) };
