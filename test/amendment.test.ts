@@ -102,6 +102,7 @@ describe('a released version lives for years', () => {
     expect(pending.findings[0]!.detail).toMatch(/: 1 privacy-relevant\n/);
     const diff = await repo.run(diffCommand, reReviewed, '--format', 'json');
     expect((JSON.parse(diff.out) as { summary: Record<string, number> }).summary).toEqual({ 'wire-breaking': 0, 'wire-additive': 0, 'privacy-relevant': 1, 'docs-only': 0 });
+    expect((await repo.run(diffCommand, reReviewed, '--format', 'markdown')).out).toContain('| v1 (amendment) | `activeSeats` | retention changed: "P400D" → "P30D" | How many distinct users');
     expect((await repo.run(reviewCommand, '1', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-22', '--date', '2027-06-10')).code).toBe(0);
     expect((await check('--base', reReviewed)).findings.map((f) => f.rule)).toEqual(['changelog-missing']);
     repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- v1 `activeSeats` is kept 30 days instead of 400, after a DPIA.\n');

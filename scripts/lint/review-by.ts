@@ -45,7 +45,7 @@ export function* checkReviewBy({ contract, schema, today }: LintContext): Iterab
       yield {
         where: fieldName(field),
         what: `review is due on ${reviewBy}, in ${due - now} day${due - now === 1 ? '' : 's'}; ${owner} owns the field`,
-        fix: `${owner}: plan the review before ${reviewBy}`,
+        fix: `${owner}: plan the review before ${reviewBy}; then move reviewBy (at most two years ahead) and record it with \`npm run review -- ${contract.version}\`, no new version needed`,
         severity: 'warning',
       };
     }
