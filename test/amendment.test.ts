@@ -25,6 +25,7 @@ import { openStore } from '../src/store-core.js';
 import type { StoragePlan } from '../src/store-plan.js';
 import { sendTelemetry } from '../src/uploader.js';
 import { openPglite } from './support/databases.js';
+import { markdownLintMessages } from './support/markdown-lint.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
 import { KEY_A, built, counts } from './wire/support.js';
 
@@ -115,6 +116,7 @@ describe('a released version lives for years', () => {
     expect(review).toContain('#### Amendments since the release');
     expect(review).toContain('| 2027-06-10 | `activeSeats` | retention changed: "P400D" → "P30D" | `PRIV-22` |');
     expect(review).toMatch(/\| 2027-06-02 \| `schemaVersion`, `periodStart`, .* \| reviewBy changed: "2027-05-31" → "2028-05-31" \| `PRIV-21` \|/);
+    expect(await markdownLintMessages(repo.read('docs/telemetry.md'))).toEqual([]);
     expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'version v1')).toContain('| `activeSeats` | integer, from 0 to 2^53 − 1 | yes | How many distinct users');
 
     // The store follows: a database migrated and filled under the plan of the release …
