@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../scripts/commands/check.js';
 import { diffCommand } from '../scripts/commands/diff.js';
 import { draftCommand } from '../scripts/commands/draft.js';
@@ -30,6 +30,15 @@ import { type RepoCopy, copyRepo } from './support/repo-copy.js';
 import { KEY_A, built, counts } from './wire/support.js';
 
 let repo: RepoCopy;
+/** This repository with v1 released on 2026-11-26, made once: where every test below starts. */
+let released: RepoCopy;
+beforeAll(async () => {
+  released = copyRepo(['examples']);
+  const result = await released.run(releaseCommand, '1', '--date', '2026-11-26');
+  if (result.code !== 0) throw new Error(`release of v1 failed: ${result.out}${result.err}`);
+});
+afterAll(() => released?.remove());
+const withV1Released = () => copyRepo(['examples'], released.root);
 const today = process.env['TELEMETRY_CONTRACT_TODAY'];
 afterEach(() => {
   repo?.remove();
@@ -59,10 +68,10 @@ const ACTIVE_SEATS_RETENTION =
 
 describe('a released version lives for years', () => {
   it('is re-reviewed and amended in place, wire frozen; storage follows; a later draft is reviewed for what it adds', { timeout: 180_000 }, async () => {
-    repo = copyRepo(['examples']);
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo = withV1Released();
     expect(repo.read('schema/released.lock')).toMatch(/^v1 privacy sha256:[0-9a-f]{64}$/m);
-    const released = repo.commit('release v1');
+    expect((await check()).findings).toEqual([]);
+    const atRelease = repo.commit('release v1');
     const published = validating();
     const planAtRelease = plan();
     // An uploader of v1 builds its request before anything below happens.
@@ -91,7 +100,7 @@ describe('a released version lives for years', () => {
     expect(validating()).toEqual(published);
     expect(JSON.parse(repo.read('generated/v1/telemetry.schema.json')).properties.activeSeats['x-privacy'].reviewBy).toBe('2028-05-31');
     repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- Periodic re-review of v1: every `reviewBy` moves to 2028-05-31.\n');
-    expect((await check('--base', released)).findings).toEqual([]);
+    expect((await check('--base', atRelease)).findings).toEqual([]);
     const reReviewed = repo.commit('re-review v1');
 
     // A DPIA shortens activeSeats' retention to 30 days: an amendment, not a wire change.
@@ -126,12 +135,12 @@ describe('a released version lives for years', () => {
     expect(amended.current?.dropNotNull).toEqual(['active_seats']);
     const db = await openPglite();
     try {
-      const atRelease = openStore(db, planAtRelease, { now: () => new Date(Date.now() - 60 * DAY) });
-      await atRelease.migrate();
+      const storeAtRelease = openStore(db, planAtRelease, { now: () => new Date(Date.now() - 60 * DAY) });
+      await storeAtRelease.migrate();
       const october = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-10-16T00:00:00Z' });
       const old = await ingest({ method: 'POST', headers: october.headers, body: october.body }, { keys: [{ id: 'k', secret: KEY_A }] });
       if (!old.ok) throw new Error(old.error.message);
-      expect((await atRelease.put(old)).status).toBe(201);
+      expect((await storeAtRelease.put(old)).status).toBe(201);
       const comment = async () => (await db.query<{ c: string }>("SELECT col_description('telemetry_reports'::regclass, attnum) AS c FROM pg_attribute WHERE attrelid = 'telemetry_reports'::regclass AND attname = 'active_seats'")).rows[0]!.c;
       expect(await comment()).toContain('Retention: P400D (400 days)');
 
@@ -222,8 +231,7 @@ describe('what an amendment cannot do', () => {
   const BASIS = "basisNote: 'capacity planning',";
 
   it('review refuses to record a change to what a released version validates', async () => {
-    repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo = withV1Released();
     repo.edit('schema/v1.ts', 'maxItems: 256,', 'maxItems: 512,');
     expect((await repo.run(generateCommand)).code).toBe(0);
     const { code, err } = await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9');
@@ -233,8 +241,7 @@ describe('what an amendment cannot do', () => {
   });
 
   it('an amendment reviewed but missing from the lock, or one in the lock that no review backs, fails the check', async () => {
-    repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo = withV1Released();
     repo.edit('schema/v1.ts', BASIS, "basisNote: 'capacity forecasting',");
     expect((await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9', '--date', '2026-12-01')).code).toBe(0);
     expect((await check()).findings).toEqual([]);
@@ -252,8 +259,7 @@ describe('what an amendment cannot do', () => {
   });
 
   it('the record of processing is amended like a field: reviewed, recorded, changelogged, listed', async () => {
-    repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo = withV1Released();
     const base = repo.commit('release v1');
     repo.edit('schema/processing-record.ts', "'The vendor\\'s billing, license management and customer success teams.',", "'The vendor\\'s billing, license management and customer success teams.',\n    'The vendor\\'s auditors, under confidentiality, for the yearly license audit.',");
     expect((await repo.run(generateCommand)).code).toBe(0);
@@ -269,8 +275,7 @@ describe('what an amendment cannot do', () => {
   });
 
   it('draft refuses to start a new version from privacy content no review approved', async () => {
-    repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    repo = withV1Released();
     repo.edit('schema/v1.ts', BASIS, "basisNote: 'capacity forecasting',");
     expect((await repo.run(generateCommand)).code).toBe(0);
     repo.commit('an unreviewed amendment');
@@ -281,11 +286,11 @@ describe('what an amendment cannot do', () => {
 
 describe('storage follows an amended retention', () => {
   it('a longer retention keeps values: purge goes by it, the migration stays as released, other fields go at their own time', async () => {
-    const released = toJsonSchema(v1);
-    const longer = structuredClone(released) as { properties: Record<string, { 'x-privacy': { retention: string } }> };
+    const asReleased = toJsonSchema(v1);
+    const longer = structuredClone(asReleased) as { properties: Record<string, { 'x-privacy': { retention: string } }> };
     longer.properties['activeSeats']!['x-privacy'].retention = 'P800D';
-    const atRelease = toStorage([{ contract: v1, schema: released }]).plan;
-    const amended = toStorage([{ contract: v1, schema: longer as never, released }]).plan;
+    const atRelease = toStorage([{ contract: v1, schema: asReleased }]).plan;
+    const amended = toStorage([{ contract: v1, schema: longer as never, released: asReleased }]).plan;
     expect(amended.migrations).toEqual(atRelease.migrations);
     expect(amended.versions[1]!.columns.find((c) => c.field === 'activeSeats')).toMatchObject({ retention: 'P800D', expiresAlone: false });
     // The row now lives 800 days for activeSeats' sake: every other field is cleared before it, at its own 400 days.
@@ -312,11 +317,11 @@ describe('storage follows an amended retention', () => {
 
   it('an amendment cannot start storing a field its released version kept P0D: that needs a new version', () => {
     const current = toJsonSchema(v1);
-    const released = structuredClone(current) as { properties: Record<string, { 'x-privacy': { retention: string } }> };
-    released.properties['nodeVersion']!['x-privacy'].retention = 'P0D';
+    const asReleased = structuredClone(current) as { properties: Record<string, { 'x-privacy': { retention: string } }> };
+    asReleased.properties['nodeVersion']!['x-privacy'].retention = 'P0D';
     let error: unknown;
     try {
-      toStorage([{ contract: v1, schema: current, released: released as never }]);
+      toStorage([{ contract: v1, schema: current, released: asReleased as never }]);
     } catch (e) {
       error = e;
     }

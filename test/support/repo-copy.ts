@@ -22,11 +22,12 @@ export interface RepoCopy {
 
 /**
  * A throwaway copy of this repository's contract and outputs, sharing node_modules by symlink.
- * `extra` copies more (examples/, tsup.config.ts, tsconfig.json: what a build needs).
+ * `extra` copies more (examples/, tsup.config.ts, tsconfig.json: what a build needs); `from`, another
+ * copy to start from (a state several tests share, made once), instead of this repository.
  */
-export function copyRepo(extra: readonly string[] = []): RepoCopy {
+export function copyRepo(extra: readonly string[] = [], from: string = repoRoot): RepoCopy {
   const root = mkdtempSync(join(tmpdir(), 'telemetry-contract-repo-'));
-  for (const dir of [...COPIED, ...extra]) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+  for (const dir of [...COPIED, ...extra]) cpSync(join(from, dir), join(root, dir), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
   writeFileSync(join(root, 'package.json'), readFileSync(join(repoRoot, 'package.json')));
   const read = (path: string) => readFileSync(join(root, path), 'utf8');
