@@ -67,6 +67,12 @@ async function runBlock(lines: readonly string[]): Promise<Array<[string, number
 describe("the README's maintainer steps", () => {
   it('there are blocks to run', () => expect(maintainerBlocks().length).toBeGreaterThanOrEqual(2));
 
+  it('the workflow runs the check every week, so a review date coming due reaches its owners before a pull request fails', () => {
+    const workflow = readFileSync(join(repoRoot, '.github/workflows/telemetry-contract.yml'), 'utf8');
+    expect(workflow).toMatch(/^ {2}schedule:\n(?: {4}#.*\n)? {4}- cron: '0 6 \* \* 1'$/m);
+    expect(workflow).toMatch(/if: github\.event_name == 'schedule'\n {8}run: npm run check -- --format github$/m);
+  });
+
   it('adding a field: draft, generate, check, review, changelog, release, deprecate, retire run as written', { timeout: 180_000 }, async () => {
     const block = maintainerBlocks().find((lines) => lines.some((line) => line.startsWith('npm run draft')))!;
     const results = await runBlock(block);
