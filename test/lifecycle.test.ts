@@ -68,8 +68,8 @@ async function serve(api: typeof ServerApi, acceptedVersions?: readonly number[]
         return;
       }
       const result = await api.ingest({ method: req.method ?? 'POST', headers: req.headers, body: new Uint8Array(Buffer.concat(chunks)) }, options);
-      if (!result.ok) {
-        const answer = api.failureResponse(result);
+      if (!result.ok || result.kind === 'probe') {
+        const answer = result.ok ? api.probeResponse(result) : api.failureResponse(result);
         res.writeHead(answer.status, answer.headers).end(answer.body);
         return;
       }

@@ -1,0 +1,37 @@
+/**
+ * The connection test as the runtime reads it: generated/probe.ts holds the
+ * media type, the message id rule and the JSON Schema of the probe body from
+ * schema/probe.ts, so src/ checks a probe against the declaration instead of
+ * restating it.
+ */
+import type { ProbeDeclaration } from '../contract/registry.js';
+
+/** The probe body's JSON Schema as plain JSON (TypeBox's symbols dropped). */
+export function probeSchema(probe: ProbeDeclaration): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(probe.body)) as Record<string, unknown>;
+}
+
+/** A property's TypeScript type: its constant, or its JSON type; the probe body holds nothing else. */
+function tsType(field: { const?: unknown; type?: string }): string {
+  if (field.const !== undefined) return JSON.stringify(field.const);
+  if (field.type === 'integer' || field.type === 'number') return 'number';
+  if (field.type === 'string' || field.type === 'boolean') return field.type;
+  throw new Error(`schema/probe.ts: a probe field of type ${String(field.type)} has no TypeScript type here; the body holds constants, numbers and strings`);
+}
+
+/** The text of generated/probe.ts. */
+export function probeModule(probe: ProbeDeclaration): string {
+  const schema = probeSchema(probe);
+  return [
+    `// generated from ${probe.source} by \`npm run generate\`; do not edit`,
+    '',
+    '/** The body of a connection test (a probe): no counts, never stored. */',
+    'export interface ProbeBody {',
+    ...Object.entries(schema['properties'] as Record<string, { const?: unknown; type?: string }>).map(([name, field]) => `  ${name}: ${tsType(field)};`),
+    '}',
+    '',
+    '/** The connection test as schema/probe.ts declares it: media type, message id rule and body schema. */',
+    `export const probeContract = ${JSON.stringify({ mediaType: probe.mediaType, kind: probe.body.properties.probe.const, messageIdOf: probe.messageIdOf, stored: probe.stored, schema }, null, 2)} as const;`,
+    '',
+  ].join('\n');
+}
