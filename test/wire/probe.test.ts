@@ -108,7 +108,7 @@ describe('ingest of a probe', () => {
     expect(await ingest({ headers: report.headers, body: report.body }, { keys, now: () => NOW_MS })).toMatchObject({ ok: true, kind: 'report' });
     // And a JWE declared to hold a probe is checked as one.
     const key = await deriveEncryptionKey(KEY_A);
-    const wrapped = utf8(await encryptBody(report.body.length > 0 ? utf8('{"probe":"connection-test","schemaVersion":1}') : report.body, key, undefined, 'application/vnd.telemetry-contract.probe+json'));
+    const wrapped = utf8(await encryptBody(utf8('{"probe":"connection-test","schemaVersion":1}'), key, undefined, 'application/vnd.telemetry-contract.probe+json'));
     const headers = { ...report.headers, ...(await signMessage({ id: report.messageId, timestamp: NOW_S, body: wrapped, secrets: [KEY_A] })) };
     expect(await ingest({ headers, body: wrapped }, { keys, now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-probe', message: '/nonce: must be 32 lowercase hex digits (invalid-probe)' } });
   });
