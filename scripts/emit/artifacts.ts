@@ -28,7 +28,7 @@ import { toValidatorCode } from './validator-code.js';
 import { vectorFindings } from './vector-check.js';
 import { conformanceVectors } from './vectors.js';
 import { typesIndex, versionIndex } from './version-index.js';
-import { loadWireRuntime, requestVectors, signatureVectors } from './wire-vectors.js';
+import { loadWireRuntime, probeVectors, requestVectors, signatureVectors } from './wire-vectors.js';
 
 export type Artifacts = Map<string, string>;
 
@@ -187,6 +187,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     throw new FindingsError([{ where: 'src/', what: `the wire runtime ${(error as Error).message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
   }
   files.set('generated/signature-vectors.json', jsonText(await signatureVectors(runtime)));
+  if (registry.probe !== undefined) files.set('generated/probe-vectors.json', jsonText(await probeVectors(runtime, registry.probe, registry.currentVersion)));
   for (const { contract } of versions) {
     const path = `generated/v${contract.version}/wire-vectors.json`;
     files.set(path, jsonText(await requestVectors(runtime, contract, bases.get(contract.version)!)));

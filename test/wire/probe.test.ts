@@ -3,13 +3,19 @@
  * comes back as something a server cannot store, and `testConnection`
  * diagnoses each answer of the real example server (imported, on 127.0.0.1).
  */
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetryServer } from '../../examples/server.js';
 import { utf8 } from '../../src/bytes.js';
 import { generateSecret } from '../../src/index.js';
 import { deriveEncryptionKey, encryptBody } from '../../src/jwe.js';
-import { probeMessageId } from '../../src/probe.js';
-import { ingest } from '../../src/server.js';
+import { PROBE_MEDIA_TYPE, checkProbeBody, probeMessageId } from '../../src/probe.js';
+import { ingest, probeResponse } from '../../src/server.js';
+import { repoRoot } from '../helpers.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { signMessage } from '../../src/signature.js';
 import { type ConnectionTestOptions, createProbeRequest, testConnection } from '../../src/uploader.js';
@@ -213,5 +219,61 @@ describe('testConnection against the example server', () => {
     expect(await run({ baseUrl: 'telemetry.vendor.example' })).toMatchObject({ ok: false, diagnosis: 'not-configured' });
     expect(await run({ signingSecrets: ['nope'] })).toMatchObject({ ok: false, diagnosis: 'not-configured', rule: 'secret-format' });
     expect(stores.size).toBe(0);
+  });
+});
+
+describe('generated/probe-vectors.json', () => {
+  type Vector = { name: string; input: { licenseId: string; signingSecrets: string[]; timestamp: number; encrypt?: boolean }; expected: { headers: Record<string, string>; body: string }; answer: { status: number; headers: Record<string, string>; body: string } };
+  const file = JSON.parse(readFileSync(join(repoRoot, 'generated/probe-vectors.json'), 'utf8')) as { mediaType: string; bodySchema: Record<string, unknown>; probes: Vector[] };
+  const hmac = (secret: string, text: Buffer) => createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(text).digest('base64');
+
+  it('holds a plain, a rotated and masked, and an encrypted probe', () => {
+    expect(file.mediaType).toBe(PROBE_MEDIA_TYPE);
+    expect(file.probes.map((p) => [p.expected.headers['content-type'], p.input.signingSecrets.length])).toEqual([
+      [PROBE_MEDIA_TYPE, 1],
+      [PROBE_MEDIA_TYPE, 2],
+      ['application/jose', 1],
+    ]);
+  });
+
+  it('agrees with independent HMAC and SHA-256: each id is the hash of "<licenseId>/probe/<nonce>", each signature the HMAC of id.timestamp.body', async () => {
+    for (const vector of file.probes) {
+      const { headers, body } = vector.expected;
+      const plaintext = vector.input.encrypt === true ? new TextDecoder().decode((await jose.compactDecrypt(body, Buffer.from((await deriveEncryptionKey(vector.input.signingSecrets[0]!)).slice(6), 'base64'))).plaintext) : body;
+      const probe = JSON.parse(plaintext) as { nonce: string };
+      expect(headers['webhook-id'], vector.name).toBe(`msg_${createHash('sha256').update(`${vector.input.licenseId}/probe/${probe.nonce}`).digest('hex')}`);
+      const signed = Buffer.concat([Buffer.from(`${headers['webhook-id']}.${vector.input.timestamp}.`), Buffer.from(body)]);
+      expect(headers['webhook-signature'], vector.name).toBe(vector.input.signingSecrets.map((secret) => `v1,${hmac(secret, signed)}`).join(' '));
+    }
+  });
+
+  it('each body (decrypted: its JWE names the probe media type as cty) is valid against the published body schema, checked by ajv', async () => {
+    const ajv = new Ajv2020({ strict: false });
+    const validate = ajv.compile(file.bodySchema);
+    for (const vector of file.probes) {
+      const body = vector.expected.body;
+      if (vector.input.encrypt === true) {
+        const opened = await jose.compactDecrypt(body, Buffer.from((await deriveEncryptionKey(vector.input.signingSecrets[0]!)).slice(6), 'base64'));
+        expect(opened.protectedHeader.cty).toBe(PROBE_MEDIA_TYPE);
+        expect(validate(JSON.parse(new TextDecoder().decode(opened.plaintext)))).toBe(true);
+      } else expect(validate(JSON.parse(body)), vector.name).toBe(true);
+    }
+    // The runtime's own check and the published schema agree, on the vectors and on what breaks them.
+    const base = JSON.parse(file.probes[0]!.expected.body) as Record<string, unknown>;
+    for (const value of [base, { ...base, nonce: 'C0C1' }, { ...base, schemaVersion: 0 }, { ...base, schemaVersion: 1.5 }, { ...base, probe: 'report' }, { ...base, extra: 1 }, { probe: base['probe'] }, [], null]) {
+      expect(checkProbeBody(value).ok, JSON.stringify(value)).toBe(validate(value));
+    }
+  });
+
+  it('are answered by ingest exactly as the file says, and stored by nobody', async () => {
+    for (const vector of file.probes) {
+      const result = await ingest(
+        { method: 'POST', headers: vector.expected.headers, body: utf8(vector.expected.body) },
+        { keys: vector.input.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret })), now: () => vector.input.timestamp * 1000 },
+      );
+      expect(result).toMatchObject({ ok: true, kind: 'probe' });
+      if (!result.ok || result.kind !== 'probe') continue;
+      expect(probeResponse(result), vector.name).toEqual(vector.answer);
+    }
   });
 });
