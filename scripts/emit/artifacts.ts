@@ -204,6 +204,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     processingRecord,
     released: registry.released,
     reviews: registry.reviews,
+    ...(registry.probe !== undefined ? { probe: registry.probe } : {}),
   });
   for (const { contract } of versions) {
     const name = versionPartName(contract.version);
