@@ -11,11 +11,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encryptionKeyId } from '../jwe.js';
-import { fileStorage } from './file-storage.js';
 import type { Health } from './health.js';
 import { windowText } from './show.js';
 import { TEST_EXIT_CODES, testText } from './test-report.js';
-import { type FlushResult, type FlushedWindow, type Outbox, OutboxError, type OutboxStatus, openOutbox } from './outbox.js';
+import { type FlushResult, type FlushedWindow, type Outbox, OutboxError, type OutboxStatus, fileStorage, openOutbox } from './outbox.js';
 import type { LogEntry } from './transmission-log.js';
 
 export const EXIT_OK = 0;

@@ -26,6 +26,7 @@ import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './tr
 import { classifySend } from './verdict.js';
 
 export { OutboxError, type OutboxFailure } from './errors.js';
+export { fileStorage } from './file-storage.js';
 export {
   DEFAULT_LOCK_WAIT_MS,
   DEFAULT_MAX_PENDING,
