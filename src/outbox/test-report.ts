@@ -27,7 +27,8 @@ export function testText(result: ConnectionTestResult): string {
   else if (result.rule !== undefined) lines.push(`failure     ${result.rule}`);
   if (result.clockSkewSeconds !== undefined) {
     const skew = result.clockSkewSeconds;
-    lines.push(`clock       ${skew === 0 ? 'agrees with the server\'s' : `${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the server's`}${result.toleranceSeconds !== undefined ? ` (tolerance ±${result.toleranceSeconds} s)` : ''}`);
+    // The Date header has whole seconds: a second either way is agreement.
+    lines.push(`clock       ${Math.abs(skew) <= 1 ? 'agrees with the server\'s' : `${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the server's`}${result.toleranceSeconds !== undefined ? ` (tolerance ±${result.toleranceSeconds} s)` : ''}`);
   }
   const accepted = result.acceptedVersions !== undefined ? `; the server accepts ${formatAcceptedVersions(result.acceptedVersions)}` : '';
   lines.push(`version     v${result.schemaVersion} sent${accepted}`);
