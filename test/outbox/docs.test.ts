@@ -118,6 +118,10 @@ describe('docs/outbox.md', () => {
     const { show, test } = await sampleOutputs();
     expect(markdown).toContain(`\`\`\`text\n$ telemetry-outbox show --next --dir /var/lib/aster/telemetry\n${show}\`\`\``);
     expect(markdown).toContain(`    telemetry-outbox test --dir /var/lib/aster/telemetry\n${test}\`\`\``);
+    // The README's uploader section shows the same two outputs.
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`text\n$ telemetry-outbox show --next --dir /var/lib/aster/telemetry\n${show}\`\`\``);
+    expect(readme).toContain(`\`\`\`text\n$ telemetry-outbox test --dir /var/lib/aster/telemetry\n${test}\`\`\``);
   });
 
   it('lists every connection test diagnosis it speaks of', () => {
