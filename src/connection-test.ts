@@ -6,7 +6,7 @@
  * projection would work, the sunset of a deprecated version); none of them
  * holds a secret or a signature. Uses only `fetch`, so it runs outside Node.
  */
-import { projections } from '../generated/index.js';
+import { currentVersion, projections } from '../generated/index.js';
 import { type FieldPath, dottedPath } from './errors.js';
 import { type Deprecation, readDeprecation } from './lifecycle.js';
 import { ACCEPTED_VERSIONS_HEADER, formatAcceptedVersions, parseAcceptedVersions } from './negotiation.js';
@@ -143,10 +143,10 @@ export async function runConnectionTest(
     host = parsed.host;
   } catch {
     const shown = typeof options.baseUrl === 'string' && options.baseUrl.length <= 200 ? options.baseUrl : 'the address';
-    return { ok: false, diagnosis: 'not-configured', message: `${shown}: is not an http(s) address such as https://telemetry.vendor.example (not-configured)`, url: String(shown), at, schemaVersion: options.schemaVersion ?? 0, encrypted: options.encrypted ?? false };
+    return { ok: false, diagnosis: 'not-configured', message: `${shown}: is not an http(s) address such as https://telemetry.vendor.example (not-configured)`, url: String(shown), at, schemaVersion: options.schemaVersion ?? currentVersion, encrypted: options.encrypted ?? false };
   }
   if (!built.ok) {
-    return { ok: false, diagnosis: 'not-configured', message: `${url}: no probe was sent: ${built.error.message} (not-configured)`, url, at, schemaVersion: options.schemaVersion ?? 0, encrypted: options.encrypted ?? false, rule: built.error.rule };
+    return { ok: false, diagnosis: 'not-configured', message: `${url}: no probe was sent: ${built.error.message} (not-configured)`, url, at, schemaVersion: options.schemaVersion ?? currentVersion, encrypted: options.encrypted ?? false, rule: built.error.rule };
   }
   const request = built.request;
   const base = { url, at, schemaVersion: request.schemaVersion, encrypted: request.encrypted, ...(request.encryptionKeyId ? { encryptionKeyId: request.encryptionKeyId } : {}) };

@@ -172,7 +172,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   }
 
   const headers = normalizeHeaders(request.headers);
-  const content = checkContentHeaders(headers, options.requireEncryption === true ? [JOSE_MEDIA_TYPE] : [JSON_MEDIA_TYPE, PROBE_MEDIA_TYPE, JOSE_MEDIA_TYPE]);
+  const content = checkContentHeaders(headers, options.requireEncryption === true ? [JOSE_MEDIA_TYPE] : [JSON_MEDIA_TYPE, JOSE_MEDIA_TYPE, PROBE_MEDIA_TYPE]);
   if (!content.ok) {
     if (options.requireEncryption === true && content.error.rule === 'unsupported-media-type' && checkContentHeaders(headers, [JSON_MEDIA_TYPE, PROBE_MEDIA_TYPE]).ok) {
       return fail(415, wireError('content-type', `must be ${JOSE_MEDIA_TYPE}: this endpoint takes encrypted bodies only; send the body as a JWE (encrypt: true)`, 'encryption-required'), content.headers);

@@ -36,7 +36,7 @@ export type { LogEntry, LoggedAttempt, Outcome } from './outbox/transmission-log
 export type { HeldLock, LockHolder, LockResult, OutboxStorage, RecordList, UnreadableRecord } from './outbox/storage.js';
 export { type FileStorage, type FileStorageOptions, type FolderReport, type OutboxSettings, fileStorage } from './outbox/file-storage.js';
 export type { PreviewResult, ShowResult } from './outbox/inspect.js';
-export { PER_ATTEMPT_HEADERS, type ShownState, type WindowView } from './outbox/show.js';
-export { CONNECTION_DIAGNOSES, type ConnectionDiagnosis, type ConnectionTestResult, type VersionFallback } from './connection-test.js';
+export type { ShownState, WindowView } from './outbox/show.js';
+export type { ConnectionDiagnosis, ConnectionTestResult, VersionFallback } from './connection-test.js';
 export type { CurrentVersion, KnownVersion, TelemetryCounts } from './request.js';
 export type { WireError } from './wire-errors.js';

@@ -43,9 +43,6 @@ export interface WindowView {
   readonly delivered?: Delivery;
 }
 
-/** Headers computed for each attempt: named in the view, their values never shown. */
-export const PER_ATTEMPT_HEADERS = ['webhook-timestamp', 'webhook-signature'] as const;
-
 const problemText = (p: RecordProblem) => `${p.status ?? 'no answer'} ${p.rule}: ${p.message}`;
 
 function stateOf(record: OutboxRecord, preview: boolean): { state: ShownState; stateText: string } {

@@ -182,33 +182,33 @@ describe('show and preview: what exactly is sent', () => {
 
 describe('test: is the connection right', () => {
   const { store, stores } = countingStore();
-  let server: Awaited<ReturnType<typeof startTelemetryServer>>;
   let encrypting: Awaited<ReturnType<typeof startTelemetryServer>>;
   let gone: string;
   const serverKey = generateSecret(32);
   beforeAll(async () => {
-    server = await startTelemetryServer({ store, keys: [{ id: 'a', secret: KEY_A }], purgeIntervalMs: 0 });
     encrypting = await startTelemetryServer({ store, keys: [{ id: 'a', secret: KEY_A }], requireEncryption: true, encryptionKeys: [serverKey, await deriveEncryptionKey(KEY_A)], purgeIntervalMs: 0 });
     const closed = await startTelemetryServer({ store, keys: [{ id: 'a', secret: KEY_A }], purgeIntervalMs: 0 });
     gone = closed.url;
     await closed.close();
   });
   afterAll(async () => {
-    await server?.close();
     await encrypting?.close();
   });
 
   it('each diagnosis has its own exit code: connected 0, unreachable 3, signature refused 4, clock skew 5', async () => {
     printed = '';
     signatures.length = 0;
+    // The example server's handler, watched: every probe's signature goes on the list searched for below.
+    const watched = await watchedServer({ answer: (req) => void signatures.push(String(req.headers['webhook-signature'])) });
+    cleanups.push(watched.close);
     const dir = folder();
-    const app = await testOutbox(dir, { baseUrl: server.url, fetch: undefined });
+    const app = await testOutbox(dir, { baseUrl: watched.url, fetch: undefined });
     const direct = await app.testConnection();
     expect(direct).toMatchObject({ ok: true, diagnosis: 'connected' });
 
     const ok = await cli(['test', '--dir', dir], { TELEMETRY_SIGNING_SECRETS: KEY_A });
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(new RegExp(`^connected \\(exit 0\\)\\n  ${server.url}/api/v1/telemetry: connected in \\d+ ms: the server verified the signature and accepts v1; nothing was stored \\(connected\\)\\n\\naddress     ${server.url}/api/v1/telemetry\\nanswer      200 in \\d+ ms\\nclock       .+\\nversion     v1 sent; the server accepts 1\\nencryption  off\\n$`));
+    expect(ok.out).toMatch(new RegExp(`^connected \\(exit 0\\)\\n  ${watched.url}/api/v1/telemetry: connected in \\d+ ms: the server verified the signature and accepts v1; nothing was stored \\(connected\\)\\n\\naddress     ${watched.url}/api/v1/telemetry\\nanswer      200 in \\d+ ms\\nclock       .+\\nversion     v1 sent; the server accepts 1\\nencryption  off\\n$`));
 
     const down = await cli(['test', '--dir', dir, '--base-url', gone], { TELEMETRY_SIGNING_SECRETS: KEY_A });
     expect(down.code).toBe(3);
@@ -229,7 +229,8 @@ describe('test: is the connection right', () => {
     const noSecret = await cli(['test', '--dir', dir]);
     expect(noSecret.code).toBe(2);
     expect(noSecret.err).toContain('test needs the signing secret(s): set TELEMETRY_SIGNING_SECRETS or TELEMETRY_SIGNING_SECRETS_FILE');
-    expect(stores.size).toBe(0);
+    expect(stores.size + watched.stores.size).toBe(0);
+    expect(signatures.length).toBe(4);
     expectNothingSecret(printed, folderText(dir));
   });
 

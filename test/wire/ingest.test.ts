@@ -73,12 +73,12 @@ describe('ingest: the status table', () => {
     const { 'content-type': _, ...untyped } = request.headers;
     for (const headers of [untyped, { ...untyped, 'content-type': 'text/plain' }, { ...untyped, 'content-type': 'application/json, text/plain' }, { ...untyped, 'content-type': 'application/json; charset=iso-8859-1' }]) {
       const result = await ingest({ headers, body: request.body }, options);
-      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json, application/jose' } });
-      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" or "application\/jose" .*\(unsupported-media-type\)$/);
+      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json, application/jose, application/vnd.telemetry-contract.probe+json' } });
+      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" or "application\/jose" or "application\/vnd\.telemetry-contract\.probe\+json" .*\(unsupported-media-type\)$/);
     }
     const unsigned = await ingest({ headers: { 'content-type': 'text/plain' }, body: request.body }, options);
     expect(unsigned).toMatchObject({ status: 415 });
-    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json, application/jose');
+    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json, application/jose, application/vnd.telemetry-contract.probe+json');
   });
 
   it('accepts application/json with parameters, in any case, charset UTF-8 quoted or not', async () => {

@@ -277,3 +277,21 @@ describe('generated/probe-vectors.json', () => {
     }
   });
 });
+
+describe('testConnection: answers that are not a telemetry server that knows probes', () => {
+  const answering = (status: number, body: unknown, headers: Record<string, string> = {}) => (async () => new Response(JSON.stringify(body), { status, headers })) as never;
+  const run = (fetch: never) => testConnection({ ...sender, baseUrl: 'https://telemetry.vendor.example', fetch });
+
+  it('a server of an older package (415 for the media type), a redirect, a 5xx, and a 2xx that confirms nothing are unexpected answers', async () => {
+    const old = await run(answering(415, { error: { rule: 'unsupported-media-type', message: 'content-type: must be application/json (unsupported-media-type)' } }));
+    expect(old).toMatchObject({ ok: false, diagnosis: 'unexpected-answer', status: 415 });
+    expect(old.message).toContain('the server does not know connection tests (it runs an older telemetry-contract)');
+    const moved = await run(answering(308, {}, { location: 'https://telemetry2.vendor.example/api/v1/telemetry' }));
+    expect(moved.message).toContain('the server redirects to https://telemetry2.vendor.example/api/v1/telemetry; set the address to the final one');
+    expect((await run(answering(502, {}))).message).toContain('answered 502 (unexpected-answer); the server has a problem of its own; try again later');
+    // Anything that answers 201 to everything is not taken for a server that verified the probe.
+    const yes = await run(answering(201, { duplicate: false }));
+    expect(yes).toMatchObject({ ok: false, diagnosis: 'unexpected-answer', status: 201 });
+    expect(yes.message).toContain('answered 201 without confirming the connection test (unexpected-answer)');
+  });
+});
