@@ -253,6 +253,13 @@ describe('test: is the connection right', () => {
     expect(mismatch.code).toBe(9);
     expect(mismatch.out).toContain('encryption-key-mismatch (exit 9)\n');
     expect(mismatch.out).toContain('(unknown-key-id): the encryption key does not match the server\'s (encryption-key-mismatch)');
+    // The command's flush sends as the application does: encrypted, with the key from the environment.
+    const app = await testOutbox(folder(), { baseUrl: encrypting.url, fetch: undefined, encrypt: true });
+    await app.enqueue(windowCounts(1));
+    const flushed = await cli(['flush', '--dir', app.location], { TELEMETRY_SIGNING_SECRETS: KEY_A });
+    expect(flushed).toMatchObject({ code: 0, out: 'delivered 1, refused 0, still pending 0\n' });
+    expect(stores.size).toBe(1);
+    stores.clear();
     // With the server's key the same folder connects.
     const matching = folder();
     await testOutbox(matching, { baseUrl: encrypting.url, fetch: undefined, encrypt: true, encryptionKey: serverKey });
