@@ -20,7 +20,7 @@ import { lintContract } from '../lint/index.js';
 import { createAjv } from './ajv.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
-import { probeModule } from './probe.js';
+import { probeAsContract, probeModule, probeSchema } from './probe.js';
 import { projections } from './projection.js';
 import { toStorage } from './storage-sql.js';
 import { toTypeScript } from './typescript.js';
@@ -123,7 +123,10 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   const files: Artifacts = new Map();
   const published = new Map<number, Map<string, string>>();
   const versions = registry.versions.map((record) => ({ record, contract: record.contract, schema: toJsonSchema(record.contract) }));
-  const lint = versions.flatMap(({ contract, schema }) => lintContract(contract, schema));
+  const lint = [
+    ...versions.flatMap(({ contract, schema }) => lintContract(contract, schema)),
+    ...(registry.probe !== undefined ? lintContract(probeAsContract(registry.probe), probeSchema(registry.probe)) : []),
+  ];
   const errors = lint.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new FindingsError(errors);
   for (const warning of lint.filter((f) => f.severity === 'warning')) options.onWarning?.(warning);

@@ -4,7 +4,16 @@
  * schema/probe.ts, so src/ checks a probe against the declaration instead of
  * restating it.
  */
+import type { Contract } from '../../schema/contract.js';
 import type { ProbeDeclaration } from '../contract/registry.js';
+
+/**
+ * The probe as a contract without headers or rules, for the privacy lint: its body is held to the
+ * rules of a report's (bounded, closed, a complete privacy record per field).
+ */
+export function probeAsContract(probe: ProbeDeclaration): Contract {
+  return { version: 0, source: probe.source, payload: probe.body, headers: { type: 'object', properties: {} } as unknown as Contract['headers'], rules: [], notCollected: [] };
+}
 
 /** The probe body's JSON Schema as plain JSON (TypeBox's symbols dropped). */
 export function probeSchema(probe: ProbeDeclaration): Record<string, unknown> {
