@@ -65,6 +65,8 @@ interface CommandSpec {
   readonly usage: string;
   readonly options: readonly OptionName[];
   readonly details: readonly string[];
+  /** The command's own exit codes, when they are not the common ones. */
+  readonly exits?: string;
 }
 
 const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'show' | 'test', CommandSpec>> = {
@@ -113,11 +115,11 @@ const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'show
     details: [
       `Signs with the secrets in $${CLI_ENV.secrets} or $${CLI_ENV.secretsFile}, as flush does, and sends the license id,`,
       'the customer header and the version the application saved in outbox.json. Nothing is queued or stored.',
-      `exit codes of test: ${Object.entries(TEST_EXIT_CODES)
-        .sort(([, a], [, b]) => a - b)
-        .map(([name, code]) => `${code} ${name}`)
-        .join(', ')}`,
     ],
+    exits: `exit codes: ${Object.entries(TEST_EXIT_CODES)
+      .sort(([, a], [, b]) => a - b)
+      .map(([name, code]) => `${code} ${name}`)
+      .join(', ')}`,
   },
 };
 
@@ -161,7 +163,7 @@ export function mainHelp(): string {
       [CLI_ENV.encryptionKey, 'the encryption key, when the application was given one of its own; never printed'],
     ]),
     '',
-    'Run telemetry-outbox <command> --help for a command\'s options.',
+    'Run telemetry-outbox <command> --help for a command\'s options (and test\'s own exit codes).',
     '',
     EXIT_LINE,
     '',
@@ -170,7 +172,7 @@ export function mainHelp(): string {
 
 export function commandHelp(name: CommandName): string {
   const spec = COMMANDS[name];
-  return [`telemetry-outbox ${name}: ${spec.summary}`, '', `usage: ${spec.usage}`, '', 'options:', ...optionRows(spec.options), '', ...spec.details, '', EXIT_LINE, ''].join('\n');
+  return [`telemetry-outbox ${name}: ${spec.summary}`, '', `usage: ${spec.usage}`, '', 'options:', ...optionRows(spec.options), '', ...spec.details, '', spec.exits ?? EXIT_LINE, ''].join('\n');
 }
 
 /** `--since`: an ISO date or time, or an age (`7d`, `12h`, `30m`) before now. */

@@ -52,6 +52,7 @@ describe('telemetry-outbox', () => {
       expect(help.code, command).toBe(0);
       expect(help.out, command).toMatch(new RegExp(`^telemetry-outbox ${command}: .+\\n\\nusage: telemetry-outbox ${command} `));
       expect(help.out, command).toContain('--dir <path>');
+      expect(help.out, command).toMatch(command === 'test' ? /\nexit codes: 0 connected, 1 unexpected-answer, 2 not-configured, 3 unreachable, 4 signature-refused, 5 clock-skew, 6 version-not-accepted, 7 deprecated, 8 encryption-required, 9 encryption-key-mismatch\n$/ : /\nexit codes: 0 ok, 1 findings/);
     }
   });
 
