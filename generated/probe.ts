@@ -2,12 +2,15 @@
 
 /** The body of a connection test (a probe): no counts, never stored. */
 export interface ProbeBody {
+  /** Marks the body as a connection test, so that neither side can read it as a report. */
   probe: "connection-test";
+  /** The schema version this installation sends its reports in, signed with the body, so that the endpoint can say whether it accepts that version, or has deprecated it. */
   schemaVersion: number;
+  /** Sixteen random bytes, new for every test: they make each probe and its message id unique, so the answer is known to belong to this test. */
   nonce: string;
 }
 
-/** The connection test as schema/probe.ts declares it: media type, message id rule and body schema. */
+/** The connection test as schema/probe.ts declares it: media type, message id rule and body schema (its prose is in generated/probe-vectors.json). */
 export const probeContract = {
   "mediaType": "application/vnd.telemetry-contract.probe+json",
   "kind": "connection-test",
@@ -23,48 +26,18 @@ export const probeContract = {
     ],
     "properties": {
       "probe": {
-        "description": "Marks the body as a connection test, so that neither side can read it as a report.",
-        "x-privacy": {
-          "purpose": "Marks the body as a connection test, so that neither side can read it as a report.",
-          "legalBasis": "contract",
-          "basisNote": "service operation",
-          "category": "protocol-metadata",
-          "retention": "P0D",
-          "owner": "Platform team",
-          "reviewBy": "2027-05-31"
-        },
         "const": "connection-test",
         "type": "string"
       },
       "schemaVersion": {
         "minimum": 1,
         "maximum": 9999,
-        "description": "The schema version this installation sends its reports in, signed with the body, so that the endpoint can say whether it accepts that version, or has deprecated it.",
-        "x-privacy": {
-          "purpose": "The schema version this installation sends its reports in, signed with the body, so that the endpoint can say whether it accepts that version, or has deprecated it.",
-          "legalBasis": "contract",
-          "basisNote": "service operation",
-          "category": "protocol-metadata",
-          "retention": "P0D",
-          "owner": "Platform team",
-          "reviewBy": "2027-05-31"
-        },
         "type": "integer"
       },
       "nonce": {
         "pattern": "^[0-9a-f]{32}$",
         "minLength": 32,
         "maxLength": 32,
-        "description": "Sixteen random bytes, new for every test: they make each probe and its message id unique, so the answer is known to belong to this test.",
-        "x-privacy": {
-          "purpose": "Sixteen random bytes, new for every test: they make each probe and its message id unique, so the answer is known to belong to this test.",
-          "legalBasis": "contract",
-          "basisNote": "service operation",
-          "category": "protocol-metadata",
-          "retention": "P0D",
-          "owner": "Platform team",
-          "reviewBy": "2027-05-31"
-        },
         "type": "string"
       }
     }

@@ -10,7 +10,7 @@ import { currentVersion, projections } from '../generated/index.js';
 import { type FieldPath, dottedPath } from './errors.js';
 import { type Deprecation, readDeprecation } from './lifecycle.js';
 import { ACCEPTED_VERSIONS_HEADER, formatAcceptedVersions, parseAcceptedVersions } from './negotiation.js';
-import { type ProbeOptions, type ProbeRequestResult, createProbeRequest } from './probe.js';
+import { type ProbeOptions, type ProbeRequestResult, createProbeRequest } from './probe-request.js';
 import { newestBuildable } from './request.js';
 import { type FetchLike, joinUrl, readLimited, serverError } from './send.js';
 

@@ -38,7 +38,8 @@ export { ACCEPTED_VERSIONS_HEADER, checkVersionAccepted, chooseVersion, parseAcc
 export { dedupeKey, messageId } from './dedupe.js';
 export { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptBody, encryptionKeyId } from './jwe.js';
 export { CONTRACT_HEADERS } from './contract-headers.js';
-export { PROBE_MEDIA_TYPE, type ProbeBody, type ProbeOptions, type ProbeRequest, type ProbeRequestResult, createProbeRequest, probeMessageId } from './probe.js';
+export { PROBE_MEDIA_TYPE, type ProbeBody, probeMessageId } from './probe.js';
+export { type ProbeOptions, type ProbeRequest, type ProbeRequestResult, createProbeRequest } from './probe-request.js';
 export {
   CONNECTION_DIAGNOSES,
   type ConnectionDiagnosis,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { probeContract } from '../generated/probe.js';
 import { probe } from '../schema/probe.js';
 import { loadRegistry } from '../scripts/contract/registry.js';
-import { probeAsContract, probeSchema } from '../scripts/emit/probe.js';
+import { probeAsContract, probeSchema, runtimeProbeSchema } from '../scripts/emit/probe.js';
 import { lintContract } from '../scripts/lint/index.js';
 import { repoRoot } from './helpers.js';
 
@@ -29,6 +29,7 @@ describe('schema/probe.ts', () => {
     expect(registry.probe?.mediaType).toBe(probe.mediaType);
     expect(probeContract.mediaType).toBe(probe.mediaType);
     expect(probeContract.messageIdOf).toBe(probe.messageIdOf);
-    expect(probeContract.schema).toEqual(probeSchema(probe));
+    expect(probeContract.schema).toEqual(runtimeProbeSchema(probe));
+    expect(JSON.stringify(probeContract.schema)).not.toContain('x-privacy');
   });
 });

@@ -28,18 +28,26 @@ function tsType(field: { const?: unknown; type?: string }): string {
   throw new Error(`schema/probe.ts: a probe field of type ${String(field.type)} has no TypeScript type here; the body holds constants, numbers and strings`);
 }
 
+/** The schema without its prose (descriptions, privacy records): what a check reads, and all the runtime carries. */
+export function runtimeProbeSchema(probe: ProbeDeclaration): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(probeSchema(probe), (key, value: unknown) => (key === 'description' || key === 'x-privacy' ? undefined : value))) as Record<string, unknown>;
+}
+
 /** The text of generated/probe.ts. */
 export function probeModule(probe: ProbeDeclaration): string {
-  const schema = probeSchema(probe);
+  const schema = runtimeProbeSchema(probe);
   return [
     `// generated from ${probe.source} by \`npm run generate\`; do not edit`,
     '',
     '/** The body of a connection test (a probe): no counts, never stored. */',
     'export interface ProbeBody {',
-    ...Object.entries(schema['properties'] as Record<string, { const?: unknown; type?: string }>).map(([name, field]) => `  ${name}: ${tsType(field)};`),
+    ...Object.entries(probeSchema(probe)['properties'] as Record<string, { const?: unknown; type?: string; description?: string }>).flatMap(([name, field]) => [
+      ...(field.description ? [`  /** ${field.description.replaceAll('*/', '*\\/')} */`] : []),
+      `  ${name}: ${tsType(field)};`,
+    ]),
     '}',
     '',
-    '/** The connection test as schema/probe.ts declares it: media type, message id rule and body schema. */',
+    '/** The connection test as schema/probe.ts declares it: media type, message id rule and body schema (its prose is in generated/probe-vectors.json). */',
     `export const probeContract = ${JSON.stringify({ mediaType: probe.mediaType, kind: probe.body.properties.probe.const, messageIdOf: probe.messageIdOf, stored: probe.stored, schema }, null, 2)} as const;`,
     '',
   ].join('\n');

@@ -18,7 +18,7 @@
 import type { Contract } from '../../schema/contract.js';
 import type * as Dedupe from '../../src/dedupe.js';
 import type * as Ingest from '../../src/ingest.js';
-import type * as Probe from '../../src/probe.js';
+import type * as Probe from '../../src/probe-request.js';
 import type * as Jwe from '../../src/jwe.js';
 import type * as Mask from '../../src/mask.js';
 import type * as Request from '../../src/request.js';
@@ -52,7 +52,7 @@ const RUNTIME_ENTRY = [
   "export { deriveMaskKey, encodeCustomer, maskCustomer } from './src/mask.ts';",
   "export { sign, signMessage } from './src/signature.ts';",
   "export { deriveEncryptionKey, encryptBody, encryptionKeyId } from './src/jwe.ts';",
-  "export { createProbeRequest } from './src/probe.ts';",
+  "export { createProbeRequest } from './src/probe-request.ts';",
   "export { ingest, probeResponse } from './src/ingest.ts';",
 ].join('\n');
 

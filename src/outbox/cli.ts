@@ -10,11 +10,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encryptionKeyId } from '../jwe.js';
 import type { Health } from './health.js';
 import { windowText } from './show.js';
 import { TEST_EXIT_CODES, testText } from './test-report.js';
-import { type FlushResult, type FlushedWindow, type Outbox, OutboxError, type OutboxStatus, fileStorage, openOutbox } from './outbox.js';
+import { type FlushResult, type FlushedWindow, type Outbox, OutboxError, type OutboxStatus, openOutbox } from './outbox.js';
 import type { LogEntry } from './transmission-log.js';
 
 export const EXIT_OK = 0;
@@ -268,7 +267,7 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
   const signs = name === 'flush' || name === 'test';
   const secrets = signs ? await signingSecrets(io.env) : undefined;
   if (signs && secrets === undefined) throw new UsageError(`${name} needs the signing secret(s): set ${CLI_ENV.secrets} or ${CLI_ENV.secretsFile}`);
-  const encryptionKey = signs ? await ownEncryptionKey(dir, io.env, name) : undefined;
+  const encryptionKey = signs && io.env[CLI_ENV.encryptionKey] ? io.env[CLI_ENV.encryptionKey] : undefined;
   const baseUrl = (values['base-url'] as string | undefined) ?? io.env[CLI_ENV.baseUrl];
   let outbox: Outbox;
   try {
@@ -345,34 +344,6 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
       return TEST_EXIT_CODES[result.diagnosis];
     }
   }
-}
-
-/**
- * The encryption key of an application that was given one of its own (outbox.json names its key id): from
- * TELEMETRY_ENCRYPTION_KEY, checked against that id. Without one the key is derived from the signing secret.
- */
-async function ownEncryptionKey(dir: string, env: CliIo['env'], command: string): Promise<string | undefined> {
-  const key = env[CLI_ENV.encryptionKey];
-  let saved;
-  try {
-    saved = await fileStorage(dir).readSettings();
-  } catch {
-    saved = undefined;
-  }
-  if (key === undefined || key === '') {
-    if (saved?.encrypt === true && saved.encryptionKeyId !== undefined) {
-      throw new UsageError(`${command} needs the encryption key the application encrypts with (key id ${saved.encryptionKeyId}): set ${CLI_ENV.encryptionKey}`);
-    }
-    return undefined;
-  }
-  let id: string;
-  try {
-    id = encryptionKeyId(key);
-  } catch (error) {
-    throw new UsageError(`${CLI_ENV.encryptionKey}: ${(error as Error).message.replace(/^(secret|encryptionKey): /, '')}`);
-  }
-  if (saved?.encryptionKeyId !== undefined && saved.encryptionKeyId !== id) throw new UsageError(`${CLI_ENV.encryptionKey}: is not the key the application encrypts with (its key id is ${saved.encryptionKeyId}, this one's ${id})`);
-  return key;
 }
 
 /** Runs the CLI with arguments (without `node` and the script) and returns the exit code; never throws. */

@@ -6,7 +6,7 @@
  */
 import { type ConnectionTestResult, runConnectionTest } from '../connection-test.js';
 import { currentVersion } from '../../generated/index.js';
-import { assembleProbe } from '../probe.js';
+import { assembleProbe } from '../probe-request.js';
 import { type CreateRequestOptions, type TelemetryCounts, createTelemetryRequest, customerHeaderOf } from '../request.js';
 import type { FetchLike } from '../send.js';
 import { wireError } from '../wire-errors.js';
@@ -88,6 +88,8 @@ export interface TestSender {
   readonly version?: number;
   readonly encrypt: boolean;
   readonly encryptionKey?: string;
+  /** What this process lacks besides, in words (the application's own encryption key). */
+  readonly lacking?: string;
   readonly baseUrl?: string;
   readonly fetch?: FetchLike;
   readonly timeoutMs?: number;
@@ -101,6 +103,7 @@ export async function testOutboxConnection(sender: TestSender): Promise<Connecti
     ...(sender.licenseId === undefined ? ['licenseId'] : []),
     ...(customerHeader === undefined ? ['customer'] : []),
     ...(sender.signingSecrets.length === 0 ? ['signingSecrets'] : []),
+    ...(sender.lacking !== undefined ? [sender.lacking] : []),
   ];
   if (missing.length > 0 || sender.licenseId === undefined || customerHeader === undefined) {
     return {

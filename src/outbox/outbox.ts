@@ -19,14 +19,13 @@ import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage }
 import { type Health, assessHealth } from './health.js';
 import { type InspectContext, type PreviewResult, type ShowResult, previewWindow, showNext, showWindow, testOutboxConnection } from './inspect.js';
 import type { WindowView } from './show.js';
-import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, resolveSettings } from './options.js';
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, invalidOption, resolveSettings } from './options.js';
 import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, recordOf } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
 import { classifySend } from './verdict.js';
 
 export { OutboxError, type OutboxFailure } from './errors.js';
-export { fileStorage } from './file-storage.js';
 export {
   DEFAULT_LOCK_WAIT_MS,
   DEFAULT_MAX_PENDING,
@@ -196,6 +195,13 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
   const licenseId = options.licenseId ?? saved?.licenseId;
   const encrypt = options.encrypt ?? saved?.encrypt ?? false;
   const sendsVersion: number = options.version ?? saved?.schemaVersion ?? currentVersion;
+  // An application given an encryption key of its own leaves the key's id in outbox.json: another process (the command)
+  // must bring that very key, not derive one from the signing secret, which the server would not decrypt.
+  const givenKeyId = options.encryptionKey !== undefined ? encryptionKeyId(options.encryptionKey) : undefined;
+  if (options.encrypt === undefined && givenKeyId !== undefined && saved?.encryptionKeyId !== undefined && givenKeyId !== saved.encryptionKeyId) {
+    throw invalidOption('encryptionKey', `is not the key the application encrypts with (its key id is ${saved.encryptionKeyId}, this one's ${givenKeyId})`);
+  }
+  const lacksOwnKey = encrypt && givenKeyId === undefined && saved?.encryptionKeyId !== undefined ? `encryptionKey (the application's own, key id ${saved.encryptionKeyId})` : undefined;
   const persisted: OutboxSettings = {
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
     retentionDays: settings.retentionDays,
@@ -206,7 +212,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
     ...(customerHeader !== undefined ? { customerHeader } : {}),
     schemaVersion: sendsVersion,
     ...(encrypt ? { encrypt } : {}),
-    ...(encrypt && options.encryptionKey !== undefined ? { encryptionKeyId: encryptionKeyId(options.encryptionKey) } : encrypt && saved?.encryptionKeyId !== undefined ? { encryptionKeyId: saved.encryptionKeyId } : {}),
+    ...(encrypt && givenKeyId !== undefined ? { encryptionKeyId: givenKeyId } : encrypt && saved?.encryptionKeyId !== undefined ? { encryptionKeyId: saved.encryptionKeyId } : {}),
   };
   if (files !== undefined && folder.writable && options.saveSettings !== false && JSON.stringify(persisted) !== JSON.stringify(saved)) {
     await files.writeSettings(persisted).catch((error: unknown) => {
@@ -230,6 +236,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
   const missingToSend = (installation = false): string[] => [
     ...(settings.baseUrl === undefined ? ['baseUrl'] : []),
     ...(secrets.length === 0 && !(installation && signingKeys > 0) ? ['signingSecrets'] : []),
+    ...(lacksOwnKey !== undefined && !installation ? [lacksOwnKey] : []),
   ];
 
   /** Runs storage work, turning a thrown failure into an OutboxFailure and remembering write failures for health. */
@@ -585,6 +592,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
         version: sendsVersion,
         encrypt,
         ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}),
+        ...(lacksOwnKey !== undefined ? { lacking: lacksOwnKey } : {}),
         ...(settings.baseUrl !== undefined ? { baseUrl: settings.baseUrl } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

@@ -248,7 +248,10 @@ describe('test: is the connection right', () => {
     await testOutbox(encrypted, { baseUrl: encrypting.url, fetch: undefined, encrypt: true, encryptionKey: own });
     const withoutKey = await cli(['test', '--dir', encrypted], { TELEMETRY_SIGNING_SECRETS: KEY_A });
     expect(withoutKey.code).toBe(2);
-    expect(withoutKey.err).toMatch(/test needs the encryption key the application encrypts with \(key id [0-9a-f]{16}\): set TELEMETRY_ENCRYPTION_KEY/);
+    expect(withoutKey.out).toMatch(/^not-configured \(exit 2\)\n  testConnection: encryptionKey \(the application's own, key id [0-9a-f]{16}\) must be known to test the connection/);
+    const wrongKey = await cli(['test', '--dir', encrypted], { TELEMETRY_SIGNING_SECRETS: KEY_A, TELEMETRY_ENCRYPTION_KEY: serverKey });
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.err).toMatch(/encryptionKey is not the key the application encrypts with \(its key id is [0-9a-f]{16}, this one's [0-9a-f]{16}\)/);
     const mismatch = await cli(['test', '--dir', encrypted], { TELEMETRY_SIGNING_SECRETS: KEY_A, TELEMETRY_ENCRYPTION_KEY: own });
     expect(mismatch.code).toBe(9);
     expect(mismatch.out).toContain('encryption-key-mismatch (exit 9)\n');
