@@ -4,9 +4,10 @@
  * refused window back; `show` prints a window as it travels; `test` checks
  * the connection with a probe the server never stores. Signing secrets come
  * only from the environment (or a file it names), never from a flag or from
- * outbox.json, and are never printed. Exit codes as the repository's commands: 0 ok, 1 findings (not
- * healthy; windows refused or still waiting), 2 usage or internal error;
- * `test` has one code per diagnosis (./test-report.ts).
+ * outbox.json, and are never printed. Exit codes as the repository's
+ * commands: 0 ok, 1 findings (not healthy; windows refused or still
+ * waiting), 2 usage or internal error; `test` has one code per diagnosis
+ * (./test-report.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
