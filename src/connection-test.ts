@@ -87,18 +87,20 @@ export const DEFAULT_TEST_TIMEOUT_MS = 10_000;
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|EPROTO$|HOSTNAME_MISMATCH)/;
 
 /** The network error's code and the address it names, from fetch's error and its cause (an AggregateError for several addresses). */
-function networkCause(error: unknown): { code: string; address?: string } {
+function networkCause(error: unknown): { code: string; address?: string; detail?: string } {
   let cause = (error as { cause?: unknown })?.cause ?? error;
   const many = (cause as { errors?: unknown[] })?.errors;
   if (Array.isArray(many) && many.length > 0) cause = many[0];
-  const c = cause as { code?: unknown; address?: unknown; port?: unknown; hostname?: unknown; name?: unknown };
+  const c = cause as { code?: unknown; address?: unknown; port?: unknown; hostname?: unknown; name?: unknown; message?: unknown };
   const code = typeof c?.code === 'string' ? c.code : typeof c?.name === 'string' ? c.name : 'Error';
   const address = typeof c?.address === 'string' ? `${c.address}${typeof c.port === 'number' ? `:${c.port}` : ''}` : typeof c?.hostname === 'string' ? c.hostname : undefined;
-  return { code: code.slice(0, 64), ...(address !== undefined ? { address: address.slice(0, 300) } : {}) };
+  // Without a code, the runtime's own words (fetch's "bad port", say) are all there is: one line, bounded.
+  const detail = typeof c?.code !== 'string' && typeof c?.message === 'string' && c.message !== '' ? c.message.split('\n')[0]!.slice(0, 120) : undefined;
+  return { code: code.slice(0, 64), ...(address !== undefined ? { address: address.slice(0, 300) } : {}), ...(detail !== undefined ? { detail } : {}) };
 }
 
 /** Words for a network failure. */
-function unreachableWords(code: string, address: string | undefined, host: string, timeoutMs: number, timedOut: boolean): string {
+function unreachableWords({ code, address, detail }: { code: string; address?: string; detail?: string }, host: string, timeoutMs: number, timedOut: boolean): string {
   if (timedOut) return `no answer within ${timeoutMs / 1000} s (timeout)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return `the name ${host} does not resolve (DNS: ${code})`;
   if (code === 'ECONNREFUSED') return `the connection to ${address ?? host} was refused (${code}): nothing listens there`;
@@ -106,7 +108,7 @@ function unreachableWords(code: string, address: string | undefined, host: strin
   if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `the connection to ${address ?? host} timed out (${code}): a firewall may drop it`;
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `there is no route to ${address ?? host} (${code})`;
   if (TLS_CODES.test(code)) return `the TLS handshake with ${address ?? host} failed (${code}): check that the address uses the right scheme and port, and that this machine trusts the server's certificate`;
-  return `the request failed before an answer (${code})`;
+  return `the request failed before an answer (${code}${detail !== undefined ? `: ${detail}` : ''})`;
 }
 
 /** Whether reports of `from` could go out as the newest of `accepted` this package builds, and what it would drop. */
@@ -171,7 +173,7 @@ export async function runConnectionTest(
     return {
       ok: false,
       diagnosis: 'unreachable',
-      message: `${url}: cannot be reached: ${unreachableWords(cause.code, cause.address, host, timeoutMs, timedOut)} (unreachable); check the address, that the server runs, and the network between (proxy, firewall)`,
+      message: `${url}: cannot be reached: ${unreachableWords(cause, host, timeoutMs, timedOut)} (unreachable); check the address, that the server runs, and the network between (proxy, firewall)`,
       ...base,
       rule: timedOut ? 'timeout' : cause.code,
     };

@@ -294,4 +294,13 @@ describe('testConnection: answers that are not a telemetry server that knows pro
     expect(yes).toMatchObject({ ok: false, diagnosis: 'unexpected-answer', status: 201 });
     expect(yes.message).toContain('answered 201 without confirming the connection test (unexpected-answer)');
   });
+
+  it('a failure without an error code keeps the runtime\'s own words (fetch refuses some ports)', async () => {
+    const refused = (async () => {
+      throw new TypeError('fetch failed', { cause: new Error('bad port') });
+    }) as never;
+    const result = await run(refused);
+    expect(result).toMatchObject({ ok: false, diagnosis: 'unreachable', rule: 'Error' });
+    expect(result.message).toContain('cannot be reached: the request failed before an answer (Error: bad port) (unreachable)');
+  });
 });
