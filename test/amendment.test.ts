@@ -63,6 +63,13 @@ function plan(): StoragePlan {
 }
 
 const DAY = 86_400_000;
+
+/** A verified report through the real ingest; fails the test on anything else. */
+async function verified(request: { readonly headers: Record<string, string>; readonly body: Uint8Array }) {
+  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+  if (!result.ok || result.kind !== 'report') throw new Error(result.ok ? 'ingest took the request for a probe' : result.error.message);
+  return result;
+}
 const ACTIVE_SEATS_RETENTION =
   "nothing coarser would show it.',\n        category: 'usage-aggregate',\n        retention: 'P400D',";
 
@@ -84,12 +91,12 @@ describe('a released version lives for years', () => {
     expect(new Set(overdue.findings.map((f) => f.rule))).toEqual(new Set(['review-by']));
     expect(overdue.findings.map((f) => f.where)).toContain('schema/v1.ts activeSeats');
     expect(overdue.findings.map((f) => f.where)).toContain('schema/v1.ts header webhook-id');
-    const fix = overdue.findings[0]!.fix!;
+    const fix = overdue.findings.find((f) => f.where.startsWith('schema/v1.ts'))!.fix!;
     expect(fix).toContain('move its reviewBy (at most two years ahead), then record the review with `npm run review -- 1');
     expect(fix).toContain('no new version');
 
     // The owners follow the fix: reviewBy moves a year, the review is recorded. No new version, nothing validating moves.
-    for (const file of ['schema/v1.ts', 'schema/headers.ts']) repo.write(file, repo.read(file).replaceAll("reviewBy: '2027-05-31'", "reviewBy: '2028-05-31'"));
+    for (const file of ['schema/v1.ts', 'schema/headers.ts', 'schema/probe.ts']) repo.write(file, repo.read(file).replaceAll("reviewBy: '2027-05-31'", "reviewBy: '2028-05-31'"));
     const reReview = await repo.run(reviewCommand, '1', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-21', '--date', '2027-06-02');
     expect(reReview.code, reReview.out + reReview.err).toBe(0);
     expect(reReview.out).toContain('recorded as an amendment');
@@ -138,8 +145,7 @@ describe('a released version lives for years', () => {
       const storeAtRelease = openStore(db, planAtRelease, { now: () => new Date(Date.now() - 60 * DAY) });
       await storeAtRelease.migrate();
       const october = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-10-16T00:00:00Z' });
-      const old = await ingest({ method: 'POST', headers: october.headers, body: october.body }, { keys: [{ id: 'k', secret: KEY_A }] });
-      if (!old.ok) throw new Error(old.error.message);
+      const old = await verified(october);
       expect((await storeAtRelease.put(old)).status).toBe(201);
       const comment = async () => (await db.query<{ c: string }>("SELECT col_description('telemetry_reports'::regclass, attnum) AS c FROM pg_attribute WHERE attrelid = 'telemetry_reports'::regclass AND attname = 'active_seats'")).rows[0]!.c;
       expect(await comment()).toContain('Retention: P400D (400 days)');
@@ -217,8 +223,7 @@ describe('a released version lives for years', () => {
       const store = openStore(fresh, withV2, { now: () => new Date(Date.now() - 60 * DAY) });
       expect(await store.migrate()).toEqual({ applied: [1, 2] });
       const request = await built({ now: () => Date.now() });
-      const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
-      if (!result.ok) throw new Error(result.error.message);
+      const result = await verified(request);
       await store.put(result);
       expect((await store.purge(new Date())).removed['activeSeats']).toBe(1);
     } finally {
@@ -302,8 +307,7 @@ describe('storage follows an amended retention', () => {
       const before = openStore(db, atRelease, { now: () => new Date(Date.now() - 500 * DAY) });
       await before.migrate();
       const request = await built({ now: () => Date.now() });
-      const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
-      if (!result.ok) throw new Error(result.error.message);
+      const result = await verified(request);
       await before.put(result);
       const store = openStore(db, amended);
       await store.migrate();

@@ -18,6 +18,15 @@ function dayNumber(date: string): number | undefined {
 }
 
 /**
+ * How the review is recorded: a schema version's with `npm run review`; the
+ * connection probe's (linted as version 0, no schema version) has no review
+ * record of its own, so regenerating is all that is left.
+ */
+function recordIt(version: number): string {
+  return version >= 1 ? `record the review with \`npm run review -- ${version} --reviewer "<name>" --link <ticket>\`` : 'run `npm run generate`';
+}
+
+/**
  * Every field is reviewed again by its `reviewBy` date: a warning 30 days
  * before, an error after it, and an error for a date more than two years out.
  * Findings name the owner, who is the one to act.
@@ -36,7 +45,7 @@ export function* checkReviewBy({ contract, schema, today }: LintContext): Iterab
       yield {
         where: fieldName(field),
         what: `review was due on ${reviewBy}; ${owner} owns the field`,
-        fix: `${owner}: review the field with a privacy reviewer, move its reviewBy (at most two years ahead), then record the review with \`npm run review -- ${contract.version} --reviewer "<name>" --link <ticket>\`. On a released version this is an amendment: no new version, and no validator, vector or storage migration it published moves`,
+        fix: `${owner}: review the field with a privacy reviewer, move its reviewBy (at most two years ahead), then ${recordIt(contract.version)}${contract.version >= 1 ? '. On a released version this is an amendment: no new version, and no validator, vector or storage migration it published moves' : ''}`,
         severity: 'error',
       };
     } else if (due - now > REVIEW_MAX_DAYS) {
@@ -45,7 +54,7 @@ export function* checkReviewBy({ contract, schema, today }: LintContext): Iterab
       yield {
         where: fieldName(field),
         what: `review is due on ${reviewBy}, in ${due - now} day${due - now === 1 ? '' : 's'}; ${owner} owns the field`,
-        fix: `${owner}: plan the review before ${reviewBy}; then move reviewBy (at most two years ahead) and record it with \`npm run review -- ${contract.version}\`, no new version needed`,
+        fix: `${owner}: plan the review before ${reviewBy}; then move reviewBy (at most two years ahead) and ${recordIt(contract.version)}, no new version needed`,
         severity: 'warning',
       };
     }
