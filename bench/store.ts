@@ -9,6 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { ingest } from '../src/ingest.js';
 import { createTelemetryRequest } from '../src/request.js';
 import { generateSecret } from '../src/signature.js';
+import { reportDigest } from '../src/report-digest.js';
 import { createPostgresStore, storagePlan } from '../src/store-postgres.js';
 import type { IngestSuccess } from '../src/server.js';
 import type { Row } from './report.js';
@@ -26,7 +27,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     { licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
   );
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
-  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: [{ id: 'bench', secret }] });
+  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }] });
   if (!result.ok) throw new Error(`bench: ingest refuses the benchmark request: ${result.error.message}`);
 
   const db = await PGlite.create();
@@ -35,10 +36,11 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     await store.migrate();
     // The same columns, values and casts as put's statement, written out once by hand.
     const columns = storagePlan.versions[1]!.columns;
-    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, ${columns.map((c, i) => `$${i + 3}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, ${columns.map((c, i) => `$${i + 4}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
     const p = result.payload;
     const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, result.messageId, 'ACME%20Corp', result.licenseId];
     if (values.length !== columns.length) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
+    const digest = reportDigest(result.payload);
     let n = 0;
     const fresh = (): IngestSuccess => ({ ...result, dedupeKey: `${result.dedupeKey}#${n++}` });
     const first = await store.put(result);
@@ -46,9 +48,9 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     const ops = await timeAsync(
       {
         [PUT_NEW]: () => store.put(fresh()),
-        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), ...values]),
+        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), digest, ...values]),
         [PUT_DUPLICATE]: () => store.put(result),
-        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), ...values]),
+        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), digest, ...values]),
       },
       { rounds: 11 },
     );

@@ -57,7 +57,7 @@ async function build(root: string, tag: string): Promise<{ server: typeof Server
 /** An ingest server on 127.0.0.1 from a build's server entry: the schema endpoint, and reports stored once by dedupe key. */
 async function serve(api: typeof ServerApi, acceptedVersions?: readonly number[]) {
   const stored = new Map<string, { schemaVersion: number; payload: unknown }>();
-  const options = { keys: [{ id: 'k1', secret: KEY_A }], ...(acceptedVersions ? { acceptedVersions } : {}) };
+  const options = { licenseKeys: new Map([['lic-0042', [{ id: 'k1', secret: KEY_A }]]]), ...(acceptedVersions ? { acceptedVersions } : {}) };
   const http: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -206,7 +206,7 @@ describe('the life of a second version, end to end', () => {
       [
         "import { ingest } from './src/server.js';",
         'export async function total(request: Parameters<typeof ingest>[0]): Promise<number | undefined> {',
-        "  const result = await ingest(request, { keys: [{ id: 'k', secret: 'whsec_x' }] });",
+        "  const result = await ingest(request, { licenseKeys: new Map([['lic-1', [{ id: 'k', secret: 'whsec_x' }]]]) });",
         '  if (!result.ok) return undefined;',
         '  if (result.schemaVersion === 2) return result.payload.environmentPairs.total;',
         '  // @ts-expect-error v1 has no environmentPairs',

@@ -250,7 +250,7 @@ describe('installed from the tarball', () => {
         `import schema from '${manifest.name}/schemas/v1.json';`,
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
-        'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { keys: [] });',
+        'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { licenseKeys: async (licenseId: string) => (licenseId === "lic-1" ? [] : undefined) });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
         'export const id: string = schema.$id;',
         'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',

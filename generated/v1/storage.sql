@@ -15,6 +15,7 @@ CREATE FUNCTION telemetry_sorted_by_code_point(items text[]) RETURNS boolean
 CREATE TABLE telemetry_reports (
   dedupe_key text COLLATE "C" PRIMARY KEY,
   received_at timestamptz NOT NULL,
+  body_digest text NOT NULL CONSTRAINT body_digest_check CHECK (body_digest ~ '^[0-9a-f]{64}$'),
   schema_version integer NOT NULL CONSTRAINT schema_version_check CHECK (schema_version IN (1)),
   period_start timestamptz NOT NULL,
   period_end timestamptz NOT NULL,
@@ -38,6 +39,7 @@ CREATE INDEX telemetry_reports_received_at ON telemetry_reports (received_at);
 
 COMMENT ON COLUMN telemetry_reports.dedupe_key IS 'The window''s dedupe key, <license id>/<period start>/<period end> as canonical UTC instants: the primary key, so a window is stored once however often it arrives. Kept as long as its row: the license id and the window it spells last as long as the row''s longest-kept field.';
 COMMENT ON COLUMN telemetry_reports.received_at IS 'When the store accepted the report. Every retention period counts from it. Kept as long as its row.';
+COMMENT ON COLUMN telemetry_reports.body_digest IS 'SHA-256 (hex) of the verified payload as canonical JSON: a window that arrives again with the same body is answered as stored, with another body refused (window-conflict). Reveals nothing the row does not hold. Kept as long as its row.';
 COMMENT ON COLUMN telemetry_reports.schema_version IS 'Field schemaVersion. Tells the ingest endpoint which contract the report follows. The endpoint refuses versions it does not know, and the uploader refuses to send a version the endpoint does not accept. Legal basis: Art. 6(1)(b) performance of a contract (service operation). Category: protocol metadata (protocol-metadata). Retention: P400D (400 days). Owner: Platform team.';
 COMMENT ON COLUMN telemetry_reports.period_start IS 'Field periodStart. Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once. Legal basis: Art. 6(1)(b) performance of a contract (preventing duplicate processing). Category: reporting period (reporting-period). Retention: P400D (400 days). Owner: Platform team. The validator alone checks: pattern (stored as an instant, to the microsecond).';
 COMMENT ON COLUMN telemetry_reports.period_end IS 'Field periodEnd. End of the aggregation window, excluded from it. The other bound of the dedupe key. Legal basis: Art. 6(1)(b) performance of a contract (preventing duplicate processing). Category: reporting period (reporting-period). Retention: P400D (400 days). Owner: Platform team. The validator alone checks: pattern (stored as an instant, to the microsecond).';

@@ -120,14 +120,15 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
           'webhook-signature': await sign(SPEC_EXAMPLE.secret, SPEC_EXAMPLE.id, SPEC_EXAMPLE.timestamp, SPEC_EXAMPLE.body),
         },
       },
-      await signatureCase('one key', [KEY_A], await messageId(dedupeKey(...windows[0])), TIMESTAMP, '{"schemaVersion":1}'),
-      await signatureCase('rotation: new key first, old key second', [KEY_B, KEY_A], await messageId(dedupeKey(...windows[0])), TIMESTAMP, '{"schemaVersion":1}'),
+      await signatureCase('one key', [KEY_A], await messageId(dedupeKey(...windows[0]), encodeCustomer(CUSTOMERS[1])), TIMESTAMP, '{"schemaVersion":1}'),
+      await signatureCase('rotation: new key first, old key second', [KEY_B, KEY_A], await messageId(dedupeKey(...windows[0]), encodeCustomer(CUSTOMERS[1])), TIMESTAMP, '{"schemaVersion":1}'),
       await signatureCase('non-ASCII body: the UTF-8 bytes are signed', [KEY_A], 'msg_utf8', TIMESTAMP, '{"name":"Müller"}'),
     ],
+    // The message id covers the customer header as sent: the same window under a name and under its mask has two ids.
     dedupe: await Promise.all(
-      windows.map(async ([licenseId, periodStart, periodEnd]) => {
+      [...windows.map((w) => [...w, encodeCustomer(CUSTOMERS[1])] as const), [...windows[0], await maskCustomer(CUSTOMERS[1], MASK_KEY)] as const].map(async ([licenseId, periodStart, periodEnd, customerHeader]) => {
         const key = dedupeKey(licenseId, periodStart, periodEnd);
-        return { licenseId, periodStart, periodEnd, dedupeKey: key, webhookId: await messageId(key) };
+        return { licenseId, periodStart, periodEnd, customerHeader, dedupeKey: key, webhookId: await messageId(key, customerHeader) };
       }),
     ),
     masks: [
