@@ -167,6 +167,11 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   }
   const signed = readSignedParts(headers, options);
   if (!signed.ok) return fail(401, signed.error);
+  // The license id picks the keys, so it is checked first; its format is public, so saying what is wrong tells nothing.
+  const licenseErrors = validateContractHeaders(headers, accepted.at(-1)!).filter((e) => e.path === `/${CONTRACT_HEADERS.licenseId}`);
+  if (licenseErrors.length > 0) {
+    return fail(400, wireError('headers', `1 contract header is missing or malformed: ${licenseErrors[0]!.message}`, 'invalid-header', { errors: licenseErrors }));
+  }
   const verdict = await verifyForLicense(options, headers[CONTRACT_HEADERS.licenseId], signed.parts, body);
   if (!verdict.ok) {
     return verdict.status === 503 ? { ...fail(503, verdict.error, { 'retry-after': '5' }), cause: verdict.cause } : fail(401, verdict.error);

@@ -306,7 +306,7 @@ export function createKeyStore(client: QueryClient, options: KeyStoreOptions): L
       if (typeof licenseId !== 'string' || !LICENSE_ID.test(licenseId)) return undefined;
       const rows = await query(
         'key lookup',
-        `SELECT ${columns} FROM ${table} WHERE license_id = $1 ORDER BY revoked_at IS NULL DESC, revoked_at DESC, created_at DESC LIMIT ${LOOKUP_LIMIT}`,
+        `SELECT ${columns} FROM ${table} WHERE license_id = $1 ORDER BY revoked_at IS NULL DESC, revoked_at DESC, created_at DESC, length(key_id) DESC, key_id DESC LIMIT ${LOOKUP_LIMIT}`,
         [licenseId],
       );
       if (rows.length === 0) return undefined;

@@ -129,12 +129,12 @@ describe('package', () => {
     expect(table).toMatch(/│ node10 /);
   });
 
-  it('keeps node: built-ins out of the WebCrypto entries; only the outbox and its command use them', () => {
+  it('keeps node: built-ins out of the WebCrypto entries; only the outbox and the two commands use them', () => {
     const dist = join(project, 'node_modules', manifest.name, 'dist');
     const builtIn = /\bfrom\s*["'](?:node:)?(?:fs|fs\/promises|path|os|crypto|http|child_process|util)["']|\brequire\(["'](?:node:)?(?:fs|fs\/promises|path|os|crypto|http|child_process|util)["']\)/;
     for (const file of readdirSync(dist).filter((f) => /\.c?js$/.test(f))) {
       const code = readFileSync(join(dist, file), 'utf8');
-      if (/^(outbox|telemetry-outbox)\./.test(file)) expect(code, file).toMatch(builtIn);
+      if (/^(outbox|telemetry-outbox|telemetry-keys)\./.test(file)) expect(code, file).toMatch(builtIn);
       else expect(code, file).not.toMatch(builtIn);
     }
   });
@@ -190,6 +190,13 @@ describe('installed from the tarball', () => {
     writeFileSync(join(project, 'outbox.cjs'), `console.log(Object.keys(require('${manifest.name}/outbox')).sort().join(','));\n`);
     expect(run(process.execPath, ['outbox.mjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
     expect(run(process.execPath, ['outbox.cjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
+  });
+
+  it('installs the telemetry-keys command, which answers --help and names what it reads, without a database driver installed', () => {
+    const bin = join(project, 'node_modules', '.bin', 'telemetry-keys');
+    const help = run(bin, ['--help'], project);
+    expect(help).toMatch(/^telemetry-keys: .+\n\nusage: telemetry-keys <command>/);
+    for (const word of ['issue', 'rotate', 'revoke', 'list', 'rewrap', 'check', 'DATABASE_URL', 'TELEMETRY_KEK_FILE']) expect(help).toContain(word);
   });
 
   it('installs the telemetry-outbox command, which reads an outbox the installed package wrote', () => {

@@ -98,7 +98,7 @@ describe('end to end over HTTP on 127.0.0.1', () => {
     const r = await request();
     const tampered = r.body.slice();
     tampered[tampered.indexOf(0x34)] = 0x35; // one digit of a count: 4 → 5
-    expect(await post(tampered, { ...r.headers })).toMatchObject({ status: 401, rule: 'signature-mismatch' });
+    expect(await post(tampered, { ...r.headers })).toMatchObject({ status: 401, rule: 'license-key-mismatch' });
   });
 
   it('answers 401 to an expired timestamp, telling the uploader its clock is off', async () => {

@@ -108,7 +108,7 @@ describe('ingest: the status table', () => {
     const tampered = request.body.slice();
     const last = tampered.length - 2;
     tampered[last] = tampered[last]! ^ 0x01;
-    expect(await ingest({ headers: request.headers, body: tampered }, options)).toMatchObject({ status: 401, error: { rule: 'signature-mismatch' } });
+    expect(await ingest({ headers: request.headers, body: tampered }, options)).toMatchObject({ status: 401, error: { rule: 'license-key-mismatch' } });
     expect(await ingest({ headers: request.headers, body: utf8('not json') }, options)).toMatchObject({ status: 401 });
   });
 
