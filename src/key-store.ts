@@ -15,8 +15,9 @@ import type { QueryClient } from './store-core.js';
 export interface KeyStoreOptions {
   /**
    * The key-encryption keys: a keyring, or a function that reads it (again) from where the server
-   * keeps it. A function is asked again when a stored secret names a KEK the keyring lacks (at most
-   * once a second), so a KEK rotation needs no restart: add the new KEK first to the file, `rewrap`.
+   * keeps it. A function is asked again when a stored secret names a KEK the keyring lacks (after a
+   * miss, not again within a second), so a KEK rotation needs no restart: the new KEK first in the
+   * file, the old one after it, `rewrap`, then drop the old one.
    */
   readonly keyring: Keyring | (() => Keyring | Promise<Keyring>);
   /** The PostgreSQL schema of the table, as for `createPostgresStore`; default the connection's `search_path`. */
@@ -136,11 +137,11 @@ export function createKeyStore(client: QueryClient, options: KeyStoreOptions): L
   const clock = options.now ?? (() => new Date());
   const source = options.keyring;
   let keyring: Keyring | undefined = typeof source === 'function' ? undefined : source;
-  let loadedAt = 0;
+  /** When a reload last failed to find a KEK: a missing KEK rereads the keyring at most once a second. */
+  let missedAt = -Infinity;
 
   const load = async (): Promise<Keyring> => {
     if (typeof source !== 'function') return source;
-    loadedAt = Date.now();
     try {
       keyring = await source();
     } catch (error) {
@@ -150,10 +151,13 @@ export function createKeyStore(client: QueryClient, options: KeyStoreOptions): L
     return keyring;
   };
   const ring = async (): Promise<Keyring> => keyring ?? load();
-  /** The KEK of an id; reloads the keyring once (at most every second) when it lacks it. */
+  /** The KEK of an id; reads the keyring again when it lacks it (after a miss, not again within a second). */
   const kekOf = async (id: string): Promise<Kek | undefined> => {
     let found = (await ring()).all.find((k) => k.id === id);
-    if (found === undefined && typeof source === 'function' && Date.now() - loadedAt >= RELOAD_INTERVAL_MS) found = (await load()).all.find((k) => k.id === id);
+    if (found === undefined && typeof source === 'function' && Date.now() - missedAt >= RELOAD_INTERVAL_MS) {
+      found = (await load()).all.find((k) => k.id === id);
+      if (found === undefined) missedAt = Date.now();
+    }
     return found;
   };
 
