@@ -10,7 +10,7 @@ import { ingest } from '../src/ingest.js';
 import { createTelemetryRequest } from '../src/request.js';
 import { generateSecret } from '../src/signature.js';
 import { reportDigest } from '../src/report-digest.js';
-import { createPostgresStore, storagePlan } from '../src/store-postgres.js';
+import { createKeyStore, createPostgresStore, parseKeyring, storagePlan } from '../src/store-postgres.js';
 import type { IngestSuccess } from '../src/server.js';
 import type { Row } from './report.js';
 import { timeAsync } from './timing.js';
@@ -59,6 +59,44 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
       rows: [row(PUT_NEW, BARE_NEW), row(BARE_NEW, BARE_NEW), row(PUT_DUPLICATE, BARE_DUPLICATE), row(BARE_DUPLICATE, BARE_DUPLICATE)],
       newRatio: ops[PUT_NEW]! / ops[BARE_NEW]!,
       duplicateRatio: ops[PUT_DUPLICATE]! / ops[BARE_DUPLICATE]!,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+const LOOKUP_ONE = '`keysOf`: one license in the key store';
+const LOOKUP_MANY = '`keysOf`: the same license among 100,000';
+
+/**
+ * The key store's lookup, what `ingest` awaits per request when keys come from
+ * the database: one indexed query and one AES-256-GCM decryption, with one
+ * license stored and with 100,000.
+ */
+export async function keyLookupPath(): Promise<{ rows: Row[]; scaling: number }> {
+  const db = await PGlite.create();
+  try {
+    const keys = createKeyStore(db, { keyring: parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench') });
+    await keys.migrate();
+    const { secret } = await keys.issue('lic-bench');
+    const lookup = async () => {
+      const found = await keys.keysOf('lic-bench');
+      if (found?.[0]?.secret !== secret) throw new Error('bench: keysOf did not return the issued secret');
+    };
+    const one = await timeAsync({ [LOOKUP_ONE]: lookup }, { rounds: 7 });
+    // 99,999 other licenses; their sealed bytes are never decrypted, only skipped by the index.
+    await db.query(
+      `INSERT INTO telemetry_license_keys (license_id, key_id, created_at, kek_id, nonce, sealed)
+       SELECT 'lic-' || lpad(i::text, 6, '0'), 'k1', now(), '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 48), 'hex') FROM generate_series(1, 99999) AS i`,
+    );
+    await db.query('ANALYZE telemetry_license_keys');
+    const many = await timeAsync({ [LOOKUP_MANY]: lookup }, { rounds: 7 });
+    return {
+      rows: [
+        { name: LOOKUP_ONE, value: one[LOOKUP_ONE]!, unit: 'lookups/s', ratio: 1 },
+        { name: LOOKUP_MANY, value: many[LOOKUP_MANY]!, unit: 'lookups/s', ratio: many[LOOKUP_MANY]! / one[LOOKUP_ONE]! },
+      ],
+      scaling: many[LOOKUP_MANY]! / one[LOOKUP_ONE]!,
     };
   } finally {
     await db.close();

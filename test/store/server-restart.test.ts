@@ -47,7 +47,7 @@ afterAll(() => {
 });
 
 /** Starts the example server in `folder` (so ./data is its PGlite folder) and waits for its first line. */
-function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promise<{ url: string; stop: () => Promise<number | null> }> {
+function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promise<{ url: string; output: () => string; stop: () => Promise<number | null> }> {
   // node with tsx's loader, as `npx tsx examples/server.ts` runs it, minus the wrapper process.
   const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'examples/server.ts')], {
     cwd: folder,
@@ -66,6 +66,7 @@ function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promi
       if (url === undefined) return;
       resolve({
         url,
+        output: () => out + err,
         stop: async () => {
           child.kill('SIGTERM');
           const code = await exited;
@@ -115,6 +116,20 @@ describe('the example server\'s key configuration', () => {
   it('refuses the single TELEMETRY_SIGNING_SECRET of earlier drafts, and a missing KEK, each in one line', async () => {
     await expect(start({ TELEMETRY_SIGNING_SECRET: 'whsec_x' })).rejects.toThrow(/exited with 2 before listening: examples\/server\.ts: TELEMETRY_SIGNING_SECRET is no longer read: .* \(keys-config\)$/);
     await expect(start({})).rejects.toThrow(/exited with 2 before listening: examples\/server\.ts: TELEMETRY_KEK: no key-encryption key is set \(kek-missing\); [^\n]*$/);
+  });
+
+  it('runs with one secret for every license only when TELEMETRY_VENDOR_WIDE_SECRET asks for it, and says so', async () => {
+    const secret = 'whsec_' + toBase64(Uint8Array.from({ length: 32 }, (_, i) => i));
+    const server = await start({ TELEMETRY_VENDOR_WIDE_SECRET: secret });
+    try {
+      for (const licenseId of ['lic-x', 'lic-y']) {
+        const sent = await sendTelemetry(await built({ licenseId, now: () => Date.now(), signingSecrets: [secret] }, window), { baseUrl: server.url, ...noWait });
+        expect(sent, licenseId).toMatchObject({ ok: true, status: 201 });
+      }
+      expect(server.output()).toContain('TELEMETRY_VENDOR_WIDE_SECRET: one secret signs every license\'s reports; any installation can report in any license\'s name');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 });
 
