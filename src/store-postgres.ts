@@ -37,7 +37,6 @@ export {
   type KeyStoreOptions,
   type LicenseKeyStore,
   KeyStoreError,
-  MAX_ACTIVE_KEYS,
   createKeyStore,
 } from './key-store.js';
 export { type Kek, type Keyring, KeyringError, kekId, parseKeyring } from './keyring.js';
