@@ -32,6 +32,7 @@ import {
   DEFAULT_MAX_BYTES,
   failureResponse,
   ingest,
+  parseSecret,
   schemaEndpoint,
 } from '../src/server.js';
 import { type KeyStoreOptions, type LicenseKeyStore, type PostgresStore, type PurgeOptions, type PurgeResult, type QueryClient, createKeyStore, createPostgresStore } from '../src/store-postgres.js';
@@ -307,6 +308,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       throw new Error('TELEMETRY_SIGNING_SECRET is no longer read: one secret signed every license\'s reports. Set TELEMETRY_KEK or TELEMETRY_KEK_FILE and issue a key per license with telemetry-keys, or, for a small deployment that accepts that risk, TELEMETRY_VENDOR_WIDE_SECRET (keys-config)');
     }
     if (vendorWide !== undefined) {
+      // Checked now, so a malformed secret stops the start instead of failing every request.
+      parseSecret(vendorWide);
       keySource = { vendorWideKeys: [{ id: 'vendor-wide', secret: vendorWide }] };
       console.warn('examples/server.ts: TELEMETRY_VENDOR_WIDE_SECRET: one secret signs every license\'s reports; any installation can report in any license\'s name');
     } else {
