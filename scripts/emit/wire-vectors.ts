@@ -105,7 +105,7 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
   return {
     $comment: 'generated from schema/headers.ts and scripts/emit/wire-vectors.ts by `npm run generate`; do not edit',
     description:
-      'Test vectors of the telemetry wire protocol (docs/wire-protocol.md) that hold for every schema version; whole signed requests of each version are in generated/v<N>/wire-vectors.json. Secrets here are public test values: never use them. Bodies are the exact bytes as UTF-8 text.',
+      'Test vectors of the telemetry wire protocol (docs/wire-protocol.md) that hold for every schema version; whole signed requests of each version are in generated/v<N>/wire-vectors.json. Secrets here are public test values: never use them. Bodies are the exact bytes as UTF-8 text. The signature covers webhook-id, webhook-timestamp and the body; webhook-id is msg_ + hex SHA-256 of `hashed` (the dedupe key, a line feed, the x-telemetry-customer value as sent), so the license id and the customer header are covered through it.',
     secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY, encryptionKey: ENCRYPTION_KEY },
     signatures: [
       {
@@ -128,7 +128,8 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
     dedupe: await Promise.all(
       [...windows.map((w) => [...w, encodeCustomer(CUSTOMERS[1])] as const), [...windows[0], await maskCustomer(CUSTOMERS[1], MASK_KEY)] as const].map(async ([licenseId, periodStart, periodEnd, customerHeader]) => {
         const key = dedupeKey(licenseId, periodStart, periodEnd);
-        return { licenseId, periodStart, periodEnd, customerHeader, dedupeKey: key, webhookId: await messageId(key, customerHeader) };
+        // The exact text hashed, so an implementation in another language sees what the id covers.
+        return { licenseId, periodStart, periodEnd, customerHeader, dedupeKey: key, hashed: `${key}\n${customerHeader}`, webhookId: await messageId(key, customerHeader) };
       }),
     ),
     masks: [

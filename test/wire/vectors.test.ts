@@ -35,7 +35,7 @@ interface Vectors {
   $comment: string;
   secrets: Record<string, string>;
   signatures: SignatureVector[];
-  dedupe: Array<{ licenseId: string; periodStart: string; periodEnd: string; customerHeader: string; dedupeKey: string; webhookId: string }>;
+  dedupe: Array<{ licenseId: string; periodStart: string; periodEnd: string; customerHeader: string; dedupeKey: string; hashed: string; webhookId: string }>;
   masks: Array<{ customer: string; mask: string; maskKey?: string; signingSecret?: string; derivedMaskKey?: string }>;
   customerHeader: Array<{ customer: string; header: string }>;
   encryption: Array<{ name: string; encryptionKey: string; signingSecret?: string; keyId: string; iv: string; plaintext: string; jwe: string }>;
@@ -84,7 +84,8 @@ describe('published test vectors (generated/signature-vectors.json)', () => {
     for (const v of vectors.dedupe) {
       expect(dedupeKey(v.licenseId, v.periodStart, v.periodEnd)).toBe(v.dedupeKey);
       expect(await messageId(v.dedupeKey, v.customerHeader)).toBe(v.webhookId);
-      expect(v.webhookId).toBe(`msg_${createHash('sha256').update(`${v.dedupeKey}\n${v.customerHeader}`, 'utf8').digest('hex')}`);
+      expect(v.hashed).toBe(`${v.dedupeKey}\n${v.customerHeader}`);
+      expect(v.webhookId).toBe(`msg_${createHash('sha256').update(v.hashed, 'utf8').digest('hex')}`);
     }
     // The same window under a name and under its mask: two ids, so neither header can stand in for the other.
     const [named, , , masked] = vectors.dedupe;
