@@ -68,10 +68,11 @@ export interface LicenseKeyStore {
   /** Creates the table when missing; safe on every start. */
   migrate(): Promise<void>;
   /**
-   * Reads one secret under every KEK in use and throws a KeyStoreError (`kek-unknown`, `kek-mismatch`)
-   * when the keyring cannot read them: call it at start, so a wrong KEK is one clear error there.
+   * Reads one secret under every KEK in use (every secret with `all`) and throws a KeyStoreError
+   * (`kek-unknown`, `kek-mismatch`) when the keyring cannot read them: call it at start, so a wrong
+   * KEK is one clear error there; `all` also finds a single damaged or moved secret.
    */
-  check(): Promise<KeyStoreCheck>;
+  check(options?: { readonly all?: boolean }): Promise<KeyStoreCheck>;
   /** The first secret of a license (or a new one after all its keys were revoked); refused while it has an active key. */
   issue(licenseId: string): Promise<IssuedKey>;
   /** A new secret beside the active one(s); both verify until the old one is revoked. */
@@ -244,9 +245,12 @@ export function createKeyStore(client: QueryClient, options: KeyStoreOptions): L
       );
     },
 
-    async check() {
+    async check(options = {}) {
       const current = (await ring()).current.id;
-      const rows = await query('key store check', `SELECT DISTINCT ON (kek_id) ${columns}, count(*) OVER (PARTITION BY kek_id) AS n FROM ${table} ORDER BY kek_id, license_id, key_id`);
+      const rows = await query(
+        'key store check',
+        `SELECT ${options.all === true ? '' : 'DISTINCT ON (kek_id) '}${columns}, count(*) OVER (PARTITION BY kek_id) AS n FROM ${table} ORDER BY kek_id, license_id, key_id`,
+      );
       const byKek: Record<string, number> = {};
       for (const row of rows) {
         await open('key store', row);

@@ -32,7 +32,7 @@ const COMMANDS: Readonly<Record<Command, { readonly usage: string; readonly summ
   revoke: { usage: 'revoke <license-id> [<key-id>]', summary: 'revoke one key of a license, or every active key of it', args: [1, 2] },
   list: { usage: 'list [<license-id>]', summary: 'key ids, dates, states and key-encryption key ids; never a secret', args: [0, 1] },
   rewrap: { usage: 'rewrap', summary: 'encrypt every secret under the current key-encryption key (the first listed); no license secret changes', args: [0, 0] },
-  check: { usage: 'check', summary: 'read one secret under every key-encryption key in use; exits 2 when the configured keys cannot', args: [0, 0] },
+  check: { usage: 'check [--all]', summary: 'read one secret under every key-encryption key in use (--all: every secret); exits 2 when one cannot be read', args: [0, 0] },
 };
 
 const HELP = [
@@ -45,6 +45,7 @@ const HELP = [
   '',
   'options:',
   '  --json                          print the result as JSON',
+  '  --all                           check: decrypt every secret, not one per key-encryption key',
   '  --help                          show this help and exit',
   '',
   'environment:',
@@ -98,7 +99,7 @@ function table(keys: readonly KeyInfo[]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
-async function run(command: Command, args: readonly string[], json: boolean, keys: LicenseKeyStore, io: KeysCliIo): Promise<number> {
+async function run(command: Command, args: readonly string[], { json, all }: { readonly json: boolean; readonly all: boolean }, keys: LicenseKeyStore, io: KeysCliIo): Promise<number> {
   const print = (value: unknown, text: string) => io.out(json ? `${JSON.stringify(value, null, 2)}\n` : text);
   switch (command) {
     case 'issue':
@@ -127,7 +128,7 @@ async function run(command: Command, args: readonly string[], json: boolean, key
       return EXIT_OK;
     }
     case 'check': {
-      const result = await keys.check();
+      const result = await keys.check({ all });
       const under = Object.entries(result.byKek).map(([id, n]) => `${n} under ${id}`).join(', ');
       print(result, `${result.secrets} secret${result.secrets === 1 ? '' : 's'} readable${under ? ` (${under})` : ''}; new ones go under ${result.currentKek}\n`);
       return EXIT_OK;
@@ -145,7 +146,7 @@ async function run(command: Command, args: readonly string[], json: boolean, key
 export async function runKeysCli(argv: readonly string[], io: KeysCliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean' } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, all: { type: 'boolean' }, help: { type: 'boolean' } } });
   } catch (error) {
     io.err(`telemetry-keys: ${(error as Error).message.split('\n')[0]}; see telemetry-keys --help\n`);
     return EXIT_ERROR;
@@ -173,7 +174,8 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo): Promis
     database = await openClient(io.env);
     const keys = createKeyStore(database.client, { keyring });
     await keys.migrate();
-    return await run(command, args, parsed.values.json === true, keys, io);
+    if (parsed.values.all === true && command !== 'check') throw new UsageError('--all: only check takes it');
+    return await run(command, args, { json: parsed.values.json === true, all: parsed.values.all === true }, keys, io);
   } catch (error) {
     const refused = error instanceof KeyStoreError && !['database', 'kek-unknown', 'kek-mismatch', 'kek-missing', 'kek-format', 'kek-config'].includes(error.rule);
     const message = error instanceof KeyStoreError || error instanceof KeyringError || error instanceof UsageError ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;

@@ -99,5 +99,7 @@ describe('telemetry-keys', () => {
     const env = { DATA_DIR: dir, TELEMETRY_KEK: K1 };
     expect((await cli(['issue', 'lic-0042'], env)).code).toBe(0);
     expect(JSON.parse((await cli(['list', '--json'], env)).out)).toMatchObject([{ licenseId: 'lic-0042', keyId: 'k1', state: 'active' }]);
+    expect(await cli(['check', '--all'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^1 secret readable \(1 under [0-9a-f]{16}\)/) });
+    expect(await cli(['list', '--all'], env)).toMatchObject({ code: 2, err: 'telemetry-keys list: --all: only check takes it\n' });
   }, 30_000);
 });
