@@ -33,6 +33,7 @@ import {
   failureResponse,
   ingest,
   parseSecret,
+  probeResponse,
   schemaEndpoint,
 } from '../src/server.js';
 import { type KeyStoreOptions, type LicenseKeyStore, type PostgresStore, type PurgeOptions, type PurgeResult, type QueryClient, createKeyStore, createPostgresStore } from '../src/store-postgres.js';
@@ -46,6 +47,10 @@ export interface ServerOptions extends KeySourceOptions {
   readonly acceptedVersions?: readonly number[];
   readonly maxBytes?: number;
   readonly toleranceSeconds?: number;
+  /** Take encrypted bodies only (`ingest`'s `requireEncryption`), reports and connection tests alike. */
+  readonly requireEncryption?: boolean;
+  /** The body encryption keys (`ingest`'s `encryptionKeys`); default derived from the signing keys. */
+  readonly encryptionKeys?: readonly string[];
   /** Load shedding: when it returns true the report is answered 503 with Retry-After, before any work. */
   readonly shed?: () => boolean;
 }
@@ -177,12 +182,20 @@ export function createHandler(options: ServerOptions, store: PostgresStore): (re
         maxBytes,
         ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
         ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
+        ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
+        ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
       },
     );
     if (!result.ok) {
       // The key lookup failed (the key store's database, a KEK it lacks): the operator needs the reason, the client only a 503.
       if (result.cause !== undefined) console.error(`examples/server.ts: key lookup: ${(result.cause as Error)?.message ?? String(result.cause)}`);
       const answer = failureResponse(result);
+      send(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+    if (result.kind === 'probe') {
+      // A connection test: verified like a report, answered, and never stored.
+      const answer = probeResponse(result);
       send(res, answer.status, answer.headers, answer.body);
       return;
     }

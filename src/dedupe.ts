@@ -83,5 +83,10 @@ export function messageIdNow(key: string, customerHeader: string): string {
   if (typeof customerHeader !== 'string' || !customerPattern.test(customerHeader)) {
     throw new RangeError(`messageId: customerHeader must be the ${CONTRACT_HEADERS.customer} value as sent, matching ${customerPattern.source.slice(0, 40)}… (pattern)`);
   }
-  return `msg_${toHex(sha256(utf8(`${key}\n${customerHeader}`)))}`;
+  return hashedMessageId(`${key}\n${customerHeader}`);
+}
+
+/** `msg_` + hex SHA-256 of a text: the form of every message id (a window's, a probe's). */
+export function hashedMessageId(text: string): string {
+  return `msg_${toHex(sha256(utf8(text)))}`;
 }

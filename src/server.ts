@@ -10,7 +10,8 @@ export type { ValidationError } from './errors.js';
 export type { WireError } from './wire-errors.js';
 export type { HeadersLike } from './headers.js';
 export { type KeySourceOptions, type LicenseKeyLookup, type LicenseKeys } from './key-lookup.js';
-export { type IngestFailure, type IngestOptions, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest } from './ingest.js';
+export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './ingest.js';
+export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './probe.js';
 export {
   DEFAULT_SCHEMA_MAX_AGE_SECONDS,
   type EndpointResponse,

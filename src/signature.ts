@@ -296,7 +296,7 @@ export function readSignedParts(headers: HeadersLike, options: Pick<VerifyOption
   const skew = timestamp - now;
   if (Math.abs(skew) > tolerance) {
     const rule = skew < 0 ? 'timestamp-too-old' : 'timestamp-too-new';
-    return { ok: false, error: wireError(SIGNATURE_HEADERS.timestamp, describeSkew(skew, tolerance), rule, { clockSkewSeconds: skew }) };
+    return { ok: false, error: wireError(SIGNATURE_HEADERS.timestamp, describeSkew(skew, tolerance), rule, { clockSkewSeconds: skew, toleranceSeconds: tolerance }) };
   }
   // The spec signs the timestamp as an integer, so "0123" is signed as "123" like its reference library does.
   return { ok: true, parts: { id: id!, timestamp, head: utf8(`${id!}.${timestamp}.`), macs } };
