@@ -64,13 +64,13 @@ describe('ingest of a probe', () => {
   it('refuses it as a report would be refused: another key, a revoked key, an old timestamp, a changed byte', async () => {
     const at = { licenseKeys, now: () => NOW_MS };
     const check = async (request: { headers: Record<string, string>; body: Uint8Array }) => ingest({ method: 'POST', ...request }, at);
-    expect(await check(await probe({ signingSecrets: [KEY_B] }))).toMatchObject({ ok: false, status: 401, error: { rule: 'signature-mismatch' } });
+    expect(await check(await probe({ signingSecrets: [KEY_B] }))).toMatchObject({ ok: false, status: 401, error: { rule: 'license-key-mismatch' } });
     expect(await check(await probe({ signingSecrets: [KEY_REVOKED] }))).toMatchObject({ ok: false, status: 401, error: { rule: 'revoked-key' } });
     expect(await check(await probe({ now: () => NOW_MS - 301_000 }))).toMatchObject({ ok: false, status: 401, error: { rule: 'timestamp-too-old', clockSkewSeconds: -301, toleranceSeconds: 300 } });
     const request = await probe();
     const changed = request.body.slice();
     changed[changed.length - 3] = changed[changed.length - 3] === 0x30 ? 0x31 : 0x30;
-    expect(await check({ headers: { ...request.headers }, body: changed })).toMatchObject({ ok: false, status: 401, error: { rule: 'signature-mismatch' } });
+    expect(await check({ headers: { ...request.headers }, body: changed })).toMatchObject({ ok: false, status: 401, error: { rule: 'license-key-mismatch' } });
   });
 
   it('is never taken for a report, nor a report for a probe: the media type and the closed bodies decide', async () => {
@@ -182,8 +182,8 @@ describe('testConnection against the example server', () => {
 
   it('signature-refused: a secret the server does not know, a revoked one; no secret in the result', async () => {
     const unknown = await run({ signingSecrets: [KEY_B] });
-    expect(unknown).toMatchObject({ ok: false, diagnosis: 'signature-refused', status: 401, rule: 'signature-mismatch' });
-    expect(unknown.message).toBe(`${server.url}/api/v1/telemetry: the server refused the signature (signature-mismatch): no key of the server made this signature; check that the secret configured here is the one issued with this license (signature-refused)`);
+    expect(unknown).toMatchObject({ ok: false, diagnosis: 'signature-refused', status: 401, rule: 'license-key-mismatch' });
+    expect(unknown.message).toBe(`${server.url}/api/v1/telemetry: the server refused the signature (license-key-mismatch): no key of the server made this signature; check that the secret configured here is the one issued with this license, and the license id the one it was issued for (signature-refused)`);
     const revoked = await run({ signingSecrets: [KEY_REVOKED] });
     expect(revoked).toMatchObject({ ok: false, diagnosis: 'signature-refused', rule: 'revoked-key' });
     expect(revoked.message).toContain('the secret configured here has been revoked; install the new secret the vendor issued');
