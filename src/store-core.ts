@@ -3,12 +3,15 @@
  * storage plan: the entry point passes the package's generated one, tests a
  * fixture contract's.
  */
+import { isTransientDatabaseError } from './database-errors.js';
 import type { IngestSuccess } from './ingest.js';
 import type { StoragePlan, StoredColumn } from './store-plan.js';
 
 /** What the store needs of a database client: `pg`'s Pool or Client, PGlite, or anything alike. */
 export interface QueryClient {
   query(text: string, params?: unknown[]): Promise<{ readonly rows: ReadonlyArray<Record<string, unknown>> }>;
+  /** An event emitter's `on` (`pg.Pool` has one): the store listens for `'error'` there; see `onConnectionError`. */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 export interface PostgresStoreOptions {
@@ -20,6 +23,15 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** The clock that stamps `received_at`, from which every retention counts; default the system clock. */
   readonly now?: () => Date;
+  /**
+   * Told when a pooled connection that is not running a query fails (a
+   * database restart, a failover, `pg_terminate_backend`). The store listens
+   * for the client's `'error'` events whenever the client has an `on` method,
+   * so such a failure never ends the process (an `'error'` event without a
+   * listener does); the pool drops the connection and opens a new one when
+   * next asked. Default: nothing is reported.
+   */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 export interface PutResult {
@@ -58,7 +70,7 @@ export interface StoredReport {
   readonly schemaVersion: number;
   /** The stored headers, by name (the customer as received: percent-encoded name or mask). */
   readonly headers: Readonly<Record<string, string>>;
-  /** The stored payload; a field cleared by `purge` is absent, instants are read back to the microsecond. */
+  /** The stored payload as it was sent, instants in their sent spelling; a field cleared by `purge` is absent. */
   readonly payload: Readonly<Record<string, unknown>>;
 }
 
@@ -88,6 +100,11 @@ export interface PostgresStore {
   purge(now: Date, options?: PurgeOptions): Promise<PurgeResult>;
   /** Erases every report stored for a license (a data subject's or a customer's erasure request); returns how many. */
   forget(request: { readonly licenseId: string }): Promise<number>;
+  /**
+   * Resolves when the database answers a trivial query; rejects with
+   * StoreError `unavailable` when it cannot be reached. For a health check.
+   */
+  ping(): Promise<void>;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -125,6 +142,10 @@ function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'me
 function refusal(where: string, error: unknown): StoreError {
   const e = error as { code?: unknown; constraint?: unknown; column?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
+  if (isTransientDatabaseError(error)) {
+    // The driver's own words ("Connection terminated unexpectedly", "the database system is starting up") hold no value of the report.
+    return new StoreError('unavailable', `${where}: the database cannot be reached now: ${typeof e.message === 'string' ? e.message : String(error)}${code ? ` [${code}]` : ''} (unavailable); send it again once the database is back: a window stored meanwhile is answered as a duplicate`);
+  }
   if (code === '23514' || code === '23502') {
     const what = code === '23514' ? `check constraint ${String(e.constraint)}` : `NOT NULL on ${String(e.column)}`;
     return new StoreError('constraint', `${where}: the database refused the report by ${what}; the contract's validator should have refused it first (constraint)`);
@@ -159,6 +180,10 @@ class Store implements PostgresStore {
     this.table = qualify(plan.table);
     this.migrations = qualify(plan.migrationsTable);
     this.clock = options.now ?? (() => new Date());
+    if (typeof client.on === 'function') {
+      const report = options.onConnectionError;
+      client.on('error', (error) => report?.(error));
+    }
     for (const [version, { columns }] of Object.entries(plan.versions)) {
       for (const c of columns) if (!DURATION.test(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
       const names = ['dedupe_key', 'received_at', ...columns.map((c) => c.column)];
@@ -323,6 +348,14 @@ class Store implements PostgresStore {
     if (contractEnd === undefined) return `received_at <= $1::timestamptz - interval '${duration}'`;
     // The license id leads the dedupe key, which lives as long as the row, so this holds even after license_id is cleared.
     return `EXISTS (SELECT 1 FROM unnest($2::text[], $3::timestamptz[]) AS ended(license, at) WHERE ended.license = split_part(dedupe_key, '/', 1) AND ended.at + interval '${duration}' <= $1::timestamptz)`;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.client.query('SELECT 1');
+    } catch (error) {
+      throw refusal('ping', error);
+    }
   }
 
   async forget({ licenseId }: { readonly licenseId: string }): Promise<number> {
