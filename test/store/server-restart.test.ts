@@ -4,11 +4,10 @@
  * again on the same folder. Windows stored before the restart stay stored,
  * and a window replayed after it is still answered as a duplicate.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
@@ -17,6 +16,7 @@ import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../.
 import { sendTelemetry } from '../../src/uploader.js';
 import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
+import { startServerProcess } from '../support/server-process.js';
 import { KEY_A, KEY_B, built, counts } from '../wire/support.js';
 
 let folder: string;
@@ -32,37 +32,8 @@ afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-/** Starts the example server in `folder` (so ./data is its PGlite folder) and waits for its first line. */
-function start(): Promise<{ url: string; stop: () => Promise<number | null> }> {
-  // node with tsx's loader, as `npx tsx examples/server.ts` runs it, minus the wrapper process.
-  const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'examples/server.ts')], {
-    cwd: folder,
-    env: { ...process.env, TELEMETRY_SIGNING_SECRET: KEY_A, PORT: '0', DATA_DIR: '', DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk;
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
-      if (url === undefined) return;
-      resolve({
-        url,
-        stop: async () => {
-          child.kill('SIGTERM');
-          const code = await exited;
-          children.delete(child);
-          return code;
-        },
-      });
-    });
-    void exited.then((code) => reject(new Error(`examples/server.ts exited with ${code} before listening: ${err.trim() || out.trim()}`)));
-  });
-}
+/** Starts the example server in `folder`, so ./data is its PGlite folder. */
+const start = () => startServerProcess(folder, { TELEMETRY_SIGNING_SECRET: KEY_A, DATA_DIR: '', DATABASE_URL: '' }, children);
 
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000 };
 const window = { ...counts(), periodStart: '2027-02-01T00:00:00Z', periodEnd: '2027-02-16T00:00:00Z' };
