@@ -12,7 +12,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['ingest', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
 /** Rows of the table whose header starts with "Status". */
@@ -64,6 +64,8 @@ describe('docs/wire-protocol.md', () => {
       'version-mismatch': 422,
       'invalid-payload': 422,
       'message-id-mismatch': 422,
+      'unstorable': 422,
+      'database-unavailable': 503,
     });
   });
 });
