@@ -150,4 +150,21 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
       await pool.end();
     }
   }, 180_000);
+
+  it('starts while its database is down, serving the schema, and takes reports once the database is up', async () => {
+    await cluster!.stop('immediate');
+    const late = await startServerProcess(folder, { TELEMETRY_SIGNING_SECRET: KEY_A, DATABASE_URL: cluster!.url, DATA_DIR: '' }, children);
+    const request = await built({ licenseId: 'lic-late', now: () => Date.now() });
+    expect((await fetch(`${late.url}${SCHEMA_PATH}`)).status).toBe(200);
+    const health = await fetch(`${late.url}/healthz`);
+    expect([health.status, await health.json()]).toEqual([503, { status: 'unavailable', database: 'not migrated yet' }]);
+    const waiting = await sendTelemetry(request, { baseUrl: late.url, retries: 0, timeoutMs: 5_000 });
+    expect(waiting.attempts.map((attempt) => attempt.status)).toEqual([503]);
+
+    await cluster!.start();
+    const sent = await send(request, late);
+    expect(sent).toMatchObject({ ok: true, status: 201 });
+    expect(late.stderr()).toMatch(/database: cannot migrate yet: .*; trying again in 1 s/);
+    expect(await late.stop()).toBe(0);
+  }, 60_000);
 });
