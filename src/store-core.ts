@@ -111,6 +111,10 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DURATION = /^(contract-end\+)?(P[0-9]{1,4}[DMY])$/;
 const LICENSE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const MIGRATION_LOCK = 'telemetry-contract:migrate';
+/** Expired reports `purge` deletes in one statement; more go in statements of PURGE_PAGES table pages each. */
+const PURGE_BATCH = 10_000;
+/** 2,000 pages of 8 KiB: about 50,000 v1 reports, a small part of a second of deleting. */
+const PURGE_PAGES = 2_000;
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const count = (value: unknown) => Number(value ?? 0);
@@ -321,14 +325,11 @@ class Store implements PostgresStore {
       const params = (sql: string) => (sql.includes('$2') ? [now.toISOString(), licenses, ends] : [now.toISOString()]);
       const expired = columns.map((c) => this.expired(c.retention));
       const everything = [...new Set(expired)].join(' AND ');
-      const deleteSql = [
-        `WITH gone AS (DELETE FROM ${this.table} WHERE schema_version = ${Number(version)} AND ${everything} RETURNING ${columns.map((c) => c.column).join(', ')})`,
-        `SELECT count(*) AS reports, ${columns.map((c, i) => `count(${c.column}) AS c${i}`).join(', ')} FROM gone`,
-      ].join(' ');
+      const base = params(everything);
       try {
-        const row = (await this.client.query(deleteSql, params(deleteSql))).rows[0] ?? {};
-        reportsDeleted += count(row['reports']);
-        columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + count(row[`c${i}`])));
+        const row = await this.deleteExpired(Number(version), columns, everything, base);
+        reportsDeleted += row.reports;
+        columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + row.values[i]!));
         for (const [i, c] of columns.entries()) {
           if (!c.expiresAlone) continue;
           const clearSql = `WITH cleared AS (UPDATE ${this.table} SET ${c.column} = NULL WHERE schema_version = ${Number(version)} AND ${c.column} IS NOT NULL AND ${expired[i]} RETURNING 1) SELECT count(*) AS n FROM cleared`;
@@ -340,6 +341,43 @@ class Store implements PostgresStore {
       }
     }
     return { reportsDeleted, removed };
+  }
+
+  /**
+   * Deletes the reports of `version` that match `everything`, counting the
+   * values they held per column. A few (at most PURGE_BATCH) go in one
+   * statement on the received_at index; more go PURGE_PAGES table pages per
+   * statement, in physical order, so each statement is short and holds its
+   * locks briefly, and the whole costs about one sequential pass. Only
+   * columns that may be NULL are returned and counted: a NOT NULL column held
+   * a value in every deleted report.
+   */
+  private async deleteExpired(version: number, columns: readonly StoredColumn[], everything: string, params: unknown[]): Promise<{ reports: number; values: number[] }> {
+    const { rows: nullableRows } = await this.client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND NOT attnotnull', [this.table]);
+    const nullable = new Set(nullableRows.map((r) => String(r['attname'])));
+    const returned = columns.map((c, i) => (nullable.has(c.column) ? `${c.column} IS NOT NULL AS c${i}` : undefined)).filter((r) => r !== undefined);
+    const where = `schema_version = ${version} AND ${everything}`;
+    const statement = (range: string) =>
+      [
+        `WITH gone AS (DELETE FROM ${this.table} WHERE ${range}${where} RETURNING ${returned.length === 0 ? '1 AS one' : returned.join(', ')})`,
+        `SELECT count(*) AS reports, ${columns.map((c, i) => (nullable.has(c.column) ? `count(*) FILTER (WHERE c${i}) AS c${i}` : `count(*) AS c${i}`)).join(', ')} FROM gone`,
+      ].join(' ');
+    const total = { reports: 0, values: columns.map(() => 0) };
+    const add = (row: Record<string, unknown> | undefined) => {
+      total.reports += count(row?.['reports']);
+      columns.forEach((_, i) => (total.values[i]! += count(row?.[`c${i}`])));
+    };
+    const few = await this.client.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${this.table} WHERE ${where} LIMIT ${PURGE_BATCH + 1}) AS expired`, params);
+    if (count(few.rows[0]?.['n']) <= PURGE_BATCH) {
+      add((await this.client.query(statement(''), params)).rows[0]);
+      return total;
+    }
+    const size = await this.client.query(`SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages`, [this.table]);
+    // Reports stored after this point are new, so none of them has expired: the pages counted now are all there is to scan.
+    for (let page = 0, pages = count(size.rows[0]?.['pages']); page < pages; page += PURGE_PAGES) {
+      add((await this.client.query(statement(`ctid >= '(${page},0)'::tid AND ctid < '(${page + PURGE_PAGES},0)'::tid AND `), params)).rows[0]);
+    }
+    return total;
   }
 
   /** The SQL condition under which a value kept `retention` has expired ($1 now; $2/$3 license ids and their ends). */

@@ -26,7 +26,7 @@ import { SCHEMA_PATH } from '../../src/paths.js';
 import type { TelemetryRequest } from '../../src/request.js';
 import { type SendResult, sendTelemetry } from '../../src/send.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
-import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { type ServerProcess, startServerProcess } from '../../scripts/dev/server-process.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 
 const WINDOWS = 500;

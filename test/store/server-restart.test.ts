@@ -16,7 +16,7 @@ import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../.
 import { sendTelemetry } from '../../src/uploader.js';
 import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
-import { startServerProcess } from '../support/server-process.js';
+import { startServerProcess } from '../../scripts/dev/server-process.js';
 import { KEY_A, KEY_B, built, counts } from '../wire/support.js';
 
 let folder: string;

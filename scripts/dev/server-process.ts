@@ -1,12 +1,14 @@
 /**
- * The example server as an operator runs it (`npx tsx examples/server.ts`,
- * minus the npx wrapper process), in a child process: started, watched and
- * stopped by the tests that need a real process (restarts, database faults).
+ * A server as an operator runs it (`npx tsx examples/server.ts`, minus the
+ * npx wrapper process), in a child process: started, watched and stopped by
+ * the tests that need a real process (restarts, database faults) and by the
+ * bench (the example server against a bare one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { repoRoot } from '../helpers.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ServerProcess {
   readonly url: string;
@@ -17,9 +19,13 @@ export interface ServerProcess {
   readonly stop: () => Promise<number | null>;
 }
 
-/** Starts examples/server.ts in `cwd` with `env` on top of this process's, and waits for its "listening" line. */
-export function startServerProcess(cwd: string, env: Readonly<Record<string, string>>, children?: Set<ChildProcess>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'examples/server.ts')], {
+/**
+ * Starts `script` (a path from the repository root; default examples/server.ts)
+ * in `cwd` with `env` on top of this process's, and waits for its
+ * "listening on http://127.0.0.1:<port>/" line.
+ */
+export function startServerProcess(cwd: string, env: Readonly<Record<string, string>>, children?: Set<ChildProcess>, script = 'examples/server.ts'): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, script)], {
     cwd,
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,6 +52,6 @@ export function startServerProcess(cwd: string, env: Readonly<Record<string, str
         },
       });
     });
-    void exited.then((code) => reject(new Error(`examples/server.ts exited with ${code} before listening: ${err.trim() || out.trim()}`)));
+    void exited.then((code) => reject(new Error(`${script} exited with ${code} before listening: ${err.trim() || out.trim()}`)));
   });
 }
