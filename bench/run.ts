@@ -12,18 +12,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold-start.js';
 import { generationCost } from './generation.js';
+import { HTTP_CONCURRENCY, httpPath } from './http.js';
 import { ingestPath } from './ingest.js';
+import { PURGE_ROWS, purgePath } from './purge.js';
 import { storePath } from './store.js';
 import { type Row, type Target, fmt, machine, table, targetTable } from './report.js';
 import { validation } from './validation.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SECTIONS = ['validation', 'ingest', 'store', 'cold-start', 'generation'] as const;
+const SECTIONS = ['validation', 'ingest', 'store', 'http', 'purge', 'cold-start', 'generation'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench [-- <section> …]
 
-Times the shipped validator, ingest, the store, cold start and check; with no section, all
+Times the shipped validator, ingest, the store, the example server over HTTP on PostgreSQL,
+purge, cold start and check; with no section, all
 of them, and writes docs/performance.md. Sections: ${SECTIONS.join(', ')}.
 A partial run prints its tables and writes nothing.
 
@@ -85,6 +88,36 @@ try {
       'To bare INSERT',
     );
     targets.push({ target: '`put` at least 0.9× the throughput of a bare `INSERT … ON CONFLICT DO NOTHING` (new windows)', met: st.newRatio >= 0.9, measured: `${st.newRatio.toFixed(2)}× (duplicates: ${st.duplicateRatio.toFixed(2)}×)` });
+  }
+  const noPostgres = 'skipped: this machine has no PostgreSQL server binaries (Debian package postgresql)';
+  if (sections.has('http')) {
+    const h = await httpPath();
+    if (h === undefined) console.log(`http: ${noPostgres}`);
+    else {
+      show(
+        'End to end over HTTP on PostgreSQL',
+        `Two server processes on one throwaway PostgreSQL cluster (synchronous_commit on), each with a pool of 8 connections, driven in turn by the same load generator (bench/load.ts) over loopback: ${HTTP_CONCURRENCY} keep-alive connections, 2,000 requests a round, every request a new window, so every answer is a 201 and a stored row. Median of 7 rounds. Ratio: to the bare server.`,
+        h.rows,
+        'To bare server',
+      );
+      targets.push({ target: 'the example server at least 0.8× the requests/s of a bare node:http server (HMAC, `JSON.parse`, `INSERT … ON CONFLICT DO NOTHING`)', met: h.ratio >= 0.8, measured: `${h.ratio.toFixed(2)}×` });
+    }
+  }
+  if (sections.has('purge')) {
+    const p = await purgePath();
+    if (p === undefined) console.log(`purge: ${noPostgres}`);
+    else {
+      show(
+        `Purge of ${fmt(PURGE_ROWS)} expired reports on PostgreSQL`,
+        `Two identical tables (the generated v1 migration), each filled with ${fmt(PURGE_ROWS)} copies of one stored report received years ago; \`purge\` empties one, a bare \`DELETE … WHERE received_at < $1\` the other. Median of 3 rounds on freshly filled tables, the order alternating. \`purge\` deletes 2,000 table pages per statement and counts what it removes; a statement holds its lock on the table until it ends. Ratio: to the bare DELETE.`,
+        p.rows,
+        'To bare DELETE',
+      );
+      targets.push(
+        { target: `\`purge\` of ${fmt(PURGE_ROWS)} expired reports at most 1.5× the time of a bare \`DELETE\``, met: p.ratio <= 1.5, measured: `${p.ratio.toFixed(2)}×`, limit: 'counting what it removes: each statement returns a flag per nullable column of every deleted row to a CTE that counts them, which a bare DELETE does not; the batches themselves add little (one pass over the pages, in order)' },
+        { target: 'no `purge` statement holds the table longer than the bare `DELETE` does', met: p.longestRatio < 1, measured: `the longest ${p.longestRatio.toFixed(2)}× the bare statement, over ${p.statements} statements` },
+      );
+    }
   }
   if (sections.has('cold-start')) {
     const c = await coldStart(root);

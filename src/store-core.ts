@@ -144,6 +144,7 @@ function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'me
 
 /** A database error as a StoreError that names the constraint, never the value. */
 function refusal(where: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
   const e = error as { code?: unknown; constraint?: unknown; column?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (isTransientDatabaseError(error)) {

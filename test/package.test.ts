@@ -41,7 +41,7 @@ const EXPORTS = [
 ];
 
 /** The public surface of telemetry-contract/store-postgres. */
-const STORE_EXPORTS = ['StoreError', 'createPostgresStore', 'storagePlan'];
+const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'StoreError', 'createPostgresStore', 'isTransientDatabaseError', 'storagePlan', 'storeFailureResponse'];
 /** The public surface of telemetry-contract/outbox, pinned the same way. */
 const OUTBOX_EXPORTS = [
   'DEFAULT_LOCK_WAIT_MS',
