@@ -73,7 +73,9 @@ describe('storeFailureResponse', () => {
 
 describe.skipIf(url === undefined)('a store on a pg Pool', () => {
   it('survives the death of its idle connections, tells onConnectionError, and the next query reconnects', async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // Its own application name: the cluster is shared with other test files, whose connections must live.
+    const name = `faults-${process.pid}`;
+    const pool = new pg.Pool({ connectionString: url, max: 4, application_name: name });
     const failures: string[] = [];
     const store = createPostgresStore(pool, { schema: freshSchema('faults'), onConnectionError: (error) => failures.push(error.message) });
     await store.migrate();
@@ -81,10 +83,11 @@ describe.skipIf(url === undefined)('a store on a pg Pool', () => {
     await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
     const killer = new pg.Client({ connectionString: url });
     await killer.connect();
-    await killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND application_name = '' AND backend_type = 'client backend' AND state = 'idle'");
+    const { rows } = await killer.query('SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1', [name]);
     await killer.end();
-    for (let i = 0; i < 50 && failures.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(failures.length).toBeGreaterThan(0);
+    expect(rows[0]).toEqual({ n: 4 });
+    for (let i = 0; i < 100 && failures.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(failures).toHaveLength(4);
     expect(failures[0]).toMatch(/terminat/);
     await expect(store.ping()).resolves.toBeUndefined();
     await pool.end();
