@@ -31,6 +31,7 @@ import {
   DEFAULT_MAX_BYTES,
   failureResponse,
   ingest,
+  probeResponse,
   schemaEndpoint,
 } from '../src/server.js';
 import {
@@ -58,6 +59,10 @@ export interface ServerOptions {
   readonly acceptedVersions?: readonly number[];
   readonly maxBytes?: number;
   readonly toleranceSeconds?: number;
+  /** Take encrypted bodies only (`ingest`'s `requireEncryption`), reports and connection tests alike. */
+  readonly requireEncryption?: boolean;
+  /** The body encryption keys (`ingest`'s `encryptionKeys`); default derived from the signing keys. */
+  readonly encryptionKeys?: readonly string[];
   /** Load shedding: when it returns true the report is answered 503 with Retry-After, before any work. */
   readonly shed?: () => boolean;
 }
@@ -241,10 +246,18 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
         maxBytes,
         ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
         ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
+        ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
+        ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
       },
     );
     if (!result.ok) {
       const answer = failureResponse(result);
+      send(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+    if (result.kind === 'probe') {
+      // A connection test: verified like a report, answered, and never stored.
+      const answer = probeResponse(result);
       send(res, answer.status, answer.headers, answer.body);
       return;
     }

@@ -18,6 +18,7 @@ import { deprecationHeaders } from './lifecycle.js';
 import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
 import { DEFAULT_MAX_BYTES, parseJsonBody } from './parse.js';
 import { TELEMETRY_PATH } from './paths.js';
+import { PROBE_MEDIA_TYPE, verifyProbe } from './probe.js';
 import { SIGNATURE_HEADERS, type VerifyOptions, verifySignature } from './signature.js';
 import { supportedVersions, validateTelemetry } from './validate.js';
 import { type WireError, wireError } from './wire-errors.js';
@@ -69,6 +70,8 @@ function encryptionKeys(options: IngestOptions): Promise<string[]> {
 
 interface IngestSuccessBase {
   readonly ok: true;
+  /** A report, to store; a connection test comes as an {@link IngestProbe} instead. */
+  readonly kind: 'report';
   /** `<licenseId>/<periodStart>/<periodEnd>`: store the report idempotently under it. */
   readonly dedupeKey: string;
   /** The id of the key that verified the signature. */
@@ -92,6 +95,26 @@ export type IngestSuccess = {
   readonly [V in keyof TelemetryByVersion]: IngestSuccessBase & { readonly schemaVersion: V; readonly payload: TelemetryByVersion[V] };
 }[keyof TelemetryByVersion];
 
+/**
+ * A verified connection test (a probe): signed, in an accepted version, with
+ * valid contract headers, encrypted when required, and nothing to store. It
+ * has no payload and no dedupe key, so a store's `put` does not take it;
+ * answer it with {@link probeResponse}.
+ */
+export interface IngestProbe {
+  readonly ok: true;
+  readonly kind: 'probe';
+  readonly keyId: string;
+  readonly messageId: string;
+  readonly licenseId: string;
+  readonly customer: Customer;
+  readonly encrypted: boolean;
+  /** The version the installation sends its reports in. */
+  readonly schemaVersion: number;
+  /** Headers to send with the answer: the accepted versions, and `Deprecation` and `Sunset` for a deprecated version. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** A refused request: the status to answer and an error safe to send back and to log. */
 export interface IngestFailure {
   readonly ok: false;
@@ -101,7 +124,7 @@ export interface IngestFailure {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export type IngestResult = IngestSuccess | IngestFailure;
+export type IngestResult = IngestSuccess | IngestProbe | IngestFailure;
 
 /**
  * Verifies and validates one telemetry request. Never throws on request
@@ -115,11 +138,15 @@ export type IngestResult = IngestSuccess | IngestFailure;
  * read or decrypted, invalid contract headers, or a body that is not UTF-8
  * I-JSON (a byte-order mark, a repeated member name, a lone surrogate), 422
  * unsupported or mismatched version, invalid payload, or a message id that
- * does not belong to the window.
+ * does not belong to the window. A connection test (content type
+ * `application/vnd.telemetry-contract.probe+json`, or that `cty` in a JWE) goes
+ * through the same checks and comes back as `kind: 'probe'`: answer it with
+ * `probeResponse`, never store it.
  *
  * @example
  * const result = await ingest({ method: req.method, headers: req.headers, body }, { keys });
  * if (!result.ok) return send(result.status, { error: result.error }, result.headers);
+ * if (result.kind === 'probe') return send(200, probeResponse(result).body, result.headers);
  * const created = store.putIfAbsent(result.dedupeKey, result.payload);
  * send(created ? 201 : 200, { dedupeKey: result.dedupeKey }, result.headers);
  */
@@ -145,9 +172,9 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   }
 
   const headers = normalizeHeaders(request.headers);
-  const content = checkContentHeaders(headers, options.requireEncryption === true ? [JOSE_MEDIA_TYPE] : [JSON_MEDIA_TYPE, JOSE_MEDIA_TYPE]);
+  const content = checkContentHeaders(headers, options.requireEncryption === true ? [JOSE_MEDIA_TYPE] : [JSON_MEDIA_TYPE, JOSE_MEDIA_TYPE, PROBE_MEDIA_TYPE]);
   if (!content.ok) {
-    if (options.requireEncryption === true && content.error.rule === 'unsupported-media-type' && checkContentHeaders(headers).ok) {
+    if (options.requireEncryption === true && content.error.rule === 'unsupported-media-type' && checkContentHeaders(headers, [JSON_MEDIA_TYPE, PROBE_MEDIA_TYPE]).ok) {
       return fail(415, wireError('content-type', `must be ${JOSE_MEDIA_TYPE}: this endpoint takes encrypted bodies only; send the body as a JWE (encrypt: true)`, 'encryption-required'), content.headers);
     }
     return fail(415, content.error, content.headers);
@@ -158,10 +185,12 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   // Decrypted only now: a body is signed as sent, so an unsigned one never costs a decryption.
   let plaintext = body;
   const encrypted = content.mediaType === JOSE_MEDIA_TYPE;
+  let probe = content.mediaType === PROBE_MEDIA_TYPE;
   if (encrypted) {
     const opened = await decryptBody(body, await encryptionKeys(options), { maxBytes });
     if (!opened.ok) return fail(opened.status, opened.error);
     plaintext = opened.plaintext;
+    probe = opened.contentType === PROBE_MEDIA_TYPE;
   }
 
   const versionHeader = headers[CONTRACT_HEADERS.schemaVersion];
@@ -178,6 +207,23 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     const { path, rule, message } = decoded.errors[0]!;
     // "(root): …" or "/a/0: …" becomes "body: …" or "body /a/0: …"; `errors` keeps the pointer.
     return fail(400, { rule, message: `body${path === '' ? '' : ` ${path}`}: ${message.slice((path === '' ? '(root)' : path).length + 2)}`, errors: decoded.errors });
+  }
+
+  if (probe) {
+    const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
+    const refused = verifyProbe(decoded.value, { headerVersion, licenseId, messageId: signature.id, accepted });
+    if (refused !== undefined) return fail(refused.status, refused.error);
+    return {
+      ok: true,
+      kind: 'probe',
+      keyId: signature.keyId,
+      messageId: signature.id,
+      licenseId,
+      customer: customer.customer,
+      encrypted,
+      schemaVersion: headerVersion,
+      headers: { ...baseHeaders, ...deprecationHeaders(headerVersion) },
+    };
   }
 
   const versionError = checkVersionAccepted(headerVersion, accepted, CONTRACT_HEADERS.schemaVersion);
@@ -204,6 +250,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   }
   return {
     ok: true,
+    kind: 'report',
     payload,
     dedupeKey: key,
     keyId: signature.keyId,
@@ -229,5 +276,23 @@ export function failureResponse(failure: IngestFailure): { status: number; heade
     status: failure.status,
     headers: { ...failure.headers, 'content-type': 'application/json', 'cache-control': 'no-store' },
     body: JSON.stringify({ error: failure.error }),
+  };
+}
+
+/**
+ * The answer to a verified connection test: 200 with the ingest's headers
+ * (accepted versions, and `Deprecation` and `Sunset` for a deprecated
+ * version) and `{"probe":"verified","messageId":…,"schemaVersion":…,
+ * "encrypted":…,"stored":false}`, which the uploader's `testConnection`
+ * requires before it calls the connection good.
+ *
+ * @example
+ * if (result.ok && result.kind === 'probe') { const r = probeResponse(result); res.writeHead(r.status, r.headers).end(r.body); }
+ */
+export function probeResponse(probe: IngestProbe): { status: number; headers: Record<string, string>; body: string } {
+  return {
+    status: 200,
+    headers: { ...probe.headers, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ probe: 'verified', messageId: probe.messageId, schemaVersion: probe.schemaVersion, encrypted: probe.encrypted, stored: false }),
   };
 }

@@ -18,6 +18,7 @@
  * during a rotation picks the right one. WebCrypto AES-GCM only.
  */
 import { bufferSource, fromBase64Url, hkdfSha256, sha256, toBase64, toBase64Url, toHex, utf8 } from './bytes.js';
+import { probeContract } from '../generated/probe.js';
 import { iJsonProblem } from './i-json.js';
 import { parseSecret } from './signature.js';
 import { type WireError, wireError } from './wire-errors.js';
@@ -74,21 +75,29 @@ function aesKey(bytes: Uint8Array, usage: 'encrypt' | 'decrypt') {
  * @example
  * const jwe = await encryptBody(utf8(JSON.stringify(payload)), encryptionKey);
  */
-export async function encryptBody(plaintext: Uint8Array, key: string, iv: Uint8Array = crypto.getRandomValues(new Uint8Array(IV_BYTES))): Promise<string> {
+export async function encryptBody(
+  plaintext: Uint8Array,
+  key: string,
+  iv: Uint8Array = crypto.getRandomValues(new Uint8Array(IV_BYTES)),
+  contentType: PlaintextType = 'application/json',
+): Promise<string> {
   if (iv.length !== IV_BYTES) throw new RangeError(`iv: must be 12 bytes, got ${iv.length}`);
-  const header = toBase64Url(utf8(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: encryptionKeyId(key), cty: 'application/json' })));
+  const header = toBase64Url(utf8(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: encryptionKeyId(key), cty: contentType })));
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt({ name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(utf8(header)), tagLength: TAG_BYTES * 8 }, await aesKey(keyBytes(key), 'encrypt'), bufferSource(plaintext)),
   );
   return `${header}..${toBase64Url(iv)}.${toBase64Url(sealed.subarray(0, sealed.length - TAG_BYTES))}.${toBase64Url(sealed.subarray(sealed.length - TAG_BYTES))}`;
 }
 
-export type DecryptResult = { readonly ok: true; readonly plaintext: Uint8Array; readonly keyId: string } | { readonly ok: false; readonly status: number; readonly error: WireError };
+/** What an encrypted body may hold (its `cty`): a report, or a connection test (a probe). */
+export type PlaintextType = 'application/json' | typeof probeContract.mediaType;
+
+export type DecryptResult = { readonly ok: true; readonly plaintext: Uint8Array; readonly keyId: string; readonly contentType: PlaintextType } | { readonly ok: false; readonly status: number; readonly error: WireError };
 
 const malformed = (what: string): DecryptResult => ({ ok: false, status: 400, error: wireError('body', `is not a JWE this endpoint reads: ${what}`, 'malformed-jwe') });
 
 /** The protected header, when it is the one kind this package reads. */
-function readHeader(part: string): { ok: true; kid: string } | { ok: false; what: string } {
+function readHeader(part: string): { ok: true; kid: string; cty: PlaintextType } | { ok: false; what: string } {
   if (part.length > MAX_HEADER_CHARS) return { ok: false, what: 'the protected header is too long' };
   const bytes = fromBase64Url(part);
   if (bytes === undefined) return { ok: false, what: 'the protected header is not base64url' };
@@ -107,9 +116,12 @@ function readHeader(part: string): { ok: true; kid: string } | { ok: false; what
   if (h['enc'] !== 'A256GCM') return { ok: false, what: `"enc" must be "A256GCM", got ${typeof h['enc'] === 'string' && h['enc'].length <= 16 ? JSON.stringify(h['enc']) : 'another value'}` };
   if (Object.hasOwn(h, 'zip')) return { ok: false, what: '"zip" is not accepted: a body is never compressed before encryption' };
   if (Object.hasOwn(h, 'crit')) return { ok: false, what: '"crit" names extensions this endpoint does not implement' };
-  if (Object.hasOwn(h, 'cty') && (typeof h['cty'] !== 'string' || !/^(application\/)?json$/i.test(h['cty']))) return { ok: false, what: '"cty" must be "application/json"' };
+  // RFC 7515 lets "cty" omit "application/"; a probe says so here, as its plain body says so in content-type.
+  const cty = !Object.hasOwn(h, 'cty') ? 'json' : typeof h['cty'] === 'string' ? h['cty'].toLowerCase().replace(/^application\//, '') : '';
+  const probe = probeContract.mediaType.replace(/^application\//, '');
+  if (cty !== 'json' && cty !== probe) return { ok: false, what: `"cty" must be "application/json" (a report) or "${probeContract.mediaType}" (a connection test)` };
   if (typeof h['kid'] !== 'string' || !/^[0-9a-f]{16}$/.test(h['kid'])) return { ok: false, what: '"kid" must be the 16 hex digits of the key id' };
-  return { ok: true, kid: h['kid'] };
+  return { ok: true, kid: h['kid'], cty: cty === probe ? probeContract.mediaType : 'application/json' };
 }
 
 /**
@@ -150,7 +162,7 @@ export async function decryptBody(body: Uint8Array, keys: readonly string[], opt
   sealed.set(tag, ciphertext.length);
   try {
     const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(utf8(protectedPart)), tagLength: TAG_BYTES * 8 }, await aesKey(keyBytes(key), 'decrypt'), sealed);
-    return { ok: true, plaintext: new Uint8Array(plaintext), keyId: header.kid };
+    return { ok: true, plaintext: new Uint8Array(plaintext), keyId: header.kid, contentType: header.cty };
   } catch {
     return { ok: false, status: 400, error: wireError('body', 'cannot be decrypted', 'decryption-failed') };
   }

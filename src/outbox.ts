@@ -35,5 +35,8 @@ export { RECORD_FORMAT, type Delivery, type OutboxRecord, type RecordProblem, ty
 export type { LogEntry, LoggedAttempt, Outcome } from './outbox/transmission-log.js';
 export type { HeldLock, LockHolder, LockResult, OutboxStorage, RecordList, UnreadableRecord } from './outbox/storage.js';
 export { type FileStorage, type FileStorageOptions, type FolderReport, type OutboxSettings, fileStorage } from './outbox/file-storage.js';
+export type { PreviewResult, ShowResult } from './outbox/inspect.js';
+export type { ShownState, WindowView } from './outbox/show.js';
+export type { ConnectionDiagnosis, ConnectionTestResult, VersionFallback } from './connection-test.js';
 export type { CurrentVersion, KnownVersion, TelemetryCounts } from './request.js';
 export type { WireError } from './wire-errors.js';

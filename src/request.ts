@@ -161,7 +161,7 @@ function invalidCounts(errors: NonNullable<WireError['errors']>): CreateRequestR
 }
 
 /** The version to build, or why none can be: unknown to this package, or retired. */
-function versionProblem(version: number): WireError | undefined {
+export function versionProblem(version: number): WireError | undefined {
   const lifecycle = versionLifecycle(version);
   if (lifecycle === undefined) return wireError('version', `${String(version)} is not a version this package knows; known: ${formatAcceptedVersions(supportedVersions)}`, 'unsupported-version', { supportedVersions });
   if (lifecycle.status === 'retired') return wireError('version', `v${version} is retired${lifecycle.retired ? ` since ${lifecycle.retired}` : ''}; servers refuse it. Build the current version, v${currentVersion}`, 'unsupported-version', { supportedVersions });
@@ -225,7 +225,7 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
 }
 
 /** The secrets checked: 1 to 8 `whsec_` secrets, as a list, or the error that says what is wrong. */
-function checkedSecrets(signingSecrets: string | readonly string[] | undefined, maskKey?: string, encryptionKey?: string): { readonly ok: true; readonly secrets: string[] } | { readonly ok: false; readonly error: WireError } {
+export function checkedSecrets(signingSecrets: string | readonly string[] | undefined, maskKey?: string, encryptionKey?: string): { readonly ok: true; readonly secrets: string[] } | { readonly ok: false; readonly error: WireError } {
   const secrets = typeof signingSecrets === 'string' ? [signingSecrets] : [...(signingSecrets ?? [])];
   if (secrets.length === 0 || secrets.length > 8) return { ok: false, error: wireError('signingSecrets', `must hold 1 to 8 secrets, got ${secrets.length}`, 'secret-count') };
   try {
@@ -251,16 +251,24 @@ interface Sender {
 }
 
 /** The encryption of a sender's bodies, from the options: undefined unless `encrypt` is set. */
-async function encryptionOf(options: Pick<CreateRequestOptions, 'encrypt' | 'encryptionKey' | 'randomBytes'>, secrets: readonly string[]): Promise<Sender['encryption']> {
+export async function encryptionOf(options: Pick<CreateRequestOptions, 'encrypt' | 'encryptionKey' | 'randomBytes'>, secrets: readonly string[]): Promise<Sender['encryption']> {
   if (options.encrypt !== true) return undefined;
   return { key: options.encryptionKey ?? (await deriveEncryptionKey(secrets[0]!)), randomBytes: options.randomBytes };
 }
 
-/** The request for a valid payload, signed; the customer header is worked out once, from the options. */
-async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[]): Promise<CreateRequestResult> {
+/** The `x-telemetry-customer` value the options ask for: the mask when masking is on, else the percent-encoded name. */
+export async function customerHeaderOf(
+  options: Pick<CreateRequestOptions, 'customer' | 'maskCustomer' | 'maskEnvVariable' | 'maskKey' | 'env'>,
+  secrets: readonly string[],
+): Promise<string> {
   const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
   const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv(maskEnvVariable), maskEnvVariable);
-  const customerHeader = mask ? await maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
+  return mask ? maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
+}
+
+/** The request for a valid payload, signed; the customer header is worked out once, from the options. */
+async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[]): Promise<CreateRequestResult> {
+  const customerHeader = await customerHeaderOf(options, secrets);
   const encryption = await encryptionOf(options, secrets);
   return assembleRequest(payload, { licenseId: options.licenseId, customerHeader, now: options.now ?? Date.now, ...(encryption === undefined ? {} : { encryption }) }, secrets);
 }

@@ -103,7 +103,7 @@ function retryAfterMs(value: string | null, nowMs: number): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-async function readLimited(response: Response): Promise<string> {
+export async function readLimited(response: Response): Promise<string> {
   if (response.body === null) return '';
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -130,7 +130,7 @@ async function readLimited(response: Response): Promise<string> {
 }
 
 /** The server's `{error: {rule, message, clockSkewSeconds, supportedVersions}}`, when the answer has one. */
-function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; supportedVersions?: number[] } {
+export function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; toleranceSeconds?: number; supportedVersions?: number[] } {
   try {
     const error = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
     if (typeof error !== 'object' || error === null) return {};
@@ -138,6 +138,7 @@ function serverError(text: string): { rule?: string; message?: string; clockSkew
       ...(typeof error['rule'] === 'string' ? { rule: error['rule'].slice(0, 64) } : {}),
       ...(typeof error['message'] === 'string' ? { message: error['message'].slice(0, 500) } : {}),
       ...(typeof error['clockSkewSeconds'] === 'number' ? { clockSkewSeconds: error['clockSkewSeconds'] } : {}),
+      ...(Number.isSafeInteger(error['toleranceSeconds']) ? { toleranceSeconds: error['toleranceSeconds'] as number } : {}),
       ...(Array.isArray(error['supportedVersions']) && error['supportedVersions'].length <= 64 && error['supportedVersions'].every((v) => Number.isSafeInteger(v) && v > 0)
         ? { supportedVersions: error['supportedVersions'] as number[] }
         : {}),
@@ -154,7 +155,7 @@ function networkFailure(error: unknown, timedOut: boolean): { rule: string; erro
   return { rule: 'network-error', error: `the request failed before an answer: ${code} (network-error)` };
 }
 
-function joinUrl(baseUrl: string, path: string): string {
+export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${path}`;
 }
 

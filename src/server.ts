@@ -9,7 +9,8 @@ export type * from '../generated/types.js';
 export type { ValidationError } from './errors.js';
 export type { WireError } from './wire-errors.js';
 export type { HeadersLike } from './headers.js';
-export { type IngestFailure, type IngestOptions, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest } from './ingest.js';
+export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './ingest.js';
+export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './probe.js';
 export {
   DEFAULT_SCHEMA_MAX_AGE_SECONDS,
   type EndpointResponse,

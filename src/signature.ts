@@ -285,7 +285,7 @@ export async function verifySignature(headers: HeadersLike, body: Uint8Array | s
   const skew = timestamp - now;
   if (Math.abs(skew) > tolerance) {
     const rule = skew < 0 ? 'timestamp-too-old' : 'timestamp-too-new';
-    return { ok: false, error: wireError(SIGNATURE_HEADERS.timestamp, describeSkew(skew, tolerance), rule, { clockSkewSeconds: skew }) };
+    return { ok: false, error: wireError(SIGNATURE_HEADERS.timestamp, describeSkew(skew, tolerance), rule, { clockSkewSeconds: skew, toleranceSeconds: tolerance }) };
   }
   // The spec signs the timestamp as an integer, so "0123" is signed as "123" like its reference library does.
   const head = utf8(`${id!}.${timestamp}.`);

@@ -258,6 +258,10 @@ class Store implements PostgresStore {
   }
 
   async put(result: IngestSuccess): Promise<PutResult> {
+    // The types keep a connection test away from here; JavaScript callers and casts are stopped at run time.
+    if ((result as { kind?: unknown }).kind === 'probe' || typeof result?.payload !== 'object' || result.payload === null) {
+      throw new StoreError('not-a-report', 'put: takes a report from ingest, and this is a connection test or has no payload (not-a-report); answer a probe with probeResponse and store nothing');
+    }
     const version = this.plan.versions[result.schemaVersion];
     const insert = this.inserts.get(result.schemaVersion);
     if (version === undefined || insert === undefined) {

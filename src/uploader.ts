@@ -38,6 +38,17 @@ export { ACCEPTED_VERSIONS_HEADER, checkVersionAccepted, chooseVersion, parseAcc
 export { dedupeKey, messageId } from './dedupe.js';
 export { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptBody, encryptionKeyId } from './jwe.js';
 export { CONTRACT_HEADERS } from './contract-headers.js';
+export { PROBE_MEDIA_TYPE, type ProbeBody, probeMessageId } from './probe.js';
+export { type ProbeOptions, type ProbeRequest, type ProbeRequestResult, createProbeRequest } from './probe-request.js';
+export {
+  CONNECTION_DIAGNOSES,
+  type ConnectionDiagnosis,
+  type ConnectionTestOptions,
+  type ConnectionTestResult,
+  DEFAULT_TEST_TIMEOUT_MS,
+  type VersionFallback,
+  testConnection,
+} from './connection-test.js';
 export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
 export { currentVersion } from '../generated/index.js';
 export { supportedVersions } from './validate.js';

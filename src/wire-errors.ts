@@ -16,6 +16,8 @@ export interface WireError {
   readonly supportedVersions?: readonly number[];
   /** Signed seconds the sender's clock is ahead (+) or behind (−) the receiver's, on a timestamp failure. */
   readonly clockSkewSeconds?: number;
+  /** The receiver's tolerance in seconds, either way, on a timestamp failure. */
+  readonly toleranceSeconds?: number;
 }
 
 export function wireError(where: string, what: string, rule: string, extra: Omit<WireError, 'rule' | 'message'> = {}): WireError {

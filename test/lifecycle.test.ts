@@ -5,8 +5,10 @@
  * servers taking v1 and v2 side by side; an uploader falling back to v1 by
  * projection; v1 deprecated, then retired.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { build as esbuild } from 'esbuild';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,6 +25,8 @@ import { versionsCommand } from '../scripts/commands/versions.js';
 import { readPart } from '../scripts/docs/markers.js';
 import type * as ServerApi from '../src/server.js';
 import type * as UploaderApi from '../src/uploader.js';
+import type * as OutboxApi from '../src/outbox.js';
+import type * as ExampleServer from '../examples/server.js';
 import { fixture, repoRoot } from './helpers.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
 import { KEY_A } from './wire/support.js';
@@ -54,6 +58,31 @@ async function build(root: string, tag: string): Promise<{ server: typeof Server
   };
 }
 
+/**
+ * The copy's own examples/server.ts, bundled against the copy's src/ (so its registry) and imported: the
+ * real example server at this point of the version's life. Nothing may be stored: only probes reach it.
+ */
+async function exampleServer(root: string, tag: string, acceptedVersions?: readonly number[]) {
+  const file = join(root, `example-server-${tag}.mjs`);
+  await esbuild({ entryPoints: [join(root, 'examples/server.ts')], outfile: file, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+  const api = (await import(pathToFileURL(file).href)) as typeof ExampleServer;
+  const store = { put: async () => { throw new Error('a probe reached the store'); } } as unknown as Parameters<typeof api.startTelemetryServer>[0]['store'];
+  return api.startTelemetryServer({ store, keys: [{ id: 'k1', secret: KEY_A }], purgeIntervalMs: 0, ...(acceptedVersions ? { acceptedVersions } : {}) });
+}
+
+/** The copy's built `telemetry-outbox test` on an outbox folder the copy's build opened as an application would. */
+async function outboxTest(root: string, dist: string, tag: string, baseUrl: string, version: number): Promise<{ code: number; out: string }> {
+  const outbox = (await import(`${pathToFileURL(join(root, dist, 'outbox.js')).href}?${tag}`)) as typeof OutboxApi;
+  const dir = join(root, `outbox-${tag}`);
+  await outbox.openOutbox({ dir, licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], maskCustomer: false, baseUrl, version: version as 1 });
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, dist, 'telemetry-outbox.js'), 'test', '--dir', dir], { env: { ...process.env, TELEMETRY_SIGNING_SECRETS: KEY_A } });
+    return { code: 0, out: stdout };
+  } catch (error) {
+    return { code: (error as { code: number }).code, out: (error as { stdout: string }).stdout };
+  }
+}
+
 /** An ingest server on 127.0.0.1 from a build's server entry: the schema endpoint, and reports stored once by dedupe key. */
 async function serve(api: typeof ServerApi, acceptedVersions?: readonly number[]) {
   const stored = new Map<string, { schemaVersion: number; payload: unknown }>();
@@ -68,8 +97,8 @@ async function serve(api: typeof ServerApi, acceptedVersions?: readonly number[]
         return;
       }
       const result = await api.ingest({ method: req.method ?? 'POST', headers: req.headers, body: new Uint8Array(Buffer.concat(chunks)) }, options);
-      if (!result.ok) {
-        const answer = api.failureResponse(result);
+      if (!result.ok || result.kind === 'probe') {
+        const answer = result.ok ? api.probeResponse(result) : api.failureResponse(result);
         res.writeHead(answer.status, answer.headers).end(answer.body);
         return;
       }
@@ -208,6 +237,9 @@ describe('the life of a second version, end to end', () => {
         'export async function total(request: Parameters<typeof ingest>[0]): Promise<number | undefined> {',
         "  const result = await ingest(request, { keys: [{ id: 'k', secret: 'whsec_x' }] });",
         '  if (!result.ok) return undefined;',
+        '  // @ts-expect-error a connection test has no payload: a server must tell it from a report first',
+        '  void result.payload;',
+        "  if (result.kind === 'probe') return undefined;",
         '  if (result.schemaVersion === 2) return result.payload.environmentPairs.total;',
         '  // @ts-expect-error v1 has no environmentPairs',
         '  return result.payload.environmentPairs;',
@@ -248,6 +280,16 @@ describe('the life of a second version, end to end', () => {
       expect(stored).toMatchObject({ schemaVersion: 1 });
       expect(Object.keys(stored!.payload as object)).not.toContain('environmentPairs');
 
+      // The administrator's connection test says so before any report: v2 is not accepted, and the fallback works.
+      const example = await exampleServer(repo.root, 'released-v2', [1]);
+      try {
+        const tested = await current.uploader.testConnection({ ...uploaderOptions, baseUrl: example.url, timeoutMs: 5000 });
+        expect(tested).toMatchObject({ ok: false, diagnosis: 'version-not-accepted', status: 422, schemaVersion: 2, acceptedVersions: [1], fallback: { to: 1, possible: true, dropped: ['environmentPairs', 'executionSplit', 'redeemedCodes'] } });
+        expect(tested.message).toContain('the server does not accept v2, the version this installation sends; it accepts 1 (version-not-accepted); a fallback by projection would work: reports would go out as v1 without environmentPairs, executionSplit, redeemedCodes');
+      } finally {
+        await example.close();
+      }
+
       // Told the accepted versions up front (negotiation), the uploader builds v1 directly and sends once.
       const found = await current.uploader.discoverAcceptedVersions({ baseUrl: old.url });
       expect(found).toEqual({ ok: true, versions: [1] });
@@ -275,6 +317,21 @@ describe('the life of a second version, end to end', () => {
     } finally {
       await server.close();
     }
+    // The connection test of a v1 installation hears of the sunset too, from the example server and on the command line (exit 7).
+    const sunsettingServer = await exampleServer(repo.root, 'deprecated-v1');
+    try {
+      const tested = await sunsetting.uploader.testConnection({ ...uploaderOptions, version: 1, baseUrl: sunsettingServer.url, timeoutMs: 5000 });
+      expect(tested).toMatchObject({ ok: true, diagnosis: 'deprecated', status: 200, schemaVersion: 1, deprecation: { version: 1, deprecatedAt: '2026-12-01T00:00:00.000Z', sunset: '2027-06-01T00:00:00.000Z' } });
+      expect(tested.message).toContain('but the server has deprecated v1, the version this installation sends; it may refuse it after 2027-06-01 (deprecated)');
+      // Kept: after the retirement below, an installation still runs this build.
+      cpSync(join(repo.root, 'dist'), join(repo.root, 'dist-deprecated-v1'), { recursive: true });
+      const command = await outboxTest(repo.root, 'dist-deprecated-v1', 'deprecated-v1', sunsettingServer.url, 1);
+      expect(command.code).toBe(7);
+      expect(command.out).toContain('deprecated (exit 7)\n');
+      expect(command.out).toContain('sunset      2027-06-01 (deprecated 2026-12-01)\n');
+    } finally {
+      await sunsettingServer.close();
+    }
 
     // After the sunset v1 is retired. An uploader still on the package of before gets 422 and cannot fall back:
     // v2 needs environment pairs that a v1 report does not have. Nothing is stored; the window stays with the uploader.
@@ -297,6 +354,19 @@ describe('the life of a second version, end to end', () => {
       expect(fresh).toMatchObject({ ok: false, error: { rule: 'unsupported-version' } });
     } finally {
       await latest.close();
+    }
+    // The connection test of an installation still on v1: not accepted, and no fallback (v2 needs what v1 lacks); exit 6.
+    const retiredServer = await exampleServer(repo.root, 'retired-v1');
+    try {
+      const tested = await sunsetting.uploader.testConnection({ ...uploaderOptions, version: 1, baseUrl: retiredServer.url, timeoutMs: 5000 });
+      expect(tested).toMatchObject({ ok: false, diagnosis: 'version-not-accepted', acceptedVersions: [2], fallback: { to: 2, possible: false } });
+      expect(tested.message).toContain('a fallback by projection would not work (to v2): environmentPairs: v2 requires it and v1 does not have it');
+      const command = await outboxTest(repo.root, 'dist-deprecated-v1', 'retired-v1', retiredServer.url, 1);
+      expect(command.code).toBe(6);
+      expect(command.out).toContain('version-not-accepted (exit 6)\n');
+      expect(command.out).toContain('fallback    would not work: environmentPairs: v2 requires it and v1 does not have it');
+    } finally {
+      await retiredServer.close();
     }
   });
 });

@@ -11,6 +11,7 @@ import { unified } from 'unified';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../schema/contract.js';
 import { processingRecord } from '../schema/index.js';
+import { probe } from '../schema/probe.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { v1 } from '../schema/v1.js';
 import type { Registry } from '../scripts/contract/registry.js';
@@ -41,6 +42,7 @@ beforeAll(async () => {
     processingRecord,
     released: new Map(),
     reviews: [],
+    probe,
   };
   files = (await buildArtifacts(registry, repoRoot)).files;
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,16 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const subpaths = () => Object.keys(manifest.exports).filter((key) => key !== './package.json');
 const specifier = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
 const isCode = (subpath: string) => !subpath.endsWith('.json');
+
+/** A port nothing listens on: one the system just gave out, closed again. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 describe('package', () => {
   it('exports exactly the documented surface from the main entry', () => {
@@ -192,7 +203,7 @@ describe('installed from the tarball', () => {
     expect(run(process.execPath, ['outbox.cjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
   });
 
-  it('installs the telemetry-outbox command, which reads an outbox the installed package wrote', () => {
+  it('installs the telemetry-outbox command, which reads an outbox the installed package wrote', async () => {
     const bin = join(project, 'node_modules', '.bin', 'telemetry-outbox');
     expect(run(bin, ['--help'], project)).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command>/);
     const dir = join(work, 'outbox');
@@ -217,6 +228,16 @@ describe('installed from the tarball', () => {
       out = (error as { stdout: string }).stdout;
     }
     expect(JSON.parse(out)).toMatchObject({ status: { pending: 1, failed: 0 }, health: { state: 'warning' } });
+    // The installed command tests the connection as the application would send: nothing listens on the port, exit 3.
+    const port = await freePort();
+    let tested: { status: number; stdout: string } | undefined;
+    try {
+      execFileSync(bin, ['test', '--dir', dir, '--base-url', `http://127.0.0.1:${port}`], { cwd: project, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, TELEMETRY_SIGNING_SECRETS: `whsec_${'A'.repeat(43)}=` } });
+    } catch (error) {
+      tested = error as { status: number; stdout: string };
+    }
+    expect(tested?.status).toBe(3);
+    expect(tested?.stdout).toContain(`unreachable (exit 3)\n  http://127.0.0.1:${port}/api/v1/telemetry: cannot be reached: the connection to 127.0.0.1:${port} was refused (ECONNREFUSED)`);
   });
 
   it('validates a payload after installation', () => {

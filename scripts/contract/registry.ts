@@ -5,7 +5,10 @@
  * a plain import() would return the module cached at the first load.
  */
 import type { Contract } from '../../schema/contract.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
+import type { probe as ProbeDeclaration } from '../../schema/probe.js';
 import { VERSION_STATUSES, type VersionRecord } from '../../schema/registry.js';
 import { FindingsError } from '../cli/findings.js';
 import { type Releases, readReleases } from '../governance/releases.js';
@@ -13,6 +16,10 @@ import { type ReviewRecord, readReviews } from '../governance/reviews.js';
 import { importBundle } from './import-bundle.js';
 
 export const REGISTRY_FILE = 'schema/index.ts';
+/** The connection test's declaration; a checkout without it (a diff base) has no probe. */
+export const PROBE_FILE = 'schema/probe.ts';
+
+export type ProbeDeclaration = typeof ProbeDeclaration;
 
 export interface Registry {
   /** Every version with its place in the life of a version, oldest first. */
@@ -26,6 +33,8 @@ export interface Registry {
   readonly released: Releases;
   /** Recorded privacy reviews (schema/reviews.json). */
   readonly reviews: readonly ReviewRecord[];
+  /** The connection test (schema/probe.ts), where the checkout declares one. */
+  readonly probe?: ProbeDeclaration;
 }
 
 function loadError(what: string, fix = 'run `npm run typecheck` to see the error in context'): FindingsError {
@@ -85,7 +94,15 @@ export async function loadRegistry(root: string): Promise<Registry> {
   }
   checkRecords(versions, currentVersion);
   const contracts = versions.map((record) => record.contract);
-  return { versions, contracts, currentVersion, released, reviews, ...(processingRecord === undefined ? {} : { processingRecord }) };
+  let probe: ProbeDeclaration | undefined;
+  if (existsSync(join(root, PROBE_FILE))) {
+    try {
+      probe = (await importBundle(root, PROBE_FILE))['probe'] as ProbeDeclaration | undefined;
+    } catch (error) {
+      throw new FindingsError([{ where: PROBE_FILE, what: (error as Error).message, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
+    }
+  }
+  return { versions, contracts, currentVersion, released, reviews, ...(processingRecord === undefined ? {} : { processingRecord }), ...(probe === undefined ? {} : { probe }) };
 }
 
 /** The record of one version, or undefined. */

@@ -10,7 +10,7 @@ import type { ProcessingRecord } from '../../schema/processing-record.js';
 import type { VersionRecord } from '../../schema/registry.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import type { Contract } from '../../schema/contract.js';
-import { type Field, type JsonSchema, isSchemaObject, listContractFields } from '../contract/fields.js';
+import { type Field, type JsonSchema, isSchemaObject, listContractFields, listFields } from '../contract/fields.js';
 import { contentHash } from '../contract/canonical.js';
 import { privacyHash } from '../governance/privacy-content.js';
 import type { Releases } from '../governance/releases.js';
@@ -38,6 +38,8 @@ export interface AuditInput {
   readonly released: Releases;
   /** Recorded privacy reviews. */
   readonly reviews: readonly ReviewRecord[];
+  /** The connection test (schema/probe.ts), where the contract declares one. */
+  readonly probe?: { readonly mediaType: string; readonly messageIdOf: string; readonly body: unknown };
 }
 
 function recordOf(field: Field): PrivacyRecord | undefined {
@@ -242,6 +244,29 @@ export function dataFlowPart({ currentVersion, processingRecord }: AuditInput): 
   return [codeBlock('mermaid', diagram)];
 }
 
+/** What a connection test carries: its body, field by field with each privacy record, and what it shares with a report. */
+export function probePart({ probe, currentVersion }: AuditInput): RootContent[] {
+  if (probe === undefined) return [];
+  const fields = listFields(JSON.parse(JSON.stringify(probe.body)) as JsonSchema);
+  return [
+    paragraph(
+      'A connection test goes to the ingest endpoint with the headers of a report of the version it names (see that version\'s header table): ',
+      code('content-type'),
+      ' is ',
+      code(probe.mediaType),
+      ' (or ',
+      code('application/jose'),
+      ' when encrypted), and ',
+      code('webhook-id'),
+      ' is the hash of ',
+      code(probe.messageIdOf),
+      `, never a window's. Its body carries no counts, only these three values (this package's uploaders name v${currentVersion}):`,
+    ),
+    table(FIELD_HEADER, fieldRows(fields, [])),
+    paragraph('The endpoint verifies a connection test like a report and answers it; it stores nothing of it, neither the body nor a header.'),
+  ];
+}
+
 const STATUS_WORDS: Readonly<Record<VersionRecord['status'], string>> = {
   draft: 'draft: may still change',
   released: 'released: frozen',
@@ -386,6 +411,7 @@ export function auditParts(input: AuditInput): Map<string, string> {
   const parts = new Map<string, string>();
   parts.set('versions', stringify(versionsPart(input)));
   parts.set('data-flow', stringify(dataFlowPart(input)));
+  if (input.probe !== undefined) parts.set('probe', stringify(probePart(input)));
   const versions = input.versions;
   for (let i = versions.length - 1; i >= 0; i--) {
     const version = versions[i]!;

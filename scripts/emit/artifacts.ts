@@ -20,6 +20,7 @@ import { lintContract } from '../lint/index.js';
 import { createAjv } from './ajv.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
+import { probeAsContract, probeModule, probeSchema } from './probe.js';
 import { projections } from './projection.js';
 import { toStorage } from './storage-sql.js';
 import { toTypeScript } from './typescript.js';
@@ -27,7 +28,7 @@ import { toValidatorCode } from './validator-code.js';
 import { vectorFindings } from './vector-check.js';
 import { conformanceVectors } from './vectors.js';
 import { typesIndex, versionIndex } from './version-index.js';
-import { loadWireRuntime, requestVectors, signatureVectors } from './wire-vectors.js';
+import { loadWireRuntime, probeVectors, requestVectors, signatureVectors } from './wire-vectors.js';
 
 export type Artifacts = Map<string, string>;
 
@@ -122,7 +123,10 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   const files: Artifacts = new Map();
   const published = new Map<number, Map<string, string>>();
   const versions = registry.versions.map((record) => ({ record, contract: record.contract, schema: toJsonSchema(record.contract) }));
-  const lint = versions.flatMap(({ contract, schema }) => lintContract(contract, schema));
+  const lint = [
+    ...versions.flatMap(({ contract, schema }) => lintContract(contract, schema)),
+    ...(registry.probe !== undefined ? lintContract(probeAsContract(registry.probe), probeSchema(registry.probe)) : []),
+  ];
   const errors = lint.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new FindingsError(errors);
   for (const warning of lint.filter((f) => f.severity === 'warning')) options.onWarning?.(warning);
@@ -172,6 +176,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   const plans = projections(new Map(versions.map(({ contract, schema }) => [contract.version, schema])));
   files.set('generated/index.ts', versionIndex(registry.versions, registry.currentVersion, plans));
   files.set('generated/types.ts', typesIndex(registry.versions));
+  if (registry.probe !== undefined) files.set('generated/probe.ts', probeModule(registry.probe));
 
   // The wire vectors run src/ against the generated/ files above, held in memory. Their bytes do not depend on
   // where a version stands in its life, and a retired version's vectors stay published: the runtime sees every
@@ -185,6 +190,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     throw new FindingsError([{ where: 'src/', what: `the wire runtime ${(error as Error).message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
   }
   files.set('generated/signature-vectors.json', jsonText(await signatureVectors(runtime)));
+  if (registry.probe !== undefined) files.set('generated/probe-vectors.json', jsonText(await probeVectors(runtime, registry.probe, registry.currentVersion)));
   for (const { contract } of versions) {
     const path = `generated/v${contract.version}/wire-vectors.json`;
     files.set(path, jsonText(await requestVectors(runtime, contract, bases.get(contract.version)!)));
@@ -201,6 +207,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     processingRecord,
     released: registry.released,
     reviews: registry.reviews,
+    ...(registry.probe !== undefined ? { probe: registry.probe } : {}),
   });
   for (const { contract } of versions) {
     const name = versionPartName(contract.version);

@@ -8,6 +8,8 @@
  * - generated/v<N>/wire-vectors.json: whole signed requests of version N, their
  *   body built from that version's base conformance payload; they speak of
  *   version N only.
+ * - generated/probe-vectors.json: connection tests (schema/probe.ts), plain and
+ *   encrypted, and the exact answer a server gives to each.
  *
  * The vectors come from running the published src/ code, bundled against the
  * generated/ files this build is about to write (held in memory), never the
@@ -15,6 +17,8 @@
  */
 import type { Contract } from '../../schema/contract.js';
 import type * as Dedupe from '../../src/dedupe.js';
+import type * as Ingest from '../../src/ingest.js';
+import type * as Probe from '../../src/probe-request.js';
 import type * as Jwe from '../../src/jwe.js';
 import type * as Mask from '../../src/mask.js';
 import type * as Request from '../../src/request.js';
@@ -37,6 +41,9 @@ export interface WireRuntime {
   readonly deriveEncryptionKey: typeof Jwe.deriveEncryptionKey;
   readonly encryptionKeyId: typeof Jwe.encryptionKeyId;
   readonly encryptBody: typeof Jwe.encryptBody;
+  readonly createProbeRequest: typeof Probe.createProbeRequest;
+  readonly ingest: typeof Ingest.ingest;
+  readonly probeResponse: typeof Ingest.probeResponse;
 }
 
 const RUNTIME_ENTRY = [
@@ -45,6 +52,8 @@ const RUNTIME_ENTRY = [
   "export { deriveMaskKey, encodeCustomer, maskCustomer } from './src/mask.ts';",
   "export { sign, signMessage } from './src/signature.ts';",
   "export { deriveEncryptionKey, encryptBody, encryptionKeyId } from './src/jwe.ts';",
+  "export { createProbeRequest } from './src/probe-request.ts';",
+  "export { ingest, probeResponse } from './src/ingest.ts';",
 ].join('\n');
 
 /** src/ of the checkout at `root`, with `generated` (repo-relative path → text) in place of its generated/ folder. */
@@ -180,6 +189,57 @@ export async function requestVectors(runtime: WireRuntime, contract: Contract, b
       await requestCase('one key, customer sent by name', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false }),
       await requestCase('rotation with a masked customer', { customer: CUSTOMERS[1], signingSecrets: [KEY_B, KEY_A], maskCustomer: true, maskKey: MASK_KEY }),
       await requestCase('encrypted with the key derived from the signing secret', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false, encrypt: true }),
+    ],
+  };
+}
+
+/** 16 bytes counting up from 0xc0: the fixed nonce of the probe vectors. A real probe takes a fresh random one. */
+const TEST_NONCE = Uint8Array.from({ length: 16 }, (_, i) => 0xc0 + i);
+
+/**
+ * Connection tests of the current version, built by `createProbeRequest`, and
+ * the answer `ingest` and `probeResponse` give each at the signing time: what a
+ * server in another language must accept, and answer, without storing it.
+ */
+export async function probeVectors(runtime: WireRuntime, probe: { readonly source: string; readonly mediaType: string; readonly messageIdOf: string; readonly body: unknown }, version: number): Promise<Record<string, unknown>> {
+  const probeCase = async (name: string, options: { customer: string; signingSecrets: readonly string[]; maskCustomer: boolean; maskKey?: string; encrypt?: boolean }) => {
+    const built = await runtime.createProbeRequest({
+      version,
+      licenseId: LICENSE_ID,
+      ...options,
+      now: () => TIMESTAMP * 1000,
+      randomBytes: (length: number) => (length === 16 ? TEST_NONCE : TEST_IV).slice(0, length),
+    });
+    if (!built.ok) throw new FindingsError([{ where: probe.source, what: `no probe can be built: ${built.error.message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck`', severity: 'error' }]);
+    const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret })), now: () => TIMESTAMP * 1000 });
+    if (!answered.ok || answered.kind !== 'probe') throw new FindingsError([{ where: 'src/ingest.ts', what: `refuses its own probe: ${answered.ok ? 'taken for a report' : answered.error.message}`, rule: 'wire-vectors', fix: 'run the probe tests (test/wire/probe.test.ts)', severity: 'error' }]);
+    const answer = runtime.probeResponse(answered);
+    return {
+      name,
+      input: {
+        version,
+        licenseId: LICENSE_ID,
+        timestamp: TIMESTAMP,
+        nonce: 'the 16 bytes c0 c1 … cf, for vectors only',
+        ...options,
+        ...(options.encrypt ? { iv: 'the 12 bytes a0 a1 … ab, for vectors only' } : {}),
+      },
+      expected: { headers: built.request.headers, body: new TextDecoder().decode(built.request.body) },
+      answer: { status: answer.status, headers: answer.headers, body: answer.body },
+    };
+  };
+  return {
+    $comment: `generated from ${probe.source} by \`npm run generate\`; do not edit`,
+    description:
+      'Connection tests (docs/wire-protocol.md, "Connection test"): the input, the exact headers and body bytes, and the answer a server gives at the signing time. Fixed nonce and IV, which a real probe never uses. Secrets here are public test values: never use them.',
+    mediaType: probe.mediaType,
+    messageIdOf: probe.messageIdOf,
+    bodySchema: JSON.parse(JSON.stringify(probe.body)) as unknown,
+    secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY },
+    probes: [
+      await probeCase('one key, customer sent by name', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false }),
+      await probeCase('rotation with a masked customer', { customer: CUSTOMERS[1], signingSecrets: [KEY_B, KEY_A], maskCustomer: true, maskKey: MASK_KEY }),
+      await probeCase('encrypted with the key derived from the signing secret', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false, encrypt: true }),
     ],
   };
 }

@@ -1,15 +1,20 @@
 /**
  * `telemetry-outbox`: the operator's view of an outbox folder. `status` and
  * `history` read it; `flush` sends what waits ("send now"); `retry` puts a
- * refused window back. Signing secrets come only from the environment (or a
- * file it names), never from a flag or from outbox.json, and are never
- * printed. Exit codes as the repository's commands: 0 ok, 1 findings (not
- * healthy; windows refused or still waiting), 2 usage or internal error.
+ * refused window back; `show` prints a window as it travels; `test` checks
+ * the connection with a probe the server never stores. Signing secrets come
+ * only from the environment (or a file it names), never from a flag or from
+ * outbox.json, and are never printed. Exit codes as the repository's
+ * commands: 0 ok, 1 findings (not healthy; windows refused or still
+ * waiting), 2 usage or internal error; `test` has one code per diagnosis
+ * (./test-report.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Health } from './health.js';
+import { windowText } from './show.js';
+import { TEST_EXIT_CODES, testText } from './test-report.js';
 import { type FlushResult, type FlushedWindow, type Outbox, OutboxError, type OutboxStatus, openOutbox } from './outbox.js';
 import type { LogEntry } from './transmission-log.js';
 
@@ -23,17 +28,20 @@ export const CLI_ENV = {
   secrets: 'TELEMETRY_SIGNING_SECRETS',
   secretsFile: 'TELEMETRY_SIGNING_SECRETS_FILE',
   baseUrl: 'TELEMETRY_BASE_URL',
+  encryptionKey: 'TELEMETRY_ENCRYPTION_KEY',
 } as const;
 
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** This machine's clock in milliseconds; default `Date.now` (tests skew it). */
+  readonly now?: () => number;
 }
 
 class UsageError extends Error {}
 
-type OptionName = 'dir' | 'format' | 'since' | 'limit' | 'base-url' | 'all' | 'help';
+type OptionName = 'dir' | 'format' | 'since' | 'limit' | 'base-url' | 'all' | 'next' | 'raw' | 'help';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -48,6 +56,8 @@ const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = {
   limit: { type: 'string', placeholder: 'n', description: 'at most n entries, newest first (default 20)' },
   'base-url': { type: 'string', placeholder: 'url', description: `the ingest server (default: $${CLI_ENV.baseUrl}, then outbox.json)` },
   all: { type: 'boolean', description: 'every refused window' },
+  next: { type: 'boolean', description: 'the window the next flush sends first' },
+  raw: { type: 'boolean', description: 'the body as its exact bytes, not pretty-printed' },
   help: { type: 'boolean', description: 'show this help and exit' },
 };
 
@@ -56,9 +66,11 @@ interface CommandSpec {
   readonly usage: string;
   readonly options: readonly OptionName[];
   readonly details: readonly string[];
+  /** The command's own exit codes, when they are not the common ones. */
+  readonly exits?: string;
 }
 
-const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry', CommandSpec>> = {
+const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'show' | 'test', CommandSpec>> = {
   status: {
     summary: 'waiting and refused windows, the last success, and the health state',
     usage: 'telemetry-outbox status --dir <path> [--format json]',
@@ -86,6 +98,29 @@ const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry', Comman
     usage: 'telemetry-outbox retry <message id> | --all --dir <path> [--format json]',
     options: ['dir', 'all', 'format', 'help'],
     details: ['`status` lists the refused windows and their ids. Run `flush` afterwards to send them now.'],
+  },
+  show: {
+    summary: 'a window exactly as it travels: headers but the signature, body, and where it stands',
+    usage: 'telemetry-outbox show <message id> | --next --dir <path> [--raw] [--format json]',
+    options: ['dir', 'next', 'raw', 'format', 'help'],
+    details: [
+      'The body is pretty-printed, or with --raw its exact bytes (nothing added after them). `history` and `status` list the ids.',
+      'The state: waiting (since when, attempts), refused (the server\'s answer) or delivered (when). Needs no secret and prints none.',
+      'Exits 0, or 2 for an unknown id; --next with nothing waiting says so and exits 0.',
+    ],
+  },
+  test: {
+    summary: 'test the connection: one signed probe the server verifies like a report and never stores',
+    usage: 'telemetry-outbox test --dir <path> [--base-url <url>] [--format json]',
+    options: ['dir', 'base-url', 'format', 'help'],
+    details: [
+      `Signs with the secrets in $${CLI_ENV.secrets} or $${CLI_ENV.secretsFile}, as flush does, and sends the license id,`,
+      'the customer header and the version the application saved in outbox.json. Nothing is queued or stored.',
+    ],
+    exits: `exit codes: ${Object.entries(TEST_EXIT_CODES)
+      .sort(([, a], [, b]) => a - b)
+      .map(([name, code]) => `${code} ${name}`)
+      .join(', ')}`,
   },
 };
 
@@ -123,12 +158,13 @@ export function mainHelp(): string {
     'environment:',
     ...envRows([
       [CLI_ENV.dir, 'the outbox folder, when --dir is not given'],
-      [CLI_ENV.secrets, 'the whsec_ signing secret(s) flush signs with, newest first; never printed'],
+      [CLI_ENV.secrets, 'the whsec_ signing secret(s) flush and test sign with, newest first; never printed'],
       [CLI_ENV.secretsFile, 'a file holding them instead (a systemd credential, a Kubernetes secret)'],
       [CLI_ENV.baseUrl, 'the ingest server, when --base-url is not given; outbox.json keeps the one the application uses'],
+      [CLI_ENV.encryptionKey, 'the encryption key, when the application was given one of its own; never printed'],
     ]),
     '',
-    'Run telemetry-outbox <command> --help for a command\'s options.',
+    'Run telemetry-outbox <command> --help for a command\'s options (and test\'s own exit codes).',
     '',
     EXIT_LINE,
     '',
@@ -137,7 +173,7 @@ export function mainHelp(): string {
 
 export function commandHelp(name: CommandName): string {
   const spec = COMMANDS[name];
-  return [`telemetry-outbox ${name}: ${spec.summary}`, '', `usage: ${spec.usage}`, '', 'options:', ...optionRows(spec.options), '', ...spec.details, '', EXIT_LINE, ''].join('\n');
+  return [`telemetry-outbox ${name}: ${spec.summary}`, '', `usage: ${spec.usage}`, '', 'options:', ...optionRows(spec.options), '', ...spec.details, '', spec.exits ?? EXIT_LINE, ''].join('\n');
 }
 
 /** `--since`: an ISO date or time, or an age (`7d`, `12h`, `30m`) before now. */
@@ -225,11 +261,15 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be one of text, json, got "${format}"`);
   const dir = (values['dir'] as string | undefined) ?? io.env[CLI_ENV.dir];
   if (dir === undefined || dir === '') throw new UsageError(`--dir is required (or set ${CLI_ENV.dir})`);
-  if (name !== 'retry' && positionals.length > 0) throw new UsageError(`${name} takes no arguments, got "${positionals[0]}"`);
+  if (name !== 'retry' && name !== 'show' && positionals.length > 0) throw new UsageError(`${name} takes no arguments, got "${positionals[0]}"`);
+  if (name === 'show' && (values['next'] === true) === (positionals.length > 0)) throw new UsageError('show takes one message id, or --next');
+  if (name === 'show' && positionals.length > 1) throw new UsageError(`show takes one message id, got ${positionals.length}`);
   await checkOutboxFolder(dir);
 
-  const secrets = name === 'flush' ? await signingSecrets(io.env) : undefined;
-  if (name === 'flush' && secrets === undefined) throw new UsageError(`flush needs the signing secret(s): set ${CLI_ENV.secrets} or ${CLI_ENV.secretsFile}`);
+  const signs = name === 'flush' || name === 'test';
+  const secrets = signs ? await signingSecrets(io.env) : undefined;
+  if (signs && secrets === undefined) throw new UsageError(`${name} needs the signing secret(s): set ${CLI_ENV.secrets} or ${CLI_ENV.secretsFile}`);
+  const encryptionKey = signs && io.env[CLI_ENV.encryptionKey] ? io.env[CLI_ENV.encryptionKey] : undefined;
   const baseUrl = (values['base-url'] as string | undefined) ?? io.env[CLI_ENV.baseUrl];
   let outbox: Outbox;
   try {
@@ -237,7 +277,9 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
       dir,
       saveSettings: false,
       ...(secrets ? { signingSecrets: secrets } : {}),
+      ...(encryptionKey !== undefined ? { encryptionKey } : {}),
       ...(baseUrl !== undefined && baseUrl !== '' ? { baseUrl } : {}),
+      ...(io.now ? { now: io.now } : {}),
     });
   } catch (error) {
     if (error instanceof OutboxError && error.rule === 'invalid-option') throw new UsageError(error.message.replace(/^openOutbox: /, ''));
@@ -287,6 +329,21 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
         }
       }
       return refused.length === 0 ? EXIT_OK : EXIT_ERROR;
+    }
+    case 'show': {
+      const shown = values['next'] === true ? await outbox.showNext() : await outbox.show(positionals[0]!);
+      if (!shown.ok) {
+        io.err(`${shown.error.message}\n`);
+        return EXIT_ERROR;
+      }
+      if (shown.view === undefined) io.out(format === 'json' ? json({ next: null }) : 'no window waits; the next one is queued when the application closes its next window\n');
+      else io.out(format === 'json' ? json(shown.view) : windowText(shown.view, { raw: values['raw'] === true }));
+      return EXIT_OK;
+    }
+    case 'test': {
+      const result = await outbox.testConnection();
+      io.out(format === 'json' ? json(result) : testText(result));
+      return TEST_EXIT_CODES[result.diagnosis];
     }
   }
 }

@@ -36,6 +36,14 @@ export interface OutboxSettings {
   readonly enabled?: boolean;
   /** How many signing secrets the application signs with (never the secrets): health needs to know that it can sign. */
   readonly signingKeys?: number;
+  /** The license id, and the customer header as the application sends it (the mask when masking is on): the command's connection test sends them. */
+  readonly licenseId?: string;
+  readonly customerHeader?: string;
+  /** The schema version the application builds, and whether it sends encrypted: the command tests and shows windows as the application sends them. */
+  readonly schemaVersion?: number;
+  readonly encrypt?: boolean;
+  /** The key id (public) of an encryption key the application was given, so the command asks for that key instead of deriving another. */
+  readonly encryptionKeyId?: string;
 }
 
 export interface FileStorageOptions {
@@ -265,7 +273,7 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): File
   };
 }
 
-const SETTING_KEYS = ['baseUrl', 'retentionDays', 'maxPending', 'enabled', 'signingKeys'] as const;
+const SETTING_KEYS = ['baseUrl', 'retentionDays', 'maxPending', 'enabled', 'signingKeys', 'licenseId', 'customerHeader', 'schemaVersion', 'encrypt', 'encryptionKeyId'] as const;
 
 /** outbox.json as settings; anything else in it (a secret above all) is refused, not ignored. */
 export function checkSettings(value: unknown, where: string): OutboxSettings {
@@ -277,8 +285,13 @@ export function checkSettings(value: unknown, where: string): OutboxSettings {
     }
   }
   if (record['baseUrl'] !== undefined && typeof record['baseUrl'] !== 'string') throw new Error(`${where}: baseUrl must be a string (settings-file)`);
-  if (record['enabled'] !== undefined && typeof record['enabled'] !== 'boolean') throw new Error(`${where}: enabled must be true or false (settings-file)`);
-  for (const key of ['retentionDays', 'maxPending', 'signingKeys'] as const) {
+  for (const key of ['enabled', 'encrypt'] as const) {
+    if (record[key] !== undefined && typeof record[key] !== 'boolean') throw new Error(`${where}: ${key} must be true or false (settings-file)`);
+  }
+  for (const [key, max] of [['licenseId', 128], ['customerHeader', 768], ['encryptionKeyId', 16]] as const) {
+    if (record[key] !== undefined && (typeof record[key] !== 'string' || record[key].length > max)) throw new Error(`${where}: ${key} must be a string of at most ${max} characters (settings-file)`);
+  }
+  for (const key of ['retentionDays', 'maxPending', 'signingKeys', 'schemaVersion'] as const) {
     if (record[key] !== undefined && !Number.isSafeInteger(record[key])) throw new Error(`${where}: ${key} must be an integer (settings-file)`);
   }
   return record as OutboxSettings;

@@ -6,14 +6,20 @@
  * returns its message id and the server stores a window once, however often
  * it arrives.
  */
+import { currentVersion } from '../../generated/index.js';
+import type { ConnectionTestResult } from '../connection-test.js';
+import { encryptionKeyId } from '../jwe.js';
+import { checkCustomerName } from '../mask.js';
 import type { CurrentVersion, KnownVersion, TelemetryCounts } from '../request.js';
-import { type CreateRequestOptions, createTelemetryRequest, restoreTelemetryRequest } from '../request.js';
+import { type CreateRequestOptions, createTelemetryRequest, customerHeaderOf, restoreTelemetryRequest } from '../request.js';
 import { sendTelemetry } from '../send.js';
 import { wireError } from '../wire-errors.js';
 import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
 import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
 import { type Health, assessHealth } from './health.js';
-import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, resolveSettings } from './options.js';
+import { type InspectContext, type PreviewResult, type ShowResult, previewWindow, showNext, showWindow, testOutboxConnection } from './inspect.js';
+import type { WindowView } from './show.js';
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, invalidOption, resolveSettings } from './options.js';
 import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, recordOf } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
@@ -122,6 +128,22 @@ export interface Outbox<V extends KnownVersion = CurrentVersion> {
   health(now?: Date | number): Promise<Health>;
   /** Counts of waiting and refused windows, the last success, the refused windows. */
   status(): Promise<OutboxStatus>;
+  /**
+   * What `enqueue` would store and send for these counts, without storing anything: the body exactly as
+   * sent and every header but the signature. For an application's own settings page ("what do we send?").
+   */
+  preview(counts: NoInfer<TelemetryCounts<V>>): Promise<PreviewResult>;
+  /** A window of the outbox as it travels (body, headers but the signature), and where it stands. */
+  show(messageId: string): Promise<ShowResult>;
+  /** The window the next flush sends first, or no `view` when none waits. */
+  showNext(): Promise<{ readonly ok: true; readonly view?: WindowView } | { readonly ok: false; readonly error: OutboxFailure }>;
+  /**
+   * "Is the connection right?": one signed probe, sent as this outbox sends its windows (address, license,
+   * customer header, secrets, version, encryption); the server verifies it like a report and stores nothing.
+   * Needs the signing secrets. Never throws; the result names the cause (`connected`, `unreachable`,
+   * `signature-refused`, `clock-skew`, `version-not-accepted`, `deprecated`…).
+   */
+  testConnection(): Promise<ConnectionTestResult>;
 }
 
 const unreadableOf = (listed: RecordList): UnreadableRecord[] => [...listed.unreadable, ...(listed.setAside ?? [])];
@@ -167,12 +189,30 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
   let storageProblem: string | undefined;
   // Whether the installation can sign, for health in a process that holds no secret (the operator CLI): a count, never a secret.
   const signingKeys = secrets.length > 0 ? secrets.length : (saved?.signingKeys ?? 0);
+  // Who sends, as sent (the customer's mask when masking is on): the command tests the connection as the application.
+  const customerHeader =
+    options.customer !== undefined && secrets.length > 0 && checkCustomerName(options.customer) === undefined ? await customerHeaderOf({ ...options, customer: options.customer }, secrets) : saved?.customerHeader;
+  const licenseId = options.licenseId ?? saved?.licenseId;
+  const encrypt = options.encrypt ?? saved?.encrypt ?? false;
+  const sendsVersion: number = options.version ?? saved?.schemaVersion ?? currentVersion;
+  // An application given an encryption key of its own leaves the key's id in outbox.json: another process (the command)
+  // must bring that very key, not derive one from the signing secret, which the server would not decrypt.
+  const givenKeyId = options.encryptionKey !== undefined ? encryptionKeyId(options.encryptionKey) : undefined;
+  if (options.encrypt === undefined && givenKeyId !== undefined && saved?.encryptionKeyId !== undefined && givenKeyId !== saved.encryptionKeyId) {
+    throw invalidOption('encryptionKey', `is not the key the application encrypts with (its key id is ${saved.encryptionKeyId}, this one's ${givenKeyId})`);
+  }
+  const lacksOwnKey = encrypt && givenKeyId === undefined && saved?.encryptionKeyId !== undefined ? `encryptionKey (the application's own, key id ${saved.encryptionKeyId})` : undefined;
   const persisted: OutboxSettings = {
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
     retentionDays: settings.retentionDays,
     maxPending: settings.maxPending,
     enabled: settings.enabled,
     ...(signingKeys > 0 ? { signingKeys } : {}),
+    ...(licenseId !== undefined ? { licenseId } : {}),
+    ...(customerHeader !== undefined ? { customerHeader } : {}),
+    schemaVersion: sendsVersion,
+    ...(encrypt ? { encrypt } : {}),
+    ...(encrypt && givenKeyId !== undefined ? { encryptionKeyId: givenKeyId } : encrypt && saved?.encryptionKeyId !== undefined ? { encryptionKeyId: saved.encryptionKeyId } : {}),
   };
   if (files !== undefined && folder.writable && options.saveSettings !== false && JSON.stringify(persisted) !== JSON.stringify(saved)) {
     await files.writeSettings(persisted).catch((error: unknown) => {
@@ -196,6 +236,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
   const missingToSend = (installation = false): string[] => [
     ...(settings.baseUrl === undefined ? ['baseUrl'] : []),
     ...(secrets.length === 0 && !(installation && signingKeys > 0) ? ['signingSecrets'] : []),
+    ...(lacksOwnKey !== undefined && !installation ? [lacksOwnKey] : []),
   ];
 
   /** Runs storage work, turning a thrown failure into an OutboxFailure and remembering write failures for health. */
@@ -329,7 +370,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
         }
         const restored = await restoreTelemetryRequest(
           { body: new TextEncoder().encode(record.body), licenseId: record.licenseId, customerHeader: record.customer },
-          { signingSecrets: secrets, now, ...(options.encrypt === true ? { encrypt: true } : {}), ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}) },
+          { signingSecrets: secrets, now, ...(encrypt ? { encrypt: true } : {}), ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}) },
         );
         const time = () => iso();
         let update: OutboxRecord;
@@ -522,9 +563,41 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
     };
   }
 
+  const inspecting: InspectContext = {
+    location,
+    storage,
+    encrypt,
+    read: (work) => guarded('read', work),
+    buildOptions: () => {
+      const missing = [...(options.licenseId === undefined ? ['licenseId'] : []), ...(options.customer === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
+      return missing.length > 0 ? { missing } : buildOptions();
+    },
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    byAge,
+    now,
+  };
+
   return {
     location,
     opened,
+    preview: (counts) => previewWindow(inspecting, counts),
+    show: (messageId) => showWindow(inspecting, messageId),
+    showNext: () => showNext(inspecting),
+    testConnection: () =>
+      testOutboxConnection({
+        ...(licenseId !== undefined ? { licenseId } : {}),
+        ...(options.customer !== undefined ? { customer: { ...options, customer: options.customer } } : {}),
+        ...(customerHeader !== undefined ? { customerHeader } : {}),
+        signingSecrets: secrets,
+        version: sendsVersion,
+        encrypt,
+        ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}),
+        ...(lacksOwnKey !== undefined ? { lacking: lacksOwnKey } : {}),
+        ...(settings.baseUrl !== undefined ? { baseUrl: settings.baseUrl } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        now,
+      }),
     enqueue,
     flush: () => serial(flushOnce),
     retry: (messageId) => serial(() => retryOnce(messageId)),

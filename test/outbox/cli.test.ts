@@ -45,13 +45,14 @@ describe('telemetry-outbox', () => {
     const main = await cli(['--help']);
     expect(main.code).toBe(0);
     expect(main.out).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command> --dir <path> \[options\]\n/);
-    for (const name of ['status', 'history', 'flush', 'retry', 'TELEMETRY_SIGNING_SECRETS', 'TELEMETRY_SIGNING_SECRETS_FILE', 'TELEMETRY_OUTBOX_DIR', 'TELEMETRY_BASE_URL']) expect(main.out).toContain(name);
+    for (const name of ['status', 'history', 'flush', 'retry', 'show', 'test', 'TELEMETRY_SIGNING_SECRETS', 'TELEMETRY_SIGNING_SECRETS_FILE', 'TELEMETRY_OUTBOX_DIR', 'TELEMETRY_BASE_URL']) expect(main.out).toContain(name);
     expect(main.out).toContain('exit codes: 0 ok, 1 findings (not healthy; windows refused or still waiting), 2 usage or internal error');
-    for (const command of ['status', 'history', 'flush', 'retry']) {
+    for (const command of ['status', 'history', 'flush', 'retry', 'show', 'test']) {
       const help = await cli([command, '--help']);
       expect(help.code, command).toBe(0);
       expect(help.out, command).toMatch(new RegExp(`^telemetry-outbox ${command}: .+\\n\\nusage: telemetry-outbox ${command} `));
       expect(help.out, command).toContain('--dir <path>');
+      expect(help.out, command).toMatch(command === 'test' ? /\nexit codes: 0 connected, 1 unexpected-answer, 2 not-configured, 3 unreachable, 4 signature-refused, 5 clock-skew, 6 version-not-accepted, 7 deprecated, 8 encryption-required, 9 encryption-key-mismatch\n$/ : /\nexit codes: 0 ok, 1 findings/);
     }
   });
 

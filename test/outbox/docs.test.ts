@@ -12,6 +12,8 @@ import { classifySend } from '../../src/outbox/verdict.js';
 import { RETRYABLE_STATUSES, type SendResult } from '../../src/send.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
+import { CONNECTION_DIAGNOSES } from '../../src/connection-test.js';
+import { sampleOutputs } from './samples.js';
 import { scratchDir, scriptedFetch, testOutbox, windowCounts } from './support.js';
 
 const markdown = readFileSync(join(repoRoot, 'docs/outbox.md'), 'utf8');
@@ -110,6 +112,20 @@ describe('docs/outbox.md', () => {
   it('shows the adapter of examples/outbox-memory-storage.ts as it is', () => {
     const example = readFileSync(join(repoRoot, 'examples/outbox-memory-storage.ts'), 'utf8');
     expect(markdown).toContain(`\`\`\`ts\n${example}\`\`\``);
+  });
+
+  it('shows the real output of `show --next` and `test` for the README\'s window', { timeout: 60_000 }, async () => {
+    const { show, test } = await sampleOutputs();
+    expect(markdown).toContain(`\`\`\`text\n$ telemetry-outbox show --next --dir /var/lib/aster/telemetry\n${show}\`\`\``);
+    expect(markdown).toContain(`    telemetry-outbox test --dir /var/lib/aster/telemetry\n${test}\`\`\``);
+    // The README's uploader section shows the same two outputs.
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`text\n$ telemetry-outbox show --next --dir /var/lib/aster/telemetry\n${show}\`\`\``);
+    expect(readme).toContain(`\`\`\`text\n$ telemetry-outbox test --dir /var/lib/aster/telemetry\n${test}\`\`\``);
+  });
+
+  it('lists every connection test diagnosis it speaks of', () => {
+    for (const diagnosis of CONNECTION_DIAGNOSES) expect(markdown).toContain(`\`${diagnosis}\``);
   });
 
   it('names the environment variables the command reads', () => {

@@ -460,7 +460,18 @@ describe('retention and status', () => {
     const dir = folder();
     await testOutbox(dir, { retentionDays: 90, signingSecrets: [KEY_A, KEY_B] });
     const settings = JSON.parse(readFileSync(join(dir, 'outbox.json'), 'utf8')) as Record<string, unknown>;
-    expect(settings).toEqual({ baseUrl: 'https://telemetry.vendor.example', retentionDays: 90, maxPending: 1000, enabled: true, signingKeys: 2 });
+    // The customer header as sent: the mask, since the test outbox masks; the command's connection test sends it.
+    expect(settings).toEqual({
+      baseUrl: 'https://telemetry.vendor.example',
+      retentionDays: 90,
+      maxPending: 1000,
+      enabled: true,
+      signingKeys: 2,
+      licenseId: LICENSE,
+      customerHeader: expect.stringMatching(/^anon-[0-9a-f]{32}-\d+$/),
+      schemaVersion: 1,
+    });
+    for (const secret of [KEY_A, KEY_B]) expect(readFileSync(join(dir, 'outbox.json'), 'utf8')).not.toContain(secret.slice(6));
     const reader = await openOutbox({ dir });
     expect(await reader.status()).toMatchObject({ retentionDays: 90, baseUrl: 'https://telemetry.vendor.example' });
   });

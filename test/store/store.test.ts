@@ -28,7 +28,7 @@ const after = (days: number) => new Date(RECEIVED.getTime() + days * DAY);
 async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', end = '2026-11-16T00:00:00Z', overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
   const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
   const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
-  if (!result.ok) throw new Error(`ingest refused the test report: ${result.error.message}`);
+  if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused the test report: ${result.ok ? 'it is a probe' : result.error.message}`);
   return result;
 }
 
@@ -112,7 +112,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const { store, schema } = await fresh();
     const request = await built({ now: () => Date.now() });
     const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
-    if (!result.ok) throw new Error(result.error.message);
+    if (!result.ok || result.kind !== 'report') throw new Error(result.ok ? 'a probe' : result.error.message);
     await store.put(result);
     const notStored = listContractFields(toJsonSchema(v1)).filter((f) => f.header && (f.schema['x-privacy'] as { retention: string }).retention === 'P0D').map((f) => f.path);
     expect(notStored.sort()).toEqual(['content-type', 'webhook-signature', 'webhook-timestamp', 'x-telemetry-schema-version']);

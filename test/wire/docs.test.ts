@@ -5,6 +5,8 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
+import { CONNECTION_DIAGNOSES } from '../../src/connection-test.js';
+import { TEST_EXIT_CODES } from '../../src/outbox/test-report.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
 
@@ -12,7 +14,8 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['ingest', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('
+');
 
 
 /** Rows of the table whose header starts with "Status". */
@@ -63,9 +66,23 @@ describe('docs/wire-protocol.md', () => {
       'unsupported-version': 422,
       'version-mismatch': 422,
       'invalid-payload': 422,
+      'invalid-probe': 422,
       'message-id-mismatch': 422,
       'unstorable': 422,
       'database-unavailable': 503,
     });
+  });
+
+  it('shows the first probe of the probe vectors and its answer, and lists every diagnosis of testConnection with its exit code', () => {
+    const probes = JSON.parse(readFileSync(join(repoRoot, 'generated/probe-vectors.json'), 'utf8')) as { probes: Array<{ expected: { headers: Record<string, string>; body: string }; answer: { body: string } }> };
+    const { expected, answer } = probes.probes[0]!;
+    for (const [name, value] of Object.entries(expected.headers)) expect(markdown).toContain(`\n${name}: ${value}\n`);
+    expect(markdown).toContain(`\n${expected.body}\n`);
+    expect(markdown).toContain(`\n${answer.body}\n`);
+    const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown) as Root;
+    const table = tree.children.find((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === 'Diagnosis')!;
+    const rows = table.children.slice(1).map((row) => [plainText(row.children[0]), Number(plainText(row.children[3]))] as const);
+    expect(Object.fromEntries(rows)).toEqual(TEST_EXIT_CODES);
+    expect(rows.map(([name]) => name).sort()).toEqual([...CONNECTION_DIAGNOSES].sort());
   });
 });

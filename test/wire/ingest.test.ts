@@ -27,7 +27,7 @@ describe('ingest: a valid request', () => {
       schemaVersion: 1,
       headers: { 'x-telemetry-accepted-versions': '1' },
     });
-    expect(result.ok && result.payload.featuresUsed).toEqual(['audit-log', 'sso']);
+    expect(result.ok && result.kind === 'report' && result.payload.featuresUsed).toEqual(['audit-log', 'sso']);
   });
 
   it('reports a masked customer as masked', async () => {
@@ -47,7 +47,7 @@ describe('ingest: a valid request', () => {
     const a = await ingest({ headers: first.headers, body: first.body }, options);
     const b = await ingest({ headers: again.headers, body: again.body }, { ...options, now: () => NOW_MS + 60_000 });
     expect(a.ok && b.ok).toBe(true);
-    if (!a.ok || !b.ok) return;
+    if (!a.ok || !b.ok || a.kind !== 'report' || b.kind !== 'report') return;
     expect(first.headers['webhook-timestamp']).not.toBe(again.headers['webhook-timestamp']);
     expect(b.dedupeKey).toBe(a.dedupeKey);
     expect(b.messageId).toBe(a.messageId);
@@ -73,12 +73,12 @@ describe('ingest: the status table', () => {
     const { 'content-type': _, ...untyped } = request.headers;
     for (const headers of [untyped, { ...untyped, 'content-type': 'text/plain' }, { ...untyped, 'content-type': 'application/json, text/plain' }, { ...untyped, 'content-type': 'application/json; charset=iso-8859-1' }]) {
       const result = await ingest({ headers, body: request.body }, options);
-      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json, application/jose' } });
-      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" or "application\/jose" .*\(unsupported-media-type\)$/);
+      expect(result).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' }, headers: { 'accept-post': 'application/json, application/jose, application/vnd.telemetry-contract.probe+json' } });
+      expect(!result.ok && result.error.message).toMatch(/^content-type: .*send "content-type: application\/json" or "application\/jose" or "application\/vnd\.telemetry-contract\.probe\+json" .*\(unsupported-media-type\)$/);
     }
     const unsigned = await ingest({ headers: { 'content-type': 'text/plain' }, body: request.body }, options);
     expect(unsigned).toMatchObject({ status: 415 });
-    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json, application/jose');
+    expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json, application/jose, application/vnd.telemetry-contract.probe+json');
   });
 
   it('accepts application/json with parameters, in any case, charset UTF-8 quoted or not', async () => {
