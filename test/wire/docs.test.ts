@@ -14,8 +14,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('
-');
+const source = ['ingest', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
 /** Rows of the table whose header starts with "Status". */
