@@ -75,7 +75,7 @@ export async function purgePath(): Promise<{ rows: Row[]; ratio: number; longest
     );
     if (!built.ok) throw new Error(`bench: cannot build the template report: ${built.error.message}`);
     const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: [{ id: 'k', secret }] });
-    if (!result.ok) throw new Error(`bench: ingest refuses the template report: ${result.error.message}`);
+    if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the template report: ${result.ok ? 'a probe' : result.error.message}`);
     const durations: number[] = [];
     const store = createPostgresStore(timed(pool, durations), { schema: 'purge_store', now: () => RECEIVED });
     const bareStore = createPostgresStore(pool, { schema: 'purge_bare', now: () => RECEIVED });
