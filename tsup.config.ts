@@ -1,7 +1,7 @@
 import { defineConfig, type Options } from 'tsup';
 
 // Three builds run side by side into dist/; the first cleans it, sparing what the other two write.
-const OTHER_BUILDS = ['!outbox.*', '!telemetry-outbox.*'];
+const OTHER_BUILDS = ['!outbox.*', '!telemetry-outbox.*', '!telemetry-keys.*'];
 
 /** What every build shares: one self-contained file per entry, for Node.js 20 and later. */
 const common = { outDir: 'dist', target: 'node20', splitting: false, treeshake: true, sourcemap: false } satisfies Options;
@@ -38,6 +38,16 @@ export default defineConfig([
         },
       },
     ],
+    format: ['esm'],
+    dts: false,
+    clean: false,
+    platform: 'node',
+  },
+  {
+    ...common,
+    // The key store's operator CLI, the package's second bin; pg or PGlite is loaded from the user's install.
+    entry: { 'telemetry-keys': 'src/keys/bin.ts' },
+    external: ['pg', '@electric-sql/pglite'],
     format: ['esm'],
     dts: false,
     clean: false,

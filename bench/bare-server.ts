@@ -5,7 +5,7 @@
  * DO NOTHING` into the same table through a `pg` pool of the same size as the
  * example server's. No size limit, no header checks, no validation.
  *
- *   DATABASE_URL=… TELEMETRY_SIGNING_SECRET=whsec_… tsx bench/bare-server.ts
+ *   DATABASE_URL=… TELEMETRY_VENDOR_WIDE_SECRET=whsec_… tsx bench/bare-server.ts
  *
  * Prints "listening on http://127.0.0.1:<port>/" once it listens.
  */
@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 
-const secret = Buffer.from(process.env['TELEMETRY_SIGNING_SECRET']!.slice('whsec_'.length), 'base64');
+const secret = Buffer.from(process.env['TELEMETRY_VENDOR_WIDE_SECRET']!.slice('whsec_'.length), 'base64');
 const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 8 });
 pool.on('error', () => {});
 

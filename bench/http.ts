@@ -2,7 +2,8 @@
  * End to end over HTTP on PostgreSQL: the example server (examples/server.ts:
  * ingest, then `put`) against a bare node:http server that does one HMAC
  * check, `JSON.parse` and one `INSERT … ON CONFLICT DO NOTHING`
- * (bench/bare-server.ts). Both run as their own processes on a throwaway
+ * (bench/bare-server.ts). The example server verifies with one vendor-wide
+ * key (TELEMETRY_VENDOR_WIDE_SECRET), as the bare one does. Both run as their own processes on a throwaway
  * PostgreSQL cluster (scripts/dev/postgres-cluster.ts), with a pool of 8
  * connections, and both are driven by the same load generator
  * (bench/load.ts) over loopback: every request a new window, so every answer
@@ -54,7 +55,7 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
     await createPostgresStore(pool).migrate();
     await pool.end();
     const secret = generateSecret();
-    const env = { TELEMETRY_SIGNING_SECRET: secret, DATABASE_URL: cluster.url, DATA_DIR: '' };
+    const env = { TELEMETRY_VENDOR_WIDE_SECRET: secret, DATABASE_URL: cluster.url, DATA_DIR: '' };
     servers.push(await startServerProcess(tmpdir(), env, children), await startServerProcess(tmpdir(), env, children, 'bench/bare-server.ts'));
     const contenders: Record<string, ServerProcess> = { [EXAMPLE]: servers[0]!, [BARE]: servers[1]! };
     const names = Object.keys(contenders);

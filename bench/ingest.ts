@@ -2,7 +2,9 @@
  * The server path: `ingest` (size, content type, signature, contract headers,
  * JSON and I-JSON, version, schema and rules, message id) against the least
  * any receiver must do the usual way, one WebCrypto HMAC-SHA-256 over the body
- * plus `JSON.parse`; and the share of `ingest`'s time its I-JSON check takes.
+ * plus `JSON.parse`; the share of `ingest`'s time its I-JSON check takes; and
+ * the same request (and a forged one) with 100,000 licenses in the key map
+ * against one, since a request must cost the same however many licenses exist.
  */
 import { iJsonProblem } from '../src/i-json.js';
 import { ingest } from '../src/ingest.js';
@@ -11,11 +13,16 @@ import { generateSecret } from '../src/signature.js';
 import type { Row } from './report.js';
 import { timeAsync, timeSync } from './timing.js';
 
-const INGEST = '`ingest` (verify signature, parse, validate, dedupe key)';
+const INGEST = '`ingest` (verify signature, parse, validate, dedupe key), 1 license';
+const INGEST_MANY = '`ingest`, the same request, 100,000 licenses in `licenseKeys`';
+const FORGED_ONE = '`ingest` refusing a forged signature (`license-key-mismatch`), 1 license';
+const FORGED_MANY = '`ingest` refusing a forged signature, 100,000 licenses';
+/** Licenses in the large key map: a vendor with a large installed base. */
+const MANY = 100_000;
 const BARE = 'bare minimum (one WebCrypto HMAC over the body + `JSON.parse`)';
 const I_JSON = 'the I-JSON check alone, on the same body (part of `ingest`)';
 
-export async function ingestPath(): Promise<{ rows: Row[]; slowdown: number; iJsonShare: number }> {
+export async function ingestPath(): Promise<{ rows: Row[]; slowdown: number; iJsonShare: number; licenseScaling: number }> {
   const secret = generateSecret();
   const built = await createTelemetryRequest(
     {
@@ -35,9 +42,17 @@ export async function ingestPath(): Promise<{ rows: Row[]; slowdown: number; iJs
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
   const { headers, body } = built.request;
   // One options object for every call, as a server holds it: ingest caches imported keys per key object.
-  const options = { keys: [{ id: 'bench', secret }] };
+  const options = { licenseKeys: new Map([['lic-2026-0042', [{ id: 'bench', secret }]]]) };
+  const many = new Map<string, { id: string; secret: string }[]>();
+  for (let i = 0; i < MANY - 1; i++) many.set(`lic-${String(i).padStart(6, '0')}`, [{ id: 'k1', secret: generateSecret() }]);
+  many.set('lic-2026-0042', [{ id: 'bench', secret }]);
+  const manyOptions = { licenseKeys: many };
   const first = await ingest({ method: 'POST', headers, body }, options);
   if (!first.ok) throw new Error(`bench: ingest refuses the benchmark request: ${first.error.message}`);
+  // Signed with a key the license does not hold: what a forger from another license sends.
+  const forged = { ...headers, 'webhook-signature': `v1,${btoa(String.fromCharCode(...new Uint8Array(32)))}` };
+  const refused = await ingest({ method: 'POST', headers: forged, body }, manyOptions);
+  if (refused.ok || refused.error.rule !== 'license-key-mismatch') throw new Error('bench: ingest did not refuse the forged request with license-key-mismatch');
 
   const raw = Uint8Array.from(atob(secret.slice('whsec_'.length)), (c) => c.charCodeAt(0));
   const key = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -47,6 +62,12 @@ export async function ingestPath(): Promise<{ rows: Row[]; slowdown: number; iJs
       const result = await ingest({ method: 'POST', headers, body }, options);
       if (!result.ok) throw new Error(`bench: ingest refused the request mid-run: ${result.error.message}`);
     },
+    [INGEST_MANY]: async () => {
+      const result = await ingest({ method: 'POST', headers, body }, manyOptions);
+      if (!result.ok) throw new Error(`bench: ingest refused the request mid-run: ${result.error.message}`);
+    },
+    [FORGED_ONE]: () => ingest({ method: 'POST', headers: forged, body }, options),
+    [FORGED_MANY]: () => ingest({ method: 'POST', headers: forged, body }, manyOptions),
     [BARE]: async () => {
       await crypto.subtle.sign('HMAC', key, body);
       return JSON.parse(decoder.decode(body));
@@ -62,5 +83,6 @@ export async function ingestPath(): Promise<{ rows: Row[]; slowdown: number; iJs
     rows: [...Object.entries(ops).map(([name, value]) => ({ name, value, unit: 'requests/s', ratio: value / bare })), { name: I_JSON, value: check, unit: 'bodies/s', ratio: check / bare }],
     slowdown: bare / ops[INGEST]!,
     iJsonShare: ops[INGEST]! / check,
+    licenseScaling: ops[INGEST_MANY]! / ops[INGEST]!,
   };
 }

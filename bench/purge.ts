@@ -14,7 +14,7 @@ import { ingest } from '../src/ingest.js';
 import { createTelemetryRequest } from '../src/request.js';
 import { generateSecret } from '../src/signature.js';
 import type { QueryClient } from '../src/store-core.js';
-import { createPostgresStore, storagePlan } from '../src/store-postgres.js';
+import { createPostgresStore } from '../src/store-postgres.js';
 import type { Row } from './report.js';
 import { median } from './timing.js';
 
@@ -36,7 +36,9 @@ async function fill(pool: pg.Pool, schema: string, template: string): Promise<vo
   const table = `${schema}.telemetry_reports`;
   const { rows: checks } = await pool.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, [table]);
   for (const c of checks) await pool.query(`ALTER TABLE ${table} DROP CONSTRAINT ${c['conname'] as string}`);
-  const columns = storagePlan.versions[1]!.columns.map((c) => c.column).join(', ');
+  // Every column but the key and the time of receipt, whatever the store keeps beside the contract's fields.
+  const { rows: columnRows } = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' AND column_name NOT IN ('dedupe_key', 'received_at') ORDER BY ordinal_position`, [schema]);
+  const columns = columnRows.map((r) => String(r['column_name'])).join(', ');
   await pool.query(
     `INSERT INTO ${table} (dedupe_key, received_at, ${columns})
      SELECT t.dedupe_key || '#' || i, $2::timestamptz + i * interval '1 second', ${columns}
@@ -74,7 +76,7 @@ export async function purgePath(): Promise<{ rows: Row[]; ratio: number; longest
       { licenseId: 'lic-purge', customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false, now: () => Date.now() },
     );
     if (!built.ok) throw new Error(`bench: cannot build the template report: ${built.error.message}`);
-    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: [{ id: 'k', secret }] });
+    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret }] });
     if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the template report: ${result.ok ? 'a probe' : result.error.message}`);
     const durations: number[] = [];
     const store = createPostgresStore(timed(pool, durations), { schema: 'purge_store', now: () => RECEIVED });

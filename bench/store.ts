@@ -9,7 +9,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { ingest } from '../src/ingest.js';
 import { createTelemetryRequest } from '../src/request.js';
 import { generateSecret } from '../src/signature.js';
-import { createPostgresStore, storagePlan } from '../src/store-postgres.js';
+import { reportDigest } from '../src/report-digest.js';
+import { createKeyStore, createPostgresStore, parseKeyring, storagePlan } from '../src/store-postgres.js';
 import type { IngestSuccess } from '../src/server.js';
 import type { Row } from './report.js';
 import { timeAsync } from './timing.js';
@@ -26,7 +27,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     { licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
   );
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
-  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: [{ id: 'bench', secret }] });
+  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }] });
   if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the benchmark request: ${result.ok ? 'a probe' : result.error.message}`);
 
   const db = await PGlite.create();
@@ -35,10 +36,11 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     await store.migrate();
     // The same columns, values and casts as put's statement, written out once by hand.
     const columns = storagePlan.versions[1]!.columns;
-    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, ${columns.map((c, i) => `$${i + 3}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, ${columns.map((c, i) => `$${i + 4}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
     const p = result.payload;
     const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, result.messageId, 'ACME%20Corp', result.licenseId];
     if (values.length !== columns.length) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
+    const digest = reportDigest(result.payload);
     let n = 0;
     const fresh = (): IngestSuccess => ({ ...result, dedupeKey: `${result.dedupeKey}#${n++}` });
     const first = await store.put(result);
@@ -46,9 +48,9 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     const ops = await timeAsync(
       {
         [PUT_NEW]: () => store.put(fresh()),
-        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), ...values]),
+        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), digest, ...values]),
         [PUT_DUPLICATE]: () => store.put(result),
-        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), ...values]),
+        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), digest, ...values]),
       },
       { rounds: 11 },
     );
@@ -57,6 +59,44 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
       rows: [row(PUT_NEW, BARE_NEW), row(BARE_NEW, BARE_NEW), row(PUT_DUPLICATE, BARE_DUPLICATE), row(BARE_DUPLICATE, BARE_DUPLICATE)],
       newRatio: ops[PUT_NEW]! / ops[BARE_NEW]!,
       duplicateRatio: ops[PUT_DUPLICATE]! / ops[BARE_DUPLICATE]!,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+const LOOKUP_ONE = '`keysOf`: one license in the key store';
+const LOOKUP_MANY = '`keysOf`: the same license among 100,000';
+
+/**
+ * The key store's lookup, what `ingest` awaits per request when keys come from
+ * the database: one indexed query and one AES-256-GCM decryption, with one
+ * license stored and with 100,000.
+ */
+export async function keyLookupPath(): Promise<{ rows: Row[]; scaling: number }> {
+  const db = await PGlite.create();
+  try {
+    const keys = createKeyStore(db, { keyring: parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench') });
+    await keys.migrate();
+    const { secret } = await keys.issue('lic-bench');
+    const lookup = async () => {
+      const found = await keys.keysOf('lic-bench');
+      if (found?.[0]?.secret !== secret) throw new Error('bench: keysOf did not return the issued secret');
+    };
+    const one = await timeAsync({ [LOOKUP_ONE]: lookup }, { rounds: 7 });
+    // 99,999 other licenses; their sealed bytes are never decrypted, only skipped by the index.
+    await db.query(
+      `INSERT INTO telemetry_license_keys (license_id, key_id, created_at, kek_id, nonce, sealed)
+       SELECT 'lic-' || lpad(i::text, 6, '0'), 'k1', now(), '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 48), 'hex') FROM generate_series(1, 99999) AS i`,
+    );
+    await db.query('ANALYZE telemetry_license_keys');
+    const many = await timeAsync({ [LOOKUP_MANY]: lookup }, { rounds: 7 });
+    return {
+      rows: [
+        { name: LOOKUP_ONE, value: one[LOOKUP_ONE]!, unit: 'lookups/s', ratio: 1 },
+        { name: LOOKUP_MANY, value: many[LOOKUP_MANY]!, unit: 'lookups/s', ratio: many[LOOKUP_MANY]! / one[LOOKUP_ONE]! },
+      ],
+      scaling: many[LOOKUP_MANY]! / one[LOOKUP_ONE]!,
     };
   } finally {
     await db.close();

@@ -4,9 +4,17 @@
  * end-to-end tests. Stores each window once, through
  * telemetry-contract/store-postgres: PGlite (PostgreSQL in WebAssembly, nothing
  * to install) in ./data by default, or a PostgreSQL server named by
- * DATABASE_URL. Purges expired data at start and every hour.
+ * DATABASE_URL. Purges expired data at start and every hour. Each report is
+ * verified with the keys of the license it names, which the server looks up
+ * in the license key store of the same database, encrypted under the
+ * key-encryption key(s) of TELEMETRY_KEK or TELEMETRY_KEK_FILE (the operator
+ * issues keys with `telemetry-keys`).
  *
- *   TELEMETRY_SIGNING_SECRET=whsec_… npx tsx examples/server.ts
+ *   TELEMETRY_KEK_FILE=/run/credentials/telemetry/kek npx tsx examples/server.ts
+ *
+ * A small deployment with one secret for every installation says so:
+ * TELEMETRY_VENDOR_WIDE_SECRET=whsec_… instead of a KEK; then any
+ * installation can send reports in any license's name.
  *
  * The database may come and go: while it cannot be reached (a restart, a
  * failover, killed connections) a report is answered 503 with Retry-After and
@@ -27,24 +35,29 @@ import { pathToFileURL } from 'node:url';
 import {
   SCHEMA_PATH,
   TELEMETRY_PATH,
-  type VerificationKey,
+  type KeySourceOptions,
   DEFAULT_MAX_BYTES,
   failureResponse,
   ingest,
+  parseSecret,
   probeResponse,
   schemaEndpoint,
 } from '../src/server.js';
 import {
+  type KeyStoreOptions,
+  type LicenseKeyStore,
   type PostgresStore,
   type PurgeOptions,
   type PurgeResult,
   type QueryClient,
   DATABASE_RETRY_AFTER_SECONDS,
   StoreError,
+  createKeyStore,
   createPostgresStore,
   isTransientDatabaseError,
   storeFailureResponse,
 } from '../src/store-postgres.js';
+import { keyringFromEnv } from '../src/keys/keyring-source.js';
 
 /** The health check for a load balancer: 200 when this instance reaches its database, 503 (with Retry-After) when not. */
 export const HEALTH_PATH = '/healthz';
@@ -54,8 +67,8 @@ const HEALTH_TIMEOUT_MS = 2_000;
 /** How often the server enforces retention (`store.purge`); the audit document states it. */
 export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
-export interface ServerOptions {
-  readonly keys: readonly VerificationKey[];
+/** Where the keys come from: `licenseKeys` (a Map or lookup), `vendorWideKeys`, or, at start, a `keyring` for the key store. */
+export interface ServerOptions extends KeySourceOptions {
   readonly acceptedVersions?: readonly number[];
   readonly maxBytes?: number;
   readonly toleranceSeconds?: number;
@@ -70,6 +83,8 @@ export interface ServerOptions {
 export interface DatabaseOptions {
   /** A migrated store to use as it is; the caller closes its client. Otherwise one is opened from the options below. */
   readonly store?: PostgresStore;
+  /** The client of `store`, for the license key store; needed with `store` and `keyring` together. */
+  readonly client?: QueryClient;
   /** A PostgreSQL server (`postgres://…`); takes precedence over `dataDir`. */
   readonly databaseUrl?: string;
   /** A PGlite data folder, kept across restarts; without it (and without `databaseUrl`) PGlite runs in memory. */
@@ -81,6 +96,8 @@ export interface DatabaseOptions {
 /** An opened database: the store, and whether its migrations are applied (until then reports are answered 503). */
 export interface OpenDatabase {
   readonly store: PostgresStore;
+  /** The database client the store runs on, for the license key store; absent for a given store without one. */
+  readonly client?: QueryClient;
   readonly where: string;
   readonly ready: () => boolean;
   readonly close: () => Promise<void>;
@@ -139,17 +156,29 @@ async function migrated(client: QueryClient, close: () => Promise<void>, log: (m
 
 /** Opens the store the options name and migrates it; `close` releases what was opened here. */
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
-  if (options.store !== undefined) return { store: options.store, where: 'the given store', ready: () => true, close: async () => {} };
+  if (options.store !== undefined) return { store: options.store, ...(options.client ? { client: options.client } : {}), where: 'the given store', ready: () => true, close: async () => {} };
   const log = options.onDatabaseError ?? logDatabase;
   if (options.databaseUrl !== undefined) {
     const { default: pg } = await import('pg');
     // Bounded waits: a database that stops answering turns into a 503 within seconds, not a request hanging until the client gives up.
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8, connectionTimeoutMillis: 5_000, query_timeout: 15_000 });
-    return { ...(await migrated(pool, () => pool.end(), log)), where: 'PostgreSQL (DATABASE_URL)' };
+    return { ...(await migrated(pool, () => pool.end(), log)), client: pool, where: 'PostgreSQL (DATABASE_URL)' };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
-  return { ...(await migrated(db, () => db.close(), log)), where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}` };
+  return { ...(await migrated(db, () => db.close(), log)), client: db, where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}` };
+}
+
+/**
+ * The license key store on the database's client, migrated and checked: a
+ * keyring that cannot read the stored secrets fails here, once, at start.
+ */
+export async function openKeyStore(client: QueryClient | undefined, keyring: KeyStoreOptions['keyring']): Promise<LicenseKeyStore> {
+  if (client === undefined) throw new TypeError('keyring: the license key store needs the database client; pass client with store (keys-config)');
+  const keys = createKeyStore(client, { keyring });
+  await keys.migrate();
+  await keys.check();
+  return keys;
 }
 
 function send(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: Uint8Array | string): void {
@@ -242,7 +271,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
     const result = await ingest(
       { method: req.method ?? 'POST', headers: req.headers, body },
       {
-        keys: options.keys,
+        ...(options.vendorWideKeys !== undefined ? { vendorWideKeys: options.vendorWideKeys } : { licenseKeys: options.licenseKeys! }),
         maxBytes,
         ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
         ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
@@ -251,6 +280,8 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
       },
     );
     if (!result.ok) {
+      // The key lookup failed (the key store's database, a KEK it lacks): the operator needs the reason, the client only a 503.
+      if (result.cause !== undefined) console.error(`examples/server.ts: key lookup: ${(result.cause as Error)?.message ?? String(result.cause)}`);
       const answer = failureResponse(result);
       send(res, answer.status, answer.headers, answer.body);
       return;
@@ -261,18 +292,19 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
       send(res, answer.status, answer.headers, answer.body);
       return;
     }
-    // Idempotent store: a window already received is acknowledged, not stored again, so the uploader stops replaying.
-    let status: 200 | 201;
+    // Idempotent store: the same report again is acknowledged (200), another body for a stored window refused (409).
+    let put: Awaited<ReturnType<PostgresStore['put']>>;
     try {
       if (!ready()) throw new StoreError('unavailable', 'put: the store is not migrated yet (unavailable)');
-      ({ status } = await store.put(result));
+      put = await store.put(result);
     } catch (error) {
       // 503 + Retry-After while the database is away (the uploader keeps the window), a final 422 for a value it refuses.
       const answer = storeFailureResponse(error);
       send(res, answer.status, { ...result.headers, ...answer.headers }, answer.body);
       return;
     }
-    json(res, status, { dedupeKey: result.dedupeKey, duplicate: status === 200 }, result.headers);
+    if (put.status === 409) json(res, 409, { error: put.error }, result.headers);
+    else json(res, put.status, { dedupeKey: result.dedupeKey, duplicate: put.status === 200 }, result.headers);
   };
   return (req, res) => {
     handle(req, res).catch(() => {
@@ -314,17 +346,29 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
 /**
  * Starts the server on 127.0.0.1 (port 0 picks a free one) with its store:
  * the one given, or one opened from `databaseUrl` or `dataDir` (PGlite in
- * memory without either).
+ * memory without either). With `keyring` (and neither `licenseKeys` nor
+ * `vendorWideKeys`), the keys come from the license key store in the same
+ * database, checked at start.
  *
  * @example
- * const server = await startTelemetryServer({ keys: [{ id: 'k1', secret }], dataDir: './data' });
+ * const server = await startTelemetryServer({ keyring: parseKeyring(kek, 'TELEMETRY_KEK'), dataDir: './data' });
+ * const { secret } = await server.keys!.issue('lic-0042');
  * console.log(server.url); await server.close();
  */
 export async function startTelemetryServer(
-  options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string },
-): Promise<{ url: string; store: PostgresStore; where: string; server: Server; close: () => Promise<void> }> {
+  options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly keyring?: KeyStoreOptions['keyring'] },
+): Promise<{ url: string; store: PostgresStore; keys?: LicenseKeyStore; where: string; server: Server; close: () => Promise<void> }> {
   const database = await openDatabase(options);
-  const server = createServer(createHandler(options, database.store, database.ready));
+  let keys: LicenseKeyStore | undefined;
+  if (options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined) {
+    try {
+      keys = await openKeyStore(database.client, options.keyring);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+  const server = createServer(createHandler(keys === undefined ? options : { ...options, licenseKeys: keys.keysOf }, database.store, database.ready));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -342,6 +386,7 @@ export async function startTelemetryServer(
   return {
     url: `http://${address}:${port}`,
     store: database.store,
+    ...(keys ? { keys } : {}),
     where: database.where,
     server,
     close: async () => {
@@ -371,16 +416,31 @@ async function licenseEndsFile(file: string): Promise<Record<string, string>> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const env = process.env;
-  const secret = env['TELEMETRY_SIGNING_SECRET'];
-  if (secret === undefined) {
-    console.error('examples/server.ts: set TELEMETRY_SIGNING_SECRET to a whsec_ secret (generateSecret() makes one)');
+  const vendorWide = env['TELEMETRY_VENDOR_WIDE_SECRET'];
+  let keySource: { readonly vendorWideKeys: [{ id: string; secret: string }] } | { readonly keyring: KeyStoreOptions['keyring'] };
+  try {
+    if (env['TELEMETRY_SIGNING_SECRET'] !== undefined) {
+      throw new Error('TELEMETRY_SIGNING_SECRET is no longer read: one secret signed every license\'s reports. Set TELEMETRY_KEK or TELEMETRY_KEK_FILE and issue a key per license with telemetry-keys, or, for a small deployment that accepts that risk, TELEMETRY_VENDOR_WIDE_SECRET (keys-config)');
+    }
+    if (vendorWide !== undefined) {
+      // Checked now, so a malformed secret stops the start instead of failing every request.
+      parseSecret(vendorWide);
+      keySource = { vendorWideKeys: [{ id: 'vendor-wide', secret: vendorWide }] };
+      console.warn('examples/server.ts: TELEMETRY_VENDOR_WIDE_SECRET: one secret signs every license\'s reports; any installation can report in any license\'s name');
+    } else {
+      const source = keyringFromEnv(env);
+      await source();
+      keySource = { keyring: source };
+    }
+  } catch (error) {
+    console.error(`examples/server.ts: ${(error as Error).message}`);
     process.exit(2);
   }
   const endsFile = env['LICENSE_ENDS_FILE'];
   let running: Awaited<ReturnType<typeof startTelemetryServer>>;
   try {
     running = await startTelemetryServer({
-      keys: [{ id: 'primary', secret }],
+      ...keySource,
       port: Number(env['PORT'] ?? 8787),
       ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] || './data' }),
       ...(endsFile ? { licenseEnds: () => licenseEndsFile(endsFile) } : {}),

@@ -33,7 +33,7 @@ export const HeadersV1 = Type.Object(
       maxLength: 68,
       ...privacy({
         purpose:
-          'Identifies the report: derived from the license id and the window, so every retry of one window carries the same id and the endpoint can store the window once.',
+          'Identifies the report: derived from the license id, the window and the customer header as sent, so every retry of one window carries the same id and the endpoint can store the window once; as it is signed, it also authenticates the license id and the customer header.',
         legalBasis: 'contract',
         basisNote: 'preventing duplicate processing',
         category: 'protocol-metadata',

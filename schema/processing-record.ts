@@ -51,9 +51,10 @@ export const processingRecord: ProcessingRecord = {
   },
   securityMeasures: [
     'Only aggregate counts and license posture leave the deployment; the payload is a closed schema, so anything outside it is refused by both sides.',
-    'Every request is signed (Standard Webhooks, HMAC-SHA-256 over id, timestamp and body) and checked in constant time; timestamps outside a 5-minute window are refused.',
+    'Every request is signed (Standard Webhooks, HMAC-SHA-256 over id, timestamp and body; the id is derived from the license id, the window and the customer header, so all three are authenticated) and checked in constant time; timestamps outside a 5-minute window are refused.',
     'Transport over TLS 1.2 or later.',
-    'Signing secrets are per license, rotate without downtime (several active keys) and can be revoked.',
+    'Signing secrets are per license: a license\'s secret verifies only that license\'s reports. The ingest service stores them encrypted (AES-256-GCM) under a key-encryption key held outside the database; they rotate per license without downtime (several active keys) and can be revoked.',
+    'A report stored for a window is never replaced: the same window with another body is refused (409 window-conflict).',
     'The customer name can be replaced by a keyed mask at the source.',
     'Stored reports are encrypted at rest and deleted when their retention ends.',
   ],

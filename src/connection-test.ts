@@ -248,8 +248,8 @@ export async function runConnectionTest(
     const why =
       error.rule === 'revoked-key'
         ? 'the secret configured here has been revoked; install the new secret the vendor issued'
-        : error.rule === 'signature-mismatch'
-          ? 'no key of the server made this signature; check that the secret configured here is the one issued with this license'
+        : error.rule === 'signature-mismatch' || error.rule === 'license-key-mismatch'
+          ? 'no key of the server made this signature; check that the secret configured here is the one issued with this license, and the license id the one it was issued for'
           : 'check the secret configured here';
     return { ok: false, diagnosis: 'signature-refused', message: `${url}: the server refused the signature (${error.rule ?? status}): ${why} (signature-refused)`, ...answered };
   }

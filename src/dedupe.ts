@@ -60,19 +60,33 @@ export function dedupeKey(licenseId: string, periodStart: string | Date, periodE
   return `${licenseId}/${start.text}/${end.text}`;
 }
 
+const customerPattern = headerPattern(CONTRACT_HEADERS.customer);
+
 /**
- * The Standard Webhooks message id of a window: `msg_` + hex SHA-256 of its
- * dedupe key. The same for every retry, so it doubles as an idempotency key,
- * and a receiver can check that the id belongs to the body it came with.
+ * The Standard Webhooks message id of a window as one sender sends it: `msg_`
+ * + hex SHA-256 of its dedupe key, a line feed, and the `x-telemetry-customer`
+ * header exactly as sent (the percent-encoded name or the mask). The id is
+ * signed, so the license id, the window and the customer header are
+ * authenticated with it, and any Standard Webhooks library still verifies
+ * the signature. The same for every retry, so it doubles as an idempotency key.
+ * Throws a RangeError for a customer header the contract refuses.
  *
  * @example
- * const id = await messageId(dedupeKey('lic-0042', start, end)); // "msg_3f…" (64 hex digits)
+ * const id = await messageId(dedupeKey('lic-0042', start, end), 'Example%20Holdings%20GmbH'); // "msg_…" (64 hex digits)
  */
-export async function messageId(key: string): Promise<string> {
-  return messageIdNow(key);
+export async function messageId(key: string, customerHeader: string): Promise<string> {
+  return messageIdNow(key, customerHeader);
 }
 
 /** {@link messageId} without the promise, for ingest's hot path (not exported from the package). */
-export function messageIdNow(key: string): string {
-  return `msg_${toHex(sha256(utf8(key)))}`;
+export function messageIdNow(key: string, customerHeader: string): string {
+  if (typeof customerHeader !== 'string' || !customerPattern.test(customerHeader)) {
+    throw new RangeError(`messageId: customerHeader must be the ${CONTRACT_HEADERS.customer} value as sent, matching ${customerPattern.source.slice(0, 40)}… (pattern)`);
+  }
+  return hashedMessageId(`${key}\n${customerHeader}`);
+}
+
+/** `msg_` + hex SHA-256 of a text: the form of every message id (a window's, a probe's). */
+export function hashedMessageId(text: string): string {
+  return `msg_${toHex(sha256(utf8(text)))}`;
 }

@@ -3,9 +3,11 @@
  * headers and body bytes in, the verified payload or the HTTP status to
  * answer out. The checks run cheapest and most fundamental first:
  *
- *   size limit → content type → signature over the raw bytes → decryption
- *   of a JWE body → contract headers → JSON (I-JSON) → version → schema
- *   validation and cross-field rules → message id
+ *   size limit → content type → signing headers and timestamp → the keys of
+ *   the license the request names, and the signature over the raw bytes →
+ *   decryption of a JWE body → contract headers → JSON (I-JSON) → version →
+ *   schema validation and cross-field rules → message id (which binds the
+ *   license id, the window and the customer header)
  */
 import type { TelemetryByVersion } from '../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
@@ -18,8 +20,9 @@ import { deprecationHeaders } from './lifecycle.js';
 import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
 import { DEFAULT_MAX_BYTES, parseJsonBody } from './parse.js';
 import { TELEMETRY_PATH } from './paths.js';
+import { type KeySourceOptions, checkKeySource, verifyForLicense } from './key-lookup.js';
 import { PROBE_MEDIA_TYPE, verifyProbe } from './probe.js';
-import { SIGNATURE_HEADERS, type VerifyOptions, verifySignature } from './signature.js';
+import { SIGNATURE_HEADERS, type VerificationKey, type VerifyOptions, readSignedParts } from './signature.js';
 import { supportedVersions, validateTelemetry } from './validate.js';
 import { type WireError, wireError } from './wire-errors.js';
 
@@ -33,7 +36,7 @@ export interface IngestRequest {
   readonly method?: string;
 }
 
-export interface IngestOptions extends VerifyOptions {
+export interface IngestOptions extends KeySourceOptions, Pick<VerifyOptions, 'toleranceSeconds' | 'now'> {
   /** Largest accepted body in bytes; default 64 KiB. Stop reading the request a byte past it. */
   readonly maxBytes?: number;
   /** The versions this server accepts, several at once; default every version the package knows that is not retired. */
@@ -48,18 +51,19 @@ export interface IngestOptions extends VerifyOptions {
   readonly requireEncryption?: boolean;
 }
 
-/** Derived keys by signing secret: one HKDF per key, not per request. Bounded, as a server holds a handful of keys. */
+/** Derived keys by signing secret: one HKDF per key, not per request. Bounded, so many licenses only cost recomputation. */
 const derivedKeys = new Map<string, Promise<string>>();
 
-function encryptionKeys(options: IngestOptions): Promise<string[]> {
+/** The keys an encrypted body may use: the configured ones, or those derived from the verifying license's active keys. */
+function encryptionKeys(options: IngestOptions, signingKeys: readonly VerificationKey[]): Promise<string[]> {
   if (options.encryptionKeys !== undefined) return Promise.resolve([...options.encryptionKeys]);
   return Promise.all(
-    options.keys
+    signingKeys
       .filter((key) => key.revoked !== true)
       .map((key) => {
         let derived = derivedKeys.get(key.secret);
         if (derived === undefined) {
-          if (derivedKeys.size >= 64) derivedKeys.clear();
+          if (derivedKeys.size >= 1024) derivedKeys.clear();
           derived = deriveEncryptionKey(key.secret);
           derivedKeys.set(key.secret, derived);
         }
@@ -74,7 +78,7 @@ interface IngestSuccessBase {
   readonly kind: 'report';
   /** `<licenseId>/<periodStart>/<periodEnd>`: store the report idempotently under it. */
   readonly dedupeKey: string;
-  /** The id of the key that verified the signature. */
+  /** The id of the key that verified the signature: one of the license's keys (or of `vendorWideKeys`). */
   readonly keyId: string;
   /** The `webhook-id`, the same for every retry of the window. */
   readonly messageId: string;
@@ -120,37 +124,47 @@ export interface IngestFailure {
   readonly ok: false;
   readonly status: number;
   readonly error: WireError;
-  /** Headers to send with the answer (the accepted versions; `Allow` on 405). */
+  /** Headers to send with the answer (the accepted versions; `Allow` on 405, `Retry-After` on 503). */
   readonly headers: Readonly<Record<string, string>>;
+  /** On `503 key-lookup-failed`: what the lookup threw, for the server's log (never sent). */
+  readonly cause?: unknown;
 }
 
 export type IngestResult = IngestSuccess | IngestProbe | IngestFailure;
 
 /**
- * Verifies and validates one telemetry request. Never throws on request
- * input; a malformed key or version configuration throws a TypeError. A window
- * already stored is not a failure here: store idempotently and answer 2xx.
+ * Verifies and validates one telemetry request. The signature is checked
+ * with the keys of the license the request names (`licenseKeys`), or with
+ * `vendorWideKeys` when a server asks for one key for all. Never throws on
+ * request input; a malformed key or version configuration throws a TypeError.
+ * A window already stored is not a failure here: store it unless present, and
+ * answer 2xx for the same body, 409 for another (see store-postgres).
  *
  * Statuses: 405 not POST, 413 too large (the body, or what it decrypts to),
  * 415 a body not declared as JSON or a JWE (`content-type`), declared encoded
  * (`content-encoding`), or plain where encryption is required, 401 missing/
- * malformed/expired/revoked/mismatched signature, 400 a JWE that cannot be
+ * malformed/expired/revoked/mismatched signature or one not made by a key of
+ * the license named (`license-key-mismatch`, unknown licenses included), 503
+ * a key lookup that failed (`key-lookup-failed`), 400 a JWE that cannot be
  * read or decrypted, invalid contract headers, or a body that is not UTF-8
  * I-JSON (a byte-order mark, a repeated member name, a lone surrogate), 422
  * unsupported or mismatched version, invalid payload, or a message id that
- * does not belong to the window. A connection test (content type
- * `application/vnd.telemetry-contract.probe+json`, or that `cty` in a JWE) goes
- * through the same checks and comes back as `kind: 'probe'`: answer it with
- * `probeResponse`, never store it.
+ * does not belong to the license, window and customer header. A connection
+ * test (content type `application/vnd.telemetry-contract.probe+json`, or that
+ * `cty` in a JWE) goes through the same checks, the license's keys included,
+ * and comes back as `kind: 'probe'`: answer it with `probeResponse`, never
+ * store it.
  *
  * @example
- * const result = await ingest({ method: req.method, headers: req.headers, body }, { keys });
+ * const licenseKeys = new Map([['lic-0042', [{ id: '2026-11', secret }]]]);
+ * const result = await ingest({ method: req.method, headers: req.headers, body }, { licenseKeys });
  * if (!result.ok) return send(result.status, { error: result.error }, result.headers);
  * if (result.kind === 'probe') return send(200, probeResponse(result).body, result.headers);
  * const created = store.putIfAbsent(result.dedupeKey, result.payload);
  * send(created ? 201 : 200, { dedupeKey: result.dedupeKey }, result.headers);
  */
 export async function ingest(request: IngestRequest, options: IngestOptions): Promise<IngestResult> {
+  checkKeySource(options);
   const accepted = acceptedVersionsOption(options.acceptedVersions);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new TypeError(`maxBytes: must be a positive integer, got ${String(maxBytes)}`);
@@ -179,15 +193,25 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     }
     return fail(415, content.error, content.headers);
   }
-  const signature = await verifySignature(headers, body, options);
-  if (!signature.ok) return fail(401, signature.error);
+  const signed = readSignedParts(headers, options);
+  if (!signed.ok) return fail(401, signed.error);
+  // The license id picks the keys, so it is checked first; its format is public, so saying what is wrong tells nothing.
+  const licenseErrors = validateContractHeaders(headers, accepted.at(-1)!).filter((e) => e.path === `/${CONTRACT_HEADERS.licenseId}`);
+  if (licenseErrors.length > 0) {
+    return fail(400, wireError('headers', `1 contract header is missing or malformed: ${licenseErrors[0]!.message}`, 'invalid-header', { errors: licenseErrors }));
+  }
+  const verdict = await verifyForLicense(options, headers[CONTRACT_HEADERS.licenseId], signed.parts, body);
+  if (!verdict.ok) {
+    return verdict.status === 503 ? { ...fail(503, verdict.error, { 'retry-after': '5' }), cause: verdict.cause } : fail(401, verdict.error);
+  }
+  const signature = { keyId: verdict.keyId, id: signed.parts.id };
 
   // Decrypted only now: a body is signed as sent, so an unsigned one never costs a decryption.
   let plaintext = body;
   const encrypted = content.mediaType === JOSE_MEDIA_TYPE;
   let probe = content.mediaType === PROBE_MEDIA_TYPE;
   if (encrypted) {
-    const opened = await decryptBody(body, await encryptionKeys(options), { maxBytes });
+    const opened = await decryptBody(body, await encryptionKeys(options, verdict.keys), { maxBytes });
     if (!opened.ok) return fail(opened.status, opened.error);
     plaintext = opened.plaintext;
     probe = opened.contentType === PROBE_MEDIA_TYPE;
@@ -241,11 +265,15 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   const payload = validated.value;
   const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
   const key = dedupeKeyOf(licenseId, payload.periodStart, payload.periodEnd);
-  const expectedId = messageIdNow(key);
+  const expectedId = messageIdNow(key, headers[CONTRACT_HEADERS.customer]!);
   if (signature.id !== expectedId) {
     return fail(
       422,
-      wireError(SIGNATURE_HEADERS.id, 'does not belong to this license and window; it must be "msg_" + hex SHA-256 of the dedupe key', 'message-id-mismatch'),
+      wireError(
+        SIGNATURE_HEADERS.id,
+        `does not belong to this license, window and ${CONTRACT_HEADERS.customer}; it must be "msg_" + hex SHA-256 of the dedupe key, a line feed and the customer header as sent, so a changed customer header or license id is refused`,
+        'message-id-mismatch',
+      ),
     );
   }
   return {

@@ -11,7 +11,7 @@
  */
 import { type ProbeBody, probeContract } from '../generated/probe.js';
 import { CONTRACT_HEADERS } from './contract-headers.js';
-import { messageIdNow } from './dedupe.js';
+import { hashedMessageId } from './dedupe.js';
 import { checkVersionAccepted } from './negotiation.js';
 import { SIGNATURE_HEADERS } from './signature.js';
 import { type WireError, wireError } from './wire-errors.js';
@@ -28,7 +28,7 @@ export const PROBE_MEDIA_TYPE = probeContract.mediaType;
  * probeMessageId('lic-0042', '00112233445566778899aabbccddeeff'); // "msg_…" (64 hex digits)
  */
 export function probeMessageId(licenseId: string, nonce: string): string {
-  return messageIdNow(probeContract.messageIdOf.replace('<licenseId>', licenseId).replace('<nonce>', nonce));
+  return hashedMessageId(probeContract.messageIdOf.replace('<licenseId>', licenseId).replace('<nonce>', nonce));
 }
 
 type Property = { readonly const?: unknown; readonly type?: string; readonly minimum?: number; readonly maximum?: number; readonly pattern?: string; readonly maxLength?: number };

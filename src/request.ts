@@ -289,7 +289,7 @@ async function assembleRequest(payload: Telemetry, sender: Sender, secrets: read
     // The payload is valid, so only a contract without the window fields gets here.
     return { ok: false, error: { rule: 'no-window', message: `counts: ${message.replace(/^dedupeKey: /, '')}; every version needs periodStart and periodEnd, the window the dedupe key is made of (no-window)` } };
   }
-  const id = await messageIdOf(key);
+  const id = await messageIdOf(key, sender.customerHeader);
   const json = stored ?? utf8(JSON.stringify(payload));
   const body = sender.encryption === undefined ? json : utf8(await encryptBody(json, sender.encryption.key, sender.encryption.randomBytes?.(12)));
   const fixed = {

@@ -3,12 +3,13 @@
  *
  * @example
  * import { ingest, schemaEndpoint, failureResponse } from 'telemetry-contract/server';
- * const result = await ingest({ method: 'POST', headers: req.headers, body }, { keys: [{ id: '2026-01', secret }] });
+ * const result = await ingest({ method: 'POST', headers: req.headers, body }, { licenseKeys: new Map([['lic-0042', [{ id: 'k1', secret }]]]) });
  */
 export type * from '../generated/types.js';
 export type { ValidationError } from './errors.js';
 export type { WireError } from './wire-errors.js';
 export type { HeadersLike } from './headers.js';
+export { type KeySourceOptions, type LicenseKeyLookup, type LicenseKeys } from './key-lookup.js';
 export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './ingest.js';
 export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './probe.js';
 export {

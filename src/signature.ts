@@ -40,6 +40,8 @@ const MAX_SIGNATURE_HEADER = 2048;
 const MAX_SIGNATURES = 16;
 const MAX_ID_LENGTH = 256;
 const TIMESTAMP = /^[0-9]{1,12}$/;
+/** Keys one verification tries at most: a list, or one license's keys. Bounds the HMACs a request costs. */
+export const MAX_KEYS = 64;
 
 /** The three signing headers of one attempt. */
 // A type alias, not an interface: it then fits HeadersLike (and Record<string, string>) without a cast.
@@ -195,14 +197,21 @@ function keyedMac(key: VerificationKey): KeyedMac {
   return mac;
 }
 
-function checkKeys(keys: readonly VerificationKey[]): void {
-  if (!Array.isArray(keys) || !keys.some((k) => k.revoked !== true)) {
-    throw new TypeError('keys: must hold at least one key that is not revoked (keys-config)');
+/**
+ * Checks a key list: ids of 1 to 64 characters, each once, every secret well formed. With
+ * `requireActive`, at least one key must not be revoked (a license whose keys are all revoked is
+ * a license that may no longer send, so a lookup may return such a list).
+ * Throws a TypeError naming the problem, never the secret.
+ */
+export function checkKeys(keys: readonly VerificationKey[], { requireActive = true, where = 'keys' }: { readonly requireActive?: boolean; readonly where?: string } = {}): void {
+  if (!Array.isArray(keys) || (requireActive && !keys.some((k) => k.revoked !== true))) {
+    throw new TypeError(`${where}: must hold at least one key that is not revoked (keys-config)`);
   }
+  if (keys.length > MAX_KEYS) throw new TypeError(`${where}: must hold at most ${MAX_KEYS} keys, got ${keys.length} (keys-config)`);
   const ids = new Set<string>();
   for (const key of keys) {
-    if (typeof key.id !== 'string' || key.id.length === 0 || key.id.length > 64) throw new TypeError('keys: every key needs an id of 1 to 64 characters (keys-config)');
-    if (ids.has(key.id)) throw new TypeError(`keys: the key id "${key.id}" is used twice (keys-config)`);
+    if (typeof key?.id !== 'string' || key.id.length === 0 || key.id.length > 64) throw new TypeError(`${where}: every key needs an id of 1 to 64 characters (keys-config)`);
+    if (ids.has(key.id)) throw new TypeError(`${where}: the key id "${key.id}" is used twice (keys-config)`);
     ids.add(key.id);
     keyedMac(key);
   }
@@ -238,20 +247,22 @@ function describeSkew(skew: number, tolerance: number): string {
   return `is ${Math.abs(skew)} s ${direction} the receiver's clock, outside the ±${tolerance} s tolerance; if this is not a replay, the sender's clock is off: set it (or an offset) from the receiver's Date header and sign again`;
 }
 
+/** A request's signing headers, read and checked, before any key is tried. */
+export interface SignedParts {
+  readonly id: string;
+  readonly timestamp: number;
+  /** `<id>.<timestamp>.` as bytes, the start of the signed content. */
+  readonly head: Uint8Array;
+  /** The raw MACs of the header's `v1` entries. */
+  readonly macs: readonly Uint8Array[];
+}
+
 /**
- * Verifies a request's Standard Webhooks signature over its raw body bytes:
- * all three headers present, the timestamp within the tolerance, and one `v1`
- * entry made by a key that is not revoked. The HMAC is computed in-process
- * (@noble/hashes, no wait on WebCrypto's thread pool) and compared in constant
- * time. Never throws on request input; throws a TypeError only for a
- * malformed key configuration.
- *
- * @example
- * const result = await verifySignature(req.headers, rawBody, { keys: [{ id: '2026-01', secret }] });
- * if (!result.ok) return respond(401, result.error);
+ * The signing headers checked without any key: all three present and well
+ * formed, the timestamp within the tolerance. The cheap half of a
+ * verification, run before a server looks up any key.
  */
-export async function verifySignature(headers: HeadersLike, body: Uint8Array | string, options: VerifyOptions): Promise<SignatureResult> {
-  checkKeys(options.keys);
+export function readSignedParts(headers: HeadersLike, options: Pick<VerifyOptions, 'toleranceSeconds' | 'now'>): { readonly ok: true; readonly parts: SignedParts } | { readonly ok: false; readonly error: WireError } {
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (!Number.isSafeInteger(tolerance) || tolerance < 0) throw new RangeError(`toleranceSeconds: must be a non-negative integer, got ${String(tolerance)}`);
   const h = normalizeHeaders(headers);
@@ -288,27 +299,58 @@ export async function verifySignature(headers: HeadersLike, body: Uint8Array | s
     return { ok: false, error: wireError(SIGNATURE_HEADERS.timestamp, describeSkew(skew, tolerance), rule, { clockSkewSeconds: skew, toleranceSeconds: tolerance }) };
   }
   // The spec signs the timestamp as an integer, so "0123" is signed as "123" like its reference library does.
-  const head = utf8(`${id!}.${timestamp}.`);
+  return { ok: true, parts: { id: id!, timestamp, head: utf8(`${id!}.${timestamp}.`), macs } };
+}
+
+/**
+ * Which of `keys` made one of the signatures: an active key first, else a
+ * revoked one, else none. Costs one HMAC per key, never more.
+ */
+export function matchKeys(parts: SignedParts, body: Uint8Array | string, keys: readonly VerificationKey[]): { readonly key: VerificationKey; readonly revoked: boolean } | undefined {
   const bytes = typeof body === 'string' ? utf8(body) : body;
   const active = firstMatch(
-    options.keys.filter((k) => k.revoked !== true),
-    macs,
-    head,
+    keys.filter((k) => k.revoked !== true),
+    parts.macs,
+    parts.head,
     bytes,
   );
-  if (active !== undefined) return { ok: true, keyId: active.id, id: id!, timestamp };
+  if (active !== undefined) return { key: active, revoked: false };
   const revoked = firstMatch(
-    options.keys.filter((k) => k.revoked === true),
-    macs,
-    head,
+    keys.filter((k) => k.revoked === true),
+    parts.macs,
+    parts.head,
     bytes,
   );
-  if (revoked !== undefined) {
-    return {
-      ok: false,
-      error: wireError(SIGNATURE_HEADERS.signature, `is made with the revoked key "${revoked.id}"; sign with a current key from the vendor`, 'revoked-key'),
-    };
-  }
+  return revoked === undefined ? undefined : { key: revoked, revoked: true };
+}
+
+/** The `revoked-key` refusal for a key that matched but is revoked. */
+export function revokedKeyError(keyId: string): WireError {
+  return wireError(SIGNATURE_HEADERS.signature, `is made with the revoked key "${keyId}"; sign with a current key from the vendor`, 'revoked-key');
+}
+
+/**
+ * Verifies a request's Standard Webhooks signature over its raw body bytes:
+ * all three headers present, the timestamp within the tolerance, and one `v1`
+ * entry made by a key that is not revoked. The HMAC is computed in-process
+ * (@noble/hashes, no wait on WebCrypto's thread pool) and compared in constant
+ * time. Never throws on request input; throws a TypeError only for a
+ * malformed key configuration. Any of `keys` verifies any request: a server
+ * of many licenses uses `ingest` with `licenseKeys`, which tries only the keys
+ * of the license a request names.
+ *
+ * @example
+ * const result = await verifySignature(req.headers, rawBody, { keys: [{ id: '2026-01', secret }] });
+ * if (!result.ok) return respond(401, result.error);
+ */
+export async function verifySignature(headers: HeadersLike, body: Uint8Array | string, options: VerifyOptions): Promise<SignatureResult> {
+  checkKeys(options.keys);
+  const read = readSignedParts(headers, options);
+  if (!read.ok) return read;
+  const { parts } = read;
+  const match = matchKeys(parts, body, options.keys);
+  if (match !== undefined && !match.revoked) return { ok: true, keyId: match.key.id, id: parts.id, timestamp: parts.timestamp };
+  if (match !== undefined) return { ok: false, error: revokedKeyError(match.key.id) };
   return {
     ok: false,
     error: wireError(SIGNATURE_HEADERS.signature, 'matches no active key for this id, timestamp and body; the body may have been altered, or the key is unknown', 'signature-mismatch'),

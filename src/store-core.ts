@@ -5,6 +5,8 @@
  */
 import { isTransientDatabaseError } from './database-errors.js';
 import type { IngestSuccess } from './ingest.js';
+import { reportDigest } from './report-digest.js';
+import { type WireError, wireError } from './wire-errors.js';
 import type { StoragePlan, StoredColumn } from './store-plan.js';
 
 /** What the store needs of a database client: `pg`'s Pool or Client, PGlite, or anything alike. */
@@ -34,12 +36,14 @@ export interface PostgresStoreOptions {
   readonly onConnectionError?: (error: Error) => void;
 }
 
-export interface PutResult {
-  /** 201 when the window is new, 200 when it was already stored: the status to answer. */
-  readonly status: 201 | 200;
-  readonly created: boolean;
-  readonly dedupeKey: string;
-}
+/**
+ * The status to answer: 201 when the window is new, 200 when the same report
+ * was already stored, 409 (`window-conflict`, with the error to send) when the
+ * window is stored with another body: never stored over, never dropped silently.
+ */
+export type PutResult =
+  | { readonly status: 201 | 200; readonly created: boolean; readonly dedupeKey: string }
+  | { readonly status: 409; readonly created: false; readonly dedupeKey: string; readonly error: WireError };
 
 export interface PurgeOptions {
   /**
@@ -67,6 +71,8 @@ export interface StoredReport {
   readonly dedupeKey: string;
   /** When the store accepted it (UTC, microseconds). */
   readonly receivedAt: string;
+  /** SHA-256 (hex) of the payload as canonical JSON, as stored with it; see `reportDigest`. */
+  readonly bodyDigest: string;
   readonly schemaVersion: number;
   /** The stored headers, by name (the customer as received: percent-encoded name or mask). */
   readonly headers: Readonly<Record<string, string>>;
@@ -88,7 +94,10 @@ export class StoreError extends Error {
 export interface PostgresStore {
   /** Applies the generated migrations not yet applied, in version order, each once, recorded in `telemetry_migrations`. */
   migrate(): Promise<MigrateResult>;
-  /** Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe key. */
+  /**
+   * Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe
+   * key. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
+   */
   put(result: IngestSuccess): Promise<PutResult>;
   /** The stored report of a dedupe key, or undefined. */
   get(dedupeKey: string): Promise<StoredReport | undefined>;
@@ -191,8 +200,8 @@ class Store implements PostgresStore {
     }
     for (const [version, { columns }] of Object.entries(plan.versions)) {
       for (const c of columns) if (!DURATION.test(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
-      const names = ['dedupe_key', 'received_at', ...columns.map((c) => c.column)];
-      const casts = ['text', 'timestamptz', ...columns.map((c) => c.kind)];
+      const names = ['dedupe_key', 'received_at', 'body_digest', ...columns.map((c) => c.column)];
+      const casts = ['text', 'timestamptz', 'text', ...columns.map((c) => c.kind)];
       this.inserts.set(
         Number(version),
         `INSERT INTO ${this.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
@@ -267,19 +276,36 @@ class Store implements PostgresStore {
     if (version === undefined || insert === undefined) {
       throw new StoreError('unknown-version', `put: schema version ${String(result?.schemaVersion)} has no storage in this package (unknown-version); update telemetry-contract`);
     }
-    const params: unknown[] = [result.dedupeKey, this.clock().toISOString()];
+    const digest = reportDigest(result.payload);
+    const params: unknown[] = [result.dedupeKey, this.clock().toISOString(), digest];
     for (const c of version.columns) {
       const value = 'body' in c.source ? valueAt(result.payload, c.source.body) : headerValue(result, c.source.from);
       params.push(value === undefined || value === null ? null : c.kind === 'jsonb' ? JSON.stringify(value) : value);
     }
-    let rows;
-    try {
-      ({ rows } = await this.client.query(insert, params));
-    } catch (error) {
-      throw refusal('put', error);
+    // Twice at most: a stored window erased between the insert and the read is inserted again.
+    for (let round = 0; round < 2; round++) {
+      let stored: string | undefined;
+      try {
+        if ((await this.client.query(insert, params)).rows.length === 1) return { status: 201, created: true, dedupeKey: result.dedupeKey };
+        const { rows } = await this.client.query(`SELECT body_digest FROM ${this.table} WHERE dedupe_key = $1`, [result.dedupeKey]);
+        stored = rows[0] === undefined ? undefined : String(rows[0]['body_digest']);
+      } catch (error) {
+        throw refusal('put', error);
+      }
+      if (stored === undefined) continue;
+      if (stored === digest) return { status: 200, created: false, dedupeKey: result.dedupeKey };
+      return {
+        status: 409,
+        created: false,
+        dedupeKey: result.dedupeKey,
+        error: wireError(
+          result.dedupeKey,
+          'this window is already stored with another body; a window is reported once, so the stored report stands and this one is not stored. Report the difference in a later window',
+          'window-conflict',
+        ),
+      };
     }
-    const created = rows.length === 1;
-    return { status: created ? 201 : 200, created, dedupeKey: result.dedupeKey };
+    throw new StoreError('database', `put: ${result.dedupeKey} was erased while it was being stored (database); send it again`);
   }
 
   async get(dedupeKey: string): Promise<StoredReport | undefined> {
@@ -290,7 +316,7 @@ class Store implements PostgresStore {
       if (c.kind === 'date') return `to_char(${c.column}, 'YYYY-MM-DD') AS ${c.column}`;
       return c.column;
     });
-    const { rows } = await this.client.query(`SELECT dedupe_key, ${instantText('received_at')} AS received_at, ${select.join(', ')} FROM ${this.table} WHERE dedupe_key = $1`, [dedupeKey]);
+    const { rows } = await this.client.query(`SELECT dedupe_key, ${instantText('received_at')} AS received_at, body_digest, ${select.join(', ')} FROM ${this.table} WHERE dedupe_key = $1`, [dedupeKey]);
     const row = rows[0];
     if (row === undefined) return undefined;
     const schemaVersion = Number(row['schema_version']);
@@ -309,7 +335,7 @@ class Store implements PostgresStore {
       for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
       target[path[path.length - 1]!] = value;
     }
-    return { dedupeKey: String(row['dedupe_key']), receivedAt: canonicalInstant(String(row['received_at'])), schemaVersion, headers, payload };
+    return { dedupeKey: String(row['dedupe_key']), receivedAt: canonicalInstant(String(row['received_at'])), bodyDigest: String(row['body_digest']), schemaVersion, headers, payload };
   }
 
   async purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {

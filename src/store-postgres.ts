@@ -11,7 +11,10 @@
  * import { createPostgresStore } from 'telemetry-contract/store-postgres';
  * const store = createPostgresStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
  * await store.migrate();
- * const { status } = await store.put(result); // result: a successful ingest(); 201 new, 200 already stored
+ * const { status } = await store.put(result); // result: a successful ingest(); 201 new, 200 same body, 409 another body
+ *
+ * The license key store lives here too (`createKeyStore`): each license's
+ * signing secrets, encrypted under a key-encryption key, looked up by `ingest`.
  */
 import { storage } from '../generated/storage.js';
 import { type PostgresStore, type PostgresStoreOptions, type QueryClient, openStore } from './store-core.js';
@@ -27,6 +30,16 @@ export {
   type StoredReport,
   StoreError,
 } from './store-core.js';
+export {
+  type IssuedKey,
+  type KeyInfo,
+  type KeyStoreCheck,
+  type KeyStoreOptions,
+  type LicenseKeyStore,
+  KeyStoreError,
+  createKeyStore,
+} from './key-store.js';
+export { type Kek, type Keyring, KeyringError, kekId, parseKeyring } from './keyring.js';
 export type { StoragePlan, StoredColumn, StoredKind, StoredMigration, StoredSource } from './store-plan.js';
 export { DATABASE_RETRY_AFTER_SECONDS, type StoreFailureResponse, storeFailureResponse } from './store-answer.js';
 export { isTransientDatabaseError } from './database-errors.js';

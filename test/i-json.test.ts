@@ -16,7 +16,7 @@ import { RUNS, mutationArbitrary, payloadArbitrary } from './support/arbitraries
 import { KEY_A, NOW_MS, counts, rawRequest } from './wire/support.js';
 
 const keys = [{ id: 'current', secret: KEY_A }];
-const options = { keys, now: () => NOW_MS };
+const options = { licenseKeys: new Map([['lic-0042', keys]]), now: () => NOW_MS };
 /** A valid v1 body of the fixture window, as text; `extra` is spliced in after the first member. */
 const valid = JSON.stringify({ schemaVersion: 1, ...counts(), featuresUsed: ['audit-log', 'sso'] });
 const withMembers = (extra: string) => valid.replace('{"schemaVersion":1,', `{"schemaVersion":1,${extra},`);
@@ -155,7 +155,7 @@ describe('I-JSON: properties', () => {
         expect(iJsonProblem(text)).toBeUndefined();
         expect(parseTelemetry(text)).toEqual(expected);
         // The message id of the body's own window, so a valid body is accepted whole.
-        const window = expected.ok ? await messageId(dedupeKey('lic-0042', expected.value.periodStart, expected.value.periodEnd)) : undefined;
+        const window = expected.ok ? await messageId(dedupeKey('lic-0042', expected.value.periodStart, expected.value.periodEnd), 'Example%20Holdings%20GmbH') : undefined;
         const result = await ingest(await rawRequest(text, window === undefined ? {} : { id: window }), options);
         expect(result.ok).toBe(expected.ok);
         if (!result.ok) expect(result.status).toBe(422);

@@ -67,7 +67,7 @@ async function exampleServer(root: string, tag: string, acceptedVersions?: reado
   await esbuild({ entryPoints: [join(root, 'examples/server.ts')], outfile: file, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
   const api = (await import(pathToFileURL(file).href)) as typeof ExampleServer;
   const store = { put: async () => { throw new Error('a probe reached the store'); } } as unknown as Parameters<typeof api.startTelemetryServer>[0]['store'];
-  return api.startTelemetryServer({ store, keys: [{ id: 'k1', secret: KEY_A }], purgeIntervalMs: 0, ...(acceptedVersions ? { acceptedVersions } : {}) });
+  return api.startTelemetryServer({ store, licenseKeys: new Map([['lic-0042', [{ id: 'k1', secret: KEY_A }]]]), purgeIntervalMs: 0, ...(acceptedVersions ? { acceptedVersions } : {}) });
 }
 
 /** The copy's built `telemetry-outbox test` on an outbox folder the copy's build opened as an application would. */
@@ -86,7 +86,7 @@ async function outboxTest(root: string, dist: string, tag: string, baseUrl: stri
 /** An ingest server on 127.0.0.1 from a build's server entry: the schema endpoint, and reports stored once by dedupe key. */
 async function serve(api: typeof ServerApi, acceptedVersions?: readonly number[]) {
   const stored = new Map<string, { schemaVersion: number; payload: unknown }>();
-  const options = { keys: [{ id: 'k1', secret: KEY_A }], ...(acceptedVersions ? { acceptedVersions } : {}) };
+  const options = { licenseKeys: new Map([['lic-0042', [{ id: 'k1', secret: KEY_A }]]]), ...(acceptedVersions ? { acceptedVersions } : {}) };
   const http: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -235,7 +235,7 @@ describe('the life of a second version, end to end', () => {
       [
         "import { ingest } from './src/server.js';",
         'export async function total(request: Parameters<typeof ingest>[0]): Promise<number | undefined> {',
-        "  const result = await ingest(request, { keys: [{ id: 'k', secret: 'whsec_x' }] });",
+        "  const result = await ingest(request, { licenseKeys: new Map([['lic-1', [{ id: 'k', secret: 'whsec_x' }]]]) });",
         '  if (!result.ok) return undefined;',
         '  // @ts-expect-error a connection test has no payload: a server must tell it from a report first',
         '  void result.payload;',

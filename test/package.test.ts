@@ -42,7 +42,7 @@ const EXPORTS = [
 ];
 
 /** The public surface of telemetry-contract/store-postgres. */
-const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'StoreError', 'createPostgresStore', 'isTransientDatabaseError', 'storagePlan', 'storeFailureResponse'];
+const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'KeyStoreError', 'KeyringError', 'StoreError', 'createKeyStore', 'createPostgresStore', 'isTransientDatabaseError', 'kekId', 'parseKeyring', 'storagePlan', 'storeFailureResponse'];
 /** The public surface of telemetry-contract/outbox, pinned the same way. */
 const OUTBOX_EXPORTS = [
   'DEFAULT_LOCK_WAIT_MS',
@@ -140,12 +140,12 @@ describe('package', () => {
     expect(table).toMatch(/│ node10 /);
   });
 
-  it('keeps node: built-ins out of the WebCrypto entries; only the outbox and its command use them', () => {
+  it('keeps node: built-ins out of the WebCrypto entries; only the outbox and the two commands use them', () => {
     const dist = join(project, 'node_modules', manifest.name, 'dist');
     const builtIn = /\bfrom\s*["'](?:node:)?(?:fs|fs\/promises|path|os|crypto|http|child_process|util)["']|\brequire\(["'](?:node:)?(?:fs|fs\/promises|path|os|crypto|http|child_process|util)["']\)/;
     for (const file of readdirSync(dist).filter((f) => /\.c?js$/.test(f))) {
       const code = readFileSync(join(dist, file), 'utf8');
-      if (/^(outbox|telemetry-outbox)\./.test(file)) expect(code, file).toMatch(builtIn);
+      if (/^(outbox|telemetry-outbox|telemetry-keys)\./.test(file)) expect(code, file).toMatch(builtIn);
       else expect(code, file).not.toMatch(builtIn);
     }
   });
@@ -201,6 +201,13 @@ describe('installed from the tarball', () => {
     writeFileSync(join(project, 'outbox.cjs'), `console.log(Object.keys(require('${manifest.name}/outbox')).sort().join(','));\n`);
     expect(run(process.execPath, ['outbox.mjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
     expect(run(process.execPath, ['outbox.cjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
+  });
+
+  it('installs the telemetry-keys command, which answers --help and names what it reads, without a database driver installed', () => {
+    const bin = join(project, 'node_modules', '.bin', 'telemetry-keys');
+    const help = run(bin, ['--help'], project);
+    expect(help).toMatch(/^telemetry-keys: .+\n\nusage: telemetry-keys <command>/);
+    for (const word of ['issue', 'rotate', 'revoke', 'list', 'rewrap', 'check', 'DATABASE_URL', 'TELEMETRY_KEK_FILE']) expect(help).toContain(word);
   });
 
   it('installs the telemetry-outbox command, which reads an outbox the installed package wrote', async () => {
@@ -271,7 +278,7 @@ describe('installed from the tarball', () => {
         `import schema from '${manifest.name}/schemas/v1.json';`,
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
-        'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { keys: [] });',
+        'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { licenseKeys: async (licenseId: string) => (licenseId === "lic-1" ? [] : undefined) });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
         'export const id: string = schema.$id;',
         'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',

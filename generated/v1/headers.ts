@@ -9,7 +9,7 @@ export interface TelemetryV1Headers {
    */
   'content-type': string;
   /**
-   * Identifies the report: derived from the license id and the window, so every retry of one window carries the same id and the endpoint can store the window once.
+   * Identifies the report: derived from the license id, the window and the customer header as sent, so every retry of one window carries the same id and the endpoint can store the window once; as it is signed, it also authenticates the license id and the customer header.
    */
   'webhook-id': string;
   /**

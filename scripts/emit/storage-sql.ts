@@ -235,7 +235,7 @@ function versionTable({ contract, schema }: StorageVersionInput, problems: Findi
       return;
     }
     const clash = columns.find((c) => c.column === name);
-    if (clash !== undefined || name === 'dedupe_key' || name === 'received_at') {
+    if (clash !== undefined || FIXED_COLUMNS.some((c) => c.name === name)) {
       problems.push({ where: where(field), what: `its column name ${name} is already taken${clash ? ` by ${clash.field}` : ' by the store'}`, rule: 'storage-column', fix: 'rename the field', severity: 'error' });
       return;
     }
@@ -350,6 +350,13 @@ const FIXED_COLUMNS: readonly ColumnState[] = [
     notNull: true,
     check: undefined,
     comment: 'When the store accepted the report. Every retention period counts from it. Kept as long as its row.',
+  },
+  {
+    name: 'body_digest',
+    kind: 'text',
+    notNull: true,
+    check: "body_digest ~ '^[0-9a-f]{64}$'",
+    comment: 'SHA-256 (hex) of the verified payload as canonical JSON: a window that arrives again with the same body is answered as stored, with another body refused (window-conflict). Reveals nothing the row does not hold. Kept as long as its row.',
   },
 ];
 

@@ -114,7 +114,7 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
   return {
     $comment: 'generated from schema/headers.ts and scripts/emit/wire-vectors.ts by `npm run generate`; do not edit',
     description:
-      'Test vectors of the telemetry wire protocol (docs/wire-protocol.md) that hold for every schema version; whole signed requests of each version are in generated/v<N>/wire-vectors.json. Secrets here are public test values: never use them. Bodies are the exact bytes as UTF-8 text.',
+      'Test vectors of the telemetry wire protocol (docs/wire-protocol.md) that hold for every schema version; whole signed requests of each version are in generated/v<N>/wire-vectors.json. Secrets here are public test values: never use them. Bodies are the exact bytes as UTF-8 text. The signature covers webhook-id, webhook-timestamp and the body; webhook-id is msg_ + hex SHA-256 of `hashed` (the dedupe key, a line feed, the x-telemetry-customer value as sent), so the license id and the customer header are covered through it.',
     secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY, encryptionKey: ENCRYPTION_KEY },
     signatures: [
       {
@@ -129,14 +129,16 @@ export async function signatureVectors(runtime: WireRuntime): Promise<Record<str
           'webhook-signature': await sign(SPEC_EXAMPLE.secret, SPEC_EXAMPLE.id, SPEC_EXAMPLE.timestamp, SPEC_EXAMPLE.body),
         },
       },
-      await signatureCase('one key', [KEY_A], await messageId(dedupeKey(...windows[0])), TIMESTAMP, '{"schemaVersion":1}'),
-      await signatureCase('rotation: new key first, old key second', [KEY_B, KEY_A], await messageId(dedupeKey(...windows[0])), TIMESTAMP, '{"schemaVersion":1}'),
+      await signatureCase('one key', [KEY_A], await messageId(dedupeKey(...windows[0]), encodeCustomer(CUSTOMERS[1])), TIMESTAMP, '{"schemaVersion":1}'),
+      await signatureCase('rotation: new key first, old key second', [KEY_B, KEY_A], await messageId(dedupeKey(...windows[0]), encodeCustomer(CUSTOMERS[1])), TIMESTAMP, '{"schemaVersion":1}'),
       await signatureCase('non-ASCII body: the UTF-8 bytes are signed', [KEY_A], 'msg_utf8', TIMESTAMP, '{"name":"Müller"}'),
     ],
+    // The message id covers the customer header as sent: the same window under a name and under its mask has two ids.
     dedupe: await Promise.all(
-      windows.map(async ([licenseId, periodStart, periodEnd]) => {
+      [...windows.map((w) => [...w, encodeCustomer(CUSTOMERS[1])] as const), [...windows[0], await maskCustomer(CUSTOMERS[1], MASK_KEY)] as const].map(async ([licenseId, periodStart, periodEnd, customerHeader]) => {
         const key = dedupeKey(licenseId, periodStart, periodEnd);
-        return { licenseId, periodStart, periodEnd, dedupeKey: key, webhookId: await messageId(key) };
+        // The exact text hashed, so an implementation in another language sees what the id covers.
+        return { licenseId, periodStart, periodEnd, customerHeader, dedupeKey: key, hashed: `${key}\n${customerHeader}`, webhookId: await messageId(key, customerHeader) };
       }),
     ),
     masks: [
@@ -211,7 +213,7 @@ export async function probeVectors(runtime: WireRuntime, probe: { readonly sourc
       randomBytes: (length: number) => (length === 16 ? TEST_NONCE : TEST_IV).slice(0, length),
     });
     if (!built.ok) throw new FindingsError([{ where: probe.source, what: `no probe can be built: ${built.error.message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck`', severity: 'error' }]);
-    const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret })), now: () => TIMESTAMP * 1000 });
+    const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: new Map([[LICENSE_ID, options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), now: () => TIMESTAMP * 1000 });
     if (!answered.ok || answered.kind !== 'probe') throw new FindingsError([{ where: 'src/ingest.ts', what: `refuses its own probe: ${answered.ok ? 'taken for a report' : answered.error.message}`, rule: 'wire-vectors', fix: 'run the probe tests (test/wire/probe.test.ts)', severity: 'error' }]);
     const answer = runtime.probeResponse(answered);
     return {

@@ -328,7 +328,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
       ok: false,
       error: {
         rule: 'window-conflict',
-        message: `${record.dedupeKey}: this window is already in the outbox (${record.messageId}, ${since}) with other counts (window-conflict); the server keeps the first copy of a window, so this one would be lost. Report the difference in a later window`,
+        message: `${record.dedupeKey}: this window is already in the outbox (${record.messageId}, ${since}) with other counts (window-conflict); the server keeps the first copy of a window and refuses another (409 window-conflict). Report the difference in a later window`,
         messageId: record.messageId,
       },
     };

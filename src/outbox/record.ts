@@ -42,7 +42,7 @@ export interface Delivery {
 
 export interface OutboxRecord {
   readonly format: typeof RECORD_FORMAT;
-  /** `webhook-id`: `msg_` + the SHA-256 of the dedupe key; also the record's name. */
+  /** `webhook-id`: `msg_` + the SHA-256 of the dedupe key and the customer header; also the record's name. */
   readonly messageId: string;
   readonly dedupeKey: string;
   readonly window: Window;

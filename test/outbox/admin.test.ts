@@ -186,8 +186,8 @@ describe('test: is the connection right', () => {
   let gone: string;
   const serverKey = generateSecret(32);
   beforeAll(async () => {
-    encrypting = await startTelemetryServer({ store, keys: [{ id: 'a', secret: KEY_A }], requireEncryption: true, encryptionKeys: [serverKey, await deriveEncryptionKey(KEY_A)], purgeIntervalMs: 0 });
-    const closed = await startTelemetryServer({ store, keys: [{ id: 'a', secret: KEY_A }], purgeIntervalMs: 0 });
+    encrypting = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), requireEncryption: true, encryptionKeys: [serverKey, await deriveEncryptionKey(KEY_A)], purgeIntervalMs: 0 });
+    const closed = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), purgeIntervalMs: 0 });
     gone = closed.url;
     await closed.close();
   });
@@ -217,7 +217,7 @@ describe('test: is the connection right', () => {
     const wrong = await cli(['test', '--dir', dir], { TELEMETRY_SIGNING_SECRETS: KEY_B });
     expect(wrong.code).toBe(4);
     expect(wrong.out).toContain('signature-refused (exit 4)\n');
-    expect(wrong.out).toContain('the server refused the signature (signature-mismatch)');
+    expect(wrong.out).toContain('the server refused the signature (license-key-mismatch)');
 
     const skewed = await cli(['test', '--dir', dir, '--format', 'json'], { TELEMETRY_SIGNING_SECRETS: KEY_A }, () => Date.now() - 3_600_000);
     expect(skewed.code).toBe(5);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetryServer } from '../../examples/server.js';
 import { type FlushResult, type OutboxRecord, openOutbox } from '../../src/outbox.js';
 import type { PostgresStore } from '../../src/store-postgres.js';
-import { KEY_A, scratchDir } from './support.js';
+import { KEY_A, LICENSE, scratchDir } from './support.js';
 import { bundleChild, countingStore, results, runChild, watchedServer } from './processes.js';
 
 const KILLS = Number(process.env['OUTBOX_CRASH_KILLS'] ?? 200);
@@ -136,7 +136,7 @@ describe('the outbox killed with SIGKILL at random moments', () => {
   it(`loses no window and stores none twice over ${KILLS} kills`, { timeout: 180_000 }, async () => {
     const started = Date.now();
     const { store, stores } = countingStore();
-    const server = await startTelemetryServer({ keys: [{ id: 'a', secret: KEY_A }], store });
+    const server = await startTelemetryServer({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), store });
     const seen: Seen = { kills: 0, tempFilesRemoved: 0, locksLeft: 0, killedBeforeOpen: 0, acknowledged: 0, deliveredBeforeKill: 0 };
     try {
       // Two lanes side by side: a child mostly waits on fsync and on start-up, so two keep both cores busy.

@@ -180,7 +180,7 @@ describe('flush', () => {
     expect(iv(1)).toBe(iv(0));
     expect(iv(2)).not.toBe(iv(0));
     const { ingest } = await import('../../src/server.js');
-    const received = await ingest({ headers: calls[2]!.headers, body: calls[2]!.body }, { keys: [{ id: 'a', secret: KEY_A }] });
+    const received = await ingest({ headers: calls[2]!.headers, body: calls[2]!.body }, { licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]) });
     expect(received).toMatchObject({ ok: true, encrypted: true, payload: JSON.parse(record!.body) });
     await expect(testOutbox(folder(), { encryptionKey: `whsec_${Buffer.alloc(48).toString('base64')}` })).rejects.toThrow(/^openOutbox: encryptionKey must hold exactly 32 bytes/);
   });
@@ -216,8 +216,26 @@ describe('flush', () => {
     expect(status.failedWindows[0]!.failure).toMatchObject({ status: 422, rule: 'invalid-payload' });
   });
 
+  it('treats 409 window-conflict as final: the window is failed, sent once, and the transmission log says why', async () => {
+    const dir = folder();
+    const message = 'lic-0042/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z: this window is already stored with another body; a window is reported once (window-conflict)';
+    const { fetch, calls } = scriptedFetch((_call, i) => (i === 0 ? { status: 409, body: { error: { rule: 'window-conflict', message } } } : stored()));
+    const outbox = await testOutbox(dir, { fetch, retries: 5 });
+    await outbox.enqueue(windowCounts(1));
+    await outbox.enqueue(windowCounts(2));
+    const result = await outbox.flush();
+    expect(result.failed).toEqual([expect.objectContaining({ status: 409, rule: 'window-conflict', message })]);
+    expect(result.delivered).toHaveLength(1);
+    expect(calls).toHaveLength(2);
+    const [entry] = (await outbox.history()).filter((e) => e.outcome === 'failed');
+    expect(entry).toMatchObject({ outcome: 'failed', status: 409, rule: 'window-conflict', message, attempts: [{ status: 409, rule: 'window-conflict' }] });
+    // Not sent again by the next flush: a conflict does not go away by waiting.
+    await outbox.flush();
+    expect(calls).toHaveLength(2);
+  });
+
   it('keeps windows pending when the credentials or the address are wrong (401, 404), and stops the round', async () => {
-    for (const [status, rule] of [[401, 'signature-mismatch'], [404, 'not-found']] as const) {
+    for (const [status, rule] of [[401, 'license-key-mismatch'], [404, 'not-found']] as const) {
       const dir = folder();
       const { fetch, calls } = scriptedFetch([{ status, body: { error: { rule, message: `x (${rule})` } } }]);
       const outbox = await testOutbox(dir, { fetch });

@@ -10,6 +10,7 @@ import { createHandler } from '../../examples/server.js';
 import type { PostgresStore, StoredReport } from '../../src/store-postgres.js';
 import { repoRoot } from '../helpers.js';
 import { KEY_A } from '../wire/support.js';
+import { LICENSE } from './windows.js';
 
 /** Bundles the child into one .mjs in a folder every user can read (a test runs it as another user). */
 export async function bundleChild(): Promise<{ file: string; cleanup: () => void }> {
@@ -90,7 +91,7 @@ export function countingStore(): { store: PostgresStore; stores: Map<string, num
     async put(result) {
       if (reports.has(result.dedupeKey)) return { status: 200, created: false, dedupeKey: result.dedupeKey };
       stores.set(result.dedupeKey, (stores.get(result.dedupeKey) ?? 0) + 1);
-      reports.set(result.dedupeKey, { dedupeKey: result.dedupeKey, receivedAt: new Date().toISOString(), schemaVersion: result.schemaVersion, headers: result.headers, payload: result.payload as unknown as Record<string, unknown> });
+      reports.set(result.dedupeKey, { dedupeKey: result.dedupeKey, receivedAt: new Date().toISOString(), bodyDigest: '', schemaVersion: result.schemaVersion, headers: result.headers, payload: result.payload as unknown as Record<string, unknown> });
       return { status: 201, created: true, dedupeKey: result.dedupeKey };
     },
     async get(dedupeKey) {
@@ -116,7 +117,7 @@ export function countingStore(): { store: PostgresStore; stores: Map<string, num
  */
 export async function watchedServer(options: { delayMs?: number; answer?: (req: IncomingMessage, index: number) => { status: number; body: unknown } | undefined } = {}) {
   const { store, stores } = countingStore();
-  const handler = createHandler({ keys: [{ id: 'a', secret: KEY_A }] }, store);
+  const handler = createHandler({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]) }, store);
   const inFlight = new Map<string, number>();
   let overlaps = 0;
   let requests = 0;

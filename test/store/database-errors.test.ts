@@ -110,7 +110,7 @@ describe('the example server when its store fails', () => {
       put: (result) => (failure === undefined ? real.put(result) : Promise.reject(failure)),
       ping: () => (failure === undefined ? real.ping() : Promise.reject(failure)),
     };
-    server = await startTelemetryServer({ keys: [{ id: 'k', secret: KEY_A }], store, purgeIntervalMs: 0 });
+    server = await startTelemetryServer({ vendorWideKeys: [{ id: 'k', secret: KEY_A }], store, purgeIntervalMs: 0 });
   }, 60_000);
   afterAll(() => server?.close());
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PGlite } from '@electric-sql/pglite';
 import type { IngestSuccess } from '../../src/ingest.js';
 import type { QueryClient } from '../../src/store-core.js';
-import { createPostgresStore, storagePlan } from '../../src/store-postgres.js';
+import { createPostgresStore } from '../../src/store-postgres.js';
 import { ingest } from '../../src/server.js';
 import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
@@ -54,13 +54,15 @@ describe.each(backends)('purge of many reports on $name', ({ skip, open }) => {
     const store = createPostgresStore(recording, { schema, now: () => RECEIVED });
     await store.migrate();
     const request = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2019-12-01T00:00:00Z', periodEnd: '2019-12-16T00:00:00Z' });
-    const result = (await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] })) as IngestSuccess;
+    const result = (await ingest({ method: 'POST', headers: request.headers, body: request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }] })) as IngestSuccess;
     await store.put(result);
     // Copies of the stored report: every third without appVersion, the last 100 received yesterday. The CHECKs are
     // set aside for the fill only (row by row they would take most of a minute); purge never relies on them.
     const { rows: checks } = await client.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, [table]);
     for (const c of checks) await client.query(`ALTER TABLE ${table} DROP CONSTRAINT ${String(c['conname'])}`);
-    const columns = storagePlan.versions[1]!.columns.map((c) => c.column);
+    // Every column but the key and the time of receipt, whatever the store keeps beside the contract's fields.
+    const { rows: columnRows } = await client.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' AND column_name NOT IN ('dedupe_key', 'received_at') ORDER BY ordinal_position`, [schema]);
+    const columns = columnRows.map((r) => String(r['column_name']));
     await client.query(
       `INSERT INTO ${table} (dedupe_key, received_at, ${columns.join(', ')})
        SELECT t.dedupe_key || '#' || i, CASE WHEN i > ${EXPIRED} THEN $2::timestamptz ELSE $3::timestamptz + i * interval '1 second' END,

@@ -89,7 +89,7 @@ describe.each(backends)('the contract and its storage on $name', ({ skip, open }
     const licenseId = `lic-rt-${process.pid}-${licenses++}`;
     const built = await createTelemetryRequest(counts as never, { version: version as never, licenseId, customer, signingSecrets: [KEY_A], maskCustomer: mask });
     if (!built.ok) throw new Error(`the uploader refused a payload the schema allows: ${built.error.message}`);
-    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }] });
     if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused a payload the schema allows: ${result.ok ? 'it took it for a probe' : result.error.message}`);
     const put = await store.put(result);
     return { sent: JSON.parse(new TextDecoder().decode(built.request.body)) as unknown, headers: built.request.headers, result, put, stored: await store.get(result.dedupeKey) };
@@ -125,7 +125,7 @@ describe.each(backends)('the contract and its storage on $name', ({ skip, open }
         expect(validate(payload)).toBe(true);
         const licenseId = `lic-v2-${licenses++}`;
         const key = dedupeKey(licenseId, payload['periodStart'] as string, payload['periodEnd'] as string);
-        const result = { ok: true, dedupeKey: key, keyId: 'k', messageId: messageIdNow(key), licenseId, customer: { masked: false, value: 'Müller KG' }, encrypted: false, headers: {}, schemaVersion: 2, payload } as unknown as IngestSuccess;
+        const result = { ok: true, kind: 'report', dedupeKey: key, keyId: 'k', messageId: messageIdNow(key, 'M%C3%BCller%20KG'), licenseId, customer: { masked: false, value: 'Müller KG' }, encrypted: false, headers: {}, schemaVersion: 2, payload } as unknown as IngestSuccess;
         expect((await store.put(result)).status).toBe(201);
         // What crosses the wire is the JSON text; fast-check's objects may lack a prototype, which JSON does not carry.
         expect((await store.get(key))?.payload).toStrictEqual(JSON.parse(JSON.stringify(payload)));

@@ -2,12 +2,14 @@
  * The example server as an operator runs it: `tsx examples/server.ts` in a
  * folder, storing in PGlite under ./data, stopped with SIGTERM and started
  * again on the same folder. Windows stored before the restart stay stored,
- * and a window replayed after it is still answered as a duplicate.
+ * and a window replayed after it is still answered as a duplicate. Its keys
+ * are issued into the same folder with `telemetry-keys` while it is stopped.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
@@ -16,8 +18,20 @@ import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../.
 import { sendTelemetry } from '../../src/uploader.js';
 import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
-import { startServerProcess } from '../../scripts/dev/server-process.js';
-import { KEY_A, KEY_B, built, counts } from '../wire/support.js';
+import { toBase64 } from '../../src/bytes.js';
+import { runKeysCli } from '../../src/keys/cli.js';
+import { built, counts } from '../wire/support.js';
+
+const KEK = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 3 * i + 1));
+
+/** `telemetry-keys <command> lic-0042 --json` on the server's folder: the new secret. */
+async function keys(command: 'issue' | 'rotate'): Promise<string> {
+  let out = '';
+  let err = '';
+  const code = await runKeysCli([command, 'lic-0042', '--json'], { out: (t) => void (out += t), err: (t) => void (err += t), env: { DATA_DIR: join(folder, 'data'), TELEMETRY_KEK: KEK } });
+  if (code !== 0) throw new Error(err);
+  return (JSON.parse(out) as { secret: string }).secret;
+}
 
 let folder: string;
 const children = new Set<ChildProcess>();
@@ -32,8 +46,38 @@ afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-/** Starts the example server in `folder`, so ./data is its PGlite folder. */
-const start = () => startServerProcess(folder, { TELEMETRY_SIGNING_SECRET: KEY_A, DATA_DIR: '', DATABASE_URL: '' }, children);
+/** Starts the example server in `folder` (so ./data is its PGlite folder) and waits for its first line. */
+function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promise<{ url: string; output: () => string; stop: () => Promise<number | null> }> {
+  // node with tsx's loader, as `npx tsx examples/server.ts` runs it, minus the wrapper process.
+  const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'examples/server.ts')], {
+    cwd: folder,
+    env: { ...process.env, PORT: '0', DATA_DIR: '', DATABASE_URL: '', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk;
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
+      if (url === undefined) return;
+      resolve({
+        url,
+        output: () => out + err,
+        stop: async () => {
+          child.kill('SIGTERM');
+          const code = await exited;
+          children.delete(child);
+          return code;
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`examples/server.ts exited with ${code} before listening: ${err.trim() || out.trim()}`)));
+  });
+}
 
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000 };
 const window = { ...counts(), periodStart: '2027-02-01T00:00:00Z', periodEnd: '2027-02-16T00:00:00Z' };
@@ -41,16 +85,18 @@ const later = { ...counts(), periodStart: '2027-02-16T00:00:00Z', periodEnd: '20
 
 describe('the example server restarted on the same data folder', () => {
   it('keeps the windows it stored and still answers a replayed one as a duplicate', async () => {
+    const secret = await keys('issue');
     const first = await start();
-    const sent = await built({ now: () => Date.now() }, window);
+    const sent = await built({ now: () => Date.now(), signingSecrets: [secret] }, window);
     expect((await sendTelemetry(sent, { baseUrl: first.url, ...noWait })).status).toBe(201);
     expect(await first.stop()).toBe(0);
 
+    const rotated = await keys('rotate');
     const second = await start();
-    // The same window again, signed anew with another key: the store remembers it across the restart.
-    const replay = await sendTelemetry(await built({ now: () => Date.now(), signingSecrets: [KEY_B, KEY_A] }, window), { baseUrl: second.url, ...noWait });
+    // The same window again, signed anew with the rotated keys: the store remembers it across the restart.
+    const replay = await sendTelemetry(await built({ now: () => Date.now(), signingSecrets: [rotated, secret] }, window), { baseUrl: second.url, ...noWait });
     expect(replay).toMatchObject({ ok: true, status: 200 });
-    const next = await built({ now: () => Date.now() }, later);
+    const next = await built({ now: () => Date.now(), signingSecrets: [rotated] }, later);
     expect((await sendTelemetry(next, { baseUrl: second.url, ...noWait })).status).toBe(201);
     expect(await second.stop()).toBe(0);
 
@@ -64,6 +110,27 @@ describe('the example server restarted on the same data folder', () => {
       await db.close();
     }
   }, 60_000);
+});
+
+describe('the example server\'s key configuration', () => {
+  it('refuses the single TELEMETRY_SIGNING_SECRET of earlier drafts, and a missing KEK, each in one line', async () => {
+    await expect(start({ TELEMETRY_SIGNING_SECRET: 'whsec_x' })).rejects.toThrow(/exited with 2 before listening: examples\/server\.ts: TELEMETRY_SIGNING_SECRET is no longer read: .* \(keys-config\)$/);
+    await expect(start({})).rejects.toThrow(/exited with 2 before listening: examples\/server\.ts: TELEMETRY_KEK: no key-encryption key is set \(kek-missing\); [^\n]*$/);
+  });
+
+  it('runs with one secret for every license only when TELEMETRY_VENDOR_WIDE_SECRET asks for it, and says so', async () => {
+    const secret = 'whsec_' + toBase64(Uint8Array.from({ length: 32 }, (_, i) => i));
+    const server = await start({ TELEMETRY_VENDOR_WIDE_SECRET: secret });
+    try {
+      for (const licenseId of ['lic-x', 'lic-y']) {
+        const sent = await sendTelemetry(await built({ licenseId, now: () => Date.now(), signingSecrets: [secret] }, window), { baseUrl: server.url, ...noWait });
+        expect(sent, licenseId).toMatchObject({ ok: true, status: 201 });
+      }
+      expect(server.output()).toContain('TELEMETRY_VENDOR_WIDE_SECRET: one secret signs every license\'s reports; any installation can report in any license\'s name');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
 });
 
 describe('the example server\'s purge schedule', () => {

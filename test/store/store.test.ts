@@ -14,6 +14,7 @@ import type { IngestSuccess } from '../../src/ingest.js';
 import { ingest } from '../../src/server.js';
 import { openStore, type QueryClient, StoreError } from '../../src/store-core.js';
 import { createPostgresStore, storagePlan } from '../../src/store-postgres.js';
+import { reportDigest } from '../../src/report-digest.js';
 import { validateTelemetry } from '../../src/validate.js';
 import { v1 } from '../../schema/v1.js';
 import { shortRetention } from '../fixtures/contracts/short-retention.js';
@@ -27,7 +28,7 @@ const after = (days: number) => new Date(RECEIVED.getTime() + days * DAY);
 /** A verified report of one window, through the real ingest. */
 async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', end = '2026-11-16T00:00:00Z', overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
   const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
-  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
   if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused the test report: ${result.ok ? 'it is a probe' : result.error.message}`);
   return result;
 }
@@ -94,6 +95,31 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     expect(await rows(`SELECT dedupe_key FROM ${table}`)).toEqual([{ dedupe_key: result.dedupeKey }]);
   });
 
+  it.skipIf(skip)('answers 200 for the same report again and 409 window-conflict for another body of a stored window, keeping the first', async () => {
+    const { store } = await fresh();
+    const first = await report();
+    expect(await store.put(first)).toMatchObject({ status: 201, created: true });
+    // The same payload, its members in another order: the digest is of the payload, not of its spelling.
+    const reordered = { ...first, payload: Object.fromEntries(Object.entries(first.payload).reverse()) } as unknown as IngestSuccess;
+    expect(await store.put(reordered)).toEqual({ status: 200, created: false, dedupeKey: first.dedupeKey });
+    const other = await report('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z', { activeSeats: first.payload.activeSeats + 1 });
+    const conflict = await store.put(other);
+    expect(conflict).toMatchObject({ status: 409, created: false, dedupeKey: first.dedupeKey, error: { rule: 'window-conflict' } });
+    expect(conflict.status === 409 && conflict.error.message).toMatch(/^lic-0042\/2026-11-01T00:00:00Z\/2026-11-16T00:00:00Z: this window is already stored with another body; .* \(window-conflict\)/);
+    expect((await store.get(first.dedupeKey))?.payload).toEqual(first.payload);
+  });
+
+  it.skipIf(skip)('answers 409 to every one of 10 conflicting bodies sent at once, and stores exactly one', async () => {
+    const { store, table } = await fresh();
+    const bodies = await Promise.all(Array.from({ length: 10 }, (_, i) => report('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z', { activeSeats: i })));
+    const answers = await Promise.all(bodies.map((b) => store.put(b)));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(9);
+    const [row] = await rows(`SELECT active_seats::int AS seats, body_digest FROM ${table}`);
+    const winner = bodies[answers.findIndex((a) => a.status === 201)]!;
+    expect(row).toEqual({ seats: winner.payload.activeSeats, body_digest: reportDigest(winner.payload) });
+  });
+
   it.skipIf(skip)('reads back the payload and the kept headers as stored', async () => {
     const { store } = await fresh();
     const result = await report('lic-0042', '2026-11-01T00:00:00.25Z', '2026-11-16T00:00:00Z');
@@ -101,6 +127,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     expect(await store.get(result.dedupeKey)).toEqual({
       dedupeKey: result.dedupeKey,
       receivedAt: '2026-11-16T01:00:00Z',
+      bodyDigest: reportDigest(result.payload),
       schemaVersion: 1,
       headers: { 'webhook-id': result.messageId, 'x-telemetry-customer': 'Example%20Holdings%20GmbH', 'x-telemetry-license-id': 'lic-0042' },
       payload: result.payload,
@@ -111,7 +138,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
   it.skipIf(skip)('stores no header kept P0D: no column for it, and none of its values anywhere in the row', async () => {
     const { store, schema } = await fresh();
     const request = await built({ now: () => Date.now() });
-    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { keys: [{ id: 'k', secret: KEY_A }] });
+    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
     if (!result.ok || result.kind !== 'report') throw new Error(result.ok ? 'a probe' : result.error.message);
     await store.put(result);
     const notStored = listContractFields(toJsonSchema(v1)).filter((f) => f.header && (f.schema['x-privacy'] as { retention: string }).retention === 'P0D').map((f) => f.path);
@@ -119,7 +146,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const stored = storagePlan.versions[1]!.columns;
     expect(stored.filter((c) => 'header' in c.source).map((c) => c.field).sort()).toEqual(['webhook-id', 'x-telemetry-customer', 'x-telemetry-license-id']);
     const columns = (await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' ORDER BY ordinal_position`, [schema])).map((r) => r['column_name']);
-    expect(columns).toEqual(['dedupe_key', 'received_at', ...stored.map((c) => c.column)]);
+    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column)]);
     const [row] = await rows(`SELECT row_to_json(r)::text AS text FROM ${schema}.telemetry_reports r`);
     expect(row!['text']).not.toContain(request.headers['webhook-signature']!.slice(3, 40));
     expect(row!['text']).not.toContain(`"${request.headers['webhook-timestamp']}"`);
@@ -176,8 +203,8 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     // A writer that bypasses the store meets the same constraints.
     await expect(
       client.query(
-        `INSERT INTO ${table} (dedupe_key, received_at, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, webhook_id, customer, license_id)
-         VALUES ('k', now(), 1, now(), now(), 1, 1, 1, 1, false, '{}', 'msg_' || repeat('a', 64), repeat('A', 769), 'lic')`,
+        `INSERT INTO ${table} (dedupe_key, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, webhook_id, customer, license_id)
+         VALUES ('k', now(), repeat('0', 64), 1, now(), now(), 1, 1, 1, 1, false, '{}', 'msg_' || repeat('a', 64), repeat('A', 769), 'lic')`,
       ),
     ).rejects.toMatchObject({ constraint: 'customer_check' });
     expect(await rows(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);

@@ -24,3 +24,26 @@ export function freshSchema(prefix = 't'): string {
   schemas += 1;
   return `${prefix}_${process.pid}_${schemas}`;
 }
+
+let databases = 0;
+/**
+ * A new, empty database on the throwaway PostgreSQL cluster and its URL, for
+ * a process (the example server, a command) that works in the default schema.
+ */
+export async function freshDatabase(prefix = 'd'): Promise<string> {
+  const base = postgresUrl();
+  if (base === undefined) throw new Error('freshDatabase: this machine has no PostgreSQL server binaries');
+  databases += 1;
+  const name = `${prefix}_${process.pid}_${databases}`;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.href;
+}

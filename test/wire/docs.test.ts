@@ -14,7 +14,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['ingest', 'key-lookup', 'store-core', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
 /** Rows of the table whose header starts with "Status". */
@@ -53,6 +53,9 @@ describe('docs/wire-protocol.md', () => {
       'timestamp-too-new': 401,
       'revoked-key': 401,
       'signature-mismatch': 401,
+      'license-key-mismatch': 401,
+      'key-lookup-failed': 503,
+      'window-conflict': 409,
       'invalid-header': 400,
       'customer-encoding': 400,
       'customer-name': 400,

@@ -22,11 +22,16 @@ beforeAll(async () => {
   await store.migrate();
   server = await startTelemetryServer({
     store,
-    keys: [
-      { id: 'current', secret: KEY_A },
-      { id: 'next', secret: KEY_B },
-      { id: 'leaked', secret: KEY_REVOKED, revoked: true },
-    ],
+    licenseKeys: new Map([
+      [
+        'lic-0042',
+        [
+          { id: 'current', secret: KEY_A },
+          { id: 'next', secret: KEY_B },
+          { id: 'leaked', secret: KEY_REVOKED, revoked: true },
+        ],
+      ],
+    ]),
     shed: () => shedNext-- > 0,
   });
 });
@@ -93,7 +98,7 @@ describe('end to end over HTTP on 127.0.0.1', () => {
     const r = await request();
     const tampered = r.body.slice();
     tampered[tampered.indexOf(0x34)] = 0x35; // one digit of a count: 4 → 5
-    expect(await post(tampered, { ...r.headers })).toMatchObject({ status: 401, rule: 'signature-mismatch' });
+    expect(await post(tampered, { ...r.headers })).toMatchObject({ status: 401, rule: 'license-key-mismatch' });
   });
 
   it('answers 401 to an expired timestamp, telling the uploader its clock is off', async () => {
@@ -126,7 +131,7 @@ describe('end to end over HTTP on 127.0.0.1', () => {
       'x-telemetry-customer': 'Example%20Holdings%20GmbH',
       'x-telemetry-license-id': 'lic-0042',
       'x-telemetry-schema-version': '2',
-      ...(await signMessage({ id: await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z')), timestamp: Math.floor(Date.now() / 1000), body, secrets: [KEY_A] })),
+      ...(await signMessage({ id: await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'), 'Example%20Holdings%20GmbH'), timestamp: Math.floor(Date.now() / 1000), body, secrets: [KEY_A] })),
     };
     const answer = await post(body, headers);
     expect(answer).toMatchObject({ status: 422, rule: 'unsupported-version', body: { error: { supportedVersions: [1] } } });

@@ -9,7 +9,7 @@ const keys: VerificationKey[] = [
   { id: 'next', secret: KEY_B },
   { id: 'leaked', secret: KEY_REVOKED, revoked: true },
 ];
-const options: IngestOptions = { keys, now: () => NOW_MS };
+const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), now: () => NOW_MS };
 
 const payloadText = (change: Record<string, unknown> = {}) => JSON.stringify({ schemaVersion: 1, ...counts(), featuresUsed: ['audit-log', 'sso'], ...change });
 
@@ -108,7 +108,7 @@ describe('ingest: the status table', () => {
     const tampered = request.body.slice();
     const last = tampered.length - 2;
     tampered[last] = tampered[last]! ^ 0x01;
-    expect(await ingest({ headers: request.headers, body: tampered }, options)).toMatchObject({ status: 401, error: { rule: 'signature-mismatch' } });
+    expect(await ingest({ headers: request.headers, body: tampered }, options)).toMatchObject({ status: 401, error: { rule: 'license-key-mismatch' } });
     expect(await ingest({ headers: request.headers, body: utf8('not json') }, options)).toMatchObject({ status: 401 });
   });
 
@@ -173,7 +173,7 @@ describe('ingest: the status table', () => {
   });
 
   it('422 for a message id that belongs to another window', async () => {
-    const other = await messageId(dedupeKey('lic-0042', '2026-10-01T00:00:00Z', '2026-10-16T00:00:00Z'));
+    const other = await messageId(dedupeKey('lic-0042', '2026-10-01T00:00:00Z', '2026-10-16T00:00:00Z'), 'Example%20Holdings%20GmbH');
     const { headers, body } = await rawRequest(payloadText(), { id: other });
     expect(await ingest({ headers, body }, options)).toMatchObject({ status: 422, error: { rule: 'message-id-mismatch' } });
   });

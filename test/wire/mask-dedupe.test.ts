@@ -37,11 +37,24 @@ describe('dedupeKey', () => {
   });
 
   it('has a message id that is msg_ + 64 hex digits, the same for every spelling of the window', async () => {
-    const a = await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'));
-    const b = await messageId(dedupeKey('lic-0042', '2026-11-01T01:00:00+01:00', '2026-11-16T00:00:00.0Z'));
+    const customer = 'Example%20Holdings%20GmbH';
+    const a = await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'), customer);
+    const b = await messageId(dedupeKey('lic-0042', '2026-11-01T01:00:00+01:00', '2026-11-16T00:00:00.0Z'), customer);
     expect(a).toMatch(/^msg_[0-9a-f]{64}$/);
     expect(a).toBe(b);
-    expect(await messageId(dedupeKey('lic-0043', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'))).not.toBe(a);
+    expect(await messageId(dedupeKey('lic-0043', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'), customer)).not.toBe(a);
+  });
+
+  it('has a message id that changes with the customer header, so the signed id authenticates it', async () => {
+    const key = dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z');
+    const named = await messageId(key, 'Example%20Holdings%20GmbH');
+    expect(await messageId(key, 'EVIL%20CORP')).not.toBe(named);
+    expect(await messageId(key, `anon-${'0'.repeat(32)}-21`)).not.toBe(named);
+  });
+
+  it('refuses a customer header the contract refuses, naming the rule', async () => {
+    const key = dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z');
+    await expect(messageId(key, 'Example Holdings\nGmbH')).rejects.toThrow(/^messageId: customerHeader must be the x-telemetry-customer value as sent.*\(pattern\)$/);
   });
 });
 

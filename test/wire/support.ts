@@ -34,7 +34,7 @@ export async function rawRequest(
   { version = '1', id, secrets = [KEY_A], contentType = 'application/json' }: { version?: string; id?: string; secrets?: string[]; contentType?: string } = {},
 ): Promise<{ headers: Record<string, string>; body: Uint8Array }> {
   const bytes = typeof body === 'string' ? utf8(body) : body;
-  const messageIdValue = id ?? (await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z')));
+  const messageIdValue = id ?? (await messageId(dedupeKey('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'), 'Example%20Holdings%20GmbH'));
   const headers = {
     'content-type': contentType,
     'x-telemetry-customer': 'Example%20Holdings%20GmbH',

@@ -35,7 +35,7 @@ interface Vectors {
   $comment: string;
   secrets: Record<string, string>;
   signatures: SignatureVector[];
-  dedupe: Array<{ licenseId: string; periodStart: string; periodEnd: string; dedupeKey: string; webhookId: string }>;
+  dedupe: Array<{ licenseId: string; periodStart: string; periodEnd: string; customerHeader: string; dedupeKey: string; hashed: string; webhookId: string }>;
   masks: Array<{ customer: string; mask: string; maskKey?: string; signingSecret?: string; derivedMaskKey?: string }>;
   customerHeader: Array<{ customer: string; header: string }>;
   encryption: Array<{ name: string; encryptionKey: string; signingSecret?: string; keyId: string; iv: string; plaintext: string; jwe: string }>;
@@ -79,13 +79,18 @@ describe('published test vectors (generated/signature-vectors.json)', () => {
     });
   });
 
-  it('dedupe keys and message ids are reproduced, and the id is msg_ + hex SHA-256 of the key', async () => {
+  it('dedupe keys and message ids are reproduced, and the id is msg_ + hex SHA-256 of the key, a line feed and the customer header', async () => {
+    const { createHash } = await import('node:crypto');
     for (const v of vectors.dedupe) {
       expect(dedupeKey(v.licenseId, v.periodStart, v.periodEnd)).toBe(v.dedupeKey);
-      expect(await messageId(v.dedupeKey)).toBe(v.webhookId);
-      const { createHash } = await import('node:crypto');
-      expect(v.webhookId).toBe(`msg_${createHash('sha256').update(v.dedupeKey, 'utf8').digest('hex')}`);
+      expect(await messageId(v.dedupeKey, v.customerHeader)).toBe(v.webhookId);
+      expect(v.hashed).toBe(`${v.dedupeKey}\n${v.customerHeader}`);
+      expect(v.webhookId).toBe(`msg_${createHash('sha256').update(v.hashed, 'utf8').digest('hex')}`);
     }
+    // The same window under a name and under its mask: two ids, so neither header can stand in for the other.
+    const [named, , , masked] = vectors.dedupe;
+    expect(masked!.dedupeKey).toBe(named!.dedupeKey);
+    expect(masked!.webhookId).not.toBe(named!.webhookId);
   });
 
   it('masks are reproduced and match HMAC-SHA-256 truncated to 16 bytes, with the length in code points', async () => {

@@ -1,0 +1,38 @@
+/** docs/key-store.md says what the code does: its method and command tables against the key store and `telemetry-keys`. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Root, Table } from 'mdast';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { describe, expect, it } from 'vitest';
+import { runKeysCli } from '../../src/keys/cli.js';
+import { createKeyStore, parseKeyring } from '../../src/store-postgres.js';
+import { repoRoot } from '../helpers.js';
+import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
+
+const markdown = readFileSync(join(repoRoot, 'docs/key-store.md'), 'utf8');
+const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown) as Root;
+/** The first cell's text of each row of the table headed `first`. */
+const firstCells = (first: string): string[] =>
+  tree.children.find((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === first)!.children.slice(1).map((row) => plainText(row.children[0]));
+
+describe('docs/key-store.md', () => {
+  it('is clean under remark-lint (recommended and consistent presets)', async () => {
+    expect(await markdownLintMessages(markdown)).toEqual([]);
+  });
+
+  it('documents every method of the key store, and no other', () => {
+    const store = createKeyStore({ query: async () => ({ rows: [] }) }, { keyring: parseKeyring(btoa('k'.repeat(32)), 'test') });
+    const documented = firstCells('Method').map((cell) => cell.replace(/\(.*$/, ''));
+    expect(documented.sort()).toEqual(Object.keys(store).filter((k) => k !== 'migrate').sort());
+  });
+
+  it('documents every telemetry-keys command with the usage the command prints', async () => {
+    let help = '';
+    await runKeysCli(['--help'], { out: (t) => void (help += t), err: () => undefined, env: {} });
+    const documented = firstCells('Command');
+    expect(documented.length).toBe(6);
+    for (const usage of documented) expect(help).toContain(`  ${usage.replace(/^telemetry-keys /, '')}`);
+  });
+});
