@@ -3,13 +3,14 @@
  * end-to-end comparison: node:http, one HMAC-SHA-256 check of the Standard
  * Webhooks signature (node:crypto), `JSON.parse`, one `INSERT … ON CONFLICT
  * DO NOTHING` into the same table through a `pg` pool of the same size as the
- * example server's. No size limit, no header checks, no validation.
+ * example server's (with the SHA-256 of the body for the table's body_digest
+ * column). No size limit, no header checks, no validation.
  *
  *   DATABASE_URL=… TELEMETRY_VENDOR_WIDE_SECRET=whsec_… tsx bench/bare-server.ts
  *
  * Prints "listening on http://127.0.0.1:<port>/" once it listens.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -19,8 +20,8 @@ const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 8
 pool.on('error', () => {});
 
 // The v1 columns, filled from the parsed body and the headers.
-const INSERT = `INSERT INTO telemetry_reports (dedupe_key, received_at, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, app_version, node_version, webhook_id, customer, license_id)
-  VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+const INSERT = `INSERT INTO telemetry_reports (dedupe_key, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, app_version, node_version, webhook_id, customer, license_id)
+  VALUES ($1, now(), $16, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -36,7 +37,7 @@ const server = createServer((req, res) => {
     }
     const p = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     const license = String(req.headers['x-telemetry-license-id']);
-    const params = [`${license}/${String(p['periodStart'])}/${String(p['periodEnd'])}`, p['schemaVersion'], p['periodStart'], p['periodEnd'], p['activeSeats'], p['policiesActive'], p['policyExecutionsCount'], p['totalProvisionedSeats'], p['seatLimitHit'], p['featuresUsed'], p['appVersion'] ?? null, p['nodeVersion'] ?? null, id, req.headers['x-telemetry-customer'], license];
+    const params = [`${license}/${String(p['periodStart'])}/${String(p['periodEnd'])}`, p['schemaVersion'], p['periodStart'], p['periodEnd'], p['activeSeats'], p['policiesActive'], p['policyExecutionsCount'], p['totalProvisionedSeats'], p['seatLimitHit'], p['featuresUsed'], p['appVersion'] ?? null, p['nodeVersion'] ?? null, id, req.headers['x-telemetry-customer'], license, createHash('sha256').update(body).digest('hex')];
     pool.query(INSERT, params).then(
       ({ rows }) => res.writeHead(rows.length === 1 ? 201 : 200, { 'content-type': 'application/json' }).end('{}'),
       () => res.writeHead(503, { 'retry-after': '5' }).end(),

@@ -13,13 +13,15 @@ export interface PreparedRequest {
   readonly body: Uint8Array;
 }
 
-function post(agent: Agent, url: URL, prepared: PreparedRequest): Promise<number> {
+function post(agent: Agent, url: URL, prepared: PreparedRequest): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { agent, host: url.hostname, port: url.port, method: 'POST', path: prepared.path, headers: { ...prepared.headers, 'content-length': String(prepared.body.byteLength) } },
       (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode ?? 0));
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk.slice(0, 512)));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, body }));
         res.once('error', reject);
       },
     );
@@ -36,8 +38,8 @@ export async function load(baseUrl: string, requests: readonly PreparedRequest[]
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < requests.length; i = next++) {
-      const status = await post(agent, url, requests[i]!);
-      if (status !== 201) throw new Error(`bench: ${baseUrl} answered ${status} to a new window; the comparison counts stored windows only (status)`);
+      const { status, body } = await post(agent, url, requests[i]!);
+      if (status !== 201) throw new Error(`bench: ${baseUrl} answered ${status} to a new window (${body.slice(0, 300)}); the comparison counts stored windows only (status)`);
     }
   };
   const started = process.hrtime.bigint();
