@@ -305,7 +305,8 @@ class Store implements PostgresStore {
         ),
       };
     }
-    throw new StoreError('database', `put: ${result.dedupeKey} was erased while it was being stored (database); send it again`);
+    // A race with forget, not a fault of the report or the database: the sender's retry settles it.
+    throw new StoreError('unavailable', `put: ${result.dedupeKey} was erased while it was being stored (unavailable); send it again`);
   }
 
   async get(dedupeKey: string): Promise<StoredReport | undefined> {

@@ -11,6 +11,7 @@ import { freePort } from '../../scripts/dev/postgres-cluster.js';
 import { isReportRefusal, isTransientDatabaseError } from '../../src/database-errors.js';
 import type { PostgresStore } from '../../src/store-core.js';
 import { StoreError, createPostgresStore, storeFailureResponse } from '../../src/store-postgres.js';
+import { ingest } from '../../src/server.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
 import { KEY_A, built } from '../wire/support.js';
@@ -44,6 +45,19 @@ describe('isTransientDatabaseError', () => {
 });
 
 describe('storeFailureResponse', () => {
+  it('answers 503 with Retry-After when a window is erased between its insert and its read, twice in a row', async () => {
+    const request = await built({ now: () => Date.now() });
+    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
+    if (!result.ok || result.kind !== 'report') throw new Error('fixture: ingest refused the report');
+    // A client whose insert finds the window present and whose read finds it gone: forget ran in between, each time.
+    const statements: string[] = [];
+    const racing = { query: async (text: string) => (statements.push(text.trim().split(/\s+/)[0]!), { rows: [] }) };
+    const thrown = await failureOf(createPostgresStore(racing).put(result));
+    expect(statements).toEqual(['INSERT', 'SELECT', 'INSERT', 'SELECT']);
+    expect(thrown).toMatchObject({ rule: 'unavailable', message: expect.stringMatching(/was erased while it was being stored \(unavailable\); send it again$/) });
+    expect(storeFailureResponse(thrown)).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
+  });
+
   it('answers a database out of reach 503 with Retry-After, whether the store or the driver says so', async () => {
     const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, max: 1 });
     const thrown = await failureOf(createPostgresStore(pool).ping());
