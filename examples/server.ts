@@ -16,6 +16,13 @@
  * TELEMETRY_VENDOR_WIDE_SECRET=whsec_… instead of a KEK; then any
  * installation can send reports in any license's name.
  *
+ * The database may come and go: while it cannot be reached (a restart, a
+ * failover, killed connections) a report is answered 503 with Retry-After and
+ * the uploader sends it again; the schema endpoint keeps answering; GET
+ * /healthz says whether this instance reaches its database (200 or 503); the
+ * server reconnects by itself, and a server started before its database
+ * migrates as soon as the database is there.
+ *
  * Environment: PORT (default 8787), DATA_DIR (PGlite folder, default ./data),
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
  * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
@@ -36,8 +43,26 @@ import {
   probeResponse,
   schemaEndpoint,
 } from '../src/server.js';
-import { type KeyStoreOptions, type LicenseKeyStore, type PostgresStore, type PurgeOptions, type PurgeResult, type QueryClient, createKeyStore, createPostgresStore } from '../src/store-postgres.js';
+import {
+  type KeyStoreOptions,
+  type LicenseKeyStore,
+  type PostgresStore,
+  type PurgeOptions,
+  type PurgeResult,
+  type QueryClient,
+  DATABASE_RETRY_AFTER_SECONDS,
+  StoreError,
+  createKeyStore,
+  createPostgresStore,
+  isTransientDatabaseError,
+  storeFailureResponse,
+} from '../src/store-postgres.js';
 import { keyringFromEnv } from '../src/keys/keyring-source.js';
+
+/** The health check for a load balancer: 200 when this instance reaches its database, 503 (with Retry-After) when not. */
+export const HEALTH_PATH = '/healthz';
+/** How long the health check waits for the database before calling it unreachable. */
+const HEALTH_TIMEOUT_MS = 2_000;
 
 /** How often the server enforces retention (`store.purge`); the audit document states it. */
 export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -64,6 +89,18 @@ export interface DatabaseOptions {
   readonly databaseUrl?: string;
   /** A PGlite data folder, kept across restarts; without it (and without `databaseUrl`) PGlite runs in memory. */
   readonly dataDir?: string;
+  /** Told about database trouble the server rides out (a dropped connection, a migration retried); default one line on stderr. */
+  readonly onDatabaseError?: (message: string) => void;
+}
+
+/** An opened database: the store, and whether its migrations are applied (until then reports are answered 503). */
+export interface OpenDatabase {
+  readonly store: PostgresStore;
+  /** The database client the store runs on, for the license key store; absent for a given store without one. */
+  readonly client?: QueryClient;
+  readonly where: string;
+  readonly ready: () => boolean;
+  readonly close: () => Promise<void>;
 }
 
 export interface PurgeSchedule {
@@ -75,31 +112,61 @@ export interface PurgeSchedule {
   readonly onPurge?: (result: PurgeResult | Error) => void;
 }
 
-/** The store over `client`, migrated; the client is closed again if the migration fails. */
-async function migrated(client: QueryClient, close: () => Promise<void>): Promise<PostgresStore> {
-  const store = createPostgresStore(client);
+const logDatabase = (message: string) => console.error(`database: ${message}`);
+
+/**
+ * The store over `client`, migrated. A database that cannot be reached yet
+ * does not stop the server: the migration is tried again (1 s, doubling, at
+ * most 30 s apart) until it succeeds, and `ready` stays false meanwhile. Any
+ * other migration failure closes the client and is thrown.
+ */
+async function migrated(client: QueryClient, close: () => Promise<void>, log: (message: string) => void): Promise<{ store: PostgresStore; ready: () => boolean; close: () => Promise<void> }> {
+  const store = createPostgresStore(client, { onConnectionError: (error) => log(`a pooled connection failed: ${error.message}; the pool opens a new one when next asked`) });
+  let ready = false;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const attempt = async (delay: number): Promise<void> => {
+    try {
+      await store.migrate();
+      ready = true;
+    } catch (error) {
+      const cause = error instanceof StoreError ? error.rule === 'unavailable' : isTransientDatabaseError(error);
+      if (!cause) throw error;
+      log(`cannot migrate yet: ${(error as Error).message.split('\n')[0]}; trying again in ${delay / 1000} s`);
+      if (!closed) timer = setTimeout(() => void attempt(Math.min(delay * 2, 30_000)).catch((e: unknown) => log(`migration failed: ${(e as Error).message} (migration)`)), delay);
+      timer?.unref();
+    }
+  };
   try {
-    await store.migrate();
+    await attempt(1_000);
   } catch (error) {
     await close();
     throw error;
   }
-  return store;
+  return {
+    store,
+    ready: () => ready,
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      await close();
+    },
+  };
 }
 
 /** Opens the store the options name and migrates it; `close` releases what was opened here. */
-export async function openDatabase(options: DatabaseOptions): Promise<{ store: PostgresStore; client?: QueryClient; where: string; close: () => Promise<void> }> {
-  if (options.store !== undefined) return { store: options.store, ...(options.client ? { client: options.client } : {}), where: 'the given store', close: async () => {} };
+export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+  if (options.store !== undefined) return { store: options.store, ...(options.client ? { client: options.client } : {}), where: 'the given store', ready: () => true, close: async () => {} };
+  const log = options.onDatabaseError ?? logDatabase;
   if (options.databaseUrl !== undefined) {
     const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8 });
-    const close = () => pool.end();
-    return { store: await migrated(pool, close), client: pool, where: 'PostgreSQL (DATABASE_URL)', close };
+    // Bounded waits: a database that stops answering turns into a 503 within seconds, not a request hanging until the client gives up.
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8, connectionTimeoutMillis: 5_000, query_timeout: 15_000 });
+    return { ...(await migrated(pool, () => pool.end(), log)), client: pool, where: 'PostgreSQL (DATABASE_URL)' };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
-  const close = () => db.close();
-  return { store: await migrated(db, close), client: db, where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}`, close };
+  return { ...(await migrated(db, () => db.close(), log)), client: db, where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}` };
 }
 
 /**
@@ -152,11 +219,37 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   });
 }
 
-/** The request handler: the telemetry POST, the schema endpoint, 404 for anything else. Reports go to `store`. */
-export function createHandler(options: ServerOptions, store: PostgresStore): (req: IncomingMessage, res: ServerResponse) => void {
+/** The health answer: 200 when the store is migrated and the database answers within HEALTH_TIMEOUT_MS, else 503. */
+async function health(store: PostgresStore, ready: () => boolean): Promise<{ status: 200 | 503; body: unknown; headers: Record<string, string> }> {
+  let reachable = false;
+  if (ready()) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), HEALTH_TIMEOUT_MS)));
+    reachable = await Promise.race([store.ping(), timeout]).then(
+      () => true,
+      () => false,
+    );
+    clearTimeout(timer);
+  }
+  return reachable
+    ? { status: 200, body: { status: 'ok', database: 'reachable' }, headers: {} }
+    : { status: 503, body: { status: 'unavailable', database: ready() ? 'unreachable' : 'not migrated yet' }, headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) } };
+}
+
+/**
+ * The request handler: the telemetry POST, the schema endpoint, the health
+ * check, 404 for anything else. Reports go to `store`; until `ready()` (the
+ * store is migrated) they are answered 503.
+ */
+export function createHandler(options: ServerOptions, store: PostgresStore, ready: () => boolean = () => true): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === HEALTH_PATH) {
+      const answer = await health(store, ready);
+      json(res, answer.status, answer.body, answer.headers);
+      return;
+    }
     if (path === SCHEMA_PATH) {
       const answer = await schemaEndpoint(
         { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
@@ -166,7 +259,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore): (re
       return;
     }
     if (path !== TELEMETRY_PATH) {
-      json(res, 404, { error: { rule: 'not-found', message: `url: is neither ${TELEMETRY_PATH} nor ${SCHEMA_PATH} (not-found)` } });
+      json(res, 404, { error: { rule: 'not-found', message: `url: is none of ${TELEMETRY_PATH}, ${SCHEMA_PATH} and ${HEALTH_PATH} (not-found)` } });
       return;
     }
     if (options.shed?.()) {
@@ -200,13 +293,22 @@ export function createHandler(options: ServerOptions, store: PostgresStore): (re
       return;
     }
     // Idempotent store: the same report again is acknowledged (200), another body for a stored window refused (409).
-    const put = await store.put(result);
+    let put: Awaited<ReturnType<PostgresStore['put']>>;
+    try {
+      if (!ready()) throw new StoreError('unavailable', 'put: the store is not migrated yet (unavailable)');
+      put = await store.put(result);
+    } catch (error) {
+      // 503 + Retry-After while the database is away (the uploader keeps the window), a final 422 for a value it refuses.
+      const answer = storeFailureResponse(error);
+      send(res, answer.status, { ...result.headers, ...answer.headers }, answer.body);
+      return;
+    }
     if (put.status === 409) json(res, 409, { error: put.error }, result.headers);
     else json(res, put.status, { dedupeKey: result.dedupeKey, duplicate: put.status === 200 }, result.headers);
   };
   return (req, res) => {
     handle(req, res).catch(() => {
-      // Configuration and database errors end here; say nothing about them to the client, which retries a 500.
+      // Configuration errors end here; say nothing about them to the client, which retries a 500.
       if (!res.headersSent) json(res, 500, { error: { rule: 'internal', message: 'server: internal error (internal)' } });
       else res.destroy();
     });
@@ -266,7 +368,7 @@ export async function startTelemetryServer(
       throw error;
     }
   }
-  const server = createServer(createHandler(keys === undefined ? options : { ...options, licenseKeys: keys.keysOf }, database.store));
+  const server = createServer(createHandler(keys === undefined ? options : { ...options, licenseKeys: keys.keysOf }, database.store, database.ready));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

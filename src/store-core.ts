@@ -3,6 +3,7 @@
  * storage plan: the entry point passes the package's generated one, tests a
  * fixture contract's.
  */
+import { isTransientDatabaseError } from './database-errors.js';
 import type { IngestSuccess } from './ingest.js';
 import { reportDigest } from './report-digest.js';
 import { type WireError, wireError } from './wire-errors.js';
@@ -11,6 +12,8 @@ import type { StoragePlan, StoredColumn } from './store-plan.js';
 /** What the store needs of a database client: `pg`'s Pool or Client, PGlite, or anything alike. */
 export interface QueryClient {
   query(text: string, params?: unknown[]): Promise<{ readonly rows: ReadonlyArray<Record<string, unknown>> }>;
+  /** An event emitter's `on` (`pg.Pool` has one): the store listens for `'error'` there; see `onConnectionError`. */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 export interface PostgresStoreOptions {
@@ -22,6 +25,15 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** The clock that stamps `received_at`, from which every retention counts; default the system clock. */
   readonly now?: () => Date;
+  /**
+   * Told when a pooled connection that is not running a query fails (a
+   * database restart, a failover, `pg_terminate_backend`). The store listens
+   * for the client's `'error'` events whenever the client has an `on` method,
+   * so such a failure never ends the process (an `'error'` event without a
+   * listener does); the pool drops the connection and opens a new one when
+   * next asked. Default: nothing is reported.
+   */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 /**
@@ -64,7 +76,7 @@ export interface StoredReport {
   readonly schemaVersion: number;
   /** The stored headers, by name (the customer as received: percent-encoded name or mask). */
   readonly headers: Readonly<Record<string, string>>;
-  /** The stored payload; a field cleared by `purge` is absent, instants are read back to the microsecond. */
+  /** The stored payload as it was sent, instants in their sent spelling; a field cleared by `purge` is absent. */
   readonly payload: Readonly<Record<string, unknown>>;
 }
 
@@ -97,12 +109,21 @@ export interface PostgresStore {
   purge(now: Date, options?: PurgeOptions): Promise<PurgeResult>;
   /** Erases every report stored for a license (a data subject's or a customer's erasure request); returns how many. */
   forget(request: { readonly licenseId: string }): Promise<number>;
+  /**
+   * Resolves when the database answers a trivial query; rejects with
+   * StoreError `unavailable` when it cannot be reached. For a health check.
+   */
+  ping(): Promise<void>;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DURATION = /^(contract-end\+)?(P[0-9]{1,4}[DMY])$/;
 const LICENSE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const MIGRATION_LOCK = 'telemetry-contract:migrate';
+/** Expired reports `purge` deletes in one statement; more go in statements of PURGE_PAGES table pages each. */
+const PURGE_BATCH = 10_000;
+/** 2,000 pages of 8 KiB: about 50,000 v1 reports, a small part of a second of deleting. */
+const PURGE_PAGES = 2_000;
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const count = (value: unknown) => Number(value ?? 0);
@@ -132,8 +153,13 @@ function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'me
 
 /** A database error as a StoreError that names the constraint, never the value. */
 function refusal(where: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
   const e = error as { code?: unknown; constraint?: unknown; column?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
+  if (isTransientDatabaseError(error)) {
+    // The driver's own words ("Connection terminated unexpectedly", "the database system is starting up") hold no value of the report.
+    return new StoreError('unavailable', `${where}: the database cannot be reached now: ${typeof e.message === 'string' ? e.message : String(error)}${code ? ` [${code}]` : ''} (unavailable); send it again once the database is back: a window stored meanwhile is answered as a duplicate`);
+  }
   if (code === '23514' || code === '23502') {
     const what = code === '23514' ? `check constraint ${String(e.constraint)}` : `NOT NULL on ${String(e.column)}`;
     return new StoreError('constraint', `${where}: the database refused the report by ${what}; the contract's validator should have refused it first (constraint)`);
@@ -168,6 +194,10 @@ class Store implements PostgresStore {
     this.table = qualify(plan.table);
     this.migrations = qualify(plan.migrationsTable);
     this.clock = options.now ?? (() => new Date());
+    if (typeof client.on === 'function') {
+      const report = options.onConnectionError;
+      client.on('error', (error) => report?.(error));
+    }
     for (const [version, { columns }] of Object.entries(plan.versions)) {
       for (const c of columns) if (!DURATION.test(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
       const names = ['dedupe_key', 'received_at', 'body_digest', ...columns.map((c) => c.column)];
@@ -308,7 +338,8 @@ class Store implements PostgresStore {
         ),
       };
     }
-    throw new StoreError('database', `put: ${result.dedupeKey} was erased while it was being stored (database); send it again`);
+    // A race with forget, not a fault of the report or the database: the sender's retry settles it.
+    throw new StoreError('unavailable', `put: ${result.dedupeKey} was erased while it was being stored (unavailable); send it again`);
   }
 
   async get(dedupeKey: string): Promise<StoredReport | undefined> {
@@ -359,14 +390,11 @@ class Store implements PostgresStore {
       const params = (sql: string) => (sql.includes('$2') ? [now.toISOString(), licenses, ends] : [now.toISOString()]);
       const expired = columns.map((c) => this.expired(c.retention));
       const everything = [...new Set(expired)].join(' AND ');
-      const deleteSql = [
-        `WITH gone AS (DELETE FROM ${this.table} WHERE schema_version = ${Number(version)} AND ${everything} RETURNING ${columns.map((c) => c.column).join(', ')})`,
-        `SELECT count(*) AS reports, ${columns.map((c, i) => `count(${c.column}) AS c${i}`).join(', ')} FROM gone`,
-      ].join(' ');
+      const base = params(everything);
       try {
-        const row = (await this.client.query(deleteSql, params(deleteSql))).rows[0] ?? {};
-        reportsDeleted += count(row['reports']);
-        columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + count(row[`c${i}`])));
+        const row = await this.deleteExpired(Number(version), columns, everything, base);
+        reportsDeleted += row.reports;
+        columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + row.values[i]!));
         for (const [i, c] of columns.entries()) {
           if (!c.expiresAlone) continue;
           const clearSql = `WITH cleared AS (UPDATE ${this.table} SET ${c.column} = NULL WHERE schema_version = ${Number(version)} AND ${c.column} IS NOT NULL AND ${expired[i]} RETURNING 1) SELECT count(*) AS n FROM cleared`;
@@ -380,12 +408,57 @@ class Store implements PostgresStore {
     return { reportsDeleted, removed };
   }
 
+  /**
+   * Deletes the reports of `version` that match `everything`, counting the
+   * values they held per column. A few (at most PURGE_BATCH) go in one
+   * statement on the received_at index; more go PURGE_PAGES table pages per
+   * statement, in physical order, so each statement is short and holds its
+   * locks briefly, and the whole costs about one sequential pass. Only
+   * columns that may be NULL are returned and counted: a NOT NULL column held
+   * a value in every deleted report.
+   */
+  private async deleteExpired(version: number, columns: readonly StoredColumn[], everything: string, params: unknown[]): Promise<{ reports: number; values: number[] }> {
+    const { rows: nullableRows } = await this.client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND NOT attnotnull', [this.table]);
+    const nullable = new Set(nullableRows.map((r) => String(r['attname'])));
+    const returned = columns.map((c, i) => (nullable.has(c.column) ? `${c.column} IS NOT NULL AS c${i}` : undefined)).filter((r) => r !== undefined);
+    const where = `schema_version = ${version} AND ${everything}`;
+    const statement = (range: string) =>
+      [
+        `WITH gone AS (DELETE FROM ${this.table} WHERE ${range}${where} RETURNING ${returned.length === 0 ? '1 AS one' : returned.join(', ')})`,
+        `SELECT count(*) AS reports, ${columns.map((c, i) => (nullable.has(c.column) ? `count(*) FILTER (WHERE c${i}) AS c${i}` : `count(*) AS c${i}`)).join(', ')} FROM gone`,
+      ].join(' ');
+    const total = { reports: 0, values: columns.map(() => 0) };
+    const add = (row: Record<string, unknown> | undefined) => {
+      total.reports += count(row?.['reports']);
+      columns.forEach((_, i) => (total.values[i]! += count(row?.[`c${i}`])));
+    };
+    const few = await this.client.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${this.table} WHERE ${where} LIMIT ${PURGE_BATCH + 1}) AS expired`, params);
+    if (count(few.rows[0]?.['n']) <= PURGE_BATCH) {
+      add((await this.client.query(statement(''), params)).rows[0]);
+      return total;
+    }
+    const size = await this.client.query(`SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages`, [this.table]);
+    // Reports stored after this point are new, so none of them has expired: the pages counted now are all there is to scan.
+    for (let page = 0, pages = count(size.rows[0]?.['pages']); page < pages; page += PURGE_PAGES) {
+      add((await this.client.query(statement(`ctid >= '(${page},0)'::tid AND ctid < '(${page + PURGE_PAGES},0)'::tid AND `), params)).rows[0]);
+    }
+    return total;
+  }
+
   /** The SQL condition under which a value kept `retention` has expired ($1 now; $2/$3 license ids and their ends). */
   private expired(retention: string): string {
     const [, contractEnd, duration] = DURATION.exec(retention)!;
     if (contractEnd === undefined) return `received_at <= $1::timestamptz - interval '${duration}'`;
     // The license id leads the dedupe key, which lives as long as the row, so this holds even after license_id is cleared.
     return `EXISTS (SELECT 1 FROM unnest($2::text[], $3::timestamptz[]) AS ended(license, at) WHERE ended.license = split_part(dedupe_key, '/', 1) AND ended.at + interval '${duration}' <= $1::timestamptz)`;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.client.query('SELECT 1');
+    } catch (error) {
+      throw refusal('ping', error);
+    }
   }
 
   async forget({ licenseId }: { readonly licenseId: string }): Promise<number> {

@@ -41,6 +41,8 @@ export {
 } from './key-store.js';
 export { type Kek, type Keyring, KeyringError, kekId, parseKeyring } from './keyring.js';
 export type { StoragePlan, StoredColumn, StoredKind, StoredMigration, StoredSource } from './store-plan.js';
+export { DATABASE_RETRY_AFTER_SECONDS, type StoreFailureResponse, storeFailureResponse } from './store-answer.js';
+export { isTransientDatabaseError } from './database-errors.js';
 
 /**
  * A store over any PostgreSQL client, for this package's contract. Call `migrate()` once at start-up.

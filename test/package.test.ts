@@ -42,7 +42,7 @@ const EXPORTS = [
 ];
 
 /** The public surface of telemetry-contract/store-postgres. */
-const STORE_EXPORTS = ['KeyStoreError', 'KeyringError', 'StoreError', 'createKeyStore', 'createPostgresStore', 'kekId', 'parseKeyring', 'storagePlan'];
+const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'KeyStoreError', 'KeyringError', 'StoreError', 'createKeyStore', 'createPostgresStore', 'isTransientDatabaseError', 'kekId', 'parseKeyring', 'storagePlan', 'storeFailureResponse'];
 /** The public surface of telemetry-contract/outbox, pinned the same way. */
 const OUTBOX_EXPORTS = [
   'DEFAULT_LOCK_WAIT_MS',

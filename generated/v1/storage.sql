@@ -7,6 +7,11 @@ CREATE FUNCTION features_used_items_168e6150(items text[]) RETURNS boolean
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $items$ SELECT coalesce(bool_and(char_length(item) <= 64 AND item ~ '^[a-z][a-z0-9._-]{0,63}$'), true) AND count(DISTINCT item) = count(*) FROM unnest(items) AS item $items$;
 
+-- A contract instant (its column checks the spelling) as fixed-width text whose C order is time order: the fraction padded to nine digits.
+CREATE FUNCTION telemetry_instant_order(instant text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $instant$ SELECT left(instant, 19) || rpad(substr(instant, 21, greatest(char_length(instant) - 21, 0)), 9, '0') $instant$;
+
 -- Ascending Unicode code point order: the C collation compares UTF-8 bytes, which sort as code points do.
 CREATE FUNCTION telemetry_sorted_by_code_point(items text[]) RETURNS boolean
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -17,8 +22,8 @@ CREATE TABLE telemetry_reports (
   received_at timestamptz NOT NULL,
   body_digest text NOT NULL CONSTRAINT body_digest_check CHECK (body_digest ~ '^[0-9a-f]{64}$'),
   schema_version integer NOT NULL CONSTRAINT schema_version_check CHECK (schema_version IN (1)),
-  period_start timestamptz NOT NULL,
-  period_end timestamptz NOT NULL,
+  period_start text NOT NULL CONSTRAINT period_start_check CHECK (char_length(period_start) >= 20 AND char_length(period_start) <= 30 AND period_start ~ '^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?Z$'),
+  period_end text NOT NULL CONSTRAINT period_end_check CHECK (char_length(period_end) >= 20 AND char_length(period_end) <= 30 AND period_end ~ '^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?Z$'),
   active_seats bigint NOT NULL CONSTRAINT active_seats_check CHECK (active_seats >= 0 AND active_seats <= 9007199254740991),
   policies_active bigint NOT NULL CONSTRAINT policies_active_check CHECK (policies_active >= 0 AND policies_active <= 9007199254740991),
   policy_executions_count bigint NOT NULL CONSTRAINT policy_executions_count_check CHECK (policy_executions_count >= 0 AND policy_executions_count <= 9007199254740991),
@@ -30,7 +35,7 @@ CREATE TABLE telemetry_reports (
   webhook_id text NOT NULL CONSTRAINT webhook_id_check CHECK (char_length(webhook_id) <= 68 AND webhook_id ~ '^msg_[0-9a-f]{64}$'),
   customer text NOT NULL CONSTRAINT customer_check CHECK (char_length(customer) <= 768 AND customer ~ '^(?:[A-Za-z0-9%._~!*''()-]){1,255}(?:[A-Za-z0-9%._~!*''()-]){0,255}(?:[A-Za-z0-9%._~!*''()-]){0,255}(?:[A-Za-z0-9%._~!*''()-]){0,3}$'),
   license_id text NOT NULL CONSTRAINT license_id_check CHECK (char_length(license_id) <= 128 AND license_id ~ '^[A-Za-z0-9._-]{1,128}$'),
-  CONSTRAINT rule_period_order CHECK (period_start <= period_end),
+  CONSTRAINT rule_period_order CHECK (telemetry_instant_order(period_start) COLLATE "C" < telemetry_instant_order(period_end) COLLATE "C"),
   CONSTRAINT rule_features_sorted CHECK (telemetry_sorted_by_code_point(features_used))
 );
 
@@ -41,8 +46,8 @@ COMMENT ON COLUMN telemetry_reports.dedupe_key IS 'The window''s dedupe key, <li
 COMMENT ON COLUMN telemetry_reports.received_at IS 'When the store accepted the report. Every retention period counts from it. Kept as long as its row.';
 COMMENT ON COLUMN telemetry_reports.body_digest IS 'SHA-256 (hex) of the verified payload as canonical JSON: a window that arrives again with the same body is answered as stored, with another body refused (window-conflict). Reveals nothing the row does not hold. Kept as long as its row.';
 COMMENT ON COLUMN telemetry_reports.schema_version IS 'Field schemaVersion. Tells the ingest endpoint which contract the report follows. The endpoint refuses versions it does not know, and the uploader refuses to send a version the endpoint does not accept. Legal basis: Art. 6(1)(b) performance of a contract (service operation). Category: protocol metadata (protocol-metadata). Retention: P400D (400 days). Owner: Platform team.';
-COMMENT ON COLUMN telemetry_reports.period_start IS 'Field periodStart. Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once. Legal basis: Art. 6(1)(b) performance of a contract (preventing duplicate processing). Category: reporting period (reporting-period). Retention: P400D (400 days). Owner: Platform team. The validator alone checks: pattern (stored as an instant, to the microsecond).';
-COMMENT ON COLUMN telemetry_reports.period_end IS 'Field periodEnd. End of the aggregation window, excluded from it. The other bound of the dedupe key. Legal basis: Art. 6(1)(b) performance of a contract (preventing duplicate processing). Category: reporting period (reporting-period). Retention: P400D (400 days). Owner: Platform team. The validator alone checks: pattern (stored as an instant, to the microsecond).';
+COMMENT ON COLUMN telemetry_reports.period_start IS 'Field periodStart. Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once. Legal basis: Art. 6(1)(b) performance of a contract (preventing duplicate processing). Category: reporting period (reporting-period). Retention: P400D (400 days). Owner: Platform team. The validator alone checks: format date-time (a day that exists).';
+COMMENT ON COLUMN telemetry_reports.period_end IS 'Field periodEnd. End of the aggregation window, excluded from it. The other bound of the dedupe key. Legal basis: Art. 6(1)(b) performance of a contract (preventing duplicate processing). Category: reporting period (reporting-period). Retention: P400D (400 days). Owner: Platform team. The validator alone checks: format date-time (a day that exists).';
 COMMENT ON COLUMN telemetry_reports.active_seats IS 'Field activeSeats. How many distinct users signed in at least once during the window. Lets customer success see a plan that is too small before the customer runs into the seat limit. Legal basis: Art. 6(1)(f) legitimate interests (capacity planning). Category: aggregate usage count (usage-aggregate). Retention: P400D (400 days). Owner: Customer Success.';
 COMMENT ON COLUMN telemetry_reports.policies_active IS 'Field policiesActive. How many policies are switched on in the deployment. A signal for capacity and for abuse of the license. Legal basis: Art. 6(1)(f) legitimate interests (capacity planning and abuse detection). Category: aggregate usage count (usage-aggregate). Retention: P400D (400 days). Owner: Customer Success.';
 COMMENT ON COLUMN telemetry_reports.policy_executions_count IS 'Field policyExecutionsCount. How many policy executions ran during the window, summed over all policies. Separates production use from an evaluation install. Legal basis: Art. 6(1)(f) legitimate interests (engagement measurement). Category: aggregate usage count (usage-aggregate). Retention: P400D (400 days). Owner: Product Management.';

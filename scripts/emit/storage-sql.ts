@@ -45,6 +45,8 @@ const HEADER_SOURCES: Readonly<Record<string, 'licenseId' | 'customer' | 'messag
 /** One column as one version defines it. */
 interface VersionColumn extends StoredColumn {
   readonly record: PrivacyRecord;
+  /** A contract instant kept as text (see scalarShape). */
+  readonly instant: boolean;
   /** Present in every report of the version (the field and its parents are required). */
   readonly required: boolean;
   /** Required, and never cleared before its row is deleted: NOT NULL material. */
@@ -119,6 +121,8 @@ interface Shape {
   readonly bounds: (column: string) => string[];
   readonly items?: { readonly kind: StoredKind; readonly bounds: (item: string) => string[]; readonly unique: boolean };
   readonly leftToValidator: readonly string[];
+  /** A contract instant (format date-time) kept as text: what an instant-before rule can compare. */
+  readonly instant?: boolean;
 }
 
 const INT4 = 2 ** 31 - 1;
@@ -151,10 +155,11 @@ function scalarShape(schema: JsonSchema, where: string, problems: Finding[]): Sh
   if (type === 'boolean') return { kind: 'boolean', bounds: (c) => conditions.map((f) => f(c)), leftToValidator: left };
   if (type === 'string') {
     const format = schema['format'];
-    // An instant or a day is stored as one, so it can be compared and purged; its spelling is the validator's to check.
-    if (format === 'date-time') return { kind: 'timestamptz', bounds: () => [], leftToValidator: ['pattern (stored as an instant, to the microsecond)'] };
-    if (format === 'date') return { kind: 'date', bounds: () => [], leftToValidator: [] };
-    if (typeof format === 'string') left.push(`format ${format}`);
+    // Instants and days are kept as the text that was sent, never as timestamptz or date: the contract allows
+    // nine fractional digits and year 0000, PostgreSQL's types hold six and start at 4713 BC without a year 0
+    // in ISO spelling, and a typed value is read back in another spelling (".120Z" as ".12Z"). Text round-trips
+    // every value the validator accepts; the cross-field rules compare instants through telemetry_instant_order.
+    if (typeof format === 'string') left.push(`format ${format}${format === 'date-time' || format === 'date' ? ' (a day that exists)' : ''}`);
     if (typeof schema['minLength'] === 'number') conditions.push((c) => `char_length(${c}) >= ${schema['minLength'] as number}`);
     if (typeof schema['maxLength'] === 'number') conditions.push((c) => `char_length(${c}) <= ${schema['maxLength'] as number}`);
     if (typeof schema['pattern'] === 'string') {
@@ -166,7 +171,7 @@ function scalarShape(schema: JsonSchema, where: string, problems: Finding[]): Sh
         problems.push({ where, what: `${error.message}: the storage CHECK cannot restate it`, rule: 'storage-pattern', fix: 'keep the pattern to literals, escapes, classes, groups and quantifiers', severity: 'error' });
       }
     }
-    return { kind: 'text', bounds: (c) => conditions.map((f) => f(c)), leftToValidator: left };
+    return { kind: 'text', bounds: (c) => conditions.map((f) => f(c)), leftToValidator: left, ...(format === 'date-time' ? { instant: true } : {}) };
   }
   return undefined;
 }
@@ -180,13 +185,7 @@ function arrayShape(schema: JsonSchema, where: string, problems: Finding[]): Sha
     ...(typeof schema['minItems'] === 'number' ? [`${count(c)} >= ${schema['minItems'] as number}`] : []),
     ...(typeof schema['maxItems'] === 'number' ? [`${count(c)} <= ${schema['maxItems'] as number}`] : []),
   ];
-  // Lists of instants or days stay text: their exact spelling is what the items' pattern checks.
-  if (item === undefined || item.kind === 'jsonb' || item.kind === 'timestamptz' || item.kind === 'date') {
-    const textual = item !== undefined && (item.kind === 'timestamptz' || item.kind === 'date');
-    if (textual && items !== undefined) {
-      const text = scalarShape({ ...items, format: undefined }, `${where}[]`, problems)!;
-      return { kind: 'text[]', bounds, items: { kind: 'text', bounds: text.bounds, unique: schema['uniqueItems'] === true }, leftToValidator: [`format ${items['format'] as string} of the items`] };
-    }
+  if (item === undefined || item.kind === 'jsonb') {
     return { kind: 'jsonb', bounds, leftToValidator: ['the items\' own keywords', ...(schema['uniqueItems'] === true ? ['uniqueItems'] : [])] };
   }
   return {
@@ -221,6 +220,14 @@ const SORTED_SQL = [
   '  AS $sorted$ SELECT coalesce(bool_and(items[i] COLLATE "C" <= items[i + 1] COLLATE "C"), true) FROM generate_subscripts(items, 1) AS i WHERE i < array_upper(items, 1) $sorted$;',
 ].join('\n');
 
+const INSTANT_ORDER_FUNCTION = 'telemetry_instant_order';
+const INSTANT_ORDER_SQL = [
+  '-- A contract instant (its column checks the spelling) as fixed-width text whose C order is time order: the fraction padded to nine digits.',
+  `CREATE FUNCTION ${INSTANT_ORDER_FUNCTION}(instant text) RETURNS text`,
+  '  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE',
+  "  AS $instant$ SELECT left(instant, 19) || rpad(substr(instant, 21, greatest(char_length(instant) - 21, 0)), 9, '0') $instant$;",
+].join('\n');
+
 /** The columns and table constraints one version needs; a field in `keep` has its column even when now kept P0D. */
 function versionTable({ contract, schema }: StorageVersionInput, problems: Finding[], keep: ReadonlySet<string> = new Set()): VersionTable {
   const columns: VersionColumn[] = [];
@@ -249,6 +256,7 @@ function versionTable({ contract, schema }: StorageVersionInput, problems: Findi
       field,
       source,
       kind: shape.kind,
+      instant: shape.instant === true,
       retention: record.retention,
       expiresAlone: false,
       record,
@@ -307,9 +315,11 @@ function versionTable({ contract, schema }: StorageVersionInput, problems: Findi
     const name = `rule_${snake(rule.id)}`;
     if (rule.kind === 'instant-before') {
       const [earlier, later] = [columnAt(rule.earlier), columnAt(rule.later)];
-      // Stored to the microsecond, two instants less than one apart may land on the same value: hence <=.
-      if (earlier?.kind === 'timestamptz' && later?.kind === 'timestamptz') rules.set(name, `${earlier.column} <= ${later.column}`);
-      else ruleNotes.push(`${rule.id}: its fields are not both stored as instants; the validator alone checks it`);
+      // Strictly before, as the contract says: both are kept exactly, so the database compares all nine digits too.
+      if (earlier?.instant === true && later?.instant === true) {
+        rules.set(name, `${INSTANT_ORDER_FUNCTION}(${earlier.column}) COLLATE "C" < ${INSTANT_ORDER_FUNCTION}(${later.column}) COLLATE "C"`);
+        functions.set(INSTANT_ORDER_FUNCTION, INSTANT_ORDER_SQL);
+      } else ruleNotes.push(`${rule.id}: its fields are not both stored as instants; the validator alone checks it`);
     } else {
       const list = columnAt(rule.path);
       if (list?.kind === 'text[]') {

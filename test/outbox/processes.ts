@@ -105,6 +105,7 @@ export function countingStore(): { store: PostgresStore; stores: Map<string, num
       for (const key of keys) reports.delete(key);
       return keys.length;
     },
+    async ping() {},
   };
   return { store, stores };
 }

@@ -3,6 +3,9 @@
  * field is written by hand, so a new field or version is fuzzed as soon as it
  * is generated. `payloadArbitrary` yields valid payloads (the cross-field rules
  * applied by construction); `mutationArbitrary` yields one breaking change each.
+ * With `boundaries`, values lean to the edges the schema allows: the earliest
+ * and latest instants the pattern spells, nine fractional digits and trailing
+ * zeros, the largest integers, the longest strings and the longest lists.
  */
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
@@ -22,8 +25,36 @@ const utcDateTime = fc
   )
   .map(([date, fraction]) => `${date.toISOString().slice(0, 19)}${fraction === undefined ? '' : `.${fraction}`}Z`);
 
-/** An arbitrary of valid values for one subschema. */
-export function valueArbitrary(schema: JsonSchema): fc.Arbitrary<unknown> {
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+const daysIn = (year: number, month: number) => (month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31);
+
+/** Any instant the contract's pattern spells, years 0000 to 9999, and the extremes themselves. */
+const anyUtcDateTime = fc.oneof(
+  fc
+    .record({
+      year: fc.integer({ min: 0, max: 9999 }),
+      month: fc.integer({ min: 1, max: 12 }),
+      day: fc.integer({ min: 1, max: 31 }),
+      seconds: fc.integer({ min: 0, max: 86_399 }),
+      fraction: fc.option(fc.stringMatching(/^[0-9]{1,9}$/), { nil: undefined }),
+    })
+    .map(({ year, month, day, seconds, fraction }) => {
+      const time = `${pad(Math.floor(seconds / 3600), 2)}:${pad(Math.floor(seconds / 60) % 60, 2)}:${pad(seconds % 60, 2)}`;
+      return `${pad(year, 4)}-${pad(month, 2)}-${pad(Math.min(day, daysIn(year, month)), 2)}T${time}${fraction === undefined ? '' : `.${fraction}`}Z`;
+    }),
+  fc.constantFrom(
+    '0000-01-01T00:00:00Z',
+    '0000-01-01T00:00:00.000000001Z',
+    '9999-12-31T23:59:59.999999999Z',
+    '9999-12-31T23:59:59Z',
+    '2026-11-01T00:00:00.120Z',
+    '2026-11-01T00:00:00.1234567Z',
+    '2026-11-01T00:00:00.000000000Z',
+  ),
+);
+
+/** An arbitrary of valid values for one subschema; `boundaries` leans to the edges it allows. */
+export function valueArbitrary(schema: JsonSchema, boundaries = false): fc.Arbitrary<unknown> {
   const values = enumerated(schema);
   if (values !== undefined) return fc.constantFrom(...values);
   const types = typesOf(schema);
@@ -38,26 +69,36 @@ export function valueArbitrary(schema: JsonSchema): fc.Arbitrary<unknown> {
     return fc.double({ min: (schema['minimum'] as number | undefined) ?? -1e9, max: (schema['maximum'] as number | undefined) ?? 1e9, noNaN: true, noDefaultInfinity: true });
   }
   if (types.includes('string')) {
-    if (schema['format'] === 'date-time') return utcDateTime;
+    if (schema['format'] === 'date-time') return boundaries ? fc.oneof(utcDateTime, anyUtcDateTime) : utcDateTime;
     const min = (schema['minLength'] as number | undefined) ?? 0;
     const max = (schema['maxLength'] as number | undefined) ?? 64;
     const pattern = schema['pattern'] as string | undefined;
-    const base = pattern === undefined ? fc.string({ minLength: min, maxLength: max }) : fc.stringMatching(new RegExp(pattern, 'u'));
+    const base =
+      pattern === undefined
+        ? boundaries
+          ? fc.oneof(fc.string({ minLength: min, maxLength: max, unit: 'binary' }), fc.string({ minLength: max, maxLength: max, unit: 'binary' }))
+          : fc.string({ minLength: min, maxLength: max })
+        : boundaries
+          ? fc.oneof(fc.stringMatching(new RegExp(pattern, 'u')), fc.stringMatching(new RegExp(pattern, 'u'), { size: 'max' }))
+          : fc.stringMatching(new RegExp(pattern, 'u'));
     return base.filter((s) => length(s) >= min && length(s) <= max);
   }
   if (types.includes('array')) {
-    const items = valueArbitrary(isSchemaObject(schema['items']) ? schema['items'] : {});
-    const maxLength = Math.min((schema['maxItems'] as number | undefined) ?? 16, 16);
-    return schema['uniqueItems'] === true ? fc.uniqueArray(items, { maxLength, selector: (v) => JSON.stringify(v) }) : fc.array(items, { maxLength });
+    const items = valueArbitrary(isSchemaObject(schema['items']) ? schema['items'] : {}, boundaries);
+    const maxItems = (schema['maxItems'] as number | undefined) ?? 16;
+    const list = (minLength: number, maxLength: number) =>
+      schema['uniqueItems'] === true ? fc.uniqueArray(items, { minLength, maxLength, selector: (v) => JSON.stringify(v) }) : fc.array(items, { minLength, maxLength });
+    // The full list only with boundaries, and then now and then: a list of hundreds of items per run is slow.
+    return boundaries ? fc.oneof({ arbitrary: list(0, Math.min(maxItems, 16)), weight: 4 }, { arbitrary: list(Math.min(maxItems, 256), Math.min(maxItems, 256)), weight: 1 }) : list(0, Math.min(maxItems, 16));
   }
-  if (types.includes('object')) return objectArbitrary(schema);
+  if (types.includes('object')) return objectArbitrary(schema, boundaries);
   return fc.constant(null);
 }
 
-function objectArbitrary(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
+function objectArbitrary(schema: JsonSchema, boundaries = false): fc.Arbitrary<Record<string, unknown>> {
   const properties = isSchemaObject(schema['properties']) ? (schema['properties'] as Record<string, JsonSchema>) : {};
   const required = (schema['required'] ?? []) as string[];
-  return fc.record(Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, valueArbitrary(sub)])), { requiredKeys: required.filter((k) => k in properties) });
+  return fc.record(Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, valueArbitrary(sub, boundaries)])), { requiredKeys: required.filter((k) => k in properties) });
 }
 
 function get(root: unknown, pointer: string): unknown {
@@ -70,9 +111,9 @@ function set(root: unknown, pointer: string, value: unknown): void {
 }
 
 /** Valid payloads: schema-valid values, then the cross-field rules made true (sort; order two distinct instants). */
-export function payloadArbitrary(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
+export function payloadArbitrary(schema: JsonSchema, { boundaries = false }: { readonly boundaries?: boolean } = {}): fc.Arbitrary<Record<string, unknown>> {
   const rules = (schema['x-rules'] ?? []) as CrossFieldRule[];
-  return objectArbitrary(schema)
+  return objectArbitrary(schema, boundaries)
     .map((payload) => {
       for (const rule of rules) {
         if (rule.kind === 'sorted-by-code-point') {

@@ -14,7 +14,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'key-lookup', 'store-core', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['ingest', 'key-lookup', 'store-core', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
 /** Rows of the table whose header starts with "Status". */
@@ -70,6 +70,8 @@ describe('docs/wire-protocol.md', () => {
       'invalid-payload': 422,
       'invalid-probe': 422,
       'message-id-mismatch': 422,
+      'unstorable': 422,
+      'database-unavailable': 503,
     });
   });
 

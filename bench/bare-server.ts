@@ -1,0 +1,48 @@
+/**
+ * The least a server must do to store a signed report once, for the
+ * end-to-end comparison: node:http, one HMAC-SHA-256 check of the Standard
+ * Webhooks signature (node:crypto), `JSON.parse`, one `INSERT … ON CONFLICT
+ * DO NOTHING` into the same table through a `pg` pool of the same size as the
+ * example server's (with the SHA-256 of the body for the table's body_digest
+ * column). No size limit, no header checks, no validation.
+ *
+ *   DATABASE_URL=… TELEMETRY_VENDOR_WIDE_SECRET=whsec_… tsx bench/bare-server.ts
+ *
+ * Prints "listening on http://127.0.0.1:<port>/" once it listens.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+
+const secret = Buffer.from(process.env['TELEMETRY_VENDOR_WIDE_SECRET']!.slice('whsec_'.length), 'base64');
+const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 8 });
+pool.on('error', () => {});
+
+// The v1 columns, filled from the parsed body and the headers.
+const INSERT = `INSERT INTO telemetry_reports (dedupe_key, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, app_version, node_version, webhook_id, customer, license_id)
+  VALUES ($1, now(), $16, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const id = String(req.headers['webhook-id']);
+    const expected = createHmac('sha256', secret).update(`${id}.${String(req.headers['webhook-timestamp'])}.`).update(body).digest();
+    const given = Buffer.from(String(req.headers['webhook-signature']).split(' ')[0]!.slice(3), 'base64');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      res.writeHead(401).end();
+      return;
+    }
+    const p = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const license = String(req.headers['x-telemetry-license-id']);
+    const params = [`${license}/${String(p['periodStart'])}/${String(p['periodEnd'])}`, p['schemaVersion'], p['periodStart'], p['periodEnd'], p['activeSeats'], p['policiesActive'], p['policyExecutionsCount'], p['totalProvisionedSeats'], p['seatLimitHit'], p['featuresUsed'], p['appVersion'] ?? null, p['nodeVersion'] ?? null, id, req.headers['x-telemetry-customer'], license, createHash('sha256').update(body).digest('hex')];
+    pool.query(INSERT, params).then(
+      ({ rows }) => res.writeHead(rows.length === 1 ? 201 : 200, { 'content-type': 'application/json' }).end('{}'),
+      () => res.writeHead(503, { 'retry-after': '5' }).end(),
+    );
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}/`));
+process.once('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));

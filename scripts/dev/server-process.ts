@@ -1,0 +1,57 @@
+/**
+ * A server as an operator runs it (`npx tsx examples/server.ts`, minus the
+ * npx wrapper process), in a child process: started, watched and stopped by
+ * the tests that need a real process (restarts, database faults) and by the
+ * bench (the example server against a bare one).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything the server wrote to stderr so far. */
+  readonly stderr: () => string;
+  /** SIGTERM, then the exit code. */
+  readonly stop: () => Promise<number | null>;
+}
+
+/**
+ * Starts `script` (a path from the repository root; default examples/server.ts)
+ * in `cwd` with `env` on top of this process's, and waits for its
+ * "listening on http://127.0.0.1:<port>/" line.
+ */
+export function startServerProcess(cwd: string, env: Readonly<Record<string, string>>, children?: Set<ChildProcess>, script = 'examples/server.ts'): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, script)], {
+    cwd,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children?.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk;
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
+      if (url === undefined) return;
+      resolve({
+        url,
+        child,
+        stderr: () => err,
+        stop: async () => {
+          child.kill('SIGTERM');
+          const code = await exited;
+          children?.delete(child);
+          return code;
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`${script} exited with ${code} before listening: ${err.trim() || out.trim()}`)));
+  });
+}
