@@ -4,14 +4,12 @@
  * key-encryption key, bound to their license; rotation, revocation, KEK
  * rotation; a wrong KEK found at start.
  */
-import pg from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStoreError, type Keyring, createKeyStore, kekId, parseKeyring } from '../../src/store-postgres.js';
 import type { QueryClient } from '../../src/store-core.js';
 import { ingest } from '../../src/server.js';
 import { toBase64 } from '../../src/bytes.js';
-import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
+import { freshSchema, storeBackends } from '../support/databases.js';
 import { NOW_MS, built } from '../wire/support.js';
 
 const kekText = (seed: number) => toBase64(Uint8Array.from({ length: 32 }, (_, i) => (seed * 31 + i) & 0xff));
@@ -19,25 +17,7 @@ const K1 = kekText(1);
 const K2 = kekText(2);
 const ring = (...keks: string[]): Keyring => parseKeyring(keks.join(','), 'test keyring');
 
-const url = postgresUrl();
-const backends: Array<{ name: string; skip: boolean; open: () => Promise<{ client: QueryClient; close: () => Promise<void> }> }> = [
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const db: PGlite = await openPglite();
-      return { client: db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: url === undefined,
-    open: async () => {
-      const pool = new pg.Pool({ connectionString: url, max: 4 });
-      return { client: pool, close: () => pool.end() };
-    },
-  },
-];
+const backends = storeBackends(4);
 
 /** Every form a secret could leak in: the whsec_ text, its base64 and its bytes in hex. */
 function forms(secret: string): string[] {

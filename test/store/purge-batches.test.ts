@@ -3,39 +3,19 @@
  * a range of table pages at a time, so no statement holds the table for long,
  * and the counts it reports are those of a single statement's.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PGlite } from '@electric-sql/pglite';
 import type { IngestSuccess } from '../../src/ingest.js';
 import type { QueryClient } from '../../src/store-core.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { ingest } from '../../src/server.js';
-import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
+import { freshSchema, storeBackends } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 
 const EXPIRED = 60_000;
 const RECEIVED = new Date('2020-01-01T00:00:00Z');
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-const url = postgresUrl();
-const backends: Array<{ name: string; skip: boolean; open: () => Promise<{ client: QueryClient; close: () => Promise<void> }> }> = [
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const db: PGlite = await openPglite();
-      return { client: db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: url === undefined,
-    open: async () => {
-      const pool = new pg.Pool({ connectionString: url, max: 2 });
-      return { client: pool, close: () => pool.end() };
-    },
-  },
-];
+const backends = storeBackends(2);
 
 describe.each(backends)('purge of many reports on $name', ({ skip, open }) => {
   let client: QueryClient;

@@ -7,9 +7,7 @@
  * later version is held to the same property as soon as it is registered.
  */
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PGlite } from '@electric-sql/pglite';
 import { contracts } from '../../schema/index.js';
 import { v1 } from '../../schema/v1.js';
 import { createAjv } from '../../scripts/emit/ajv.js';
@@ -23,7 +21,7 @@ import { type PostgresStore, type QueryClient, StoreError, openStore } from '../
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { v2 } from '../fixtures/contracts/v2.js';
 import { RUNS, payloadArbitrary } from '../support/arbitraries.js';
-import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
+import { freshSchema, storeBackends } from '../support/databases.js';
 import { KEY_A } from '../wire/support.js';
 
 /** Runs per version and database: a fifth of the fuzz budget, each run a signed request, an ingest, an insert and a read. */
@@ -53,25 +51,7 @@ function v1Extremes(): Record<string, unknown> {
   };
 }
 
-const url = postgresUrl();
-const backends: Array<{ name: string; skip: boolean; open: () => Promise<{ client: QueryClient; close: () => Promise<void> }> }> = [
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const db: PGlite = await openPglite();
-      return { client: db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: url === undefined,
-    open: async () => {
-      const pool = new pg.Pool({ connectionString: url, max: 4 });
-      return { client: pool, close: () => pool.end() };
-    },
-  },
-];
+const backends = storeBackends(4);
 
 describe.each(backends)('the contract and its storage on $name', ({ skip, open }) => {
   let client: QueryClient;

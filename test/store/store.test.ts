@@ -4,9 +4,7 @@
  * works in a PostgreSQL schema of its own, so tests share a database but no
  * table.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PGlite } from '@electric-sql/pglite';
 import { toJsonSchema } from '../../scripts/emit/json-schema.js';
 import { toStorage } from '../../scripts/emit/storage-sql.js';
 import { listContractFields } from '../../scripts/contract/fields.js';
@@ -18,7 +16,7 @@ import { reportDigest } from '../../src/report-digest.js';
 import { validateTelemetry } from '../../src/validate.js';
 import { v1 } from '../../schema/v1.js';
 import { shortRetention } from '../fixtures/contracts/short-retention.js';
-import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
+import { freshSchema, storeBackends } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 
 const DAY = 86_400_000;
@@ -33,26 +31,8 @@ async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', en
   return result;
 }
 
-const url = postgresUrl();
-const backends: Array<{ name: string; skip: boolean; open: () => Promise<{ client: QueryClient; close: () => Promise<void> }> }> = [
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const db: PGlite = await openPglite();
-      return { client: db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: url === undefined,
-    open: async () => {
-      // A pool, so concurrent puts arrive on separate connections as they would on a server.
-      const pool = new pg.Pool({ connectionString: url, max: 8 });
-      return { client: pool, close: () => pool.end() };
-    },
-  },
-];
+// A pool, so concurrent puts arrive on separate connections as they would on a server.
+const backends = storeBackends(8);
 
 describe.each(backends)('store on $name', ({ skip, open }) => {
   let client: QueryClient;

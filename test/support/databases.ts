@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
+import type { QueryClient } from '../../src/store-core.js';
 
 /** A fresh PGlite database, in memory or in `folder` (which must not hold one yet). */
 export function openPglite(folder?: string): Promise<PGlite> {
@@ -46,4 +47,40 @@ export async function freshDatabase(prefix = 'd'): Promise<string> {
   const url = new URL(base);
   url.pathname = `/${name}`;
   return url.href;
+}
+
+/** A database the store's tests run on: opened before a describe block's tests, closed after. */
+export interface StoreBackend {
+  readonly name: string;
+  /** True where this machine lacks what the backend needs (PostgreSQL without server binaries). */
+  readonly skip: boolean;
+  readonly open: () => Promise<{ client: QueryClient; close: () => Promise<void> }>;
+}
+
+/**
+ * PGlite always, and the throwaway PostgreSQL cluster where it runs: the two
+ * kinds of client the store must serve alike. `poolSize` is the PostgreSQL
+ * pool's connection count, so concurrent calls reach separate connections.
+ */
+export function storeBackends(poolSize: number): StoreBackend[] {
+  const url = postgresUrl();
+  return [
+    {
+      name: 'PGlite',
+      skip: false,
+      open: async () => {
+        const db = await openPglite();
+        return { client: db, close: () => db.close() };
+      },
+    },
+    {
+      name: 'PostgreSQL',
+      skip: url === undefined,
+      open: async () => {
+        const { default: pg } = await import('pg');
+        const pool = new pg.Pool({ connectionString: url, max: poolSize });
+        return { client: pool, close: () => pool.end() };
+      },
+    },
+  ];
 }
