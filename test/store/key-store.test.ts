@@ -4,12 +4,12 @@
  * key-encryption key, bound to their license; rotation, revocation, KEK
  * rotation; a wrong KEK found at start.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KeyStoreError, type Keyring, createKeyStore, kekId, parseKeyring } from '../../src/store-postgres.js';
 import type { QueryClient } from '../../src/store-core.js';
 import { ingest } from '../../src/server.js';
 import { toBase64 } from '../../src/bytes.js';
-import { freshSchema, storeBackends } from '../support/databases.js';
+import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { NOW_MS, built } from '../wire/support.js';
 
 const kekText = (seed: number) => toBase64(Uint8Array.from({ length: 32 }, (_, i) => (seed * 31 + i) & 0xff));
@@ -27,13 +27,8 @@ function forms(secret: string): string[] {
 }
 
 describe.each(backends)('license key store on $name', ({ skip, open }) => {
-  let client: QueryClient;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    if (skip) return;
-    ({ client, close } = await open());
-  }, 60_000);
-  afterAll(() => close?.());
+  let client!: QueryClient;
+  openForSuite({ skip, open }, (opened) => (client = opened));
 
   const fresh = async (keyring: Keyring | (() => Keyring) = ring(K1)) => {
     const schema = freshSchema('k');

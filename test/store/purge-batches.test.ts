@@ -3,12 +3,12 @@
  * a range of table pages at a time, so no statement holds the table for long,
  * and the counts it reports are those of a single statement's.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IngestSuccess } from '../../src/ingest.js';
 import type { QueryClient } from '../../src/store-core.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { ingest } from '../../src/server.js';
-import { freshSchema, storeBackends } from '../support/databases.js';
+import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 
 const EXPIRED = 60_000;
@@ -18,13 +18,8 @@ const NOW = new Date('2026-01-01T00:00:00Z');
 const backends = storeBackends(2);
 
 describe.each(backends)('purge of many reports on $name', ({ skip, open }) => {
-  let client: QueryClient;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    if (skip) return;
-    ({ client, close } = await open());
-  }, 60_000);
-  afterAll(() => close?.());
+  let client!: QueryClient;
+  openForSuite({ skip, open }, (opened) => (client = opened));
 
   it.skipIf(skip)('deletes 60,000 expired reports in page ranges, keeps the fresh ones, and counts every removed value', async () => {
     const schema = freshSchema('purge');

@@ -7,7 +7,7 @@
  * later version is held to the same property as soon as it is registered.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { contracts } from '../../schema/index.js';
 import { v1 } from '../../schema/v1.js';
 import { createAjv } from '../../scripts/emit/ajv.js';
@@ -21,7 +21,7 @@ import { type PostgresStore, type QueryClient, StoreError, openStore } from '../
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { v2 } from '../fixtures/contracts/v2.js';
 import { RUNS, payloadArbitrary } from '../support/arbitraries.js';
-import { freshSchema, storeBackends } from '../support/databases.js';
+import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { KEY_A } from '../wire/support.js';
 
 /** Runs per version and database: a fifth of the fuzz budget, each run a signed request, an ingest, an insert and a read. */
@@ -54,13 +54,8 @@ function v1Extremes(): Record<string, unknown> {
 const backends = storeBackends(4);
 
 describe.each(backends)('the contract and its storage on $name', ({ skip, open }) => {
-  let client: QueryClient;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    if (skip) return;
-    ({ client, close } = await open());
-  }, 60_000);
-  afterAll(() => close?.());
+  let client!: QueryClient;
+  openForSuite({ skip, open }, (opened) => (client = opened));
 
   let licenses = 0;
   /** Signs, ingests, stores and reads back one payload; the answer to compare with what was sent. */

@@ -4,7 +4,7 @@
  * works in a PostgreSQL schema of its own, so tests share a database but no
  * table.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toJsonSchema } from '../../scripts/emit/json-schema.js';
 import { toStorage } from '../../scripts/emit/storage-sql.js';
 import { listContractFields } from '../../scripts/contract/fields.js';
@@ -16,7 +16,7 @@ import { reportDigest } from '../../src/report-digest.js';
 import { validateTelemetry } from '../../src/validate.js';
 import { v1 } from '../../schema/v1.js';
 import { shortRetention } from '../fixtures/contracts/short-retention.js';
-import { freshSchema, storeBackends } from '../support/databases.js';
+import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 
 const DAY = 86_400_000;
@@ -35,13 +35,8 @@ async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', en
 const backends = storeBackends(8);
 
 describe.each(backends)('store on $name', ({ skip, open }) => {
-  let client: QueryClient;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    if (skip) return;
-    ({ client, close } = await open());
-  }, 60_000);
-  afterAll(() => close?.());
+  let client!: QueryClient;
+  openForSuite({ skip, open }, (opened) => (client = opened));
 
   const fresh = async (options: { now?: () => Date } = {}) => {
     const schema = freshSchema();

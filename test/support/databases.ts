@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { QueryClient } from '../../src/store-core.js';
 
 /** A fresh PGlite database, in memory or in `folder` (which must not hold one yet). */
@@ -83,4 +83,19 @@ export function storeBackends(poolSize: number): StoreBackend[] {
       },
     },
   ];
+}
+
+/**
+ * Opens `backend` before the enclosing describe block's tests (unless it is
+ * skipped), hands its client to `use`, and closes it after them.
+ */
+export function openForSuite(backend: Pick<StoreBackend, 'skip' | 'open'>, use: (client: QueryClient) => void): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    if (backend.skip) return;
+    const opened = await backend.open();
+    close = opened.close;
+    use(opened.client);
+  }, 60_000);
+  afterAll(() => close?.());
 }
