@@ -15,19 +15,30 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   /** Everything the server wrote to stderr so far. */
   readonly stderr: () => string;
+  /** Everything the server wrote to stdout and stderr so far, in the order it came. */
+  readonly output: () => string;
   /** SIGTERM, then the exit code. */
   readonly stop: () => Promise<number | null>;
 }
 
 /**
  * Starts `script` (a path from the repository root; default examples/server.ts)
- * in `cwd` with `env` on top of this process's, and waits for its
- * "listening on http://127.0.0.1:<port>/" line.
+ * in `cwd` with `env` on top of this process's (or, `isolated`, on top of
+ * nothing but PATH, so no variable of the caller's reaches it), and waits for
+ * its "listening on http://127.0.0.1:<port>/" line. When it exits before, the
+ * promise rejects with an error carrying its exit `code` and its `output`.
  */
-export function startServerProcess(cwd: string, env: Readonly<Record<string, string>>, children?: Set<ChildProcess>, script = 'examples/server.ts'): Promise<ServerProcess> {
+export function startServerProcess(
+  cwd: string,
+  env: Readonly<Record<string, string>>,
+  children?: Set<ChildProcess>,
+  script = 'examples/server.ts',
+  isolated = false,
+): Promise<ServerProcess> {
+  const inherited = isolated ? { PATH: process.env['PATH'] ?? '' } : process.env;
   const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, script)], {
     cwd,
-    env: { ...process.env, PORT: '0', ...env },
+    env: { ...inherited, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children?.add(child);
@@ -35,15 +46,21 @@ export function startServerProcess(cwd: string, env: Readonly<Record<string, str
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
+    let all = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk;
+      all += chunk;
+    });
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk;
+      all += chunk;
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
       if (url === undefined) return;
       resolve({
         url,
         child,
         stderr: () => err,
+        output: () => all,
         stop: async () => {
           child.kill('SIGTERM');
           const code = await exited;
@@ -52,6 +69,9 @@ export function startServerProcess(cwd: string, env: Readonly<Record<string, str
         },
       });
     });
-    void exited.then((code) => reject(new Error(`${script} exited with ${code} before listening: ${err.trim() || out.trim()}`)));
+    void exited.then((code) => {
+      children?.delete(child);
+      reject(Object.assign(new Error(`${script} exited with ${code} before listening: ${err.trim() || out.trim()}`), { code, output: all }));
+    });
   });
 }

@@ -5,11 +5,10 @@
  * and a window replayed after it is still answered as a duplicate. Its keys
  * are issued into the same folder with `telemetry-keys` while it is stopped.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
@@ -18,6 +17,7 @@ import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../.
 import { sendTelemetry } from '../../src/uploader.js';
 import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
+import { type ServerProcess, startServerProcess } from '../../scripts/dev/server-process.js';
 import { toBase64 } from '../../src/bytes.js';
 import { runKeysCli } from '../../src/keys/cli.js';
 import { built, counts } from '../wire/support.js';
@@ -47,36 +47,8 @@ afterAll(() => {
 });
 
 /** Starts the example server in `folder` (so ./data is its PGlite folder) and waits for its first line. */
-function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promise<{ url: string; output: () => string; stop: () => Promise<number | null> }> {
-  // node with tsx's loader, as `npx tsx examples/server.ts` runs it, minus the wrapper process.
-  const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'examples/server.ts')], {
-    cwd: folder,
-    env: { ...process.env, PORT: '0', DATA_DIR: '', DATABASE_URL: '', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk;
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
-      if (url === undefined) return;
-      resolve({
-        url,
-        output: () => out + err,
-        stop: async () => {
-          child.kill('SIGTERM');
-          const code = await exited;
-          children.delete(child);
-          return code;
-        },
-      });
-    });
-    void exited.then((code) => reject(new Error(`examples/server.ts exited with ${code} before listening: ${err.trim() || out.trim()}`)));
-  });
+function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promise<ServerProcess> {
+  return startServerProcess(folder, { DATA_DIR: '', DATABASE_URL: '', ...extraEnv }, children);
 }
 
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000 };
