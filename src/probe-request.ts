@@ -7,14 +7,12 @@
 import { currentVersion } from '../generated/index.js';
 import type { ProbeBody } from '../generated/probe.js';
 import { toHex, utf8 } from './bytes.js';
-import { CONTRACT_HEADERS, validateContractHeaders } from './contract-headers.js';
 import { JOSE_MEDIA_TYPE, encryptBody, encryptionKeyId } from './jwe.js';
 import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable } from './mask.js';
 import { TELEMETRY_PATH } from './paths.js';
 import { PROBE_MEDIA_TYPE, probeMessageId } from './probe.js';
-import { type CreateRequestOptions, checkedSecrets, customerHeaderOf, encryptionOf, versionProblem } from './request.js';
-import { signMessage } from './signature.js';
-import { type WireError, wireError } from './wire-errors.js';
+import { type CreateRequestOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders, versionProblem } from './request.js';
+import type { WireError } from './wire-errors.js';
 
 const NONCE_BYTES = 16;
 
@@ -69,17 +67,16 @@ export async function assembleProbe(sender: ProbeSender): Promise<ProbeRequestRe
   const encryption = await encryptionOf(sender, checked.secrets);
   const body = encryption === undefined ? json : utf8(await encryptBody(json, encryption.key, encryption.randomBytes?.(12), PROBE_MEDIA_TYPE));
   const id = probeMessageId(sender.licenseId, nonce);
-  const fixed = {
-    'content-type': encryption === undefined ? PROBE_MEDIA_TYPE : JOSE_MEDIA_TYPE,
-    [CONTRACT_HEADERS.customer]: sender.customerHeader,
-    [CONTRACT_HEADERS.licenseId]: sender.licenseId,
-    [CONTRACT_HEADERS.schemaVersion]: String(version),
-  };
-  const secrets = checked.secrets;
-  const sign = async (timestamp: number): Promise<Record<string, string>> => ({ ...fixed, ...(await signMessage({ id, timestamp, body, secrets })) });
-  const headers = await sign(Math.floor((sender.now ?? Date.now)() / 1000));
-  const headerErrors = validateContractHeaders(headers, version);
-  if (headerErrors.length > 0) return { ok: false, error: wireError('headers', headerErrors.map((e) => e.message).join('; '), 'invalid-header', { errors: headerErrors }) };
+  const signed = await signingHeaders({
+    contentType: encryption === undefined ? PROBE_MEDIA_TYPE : JOSE_MEDIA_TYPE,
+    sender: { ...sender, now: sender.now ?? Date.now },
+    version,
+    id,
+    body,
+    secrets: checked.secrets,
+  });
+  if (!signed.ok) return signed;
+  const { headers, sign } = signed;
   return {
     ok: true,
     request: {

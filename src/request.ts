@@ -274,6 +274,34 @@ async function signedRequest(payload: Telemetry, options: CreateRequestOptions, 
 }
 
 /**
+ * The headers of a request as sent at `sender.now()`, and the function that
+ * signs them afresh for each attempt: the content type, the contract headers
+ * (checked against the version's patterns) and the Standard Webhooks
+ * signature over `id`, the timestamp and `body`.
+ */
+export async function signingHeaders(input: {
+  readonly contentType: string;
+  readonly sender: Pick<Sender, 'licenseId' | 'customerHeader'> & { readonly now: () => number };
+  readonly version: number;
+  readonly id: string;
+  readonly body: Uint8Array;
+  readonly secrets: readonly string[];
+}): Promise<{ readonly ok: true; readonly headers: Record<string, string>; readonly sign: (timestamp: number) => Promise<Record<string, string>> } | { readonly ok: false; readonly error: WireError }> {
+  const { id, body, secrets } = input;
+  const fixed = {
+    'content-type': input.contentType,
+    [CONTRACT_HEADERS.customer]: input.sender.customerHeader,
+    [CONTRACT_HEADERS.licenseId]: input.sender.licenseId,
+    [CONTRACT_HEADERS.schemaVersion]: String(input.version),
+  };
+  const sign = async (timestamp: number): Promise<Record<string, string>> => ({ ...fixed, ...(await signMessage({ id, timestamp, body, secrets })) });
+  const headers = await sign(Math.floor(input.sender.now() / 1000));
+  const headerErrors = validateContractHeaders(headers, input.version);
+  if (headerErrors.length > 0) return { ok: false, error: wireError('headers', headerErrors.map((e) => e.message).join('; '), 'invalid-header', { errors: headerErrors }) };
+  return { ok: true, headers, sign };
+}
+
+/**
  * The request for a valid payload from one sender, signed; `body` when the
  * exact bytes are already known (a stored window). `project` builds the same
  * window in another version for the same sender.
@@ -292,21 +320,9 @@ async function assembleRequest(payload: Telemetry, sender: Sender, secrets: read
   const id = await messageIdOf(key, sender.customerHeader);
   const json = stored ?? utf8(JSON.stringify(payload));
   const body = sender.encryption === undefined ? json : utf8(await encryptBody(json, sender.encryption.key, sender.encryption.randomBytes?.(12)));
-  const fixed = {
-    'content-type': sender.encryption === undefined ? JSON_MEDIA_TYPE : JOSE_MEDIA_TYPE,
-    [CONTRACT_HEADERS.customer]: sender.customerHeader,
-    [CONTRACT_HEADERS.licenseId]: sender.licenseId,
-    [CONTRACT_HEADERS.schemaVersion]: String(version),
-  };
-  const signHeaders = async (timestamp: number): Promise<Record<string, string>> => ({
-    ...fixed,
-    ...(await signMessage({ id, timestamp, body, secrets })),
-  });
-  const headers = await signHeaders(Math.floor(sender.now() / 1000));
-  const headerErrors = validateContractHeaders(headers, version);
-  if (headerErrors.length > 0) {
-    return { ok: false, error: wireError('headers', headerErrors.map((e) => e.message).join('; '), 'invalid-header', { errors: headerErrors }) };
-  }
+  const signed = await signingHeaders({ contentType: sender.encryption === undefined ? JSON_MEDIA_TYPE : JOSE_MEDIA_TYPE, sender, version, id, body, secrets });
+  if (!signed.ok) return signed;
+  const { headers, sign: signHeaders } = signed;
   return {
     ok: true,
     request: {
