@@ -12,7 +12,7 @@ import { type Deprecation, readDeprecation } from './lifecycle.js';
 import { ACCEPTED_VERSIONS_HEADER, formatAcceptedVersions, parseAcceptedVersions } from './negotiation.js';
 import { type ProbeOptions, type ProbeRequestResult, createProbeRequest } from './probe-request.js';
 import { newestBuildable } from './request.js';
-import { type FetchLike, joinUrl, readLimited, serverError } from './send.js';
+import { type FetchLike, deadline, joinUrl, readLimited, serverError } from './send.js';
 
 /** What a connection test found; `connected` and `deprecated` mean the connection works. */
 export const CONNECTION_DIAGNOSES = [
@@ -155,30 +155,25 @@ export async function runConnectionTest(
   const fetchFn = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   const headers = await request.sign(Math.floor(started / 1000));
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
+  const limit = deadline(timeoutMs);
   const clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
   const sentAt = clock();
   let response: Response;
   let text: string;
   try {
-    response = await fetchFn(url, { method: request.method, headers, body: request.body, redirect: 'manual', signal: controller.signal });
+    response = await fetchFn(url, { method: request.method, headers, body: request.body, redirect: 'manual', signal: limit.signal });
     text = await readLimited(response);
   } catch (error) {
     const cause = networkCause(error);
     return {
       ok: false,
       diagnosis: 'unreachable',
-      message: `${url}: cannot be reached: ${unreachableWords(cause, host, timeoutMs, timedOut)} (unreachable); check the address, that the server runs, and the network between (proxy, firewall)`,
+      message: `${url}: cannot be reached: ${unreachableWords(cause, host, timeoutMs, limit.timedOut())} (unreachable); check the address, that the server runs, and the network between (proxy, firewall)`,
       ...base,
-      rule: timedOut ? 'timeout' : cause.code,
+      rule: limit.timedOut() ? 'timeout' : cause.code,
     };
   } finally {
-    clearTimeout(timer);
+    limit.clear();
   }
   const roundTripMs = Math.max(0, Math.round(clock() - sentAt));
   const status = response.status;

@@ -95,6 +95,17 @@ function defaultDelay(retry: number): number {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A time limit for one exchange with the server: `signal` aborts after
+ * `timeoutMs`, `timedOut()` says whether that is why the exchange ended, and
+ * `clear()` stops the timer once it is over.
+ */
+export function deadline(timeoutMs: number): { readonly signal: AbortSignal; timedOut(): boolean; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return { signal: controller.signal, timedOut: () => controller.signal.aborted, clear: () => clearTimeout(timer) };
+}
+
 /** Retry-After as milliseconds (delta seconds or an HTTP date), or undefined. */
 function retryAfterMs(value: string | null, nowMs: number): number | undefined {
   if (value === null) return undefined;
@@ -224,18 +235,13 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
     const timestamp = Math.floor((started + clockOffsetMs) / 1000);
     const sent = current;
     const headers = await sent.sign(timestamp);
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
+    const limit = deadline(timeoutMs);
     const record: { -readonly [K in keyof SendAttempt]: SendAttempt[K] } = { attempt, at: new Date(started).toISOString(), timestamp, schemaVersion: sent.schemaVersion };
     attempts.push(record);
     let retryable: boolean;
     let serverDelay: number | undefined;
     try {
-      const response = await fetchFn(url, { method: sent.method, headers, body: sent.body, redirect: 'manual', signal: controller.signal });
+      const response = await fetchFn(url, { method: sent.method, headers, body: sent.body, redirect: 'manual', signal: limit.signal });
       record.status = response.status;
       acceptedVersions = parseAcceptedVersions(response.headers.get(ACCEPTED_VERSIONS_HEADER)) ?? acceptedVersions;
       const announced = readDeprecation(response.headers);
@@ -277,13 +283,13 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
         }
       }
     } catch (error) {
-      const failure = networkFailure(error, timedOut);
+      const failure = networkFailure(error, limit.timedOut());
       record.rule = failure.rule;
       record.error = failure.error;
       last = { rule: failure.rule, message: failure.error };
       retryable = true;
     } finally {
-      clearTimeout(timer);
+      limit.clear();
     }
     if (!retryable) {
       return {
@@ -319,18 +325,17 @@ export async function discoverAcceptedVersions(options: { readonly baseUrl: stri
   { readonly ok: true; readonly versions: readonly number[] } | { readonly ok: false; readonly error: WireError }
 > {
   const fetchFn = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 30_000);
+  const limit = deadline(options.timeoutMs ?? 30_000);
   try {
-    const response = await fetchFn(joinUrl(options.baseUrl, SCHEMA_PATH), { method: 'HEAD', headers: {}, redirect: 'manual', signal: controller.signal });
+    const response = await fetchFn(joinUrl(options.baseUrl, SCHEMA_PATH), { method: 'HEAD', headers: {}, redirect: 'manual', signal: limit.signal });
     const versions = parseAcceptedVersions(response.headers.get(ACCEPTED_VERSIONS_HEADER));
     if (versions === undefined) {
       return { ok: false, error: wireError(ACCEPTED_VERSIONS_HEADER, `is missing or malformed in the answer (status ${response.status})`, 'no-accepted-versions') };
     }
     return { ok: true, versions };
   } catch (error) {
-    return { ok: false, error: { rule: 'network-error', message: networkFailure(error, controller.signal.aborted).error } };
+    return { ok: false, error: { rule: 'network-error', message: networkFailure(error, limit.timedOut()).error } };
   } finally {
-    clearTimeout(timer);
+    limit.clear();
   }
 }
