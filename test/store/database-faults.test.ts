@@ -135,7 +135,15 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
       expect(server.child.exitCode).toBeNull();
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     }
+    // Under load every pooled connection may have been busy when it was killed, and a busy one fails its query, not the
+    // pool: kill the idle ones the health checks just left too, so the pool's own error path runs for certain.
+    await terminateConnections(cluster!.url);
+    for (let waited = 0; waited < 5_000 && !/database: a pooled connection failed/.test(a.stderr() + b.stderr()); waited += 50) await pause(50);
     expect(a.stderr() + b.stderr()).toMatch(/database: a pooled connection failed/);
+    for (const server of [a, b]) {
+      expect(server.child.exitCode).toBeNull();
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    }
 
     const pool = new pg.Pool({ connectionString: cluster!.url, max: 2 });
     try {
