@@ -4,12 +4,12 @@
  * and whether the connection is right (`testConnection`). None of them writes
  * to the storage or sends a report.
  */
-import { type ConnectionTestResult, runConnectionTest } from '../connection-test.js';
+import { type ConnectionTestResult, runConnectionTest } from '../uploader/connection-test.js';
 import { currentVersion } from '../../generated/index.js';
-import { assembleProbe } from '../probe-request.js';
-import { type CreateRequestOptions, type TelemetryCounts, createTelemetryRequest, customerHeaderOf } from '../request.js';
-import type { FetchLike } from '../send.js';
-import { wireError } from '../wire-errors.js';
+import { assembleProbe } from '../uploader/probe-request.js';
+import { type CreateRequestOptions, type TelemetryCounts, createTelemetryRequest, customerHeaderOf } from '../uploader/request.js';
+import type { FetchLike } from '../uploader/send.js';
+import { wireError } from '../contract/wire-errors.js';
 import type { OutboxFailure } from './errors.js';
 import { type OutboxRecord, isMessageId, recordOf } from './record.js';
 import { type WindowView, windowView } from './show.js';

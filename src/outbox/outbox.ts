@@ -7,13 +7,13 @@
  * it arrives.
  */
 import { currentVersion } from '../../generated/index.js';
-import type { ConnectionTestResult } from '../connection-test.js';
-import { encryptionKeyId } from '../jwe.js';
-import { checkCustomerName } from '../mask.js';
-import type { CurrentVersion, KnownVersion, TelemetryCounts } from '../request.js';
-import { type CreateRequestOptions, createTelemetryRequest, customerHeaderOf, restoreTelemetryRequest } from '../request.js';
-import { sendTelemetry } from '../send.js';
-import { wireError } from '../wire-errors.js';
+import type { ConnectionTestResult } from '../uploader/connection-test.js';
+import { encryptionKeyId } from '../wire/jwe.js';
+import { checkCustomerName } from '../wire/mask.js';
+import type { CurrentVersion, KnownVersion, TelemetryCounts } from '../uploader/request.js';
+import { type CreateRequestOptions, createTelemetryRequest, customerHeaderOf, restoreTelemetryRequest } from '../uploader/request.js';
+import { sendTelemetry } from '../uploader/send.js';
+import { wireError } from '../contract/wire-errors.js';
 import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
 import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
 import { type Health, assessHealth } from './health.js';
