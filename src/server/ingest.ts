@@ -185,6 +185,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     return fail(413, wireError('body', `is larger than the limit of ${maxBytes} bytes`, 'too-large'));
   }
 
+  // Normalized once: the content, signature and contract-header checks below all read this object.
   const headers = normalizeHeaders(request.headers);
   const content = checkContentHeaders(headers, options.requireEncryption === true ? [JOSE_MEDIA_TYPE] : [JSON_MEDIA_TYPE, JOSE_MEDIA_TYPE, PROBE_MEDIA_TYPE]);
   if (!content.ok) {

@@ -9,14 +9,12 @@ export type HeadersLike =
   | { forEach(callback: (value: string, name: string) => void): void }
   | Readonly<Record<string, string | readonly string[] | number | undefined>>;
 
-/** Objects this module built, so normalizing them again (ingest, then verifySignature) costs nothing. */
-const normalized = new WeakSet<object>();
+/** Headers as {@link normalizeHeaders} gives them: lowercase names, one string each. What the checks of a request read. */
+export type NormalizedHeaders = Readonly<Record<string, string>>;
 
-/** The headers as a plain object with lowercase names (own properties only, no prototype). */
+/** The headers as a plain object with lowercase names (own properties only, no prototype). Done once per request, by whoever receives it. */
 export function normalizeHeaders(headers: HeadersLike): Record<string, string> {
-  if (normalized.has(headers)) return headers as Record<string, string>;
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  normalized.add(out);
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     const previous = out[key];

@@ -16,7 +16,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bufferSource, fromBase64, timingSafeEqual, toBase64, utf8 } from './bytes.js';
-import { type HeadersLike, normalizeHeaders } from './headers.js';
+import { type HeadersLike, type NormalizedHeaders, normalizeHeaders } from './headers.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 
 /** The header names Standard Webhooks defines (lowercase, as fetch reports them). */
@@ -260,15 +260,15 @@ export interface SignedParts {
 /**
  * The signing headers checked without any key: all three present and well
  * formed, the timestamp within the tolerance. The cheap half of a
- * verification, run before a server looks up any key.
+ * verification, run before a server looks up any key. Takes the headers as
+ * the receiver normalized them once for all its checks.
  */
-export function readSignedParts(headers: HeadersLike, options: Pick<VerifyOptions, 'toleranceSeconds' | 'now'>): { readonly ok: true; readonly parts: SignedParts } | { readonly ok: false; readonly error: WireError } {
+export function readSignedParts(headers: NormalizedHeaders, options: Pick<VerifyOptions, 'toleranceSeconds' | 'now'>): { readonly ok: true; readonly parts: SignedParts } | { readonly ok: false; readonly error: WireError } {
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (!Number.isSafeInteger(tolerance) || tolerance < 0) throw new RangeError(`toleranceSeconds: must be a non-negative integer, got ${String(tolerance)}`);
-  const h = normalizeHeaders(headers);
-  const id = h[SIGNATURE_HEADERS.id];
-  const timestampText = h[SIGNATURE_HEADERS.timestamp];
-  const signature = h[SIGNATURE_HEADERS.signature];
+  const id = headers[SIGNATURE_HEADERS.id];
+  const timestampText = headers[SIGNATURE_HEADERS.timestamp];
+  const signature = headers[SIGNATURE_HEADERS.signature];
   for (const [name, value] of [
     [SIGNATURE_HEADERS.id, id],
     [SIGNATURE_HEADERS.timestamp, timestampText],
@@ -345,7 +345,7 @@ export function revokedKeyError(keyId: string): WireError {
  */
 export async function verifySignature(headers: HeadersLike, body: Uint8Array | string, options: VerifyOptions): Promise<SignatureResult> {
   checkKeys(options.keys);
-  const read = readSignedParts(headers, options);
+  const read = readSignedParts(normalizeHeaders(headers), options);
   if (!read.ok) return read;
   const { parts } = read;
   const match = matchKeys(parts, body, options.keys);
