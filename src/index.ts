@@ -17,7 +17,8 @@ export { TelemetryValidationError, assertTelemetry, isTelemetry, supportedVersio
 // The wire protocol's shared algorithms; the full server and uploader APIs live in ./server and ./uploader.
 export type { WireError } from './contract/wire-errors.js';
 export { dedupeKey, messageId } from './wire/dedupe.js';
-export { SIGNATURE_HEADERS, type SignatureHeaders, type SignatureResult, type VerificationKey, generateSecret, signMessage, verifySignature } from './wire/signature.js';
+export { SIGNATURE_HEADERS, type SignatureHeaders, generateSecret, signMessage } from './wire/signature.js';
+export { type SignatureResult, type VerificationKey, verifySignature } from './wire/verify-signature.js';
 export { deriveMaskKey, isMaskedCustomer, maskCustomer } from './wire/mask.js';
 export { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptionKeyId } from './wire/jwe.js';
 export { ACCEPTED_VERSIONS_HEADER, chooseVersion } from './contract/negotiation.js';

@@ -20,16 +20,8 @@ export {
   type SchemaRequest,
   schemaEndpoint,
 } from './server/schema-endpoint.js';
-export {
-  DEFAULT_TOLERANCE_SECONDS,
-  SIGNATURE_HEADERS,
-  type SignatureResult,
-  type VerificationKey,
-  type VerifyOptions,
-  generateSecret,
-  parseSecret,
-  verifySignature,
-} from './wire/signature.js';
+export { SIGNATURE_HEADERS, generateSecret, parseSecret } from './wire/signature.js';
+export { DEFAULT_TOLERANCE_SECONDS, type SignatureResult, type VerificationKey, type VerifyOptions, verifySignature } from './wire/verify-signature.js';
 export { dedupeKey, messageId } from './wire/dedupe.js';
 export { type DecryptResult, JOSE_MEDIA_TYPE, decryptBody, deriveEncryptionKey, encryptionKeyId } from './wire/jwe.js';
 export { type Customer, decodeCustomer, deriveMaskKey, isMaskedCustomer, maskCustomer } from './wire/mask.js';

@@ -22,7 +22,8 @@ import { DEFAULT_MAX_BYTES, parseJsonBody } from '../contract/parse.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { type KeySourceOptions, checkKeySource, verifyForLicense } from './key-lookup.js';
 import { PROBE_MEDIA_TYPE, verifyProbe } from '../wire/probe.js';
-import { SIGNATURE_HEADERS, type VerificationKey, type VerifyOptions, readSignedParts } from '../wire/signature.js';
+import { SIGNATURE_HEADERS } from '../wire/signature.js';
+import { type VerificationKey, type VerifyOptions, readSignedParts } from '../wire/verify-signature.js';
 import { supportedVersions, validateTelemetry } from '../contract/validate.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 

@@ -6,7 +6,8 @@
  * licenses exist, and a key of one license never verifies another's report.
  */
 import { CONTRACT_HEADERS, headerPattern } from '../wire/contract-headers.js';
-import { generateSecret, checkKeys, matchKeys, revokedKeyError, type SignedParts, SIGNATURE_HEADERS, type VerificationKey } from '../wire/signature.js';
+import { generateSecret, SIGNATURE_HEADERS } from '../wire/signature.js';
+import { checkKeys, matchKeys, revokedKeyError, type SignedParts, type VerificationKey } from '../wire/verify-signature.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 
 /** The keys of one license, or undefined (or an empty list) when the license is unknown. */

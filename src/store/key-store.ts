@@ -9,7 +9,8 @@
 import { toBase64 } from '../wire/bytes.js';
 import type { LicenseKeys } from '../server/key-lookup.js';
 import { type Kek, type Keyring, KeyringError, seal, unseal } from './keyring.js';
-import { generateSecret, parseSecret, type VerificationKey } from '../wire/signature.js';
+import { generateSecret, parseSecret } from '../wire/signature.js';
+import type { VerificationKey } from '../wire/verify-signature.js';
 import type { QueryClient } from './store.js';
 
 export interface KeyStoreOptions {
