@@ -7,7 +7,7 @@
  */
 import { CONTRACT_HEADERS, headerPattern } from '../wire/contract-headers.js';
 import { generateSecret, SIGNATURE_HEADERS } from '../wire/signature.js';
-import { checkKeys, matchKeys, revokedKeyError, type SignedParts, type VerificationKey } from '../wire/verify-signature.js';
+import { checkKeys, matchKeys, revokedKeyError, signatureMismatch, type SignedParts, type VerificationKey } from '../wire/verify-signature.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 
 /** The keys of one license, or undefined (or an empty list) when the license is unknown. */
@@ -82,13 +82,7 @@ function mismatch(): WireError {
 export async function verifyForLicense(options: KeySourceOptions, licenseId: string | undefined, parts: SignedParts, body: Uint8Array): Promise<KeyVerdict> {
   if (options.vendorWideKeys !== undefined) {
     const match = matchKeys(parts, body, options.vendorWideKeys);
-    if (match === undefined) {
-      return {
-        ok: false,
-        status: 401,
-        error: wireError(SIGNATURE_HEADERS.signature, 'matches no active key for this id, timestamp and body; the body may have been altered, or the key is unknown', 'signature-mismatch'),
-      };
-    }
+    if (match === undefined) return { ok: false, status: 401, error: signatureMismatch() };
     return match.revoked ? { ok: false, status: 401, error: revokedKeyError(match.key.id) } : { ok: true, keyId: match.key.id, keys: options.vendorWideKeys };
   }
   let keys: LicenseKeys;

@@ -192,6 +192,11 @@ export function matchKeys(parts: SignedParts, body: Uint8Array | string, keys: r
   return revoked === undefined ? undefined : { key: revoked, revoked: true };
 }
 
+/** The `signature-mismatch` refusal: no key of a list made any of the signatures. */
+export function signatureMismatch(): WireError {
+  return wireError(SIGNATURE_HEADERS.signature, 'matches no active key for this id, timestamp and body; the body may have been altered, or the key is unknown', 'signature-mismatch');
+}
+
 /** The `revoked-key` refusal for a key that matched but is revoked. */
 export function revokedKeyError(keyId: string): WireError {
   return wireError(SIGNATURE_HEADERS.signature, `is made with the revoked key "${keyId}"; sign with a current key from the vendor`, 'revoked-key');
@@ -219,8 +224,5 @@ export async function verifySignature(headers: HeadersLike, body: Uint8Array | s
   const match = matchKeys(parts, body, options.keys);
   if (match !== undefined && !match.revoked) return { ok: true, keyId: match.key.id, id: parts.id, timestamp: parts.timestamp };
   if (match !== undefined) return { ok: false, error: revokedKeyError(match.key.id) };
-  return {
-    ok: false,
-    error: wireError(SIGNATURE_HEADERS.signature, 'matches no active key for this id, timestamp and body; the body may have been altered, or the key is unknown', 'signature-mismatch'),
-  };
+  return { ok: false, error: signatureMismatch() };
 }
