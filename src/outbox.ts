@@ -38,5 +38,5 @@ export { type FileStorage, type FileStorageOptions, type FolderReport, type Outb
 export type { PreviewResult, ShowResult } from './outbox/inspect.js';
 export type { ShownState, WindowView } from './outbox/show.js';
 export type { ConnectionDiagnosis, ConnectionTestResult, VersionFallback } from './uploader/connection-test.js';
-export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/request.js';
+export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/payload.js';
 export type { WireError } from './contract/wire-errors.js';

@@ -10,15 +10,8 @@
 export type * from '../generated/types.js';
 export type { ValidationError } from './contract/errors.js';
 export type { WireError } from './contract/wire-errors.js';
-export {
-  type CreateRequestOptions,
-  type CreateRequestResult,
-  type CurrentVersion,
-  type KnownVersion,
-  type TelemetryCounts,
-  type TelemetryRequest,
-  createTelemetryRequest,
-} from './uploader/request.js';
+export { type CreateRequestOptions, type CreateRequestResult, type TelemetryRequest, createTelemetryRequest } from './uploader/request.js';
+export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/payload.js';
 export { type ProjectionReport, type ProjectionResult, projectTelemetry } from './contract/projection.js';
 export { DEPRECATION_HEADER, SUNSET_HEADER, type Deprecation, type VersionLifecycle, readDeprecation, versionLifecycle } from './contract/lifecycle.js';
 export {

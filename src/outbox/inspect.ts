@@ -7,7 +7,9 @@
 import { type ConnectionTestResult, runConnectionTest } from '../uploader/connection-test.js';
 import { currentVersion } from '../../generated/index.js';
 import { assembleProbe } from '../uploader/probe-request.js';
-import { type CreateRequestOptions, type TelemetryCounts, createTelemetryRequest, customerHeaderOf } from '../uploader/request.js';
+import type { TelemetryCounts } from '../uploader/payload.js';
+import { type CreateRequestOptions, createTelemetryRequest } from '../uploader/request.js';
+import { customerHeaderOf } from '../uploader/sender.js';
 import type { FetchLike } from '../uploader/send.js';
 import { wireError } from '../contract/wire-errors.js';
 import type { OutboxFailure } from './errors.js';

@@ -11,7 +11,7 @@ import { type FieldPath, dottedPath } from '../contract/errors.js';
 import { type Deprecation, readDeprecation } from '../contract/lifecycle.js';
 import { ACCEPTED_VERSIONS_HEADER, formatAcceptedVersions, parseAcceptedVersions } from '../contract/negotiation.js';
 import { type ProbeOptions, type ProbeRequestResult, createProbeRequest } from './probe-request.js';
-import { newestBuildable } from './request.js';
+import { newestBuildable } from './payload.js';
 import { type FetchLike, deadline, joinUrl, readLimited, serverError } from './send.js';
 
 /** What a connection test found; `connected` and `deprecated` mean the connection works. */

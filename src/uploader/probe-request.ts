@@ -11,14 +11,14 @@ import { JOSE_MEDIA_TYPE, encryptBody, encryptionKeyId } from '../wire/jwe.js';
 import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable } from '../wire/mask.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { PROBE_MEDIA_TYPE, probeMessageId } from '../wire/probe.js';
-import { type CreateRequestOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders, versionProblem } from './request.js';
+import { versionProblem } from './payload.js';
+import { type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders } from './sender.js';
 import type { WireError } from '../contract/wire-errors.js';
 
 const NONCE_BYTES = 16;
 
 /** What `createProbeRequest` takes: who sends (as for a report), the version to ask about, and encryption. */
-export interface ProbeOptions
-  extends Pick<CreateRequestOptions, 'licenseId' | 'customer' | 'signingSecrets' | 'maskCustomer' | 'maskEnvVariable' | 'maskKey' | 'env' | 'now' | 'encrypt' | 'encryptionKey' | 'randomBytes'> {
+export interface ProbeOptions extends SenderOptions {
   /** The schema version this installation sends; default the current one. */
   readonly version?: number;
 }

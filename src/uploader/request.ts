@@ -1,79 +1,34 @@
 /**
- * Building a signed telemetry request on the uploader: the payload completed
- * and checked, the customer masked when asked, the body serialized once (the
- * bytes every retry replays) and signed. Any version the package knows can be
- * built; the current one by default, and when the server does not accept it,
- * the server's newest version by projection where the contract allows.
+ * Building a signed telemetry request: the payload completed and checked, the
+ * customer masked when asked, the body serialized once (the bytes every retry
+ * replays) and signed. Any version the package knows can be built; the
+ * current one by default, and when the server does not accept it, the
+ * server's newest version by projection where the contract allows. Who sends
+ * and how it is signed is ./sender.ts; the payload of a version, ./payload.ts.
  */
-import { type TelemetryByVersion, currentVersion, type Telemetry, versions } from '../../generated/index.js';
-import type { CrossFieldRule } from '../../schema/rules.js';
+import { type Telemetry, currentVersion } from '../../generated/index.js';
+import { parseTelemetry } from '../contract/parse.js';
+import { checkVersionAccepted } from '../contract/negotiation.js';
+import { type ProjectionReport, projectTelemetry } from '../contract/projection.js';
+import { validateTelemetry } from '../contract/validate.js';
+import { type WireError, wireError } from '../contract/wire-errors.js';
 import { utf8 } from '../wire/bytes.js';
-import { CONTRACT_HEADERS, validateContractHeaders } from '../wire/contract-headers.js';
+import { CONTRACT_HEADERS } from '../wire/contract-headers.js';
 import { JSON_MEDIA_TYPE } from '../wire/content-type.js';
 import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from '../wire/dedupe.js';
-import { pointerTokens } from '../contract/errors.js';
-import { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptBody, encryptionKeyId } from '../wire/jwe.js';
-import { versionLifecycle } from '../contract/lifecycle.js';
+import { JOSE_MEDIA_TYPE, encryptBody } from '../wire/jwe.js';
+import { checkCustomerName, checkMaskEnvVariable, MASK_ENV_VARIABLE } from '../wire/mask.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
-import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from '../wire/mask.js';
-import { checkVersionAccepted, formatAcceptedVersions } from '../contract/negotiation.js';
-import { type ProjectionReport, projectTelemetry } from '../contract/projection.js';
-import { compareCodePoints } from '../contract/rules.js';
-import { parseSecret, signMessage } from '../wire/signature.js';
-import { parseTelemetry } from '../contract/parse.js';
-import { supportedVersions, validateTelemetry } from '../contract/validate.js';
-import { type WireError, wireError } from '../contract/wire-errors.js';
+import { type CurrentVersion, type KnownVersion, type TelemetryCounts, completePayload, invalidCounts, newestBuildable, versionProblem } from './payload.js';
+import { type Sender, type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders } from './sender.js';
 
-/** A schema version this package knows. */
-export type KnownVersion = keyof TelemetryByVersion;
-/** The version uploaders build by default. */
-export type CurrentVersion = typeof currentVersion;
-
-/** Lists relaxed to readonly arrays of their items, at every depth. */
-type Relaxed<T> = T extends readonly (infer U)[] ? readonly Relaxed<U>[] : T extends object ? { readonly [K in keyof T]: Relaxed<T[K]> } : T;
-
-/**
- * What the uploader measured for version `V` (the current one by default):
- * its payload without `schemaVersion`, lists in any order, repeats allowed
- * where the contract keeps a list sorted and unique.
- */
-export type TelemetryCounts<V extends KnownVersion = CurrentVersion> = Relaxed<Omit<TelemetryByVersion[V], 'schemaVersion'>>;
-
-export interface CreateRequestOptions {
-  /** The license id, from the license. */
-  readonly licenseId: string;
-  /** The legal entity name from the license; sent percent-encoded, or masked. */
-  readonly customer: string;
-  /** `whsec_` secret(s) from the vendor; several during a rotation, each adds a signature. */
-  readonly signingSecrets: string | readonly string[];
-  /** Send `anon-<hex>-<len>` instead of the name. Default: the variable `maskEnvVariable` in `env`. */
-  readonly maskCustomer?: boolean;
-  /**
-   * The environment variable that asks for masking when `maskCustomer` is not given; default
-   * `TELEMETRY_MASK_CUSTOMER`. A product names its own, e.g. `ASTER_TELEMETRY_MASK_CUSTOMER`.
-   */
-  readonly maskEnvVariable?: string;
-  /** The `whsec_` key of the mask; default derived from the first signing secret ({@link deriveMaskKey}). */
-  readonly maskKey?: string;
-  /** Environment read for `maskEnvVariable`; default `process.env` where it exists. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+/** What `createTelemetryRequest` takes: who sends, and the versions the server accepts. */
+export interface CreateRequestOptions extends SenderOptions {
   /**
    * The versions the server accepts (from configuration or `discoverAcceptedVersions`). When the version
    * to build is not among them, the report is projected onto the newest of them, or refused.
    */
   readonly acceptedVersions?: readonly number[];
-  /** Clock in milliseconds for the first signature; default `Date.now`. */
-  readonly now?: () => number;
-  /**
-   * Send the body encrypted: a JWE (`dir`, `A256GCM`), `content-type: application/jose`, signed as sent.
-   * Worth it where TLS ends before the ingest service (a proxy, a CDN, a load balancer that logs bodies).
-   * Default false.
-   */
-  readonly encrypt?: boolean;
-  /** The 32-byte `whsec_` key to encrypt with; default derived from the first signing secret ({@link deriveEncryptionKey}). */
-  readonly encryptionKey?: string;
-  /** Where the encryption's IV comes from; default `crypto.getRandomValues`. Only test vectors pass a fixed one. */
-  readonly randomBytes?: (length: number) => Uint8Array;
 }
 
 /** A signed request, ready for `sendTelemetry` or any HTTP client. */
@@ -104,75 +59,6 @@ export interface TelemetryRequest {
 }
 
 export type CreateRequestResult = { readonly ok: true; readonly request: TelemetryRequest } | { readonly ok: false; readonly error: WireError };
-
-/** The one variable `name` of `process.env` where there is one; a runtime that forbids reading it (Deno without --allow-env) counts as asking for the mask. */
-function processEnv(name: string): Readonly<Record<string, string | undefined>> | undefined {
-  try {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return env === undefined ? undefined : { [name]: env[name] };
-  } catch {
-    return { [name]: '1' };
-  }
-}
-
-type Schema = { readonly properties?: Readonly<Record<string, Schema>>; readonly items?: Schema; readonly uniqueItems?: boolean };
-
-/** The value with object keys in schema order at every depth, so the same counts always give the same body bytes. */
-function ordered(value: unknown, schema: Schema | undefined): unknown {
-  if (Array.isArray(value)) return value.map((item) => ordered(item, schema?.items));
-  if (typeof value !== 'object' || value === null || schema?.properties === undefined) return value;
-  const source = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  // Defined, not assigned: a key such as "__proto__" (JSON.parse makes it an own key) stays a key, and is refused as unknown.
-  const set = (key: string, item: unknown) => Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
-  for (const key of Object.keys(schema.properties)) if (Object.hasOwn(source, key) && source[key] !== undefined) set(key, ordered(source[key], schema.properties[key]));
-  // Unknown keys stay, so validation refuses them instead of them vanishing silently.
-  for (const key of Object.keys(source)) if (!Object.hasOwn(out, key) && source[key] !== undefined) set(key, source[key]);
-  return out;
-}
-
-/** The payload of `version` from counts: the version set, keys in schema order, lists the contract keeps sorted sorted (and deduped where unique). */
-function completePayload(counts: Record<string, unknown>, version: KnownVersion): Record<string, unknown> {
-  const schema = versions[version].schema as unknown as Schema & { readonly 'x-rules'?: readonly CrossFieldRule[] };
-  const payload = ordered({ ...counts, schemaVersion: version }, schema) as Record<string, unknown>;
-  for (const rule of schema['x-rules'] ?? []) {
-    if (rule.kind !== 'sorted-by-code-point') continue;
-    const tokens = pointerTokens(rule.path);
-    let parent: unknown = payload;
-    let list: Schema | undefined = schema;
-    for (const token of tokens.slice(0, -1)) {
-      parent = typeof parent === 'object' && parent !== null && Object.hasOwn(parent, token) ? (parent as Record<string, unknown>)[token] : undefined;
-      list = list?.properties?.[token];
-    }
-    const last = tokens[tokens.length - 1]!;
-    list = list?.properties?.[last];
-    if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, last)) continue;
-    const items = (parent as Record<string, unknown>)[last];
-    if (Array.isArray(items) && items.every((item) => typeof item === 'string')) {
-      (parent as Record<string, unknown>)[last] = [...(list?.uniqueItems === true ? new Set(items as string[]) : (items as string[]))].sort(compareCodePoints);
-    }
-  }
-  return payload;
-}
-
-function invalidCounts(errors: NonNullable<WireError['errors']>): CreateRequestResult {
-  const n = errors.length;
-  return { ok: false, error: wireError('counts', `${n} problem${n === 1 ? '' : 's'}, nothing was built: ${errors.map((e) => e.message).join('; ')}`, 'invalid-payload', { errors }) };
-}
-
-/** The version to build, or why none can be: unknown to this package, or retired. */
-export function versionProblem(version: number): WireError | undefined {
-  const lifecycle = versionLifecycle(version);
-  if (lifecycle === undefined) return wireError('version', `${String(version)} is not a version this package knows; known: ${formatAcceptedVersions(supportedVersions)}`, 'unsupported-version', { supportedVersions });
-  if (lifecycle.status === 'retired') return wireError('version', `v${version} is retired${lifecycle.retired ? ` since ${lifecycle.retired}` : ''}; servers refuse it. Build the current version, v${currentVersion}`, 'unsupported-version', { supportedVersions });
-  return undefined;
-}
-
-/** The newest version of a server's list that this package can build, or undefined. */
-export function newestBuildable(accepted: readonly number[]): number | undefined {
-  const usable = accepted.filter((version) => versionProblem(version) === undefined);
-  return usable.length === 0 ? undefined : Math.max(...usable);
-}
 
 /**
  * Builds and signs a telemetry request: fills `schemaVersion`, keeps lists the
@@ -224,81 +110,11 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
   return built.request.project(target);
 }
 
-/** The secrets checked: 1 to 8 `whsec_` secrets, as a list, or the error that says what is wrong. */
-export function checkedSecrets(signingSecrets: string | readonly string[] | undefined, maskKey?: string, encryptionKey?: string): { readonly ok: true; readonly secrets: string[] } | { readonly ok: false; readonly error: WireError } {
-  const secrets = typeof signingSecrets === 'string' ? [signingSecrets] : [...(signingSecrets ?? [])];
-  if (secrets.length === 0 || secrets.length > 8) return { ok: false, error: wireError('signingSecrets', `must hold 1 to 8 secrets, got ${secrets.length}`, 'secret-count') };
-  try {
-    for (const secret of secrets) parseSecret(secret);
-    if (maskKey !== undefined) parseSecret(maskKey);
-    if (encryptionKey !== undefined) encryptionKeyId(encryptionKey);
-  } catch (error) {
-    return { ok: false, error: { rule: 'secret-format', message: (error as Error).message } };
-  }
-  return { ok: true, secrets };
-}
-
-/**
- * Who sends a window, fixed for every version and attempt of it: the license
- * id, the customer header as sent (name or mask), and the key the body is
- * encrypted with when it travels encrypted.
- */
-interface Sender {
-  readonly licenseId: string;
-  readonly customerHeader: string;
-  readonly now: () => number;
-  readonly encryption?: { readonly key: string; readonly randomBytes?: ((length: number) => Uint8Array) | undefined };
-}
-
-/** The encryption of a sender's bodies, from the options: undefined unless `encrypt` is set. */
-export async function encryptionOf(options: Pick<CreateRequestOptions, 'encrypt' | 'encryptionKey' | 'randomBytes'>, secrets: readonly string[]): Promise<Sender['encryption']> {
-  if (options.encrypt !== true) return undefined;
-  return { key: options.encryptionKey ?? (await deriveEncryptionKey(secrets[0]!)), randomBytes: options.randomBytes };
-}
-
-/** The `x-telemetry-customer` value the options ask for: the mask when masking is on, else the percent-encoded name. */
-export async function customerHeaderOf(
-  options: Pick<CreateRequestOptions, 'customer' | 'maskCustomer' | 'maskEnvVariable' | 'maskKey' | 'env'>,
-  secrets: readonly string[],
-): Promise<string> {
-  const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
-  const mask = options.maskCustomer ?? maskRequested(options.env ?? processEnv(maskEnvVariable), maskEnvVariable);
-  return mask ? maskCustomer(options.customer, options.maskKey ?? (await deriveMaskKey(secrets[0]!))) : encodeCustomer(options.customer);
-}
-
 /** The request for a valid payload, signed; the customer header is worked out once, from the options. */
 async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[]): Promise<CreateRequestResult> {
   const customerHeader = await customerHeaderOf(options, secrets);
   const encryption = await encryptionOf(options, secrets);
   return assembleRequest(payload, { licenseId: options.licenseId, customerHeader, now: options.now ?? Date.now, ...(encryption === undefined ? {} : { encryption }) }, secrets);
-}
-
-/**
- * The headers of a request as sent at `sender.now()`, and the function that
- * signs them afresh for each attempt: the content type, the contract headers
- * (checked against the version's patterns) and the Standard Webhooks
- * signature over `id`, the timestamp and `body`.
- */
-export async function signingHeaders(input: {
-  readonly contentType: string;
-  readonly sender: Pick<Sender, 'licenseId' | 'customerHeader'> & { readonly now: () => number };
-  readonly version: number;
-  readonly id: string;
-  readonly body: Uint8Array;
-  readonly secrets: readonly string[];
-}): Promise<{ readonly ok: true; readonly headers: Record<string, string>; readonly sign: (timestamp: number) => Promise<Record<string, string>> } | { readonly ok: false; readonly error: WireError }> {
-  const { id, body, secrets } = input;
-  const fixed = {
-    'content-type': input.contentType,
-    [CONTRACT_HEADERS.customer]: input.sender.customerHeader,
-    [CONTRACT_HEADERS.licenseId]: input.sender.licenseId,
-    [CONTRACT_HEADERS.schemaVersion]: String(input.version),
-  };
-  const sign = async (timestamp: number): Promise<Record<string, string>> => ({ ...fixed, ...(await signMessage({ id, timestamp, body, secrets })) });
-  const headers = await sign(Math.floor(input.sender.now() / 1000));
-  const headerErrors = validateContractHeaders(headers, input.version);
-  if (headerErrors.length > 0) return { ok: false, error: wireError('headers', headerErrors.map((e) => e.message).join('; '), 'invalid-header', { errors: headerErrors }) };
-  return { ok: true, headers, sign };
 }
 
 /**

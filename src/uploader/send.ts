@@ -8,7 +8,8 @@ import { type Deprecation, readDeprecation } from '../contract/lifecycle.js';
 import { checkVersionAccepted, parseAcceptedVersions, ACCEPTED_VERSIONS_HEADER } from '../contract/negotiation.js';
 import { SCHEMA_PATH } from '../wire/paths.js';
 import type { ProjectionReport } from '../contract/projection.js';
-import { type TelemetryRequest, newestBuildable } from './request.js';
+import { newestBuildable } from './payload.js';
+import type { TelemetryRequest } from './request.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 
 /** The `fetch` signature this module needs; the global one fits. */

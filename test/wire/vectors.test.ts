@@ -9,7 +9,8 @@ import { versions } from '../../generated/index.js';
 import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
 import { deriveEncryptionKey, encryptBody } from '../../src/wire/jwe.js';
 import { deriveMaskKey, encodeCustomer, maskCustomer } from '../../src/wire/mask.js';
-import { createTelemetryRequest, type TelemetryCounts } from '../../src/uploader/request.js';
+import type { TelemetryCounts } from '../../src/uploader/payload.js';
+import { createTelemetryRequest } from '../../src/uploader/request.js';
 import { signMessage } from '../../src/wire/signature.js';
 import { repoRoot } from '../helpers.js';
 
