@@ -17,19 +17,13 @@
  * signing secrets, encrypted under a key-encryption key, looked up by `ingest`.
  */
 import { storage } from '../generated/storage.js';
-import { type PostgresStore, type PostgresStoreOptions, type QueryClient, openStore } from './store/store.js';
+import type { QueryClient } from './store/database.js';
+import { type PostgresStore, type PostgresStoreOptions, openStore } from './store/store.js';
 
-export {
-  type MigrateResult,
-  type PostgresStore,
-  type PostgresStoreOptions,
-  type PurgeOptions,
-  type PurgeResult,
-  type PutResult,
-  type QueryClient,
-  type StoredReport,
-  StoreError,
-} from './store/store.js';
+export { type PostgresStore, type PostgresStoreOptions, type PutResult, type StoredReport } from './store/store.js';
+export { type QueryClient, StoreError } from './store/database.js';
+export type { MigrateResult } from './store/migrations.js';
+export type { PurgeOptions, PurgeResult } from './store/retention.js';
 export {
   type IssuedKey,
   type KeyInfo,

@@ -7,7 +7,7 @@
  * no value of the report.
  */
 import { isReportRefusal, isTransientDatabaseError } from './database-errors.js';
-import { StoreError } from './store.js';
+import { StoreError } from './database.js';
 import { wireError } from '../contract/wire-errors.js';
 
 /** Seconds an uploader is asked to wait while the database is unreachable: about what a restart or a failover takes. */

@@ -11,7 +11,7 @@ import type { LicenseKeys } from '../server/key-lookup.js';
 import { type Kek, type Keyring, KeyringError, seal, unseal } from './keyring.js';
 import { generateSecret, parseSecret } from '../wire/signature.js';
 import type { VerificationKey } from '../wire/verify-signature.js';
-import type { QueryClient } from './store.js';
+import type { QueryClient } from './database.js';
 
 export interface KeyStoreOptions {
   /**

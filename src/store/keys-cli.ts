@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { type KeyInfo, KeyStoreError, type LicenseKeyStore, createKeyStore } from './key-store.js';
 import { KeyringError } from './keyring.js';
-import type { QueryClient } from './store.js';
+import type { QueryClient } from './database.js';
 import { KEK_ENV, KEK_FILE_ENV, keyringFromEnv } from './keyring-source.js';
 
 export const EXIT_OK = 0;

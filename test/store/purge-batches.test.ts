@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { IngestSuccess } from '../../src/server/ingest.js';
-import type { QueryClient } from '../../src/store/store.js';
+import type { QueryClient } from '../../src/store/database.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { ingest } from '../../src/server.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
