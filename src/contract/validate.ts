@@ -1,4 +1,11 @@
 /**
+ * contract/: the contract at run time, for everyone. What schema/ says,
+ * checked: the generated validators with their formats and cross-field
+ * rules, I-JSON parsing, the versions and their lives, projection and
+ * negotiation between versions, and the two error shapes every layer answers
+ * in. Imports none of the other folders (generated/ and schema/ only); every
+ * other folder and every entry point imports it. This is its main file.
+ *
  * Payload validation: the precompiled JSON Schema validator of the payload's
  * version, then the contract's cross-field rules. Nothing here compiles a
  * schema at run time.

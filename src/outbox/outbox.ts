@@ -1,4 +1,10 @@
 /**
+ * outbox/: the durable uploader for uploader teams on Node.js: the outbox
+ * (this file, its main one), its folder on disk, its transmission log, its
+ * health, and the `telemetry-outbox` command (./bin.ts, ./cli.ts). Imports
+ * uploader/, wire/ and contract/; imported by the `telemetry-contract/outbox`
+ * entry; never imports server/ or store/.
+ *
  * The durable uploader: windows go into an outbox before anything is sent,
  * and leave it only when the server has them (or has refused them for good).
  * A scheduler calls `flush`; a restart, a dead network or a killed process

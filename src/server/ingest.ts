@@ -1,4 +1,10 @@
 /**
+ * server/: what a server team calls to receive reports, with any HTTP
+ * framework: `ingest` (this file, its main one), the license key lookup
+ * (./key-lookup.ts) and the schema endpoint (./schema-endpoint.ts). Imports
+ * contract/ and wire/; imported by the `telemetry-contract/server` entry and,
+ * for its types, by store/; never by uploader/ or outbox/.
+ *
  * The receiving side of the wire, independent of any HTTP framework: raw
  * headers and body bytes in, the verified payload or the HTTP status to
  * answer out. The checks run cheapest and most fundamental first:

@@ -1,4 +1,12 @@
 /**
+ * store/: what a server team with PostgreSQL (a server, or PGlite) uses: the
+ * report store (this file, its main one, with ./migrations.ts and
+ * ./retention.ts), the license key store (./key-store.ts, ./keyring.ts) and
+ * its `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts). Imports
+ * contract/, wire/ and server/'s types; imported by the
+ * `telemetry-contract/store-postgres` entry; never imports uploader/ or
+ * outbox/.
+ *
  * The PostgreSQL store behind telemetry-contract/store-postgres, over any
  * storage plan: the entry point passes the package's generated one, tests a
  * fixture contract's. Reports are stored once per window, read back and

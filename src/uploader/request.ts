@@ -1,4 +1,11 @@
 /**
+ * uploader/: what an uploader team calls to send reports from any runtime
+ * with WebCrypto and fetch: build a request (this file, its main one, with
+ * ./sender.ts and ./payload.ts), send it (./send.ts), test the connection
+ * (./probe-request.ts, ./connection-test.ts). Imports contract/ and wire/;
+ * imported by the `telemetry-contract/uploader` entry and by outbox/; never
+ * by server/ or store/.
+ *
  * Building a signed telemetry request: the payload completed and checked, the
  * customer masked when asked, the body serialized once (the bytes every retry
  * replays) and signed. Any version the package knows can be built; the

@@ -1,4 +1,11 @@
 /**
+ * wire/: the protocol both sides speak, byte for byte: Standard Webhooks
+ * signing and verification, the contract and content headers, dedupe keys and
+ * message ids, the customer mask, encrypted bodies, the probe's format and
+ * the paths. Imports only contract/; imported by server/, uploader/, outbox/,
+ * store/ and the entry points. A change here moves the wire vectors in
+ * generated/. This is its main file.
+ *
  * Standard Webhooks 1.0, the sending half: the header names, the secrets and
  * the signatures, byte for byte as the spec writes them, so a receiver in any
  * language can use an off-the-shelf library:
