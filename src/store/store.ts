@@ -3,7 +3,7 @@
  * report store (this file, its main one, with ./migrations.ts and
  * ./retention.ts), the license key store (./key-store.ts, ./keyring.ts) and
  * its `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts). Imports
- * contract/, wire/ and server/'s types; imported by the
+ * contract/, wire/ and server/ (for its types); imported by the
  * `telemetry-contract/store-postgres` entry; never imports uploader/ or
  * outbox/.
  *
