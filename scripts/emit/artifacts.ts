@@ -22,6 +22,7 @@ import { lintContract } from '../lint/index.js';
 import { createAjv } from './ajv.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
+import { licenseArtifacts } from './license.js';
 import { probeAsContract, probeModule, probeSchema } from './probe.js';
 import { projections } from './projection.js';
 import { toStorage } from './storage-sql.js';
@@ -195,6 +196,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   files.set('generated/index.ts', versionIndex(registry.versions, registry.currentVersion, plans));
   files.set('generated/types.ts', typesIndex(registry.versions));
   if (registry.probe !== undefined) files.set('generated/probe.ts', probeModule(registry.probe));
+  if (registry.license !== undefined) for (const [path, text] of await licenseArtifacts(registry.license, root)) files.set(path, text);
 
   // The wire vectors run src/ against the generated/ files above, held in memory. Their bytes do not depend on
   // where a version stands in its life, and a retired version's vectors stay published: the runtime sees every
