@@ -36,6 +36,7 @@ const EXPORTS = [
   'schemas',
   'signMessage',
   'supportedVersions',
+  'validateLicenseRecord',
   'validateTelemetry',
   'verifySignature',
   'versionLifecycle',
@@ -79,6 +80,8 @@ const SERVER_EXPORTS = [
   'probeResponse',
   'schemaEndpoint',
   'supportedVersions',
+  'unlicensedFeatures',
+  'validateLicenseRecord',
   'verifySignature',
   'versionLifecycle',
 ];
@@ -125,10 +128,26 @@ const UPLOADER_EXPORTS = [
   'signMessage',
   'supportedVersions',
   'testConnection',
+  'unlicensedFeatures',
+  'validateLicenseRecord',
   'versionLifecycle',
 ];
 /** The public surface of telemetry-contract/store-postgres. */
-const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'KeyStoreError', 'KeyringError', 'StoreError', 'createKeyStore', 'createPostgresStore', 'isTransientDatabaseError', 'kekId', 'parseKeyring', 'storagePlan', 'storeFailureResponse'];
+const STORE_EXPORTS = [
+  'DATABASE_RETRY_AFTER_SECONDS',
+  'KeyStoreError',
+  'KeyringError',
+  'StoreError',
+  'createKeyStore',
+  'createLicenseStore',
+  'createPostgresStore',
+  'isTransientDatabaseError',
+  'kekId',
+  'parseKeyring',
+  'storagePlan',
+  'storeFailureResponse',
+  'validateLicenseRecord',
+];
 /** The public surface of telemetry-contract/outbox, pinned the same way. */
 const OUTBOX_EXPORTS = [
   'DEFAULT_LOCK_WAIT_MS',
@@ -142,6 +161,7 @@ const OUTBOX_EXPORTS = [
   'RETENTION_DAYS',
   'fileStorage',
   'openOutbox',
+  'validateLicenseRecord',
 ];
 
 interface PackResult {
@@ -214,9 +234,10 @@ describe('package', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
   });
 
-  it('publishes only what runs: the build, the JSON Schemas, the README and the license', () => {
+  it('publishes only what runs: the build, the JSON Schemas (the license record\'s too), the README and the license', () => {
     const files = packed.files.map((f) => f.path);
-    expect(files.filter((f) => !/^(dist\/|generated\/v\d+\/telemetry\.schema\.json$|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/|generated\/v\d+\/telemetry\.schema\.json$|generated\/license\.schema\.json$|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files).toContain('generated/license.schema.json');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.cjs');
     expect(files).toContain('dist/index.d.ts');
@@ -381,11 +402,15 @@ describe('installed from the tarball', () => {
         `import { createPostgresStore, type PostgresStore } from '${manifest.name}/store-postgres';`,
         `import { openOutbox, type Outbox } from '${manifest.name}/outbox';`,
         `import schema from '${manifest.name}/schemas/v1.json';`,
+        `import licenseSchema from '${manifest.name}/schemas/license.json';`,
+        `import { validateLicenseRecord, type LicenseRecord } from '${manifest.name}/uploader';`,
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
         'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { licenseKeys: async (licenseId: string) => (licenseId === "lic-1" ? [] : undefined) });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
         'export const id: string = schema.$id;',
+        'export const licenseId: string = licenseSchema.$id;',
+        "export const record: LicenseRecord | undefined = ((checked) => (checked.ok ? checked.value : undefined))(validateLicenseRecord({}));",
         'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',
         "export const opening: Promise<Outbox> = openOutbox({ dir: 'outbox', retentionDays: 30 });",
         '',

@@ -40,7 +40,7 @@ describe('telemetry-keys', () => {
   });
 
   it.each([
-    [[], /^telemetry-keys: no command given; commands: issue, rotate, revoke, list, rewrap, check; see telemetry-keys --help\n$/],
+    [[], /^telemetry-keys: no command given; commands: issue, rotate, revoke, list, set-license, show-license, rewrap, check; see telemetry-keys --help\n$/],
     [['burn'], /^telemetry-keys: unknown command "burn"; /],
     [['issue'], /^telemetry-keys issue: usage: telemetry-keys issue <license-id>; see telemetry-keys issue --help\n$/],
     [['list', '--secret'], /^telemetry-keys: Unknown option '--secret'.*; see telemetry-keys --help\n$/],

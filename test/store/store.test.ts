@@ -122,7 +122,8 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const stored = storagePlan.versions[1]!.columns;
     expect(stored.filter((c) => 'header' in c.source).map((c) => c.field).sort()).toEqual(['webhook-id', 'x-telemetry-customer', 'x-telemetry-license-id']);
     const columns = (await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' ORDER BY ordinal_position`, [schema])).map((r) => r['column_name']);
-    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column)]);
+    // data_region is the store's own stamp, added after the contract's columns.
+    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column), 'data_region']);
     const [row] = await rows(`SELECT row_to_json(r)::text AS text FROM ${schema}.telemetry_reports r`);
     expect(row!['text']).not.toContain(request.headers['webhook-signature']!.slice(3, 40));
     expect(row!['text']).not.toContain(`"${request.headers['webhook-timestamp']}"`);
