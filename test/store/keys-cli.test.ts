@@ -7,18 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../src/wire/bytes.js';
-import { runKeysCli } from '../../src/store/keys-cli.js';
 import { freshDatabase, openPglite, postgresUrl } from '../support/databases.js';
+import { keysCli as cli } from '../support/license-cli.js';
 
 const K1 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
 const K2 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 200 - i));
-
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runKeysCli(args, { out: (t) => void (out += t), err: (t) => void (err += t), env });
-  return { code, out, err };
-}
 
 let folder: string;
 beforeAll(() => {
