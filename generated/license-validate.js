@@ -122,7 +122,7 @@ var validator_default = validate20;
 var func0 = Object.prototype.hasOwnProperty;
 var func65 = require_ucs2length().default;
 var pattern4 = new RegExp("^[A-Za-z0-9._-]{1,128}$", "u");
-var pattern5 = new RegExp("^[^\\p{Cc}\\p{Cs}]+$", "u");
+var pattern5 = new RegExp("^[^\\p{Cc}\\p{Cs}]*$", "u");
 var pattern6 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
 var pattern7 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T00:00:00Z$", "u");
 var pattern8 = new RegExp("^[a-z][a-z0-9]{1,15}(-[a-z0-9]{1,16}){0,3}$", "u");
@@ -239,7 +239,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
         if (!pattern5.test(data1)) {
-          const err10 = { instancePath: instancePath + "/legalEntity", schemaPath: "#/properties/legalEntity/pattern", keyword: "pattern", params: { pattern: "^[^\\p{Cc}\\p{Cs}]+$" }, message: 'must match pattern "^[^\\p{Cc}\\p{Cs}]+$"' };
+          const err10 = { instancePath: instancePath + "/legalEntity", schemaPath: "#/properties/legalEntity/pattern", keyword: "pattern", params: { pattern: "^[^\\p{Cc}\\p{Cs}]*$" }, message: 'must match pattern "^[^\\p{Cc}\\p{Cs}]*$"' };
           if (vErrors === null) {
             vErrors = [err10];
           } else {

@@ -36,7 +36,7 @@ export const LicenseRecord = Type.Object(
     }),
     legalEntity: Type.String({
       // Any printable text of at most 256 characters: no control character, no lone surrogate.
-      pattern: '^[^\\p{Cc}\\p{Cs}]+$',
+      pattern: '^[^\\p{Cc}\\p{Cs}]*$',
       minLength: 1,
       maxLength: 256,
       description:
