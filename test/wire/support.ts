@@ -22,7 +22,7 @@ export const baseOptions = (): CreateRequestOptions => ({
 });
 
 /** A built request; fails the test if building fails. */
-export async function built(overrides: Partial<CreateRequestOptions> = {}, c: TelemetryCounts = counts()): Promise<TelemetryRequest> {
+export async function built(overrides: Partial<CreateRequestOptions> & { readonly version?: 1 } = {}, c: TelemetryCounts = counts()): Promise<TelemetryRequest> {
   const result = await createTelemetryRequest(c, { ...baseOptions(), ...overrides });
   if (!result.ok) throw new Error(`building the request failed: ${result.error.message}`);
   return result.request;
