@@ -135,6 +135,7 @@ export function keysTable(tables: LicenseTables) {
 
   const sealedColumn: SealedColumn = {
     table,
+    select: keyColumns(),
     rowKey: ['license_id', 'key_id'],
     column: 'sealed',
     open: openBytes,

@@ -11,7 +11,7 @@ import schema from '../../generated/license.schema.json' with { type: 'json' };
 import { type LicenseRecord, validateLicenseRecord } from '../contract/license.js';
 import { CONTRACT_HEADERS, headerPattern } from '../wire/contract-headers.js';
 import { encodeCustomer } from '../wire/mask.js';
-import { openPersonal, sealPersonal } from './license-personal.js';
+import { type ClearFields, openPersonal, sealPersonal } from './license-personal.js';
 import { KeyStoreError, type LicenseTables, type SealedColumn, checkLicenseId, hex, kekFor, LICENSE_ID, unhex } from './license-tables.js';
 
 /** The columns of a record row as {@link recordsTable}'s `recordOf` reads them; `alias` prefixes each (`l.`), `as` each name. */
@@ -47,35 +47,46 @@ export function recordsTable(tables: LicenseTables) {
   const table = tables.licenses;
   const { query } = tables;
 
-  /** A row's legal entity; a KeyStoreError when the keyring cannot read it. */
+  /** A row's fields kept in clear (its columns named with the prefix `as`). */
+  const clearOf = (row: Record<string, unknown>, as = ''): ClearFields => {
+    const end = row[`${as}contract_end`];
+    return { features: [...(row[`${as}features`] as string[])], ...(end === null || end === undefined ? {} : { contractEnd: String(end) }), dataRegion: String(row[`${as}data_region`]) };
+  };
+
+  /** A row's legal entity; a KeyStoreError when the keyring cannot read it, or the row was changed. */
   const legalEntityOf = async (where: string, row: Record<string, unknown>, as = ''): Promise<string> => {
     const licenseId = String(row[`${as}license_id`]);
     const id = String(row[`${as}kek_id`]);
-    const name = await openPersonal(await kekFor(tables, where, id, 'license records'), licenseId, 'legalEntity', { nonce: unhex(String(row[`${as}nonce`])), sealed: unhex(String(row[`${as}legal_entity`])) });
+    const sealed = { nonce: unhex(String(row[`${as}nonce`])), sealed: unhex(String(row[`${as}legal_entity`])) };
+    const name = await openPersonal(await kekFor(tables, where, id, 'license records'), licenseId, 'legalEntity', sealed, clearOf(row, as));
     if (name === undefined) {
-      throw new KeyStoreError('kek-mismatch', `${where}: the legal entity of ${licenseId} does not decrypt under key-encryption key ${id} (kek-mismatch); it was changed in the database or moved from another license: set the license record again`);
+      throw new KeyStoreError(
+        'kek-mismatch',
+        `${where}: the license record of ${licenseId} does not decrypt under key-encryption key ${id} (kek-mismatch); it was changed in the database (its features, contract end or data region too) or moved from another license: set the license record again`,
+      );
     }
     return name;
   };
 
   /** A record row (its columns named with the prefix `as`) as the record. */
   const recordOf = async (where: string, row: Record<string, unknown>, as = ''): Promise<LicenseRecord> => {
-    const end = row[`${as}contract_end`];
+    const { contractEnd, ...clear } = clearOf(row, as);
     return {
       licenseId: String(row[`${as}license_id`]),
       legalEntity: await legalEntityOf(where, row, as),
-      features: [...(row[`${as}features`] as string[])],
-      ...(end === null || end === undefined ? {} : { contractEnd: String(end) }),
-      dataRegion: String(row[`${as}data_region`]),
+      features: [...clear.features],
+      ...(contractEnd === undefined ? {} : { contractEnd }),
+      dataRegion: clear.dataRegion,
     };
   };
 
   const sealedColumn: SealedColumn = {
     table,
+    select: recordColumns(),
     rowKey: ['license_id'],
     column: 'legal_entity',
     open: async (where, row) => new TextEncoder().encode(await legalEntityOf(where, row)),
-    reseal: (keyring, row, value) => sealPersonal(keyring, String(row['license_id']), 'legalEntity', new TextDecoder().decode(value)),
+    reseal: (keyring, row, value) => sealPersonal(keyring, String(row['license_id']), 'legalEntity', new TextDecoder().decode(value), clearOf(row)),
   };
 
   return {
@@ -99,7 +110,7 @@ export function recordsTable(tables: LicenseTables) {
     /** Stores a license's record, replacing the one it had; whether it is new. */
     async set(value: unknown): Promise<{ readonly licenseId: string; readonly created: boolean }> {
       const record = checkRecord('set-license', value);
-      const sealed = await sealPersonal(await tables.keyring.ring(), record.licenseId, 'legalEntity', record.legalEntity);
+      const sealed = await sealPersonal(await tables.keyring.ring(), record.licenseId, 'legalEntity', record.legalEntity, record);
       const rows = await query(
         'set-license',
         `INSERT INTO ${table} AS l (license_id, features, contract_end, data_region, kek_id, nonce, legal_entity, updated_at)

@@ -111,23 +111,23 @@ export async function kekFor(tables: LicenseTables, where: string, id: string, w
 }
 
 /**
- * One table's sealed values, for check and rewrap: the table, the columns that name a row, the
- * column of the ciphertext (beside `kek_id` and `nonce`), and how a row's value opens (a
+ * One table's sealed values, for check and rewrap: the table, the columns its rows are read with
+ * (those `open` needs: `kek_id`, `nonce` and the ciphertext as hex, and what the ciphertext is bound
+ * to), the columns that name a row, the column of the ciphertext, and how a row's value opens (a
  * KeyStoreError when it does not) and is sealed again under the current KEK.
  */
 export interface SealedColumn {
   readonly table: string;
+  readonly select: string;
   readonly rowKey: readonly string[];
   readonly column: string;
   open(where: string, row: Record<string, unknown>): Promise<Uint8Array>;
   reseal(keyring: Keyring, row: Record<string, unknown>, value: Uint8Array): Promise<Sealed>;
 }
 
-const sealedSelect = (c: SealedColumn) => `${c.rowKey.join(', ')}, kek_id, encode(nonce, 'hex') AS nonce, encode(${c.column}, 'hex') AS ${c.column}`;
-
 /** Opens one value under every KEK in use (every value with `all`); how many values each KEK seals. */
 export async function checkSealed(tables: LicenseTables, c: SealedColumn, all: boolean): Promise<Record<string, number>> {
-  const rows = await tables.query('key store check', `SELECT ${all ? '' : 'DISTINCT ON (kek_id) '}${sealedSelect(c)}, count(*) OVER (PARTITION BY kek_id) AS n FROM ${c.table} ORDER BY kek_id, ${c.rowKey.join(', ')}`);
+  const rows = await tables.query('key store check', `SELECT ${all ? '' : 'DISTINCT ON (kek_id) '}${c.select}, count(*) OVER (PARTITION BY kek_id) AS n FROM ${c.table} ORDER BY kek_id, ${c.rowKey.join(', ')}`);
   const byKek: Record<string, number> = {};
   for (const row of rows) {
     await c.open('key store', row);
@@ -138,7 +138,7 @@ export async function checkSealed(tables: LicenseTables, c: SealedColumn, all: b
 
 /** Seals every value not under the current KEK with it; returns how many. A row changed meanwhile by another run is left as that run wrote it. */
 export async function rewrapSealed(tables: LicenseTables, c: SealedColumn, current: Keyring): Promise<number> {
-  const rows = await tables.query('rewrap', `SELECT ${sealedSelect(c)} FROM ${c.table} WHERE kek_id <> $1`, [current.current.id]);
+  const rows = await tables.query('rewrap', `SELECT ${c.select} FROM ${c.table} WHERE kek_id <> $1`, [current.current.id]);
   let rewrapped = 0;
   for (const row of rows) {
     const sealed = await c.reseal(current, row, await c.open('rewrap', row));

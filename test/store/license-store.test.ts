@@ -110,9 +110,20 @@ describe.each(backends)('license records on $name', ({ skip, open }) => {
     const table = `${schema}.telemetry_licenses`;
     await client.query(`UPDATE ${table} SET nonce = a.nonce, legal_entity = a.legal_entity FROM ${table} a WHERE ${table}.license_id = 'lic-b' AND a.license_id = 'lic-a'`);
     const error = (await licenses.license('lic-b').catch((e: unknown) => e)) as KeyStoreError;
-    expect(error).toMatchObject({ rule: 'kek-mismatch', message: expect.stringMatching(/^show-license: the legal entity of lic-b does not decrypt under key-encryption key [0-9a-f]{16} \(kek-mismatch\); /) });
+    expect(error).toMatchObject({ rule: 'kek-mismatch', message: expect.stringMatching(/^show-license: the license record of lic-b does not decrypt under key-encryption key [0-9a-f]{16} \(kek-mismatch\); /) });
     await expect(licenses.check({ all: true })).rejects.toMatchObject({ rule: 'kek-mismatch' });
     expect((await licenses.license('lic-a'))?.legalEntity).toBe(SOLE_TRADER);
+  });
+
+  it.skipIf(skip)('authenticates the clear fields too: a feature added in the database makes the record unreadable, and ingest answers 503, never accepting it', async () => {
+    const { licenses, schema } = await fresh();
+    await licenses.setLicense(license());
+    const { secret } = await licenses.issue('lic-0042');
+    await client.query(`UPDATE ${schema}.telemetry_licenses SET features = array_append(features, 'telemetry.extra')`);
+    await expect(licenses.licenseOf('lic-0042')).rejects.toMatchObject({ rule: 'kek-mismatch', message: expect.stringMatching(/its features, contract end or data region too/) });
+    const request = await built({ version: 1, signingSecrets: [secret] }, { ...counts(), featuresUsed: ['sso', 'telemetry.extra'] });
+    expect(await ingest({ headers: request.headers, body: request.body }, { licenseKeys: licenses.licenseOf, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ ok: false, status: 503, error: { rule: 'key-lookup-failed' } });
+    await expect(licenses.check({ all: true })).rejects.toMatchObject({ rule: 'kek-mismatch' });
   });
 
   it.skipIf(skip)('re-encrypts legal entities with the secrets when the key-encryption key rotates, and counts both in check', async () => {
