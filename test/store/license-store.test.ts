@@ -6,15 +6,13 @@
  * record's data region, and purge reading contract ends from the records.
  */
 import { describe, expect, it } from 'vitest';
-import { toJsonSchema } from '../../scripts/emit/json-schema.js';
-import { toStorage } from '../../scripts/emit/storage-sql.js';
 import type { IngestSuccess } from '../../src/server/ingest.js';
 import { ingest } from '../../src/server.js';
 import { KeyStoreError, type Keyring, type LicenseRecord, createLicenseStore, createPostgresStore, kekId, parseKeyring } from '../../src/store-postgres.js';
 import type { QueryClient } from '../../src/store/database.js';
 import { openStore } from '../../src/store/store.js';
 import { toBase64 } from '../../src/wire/bytes.js';
-import { shortRetention } from '../fixtures/contracts/short-retention.js';
+import { putShortRetention, shortRetentionKey, shortRetentionPlan } from '../support/short-retention-store.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { NOW_MS, built, counts, license } from '../wire/support.js';
 
@@ -161,27 +159,14 @@ describe.each(backends)('license records on $name', ({ skip, open }) => {
   });
 
   describe('purge, with fields kept until the contract ends', () => {
-    const storage = toStorage([{ contract: shortRetention, schema: toJsonSchema(shortRetention) }]);
     const RECEIVED = new Date('2026-11-16T01:00:00Z');
     const purgedAt = new Date('2027-12-22T01:00:00Z');
-    const key = (licenseId: string) => `${licenseId}/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z`;
-    const put = (store: ReturnType<typeof openStore>, licenseId: string) =>
-      store.put({
-        ok: true,
-        kind: 'report',
-        dedupeKey: key(licenseId),
-        keyId: 'k',
-        messageId: `msg_${'0'.repeat(64)}`,
-        licenseId,
-        customer: { masked: false, value: 'Acme GmbH' },
-        headers: {},
-        schemaVersion: 1,
-        payload: { schemaVersion: 1, periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-16T00:00:00Z', usage: { seats: 12, sessions: 340 }, build: '0123abc' },
-      } as unknown as IngestSuccess);
+    const key = shortRetentionKey;
+    const put = putShortRetention;
 
     it.skipIf(skip)('reads each contract end from the license store, which wins over licenseEnds; a given end serves only a license without a record', async () => {
       const { licenses, schema } = await fresh();
-      const store = openStore(client, storage.plan, { schema, now: () => RECEIVED });
+      const store = openStore(client, shortRetentionPlan, { schema, now: () => RECEIVED });
       await store.migrate();
       await licenses.setLicense(license({ licenseId: 'lic-ended', contractEnd: '2027-11-21T00:00:00Z' }));
       const { contractEnd: _, ...running } = license({ licenseId: 'lic-running' });
@@ -207,7 +192,7 @@ describe.each(backends)('license records on $name', ({ skip, open }) => {
     });
 
     it.skipIf(skip)('works as before where no license store shares the schema: the given ends alone', async () => {
-      const store = openStore(client, storage.plan, { schema: freshSchema('p'), now: () => RECEIVED });
+      const store = openStore(client, shortRetentionPlan, { schema: freshSchema('p'), now: () => RECEIVED });
       await store.migrate();
       await put(store, 'lic-ended');
       const purged = await store.purge(purgedAt, { licenseEnds: { 'lic-ended': '2027-11-01T00:00:00Z' } });
