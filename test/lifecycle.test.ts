@@ -29,6 +29,7 @@ import type * as OutboxApi from '../src/outbox.js';
 import type * as ExampleServer from '../examples/server.js';
 import { fixture, repoRoot } from './helpers.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
+import { DPO, approveAndRelease } from './support/approve.js';
 import { KEY_A } from './wire/support.js';
 
 let repo: RepoCopy;
@@ -125,7 +126,7 @@ describe('draft', () => {
       [[], 'give one schema version'],
       [['1'], 'v1 already exists (draft); the next version is v2'],
       [['3'], 'the next version is v2, not v3'],
-      [['2'], 'v1 is still a draft: change it in place, or release it first (`npm run release -- 1`)'],
+      [['2'], 'v1 is still a draft: change it in place, or release it first (its privacy content is not approved yet: `npm run review -- 1 --reviewer "<name>" --role "<role>" --link <ticket>` once a privacy reviewer has approved it, then `npm run release -- 1`), then draft v2'],
     ] as const) {
       const { code, err } = await repo.run(draftCommand, ...args);
       expect([code, err], args.join(' ')).toEqual([2, expect.stringContaining(message)]);
@@ -135,7 +136,7 @@ describe('draft', () => {
 
   it('refuses a dirty working tree, so the draft is a change of its own, and leaves it as it was', async () => {
     repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    await approveAndRelease(repo, 1, '2026-11-26');
     repo.commit('release v1');
     repo.write('docs/notes.md', 'work in progress\n');
     const index = repo.read('schema/index.ts');
@@ -167,7 +168,7 @@ describe('release, deprecate and retire refuse what the life of a version does n
     };
     expect(await refused(deprecateCommand, '1', '--sunset', '2027-06-01')).toContain('v1 is a draft');
     expect(await refused(retireCommand, '1')).toContain('v1 is draft; deprecate it first');
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    await approveAndRelease(repo, 1, '2026-11-26');
     expect(await refused(deprecateCommand, '1', '--sunset', '2027-06-01')).toContain('v1 is the current version');
     expect(await refused(deprecateCommand, '9', '--sunset', '2027-06-01')).toContain('v9 is not in schema/index.ts; known: v1');
   });
@@ -178,12 +179,11 @@ describe('the life of a second version, end to end', () => {
   it('drafts, reviews, changelogs and releases v2 without moving what v1 published; serves both; falls back; deprecates; retires', { timeout: 180_000 }, async () => {
     repo = copyRepo(['examples', 'tsup.config.ts', 'tsconfig.json']);
 
-    // A maintainer releases v1 and commits.
-    const released = await repo.run(releaseCommand, '1', '--date', '2026-11-26');
-    expect(released.code, released.out + released.err).toBe(0);
+    // A maintainer has v1 approved, releases it and commits.
+    await approveAndRelease(repo, 1, '2026-11-26');
     expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64} generated\/v1\/conformance\.json$/m);
     expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64} docs\/telemetry\.md#version v1$/m);
-    expect(repo.read('docs/telemetry.md')).toContain('| v1 | current, released: frozen | released 2026-11-26 |');
+    expect(repo.read('docs/telemetry.md')).toContain('| v1 | current, released: frozen | released 2026-11-26 | approved 2026-11-25 by Dana Fischer (Data Protection Officer) |');
     expect((await repo.run(checkCommand)).code).toBe(0);
     const v1Commit = repo.commit('release v1');
     const before = publishedByV1(repo.root);
@@ -194,6 +194,8 @@ describe('the life of a second version, end to end', () => {
     expect(drafted.out).toContain('npm run review -- 2');
     expect(drafted.out).toContain('docs/CHANGELOG.md');
     expect(repo.read('schema/index.ts')).toContain("{ contract: v2, status: 'draft' }");
+    const exportsOf = () => Object.keys((JSON.parse(repo.read('package.json')) as { exports: Record<string, unknown> }).exports).filter((key) => key.startsWith('./schemas/'));
+    expect(exportsOf()).toEqual(['./schemas/v1.json', './schemas/v2.json']);
     expect(repo.read('schema/v2.ts')).toContain("source: 'schema/v2.ts'");
     repo.write('schema/v2.ts', fixtureV2());
     const generated = await repo.run(generateCommand);
@@ -210,7 +212,7 @@ describe('the life of a second version, end to end', () => {
     expect(doc).toContain('| `redeemedCodes[].codeId` |');
 
     // Review and changelog, then the check against the v1 commit passes.
-    expect((await repo.run(reviewCommand, '2', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-7', '--date', '2026-11-27')).code).toBe(0);
+    expect((await repo.run(reviewCommand, '2', ...DPO, '--link', 'PRIV-7', '--date', '2026-11-27')).code).toBe(0);
     const entry = [
       '- Schema v2 adds environment pair counts for pair-based billing: `environmentPairs` (`environmentPairs.total`,',
       '  `environmentPairs.sandboxOnly`, `environmentPairs.paired`), the optional `executionSplit` (`executionSplit.sandbox`,',
@@ -305,7 +307,9 @@ describe('the life of a second version, end to end', () => {
     expect((await repo.run(checkCommand)).code).toBe(0);
     expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'status v1')).toContain('deprecated: still accepted, servers announce its sunset; released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01.');
     expect(publishedByV1(repo.root)).toEqual(before);
-    expect((await repo.run(versionsCommand)).out).toBe('v2  released    current  released 2026-11-28\nv1  deprecated           released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01\n');
+    expect((await repo.run(versionsCommand)).out).toBe(
+      'v2  released    current  released 2026-11-28, approved 2026-11-27 by Dana Fischer (Data Protection Officer)\nv1  deprecated           released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01, approved 2026-11-25 by Dana Fischer (Data Protection Officer)\n',
+    );
     const sunsetting = await build(repo.root, 'deprecated-v1');
     const server = await serve(sunsetting.server);
     try {
@@ -338,6 +342,8 @@ describe('the life of a second version, end to end', () => {
     expect((await repo.run(retireCommand, '1', '--date', '2027-05-31')).err).toContain("v1's sunset is 2027-06-01");
     expect((await repo.run(retireCommand, '1', '--date', '2027-06-01')).code).toBe(0);
     expect((await repo.run(checkCommand)).code).toBe(0);
+    // A retired version's JSON Schema stays in generated/ (stored reports stay readable) but is no longer exported.
+    expect(exportsOf()).toEqual(['./schemas/v2.json']);
     expect(publishedByV1(repo.root)).toEqual(before);
     const retired = await build(repo.root, 'retired-v1');
     expect(() => retired.server.acceptedVersionsOption([1, 2])).toThrow(/v1 is retired/);
