@@ -18,11 +18,12 @@ import { AUDIT_DOC, auditParts, versionPart, versionPartName } from '../docs/aud
 import { stringify } from '../docs/mdast.js';
 import { wireView, withRecordsOf } from '../contract/wire-view.js';
 import { spliceParts } from '../docs/markers.js';
-import { lintContract } from '../lint/index.js';
+import { lintAll } from '../lint/index.js';
+import { lintSubjects } from '../lint/subjects.js';
 import { createAjv } from './ajv.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
-import { probeAsContract, probeModule, probeSchema } from './probe.js';
+import { probeModule } from './probe.js';
 import { projections } from './projection.js';
 import { toStorage } from './storage-sql.js';
 import { toTypeScript } from './typescript.js';
@@ -137,10 +138,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     const schema = toJsonSchema(record.contract);
     return { record, contract: record.contract, schema, wire: wireView(schema), released: releasedContent(registry, record.contract.version) };
   });
-  const lint = [
-    ...versions.flatMap(({ contract, schema }) => lintContract(contract, schema)),
-    ...(registry.probe !== undefined ? lintContract(probeAsContract(registry.probe), probeSchema(registry.probe)) : []),
-  ];
+  const lint = lintAll(lintSubjects(registry));
   const errors = lint.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new FindingsError(errors);
   for (const warning of lint.filter((f) => f.severity === 'warning')) options.onWarning?.(warning);

@@ -3,7 +3,9 @@
  * check yields findings; the table gives them their rule id and default
  * severity. A field's privacy record may exempt it from some rules, each
  * exemption justified in writing; an exemption that exempts nothing is a
- * finding too, so the list reviewers read stays true.
+ * finding too, so the list reviewers read stays true. The review-by rule
+ * looks at every version at once (one finding per cause, however many
+ * versions share it): lintAll runs it after the per-version rules.
  */
 import type { Contract } from '../../schema/contract.js';
 import { EXEMPTABLE_RULES } from '../../schema/privacy.js';
@@ -14,13 +16,20 @@ import { checkBoundedArray, checkBoundedNumber, checkBoundedString, checkClosedO
 import { checkPersonalDataName, checkPersonalDefault } from './personal-data.js';
 import { checkPrivacyRecord } from './privacy-record.js';
 import { checkProportionality } from './proportionality.js';
-import { checkReviewBy } from './review-by.js';
+import { REVIEW_BY_SUMMARY, type ReviewSubject, reviewByFindings } from './review-by.js';
 import { type LintCheck, today as todayUtc } from './types.js';
 
 export interface LintRule {
   readonly check: LintCheck;
   readonly severity: Finding['severity'];
   readonly summary: string;
+}
+
+/** Every rule with its summary, for `--help`: the per-version rules and the one over all versions. */
+export function ruleSummaries(): Array<[string, string]> {
+  const entries = Object.entries(LINT_RULES).map(([id, rule]) => [id, rule.summary] as [string, string]);
+  const at = entries.findIndex(([id]) => id === 'exception');
+  return [...entries.slice(0, at), ['review-by', REVIEW_BY_SUMMARY], ...entries.slice(at)];
 }
 
 export const LINT_RULES: Readonly<Record<string, LintRule>> = {
@@ -33,11 +42,15 @@ export const LINT_RULES: Readonly<Record<string, LintRule>> = {
   'bounded-array': { check: checkBoundedArray, severity: 'error', summary: 'every list has a maxItems' },
   'bounded-number': { check: checkBoundedNumber, severity: 'error', summary: 'every number has a minimum, and a maximum unless it is an integer' },
   'no-any': { check: checkNoAny, severity: 'error', summary: 'no field accepts any JSON value' },
-  'review-by': { check: checkReviewBy, severity: 'error', summary: 'every field is reviewed again by its reviewBy date (a warning 30 days before), set at most two years ahead' },
   exception: { check: checkExceptions, severity: 'error', summary: 'an exception names an exemptable rule, is justified in writing, and exempts something' },
 };
 
-/** Runs every lint rule on one contract version. */
+/** Every rule on every subject (the versions, and the connection test as version 0): the per-version rules, then review-by over all. */
+export function lintAll(subjects: readonly ReviewSubject[], today: string = todayUtc()): Finding[] {
+  return [...subjects.flatMap(({ contract, schema }) => lintContract(contract, schema, today)), ...reviewByFindings(subjects, today)];
+}
+
+/** Runs every per-version lint rule on one contract version (review-by looks at all versions at once: see lintAll). */
 export function lintContract(contract: Contract, schema: JsonSchema, today: string = todayUtc()): Finding[] {
   const context = { contract, schema, today };
   // Only exemptable rules can be exempted; any other exception is a finding of its own (checkExceptions).
