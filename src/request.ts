@@ -2,8 +2,10 @@
  * Building a signed telemetry request on the uploader: the payload completed
  * and checked, the customer masked when asked, the body serialized once (the
  * bytes every retry replays) and signed. Any version the package knows can be
- * built; the current one by default, and when the server does not accept it,
- * the server's newest version by projection where the contract allows.
+ * built, the one the application names: never a default, which would move
+ * under an installation when the package is upgraded. When the server does
+ * not accept it, the server's newest version by projection where the
+ * contract allows.
  */
 import { type TelemetryByVersion, currentVersion, type Telemetry, versions } from '../generated/index.js';
 import type { CrossFieldRule } from '../schema/rules.js';
@@ -26,18 +28,18 @@ import { type WireError, wireError } from './wire-errors.js';
 
 /** A schema version this package knows. */
 export type KnownVersion = keyof TelemetryByVersion;
-/** The version uploaders build by default. */
+/** The newest released version: the one a new installation names. Never a default: an installation names its own. */
 export type CurrentVersion = typeof currentVersion;
 
 /** Lists relaxed to readonly arrays of their items, at every depth. */
 type Relaxed<T> = T extends readonly (infer U)[] ? readonly Relaxed<U>[] : T extends object ? { readonly [K in keyof T]: Relaxed<T[K]> } : T;
 
 /**
- * What the uploader measured for version `V` (the current one by default):
- * its payload without `schemaVersion`, lists in any order, repeats allowed
- * where the contract keeps a list sorted and unique.
+ * What the uploader measured for version `V`: its payload without
+ * `schemaVersion`, lists in any order, repeats allowed where the contract
+ * keeps a list sorted and unique. No version, no counts (`never`).
  */
-export type TelemetryCounts<V extends KnownVersion = CurrentVersion> = Relaxed<Omit<TelemetryByVersion[V], 'schemaVersion'>>;
+export type TelemetryCounts<V extends KnownVersion> = [V] extends [never] ? never : Relaxed<Omit<TelemetryByVersion[V], 'schemaVersion'>>;
 
 export interface CreateRequestOptions {
   /** The license id, from the license. */
@@ -175,33 +177,27 @@ export function newestBuildable(accepted: readonly number[]): number | undefined
 }
 
 /**
- * Builds and signs a telemetry request: fills `schemaVersion`, keeps lists the
+ * Builds and signs a telemetry request in the version the application names
+ * (`version`, required: the counts are typed as that version's, so a missing
+ * required field is a compile error): fills `schemaVersion`, keeps lists the
  * contract sorts sorted and unique, validates (an invalid payload is refused,
- * nothing is built), masks the customer when asked, and signs the body.
- * Builds the current version unless `version` names another. When
- * `acceptedVersions` lacks the current version, the report is projected onto
- * the newest accepted version if the contract allows it (see
- * `request.projection`); an explicitly chosen version is never changed.
+ * nothing is built), masks the customer when asked, and signs the body. The
+ * version stays the application's when the package is upgraded; only
+ * `acceptedVersions` without it makes the report go out projected onto the
+ * newest accepted version, if the contract allows it (`request.projection`).
  * Returns a typed error instead of throwing for bad counts or options.
  *
  * @example
- * const built = await createTelemetryRequest(counts, { licenseId, customer, signingSecrets: [secret] });
+ * const built = await createTelemetryRequest(counts, { version: 1, licenseId, customer, signingSecrets: [secret] });
  * if (!built.ok) throw new Error(built.error.message);
  * const sent = await sendTelemetry(built.request, { baseUrl: 'https://telemetry.example.com' });
- *
- * @example
- * // A report in an older version the package still knows:
- * const v1 = await createTelemetryRequest(countsV1, { version: 1, licenseId, customer, signingSecrets });
  */
-export async function createTelemetryRequest<V extends KnownVersion = CurrentVersion>(
-  counts: NoInfer<TelemetryCounts<V>>,
-  options: CreateRequestOptions & { readonly version?: V },
-): Promise<CreateRequestResult> {
-  const explicit = options.version !== undefined;
-  const version: number = options.version ?? currentVersion;
+export async function createTelemetryRequest<V extends KnownVersion>(counts: NoInfer<TelemetryCounts<V>>, options: CreateRequestOptions & { readonly version: V }): Promise<CreateRequestResult> {
+  const version: number | undefined = options.version;
+  if (version === undefined) return { ok: false, error: versionRequired('createTelemetryRequest') };
   const problem = versionProblem(version);
   if (problem !== undefined) return { ok: false, error: problem };
-  if (explicit && options.acceptedVersions !== undefined) {
+  if (options.acceptedVersions !== undefined && newestBuildable(options.acceptedVersions) === undefined) {
     const refused = checkVersionAccepted(version, options.acceptedVersions);
     if (refused !== undefined) return { ok: false, error: refused };
   }
@@ -218,10 +214,18 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
   if (!validated.ok) return invalidCounts(validated.errors);
   const built = await signedRequest(validated.value, options, secrets);
   if (!built.ok || options.acceptedVersions === undefined || options.acceptedVersions.includes(version)) return built;
-  // The default version, which the server does not accept: its newest version, by projection, or nothing.
-  const target = newestBuildable(options.acceptedVersions);
-  if (target === undefined) return { ok: false, error: checkVersionAccepted(version, options.acceptedVersions)! };
-  return built.request.project(target);
+  // The application's version, which the server does not accept: its newest version, by projection, or nothing.
+  return built.request.project(newestBuildable(options.acceptedVersions)!);
+}
+
+/** Why nothing is built without a version: a default would move under the installation with the next package release. */
+export function versionRequired(where: string): WireError {
+  return wireError(
+    'version',
+    `is required: name the schema version the installation sends, as in ${where}(…, { version: ${currentVersion}, … }); a default would change what it sends whenever the package is upgraded`,
+    'version-required',
+    { supportedVersions },
+  );
 }
 
 /** The secrets checked: 1 to 8 `whsec_` secrets, as a list, or the error that says what is wrong. */
