@@ -257,7 +257,7 @@ describe('the life of a second version, end to end', () => {
     // An uploader on v2 against a server accepting [1, 2]: stored as v2.
     const both = await serve(current.server, [1, 2]);
     try {
-      const built = await current.uploader.createTelemetryRequest(countsV2, uploaderOptions);
+      const built = await current.uploader.createTelemetryRequest(countsV2, { ...uploaderOptions, version: 2 as never });
       if (!built.ok) throw new Error(built.error.message);
       expect(built.request.schemaVersion).toBe(2);
       const sent = await current.uploader.sendTelemetry(built.request, sendOptions(both.url));
@@ -270,7 +270,7 @@ describe('the life of a second version, end to end', () => {
     // Against a server that accepts only v1: refused as v2, sent again as v1 by projection; the log says so.
     const old = await serve(current.server, [1]);
     try {
-      const built = await current.uploader.createTelemetryRequest(countsV2, uploaderOptions);
+      const built = await current.uploader.createTelemetryRequest(countsV2, { ...uploaderOptions, version: 2 as never });
       if (!built.ok) throw new Error(built.error.message);
       const sent = await current.uploader.sendTelemetry(built.request, sendOptions(old.url));
       expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1, projection: { from: 2, to: 1, dropped: ['environmentPairs', 'executionSplit', 'redeemedCodes'] } });
@@ -285,7 +285,7 @@ describe('the life of a second version, end to end', () => {
       // The administrator's connection test says so before any report: v2 is not accepted, and the fallback works.
       const example = await exampleServer(repo.root, 'released-v2', [1]);
       try {
-        const tested = await current.uploader.testConnection({ ...uploaderOptions, baseUrl: example.url, timeoutMs: 5000 });
+        const tested = await current.uploader.testConnection({ ...uploaderOptions, version: 2, baseUrl: example.url, timeoutMs: 5000 });
         expect(tested).toMatchObject({ ok: false, diagnosis: 'version-not-accepted', status: 422, schemaVersion: 2, acceptedVersions: [1], fallback: { to: 1, possible: true, dropped: ['environmentPairs', 'executionSplit', 'redeemedCodes'] } });
         expect(tested.message).toContain('the server does not accept v2, the version this installation sends; it accepts 1 (version-not-accepted); a fallback by projection would work: reports would go out as v1 without environmentPairs, executionSplit, redeemedCodes');
       } finally {
@@ -295,7 +295,7 @@ describe('the life of a second version, end to end', () => {
       // Told the accepted versions up front (negotiation), the uploader builds v1 directly and sends once.
       const found = await current.uploader.discoverAcceptedVersions({ baseUrl: old.url });
       expect(found).toEqual({ ok: true, versions: [1] });
-      const negotiated = await current.uploader.createTelemetryRequest({ ...(countsV2 as object), periodStart: '2026-12-16T00:00:00Z', periodEnd: '2026-12-31T00:00:00Z' } as never, { ...uploaderOptions, acceptedVersions: found.ok ? found.versions : [] });
+      const negotiated = await current.uploader.createTelemetryRequest({ ...(countsV2 as object), periodStart: '2026-12-16T00:00:00Z', periodEnd: '2026-12-31T00:00:00Z' } as never, { ...uploaderOptions, version: 2 as never, acceptedVersions: found.ok ? found.versions : [] });
       expect(negotiated).toMatchObject({ ok: true, request: { schemaVersion: 1, projection: { from: 2, to: 1 } } });
     } finally {
       await old.close();
@@ -313,7 +313,7 @@ describe('the life of a second version, end to end', () => {
     const sunsetting = await build(repo.root, 'deprecated-v1');
     const server = await serve(sunsetting.server);
     try {
-      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts<1>>('wire/counts.json'), { ...uploaderOptions, version: 1 });
       if (!built.ok) throw new Error(built.error.message);
       const sent = await sunsetting.uploader.sendTelemetry(built.request, sendOptions(server.url));
       expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1, deprecation: { version: 1, deprecatedAt: '2026-12-01T00:00:00.000Z', sunset: '2027-06-01T00:00:00.000Z' } });
@@ -349,14 +349,14 @@ describe('the life of a second version, end to end', () => {
     expect(() => retired.server.acceptedVersionsOption([1, 2])).toThrow(/v1 is retired/);
     const latest = await serve(retired.server);
     try {
-      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts<1>>('wire/counts.json'), { ...uploaderOptions, version: 1 });
       if (!built.ok) throw new Error(built.error.message);
       const sent = await sunsetting.uploader.sendTelemetry(built.request, sendOptions(latest.url));
       expect(sent).toMatchObject({ ok: false, status: 422, schemaVersion: 1, error: { rule: 'projection-refused' } });
       expect(sent.ok || sent.error.message).toContain('environmentPairs: v2 requires it and v1 does not have it');
       expect(sent.attempts.map((a) => [a.status, a.rule])).toEqual([[422, 'unsupported-version']]);
       expect(latest.stored.size).toBe(0);
-      const fresh = await retired.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      const fresh = await retired.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts<1>>('wire/counts.json'), { ...uploaderOptions, version: 1 });
       expect(fresh).toMatchObject({ ok: false, error: { rule: 'unsupported-version' } });
     } finally {
       await latest.close();
