@@ -6,7 +6,8 @@ import { probe } from '../schema/probe.js';
 import { type SourceFile, sourceFiles } from '../scripts/contract/sources.js';
 import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { probeAsContract, probeSchema } from '../scripts/emit/probe.js';
-import { lintContract } from '../scripts/lint/index.js';
+import { lintAll, lintContract } from '../scripts/lint/index.js';
+import { v2 } from './fixtures/contracts/v2.js';
 import { reviewByFindings } from '../scripts/lint/review-by.js';
 import { repoRoot } from './helpers.js';
 import { missingRecord } from './fixtures/contracts/missing-record.js';
@@ -53,6 +54,23 @@ describe('lint: retention and owner (privacy-record)', () => {
   it('refuses a missing or placeholder owner', () => {
     expect(withRecord('activeSeats', { owner: '' })).toEqual(['privacy-record schema/v1.ts activeSeats: privacy record: owner is missing or empty']);
     expect(withRecord('activeSeats', { owner: 'TBD' })).toEqual(['privacy-record schema/v1.ts activeSeats: privacy record: owner is a placeholder ("TBD")']);
+  });
+});
+
+describe('lint: where a finding points', () => {
+  it('names the file that declares the field: a header schema/headers.ts, a field a later version takes over the file it comes from', async () => {
+    const schema = toJsonSchema(v1) as Record<string, any>;
+    schema['x-headers'].properties['x-telemetry-customer']['x-privacy'].owner = 'TBD';
+    schema.properties.activeSeats['x-privacy'].owner = 'TBD';
+    const sources = await sourceFiles(repoRoot, 'schema/v1.ts');
+    expect(lintAll([{ contract: v1, schema, sources }], '2026-12-01').map((f) => `${f.rule} ${f.where}`)).toEqual(['privacy-record schema/v1.ts activeSeats', 'privacy-record schema/headers.ts header x-telemetry-customer']);
+
+    const next = v2 as unknown as typeof v1;
+    const later = toJsonSchema(next) as Record<string, any>;
+    later.properties.activeSeats['x-privacy'].owner = 'TBD';
+    later.properties.environmentPairs.properties.total['x-privacy'].owner = 'TBD';
+    const own = await sourceFiles(repoRoot, 'test/fixtures/contracts/v2.ts');
+    expect(lintAll([{ contract: next, schema: later, sources: own }], '2026-12-01').map((f) => f.where)).toEqual(['schema/v1.ts activeSeats', 'test/fixtures/contracts/v2.ts environmentPairs.total']);
   });
 });
 

@@ -20,6 +20,9 @@ import { type Change, diffContracts, processingChanges } from './semantic-diff.j
 
 const plain: Colors = { red: (t) => t, green: (t) => t, yellow: (t) => t, dim: (t) => t };
 
+/** The step every privacy change needs besides its review, which only `check --base` can see is missing. */
+const CHANGELOG_STEP = 'and name each privacy-relevant change below in a docs/CHANGELOG.md entry (`npm run check -- --base <target branch>` asks for it)';
+
 /**
  * What a review of `version` looks at: the changes since the content last
  * reviewed (`since: 'review'`, any decision) or last approved (`'approval'`),
@@ -77,7 +80,7 @@ export function reviewFindings(registry: Registry, reviews: readonly ReviewRecor
         where: contract.source,
         what: `v${v} is released, and its amended privacy content is not approved: the review of ${pending.date} by ${reviewerWords(pending)} is pending`,
         rule: 'approval-missing',
-        fix: `an amendment of a released version takes effect once approved: when a privacy reviewer has approved the changes below, run \`${approveCommand(v)}\``,
+        fix: `an amendment of a released version takes effect once approved: when a privacy reviewer has approved the changes below, run \`${approveCommand(v)}\`, ${CHANGELOG_STEP}`,
         severity: 'error',
         detail: renderDiff(changes, since, 'text', plain),
       });
@@ -90,7 +93,7 @@ export function reviewFindings(registry: Registry, reviews: readonly ReviewRecor
         ? `v${v}'s privacy content changed since its last review (${last.date}, ${reviewerWords(last)}, ${last.decision}) and has no matching review`
         : `v${v}'s privacy content has never been reviewed`,
       rule: 'review-missing',
-      fix: `have a privacy reviewer approve the changes below, then run \`${approveCommand(v)}\`${released ? ` (v${v} is released: the approval records an amendment, and its wire stays as released)` : ` (or, while v${v} is a draft, record a review whose approval is still to come with --pending)`}`,
+      fix: `have a privacy reviewer approve the changes below, then run \`${approveCommand(v)}\`${released ? ` (v${v} is released: the approval records an amendment, and its wire stays as released)` : ` (or, while v${v} is a draft, record a review whose approval is still to come with --pending)`}, ${CHANGELOG_STEP}`,
       severity: 'error',
       detail: renderDiff(changes, since, 'text', plain),
     });

@@ -253,9 +253,13 @@ function compareNotCollected(version: number, before: JsonSchema, after: JsonSch
   for (const what of now.keys()) if (!was.has(what)) out.push({ class: 'docs-only', version, subject: `not collected: ${what}`, what: 'added to the list of data deliberately not collected' });
 }
 
-/** The document's prose: every generated part blanked, so only what people wrote is compared. */
+/**
+ * The document's prose: every generated part taken out, so only what people
+ * wrote is compared; a new version's parts, which the build places in the
+ * document, are no prose change.
+ */
 export function proseOf(document: string): string {
-  return document.replace(/^<!-- generated:[^\n]*-->\n[\s\S]*?^<!-- \/generated -->$/gm, '<!-- generated part -->');
+  return document.replace(/^<!-- generated:[^\n]*-->\n[\s\S]*?^<!-- \/generated -->$/gm, '').replace(/\n{3,}/g, '\n\n');
 }
 
 /**
@@ -277,7 +281,8 @@ function fromNothing(version: number, after: JsonSchema): Change[] {
   compareFields(version, {}, after, changes);
   compareRules(version, {}, after, changes);
   compareNotCollected(version, {}, after, changes);
-  return changes.map((c) => ({ ...c, stage: 'new version' as const }));
+  // The first version of all: no version before it to move from, so no stage and no advice about one.
+  return changes;
 }
 
 /** Every change from `base` to `head`, in version order, then field order. */
@@ -296,7 +301,7 @@ export function diffContracts(base: ContractState, head: ContractState): Change[
       const predecessor = [...head.versions.keys()].filter((v) => v < version).sort((a, b) => b - a)[0];
       const approved = predecessor === undefined ? undefined : head.approved?.get(predecessor);
       const baseline = predecessor === undefined ? {} : (approved ?? head.versions.get(predecessor)!);
-      changes.push({ class: 'wire-additive', version, subject: `v${version}`, what: predecessor === undefined ? 'new version' : `new version, compared below with v${predecessor}${approved === undefined ? '' : ' as last approved'}`, stage: 'new version' });
+      changes.push({ class: 'wire-additive', version, subject: `v${version}`, what: predecessor === undefined ? 'new version' : `new version, compared below with v${predecessor}${approved === undefined ? '' : ' as last approved'}`, ...(predecessor === undefined ? {} : { stage: 'new version' as const }) });
       changes.push(...(predecessor === undefined ? fromNothing(version, after) : changesBetween(baseline, after, version)));
       continue;
     }

@@ -18,6 +18,7 @@ import { checkPrivacyRecord } from './privacy-record.js';
 import { checkProportionality } from './proportionality.js';
 import { REVIEW_BY_SUMMARY, type ReviewSubject, reviewByFindings } from './review-by.js';
 import { type LintCheck, today as todayUtc } from './types.js';
+import type { SourceFile } from '../contract/sources.js';
 
 export interface LintRule {
   readonly check: LintCheck;
@@ -47,11 +48,26 @@ export const LINT_RULES: Readonly<Record<string, LintRule>> = {
 
 /** Every rule on every subject (the versions, and the connection test as version 0): the per-version rules, then review-by over all. */
 export function lintAll(subjects: readonly ReviewSubject[], today: string = todayUtc()): Finding[] {
-  return [...subjects.flatMap(({ contract, schema }) => lintContract(contract, schema, today)), ...reviewByFindings(subjects, today)];
+  return [...subjects.flatMap(({ contract, schema, sources }) => lintContract(contract, schema, today, sources)), ...reviewByFindings(subjects, today)];
+}
+
+/**
+ * The file that declares a field: the first of the contract's files (its own
+ * first) with the field's key written as a property, `activeSeats:` or
+ * `'x-telemetry-customer':`. A header is declared in schema/headers.ts, a
+ * field a later version takes over unchanged in the version it comes from.
+ * The contract's own file when no file says (or none is known).
+ */
+export function declaringFile(field: string, contract: Contract, sources: readonly SourceFile[] = []): string {
+  const key = field.replace(/^header /, '').replace(/\[\]/g, '').split('.').pop()!;
+  if (key === '') return contract.source;
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const declared = new RegExp(`(?:^|[\\s{,])(['"]?)${escaped}\\1\\s*:`, 'm');
+  return sources.find((file) => declared.test(file.text))?.path ?? contract.source;
 }
 
 /** Runs every per-version lint rule on one contract version (review-by looks at all versions at once: see lintAll). */
-export function lintContract(contract: Contract, schema: JsonSchema, today: string = todayUtc()): Finding[] {
+export function lintContract(contract: Contract, schema: JsonSchema, today: string = todayUtc(), sources: readonly SourceFile[] = []): Finding[] {
   const context = { contract, schema, today };
   // Only exemptable rules can be exempted; any other exception is a finding of its own (checkExceptions).
   const exceptions = declaredExceptions(schema).filter((e) => (EXEMPTABLE_RULES as readonly string[]).includes(e.rule));
@@ -64,13 +80,13 @@ export function lintContract(contract: Contract, schema: JsonSchema, today: stri
         used.add(excused);
         continue;
       }
-      findings.push({ severity, ...finding, where: `${contract.source} ${finding.where}`, rule });
+      findings.push({ severity, ...finding, where: `${declaringFile(finding.where, contract, sources)} ${finding.where}`, rule });
     }
   }
   for (const exception of exceptions) {
     if (used.has(exception)) continue;
     findings.push({
-      where: `${contract.source} ${exception.field}`,
+      where: `${declaringFile(exception.field, contract, sources)} ${exception.field}`,
       what: `the exception for ${exception.rule} exempts nothing: the field passes that rule`,
       rule: 'exception',
       fix: 'remove the exception, so the audit document lists only real ones',
