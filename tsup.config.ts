@@ -46,7 +46,7 @@ export default defineConfig([
   {
     ...common,
     // The key store's operator CLI, the package's second bin; pg or PGlite is loaded from the user's install.
-    entry: { 'telemetry-keys': 'src/keys/bin.ts' },
+    entry: { 'telemetry-keys': 'src/store/keys-bin.ts' },
     external: ['pg', '@electric-sql/pglite'],
     format: ['esm'],
     dts: false,

@@ -6,10 +6,10 @@
  * the same request (and a forged one) with 100,000 licenses in the key map
  * against one, since a request must cost the same however many licenses exist.
  */
-import { iJsonProblem } from '../src/i-json.js';
-import { ingest } from '../src/ingest.js';
-import { createTelemetryRequest } from '../src/request.js';
-import { generateSecret } from '../src/signature.js';
+import { iJsonProblem } from '../src/contract/i-json.js';
+import { ingest } from '../src/server/ingest.js';
+import { createTelemetryRequest } from '../src/uploader/request.js';
+import { generateSecret } from '../src/wire/signature.js';
 import type { Row } from './report.js';
 import { timeAsync, timeSync } from './timing.js';
 

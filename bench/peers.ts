@@ -11,9 +11,9 @@ import { UTC_DATE_TIME_PATTERN } from '../schema/types.js';
 import { TelemetryV1, v1 } from '../schema/v1.js';
 import { createAjv } from '../scripts/emit/ajv.js';
 import { toJsonSchema } from '../scripts/emit/json-schema.js';
-import { isDateTime } from '../src/formats.js';
-import { compareInstants, parseInstant } from '../src/instant.js';
-import { compareCodePoints, compileRules } from '../src/rules.js';
+import { isDateTime } from '../src/contract/formats.js';
+import { compareInstants, parseInstant } from '../src/contract/instant.js';
+import { compareCodePoints, compileRules } from '../src/contract/rules.js';
 
 /** The contract's own compiled rules, the shipped ones, so every peer checks the cross-field rules exactly as shipped and as fast. */
 const rulesHold = compileRules(v1.rules);
@@ -48,7 +48,7 @@ const zodSchema = z
     appVersion: z.string().min(7).max(40).regex(/^[0-9a-f]{7,40}$/).optional(),
     nodeVersion: z.string().max(3).regex(/^[1-9][0-9]{0,2}$/).optional(),
   })
-  // An unreadable date is its field's error, not this rule's (as in src/rules.ts).
+  // An unreadable date is its field's error, not this rule's (as in src/contract/rules.ts).
   .refine((p) => {
     const [start, end] = [parseInstant(p.periodStart), parseInstant(p.periodEnd)];
     return start === undefined || end === undefined || compareInstants(start, end) < 0;

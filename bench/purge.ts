@@ -10,10 +10,10 @@
  */
 import pg from 'pg';
 import { startCluster } from '../scripts/dev/postgres-cluster.js';
-import { ingest } from '../src/ingest.js';
-import { createTelemetryRequest } from '../src/request.js';
-import { generateSecret } from '../src/signature.js';
-import type { QueryClient } from '../src/store-core.js';
+import { ingest } from '../src/server/ingest.js';
+import { createTelemetryRequest } from '../src/uploader/request.js';
+import { generateSecret } from '../src/wire/signature.js';
+import type { QueryClient } from '../src/store/database.js';
 import { createPostgresStore } from '../src/store-postgres.js';
 import type { Row } from './report.js';
 import { median } from './timing.js';

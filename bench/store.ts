@@ -6,10 +6,10 @@
  * writes a row, the second only finds one.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { ingest } from '../src/ingest.js';
-import { createTelemetryRequest } from '../src/request.js';
-import { generateSecret } from '../src/signature.js';
-import { reportDigest } from '../src/report-digest.js';
+import { ingest } from '../src/server/ingest.js';
+import { createTelemetryRequest } from '../src/uploader/request.js';
+import { generateSecret } from '../src/wire/signature.js';
+import { reportDigest } from '../src/store/report-digest.js';
 import { createKeyStore, createPostgresStore, parseKeyring, storagePlan } from '../src/store-postgres.js';
 import type { IngestSuccess } from '../src/server.js';
 import type { Row } from './report.js';

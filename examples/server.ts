@@ -57,7 +57,7 @@ import {
   isTransientDatabaseError,
   storeFailureResponse,
 } from '../src/store-postgres.js';
-import { keyringFromEnv } from '../src/keys/keyring-source.js';
+import { keyringFromEnv } from '../src/store/keyring-source.js';
 
 /** The health check for a load balancer: 200 when this instance reaches its database, 503 (with Retry-After) when not. */
 export const HEALTH_PATH = '/healthz';

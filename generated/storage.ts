@@ -1,5 +1,5 @@
 // generated from schema/index.ts by `npm run generate`; do not edit
-import type { StoragePlan } from '../src/store-plan.js';
+import type { StoragePlan } from '../src/store/storage-plan.js';
 
 /**
  * The PostgreSQL storage of every schema version: the migrations (generated/v<N>/storage.sql,

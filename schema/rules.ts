@@ -3,7 +3,7 @@
  * fields, sortedness). They are data, not code: the generator emits them into
  * the JSON Schema under `x-rules`, the runtime validator interprets them, and
  * the audit document lists them. A new kind needs an interpreter in
- * `src/rules.ts`; a new rule of an existing kind needs only a line here.
+ * `src/contract/rules.ts`; a new rule of an existing kind needs only a line here.
  *
  * Paths are JSON Pointers (RFC 6901) into the payload.
  */

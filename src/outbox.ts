@@ -37,6 +37,6 @@ export type { HeldLock, LockHolder, LockResult, OutboxStorage, RecordList, Unrea
 export { type FileStorage, type FileStorageOptions, type FolderReport, type OutboxSettings, fileStorage } from './outbox/file-storage.js';
 export type { PreviewResult, ShowResult } from './outbox/inspect.js';
 export type { ShownState, WindowView } from './outbox/show.js';
-export type { ConnectionDiagnosis, ConnectionTestResult, VersionFallback } from './connection-test.js';
-export type { CurrentVersion, KnownVersion, TelemetryCounts } from './request.js';
-export type { WireError } from './wire-errors.js';
+export type { ConnectionDiagnosis, ConnectionTestResult, VersionFallback } from './uploader/connection-test.js';
+export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/payload.js';
+export type { WireError } from './contract/wire-errors.js';

@@ -6,12 +6,12 @@
  * const result = await ingest({ method: 'POST', headers: req.headers, body }, { licenseKeys: new Map([['lic-0042', [{ id: 'k1', secret }]]]) });
  */
 export type * from '../generated/types.js';
-export type { ValidationError } from './errors.js';
-export type { WireError } from './wire-errors.js';
-export type { HeadersLike } from './headers.js';
-export { type KeySourceOptions, type LicenseKeyLookup, type LicenseKeys } from './key-lookup.js';
-export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './ingest.js';
-export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './probe.js';
+export type { ValidationError } from './contract/errors.js';
+export type { WireError } from './contract/wire-errors.js';
+export type { HeadersLike } from './wire/headers.js';
+export { type KeySourceOptions, type LicenseKeyLookup, type LicenseKeys } from './server/key-lookup.js';
+export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './server/ingest.js';
+export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './wire/probe.js';
 export {
   DEFAULT_SCHEMA_MAX_AGE_SECONDS,
   type EndpointResponse,
@@ -19,23 +19,15 @@ export {
   type SchemaEndpointOptions,
   type SchemaRequest,
   schemaEndpoint,
-} from './schema-endpoint.js';
-export {
-  DEFAULT_TOLERANCE_SECONDS,
-  SIGNATURE_HEADERS,
-  type SignatureResult,
-  type VerificationKey,
-  type VerifyOptions,
-  generateSecret,
-  parseSecret,
-  verifySignature,
-} from './signature.js';
-export { dedupeKey, messageId } from './dedupe.js';
-export { type DecryptResult, JOSE_MEDIA_TYPE, decryptBody, deriveEncryptionKey, encryptionKeyId } from './jwe.js';
-export { type Customer, decodeCustomer, deriveMaskKey, isMaskedCustomer, maskCustomer } from './mask.js';
-export { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './negotiation.js';
-export { CONTRACT_HEADERS } from './contract-headers.js';
-export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
-export { DEFAULT_MAX_BYTES } from './parse.js';
-export { supportedVersions } from './validate.js';
-export { DEPRECATION_HEADER, SUNSET_HEADER, type VersionLifecycle, type VersionStatus, defaultAcceptedVersions, deprecationHeaders, versionLifecycle } from './lifecycle.js';
+} from './server/schema-endpoint.js';
+export { SIGNATURE_HEADERS, generateSecret, parseSecret } from './wire/signature.js';
+export { DEFAULT_TOLERANCE_SECONDS, type SignatureResult, type VerificationKey, type VerifyOptions, verifySignature } from './wire/verify-signature.js';
+export { dedupeKey, messageId } from './wire/dedupe.js';
+export { type DecryptResult, JOSE_MEDIA_TYPE, decryptBody, deriveEncryptionKey, encryptionKeyId } from './wire/jwe.js';
+export { type Customer, decodeCustomer, deriveMaskKey, isMaskedCustomer, maskCustomer } from './wire/mask.js';
+export { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './contract/negotiation.js';
+export { CONTRACT_HEADERS } from './wire/contract-headers.js';
+export { SCHEMA_PATH, TELEMETRY_PATH } from './wire/paths.js';
+export { DEFAULT_MAX_BYTES } from './contract/parse.js';
+export { supportedVersions } from './contract/validate.js';
+export { DEPRECATION_HEADER, SUNSET_HEADER, type VersionLifecycle, type VersionStatus, defaultAcceptedVersions, deprecationHeaders, versionLifecycle } from './contract/lifecycle.js';

@@ -17,19 +17,13 @@
  * signing secrets, encrypted under a key-encryption key, looked up by `ingest`.
  */
 import { storage } from '../generated/storage.js';
-import { type PostgresStore, type PostgresStoreOptions, type QueryClient, openStore } from './store-core.js';
+import type { QueryClient } from './store/database.js';
+import { type PostgresStore, type PostgresStoreOptions, openStore } from './store/store.js';
 
-export {
-  type MigrateResult,
-  type PostgresStore,
-  type PostgresStoreOptions,
-  type PurgeOptions,
-  type PurgeResult,
-  type PutResult,
-  type QueryClient,
-  type StoredReport,
-  StoreError,
-} from './store-core.js';
+export { type PostgresStore, type PostgresStoreOptions, type PutResult, type StoredReport } from './store/store.js';
+export { type QueryClient, StoreError } from './store/database.js';
+export type { MigrateResult } from './store/migrations.js';
+export type { PurgeOptions, PurgeResult } from './store/retention.js';
 export {
   type IssuedKey,
   type KeyInfo,
@@ -38,11 +32,11 @@ export {
   type LicenseKeyStore,
   KeyStoreError,
   createKeyStore,
-} from './key-store.js';
-export { type Kek, type Keyring, KeyringError, kekId, parseKeyring } from './keyring.js';
-export type { StoragePlan, StoredColumn, StoredKind, StoredMigration, StoredSource } from './store-plan.js';
-export { DATABASE_RETRY_AFTER_SECONDS, type StoreFailureResponse, storeFailureResponse } from './store-answer.js';
-export { isTransientDatabaseError } from './database-errors.js';
+} from './store/key-store.js';
+export { type Kek, type Keyring, KeyringError, kekId, parseKeyring } from './store/keyring.js';
+export type { StoragePlan, StoredColumn, StoredKind, StoredMigration, StoredSource } from './store/storage-plan.js';
+export { DATABASE_RETRY_AFTER_SECONDS, type StoreFailureResponse, storeFailureResponse } from './store/failure-response.js';
+export { isTransientDatabaseError } from './store/database-errors.js';
 
 /**
  * A store over any PostgreSQL client, for this package's contract. Call `migrate()` once at start-up.

@@ -8,19 +8,12 @@
  * if (built.ok) log.push(...(await sendTelemetry(built.request, { baseUrl })).attempts);
  */
 export type * from '../generated/types.js';
-export type { ValidationError } from './errors.js';
-export type { WireError } from './wire-errors.js';
-export {
-  type CreateRequestOptions,
-  type CreateRequestResult,
-  type CurrentVersion,
-  type KnownVersion,
-  type TelemetryCounts,
-  type TelemetryRequest,
-  createTelemetryRequest,
-} from './request.js';
-export { type ProjectionReport, type ProjectionResult, projectTelemetry } from './projection.js';
-export { DEPRECATION_HEADER, SUNSET_HEADER, type Deprecation, type VersionLifecycle, readDeprecation, versionLifecycle } from './lifecycle.js';
+export type { ValidationError } from './contract/errors.js';
+export type { WireError } from './contract/wire-errors.js';
+export { type CreateRequestOptions, type CreateRequestResult, type TelemetryRequest, createTelemetryRequest } from './uploader/request.js';
+export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/payload.js';
+export { type ProjectionReport, type ProjectionResult, projectTelemetry } from './contract/projection.js';
+export { DEPRECATION_HEADER, SUNSET_HEADER, type Deprecation, type VersionLifecycle, readDeprecation, versionLifecycle } from './contract/lifecycle.js';
 export {
   DEFAULT_RETRIES,
   type FetchLike,
@@ -31,15 +24,15 @@ export {
   type SendResult,
   discoverAcceptedVersions,
   sendTelemetry,
-} from './send.js';
-export { SIGNATURE_HEADERS, type SignMessageInput, type SignatureHeaders, generateSecret, parseSecret, sign, signMessage } from './signature.js';
-export { MASK_ENV_VARIABLE, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './mask.js';
-export { ACCEPTED_VERSIONS_HEADER, checkVersionAccepted, chooseVersion, parseAcceptedVersions } from './negotiation.js';
-export { dedupeKey, messageId } from './dedupe.js';
-export { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptBody, encryptionKeyId } from './jwe.js';
-export { CONTRACT_HEADERS } from './contract-headers.js';
-export { PROBE_MEDIA_TYPE, type ProbeBody, probeMessageId } from './probe.js';
-export { type ProbeOptions, type ProbeRequest, type ProbeRequestResult, createProbeRequest } from './probe-request.js';
+} from './uploader/send.js';
+export { SIGNATURE_HEADERS, type SignMessageInput, type SignatureHeaders, generateSecret, parseSecret, sign, signMessage } from './wire/signature.js';
+export { MASK_ENV_VARIABLE, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from './wire/mask.js';
+export { ACCEPTED_VERSIONS_HEADER, checkVersionAccepted, chooseVersion, parseAcceptedVersions } from './contract/negotiation.js';
+export { dedupeKey, messageId } from './wire/dedupe.js';
+export { JOSE_MEDIA_TYPE, deriveEncryptionKey, encryptBody, encryptionKeyId } from './wire/jwe.js';
+export { CONTRACT_HEADERS } from './wire/contract-headers.js';
+export { PROBE_MEDIA_TYPE, type ProbeBody, probeMessageId } from './wire/probe.js';
+export { type ProbeOptions, type ProbeRequest, type ProbeRequestResult, createProbeRequest } from './uploader/probe-request.js';
 export {
   CONNECTION_DIAGNOSES,
   type ConnectionDiagnosis,
@@ -48,7 +41,7 @@ export {
   DEFAULT_TEST_TIMEOUT_MS,
   type VersionFallback,
   testConnection,
-} from './connection-test.js';
-export { SCHEMA_PATH, TELEMETRY_PATH } from './paths.js';
+} from './uploader/connection-test.js';
+export { SCHEMA_PATH, TELEMETRY_PATH } from './wire/paths.js';
 export { currentVersion } from '../generated/index.js';
-export { supportedVersions } from './validate.js';
+export { supportedVersions } from './contract/validate.js';

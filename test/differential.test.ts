@@ -16,7 +16,7 @@ import { contracts } from '../schema/index.js';
 import { type PatchOperation, applyPatch } from '../scripts/emit/json-patch.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { versions } from '../generated/index.js';
-import { checkRules } from '../src/rules.js';
+import { checkRules } from '../src/contract/rules.js';
 import { repoRoot } from './helpers.js';
 import { RUNS, mutationArbitrary, payloadArbitrary } from './support/arbitraries.js';
 

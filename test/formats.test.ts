@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDateTime } from '../src/formats.js';
+import { isDateTime } from '../src/contract/formats.js';
 import { RUNS } from './support/arbitraries.js';
 
 /**

@@ -5,8 +5,8 @@ import type { CrossFieldRule } from '../schema/rules.js';
 import { versions } from '../generated/index.js';
 import { createAjv } from '../scripts/emit/ajv.js';
 import { GuardError, guardSource, toGuardCode, withoutCaptures } from '../scripts/emit/guard-code.js';
-import type { GeneratedValidator } from '../src/generated-validator.js';
-import { createValidators } from '../src/validate-core.js';
+import type { GeneratedValidator } from '../src/contract/generated-validator.js';
+import { createValidators } from '../src/contract/validate-core.js';
 import { repoRoot } from './helpers.js';
 import { isTelemetry, validateTelemetry } from '../src/index.js';
 import { RUNS, mutationArbitrary, payloadArbitrary } from './support/arbitraries.js';
@@ -29,8 +29,8 @@ describe('yes/no guard generator', () => {
     expect(refusal({ type: 'array', items: { type: 'object', patternProperties: {} } })).toMatch(/^\/items\/patternProperties: /);
   });
 
-  it('refuses a format src/formats.ts does not check, rather than skip it', () => {
-    expect(refusal({ type: 'string', format: 'email' })).toMatch(/^\/format: format "email" is not one src\/formats\.ts checks \(guard-keyword\)/);
+  it('refuses a format src/contract/formats.ts does not check, rather than skip it', () => {
+    expect(refusal({ type: 'string', format: 'email' })).toMatch(/^\/format: format "email" is not one src\/contract\/formats\.ts checks \(guard-keyword\)/);
   });
 
   it('refuses a const or enum of objects and an additionalProperties schema', () => {

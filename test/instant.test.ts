@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDateTime } from '../src/formats.js';
-import { compareInstantTexts, compareInstants, parseInstant } from '../src/instant.js';
+import { isDateTime } from '../src/contract/formats.js';
+import { compareInstantTexts, compareInstants, parseInstant } from '../src/contract/instant.js';
 import { RUNS } from './support/arbitraries.js';
 
 describe('parseInstant', () => {

@@ -41,6 +41,92 @@ const EXPORTS = [
   'versionLifecycle',
 ];
 
+/** The public surface of telemetry-contract/server. */
+const SERVER_EXPORTS = [
+  'ACCEPTED_VERSIONS_HEADER',
+  'CONTRACT_HEADERS',
+  'DEFAULT_MAX_BYTES',
+  'DEFAULT_SCHEMA_MAX_AGE_SECONDS',
+  'DEFAULT_TOLERANCE_SECONDS',
+  'DEPRECATION_HEADER',
+  'JOSE_MEDIA_TYPE',
+  'PROBE_MEDIA_TYPE',
+  'SCHEMA_MEDIA_TYPE',
+  'SCHEMA_PATH',
+  'SIGNATURE_HEADERS',
+  'SUNSET_HEADER',
+  'TELEMETRY_PATH',
+  'acceptedVersionsOption',
+  'checkProbeBody',
+  'checkVersionAccepted',
+  'decodeCustomer',
+  'decryptBody',
+  'dedupeKey',
+  'defaultAcceptedVersions',
+  'deprecationHeaders',
+  'deriveEncryptionKey',
+  'deriveMaskKey',
+  'encryptionKeyId',
+  'failureResponse',
+  'formatAcceptedVersions',
+  'generateSecret',
+  'ingest',
+  'isMaskedCustomer',
+  'maskCustomer',
+  'messageId',
+  'parseSecret',
+  'probeMessageId',
+  'probeResponse',
+  'schemaEndpoint',
+  'supportedVersions',
+  'verifySignature',
+  'versionLifecycle',
+];
+/** The public surface of telemetry-contract/uploader. */
+const UPLOADER_EXPORTS = [
+  'ACCEPTED_VERSIONS_HEADER',
+  'CONNECTION_DIAGNOSES',
+  'CONTRACT_HEADERS',
+  'DEFAULT_RETRIES',
+  'DEFAULT_TEST_TIMEOUT_MS',
+  'DEPRECATION_HEADER',
+  'JOSE_MEDIA_TYPE',
+  'MASK_ENV_VARIABLE',
+  'MAX_DELAY_MS',
+  'PROBE_MEDIA_TYPE',
+  'RETRYABLE_STATUSES',
+  'SCHEMA_PATH',
+  'SIGNATURE_HEADERS',
+  'SUNSET_HEADER',
+  'TELEMETRY_PATH',
+  'checkVersionAccepted',
+  'chooseVersion',
+  'createProbeRequest',
+  'createTelemetryRequest',
+  'currentVersion',
+  'dedupeKey',
+  'deriveEncryptionKey',
+  'deriveMaskKey',
+  'discoverAcceptedVersions',
+  'encodeCustomer',
+  'encryptBody',
+  'encryptionKeyId',
+  'generateSecret',
+  'maskCustomer',
+  'maskRequested',
+  'messageId',
+  'parseAcceptedVersions',
+  'parseSecret',
+  'probeMessageId',
+  'projectTelemetry',
+  'readDeprecation',
+  'sendTelemetry',
+  'sign',
+  'signMessage',
+  'supportedVersions',
+  'testConnection',
+  'versionLifecycle',
+];
 /** The public surface of telemetry-contract/store-postgres. */
 const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'KeyStoreError', 'KeyringError', 'StoreError', 'createKeyStore', 'createPostgresStore', 'isTransientDatabaseError', 'kekId', 'parseKeyring', 'storagePlan', 'storeFailureResponse'];
 /** The public surface of telemetry-contract/outbox, pinned the same way. */
@@ -106,6 +192,14 @@ function freePort(): Promise<number> {
 describe('package', () => {
   it('exports exactly the documented surface from the main entry', () => {
     expect(Object.keys(api).sort()).toEqual(EXPORTS);
+  });
+
+  it('exports exactly the documented surface from the server entry', async () => {
+    expect(Object.keys(await import('../src/server.js')).sort()).toEqual(SERVER_EXPORTS);
+  });
+
+  it('exports exactly the documented surface from the uploader entry', async () => {
+    expect(Object.keys(await import('../src/uploader.js')).sort()).toEqual(UPLOADER_EXPORTS);
   });
 
   it('exports exactly the documented surface from the store entry', async () => {
@@ -202,6 +296,17 @@ describe('installed from the tarball', () => {
       ].join('\n'),
     );
     expect(JSON.parse(run(process.execPath, ['store.mjs'], project).trim().split('\n').pop()!)).toEqual({ applied: [1], recorded: 1, versions: [1] });
+  });
+
+  it.each([
+    ['server', SERVER_EXPORTS],
+    ['uploader', UPLOADER_EXPORTS],
+    ['store-postgres', STORE_EXPORTS],
+  ])('the %s entry exports its documented surface with import and with require', (entry, exported) => {
+    writeFileSync(join(project, `${entry}.mjs`), `console.log(Object.keys(await import('${manifest.name}/${entry}')).sort().join(','));\n`);
+    writeFileSync(join(project, `${entry}.cjs`), `console.log(Object.keys(require('${manifest.name}/${entry}')).sort().join(','));\n`);
+    expect(run(process.execPath, [`${entry}.mjs`], project).trim()).toBe(exported.join(','));
+    expect(run(process.execPath, [`${entry}.cjs`], project).trim()).toBe(exported.join(','));
   });
 
   it('the outbox entry exports its documented surface with import and with require', () => {

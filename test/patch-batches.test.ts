@@ -6,8 +6,8 @@ import { createAjv } from '../scripts/emit/ajv.js';
 import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { batchable, validatePatches } from '../scripts/emit/patch-batches.js';
 import { conformanceVectors } from '../scripts/emit/vectors.js';
-import type { GeneratedValidator } from '../src/generated-validator.js';
-import { createValidators } from '../src/validate-core.js';
+import type { GeneratedValidator } from '../src/contract/generated-validator.js';
+import { createValidators } from '../src/contract/validate-core.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { v2 } from './fixtures/contracts/v2.js';
 

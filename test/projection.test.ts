@@ -4,7 +4,7 @@ import { v1 } from '../schema/v1.js';
 import type { JsonSchema } from '../scripts/contract/fields.js';
 import { toJsonSchema } from '../scripts/emit/json-schema.js';
 import { projection, projections } from '../scripts/emit/projection.js';
-import { dropFields } from '../src/projection.js';
+import { dropFields } from '../src/contract/projection.js';
 import { v2 } from './fixtures/contracts/v2.js';
 
 const schemaV1 = toJsonSchema(v1);

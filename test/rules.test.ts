@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { contracts } from '../schema/index.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { versions } from '../generated/index.js';
-import { checkRules, compareCodePoints, compileRules } from '../src/rules.js';
-import { uniquePrimitives } from '../src/unique-items.js';
+import { checkRules, compareCodePoints, compileRules } from '../src/contract/rules.js';
+import { uniquePrimitives } from '../src/contract/unique-items.js';
 import { RUNS, payloadArbitrary } from './support/arbitraries.js';
 
 /** Strings of units where the orders differ: ASCII, U+E000–U+FFFF, pairs and lone surrogates of either kind. */

@@ -30,7 +30,7 @@ var require_ucs2length = __commonJS({
   }
 });
 
-// src/formats.ts
+// src/contract/formats.ts
 var DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 var LEAP_SECOND_DAYS = new Set(
   "1960-12-31 1961-07-31 1961-12-31 1963-10-31 1963-12-31 1964-03-31 1964-08-31 1964-12-31 1965-02-28 1965-06-30 1965-08-31 1965-12-31 1968-01-31 1971-12-31 1972-06-30 1972-12-31 1973-12-31 1974-12-31 1975-12-31 1976-12-31 1977-12-31 1978-12-31 1979-12-31 1981-06-30 1982-06-30 1983-06-30 1985-06-30 1987-12-31 1989-12-31 1990-12-31 1992-06-30 1993-06-30 1994-06-30 1995-12-31 1997-06-30 1998-12-31 2005-12-31 2008-12-31 2012-06-30 2015-06-30 2016-12-31".split(" ")
@@ -87,7 +87,7 @@ function isDateTime(value) {
 }
 var formats = { "date-time": isDateTime };
 
-// src/unique-items.ts
+// src/contract/unique-items.ts
 function uniquePrimitives(items) {
   let i = 1;
   while (i < items.length) {

@@ -4,7 +4,7 @@
  * Every generator that talks about "fields" (lint, audit table, diff,
  * conformance vectors) sees the same list from here.
  */
-import { escapePointerToken } from '../../src/errors.js';
+import { escapePointerToken } from '../../src/contract/errors.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
 

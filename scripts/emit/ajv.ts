@@ -1,13 +1,13 @@
 /**
  * The one ajv configuration the repo compiles with: draft 2020-12, strict mode,
  * every error reported, own properties only, the contract's `x-` annotations
- * registered as a vocabulary, and the formats from src/formats.ts (the same
+ * registered as a vocabulary, and the formats from src/contract/formats.ts (the same
  * functions the shipped validators inline).
  */
 import { Ajv2020, type Options } from 'ajv/dist/2020.js';
 import { PRIVACY_KEYWORD } from '../../schema/privacy.js';
 import { RULES_KEYWORD } from '../../schema/rules.js';
-import { formats } from '../../src/formats.js';
+import { formats } from '../../src/contract/formats.js';
 import { HEADERS_KEYWORD, NOT_COLLECTED_KEYWORD } from './json-schema.js';
 
 export const ANNOTATION_KEYWORDS = [PRIVACY_KEYWORD, RULES_KEYWORD, NOT_COLLECTED_KEYWORD, HEADERS_KEYWORD] as const;

@@ -10,8 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../schema/contract.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import type { GeneratedValidator } from '../../src/generated-validator.js';
-import { createValidators } from '../../src/validate-core.js';
+import type { GeneratedValidator } from '../../src/contract/generated-validator.js';
+import { createValidators } from '../../src/contract/validate-core.js';
 import { type Finding, FindingsError } from '../cli/findings.js';
 import type { JsonSchema } from '../contract/fields.js';
 import type { Registry } from '../contract/registry.js';
@@ -61,7 +61,7 @@ export function jsonText(value: unknown): string {
 function validatorDeclarations(contract: Contract, name: string, typesModule: string, what: string): string {
   return [
     `// ${generatedHeader(contract)}`,
-    `import type { GeneratedValidator } from '../../src/generated-validator.js';`,
+    `import type { GeneratedValidator } from '../../src/contract/generated-validator.js';`,
     `import type { ${name} } from '${typesModule}';`,
     '',
     `/** Checks ${what} against the ${name} JSON Schema. */`,

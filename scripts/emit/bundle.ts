@@ -25,7 +25,7 @@ export async function bundleModule(code: string, header: string, root: string, s
     // Nor may whichever tsconfig.json esbuild would find (its "strict" adds "use strict" lines).
     tsconfigRaw: {},
     // ajv's deep equal (for uniqueItems on objects and arrays) throws on {"toString": null}; ours does not.
-    alias: { 'ajv/dist/runtime/equal': './src/json-equal.ts' },
+    alias: { 'ajv/dist/runtime/equal': './src/contract/json-equal.ts' },
   });
   const output = result.outputFiles[0];
   if (output === undefined || result.outputFiles.length !== 1) throw new Error(`esbuild produced no single module for ${sourcefile}`);

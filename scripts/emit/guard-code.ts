@@ -15,8 +15,8 @@
  * is tested on every conformance vector and on fuzzed payloads
  * (test/differential.test.ts).
  */
-import { escapePointerToken } from '../../src/errors.js';
-import { formats } from '../../src/formats.js';
+import { escapePointerToken } from '../../src/contract/errors.js';
+import { formats } from '../../src/contract/formats.js';
 import { bundleModule } from './bundle.js';
 import { type JsonSchema, isSchemaObject } from '../contract/fields.js';
 
@@ -66,9 +66,9 @@ interface Context {
 const HELPERS = {
   // ajv's own code point count; required as ajv's standalone code does, so the bundle hands over the function itself.
   ucs2length: 'const ucs2length = require("ajv/dist/runtime/ucs2length").default;',
-  formats: 'import { formats } from "./src/formats.ts";',
-  uniquePrimitives: 'import { uniquePrimitives } from "./src/unique-items.ts";',
-  uniqueJson: 'import { uniqueJson } from "./src/unique-items.ts";',
+  formats: 'import { formats } from "./src/contract/formats.ts";',
+  uniquePrimitives: 'import { uniquePrimitives } from "./src/contract/unique-items.ts";',
+  uniqueJson: 'import { uniqueJson } from "./src/contract/unique-items.ts";',
   hasOwn: 'const hasOwn = Object.prototype.hasOwnProperty;',
 } as const;
 
@@ -159,7 +159,7 @@ function emitString(schema: JsonSchema, v: string, context: Context, lines: stri
     lines.push(`if (!${constant(context, 'pattern', `new RegExp(${js(withoutCaptures(pattern))}, "u")`)}.test(${v})) return false;`);
   }
   if (format !== undefined) {
-    if (typeof format !== 'string' || !Object.hasOwn(formats, format)) fail(context, 'format', `format ${js(format)} is not one src/formats.ts checks`);
+    if (typeof format !== 'string' || !Object.hasOwn(formats, format)) fail(context, 'format', `format ${js(format)} is not one src/contract/formats.ts checks`);
     context.uses.add('formats');
     lines.push(`if (!${constant(context, 'format', `formats[${js(format)}]`)}(${v})) return false;`);
   }

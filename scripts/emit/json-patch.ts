@@ -3,7 +3,7 @@
  * vectors are written in, applied to a copy or, for checks that run many
  * patches over one large document, in place and then undone.
  */
-import { pointerTokens } from '../../src/errors.js';
+import { pointerTokens } from '../../src/contract/errors.js';
 
 /** One JSON Patch operation (RFC 6902), of the three kinds the vectors use. */
 export type PatchOperation =

@@ -16,7 +16,7 @@
  * is validated one patch at a time, so the answer is always the one-by-one answer.
  */
 import type { CrossFieldRule } from '../../schema/rules.js';
-import type { ValidationError, ValidationResult } from '../../src/errors.js';
+import type { ValidationError, ValidationResult } from '../../src/contract/errors.js';
 import { type JsonSchema, isSchemaObject } from '../contract/fields.js';
 import { type PatchOperation, applyPatch } from './json-patch.js';
 

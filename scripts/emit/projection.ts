@@ -14,7 +14,7 @@
  * Pure: the same two documents always give the same plan.
  */
 import type { CrossFieldRule } from '../../schema/rules.js';
-import { type FieldPath, dottedPath } from '../../src/errors.js';
+import { type FieldPath, dottedPath } from '../../src/contract/errors.js';
 import { canonicalJson } from '../contract/canonical.js';
 import { type JsonSchema, isSchemaObject, typesOf } from '../contract/fields.js';
 

@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import type { Contract } from '../../schema/contract.js';
 import { DATA_CATEGORIES, LEGAL_BASES, PRIVACY_KEYWORD, type PrivacyRecord, RETENTION_PATTERN, retentionWords } from '../../schema/privacy.js';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import type { StoragePlan, StoredColumn, StoredKind, StoredSource } from '../../src/store-plan.js';
+import type { StoragePlan, StoredColumn, StoredKind, StoredSource } from '../../src/store/storage-plan.js';
 import { type Finding, FindingsError } from '../cli/findings.js';
 import { type JsonSchema, enumerated, isSchemaObject, typesOf } from '../contract/fields.js';
 import { HEADERS_KEYWORD, generatedHeader } from './json-schema.js';
@@ -565,7 +565,7 @@ function storagePlan(versions: readonly StorageVersionInput[], tables: readonly 
 function storageModule(plan: StoragePlan): string {
   return [
     '// generated from schema/index.ts by `npm run generate`; do not edit',
-    "import type { StoragePlan } from '../src/store-plan.js';",
+    "import type { StoragePlan } from '../src/store/storage-plan.js';",
     '',
     '/**',
     ' * The PostgreSQL storage of every schema version: the migrations (generated/v<N>/storage.sql,',

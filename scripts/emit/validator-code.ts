@@ -11,9 +11,9 @@ import { createAjv } from './ajv.js';
 import { bundleModule } from './bundle.js';
 import type { JsonSchema } from '../contract/fields.js';
 
-/** `root` is the checkout whose src/formats.ts gets inlined. */
+/** `root` is the checkout whose src/contract/formats.ts gets inlined. */
 export async function toValidatorCode(schema: JsonSchema, header: string, root: string): Promise<string> {
-  const ajv = createAjv({ code: { source: true, esm: true, lines: true, formats: _`require("./src/formats.ts").formats` } });
+  const ajv = createAjv({ code: { source: true, esm: true, lines: true, formats: _`require("./src/contract/formats.ts").formats` } });
   const validate = ajv.compile(schema);
   // ajv's CommonJS module is the function and also carries it as `.default`; NodeNext types only see the latter.
   const code = standalone.default.default(ajv, validate);

@@ -6,8 +6,8 @@
  * the file.
  */
 import type { CrossFieldRule } from '../../schema/rules.js';
-import type { GeneratedValidator } from '../../src/generated-validator.js';
-import { createValidators } from '../../src/validate-core.js';
+import type { GeneratedValidator } from '../../src/contract/generated-validator.js';
+import { createValidators } from '../../src/contract/validate-core.js';
 import type { Finding } from '../cli/findings.js';
 import type { JsonSchema } from '../contract/fields.js';
 import { withPatch } from './json-patch.js';

@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
-import { type ValidationResult, escapePointerToken, pointerTokens } from '../../src/errors.js';
+import { type ValidationResult, escapePointerToken, pointerTokens } from '../../src/contract/errors.js';
 import { type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../contract/fields.js';
 import type { PatchOperation } from './json-patch.js';
 import { validatePatches } from './patch-batches.js';

@@ -16,14 +16,14 @@
  * committed ones: what generate writes depends on schema/ alone.
  */
 import type { Contract } from '../../schema/contract.js';
-import type * as Dedupe from '../../src/dedupe.js';
-import type * as Ingest from '../../src/ingest.js';
-import type * as Probe from '../../src/probe-request.js';
-import type * as Jwe from '../../src/jwe.js';
-import type * as Mask from '../../src/mask.js';
-import type * as Request from '../../src/request.js';
-import type * as Signature from '../../src/signature.js';
-import { toBase64Url } from '../../src/bytes.js';
+import type * as Dedupe from '../../src/wire/dedupe.js';
+import type * as Ingest from '../../src/server/ingest.js';
+import type * as Probe from '../../src/uploader/probe-request.js';
+import type * as Jwe from '../../src/wire/jwe.js';
+import type * as Mask from '../../src/wire/mask.js';
+import type * as Request from '../../src/uploader/request.js';
+import type * as Signature from '../../src/wire/signature.js';
+import { toBase64Url } from '../../src/wire/bytes.js';
 import { FindingsError } from '../cli/findings.js';
 import { importBundle } from '../contract/import-bundle.js';
 import { generatedHeader } from './json-schema.js';
@@ -47,13 +47,13 @@ export interface WireRuntime {
 }
 
 const RUNTIME_ENTRY = [
-  "export { createTelemetryRequest } from './src/request.ts';",
-  "export { dedupeKey, messageId } from './src/dedupe.ts';",
-  "export { deriveMaskKey, encodeCustomer, maskCustomer } from './src/mask.ts';",
-  "export { sign, signMessage } from './src/signature.ts';",
-  "export { deriveEncryptionKey, encryptBody, encryptionKeyId } from './src/jwe.ts';",
-  "export { createProbeRequest } from './src/probe-request.ts';",
-  "export { ingest, probeResponse } from './src/ingest.ts';",
+  "export { createTelemetryRequest } from './src/uploader/request.ts';",
+  "export { dedupeKey, messageId } from './src/wire/dedupe.ts';",
+  "export { deriveMaskKey, encodeCustomer, maskCustomer } from './src/wire/mask.ts';",
+  "export { sign, signMessage } from './src/wire/signature.ts';",
+  "export { deriveEncryptionKey, encryptBody, encryptionKeyId } from './src/wire/jwe.ts';",
+  "export { createProbeRequest } from './src/uploader/probe-request.ts';",
+  "export { ingest, probeResponse } from './src/server/ingest.ts';",
 ].join('\n');
 
 /** src/ of the checkout at `root`, with `generated` (repo-relative path → text) in place of its generated/ folder. */
@@ -214,7 +214,7 @@ export async function probeVectors(runtime: WireRuntime, probe: { readonly sourc
     });
     if (!built.ok) throw new FindingsError([{ where: probe.source, what: `no probe can be built: ${built.error.message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck`', severity: 'error' }]);
     const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: new Map([[LICENSE_ID, options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), now: () => TIMESTAMP * 1000 });
-    if (!answered.ok || answered.kind !== 'probe') throw new FindingsError([{ where: 'src/ingest.ts', what: `refuses its own probe: ${answered.ok ? 'taken for a report' : answered.error.message}`, rule: 'wire-vectors', fix: 'run the probe tests (test/wire/probe.test.ts)', severity: 'error' }]);
+    if (!answered.ok || answered.kind !== 'probe') throw new FindingsError([{ where: 'src/server/ingest.ts', what: `refuses its own probe: ${answered.ok ? 'taken for a report' : answered.error.message}`, rule: 'wire-vectors', fix: 'run the probe tests (test/wire/probe.test.ts)', severity: 'error' }]);
     const answer = runtime.probeResponse(answered);
     return {
       name,

@@ -3,7 +3,7 @@
  * (`OutboxError`), what the other methods return (`OutboxFailure`), and a
  * storage failure said in one line with what to do about it.
  */
-import type { WireError } from '../wire-errors.js';
+import type { WireError } from '../contract/wire-errors.js';
 import type { LockHolder } from './storage.js';
 import { oneLine } from './transmission-log.js';
 

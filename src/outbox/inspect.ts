@@ -4,11 +4,13 @@
  * and whether the connection is right (`testConnection`). None of them writes
  * to the storage or sends a report.
  */
-import { type ConnectionTestResult, runConnectionTest } from '../connection-test.js';
-import { assembleProbe } from '../probe-request.js';
-import { type CreateRequestOptions, type TelemetryCounts, createTelemetryRequest, customerHeaderOf, versionRequired } from '../request.js';
-import type { FetchLike } from '../send.js';
-import { wireError } from '../wire-errors.js';
+import { type ConnectionTestResult, runConnectionTest } from '../uploader/connection-test.js';
+import { assembleProbe } from '../uploader/probe-request.js';
+import { type TelemetryCounts, versionRequired } from '../uploader/payload.js';
+import { type CreateRequestOptions, createTelemetryRequest } from '../uploader/request.js';
+import { customerHeaderOf } from '../uploader/sender.js';
+import type { FetchLike } from '../uploader/send.js';
+import { wireError } from '../contract/wire-errors.js';
 import type { OutboxFailure } from './errors.js';
 import { type OutboxRecord, isMessageId, recordOf } from './record.js';
 import { type WindowView, windowView } from './show.js';

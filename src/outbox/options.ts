@@ -2,9 +2,9 @@
  * What `openOutbox` takes: the options, their defaults and checks, and the
  * settings outbox.json keeps (an option given wins over the saved value).
  */
-import type { FetchLike } from '../send.js';
-import { encryptionKeyId } from '../jwe.js';
-import { parseSecret } from '../signature.js';
+import type { FetchLike } from '../uploader/send.js';
+import { encryptionKeyId } from '../wire/jwe.js';
+import { parseSecret } from '../wire/signature.js';
 import { OutboxError } from './errors.js';
 import type { OutboxSettings } from './file-storage.js';
 import type { OutboxStorage } from './storage.js';

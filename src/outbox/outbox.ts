@@ -1,4 +1,10 @@
 /**
+ * outbox/: the durable uploader for uploader teams on Node.js: the outbox
+ * (this file, its main one), its folder on disk, its transmission log, its
+ * health, and the `telemetry-outbox` command (./bin.ts, ./cli.ts). Imports
+ * uploader/, wire/ and contract/; imported by the `telemetry-contract/outbox`
+ * entry; never imports server/ or store/.
+ *
  * The durable uploader: windows go into an outbox before anything is sent,
  * and leave it only when the server has them (or has refused them for good).
  * A scheduler calls `flush`; a restart, a dead network or a killed process
@@ -6,13 +12,14 @@
  * returns its message id and the server stores a window once, however often
  * it arrives.
  */
-import type { ConnectionTestResult } from '../connection-test.js';
-import { encryptionKeyId } from '../jwe.js';
-import { checkCustomerName } from '../mask.js';
-import { type KnownVersion, type TelemetryCounts, versionRequired } from '../request.js';
-import { type CreateRequestOptions, createTelemetryRequest, customerHeaderOf, restoreTelemetryRequest } from '../request.js';
-import { sendTelemetry } from '../send.js';
-import { wireError } from '../wire-errors.js';
+import type { ConnectionTestResult } from '../uploader/connection-test.js';
+import { encryptionKeyId } from '../wire/jwe.js';
+import { checkCustomerName } from '../wire/mask.js';
+import { type KnownVersion, type TelemetryCounts, versionRequired } from '../uploader/payload.js';
+import { type CreateRequestOptions, createTelemetryRequest, restoreTelemetryRequest } from '../uploader/request.js';
+import { customerHeaderOf } from '../uploader/sender.js';
+import { sendTelemetry } from '../uploader/send.js';
+import { wireError } from '../contract/wire-errors.js';
 import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
 import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
 import { type Health, assessHealth } from './health.js';

@@ -5,10 +5,10 @@
  * document per window; the body is kept as the exact text that is sent and
  * its SHA-256, so a damaged record is recognised instead of sent.
  */
-import type { Deprecation } from '../lifecycle.js';
-import type { ProjectionReport } from '../projection.js';
-import type { TelemetryRequest } from '../request.js';
-import { sha256, toHex, utf8 } from '../bytes.js';
+import type { Deprecation } from '../contract/lifecycle.js';
+import type { ProjectionReport } from '../contract/projection.js';
+import type { TelemetryRequest } from '../uploader/request.js';
+import { sha256, toHex, utf8 } from '../wire/bytes.js';
 
 /** The version of the record format, written into every record. */
 export const RECORD_FORMAT = 1;

@@ -7,9 +7,9 @@
  * encryption's IV) is named, never shown: the signature would prove nothing to
  * a reader, and it is made from the secret.
  */
-import { JOSE_MEDIA_TYPE } from '../jwe.js';
-import { JSON_MEDIA_TYPE } from '../content-type.js';
-import { TELEMETRY_PATH } from '../paths.js';
+import { JOSE_MEDIA_TYPE } from '../wire/jwe.js';
+import { JSON_MEDIA_TYPE } from '../wire/content-type.js';
+import { TELEMETRY_PATH } from '../wire/paths.js';
 import type { Delivery, OutboxRecord, RecordProblem, Window } from './record.js';
 
 /** Where a window stands, in an administrator's words: `preview` is a window not in the outbox. */

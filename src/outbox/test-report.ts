@@ -3,8 +3,8 @@
  * few aligned lines, and one exit code per diagnosis, so a setup script can
  * tell a wrong secret from a skewed clock without parsing text.
  */
-import type { ConnectionDiagnosis, ConnectionTestResult } from '../connection-test.js';
-import { formatAcceptedVersions } from '../negotiation.js';
+import type { ConnectionDiagnosis, ConnectionTestResult } from '../uploader/connection-test.js';
+import { formatAcceptedVersions } from '../contract/negotiation.js';
 
 /** The exit code of `test` for each diagnosis: 0 connected, 2 as every command's usage error, one code per cause besides. */
 export const TEST_EXIT_CODES: Readonly<Record<ConnectionDiagnosis, number>> = {

@@ -5,9 +5,9 @@
  * ids, windows, statuses, rules and sizes; never a secret, a signature, a
  * header value or the body.
  */
-import type { Deprecation } from '../lifecycle.js';
-import type { ProjectionReport } from '../projection.js';
-import type { SendAttempt, SendResult } from '../send.js';
+import type { Deprecation } from '../contract/lifecycle.js';
+import type { ProjectionReport } from '../contract/projection.js';
+import type { SendAttempt, SendResult } from '../uploader/send.js';
 import type { OutboxRecord, Window } from './record.js';
 
 /**

@@ -3,7 +3,7 @@
  * for good (waits for retry), or pending (sent again by the next flush); and
  * whether the windows after it should wait for the next flush too.
  */
-import type { SendResult } from '../send.js';
+import type { SendResult } from '../uploader/send.js';
 
 /** Statuses that say the connection or the credentials are wrong, not the window: it stays pending and the round stops. */
 export const CONNECTION_STATUSES: readonly number[] = [401, 403, 404, 405, 407];

@@ -12,7 +12,7 @@
  */
 import { request } from 'node:http';
 import { openOutbox } from '../../src/outbox.js';
-import type { FetchLike } from '../../src/send.js';
+import type { FetchLike } from '../../src/uploader/send.js';
 import { CUSTOMER, LICENSE, windowCounts } from './windows.js';
 
 interface Config {

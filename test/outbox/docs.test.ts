@@ -9,10 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HEALTH_STATES, type LogEntry, type OutboxRecord } from '../../src/outbox.js';
 import { CLI_ENV } from '../../src/outbox/cli.js';
 import { classifySend } from '../../src/outbox/verdict.js';
-import { RETRYABLE_STATUSES, type SendResult } from '../../src/send.js';
+import { RETRYABLE_STATUSES, type SendResult } from '../../src/uploader/send.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
-import { CONNECTION_DIAGNOSES } from '../../src/connection-test.js';
+import { CONNECTION_DIAGNOSES } from '../../src/uploader/connection-test.js';
 import { sampleOutputs } from './samples.js';
 import { scratchDir, scriptedFetch, testOutbox, windowCounts } from './support.js';
 

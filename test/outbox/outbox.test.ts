@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fileStorage, openOutbox, type LogEntry, type OutboxRecord } from '../../src/outbox.js';
 import { entryOfSend } from '../../src/outbox/transmission-log.js';
 import { recordOf } from '../../src/outbox/record.js';
-import { verifySignature } from '../../src/signature.js';
+import { verifySignature } from '../../src/wire/verify-signature.js';
 import { createTelemetryRequest, deriveMaskKey, maskCustomer } from '../../src/uploader.js';
 import { CUSTOMER, KEY_A, KEY_B, LICENSE, noWait, scratchDir, scriptedFetch, stored, testOutbox, windowCounts } from './support.js';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FetchLike } from '../../src/send.js';
+import type { FetchLike } from '../../src/uploader/send.js';
 import { type OutboxOptions, openOutbox } from '../../src/outbox.js';
 import { KEY_A } from '../wire/support.js';
 import { CUSTOMER, LICENSE } from './windows.js';

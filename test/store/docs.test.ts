@@ -6,7 +6,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
-import { runKeysCli } from '../../src/keys/cli.js';
+import { runKeysCli } from '../../src/store/keys-cli.js';
 import { createKeyStore, parseKeyring } from '../../src/store-postgres.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages, plainText } from '../support/markdown-lint.js';

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KeyStoreError, type Keyring, createKeyStore, kekId, parseKeyring } from '../../src/store-postgres.js';
-import type { QueryClient } from '../../src/store-core.js';
+import type { QueryClient } from '../../src/store/database.js';
 import { ingest } from '../../src/server.js';
-import { toBase64 } from '../../src/bytes.js';
+import { toBase64 } from '../../src/wire/bytes.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { NOW_MS, built } from '../wire/support.js';
 

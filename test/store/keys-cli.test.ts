@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toBase64 } from '../../src/bytes.js';
-import { runKeysCli } from '../../src/keys/cli.js';
+import { toBase64 } from '../../src/wire/bytes.js';
+import { runKeysCli } from '../../src/store/keys-cli.js';
 import { freshDatabase, openPglite, postgresUrl } from '../support/databases.js';
 
 const K1 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => i + 1));

@@ -4,8 +4,8 @@
  * and the counts it reports are those of a single statement's.
  */
 import { describe, expect, it } from 'vitest';
-import type { IngestSuccess } from '../../src/ingest.js';
-import type { QueryClient } from '../../src/store-core.js';
+import type { IngestSuccess } from '../../src/server/ingest.js';
+import type { QueryClient } from '../../src/store/database.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { ingest } from '../../src/server.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';

@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
-import { dedupeKey } from '../../src/dedupe.js';
+import { dedupeKey } from '../../src/wire/dedupe.js';
 import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../../src/store-postgres.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
 import { type ServerProcess, startServerProcess } from '../../scripts/dev/server-process.js';
-import { toBase64 } from '../../src/bytes.js';
-import { runKeysCli } from '../../src/keys/cli.js';
+import { toBase64 } from '../../src/wire/bytes.js';
+import { runKeysCli } from '../../src/store/keys-cli.js';
 import { built, counts } from '../wire/support.js';
 
 const KEK = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 3 * i + 1));

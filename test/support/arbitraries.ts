@@ -10,8 +10,8 @@
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
 import { type Field, type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../../scripts/contract/fields.js';
-import { compareInstants, parseInstant } from '../../src/instant.js';
-import { compareCodePoints } from '../../src/rules.js';
+import { compareInstants, parseInstant } from '../../src/contract/instant.js';
+import { compareCodePoints } from '../../src/contract/rules.js';
 
 /** Property runs: 1,000 in `npm test`, more with FUZZ_RUNS (see `npm run fuzz`). */
 export const RUNS = Number(process.env['FUZZ_RUNS'] ?? 1000);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { QueryClient } from '../../src/store-core.js';
+import type { QueryClient } from '../../src/store/database.js';
 
 /** A fresh PGlite database, in memory or in `folder` (which must not hold one yet). */
 export function openPglite(folder?: string): Promise<PGlite> {

@@ -5,7 +5,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_DIAGNOSES } from '../../src/connection-test.js';
+import { CONNECTION_DIAGNOSES } from '../../src/uploader/connection-test.js';
 import { TEST_EXIT_CODES } from '../../src/outbox/test-report.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
@@ -14,7 +14,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['ingest', 'key-lookup', 'store-core', 'probe', 'content-type', 'jwe', 'signature', 'mask', 'negotiation', 'parse', 'i-json', 'store-answer'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['server/ingest', 'server/key-lookup', 'store/store', 'wire/probe', 'wire/content-type', 'wire/jwe', 'wire/signature', 'wire/verify-signature', 'wire/mask', 'contract/negotiation', 'contract/parse', 'contract/i-json', 'store/failure-response'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
 /** Rows of the table whose header starts with "Status". */

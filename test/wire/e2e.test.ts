@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetryServer } from '../../examples/server.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { openPglite } from '../support/databases.js';
-import { utf8 } from '../../src/bytes.js';
-import { dedupeKey, messageId } from '../../src/dedupe.js';
-import { signMessage } from '../../src/signature.js';
+import { utf8 } from '../../src/wire/bytes.js';
+import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
+import { signMessage } from '../../src/wire/signature.js';
 import { discoverAcceptedVersions, sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
 import { KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
 

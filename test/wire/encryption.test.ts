@@ -6,10 +6,10 @@
 import * as jose from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { toBase64Url, utf8 } from '../../src/bytes.js';
+import { toBase64Url, utf8 } from '../../src/wire/bytes.js';
 import { failureResponse, ingest, type IngestOptions, type VerificationKey } from '../../src/server.js';
-import { decryptBody, deriveEncryptionKey, encryptBody, encryptionKeyId } from '../../src/jwe.js';
-import { signMessage, generateSecret } from '../../src/signature.js';
+import { decryptBody, deriveEncryptionKey, encryptBody, encryptionKeyId } from '../../src/wire/jwe.js';
+import { signMessage, generateSecret } from '../../src/wire/signature.js';
 import { KEY_A, KEY_B, NOW_MS, built, counts } from './support.js';
 
 const keys: VerificationKey[] = [
@@ -61,7 +61,7 @@ describe('encrypted bodies: the uploader', () => {
 
   it('refuses an explicit key that is not 32 bytes, naming the rule and not the key', async () => {
     const short = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
-    const { createTelemetryRequest } = await import('../../src/request.js');
+    const { createTelemetryRequest } = await import('../../src/uploader/request.js');
     const result = await createTelemetryRequest(counts(), { version: 1, licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], encrypt: true, encryptionKey: short });
     expect(result).toMatchObject({ ok: false, error: { rule: 'secret-format' } });
     expect(!result.ok && result.error.message).toContain('must hold exactly 32 bytes');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureResponse, ingest, type IngestOptions, type VerificationKey } from '../../src/server.js';
-import { dedupeKey, messageId } from '../../src/dedupe.js';
-import { utf8 } from '../../src/bytes.js';
+import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
+import { utf8 } from '../../src/wire/bytes.js';
 import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, built, counts, rawRequest } from './support.js';
 
 const keys: VerificationKey[] = [

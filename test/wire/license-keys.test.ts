@@ -7,7 +7,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
 import { failureResponse, ingest, type IngestOptions, type VerificationKey } from '../../src/server.js';
-import { generateSecret } from '../../src/signature.js';
+import { generateSecret } from '../../src/wire/signature.js';
 import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, built } from './support.js';
 
 const A = 'lic-a';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dedupeKey, messageId } from '../../src/dedupe.js';
-import { decodeCustomer, deriveMaskKey, encodeCustomer, isMaskedCustomer, maskCustomer, maskRequested } from '../../src/mask.js';
-import { checkVersionAccepted, chooseVersion, formatAcceptedVersions, parseAcceptedVersions } from '../../src/negotiation.js';
+import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
+import { decodeCustomer, deriveMaskKey, encodeCustomer, isMaskedCustomer, maskCustomer, maskRequested } from '../../src/wire/mask.js';
+import { checkVersionAccepted, chooseVersion, formatAcceptedVersions, parseAcceptedVersions } from '../../src/contract/negotiation.js';
 import { KEY_A, KEY_B } from './support.js';
 
 describe('dedupeKey', () => {

@@ -2,8 +2,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { timingSafeEqual } from '../../src/bytes.js';
-import { generateSecret, parseSecret, sign, signMessage, verifySignature, type VerificationKey } from '../../src/signature.js';
+import { timingSafeEqual } from '../../src/wire/bytes.js';
+import { generateSecret, parseSecret, sign, signMessage } from '../../src/wire/signature.js';
+import { verifySignature, type VerificationKey } from '../../src/wire/verify-signature.js';
 import { RUNS } from '../support/arbitraries.js';
 import { KEY_A, KEY_B, KEY_REVOKED } from './support.js';
 

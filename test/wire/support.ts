@@ -1,4 +1,4 @@
-import { utf8 } from '../../src/bytes.js';
+import { utf8 } from '../../src/wire/bytes.js';
 import { createTelemetryRequest, dedupeKey, messageId, signMessage, type CreateRequestOptions, type TelemetryCounts, type TelemetryRequest } from '../../src/uploader.js';
 import { fixture } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTelemetryRequest, discoverAcceptedVersions, type FetchLike, sendTelemetry, type TelemetryCounts } from '../../src/uploader.js';
-import { verifySignature } from '../../src/signature.js';
+import { verifySignature } from '../../src/wire/verify-signature.js';
 import { KEY_A, KEY_B, NOW_MS, baseOptions, built, counts } from './support.js';
 
 type Call = { url: string; method: string; headers: Record<string, string>; body?: Uint8Array };

@@ -6,11 +6,12 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contracts } from '../../schema/index.js';
 import { versions } from '../../generated/index.js';
-import { dedupeKey, messageId } from '../../src/dedupe.js';
-import { deriveEncryptionKey, encryptBody } from '../../src/jwe.js';
-import { deriveMaskKey, encodeCustomer, maskCustomer } from '../../src/mask.js';
-import { createTelemetryRequest, type TelemetryCounts } from '../../src/request.js';
-import { signMessage } from '../../src/signature.js';
+import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
+import { deriveEncryptionKey, encryptBody } from '../../src/wire/jwe.js';
+import { deriveMaskKey, encodeCustomer, maskCustomer } from '../../src/wire/mask.js';
+import type { TelemetryCounts } from '../../src/uploader/payload.js';
+import { createTelemetryRequest } from '../../src/uploader/request.js';
+import { signMessage } from '../../src/wire/signature.js';
 import { repoRoot } from '../helpers.js';
 
 interface SignatureVector {

@@ -1,0 +1,118 @@
+/**
+ * Retention, enforced: every field is kept as long as its privacy record says
+ * (`P<n>D|M|Y` from receipt, or `contract-end+P…` from the end of the
+ * license's contract), a report whose every field has expired is deleted, and
+ * a field that expires before its report is cleared. Run by the store's
+ * `purge()`.
+ */
+import { type StoreTables, countOf as count, refusal } from './database.js';
+import type { StoredColumn } from './storage-plan.js';
+
+export interface PurgeOptions {
+  /**
+   * When each license's contract ended, by license id, for fields kept
+   * `contract-end+…`. A license not listed has not ended, and such fields of
+   * its reports are kept.
+   */
+  readonly licenseEnds?: ReadonlyMap<string, Date | string> | Readonly<Record<string, Date | string>>;
+}
+
+export interface PurgeResult {
+  /** Reports deleted whole: every field they held had expired. */
+  readonly reportsDeleted: number;
+  /** Per field (or header) of the contract, how many stored values were removed, by deletion or by clearing. */
+  readonly removed: Readonly<Record<string, number>>;
+}
+
+const DURATION = /^(contract-end\+)?(P[0-9]{1,4}[DMY])$/;
+/** Expired reports `purge` deletes in one statement; more go in statements of PURGE_PAGES table pages each. */
+const PURGE_BATCH = 10_000;
+/** 2,000 pages of 8 KiB: about 50,000 v1 reports, a small part of a second of deleting. */
+const PURGE_PAGES = 2_000;
+
+/** Whether the store can enforce a retention: a duration from receipt, or from the end of the license's contract. */
+export function isEnforceableRetention(retention: string): boolean {
+  return DURATION.test(retention);
+}
+
+/** Enforces every field's retention as of `now` (see `PostgresStore.purge`). */
+export async function purge(tables: StoreTables, now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('purge: now must be a valid Date (now)');
+  const entries = options.licenseEnds instanceof Map ? [...options.licenseEnds] : Object.entries(options.licenseEnds ?? {});
+  const licenses: string[] = [];
+  const ends: string[] = [];
+  for (const [license, end] of entries) {
+    const instant = end instanceof Date ? end : new Date(String(end));
+    if (Number.isNaN(instant.getTime())) throw new TypeError(`purge: licenseEnds[${JSON.stringify(license)}] is not a date (licenseEnds)`);
+    licenses.push(license);
+    ends.push(instant.toISOString());
+  }
+  const removed: Record<string, number> = {};
+  for (const { columns } of Object.values(tables.plan.versions)) for (const c of columns) removed[c.field] ??= 0;
+  let reportsDeleted = 0;
+  for (const [version, { columns }] of Object.entries(tables.plan.versions)) {
+    const params = (sql: string) => (sql.includes('$2') ? [now.toISOString(), licenses, ends] : [now.toISOString()]);
+    const expired = columns.map((c) => expiredWhen(c.retention));
+    const everything = [...new Set(expired)].join(' AND ');
+    const base = params(everything);
+    try {
+      const row = await deleteExpired(tables, Number(version), columns, everything, base);
+      reportsDeleted += row.reports;
+      columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + row.values[i]!));
+      for (const [i, c] of columns.entries()) {
+        if (!c.expiresAlone) continue;
+        const clearSql = `WITH cleared AS (UPDATE ${tables.table} SET ${c.column} = NULL WHERE schema_version = ${Number(version)} AND ${c.column} IS NOT NULL AND ${expired[i]} RETURNING 1) SELECT count(*) AS n FROM cleared`;
+        const cleared = (await tables.client.query(clearSql, params(clearSql))).rows[0] ?? {};
+        removed[c.field] = removed[c.field]! + count(cleared['n']);
+      }
+    } catch (error) {
+      throw refusal('purge', error);
+    }
+  }
+  return { reportsDeleted, removed };
+}
+
+/**
+ * Deletes the reports of `version` that match `everything`, counting the
+ * values they held per column. A few (at most PURGE_BATCH) go in one
+ * statement on the received_at index; more go PURGE_PAGES table pages per
+ * statement, in physical order, so each statement is short and holds its
+ * locks briefly, and the whole costs about one sequential pass. Only
+ * columns that may be NULL are returned and counted: a NOT NULL column held
+ * a value in every deleted report.
+ */
+async function deleteExpired(tables: StoreTables, version: number, columns: readonly StoredColumn[], everything: string, params: unknown[]): Promise<{ reports: number; values: number[] }> {
+  const { rows: nullableRows } = await tables.client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND NOT attnotnull', [tables.table]);
+  const nullable = new Set(nullableRows.map((r) => String(r['attname'])));
+  const returned = columns.map((c, i) => (nullable.has(c.column) ? `${c.column} IS NOT NULL AS c${i}` : undefined)).filter((r) => r !== undefined);
+  const where = `schema_version = ${version} AND ${everything}`;
+  const statement = (range: string) =>
+    [
+      `WITH gone AS (DELETE FROM ${tables.table} WHERE ${range}${where} RETURNING ${returned.length === 0 ? '1 AS one' : returned.join(', ')})`,
+      `SELECT count(*) AS reports, ${columns.map((c, i) => (nullable.has(c.column) ? `count(*) FILTER (WHERE c${i}) AS c${i}` : `count(*) AS c${i}`)).join(', ')} FROM gone`,
+    ].join(' ');
+  const total = { reports: 0, values: columns.map(() => 0) };
+  const add = (row: Record<string, unknown> | undefined) => {
+    total.reports += count(row?.['reports']);
+    columns.forEach((_, i) => (total.values[i]! += count(row?.[`c${i}`])));
+  };
+  const few = await tables.client.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${tables.table} WHERE ${where} LIMIT ${PURGE_BATCH + 1}) AS expired`, params);
+  if (count(few.rows[0]?.['n']) <= PURGE_BATCH) {
+    add((await tables.client.query(statement(''), params)).rows[0]);
+    return total;
+  }
+  const size = await tables.client.query(`SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages`, [tables.table]);
+  // Reports stored after this point are new, so none of them has expired: the pages counted now are all there is to scan.
+  for (let page = 0, pages = count(size.rows[0]?.['pages']); page < pages; page += PURGE_PAGES) {
+    add((await tables.client.query(statement(`ctid >= '(${page},0)'::tid AND ctid < '(${page + PURGE_PAGES},0)'::tid AND `), params)).rows[0]);
+  }
+  return total;
+}
+
+/** The SQL condition under which a value kept `retention` has expired ($1 now; $2/$3 license ids and their ends). */
+function expiredWhen(retention: string): string {
+  const [, contractEnd, duration] = DURATION.exec(retention)!;
+  if (contractEnd === undefined) return `received_at <= $1::timestamptz - interval '${duration}'`;
+  // The license id leads the dedupe key, which lives as long as the row, so this holds even after license_id is cleared.
+  return `EXISTS (SELECT 1 FROM unnest($2::text[], $3::timestamptz[]) AS ended(license, at) WHERE ended.license = split_part(dedupe_key, '/', 1) AND ended.at + interval '${duration}' <= $1::timestamptz)`;
+}

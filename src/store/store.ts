@@ -1,0 +1,258 @@
+/**
+ * store/: what a server team with PostgreSQL (a server, or PGlite) uses: the
+ * report store (this file, its main one, with ./migrations.ts and
+ * ./retention.ts), the license key store (./key-store.ts, ./keyring.ts) and
+ * its `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts). Imports
+ * contract/, wire/ and server/ (for its types); imported by the
+ * `telemetry-contract/store-postgres` entry; never imports uploader/ or
+ * outbox/.
+ *
+ * The PostgreSQL store behind telemetry-contract/store-postgres, over any
+ * storage plan: the entry point passes the package's generated one, tests a
+ * fixture contract's. Reports are stored once per window, read back and
+ * erased here; bringing the tables to the plan is ./migrations.ts, enforcing
+ * retention ./retention.ts.
+ */
+import type { IngestSuccess } from '../server/ingest.js';
+import { type WireError, wireError } from '../contract/wire-errors.js';
+import { type QueryClient, type StoreTables, StoreError, countOf as count, refusal } from './database.js';
+import { type MigrateResult, migrate } from './migrations.js';
+import { reportDigest } from './report-digest.js';
+import { type PurgeOptions, type PurgeResult, isEnforceableRetention, purge } from './retention.js';
+import type { StoragePlan, StoredColumn } from './storage-plan.js';
+
+export interface PostgresStoreOptions {
+  /**
+   * The PostgreSQL schema (namespace) holding the tables, created by `migrate()`
+   * when missing; lowercase letters, digits and `_`. Default: the connection's
+   * `search_path` (usually `public`).
+   */
+  readonly schema?: string;
+  /** The clock that stamps `received_at`, from which every retention counts; default the system clock. */
+  readonly now?: () => Date;
+  /**
+   * Told when a pooled connection that is not running a query fails (a
+   * database restart, a failover, `pg_terminate_backend`). The store listens
+   * for the client's `'error'` events whenever the client has an `on` method,
+   * so such a failure never ends the process (an `'error'` event without a
+   * listener does); the pool drops the connection and opens a new one when
+   * next asked. Default: nothing is reported.
+   */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * The status to answer: 201 when the window is new, 200 when the same report
+ * was already stored, 409 (`window-conflict`, with the error to send) when the
+ * window is stored with another body: never stored over, never dropped silently.
+ */
+export type PutResult =
+  | { readonly status: 201 | 200; readonly created: boolean; readonly dedupeKey: string }
+  | { readonly status: 409; readonly created: false; readonly dedupeKey: string; readonly error: WireError };
+
+/** One stored report, read back. */
+export interface StoredReport {
+  readonly dedupeKey: string;
+  /** When the store accepted it (UTC, microseconds). */
+  readonly receivedAt: string;
+  /** SHA-256 (hex) of the payload as canonical JSON, as stored with it; see `reportDigest`. */
+  readonly bodyDigest: string;
+  readonly schemaVersion: number;
+  /** The stored headers, by name (the customer as received: percent-encoded name or mask). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The stored payload as it was sent, instants in their sent spelling; a field cleared by `purge` is absent. */
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface PostgresStore {
+  /** Applies the generated migrations not yet applied, in version order, each once, recorded in `telemetry_migrations`. */
+  migrate(): Promise<MigrateResult>;
+  /**
+   * Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe
+   * key. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
+   */
+  put(result: IngestSuccess): Promise<PutResult>;
+  /** The stored report of a dedupe key, or undefined. */
+  get(dedupeKey: string): Promise<StoredReport | undefined>;
+  /**
+   * Enforces every field's retention as of `now`: deletes the reports whose
+   * every field has expired, and clears the fields that expire before their
+   * report does. Run it regularly (the example server runs it hourly).
+   */
+  purge(now: Date, options?: PurgeOptions): Promise<PurgeResult>;
+  /** Erases every report stored for a license (a data subject's or a customer's erasure request); returns how many. */
+  forget(request: { readonly licenseId: string }): Promise<number>;
+  /**
+   * Resolves when the database answers a trivial query; rejects with
+   * StoreError `unavailable` when it cannot be reached. For a health check.
+   */
+  ping(): Promise<void>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const LICENSE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+function instantText(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** `2026-11-01T00:00:00.500000Z` → `2026-11-01T00:00:00.5Z`: the contract's canonical spelling. */
+function canonicalInstant(text: string): string {
+  return text.replace(/\.?0+Z$/, 'Z').replace(/\.Z$/, 'Z');
+}
+
+function valueAt(payload: unknown, path: readonly string[]): unknown {
+  let value = payload;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'messageId'): string {
+  if (from === 'customer') return result.customer.masked ? result.customer.value : encodeURIComponent(result.customer.value);
+  return result[from];
+}
+
+/** A store over `client` for the tables `plan` describes; the entry point passes this package's plan. */
+export function openStore(client: QueryClient, plan: StoragePlan, options: PostgresStoreOptions = {}): PostgresStore {
+  return new Store(client, plan, options);
+}
+
+class Store implements PostgresStore {
+  private readonly tables: StoreTables;
+  private readonly clock: () => Date;
+  private readonly inserts = new Map<number, string>();
+
+  constructor(
+    private readonly client: QueryClient,
+    private readonly plan: StoragePlan,
+    options: PostgresStoreOptions,
+  ) {
+    if (typeof client?.query !== 'function') throw new TypeError('createPostgresStore: client must have a query(text, params) method, such as pg.Pool or PGlite (client)');
+    const schema = options.schema;
+    if (schema !== undefined && !IDENTIFIER.test(schema)) {
+      throw new TypeError(`createPostgresStore: schema must be lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)} (schema)`);
+    }
+    const qualify = (name: string) => (schema === undefined ? name : `"${schema}".${name}`);
+    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable) };
+    this.clock = options.now ?? (() => new Date());
+    if (typeof client.on === 'function') {
+      const report = options.onConnectionError;
+      client.on('error', (error) => report?.(error));
+    }
+    for (const [version, { columns }] of Object.entries(plan.versions)) {
+      for (const c of columns) if (!isEnforceableRetention(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
+      const names = ['dedupe_key', 'received_at', 'body_digest', ...columns.map((c) => c.column)];
+      const casts = ['text', 'timestamptz', 'text', ...columns.map((c) => c.kind)];
+      this.inserts.set(
+        Number(version),
+        `INSERT INTO ${this.tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
+      );
+    }
+  }
+
+  migrate(): Promise<MigrateResult> {
+    return migrate(this.tables);
+  }
+
+  async put(result: IngestSuccess): Promise<PutResult> {
+    // The types keep a connection test away from here; JavaScript callers and casts are stopped at run time.
+    if ((result as { kind?: unknown }).kind === 'probe' || typeof result?.payload !== 'object' || result.payload === null) {
+      throw new StoreError('not-a-report', 'put: takes a report from ingest, and this is a connection test or has no payload (not-a-report); answer a probe with probeResponse and store nothing');
+    }
+    const version = this.plan.versions[result.schemaVersion];
+    const insert = this.inserts.get(result.schemaVersion);
+    if (version === undefined || insert === undefined) {
+      throw new StoreError('unknown-version', `put: schema version ${String(result?.schemaVersion)} has no storage in this package (unknown-version); update telemetry-contract`);
+    }
+    const digest = reportDigest(result.payload);
+    const params: unknown[] = [result.dedupeKey, this.clock().toISOString(), digest];
+    for (const c of version.columns) {
+      const value = 'body' in c.source ? valueAt(result.payload, c.source.body) : headerValue(result, c.source.from);
+      // A field whose retention was amended to P0D is no longer stored.
+      params.push(value === undefined || value === null || c.retention === 'P0D' ? null : c.kind === 'jsonb' ? JSON.stringify(value) : value);
+    }
+    // Twice at most: a stored window erased between the insert and the read is inserted again.
+    for (let round = 0; round < 2; round++) {
+      let stored: string | undefined;
+      try {
+        if ((await this.client.query(insert, params)).rows.length === 1) return { status: 201, created: true, dedupeKey: result.dedupeKey };
+        const { rows } = await this.client.query(`SELECT body_digest FROM ${this.tables.table} WHERE dedupe_key = $1`, [result.dedupeKey]);
+        stored = rows[0] === undefined ? undefined : String(rows[0]['body_digest']);
+      } catch (error) {
+        throw refusal('put', error);
+      }
+      if (stored === undefined) continue;
+      if (stored === digest) return { status: 200, created: false, dedupeKey: result.dedupeKey };
+      return {
+        status: 409,
+        created: false,
+        dedupeKey: result.dedupeKey,
+        error: wireError(
+          result.dedupeKey,
+          'this window is already stored with another body; a window is reported once, so the stored report stands and this one is not stored. Report the difference in a later window',
+          'window-conflict',
+        ),
+      };
+    }
+    // A race with forget, not a fault of the report or the database: the sender's retry settles it.
+    throw new StoreError('unavailable', `put: ${result.dedupeKey} was erased while it was being stored (unavailable); send it again`);
+  }
+
+  async get(dedupeKey: string): Promise<StoredReport | undefined> {
+    const columns = new Map<string, StoredColumn>();
+    for (const { columns: list } of Object.values(this.plan.versions)) for (const c of list) columns.set(c.column, c);
+    const select = [...columns.values()].map((c) => {
+      if (c.kind === 'timestamptz') return `${instantText(c.column)} AS ${c.column}`;
+      if (c.kind === 'date') return `to_char(${c.column}, 'YYYY-MM-DD') AS ${c.column}`;
+      return c.column;
+    });
+    const { rows } = await this.client.query(`SELECT dedupe_key, ${instantText('received_at')} AS received_at, body_digest, ${select.join(', ')} FROM ${this.tables.table} WHERE dedupe_key = $1`, [dedupeKey]);
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const schemaVersion = Number(row['schema_version']);
+    const payload: Record<string, unknown> = {};
+    const headers: Record<string, string> = {};
+    for (const c of this.plan.versions[schemaVersion]?.columns ?? []) {
+      const raw = row[c.column];
+      if (raw === null || raw === undefined) continue;
+      const value = c.kind === 'timestamptz' ? canonicalInstant(String(raw)) : /^(integer|bigint|double precision)$/.test(c.kind) ? Number(raw) : /^(integer|bigint|double precision)\[\]$/.test(c.kind) ? (raw as unknown[]).map(Number) : raw;
+      if ('header' in c.source) {
+        headers[c.source.header] = String(value);
+        continue;
+      }
+      let target = payload;
+      const path = c.source.body;
+      for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+      target[path[path.length - 1]!] = value;
+    }
+    return { dedupeKey: String(row['dedupe_key']), receivedAt: canonicalInstant(String(row['received_at'])), bodyDigest: String(row['body_digest']), schemaVersion, headers, payload };
+  }
+
+  purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
+    return purge(this.tables, now, options);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.client.query('SELECT 1');
+    } catch (error) {
+      throw refusal('ping', error);
+    }
+  }
+
+  async forget({ licenseId }: { readonly licenseId: string }): Promise<number> {
+    if (typeof licenseId !== 'string' || !LICENSE_ID.test(licenseId)) {
+      throw new StoreError('license-id', `forget: licenseId must match ${LICENSE_ID.source} (license-id)`);
+    }
+    // Keys of a license sort between "<id>/" and "<id>0" ("0" follows "/") under the key's C collation: a range scan of the primary key.
+    try {
+      const { rows } = await this.client.query(`WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1) SELECT count(*) AS n FROM gone`, [`${licenseId}/`, `${licenseId}0`]);
+      return count(rows[0]?.['n']);
+    } catch (error) {
+      throw refusal('forget', error);
+    }
+  }
+}
