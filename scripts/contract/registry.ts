@@ -15,6 +15,7 @@ import { FindingsError } from '../cli/findings.js';
 import { type Releases, readReleases } from '../governance/releases.js';
 import { type ReviewRecord, readReviews } from '../governance/reviews.js';
 import { importBundle } from './import-bundle.js';
+import { type SourceFile, sourceFiles } from './sources.js';
 
 export const REGISTRY_FILE = 'schema/index.ts';
 /** The connection test's declaration; a checkout without it (a diff base) has no probe. */
@@ -41,6 +42,8 @@ export interface Registry {
   readonly probe?: ProbeDeclaration;
   /** The license record (schema/license.ts), where the checkout declares one. */
   readonly license?: LicenseDeclaration;
+  /** Per contract source (and the probe's): the files it is written in, its own first (see ./sources.ts). */
+  readonly sources: ReadonlyMap<string, readonly SourceFile[]>;
 }
 
 function loadError(what: string, fix = 'run `npm run typecheck` to see the error in context'): FindingsError {
@@ -102,12 +105,18 @@ export async function loadRegistry(root: string): Promise<Registry> {
   const contracts = versions.map((record) => record.contract);
   const probe = await optionalDeclaration<ProbeDeclaration>(root, PROBE_FILE, 'probe');
   const license = await optionalDeclaration<LicenseDeclaration>(root, LICENSE_FILE, 'license');
+  const sources = new Map<string, readonly SourceFile[]>();
+  for (const source of [...contracts.map((c) => c.source), ...(probe === undefined ? [] : [probe.source])]) {
+    // Loaded above already, so it bundles; a file that vanished since is a finding of the lint, not a crash here.
+    sources.set(source, await sourceFiles(root, source).catch(() => []));
+  }
   return {
     versions,
     contracts,
     currentVersion,
     released,
     reviews,
+    sources,
     ...(processingRecord === undefined ? {} : { processingRecord }),
     ...(probe === undefined ? {} : { probe }),
     ...(license === undefined ? {} : { license }),

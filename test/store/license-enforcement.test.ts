@@ -25,12 +25,12 @@ const KEK = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 11 * i + 5));
 /** A sole trader: the legal entity is a person's name, which must never reach a log. */
 const ACME = license({ licenseId: 'lic-acme', legalEntity: 'Jana Nováková – Software', features: ['audit-log', 'sso'], dataRegion: 'eu-central' });
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 0 };
-const day = (n: number): TelemetryCounts => ({
+const day = (n: number): TelemetryCounts<1> => ({
   ...counts(),
   periodStart: `2027-03-${String(n).padStart(2, '0')}T00:00:00Z`,
   periodEnd: `2027-03-${String(n + 1).padStart(2, '0')}T00:00:00Z`,
 });
-const keyOf = (licenseId: string, c: TelemetryCounts) => `${licenseId}/${c.periodStart}/${c.periodEnd}`;
+const keyOf = (licenseId: string, c: TelemetryCounts<1>) => `${licenseId}/${c.periodStart}/${c.periodEnd}`;
 
 /** What a test needs of a running server, however it runs. */
 interface Setup {
@@ -106,7 +106,7 @@ describe.each(setups)('the license record enforced by the example server on $nam
   afterAll(() => setup?.close());
 
   /** Builds a v1 report with `options` (an uploader of an earlier release: licenseId and customer, no record) and sends it once. */
-  const send = async (c: TelemetryCounts, options: Partial<CreateRequestOptions>) => {
+  const send = async (c: TelemetryCounts<1>, options: Partial<CreateRequestOptions>) => {
     const built = await createTelemetryRequest(c, { version: 1, signingSecrets: [secret], maskCustomer: false, ...options });
     if (!built.ok) throw new Error(built.error.message);
     return sendTelemetry(built.request, { baseUrl: setup.url, ...noWait });
