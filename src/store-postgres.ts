@@ -9,7 +9,7 @@
  * @example
  * import pg from 'pg';
  * import { createPostgresStore } from 'telemetry-contract/store-postgres';
- * const store = createPostgresStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ * const store = createPostgresStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }), { keyring: parseKeyring(process.env.TELEMETRY_KEK!, 'TELEMETRY_KEK') });
  * await store.migrate();
  * const { status } = await store.put(result); // result: a successful ingest(); 201 new, 200 same body, 409 another body
  *
@@ -36,14 +36,15 @@ export { DATABASE_RETRY_AFTER_SECONDS, type StoreFailureResponse, storeFailureRe
 export { isTransientDatabaseError } from './store/database-errors.js';
 
 /**
- * A store over any PostgreSQL client, for this package's contract. Call `migrate()` once at start-up.
+ * A store over any PostgreSQL client, for this package's contract, with the key-encryption keys its
+ * customer headers are sealed under (through data keys of their licenses). Call `migrate()` once at start-up.
  *
  * @example
  * import { PGlite } from '@electric-sql/pglite';
- * const store = createPostgresStore(new PGlite('./data'));
+ * const store = createPostgresStore(new PGlite('./data'), { keyring: parseKeyring(process.env.TELEMETRY_KEK!, 'TELEMETRY_KEK') });
  * await store.migrate();
  */
-export function createPostgresStore(client: QueryClient, options: PostgresStoreOptions = {}): PostgresStore {
+export function createPostgresStore(client: QueryClient, options: PostgresStoreOptions): PostgresStore {
   return openStore(client, storage, options);
 }
 

@@ -38,6 +38,8 @@ export interface StoreTables {
   readonly migrations: string;
   /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */
   readonly licenses: string;
+  /** The data keys table in the same schema, which the reports' `data_key` column references. */
+  readonly dataKeys: string;
 }
 
 /** A `count(*)` as a driver returns it: a string from `pg`, a number from PGlite, nothing for no row. */

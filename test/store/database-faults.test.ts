@@ -28,6 +28,7 @@ import { type SendResult, sendTelemetry } from '../../src/uploader/send.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { type ServerProcess, startServerProcess } from '../../scripts/dev/server-process.js';
 import { KEY_A, built, counts } from '../wire/support.js';
+import { TEST_KEK, testKeyring } from '../support/keyring.js';
 
 const WINDOWS = 500;
 const IN_FLIGHT = 32;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   if (skip) return;
   folder = mkdtempSync(join(tmpdir(), 'telemetry-contract-faults-'));
   cluster = await startCluster({ durable: true });
-  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, DATABASE_URL: cluster!.url, DATA_DIR: '' };
+  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_KEK: TEST_KEK, DATABASE_URL: cluster!.url, DATA_DIR: '' };
   // Both at once: their migrations race, and the store's advisory lock lets one apply them.
   servers.push(...(await Promise.all([startServerProcess(folder, env, children), startServerProcess(folder, env, children)])));
 }, 120_000);
@@ -149,7 +150,7 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
     try {
       const { rows } = await pool.query('SELECT count(*)::int AS n, count(DISTINCT dedupe_key)::int AS keys FROM telemetry_reports');
       expect(rows[0]).toEqual({ n: WINDOWS, keys: WINDOWS });
-      const store = createPostgresStore(pool);
+      const store = createPostgresStore(pool, { keyring: testKeyring });
       for (const request of requests) {
         const key = dedupeKey(request.headers['x-telemetry-license-id']!, request.payload.periodStart, request.payload.periodEnd);
         expect((await store.get(key))?.payload).toEqual(request.payload);
@@ -161,7 +162,7 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
 
   it('starts while its database is down, serving the schema, and takes reports once the database is up', async () => {
     await cluster!.stop('immediate');
-    const late = await startServerProcess(folder, { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, DATABASE_URL: cluster!.url, DATA_DIR: '' }, children);
+    const late = await startServerProcess(folder, { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_KEK: TEST_KEK, DATABASE_URL: cluster!.url, DATA_DIR: '' }, children);
     const request = await built({ licenseId: 'lic-late', now: () => Date.now() });
     expect((await fetch(`${late.url}${SCHEMA_PATH}`)).status).toBe(200);
     const health = await fetch(`${late.url}/healthz`);

@@ -11,6 +11,7 @@ import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
 import { signMessage } from '../../src/wire/signature.js';
 import { discoverAcceptedVersions, sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
 import { KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
+import { testKeyring } from '../support/keyring.js';
 
 let server: Awaited<ReturnType<typeof startTelemetryServer>>;
 let shedNext = 0;
@@ -18,7 +19,7 @@ const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000 };
 
 beforeAll(async () => {
   // An in-memory PGlite opened from the test seed: what the server would open itself, a few seconds sooner.
-  const store = createPostgresStore(await openPglite());
+  const store = createPostgresStore(await openPglite(), { keyring: testKeyring });
   await store.migrate();
   server = await startTelemetryServer({
     store,
