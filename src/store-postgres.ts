@@ -14,9 +14,11 @@
  * const { status } = await store.put(result); // result: a successful ingest(); 201 new, 200 same body, 409 another body
  *
  * The license store lives here too (`createLicenseStore`, earlier
- * `createKeyStore`): each license's signing secrets and license record, the
- * secrets and legal entities encrypted under a key-encryption key, looked up
- * by `ingest` in one query (`licenseOf`).
+ * `createKeyStore`): each license's signing secrets and license record, looked
+ * up by `ingest` in one query (`licenseOf`). What identifies a customer (the
+ * customer header and message id of each report, the legal entity of each
+ * record) is stored only encrypted under a data key of its license, which
+ * `forget` destroys; the data keys and the secrets under a key-encryption key.
  */
 import { storage } from '../generated/storage.js';
 import type { QueryClient } from './store/database.js';

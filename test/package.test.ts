@@ -307,9 +307,9 @@ describe('installed from the tarball', () => {
       [
         `import { readFileSync } from 'node:fs';`,
         `import { PGlite } from ${JSON.stringify(pglite)};`,
-        `import { createPostgresStore, storagePlan } from '${manifest.name}/store-postgres';`,
+        `import { createPostgresStore, parseKeyring, storagePlan } from '${manifest.name}/store-postgres';`,
         `const db = await PGlite.create({ loadDataDir: new Blob([readFileSync(${JSON.stringify(inject('pgliteSeed'))})]) });`,
-        'const store = createPostgresStore(db);',
+        `const store = createPostgresStore(db, { keyring: parseKeyring(${JSON.stringify(btoa('k'.repeat(32)))}, 'TELEMETRY_KEK') });`,
         'const first = await store.migrate();',
         "const { rows } = await db.query('SELECT count(*)::int AS n FROM telemetry_migrations');",
         'console.log(JSON.stringify({ applied: first.applied, recorded: rows[0].n, versions: storagePlan.migrations.map((m) => m.version) }));',
@@ -407,7 +407,7 @@ describe('installed from the tarball', () => {
         `import { parseTelemetry, type TelemetryV1 } from '${manifest.name}';`,
         `import { ingest, type IngestResult } from '${manifest.name}/server';`,
         `import { createTelemetryRequest, type CreateRequestResult } from '${manifest.name}/uploader';`,
-        `import { createPostgresStore, type PostgresStore } from '${manifest.name}/store-postgres';`,
+        `import { createPostgresStore, parseKeyring, type PostgresStore } from '${manifest.name}/store-postgres';`,
         `import { openOutbox, type Outbox } from '${manifest.name}/outbox';`,
         ...subpaths()
           .filter((s) => s.startsWith('./schemas/'))
@@ -418,7 +418,7 @@ describe('installed from the tarball', () => {
         'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { licenseKeys: async (licenseId: string) => (licenseId === "lic-1" ? [] : undefined) });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
         "export const record: LicenseRecord | undefined = ((checked) => (checked.ok ? checked.value : undefined))(validateLicenseRecord({}));",
-        'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',
+        `export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) }, { keyring: parseKeyring('${btoa('k'.repeat(32))}', 'TELEMETRY_KEK') });`,
         "export const opening: Promise<Outbox> = openOutbox({ dir: 'outbox', retentionDays: 30 });",
         '',
       ].join('\n'),

@@ -25,7 +25,7 @@ interface PlatformCipher {
   update(data: Uint8Array): Uint8Array;
   final(): Uint8Array;
 }
-interface PlatformCrypto {
+export interface PlatformCrypto {
   createCipheriv(algorithm: 'aes-256-gcm', key: Uint8Array, iv: Uint8Array): PlatformCipher & { getAuthTag(): Uint8Array };
   createDecipheriv(algorithm: 'aes-256-gcm', key: Uint8Array, iv: Uint8Array): PlatformCipher & { setAuthTag(tag: Uint8Array): unknown };
 }
@@ -41,11 +41,21 @@ function platformCrypto(): PlatformCrypto | undefined {
   }
 }
 
-let platform: PlatformCrypto | undefined | null = null;
-/** The platform's AES (looked up once), or undefined for WebCrypto; `force` sets it for tests. */
-export function aesPlatform(force?: PlatformCrypto | undefined | null): PlatformCrypto | undefined {
-  if (force !== undefined || platform === null) platform = force === undefined ? platformCrypto() : force;
-  return platform ?? undefined;
+let platform: PlatformCrypto | undefined;
+let lookedUp = false;
+/** The platform's AES, looked up once; undefined where the runtime lends none (then WebCrypto). */
+export function aesPlatform(): PlatformCrypto | undefined {
+  if (!lookedUp) {
+    platform = platformCrypto();
+    lookedUp = true;
+  }
+  return platform;
+}
+
+/** Makes the store seal with `chosen` (undefined: WebCrypto) from now on; for tests of both paths. */
+export function useAesPlatform(chosen: PlatformCrypto | undefined): void {
+  platform = chosen;
+  lookedUp = true;
 }
 
 type WebKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;

@@ -65,11 +65,14 @@ export const dataKeysDdl = (table: string): string[] => [
 ];
 
 /**
- * Creates the tables the license store and the report store share when missing: the data keys and the
- * KEK in force. Each store's migrate runs it, under the license store's advisory lock.
+ * The statement that creates the tables the license store and the report store share when missing: the
+ * data keys and the KEK in force. Each store's migrate runs it, under the license store's advisory lock.
  */
+export const keyTablesBlock = (tables: LicenseTables): string => createBlock(tables, 'telemetry_data_keys', [...kekInForceDdl(tables.kekInForce), ...dataKeysDdl(tables.dataKeys)]);
+
+/** Runs {@link keyTablesBlock}; its failure a KeyStoreError. */
 export async function migrateKeyTables(tables: LicenseTables): Promise<void> {
-  await tables.query('key store migrate', createBlock(tables, 'telemetry_data_keys', [...kekInForceDdl(tables.kekInForce), ...dataKeysDdl(tables.dataKeys)]));
+  await tables.query('key store migrate', keyTablesBlock(tables));
 }
 
 export interface DataKeys {

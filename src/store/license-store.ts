@@ -18,6 +18,14 @@ import type { KeyringSource } from './keyring.js';
 import { recordColumns, recordKeyJoin, recordsTable } from './license-records.js';
 import { KeyStoreError, LICENSE_ID, checkSealed, createBlock, licenseTables, rewrapSealed } from './license-tables.js';
 
+/**
+ * How soon every server process sees a change to a license (a key issued, rotated or revoked, a record
+ * set, the license deleted), at most; docs/key-store.md promises it. `licenseOf` and `keysOf` read the
+ * database at each call and so see a change at once; a lookup that keeps licenses in memory must drop
+ * what it holds within this bound.
+ */
+export const LICENSE_CHANGE_BOUND_SECONDS = 5;
+
 export interface KeyStoreOptions {
   /**
    * The key-encryption keys: a keyring, or a function that reads it (again) from where the server

@@ -3,11 +3,14 @@
  * report store (this file, its main one, with ./migrations.ts and
  * ./retention.ts), the license store (./license-store.ts: the keys of
  * ./key-store.ts and the records of ./license-records.ts, sealed under
- * ./keyring.ts, the legal entity by ./license-personal.ts alone) and its
- * `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts). Imports
- * contract/, wire/ and server/ (for its types); imported by the
- * `telemetry-contract/store-postgres` entry; never imports uploader/ or
- * outbox/.
+ * ./keyring.ts, the legal entity by ./license-personal.ts alone), the data
+ * keys both seal what identifies a customer under (./data-keys.ts, with the
+ * KEK in force of ./kek-in-force.ts and the AES-GCM of ./aead.ts) and the
+ * `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts), which reaches a
+ * running server on PGlite through ./license-admin.ts and ./folder-holder.ts
+ * (Node.js only; not in the store's entry). Imports contract/, wire/ and
+ * server/ (for its types); imported by the `telemetry-contract/store-postgres`
+ * entry; never imports uploader/ or outbox/.
  *
  * The PostgreSQL store behind telemetry-contract/store-postgres, over any
  * storage plan: the entry point passes the package's generated one, tests a
@@ -18,7 +21,7 @@
 import type { IngestSuccess } from '../server/ingest.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 import { type QueryClient, type StoreTables, StoreError, countOf as count, refusal } from './database.js';
-import { type DataKey, type DataKeys, dataKeyColumns, dataKeys, migrateKeyTables, openUnder, sealUnder } from './data-keys.js';
+import { type DataKey, type DataKeys, dataKeyColumns, dataKeys, keyTablesBlock, openUnder, sealUnder } from './data-keys.js';
 import { kekInForce } from './kek-in-force.js';
 import type { KeyringSource } from './keyring.js';
 import { DATA_KEYS_TABLE, KeyStoreError, LICENSES_TABLE, type LicenseTables, hex, licenseTables, unhex } from './license-tables.js';
@@ -177,12 +180,12 @@ class Store implements PostgresStore {
     options: PostgresStoreOptions,
   ) {
     if (typeof client?.query !== 'function') throw new TypeError('createPostgresStore: client must have a query(text, params) method, such as pg.Pool or PGlite (client)');
+    if (options?.keyring === undefined) {
+      throw new TypeError('createPostgresStore: keyring is required: customer headers are stored encrypted under a data key of their license, wrapped by the key-encryption keys; pass the keyring the license store uses (keyring)');
+    }
     const schema = options.schema;
     if (schema !== undefined && !IDENTIFIER.test(schema)) {
       throw new TypeError(`createPostgresStore: schema must be lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)} (schema)`);
-    }
-    if (options?.keyring === undefined) {
-      throw new TypeError('createPostgresStore: keyring is required: customer headers are stored encrypted under a data key of their license, wrapped by the key-encryption keys; pass the keyring the license store uses (keyring)');
     }
     const qualify = (name: string) => (schema === undefined ? name : `"${schema}".${name}`);
     this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable), licenses: qualify(LICENSES_TABLE), dataKeys: qualify(DATA_KEYS_TABLE) };
@@ -204,9 +207,10 @@ class Store implements PostgresStore {
 
   async migrate(): Promise<MigrateResult> {
     try {
-      await migrateKeyTables(this.keyTables);
+      // The data keys first: the reports reference them.
+      await this.client.query(keyTablesBlock(this.keyTables));
     } catch (error) {
-      throw error instanceof KeyStoreError ? new StoreError('database', error.message) : error;
+      throw refusal('migrate (data keys)', error);
     }
     return migrate(this.tables);
   }
