@@ -40,8 +40,8 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     if (first.status !== 201) throw new Error('bench: the first put did not store the window');
     // The same columns, values and casts as put's statement, written out once by hand; the sealed values as put stored them.
     const columns = storagePlan.versions[1]!.columns;
-    const sealed = (await db.query<Record<string, string>>(`SELECT data_key, ${columns.filter((c) => c.sealed).map((c) => `encode(${c.column}, 'hex') AS ${c.column}`).join(', ')} FROM ${storagePlan.table}`)).rows[0]!;
-    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, data_region, data_key, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, $4::text, $5::text, ${columns.map((c, i) => (c.sealed ? `decode($${i + 6}, 'hex')` : `$${i + 6}::${c.kind}`)).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+    const sealed = (await db.query<Record<string, unknown>>(`SELECT data_key, ${columns.filter((c) => c.sealed).map((c) => c.column).join(', ')} FROM ${storagePlan.table}`)).rows[0]!;
+    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, data_region, data_key, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, $4::text, $5::text, ${columns.map((c, i) => `$${i + 6}::${c.sealed ? 'bytea' : c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
     const p = result.payload;
     const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, sealed['webhook_id'], sealed['customer'], result.licenseId];
     if (values.length !== columns.length || values.includes(undefined)) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');

@@ -84,10 +84,24 @@ const concat = (...parts: readonly Uint8Array[]): Uint8Array => {
   return out;
 };
 
+/** Random bytes for 1,024 nonces, drawn at once: one call to the random source per thousand seals, not per seal. */
+const nonces = new Uint8Array(NONCE_BYTES * 1024);
+let noncesUsed = nonces.length;
+
+/** A fresh random 96-bit nonce (a copy: the pool is refilled later). */
+function freshNonce(): Uint8Array {
+  if (noncesUsed === nonces.length) {
+    crypto.getRandomValues(nonces);
+    noncesUsed = 0;
+  }
+  noncesUsed += NONCE_BYTES;
+  return nonces.slice(noncesUsed - NONCE_BYTES, noncesUsed);
+}
+
 /** `nonce ‖ ciphertext ‖ tag` of `plaintext` under `key`, bound to `context` (text or bytes) as associated data. */
 export async function sealValue(key: AeadKey, context: string | Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   const aad = typeof context === 'string' ? utf8(context) : context;
-  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  const nonce = freshNonce();
   const node = aesPlatform();
   if (node !== undefined) {
     const cipher = node.createCipheriv('aes-256-gcm', key.bytes, nonce);

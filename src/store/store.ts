@@ -24,7 +24,7 @@ import { type QueryClient, type StoreTables, StoreError, countOf as count, refus
 import { type DataKey, type DataKeys, dataKeyColumns, dataKeys, keyTablesBlock, openUnder, sealUnder } from './data-keys.js';
 import { kekInForce } from './kek-in-force.js';
 import type { KeyringSource } from './keyring.js';
-import { DATA_KEYS_TABLE, KeyStoreError, LICENSES_TABLE, type LicenseTables, hex, licenseTables, unhex } from './license-tables.js';
+import { DATA_KEYS_TABLE, KeyStoreError, LICENSES_TABLE, type LicenseTables, licenseTables } from './license-tables.js';
 import { type MigrateResult, migrate } from './migrations.js';
 import { reportDigest } from './report-digest.js';
 import { type PurgeOptions, type PurgeResult, isEnforceableRetention, purge } from './retention.js';
@@ -199,8 +199,8 @@ class Store implements PostgresStore {
     for (const [version, { columns }] of Object.entries(plan.versions)) {
       for (const c of columns) if (!isEnforceableRetention(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
       const names = ['dedupe_key', 'received_at', 'body_digest', 'data_region', 'data_key', ...columns.map((c) => c.column)];
-      // A sealed value arrives as hex: the one form both drivers pass as a parameter alike.
-      const values = [...['text', 'timestamptz', 'text', 'text', 'text'].map((k, i) => `$${i + 1}::${k}`), ...columns.map((c, i) => (c.sealed ? `decode($${i + 6}, 'hex')` : `$${i + 6}::${c.kind}`))];
+      // A sealed value is passed as bytes (a Uint8Array), which pg and PGlite both send as bytea.
+      const values = [...['text', 'timestamptz', 'text', 'text', 'text'].map((k, i) => `$${i + 1}::${k}`), ...columns.map((c, i) => `$${i + 6}::${c.sealed ? 'bytea' : c.kind}`)];
       this.inserts.set(Number(version), `INSERT INTO ${this.tables.table} (${names.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`);
     }
   }
@@ -222,7 +222,7 @@ class Store implements PostgresStore {
       const value = 'body' in c.source ? valueAt(result.payload, c.source.body) : headerValue(result, c.source.from);
       // A field whose retention was amended to P0D is no longer stored.
       if (value === undefined || value === null || c.retention === 'P0D') params.push(null);
-      else if (c.sealed) params.push(hex(await sealUnder(await key(), sealedContext(result.dedupeKey, c.column), c.kind === 'jsonb' ? JSON.stringify(value) : String(value))));
+      else if (c.sealed) params.push(await sealUnder(await key(), sealedContext(result.dedupeKey, c.column), c.kind === 'jsonb' ? JSON.stringify(value) : String(value)));
       else params.push(c.kind === 'jsonb' ? JSON.stringify(value) : value);
     }
     return params;
@@ -285,7 +285,6 @@ class Store implements PostgresStore {
     const columns = new Map<string, StoredColumn>();
     for (const { columns: list } of Object.values(this.plan.versions)) for (const c of list) columns.set(c.column, c);
     const select = [...columns.values()].map((c) => {
-      if (c.sealed) return `encode(r.${c.column}, 'hex') AS ${c.column}`;
       if (c.kind === 'timestamptz') return `${instantText(`r.${c.column}`)} AS ${c.column}`;
       if (c.kind === 'date') return `to_char(r.${c.column}, 'YYYY-MM-DD') AS ${c.column}`;
       return `r.${c.column}`;
@@ -303,7 +302,7 @@ class Store implements PostgresStore {
       let raw = row[c.column];
       if (raw === null || raw === undefined) continue;
       if (c.sealed) {
-        const opened = row['dk_id'] === null || row['dk_id'] === undefined ? undefined : await this.openSealed(dedupeKey, c.column, row, String(raw));
+        const opened = row['dk_id'] === null || row['dk_id'] === undefined ? undefined : await this.openSealed(dedupeKey, c.column, row, raw as Uint8Array);
         raw = c.kind === 'jsonb' && opened !== undefined ? JSON.parse(opened) : opened;
         if (raw === undefined) throw new StoreError('kek-mismatch', `get: the ${c.field} of ${dedupeKey} does not decrypt under its license's data key (kek-mismatch); it was changed in the database or moved from another report`);
       }
@@ -330,14 +329,14 @@ class Store implements PostgresStore {
   }
 
   /** A sealed value of a row read with its data key's columns (`dk_`), opened. */
-  private async openSealed(dedupeKey: string, column: string, row: Record<string, unknown>, sealed: string): Promise<string | undefined> {
+  private async openSealed(dedupeKey: string, column: string, row: Record<string, unknown>, sealed: Uint8Array): Promise<string | undefined> {
     let key: DataKey;
     try {
       key = await this.keys.fromRow('get', row, 'dk_');
     } catch (error) {
       throw keyFailure('get', error);
     }
-    return openUnder(key, sealedContext(dedupeKey, column), unhex(sealed));
+    return openUnder(key, sealedContext(dedupeKey, column), sealed);
   }
 
   async purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
