@@ -415,12 +415,14 @@ export async function startTelemetryServer(
   options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly onKeys?: (message: string) => void },
 ): Promise<{ url: string; store: PostgresStore; keys?: LicenseStore; where: string; server: Server; close: () => Promise<void> }> {
   const database = await openDatabase(options);
+  // The license store of the database: the lookup for reports, unless keys are given another way; on a PGlite
+  // folder this process holds, in any mode, what telemetry-keys reaches instead of opening the folder a second time.
+  const lookup = options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined;
   let keys: LicenseStore | undefined;
   let admin: Awaited<ReturnType<typeof serveLicenseAdmin>> | undefined;
-  if (options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined) {
+  if (options.keyring !== undefined && (lookup || database.hold !== undefined)) {
     try {
       keys = await openKeyStore(database.client, options.keyring, options.onKeys);
-      // On a PGlite folder, telemetry-keys reaches this process instead of opening the folder a second time.
       if (database.hold !== undefined) {
         admin = await serveLicenseAdmin(licenseAdmin(keys, database.store));
         await database.hold.advertise(admin.endpoint);
@@ -432,7 +434,7 @@ export async function startTelemetryServer(
     }
   }
   // Keys and record in one lookup; a license the store holds keys but no record of is never accepted unchecked.
-  const handled = keys === undefined ? options : { ...options, licenseKeys: keys.licenseOf, requireLicenseRecord: options.requireLicenseRecord ?? true };
+  const handled = !lookup || keys === undefined ? options : { ...options, licenseKeys: keys.licenseOf, requireLicenseRecord: options.requireLicenseRecord ?? true };
   const server = createServer(createHandler(handled, database.store, database.ready));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
