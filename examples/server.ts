@@ -23,6 +23,10 @@
  * server reconnects by itself, and a server started before its database
  * migrates as soon as the database is there.
  *
+ * Versions: a server accepts the released versions of the contract, and a
+ * draft only when it names it: TELEMETRY_ACCEPTED_VERSIONS=1 (or "1,2"). A
+ * server that would accept nothing refuses to start and says why.
+ *
  * Environment: PORT (default 8787), DATA_DIR (PGlite folder, default ./data),
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
  * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
@@ -37,6 +41,7 @@ import {
   TELEMETRY_PATH,
   type KeySourceOptions,
   DEFAULT_MAX_BYTES,
+  acceptedVersionsOption,
   failureResponse,
   ingest,
   parseSecret,
@@ -69,6 +74,7 @@ export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Where the keys come from: `licenseKeys` (a Map or lookup), `vendorWideKeys`, or, at start, a `keyring` for the key store. */
 export interface ServerOptions extends KeySourceOptions {
+  /** The versions this server accepts; default the released ones. A draft is accepted only when named here. */
   readonly acceptedVersions?: readonly number[];
   readonly maxBytes?: number;
   readonly toleranceSeconds?: number;
@@ -243,6 +249,8 @@ async function health(store: PostgresStore, ready: () => boolean): Promise<{ sta
  */
 export function createHandler(options: ServerOptions, store: PostgresStore, ready: () => boolean = () => true): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Checked now: a server that accepts nothing (no version released, none named) stops here, not at every report.
+  acceptedVersionsOption(options.acceptedVersions);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === HEALTH_PATH) {
@@ -358,6 +366,7 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
 export async function startTelemetryServer(
   options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly keyring?: KeyStoreOptions['keyring'] },
 ): Promise<{ url: string; store: PostgresStore; keys?: LicenseKeyStore; where: string; server: Server; close: () => Promise<void> }> {
+  acceptedVersionsOption(options.acceptedVersions);
   const database = await openDatabase(options);
   let keys: LicenseKeyStore | undefined;
   if (options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined) {
@@ -414,6 +423,16 @@ async function licenseEndsFile(file: string): Promise<Record<string, string>> {
   return parsed as Record<string, string>;
 }
 
+/** TELEMETRY_ACCEPTED_VERSIONS: versions in decimal, separated by commas or spaces; undefined when unset or empty. */
+export function acceptedVersionsEnv(value: string | undefined): readonly number[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parts = value.split(/[\s,]+/).filter((part) => part !== '');
+  if (!parts.every((part) => /^[1-9][0-9]{0,3}$/.test(part))) {
+    throw new TypeError(`TELEMETRY_ACCEPTED_VERSIONS: must list schema versions in decimal separated by commas, such as 1 or 1,2 (versions-config)`);
+  }
+  return parts.map(Number);
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const env = process.env;
   const vendorWide = env['TELEMETRY_VENDOR_WIDE_SECRET'];
@@ -437,10 +456,19 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(2);
   }
   const endsFile = env['LICENSE_ENDS_FILE'];
+  let acceptedVersions: readonly number[] | undefined;
+  try {
+    acceptedVersions = acceptedVersionsEnv(env['TELEMETRY_ACCEPTED_VERSIONS']);
+    acceptedVersionsOption(acceptedVersions);
+  } catch (error) {
+    console.error(`examples/server.ts: ${(error as Error).message.replace(/^acceptedVersions: /, 'TELEMETRY_ACCEPTED_VERSIONS: ').replace(/acceptedVersions: \[([0-9, ]*)\]/, 'TELEMETRY_ACCEPTED_VERSIONS=$1')}`);
+    process.exit(2);
+  }
   let running: Awaited<ReturnType<typeof startTelemetryServer>>;
   try {
     running = await startTelemetryServer({
       ...keySource,
+      ...(acceptedVersions ? { acceptedVersions } : {}),
       port: Number(env['PORT'] ?? 8787),
       ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] || './data' }),
       ...(endsFile ? { licenseEnds: () => licenseEndsFile(endsFile) } : {}),

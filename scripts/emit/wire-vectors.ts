@@ -213,7 +213,7 @@ export async function probeVectors(runtime: WireRuntime, probe: { readonly sourc
       randomBytes: (length: number) => (length === 16 ? TEST_NONCE : TEST_IV).slice(0, length),
     });
     if (!built.ok) throw new FindingsError([{ where: probe.source, what: `no probe can be built: ${built.error.message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck`', severity: 'error' }]);
-    const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: new Map([[LICENSE_ID, options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), now: () => TIMESTAMP * 1000 });
+    const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: new Map([[LICENSE_ID, options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), acceptedVersions: [version], now: () => TIMESTAMP * 1000 });
     if (!answered.ok || answered.kind !== 'probe') throw new FindingsError([{ where: 'src/server/ingest.ts', what: `refuses its own probe: ${answered.ok ? 'taken for a report' : answered.error.message}`, rule: 'wire-vectors', fix: 'run the probe tests (test/wire/probe.test.ts)', severity: 'error' }]);
     const answer = runtime.probeResponse(answered);
     return {

@@ -27,7 +27,7 @@ const after = (days: number) => new Date(RECEIVED.getTime() + days * DAY);
 /** A verified report of one window, through the real ingest. */
 async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', end = '2026-11-16T00:00:00Z', overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
   const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
-  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
+  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
   if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused the test report: ${result.ok ? 'it is a probe' : result.error.message}`);
   return result;
 }
@@ -114,7 +114,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
   it.skipIf(skip)('stores no header kept P0D: no column for it, and none of its values anywhere in the row', async () => {
     const { store, schema } = await fresh();
     const request = await built({ now: () => Date.now() });
-    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
+    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
     if (!result.ok || result.kind !== 'report') throw new Error(result.ok ? 'a probe' : result.error.message);
     await store.put(result);
     const notStored = listContractFields(toJsonSchema(v1)).filter((f) => f.header && (f.schema['x-privacy'] as { retention: string }).retention === 'P0D').map((f) => f.path);
