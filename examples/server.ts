@@ -10,7 +10,7 @@
  * key-encryption key(s) of TELEMETRY_KEK or TELEMETRY_KEK_FILE (the operator
  * issues keys with `telemetry-keys`).
  *
- *   TELEMETRY_KEK_FILE=/run/credentials/telemetry/kek npx tsx examples/server.ts
+ *   TELEMETRY_KEK_FILE=/run/credentials/telemetry/kek TELEMETRY_ACCEPTED_VERSIONS=1 npx tsx examples/server.ts
  *
  * A small deployment with one secret for every installation says so:
  * TELEMETRY_VENDOR_WIDE_SECRET=whsec_… instead of a KEK; then any

@@ -308,6 +308,16 @@ describe('installed from the tarball', () => {
     expect(run(process.execPath, ['outbox.cjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
   });
 
+  it("the README's set-up builds the commands: after it, npx telemetry-outbox and npx telemetry-keys run in the clone", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const setup = /^```sh\n([\s\S]*?)^```$/m.exec(readme)![1]!.split('\n')[0]!;
+    // The first command installs, generates and builds; `npm run build` is tsup, which this file's set-up ran in the clone.
+    expect(setup).toMatch(/^npm ci && npm run generate && npm run build\b/);
+    expect((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build']).toBe('tsup');
+    expect(run('npx', ['--no-install', 'telemetry-outbox', '--help'], repoRoot)).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command>/);
+    expect(run('npx', ['--no-install', 'telemetry-keys', '--help'], repoRoot)).toMatch(/^telemetry-keys: .+\n\nusage: telemetry-keys <command>/);
+  });
+
   it('installs the telemetry-keys command, which answers --help and names what it reads, without a database driver installed', () => {
     const bin = join(project, 'node_modules', '.bin', 'telemetry-keys');
     const help = run(bin, ['--help'], project);
