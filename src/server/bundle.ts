@@ -138,7 +138,7 @@ export async function ingestBundle(request: BundleRequest, options: BundleOption
       continue;
     }
     // Not declared a probe, so verifyReport answers with a report or a refusal.
-    const result = (await verifyReport({ headers: window.headers, body: utf8(window.body), messageId, keyId: verdict.keyId, encrypted: false }, context)) as IngestSuccess | IngestFailure;
+    const result = (await verifyReport({ headers: window.headers, body: utf8(window.body), messageId, keyId: verdict.keyId, encrypted: false, via: 'bundle' }, context)) as IngestSuccess | IngestFailure;
     answer(result.ok && window.supersedes !== undefined ? { ...result, supersedes: window.supersedes } : result);
   }
   return { ok: true, kind: 'bundle', bundleId, licenseId: bundle.licenseId, keyId: verdict.keyId, createdAt: bundle.createdAt, windows, headers: context.baseHeaders };

@@ -34,6 +34,11 @@ export interface AuthenticatedReport {
   readonly encrypted: boolean;
   /** Declared a connection test (its media type): checked as a probe and never stored. */
   readonly probe?: boolean;
+  /**
+   * How the sender was authenticated: a live request carries the Standard Webhooks signing headers
+   * (default); a window of an offline bundle does not, the bundle's signature vouches for it.
+   */
+  readonly via?: 'request' | 'bundle';
 }
 
 /** What the receiver settled before any report: the versions it accepts, its size limit, and the headers of every answer. */
@@ -62,7 +67,8 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
 
   const versionHeader = headers[CONTRACT_HEADERS.schemaVersion];
   const headerVersion = versionHeader !== undefined && /^[1-9][0-9]{0,3}$/.test(versionHeader) ? Number(versionHeader) : undefined;
-  const headerErrors = validateContractHeaders(headers, headerVersion !== undefined && supportedVersions.includes(headerVersion) ? headerVersion : accepted.at(-1)!);
+  const unsigned = report.via === 'bundle' ? [`/${SIGNATURE_HEADERS.timestamp}`, `/${SIGNATURE_HEADERS.signature}`] : [];
+  const headerErrors = validateContractHeaders(headers, headerVersion !== undefined && supportedVersions.includes(headerVersion) ? headerVersion : accepted.at(-1)!).filter((e) => !unsigned.includes(e.path));
   if (headerErrors.length > 0 || headerVersion === undefined) {
     return fail(400, wireError('headers', `${headerErrors.length} contract header${headerErrors.length === 1 ? ' is' : 's are'} missing or malformed: ${headerErrors.map((e) => e.message).join('; ')}`, 'invalid-header', { errors: headerErrors }));
   }
