@@ -548,10 +548,11 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     console.error(`examples/server.ts: cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
-  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h`);
+  // The receipt key first: whoever waits for the "listening" line has it by then.
   if (running.receiptPublicKey !== undefined) {
     console.log(`offline bundles at ${running.url}${BUNDLE_PATH}; receipts signed with ${running.receiptPublicKey} (key id ${receiptKeyId(running.receiptPublicKey)}): ship this public key with the licenses${env['TELEMETRY_ALLOW_SUPERSEDE'] === '1' ? '; corrections taken' : ''}`);
   }
+  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h`);
   // Close the database on the way out, so PGlite leaves its folder consistent.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

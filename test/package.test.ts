@@ -44,12 +44,16 @@ const EXPORTS = [
 /** The public surface of telemetry-contract/server. */
 const SERVER_EXPORTS = [
   'ACCEPTED_VERSIONS_HEADER',
+  'BUNDLE_MEDIA_TYPE',
+  'BUNDLE_PATH',
   'CONTRACT_HEADERS',
+  'DEFAULT_MAX_BUNDLE_BYTES',
   'DEFAULT_MAX_BYTES',
   'DEFAULT_SCHEMA_MAX_AGE_SECONDS',
   'DEFAULT_TOLERANCE_SECONDS',
   'DEPRECATION_HEADER',
   'JOSE_MEDIA_TYPE',
+  'MAX_BUNDLE_WINDOWS',
   'PROBE_MEDIA_TYPE',
   'SCHEMA_MEDIA_TYPE',
   'SCHEMA_PATH',
@@ -57,6 +61,8 @@ const SERVER_EXPORTS = [
   'SUNSET_HEADER',
   'TELEMETRY_PATH',
   'acceptedVersionsOption',
+  'bundleManifest',
+  'bundleResponse',
   'checkProbeBody',
   'checkVersionAccepted',
   'decodeCustomer',
@@ -69,16 +75,22 @@ const SERVER_EXPORTS = [
   'encryptionKeyId',
   'failureResponse',
   'formatAcceptedVersions',
+  'generateReceiptKey',
   'generateSecret',
   'ingest',
+  'ingestBundle',
   'isMaskedCustomer',
   'maskCustomer',
   'messageId',
   'parseSecret',
   'probeMessageId',
   'probeResponse',
+  'receiptKeyId',
+  'receiptPublicKey',
   'schemaEndpoint',
+  'storeBundleWindows',
   'supportedVersions',
+  'verifyReceipt',
   'verifySignature',
   'versionLifecycle',
 ];
@@ -316,6 +328,17 @@ describe('installed from the tarball', () => {
     expect((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build']).toBe('tsup');
     expect(run('npx', ['--no-install', 'telemetry-outbox', '--help'], repoRoot)).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command>/);
     expect(run('npx', ['--no-install', 'telemetry-keys', '--help'], repoRoot)).toMatch(/^telemetry-keys: .+\n\nusage: telemetry-keys <command>/);
+  });
+
+  it("installs telemetry-outbox on the PATH with the README's one line, npm install --global, from the tarball and nothing else", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`npm install --global ${manifest.name}   # or: npm install --global ./${packed.filename}`);
+    const prefix = join(work, 'global');
+    // --prefix stands in for the machine's global folder; --offline proves the tarball needs nothing else.
+    run('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], work);
+    const installed = join(prefix, 'bin', 'telemetry-outbox');
+    expect(run(installed, ['--help'], work)).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command>/);
+    for (const command of ['init', 'enqueue', 'export', 'import-receipt', 'discard', 'supersede']) expect(run(installed, [command, '--help'], work)).toMatch(new RegExp(`^telemetry-outbox ${command}: `));
   });
 
   it('installs the telemetry-keys command, which answers --help and names what it reads, without a database driver installed', () => {

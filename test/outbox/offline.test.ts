@@ -77,7 +77,8 @@ describe('offline and online, in any order', () => {
     const imported = await outbox.importReceipt(receipt);
     expect(imported.ok && imported.windows.map((w) => `${w.outcome} ${w.status}`)).toEqual(['delivered 201', 'delivered 201', 'delivered 201']);
     expect(await outbox.status()).toMatchObject({ delivered: 3, pending: 1, exported: 0 });
-    expect((await outbox.importReceipt(receipt)).ok && (await outbox.importReceipt(receipt) as { windows: Array<{ outcome: string }> }).windows.map((w) => w.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    const twice = await outbox.importReceipt(receipt);
+    expect(twice.ok && twice.windows.map((w) => w.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
     requests.length = 0;
     expect(await outbox.flush()).toMatchObject({ ok: true, delivered: [{ window: { start: dayCounts(3).periodStart } }] });
     expect(requests).toEqual(['POST /api/v1/telemetry']);
@@ -196,7 +197,8 @@ describe('a window conflict', () => {
       { outcome: 'delivered', messageId, supersedes: digest, status: 200 },
       { outcome: 'requeued', messageId, supersedes: digest, reason: 'seat count fixed after audit AUD-7' },
     ]);
-    expect((await outbox.show(messageId)).ok && (await outbox.show(messageId) as { view: { stateText: string } }).view.stateText).toContain(`superseding the stored report ${digest}`);
+    const shown = await outbox.show(messageId);
+    expect(shown.ok && shown.view.stateText).toContain(`superseding the stored report ${digest}`);
   });
 
   it('stays refused where the server takes no corrections (supersede-refused), and is then discarded', async () => {

@@ -42,7 +42,7 @@ async function bundleOf(days: number[], secrets: readonly string[] = [KEY_A], ch
   for (const [i, day] of days.entries()) {
     const start = `2026-11-${String(day).padStart(2, '0')}T00:00:00Z`;
     const end = `2026-11-${String(day + 1).padStart(2, '0')}T00:00:00Z`;
-    const request = await built({ version: 1 }, { ...counts(), periodStart: start, periodEnd: end, ...change(i) });
+    const request = await built({}, { ...counts(), periodStart: start, periodEnd: end, ...change(i) });
     const h = request.headers;
     windows.push({ headers: { 'content-type': 'application/json' as const, 'webhook-id': h['webhook-id']!, 'x-telemetry-customer': h['x-telemetry-customer']!, 'x-telemetry-license-id': h['x-telemetry-license-id']!, 'x-telemetry-schema-version': h['x-telemetry-schema-version']! }, body: new TextDecoder().decode(request.body) });
   }
