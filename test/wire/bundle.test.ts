@@ -149,6 +149,9 @@ describe('ingestBundle', () => {
     const text = serializeBundle(bundle);
     expect(await upload(text, { maxBundleBytes: text.length - 1 })).toMatchObject({ ok: false, status: 413, error: { rule: 'too-large' } });
     expect(await upload(text, {}, 'application/json')).toMatchObject({ ok: false, status: 415, error: { rule: 'unsupported-media-type' } });
+    expect(await ingestBundle({ method: 'GET', headers: { 'content-type': BUNDLE_MEDIA_TYPE }, body: utf8(text) }, options())).toMatchObject({ ok: false, status: 405, error: { rule: 'method-not-allowed' } });
+    const failing = await upload(text, { licenseKeys: () => Promise.reject(new Error('database down')) });
+    expect(failing).toMatchObject({ ok: false, status: 503, error: { rule: 'key-lookup-failed' }, headers: { 'retry-after': '5' } });
     expect(await upload('{"bundle":1,"bundle":2}')).toMatchObject({ ok: false, status: 400, error: { rule: 'duplicate-key' } });
     expect(await upload(JSON.stringify({ ...bundle, extra: true }))).toMatchObject({ ok: false, status: 400, error: { rule: 'malformed-bundle', message: expect.stringMatching(/^bundle: has a member the format does not define \("extra"\)/) } });
     const twice = { ...bundle, windows: [bundle.windows[0]!, bundle.windows[0]!] };
