@@ -260,6 +260,8 @@ export function mainHelp(): string {
       [CLI_ENV.secretsFile, 'a file holding them instead (a systemd credential, a Kubernetes secret)'],
       [CLI_ENV.baseUrl, 'the ingest server, when --base-url is not given; outbox.json keeps the one the application uses'],
       [CLI_ENV.encryptionKey, 'the encryption key, when the application was given one of its own; never printed'],
+      [CLI_ENV.receiptKeys, 'the vendor\'s public receipt key(s), ed25519:…, when outbox.json has none (import-receipt, supersede)'],
+      [CLI_ENV.mask, 'init masks the customer when set (not empty, 0 or false) and --mask-customer is not given'],
     ]),
     '',
     'Run telemetry-outbox <command> --help for a command\'s options (and test\'s own exit codes).',
