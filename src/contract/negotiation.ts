@@ -61,7 +61,7 @@ export function acceptedVersionsOption(accepted: readonly number[] | undefined):
       throw new TypeError(`acceptedVersions: ${String(version)} is not a version this package validates; supported: ${supportedVersions.join(', ')} (versions-config)`);
     }
     if (versionLifecycle(version)?.status === 'retired') {
-      throw new TypeError(`acceptedVersions: v${version} is retired and refused by contract; accept only versions that are not retired: ${defaultAcceptedVersions.join(', ')} (versions-config)`);
+      throw new TypeError(`acceptedVersions: v${version} is retired and refused by contract; accept only versions that are not retired: ${supportedVersions.filter((v) => versionLifecycle(v)?.status !== 'retired').join(', ')} (versions-config)`);
     }
   }
   return [...new Set(accepted)].sort((a, b) => a - b);

@@ -14,7 +14,7 @@ export const CUSTOMER = 'Example Holdings GmbH';
 export const LICENSE = 'lic-0042';
 
 /** The counts of window `i`; `seats` changes the counts but not the window. */
-export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts {
+export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts<1> {
   return {
     periodStart: stamp(BASE + i * HOUR),
     periodEnd: stamp(BASE + (i + 1) * HOUR),
@@ -33,6 +33,6 @@ const DAY = 86_400_000;
 const DAY_BASE = Date.UTC(2026, 10, 1);
 
 /** The counts of day `i` from 2026-11-01: a window from one UTC midnight to the next, as the contract's windows go. */
-export function dayCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts {
+export function dayCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts<1> {
   return { ...windowCounts(i, seats), periodStart: stamp(DAY_BASE + i * DAY), periodEnd: stamp(DAY_BASE + (i + 1) * DAY) };
 }
