@@ -36,6 +36,7 @@ const EXPORTS = [
   'schemas',
   'signMessage',
   'supportedVersions',
+  'validateLicenseRecord',
   'validateTelemetry',
   'verifySignature',
   'versionLifecycle',
@@ -90,6 +91,8 @@ const SERVER_EXPORTS = [
   'schemaEndpoint',
   'storeBundleWindows',
   'supportedVersions',
+  'unlicensedFeatures',
+  'validateLicenseRecord',
   'verifyReceipt',
   'verifySignature',
   'versionLifecycle',
@@ -137,10 +140,26 @@ const UPLOADER_EXPORTS = [
   'signMessage',
   'supportedVersions',
   'testConnection',
+  'unlicensedFeatures',
+  'validateLicenseRecord',
   'versionLifecycle',
 ];
 /** The public surface of telemetry-contract/store-postgres. */
-const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'KeyStoreError', 'KeyringError', 'StoreError', 'createKeyStore', 'createPostgresStore', 'isTransientDatabaseError', 'kekId', 'parseKeyring', 'storagePlan', 'storeFailureResponse'];
+const STORE_EXPORTS = [
+  'DATABASE_RETRY_AFTER_SECONDS',
+  'KeyStoreError',
+  'KeyringError',
+  'StoreError',
+  'createKeyStore',
+  'createLicenseStore',
+  'createPostgresStore',
+  'isTransientDatabaseError',
+  'kekId',
+  'parseKeyring',
+  'storagePlan',
+  'storeFailureResponse',
+  'validateLicenseRecord',
+];
 /** The public surface of telemetry-contract/outbox, pinned the same way. */
 const OUTBOX_EXPORTS = [
   'DEFAULT_LOCK_WAIT_MS',
@@ -154,6 +173,7 @@ const OUTBOX_EXPORTS = [
   'RETENTION_DAYS',
   'fileStorage',
   'openOutbox',
+  'validateLicenseRecord',
 ];
 
 interface PackResult {
@@ -226,9 +246,10 @@ describe('package', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
   });
 
-  it('publishes only what runs: the build, the JSON Schemas, the README and the license', () => {
+  it('publishes only what runs: the build, the JSON Schemas (the license record\'s too), the README and the license', () => {
     const files = packed.files.map((f) => f.path);
-    expect(files.filter((f) => !/^(dist\/|generated\/v\d+\/telemetry\.schema\.json$|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/|generated\/v\d+\/telemetry\.schema\.json$|generated\/license\.schema\.json$|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files).toContain('generated/license.schema.json');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.cjs');
     expect(files).toContain('dist/index.d.ts');
@@ -275,14 +296,14 @@ describe('installed from the tarball', () => {
     expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe(EXPORTS.join(','));
   });
 
-  it('exports the JSON Schema of every version that is not retired, and each one imports from the tarball as its own version', () => {
+  it('exports the JSON Schema of every version that is not retired, and of the license record, and each one imports from the tarball as itself', () => {
     const schemas = subpaths().filter((s) => s.startsWith('./schemas/'));
     // Drafts too: a server accepts one only when it names it, but an uploader may build it (defaultAcceptedVersions is the released ones).
     const notRetired = api.supportedVersions.filter((v) => api.versionLifecycle(v)?.status !== 'retired');
-    expect(schemas).toEqual(notRetired.map((v) => `./schemas/v${v}.json`));
+    expect(schemas).toEqual(['./schemas/license.json', ...notRetired.map((v) => `./schemas/v${v}.json`)]);
     const script = schemas.map((s, i) => `const s${i} = await import(${JSON.stringify(specifier(s))}, { with: { type: 'json' } });`).join('\n');
     writeFileSync(join(project, 'schemas.mjs'), `${script}\nconsole.log(JSON.stringify([${schemas.map((_, i) => `s${i}.default.$id`).join(', ')}]));\n`);
-    expect(JSON.parse(run(process.execPath, ['schemas.mjs'], project))).toEqual(notRetired.map((v) => `urn:telemetry-contract:schema:v${v}`));
+    expect(JSON.parse(run(process.execPath, ['schemas.mjs'], project))).toEqual(['urn:telemetry-contract:schema:license', ...notRetired.map((v) => `urn:telemetry-contract:schema:v${v}`)]);
   });
 
   it('every entry point loads with require (CommonJS)', () => {
@@ -426,10 +447,12 @@ describe('installed from the tarball', () => {
         ...subpaths()
           .filter((s) => s.startsWith('./schemas/'))
           .map((s, i) => `import schema${i} from ${JSON.stringify(specifier(s))};\nexport const id${i}: string = schema${i}.$id;`),
+        `import { validateLicenseRecord, type LicenseRecord } from '${manifest.name}/uploader';`,
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
         'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { licenseKeys: async (licenseId: string) => (licenseId === "lic-1" ? [] : undefined) });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
+        "export const record: LicenseRecord | undefined = ((checked) => (checked.ok ? checked.value : undefined))(validateLicenseRecord({}));",
         'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',
         "export const opening: Promise<Outbox> = openOutbox({ dir: 'outbox', retentionDays: 30 });",
         '',

@@ -47,6 +47,8 @@ export interface BundleOptions extends KeySourceOptions {
    * window is refused with `409 supersede-refused`, and the stored report stands.
    */
   readonly allowSupersede?: boolean;
+  /** As for `ingest`: a window of a license whose lookup found keys but no record is answered `503 license-record-missing`. */
+  readonly requireLicenseRecord?: boolean;
 }
 
 /** One window of a verified bundle: its id, the digest of its body, and `verifyReport`'s verdict. */
@@ -107,8 +109,8 @@ export async function ingestBundle(request: BundleRequest, options: BundleOption
   for (const [name, value] of [['maxBytes', maxBytes], ['maxBundleBytes', maxBundleBytes]] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${name}: must be a positive integer, got ${String(value)}`);
   }
-  const context = { accepted, maxBytes, baseHeaders: { [ACCEPTED_VERSIONS_HEADER]: formatAcceptedVersions(accepted) } };
-  const fail = (status: number, error: WireError, extra: Record<string, string> = {}): IngestFailure => refusal(context, status, error, extra);
+  const base = { accepted, maxBytes, baseHeaders: { [ACCEPTED_VERSIONS_HEADER]: formatAcceptedVersions(accepted) } };
+  const fail = (status: number, error: WireError, extra: Record<string, string> = {}): IngestFailure => refusal(base, status, error, extra);
 
   if (request.method !== undefined && request.method.toUpperCase() !== 'POST') return fail(405, wireError('method', `must be POST to ${BUNDLE_PATH}`, 'method-not-allowed'), { allow: 'POST' });
   const body = request.body instanceof ArrayBuffer ? new Uint8Array(request.body) : request.body;
@@ -124,6 +126,8 @@ export async function ingestBundle(request: BundleRequest, options: BundleOption
   const verdict = await verifyForLicense(options, bundle.licenseId, { id: bundleId, timestamp: 0, head: new Uint8Array(0), macs }, manifest);
   if (!verdict.ok) return verdict.status === 503 ? { ...fail(503, verdict.error, { 'retry-after': '5' }), cause: verdict.cause } : fail(401, verdict.error);
 
+  // Each window is checked against what the lookup found of the license, its record included, as a live report is.
+  const context = { ...base, sender: verdict, requireRecord: options.requireLicenseRecord === true };
   const windows: BundleWindowResult[] = [];
   for (const window of bundle.windows) {
     const messageId = window.headers[SIGNATURE_HEADERS.id];
@@ -141,7 +145,7 @@ export async function ingestBundle(request: BundleRequest, options: BundleOption
     const result = (await verifyReport({ headers: window.headers, body: utf8(window.body), messageId, keyId: verdict.keyId, encrypted: false, via: 'bundle' }, context)) as IngestSuccess | IngestFailure;
     answer(result.ok && window.supersedes !== undefined ? { ...result, supersedes: window.supersedes } : result);
   }
-  return { ok: true, kind: 'bundle', bundleId, licenseId: bundle.licenseId, keyId: verdict.keyId, createdAt: bundle.createdAt, windows, headers: context.baseHeaders };
+  return { ok: true, kind: 'bundle', bundleId, licenseId: bundle.licenseId, keyId: verdict.keyId, createdAt: bundle.createdAt, windows, headers: base.baseHeaders };
 }
 
 /**

@@ -7,6 +7,7 @@
  *   contract headers → customer header → JSON (I-JSON) → [a probe's own checks]
  *   → version accepted → version header = body's → schema and cross-field rules
  *   → message id (binds the license id, the window and the customer header)
+ *   → what the license record allows (./license-check.ts: features, customer header)
  */
 import { deprecationHeaders } from '../contract/lifecycle.js';
 import { checkVersionAccepted } from '../contract/negotiation.js';
@@ -20,6 +21,7 @@ import { decodeCustomer } from '../wire/mask.js';
 import { verifyProbe } from '../wire/probe.js';
 import { SIGNATURE_HEADERS } from '../wire/signature.js';
 import type { IngestFailure, IngestProbe, IngestSuccess } from './ingest.js';
+import { type LicensedSender, refusedByLicense } from './license-check.js';
 
 /** One report whose sender the transport authenticated: its headers, its body as it is parsed, and who vouched for it. */
 export interface AuthenticatedReport {
@@ -46,6 +48,10 @@ export interface ReportContext {
   readonly accepted: readonly number[];
   readonly maxBytes: number;
   readonly baseHeaders: Readonly<Record<string, string>>;
+  /** What the key lookup found of the license that authenticated the sender: its keys, its record, its mask keys. */
+  readonly sender?: LicensedSender;
+  /** Refuse a report of a license without a record (`503 license-record-missing`) instead of accepting it unchecked. */
+  readonly requireRecord?: boolean;
 }
 
 /** A refusal with the receiver's answer headers. */
@@ -63,7 +69,12 @@ export function refusal(context: Pick<ReportContext, 'baseHeaders'>, status: num
 export async function verifyReport(report: AuthenticatedReport, context: ReportContext): Promise<IngestSuccess | IngestProbe | IngestFailure> {
   const { headers, messageId } = report;
   const { accepted, maxBytes, baseHeaders } = context;
-  const fail = (status: number, error: WireError) => refusal(context, status, error);
+  const fail = (status: number, error: WireError, extra: Record<string, string> = {}) => refusal(context, status, error, extra);
+  const licensed = (payload?: unknown) =>
+    context.sender === undefined
+      ? Promise.resolve(undefined)
+      : refusedByLicense({ sender: context.sender, customerHeader: headers[CONTRACT_HEADERS.customer]!, requireRecord: context.requireRecord === true, ...(payload === undefined ? {} : { payload }) });
+  const licenseOf = context.sender?.license === undefined ? {} : { license: context.sender.license };
 
   const versionHeader = headers[CONTRACT_HEADERS.schemaVersion];
   const headerVersion = versionHeader !== undefined && /^[1-9][0-9]{0,3}$/.test(versionHeader) ? Number(versionHeader) : undefined;
@@ -86,6 +97,8 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
   if (report.probe === true) {
     const refused = verifyProbe(decoded.value, { headerVersion, licenseId, messageId, accepted });
     if (refused !== undefined) return fail(refused.status, refused.error);
+    const unlicensed = await licensed();
+    if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, { ...unlicensed.headers });
     return {
       ok: true,
       kind: 'probe',
@@ -93,6 +106,7 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
       messageId,
       licenseId,
       customer: customer.customer,
+      ...licenseOf,
       encrypted: report.encrypted,
       schemaVersion: headerVersion,
       headers: { ...baseHeaders, ...deprecationHeaders(headerVersion) },
@@ -123,6 +137,8 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
       ),
     );
   }
+  const unlicensed = await licensed(payload);
+  if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, { ...unlicensed.headers });
   return {
     ok: true,
     kind: 'report',
@@ -132,6 +148,7 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
     messageId,
     licenseId,
     customer: customer.customer,
+    ...licenseOf,
     encrypted: report.encrypted,
     schemaVersion: payload.schemaVersion,
     headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) },

@@ -38,6 +38,8 @@ export interface StoreTables {
   readonly migrations: string;
   /** The record of corrections (`<table>_supersessions`), schema-qualified when a schema is set. */
   readonly supersessions: string;
+  /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */
+  readonly licenses: string;
 }
 
 /** The name of the table that records corrections, beside the reports table `table` (unqualified). */

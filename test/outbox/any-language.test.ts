@@ -25,6 +25,7 @@ import { runKeysCli } from '../../src/store/keys-cli.js';
 import { repoRoot } from '../helpers.js';
 import { freshDatabase, postgresUrl } from '../support/databases.js';
 import { type RunningServer, killExampleServers, startExampleServer } from '../support/example-server.js';
+import { setLicenseWithCli } from '../support/license-cli.js';
 import { dayCounts } from './windows.js';
 
 const LICENSE = 'lic-2026-0042';
@@ -79,6 +80,8 @@ beforeAll(async () => {
   server = await startExampleServer({ ...env, TELEMETRY_ACCEPTED_VERSIONS: '1', TELEMETRY_RECEIPT_KEY_FILE: receiptFile });
   receiptKey = /receipts signed with (ed25519:[A-Za-z0-9_-]{43})/.exec(server.output())![1]!;
   for (const license of [LICENSE, 'lic-2026-0099']) {
+    // The server requires each license's record (its license store): what a report may name, whose name it carries.
+    await setLicenseWithCli({ licenseId: license, legalEntity: license === LICENSE ? NAME : 'Other Licensee AG', features: ['audit-log', 'sso'], dataRegion: 'eu' }, env);
     secrets[license] = (JSON.parse(await keys(['issue', license, '--json'], env)) as { secret: string }).secret;
     secretFiles[license] = join(folder, `${license}.secret`);
     writeFileSync(secretFiles[license], `${secrets[license]}\n`, { mode: 0o600 });
