@@ -15,7 +15,7 @@ import { utf8 } from '../../src/wire/bytes.js';
 import { signMessage } from '../../src/wire/signature.js';
 import { type ReceiptDocument, signReceipt } from '../../src/wire/receipt.js';
 import { repoRoot } from '../helpers.js';
-import { KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
+import { KEY_A, KEY_B, KEY_REVOKED, built, counts, license } from './support.js';
 
 interface BundleVectors {
   version: number;
@@ -130,6 +130,22 @@ describe('ingestBundle', () => {
     const live = await ingest({ method: 'POST', headers: { ...invalid.windows[0]!.headers, ...signed }, body: utf8(body) }, { licenseKeys: keysOf([KEY_A]), acceptedVersions: [1], now: () => now });
     expect(live).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-payload' } });
     expect(windowAnswer.ok && windowAnswer.windows[0]!.result).toEqual(live);
+  });
+
+  it('checks each window against the license record, as ingest does: a feature outside the license, another entity\'s name, a license without a record', async () => {
+    // Built by an uploader that has no record to check against: the server's record decides.
+    const windows = await bundleOf([1, 2, 3], [KEY_A], (i) => (i === 1 ? { featuresUsed: ['sso', 'reports.pdf'] } : {}));
+    const other = await built({ customer: 'Other Holdings AG' }, { ...counts(), periodStart: '2026-11-04T00:00:00Z', periodEnd: '2026-11-05T00:00:00Z' });
+    const h = other.headers;
+    const foreignName = { headers: { 'content-type': 'application/json' as const, 'webhook-id': h['webhook-id']!, 'x-telemetry-customer': h['x-telemetry-customer']!, 'x-telemetry-license-id': h['x-telemetry-license-id']!, 'x-telemetry-schema-version': h['x-telemetry-schema-version']! }, body: new TextDecoder().decode(other.body) };
+    const bundle = await signBundle({ ...windows, windows: [...windows.windows, foreignName] }, [KEY_A]);
+    const withRecord = new Map([['lic-0042', { keys: [{ id: 'k0', secret: KEY_A }], license: license() }]]);
+    const verified = await upload(serializeBundle(bundle), { licenseKeys: withRecord });
+    expect(verified.ok && verified.windows.map((w) => (w.result.ok ? 'ok' : `${w.result.status} ${w.result.error.rule}`))).toEqual(['ok', '422 feature-not-licensed', 'ok', '422 customer-not-licensed']);
+    // What the window was checked against travels with it to the store, which stamps the region from it.
+    expect(verified.ok && verified.windows[0]!.result).toMatchObject({ ok: true, license: { dataRegion: 'eu' } });
+    const noRecord = await upload(serializeBundle(bundle), { licenseKeys: keysOf([KEY_A]), requireLicenseRecord: true });
+    expect(noRecord.ok && noRecord.windows[0]!.result).toMatchObject({ ok: false, status: 503, error: { rule: 'license-record-missing' } });
   });
 
   it('answers a window of another license 422 license-mismatch, and a correction 409 supersede-refused unless the server takes corrections', async () => {
