@@ -62,6 +62,7 @@ type OptionName =
   | 'raw'
   | 'out'
   | 'reason'
+  | 'license'
   | 'license-id'
   | 'customer'
   | 'version'
@@ -90,7 +91,8 @@ const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = {
   raw: { type: 'boolean', description: 'the body as its exact bytes, not pretty-printed' },
   out: { type: 'string', placeholder: 'file', description: 'the bundle file to write (a new file; a USB stick is fine)' },
   reason: { type: 'string', placeholder: 'text', description: 'why, kept in the transmission log (one line, at most 500 characters)' },
-  'license-id': { type: 'string', placeholder: 'id', description: 'the license id, from the license' },
+  license: { type: 'string', placeholder: 'file', description: 'the license record as the vendor ships it (JSON): the license id, the legal entity and the features a window may name' },
+  'license-id': { type: 'string', placeholder: 'id', description: 'the license id, from the license (when there is no record file)' },
   customer: { type: 'string', placeholder: 'name', description: 'the legal entity name from the license; outbox.json keeps only the header as sent (the mask when masking is on)' },
   version: { type: 'string', placeholder: 'n', description: 'the schema version the application builds its windows in' },
   'mask-customer': { type: 'boolean', description: `send the customer's mask, never the name (default: $${CLI_ENV.mask} decides, as for the library)` },
@@ -180,11 +182,13 @@ const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'disc
   },
   init: {
     summary: 'set an outbox folder up for an application that is not Node.js: who sends, the version, the server',
-    usage: 'telemetry-outbox init --dir <path> --license-id <id> --customer <name> --version <n> [--mask-customer] [--base-url <url>] [--receipt-key <ed25519:…>] [--retention-days <days>] [--max-pending <n>]',
-    options: ['dir', 'license-id', 'customer', 'version', 'mask-customer', 'base-url', 'receipt-key', 'retention-days', 'max-pending', 'format', 'help'],
+    usage: 'telemetry-outbox init --dir <path> (--license <file> | --license-id <id> --customer <name>) --version <n> [--mask-customer] [--base-url <url>] [--receipt-key <ed25519:…>] [--retention-days <days>] [--max-pending <n>]',
+    options: ['dir', 'license', 'license-id', 'customer', 'version', 'mask-customer', 'base-url', 'receipt-key', 'retention-days', 'max-pending', 'format', 'help'],
     details: [
       `Creates the folder (0700) and writes outbox.json. Needs the signing secret(s) in $${CLI_ENV.secrets} or $${CLI_ENV.secretsFile}:`,
       'the customer header is worked out now (the mask is keyed by the first secret), and only the header is kept, never the name.',
+      'With --license, the record the vendor ships: the license id and name come from it, and outbox.json keeps its features, so',
+      'enqueue refuses a window naming another (feature-not-licensed), as the library does.',
       'Run it again with the same options after the vendor rotates the secret, so a mask made from the new one is sent.',
       'An air-gapped installation gives --receipt-key and no --base-url: it delivers by export and import-receipt.',
     ],
@@ -367,19 +371,36 @@ function integerOption(values: Record<string, unknown>, name: OptionName): numbe
   return Number(text);
 }
 
+/** The license record file of `init --license`, parsed; checked by openOutbox. */
+async function licenseFile(file: string): Promise<OutboxOptions['license']> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--license: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text) as OutboxOptions['license'];
+  } catch {
+    throw new UsageError(`--license: ${file} is not JSON; it is the license record as the vendor ships it`);
+  }
+}
+
 /** What `init` sets: who sends, the version, the server, the receipt keys, retention and the queue's limit. */
-function initOptions(values: Record<string, unknown>): Partial<OutboxOptions> & { readonly version?: 1 } {
-  const missing = (['license-id', 'customer', 'version'] as const).filter((name) => values[name] === undefined);
-  if (missing.length > 0) throw new UsageError(`init needs ${missing.map((m) => `--${m}`).join(', ')}: who sends (from the license) and the schema version the application builds`);
-  const customer = values['customer'] as string;
-  const problem = checkCustomerName(customer);
+async function initOptions(values: Record<string, unknown>): Promise<Partial<OutboxOptions> & { readonly version?: 1 }> {
+  const record = values['license'] === undefined ? undefined : await licenseFile(values['license'] as string);
+  const missing = ([...(record === undefined ? (['license-id', 'customer'] as const) : []), 'version'] as const).filter((name) => values[name] === undefined);
+  if (missing.length > 0) throw new UsageError(`init needs ${missing.map((m) => `--${m}`).join(', ')}${record === undefined ? ' (or --license <file> for the first two)' : ''}: who sends (from the license) and the schema version the application builds`);
+  const customer = values['customer'] as string | undefined;
+  const problem = customer === undefined ? undefined : checkCustomerName(customer);
   if (problem !== undefined) throw new UsageError(problem.message.replace(/^customer: /, '--customer: '));
   const retentionDays = integerOption(values, 'retention-days');
   const maxPending = integerOption(values, 'max-pending');
   const receiptKeys = values['receipt-key'] as string[] | undefined;
   return {
-    licenseId: values['license-id'] as string,
-    customer,
+    ...(record !== undefined ? { license: record } : {}),
+    ...(values['license-id'] !== undefined ? { licenseId: values['license-id'] as string } : {}),
+    ...(customer !== undefined ? { customer } : {}),
     version: integerOption(values, 'version') as 1,
     ...(values['mask-customer'] === true ? { maskCustomer: true } : {}),
     ...(retentionDays !== undefined ? { retentionDays: retentionDays as RetentionDays } : {}),
@@ -401,7 +422,7 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
   if ((name === 'discard' || name === 'supersede') && values['reason'] === undefined) throw new UsageError(`${name} needs --reason: why, kept in the transmission log`);
   if (name === 'export' && values['out'] === undefined) throw new UsageError('export needs --out <file>: where the bundle is written (a new file)');
   // init makes the folder; every other command must find one, so a mistyped --dir creates nothing.
-  const init = name === 'init' ? initOptions(values) : undefined;
+  const init = name === 'init' ? await initOptions(values) : undefined;
   if (init === undefined) await checkOutboxFolder(dir);
   // The counts first: a document that is not a window's counts is refused before anything is opened.
   const counts = name === 'enqueue' ? await readCounts(positionals[0], io.stdin ?? (async () => '')) : undefined;

@@ -241,6 +241,8 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
   // The installation's version: what the application names, else what the folder was created with. Never a default.
   const sendsVersion: number | undefined = options.version ?? saved?.schemaVersion;
   const receiptKeys: readonly string[] = options.receiptKeys ?? saved?.receiptKeys ?? [];
+  // Kept for the command: the features the record declares, so its enqueue refuses the others (the legal entity stays out of the folder).
+  const licensedFeatures = options.license !== undefined ? [...options.license.features] : options.licenseId === undefined ? saved?.licensedFeatures : undefined;
   // An application given an encryption key of its own leaves the key's id in outbox.json: another process (the command)
   // must bring that very key, not derive one from the signing secret, which the server would not decrypt.
   const givenKeyId = options.encryptionKey !== undefined ? encryptionKeyId(options.encryptionKey) : undefined;
@@ -260,6 +262,7 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     ...(encrypt ? { encrypt } : {}),
     ...(encrypt && givenKeyId !== undefined ? { encryptionKeyId: givenKeyId } : encrypt && saved?.encryptionKeyId !== undefined ? { encryptionKeyId: saved.encryptionKeyId } : {}),
     ...(receiptKeys.length > 0 ? { receiptKeys: [...receiptKeys] } : {}),
+    ...(licensedFeatures !== undefined ? { licensedFeatures } : {}),
   };
   if (files !== undefined && folder.writable && options.saveSettings !== false && JSON.stringify(persisted) !== JSON.stringify(saved)) {
     await files.writeSettings(persisted).catch((error: unknown) => {
@@ -348,7 +351,9 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
 
   // A folder set up for an application that is not Node.js (`telemetry-outbox init`) says who sends: the license id, the
   // customer header as masking made it (never the name) and the version; the process brings only the secrets.
-  const savedSender = options.licenseId === undefined && options.customer === undefined && saved?.licenseId !== undefined && saved.customerHeader !== undefined && saved.schemaVersion !== undefined ? { licenseId: saved.licenseId, customerHeader: saved.customerHeader } : undefined;
+  const savedSender = options.licenseId === undefined && options.customer === undefined && saved?.licenseId !== undefined && saved.customerHeader !== undefined && saved.schemaVersion !== undefined
+      ? { licenseId: saved.licenseId, customerHeader: saved.customerHeader, ...(saved.licensedFeatures !== undefined ? { licensedFeatures: saved.licensedFeatures } : {}) }
+      : undefined;
 
   async function enqueue(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
     if (!settings.enabled) return { ok: false, error: wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled') };

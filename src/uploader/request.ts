@@ -189,7 +189,7 @@ async function assembleRequest(payload: Telemetry, sender: Sender, secrets: read
  * public entries: the outbox uses it.
  */
 export async function createRequestAs(
-  sender: { readonly licenseId: string; readonly customerHeader: string },
+  sender: { readonly licenseId: string; readonly customerHeader: string; readonly licensedFeatures?: readonly string[] },
   counts: unknown,
   options: { readonly version: number; readonly signingSecrets: string | readonly string[]; readonly now?: () => number },
 ): Promise<CreateRequestResult> {
@@ -199,6 +199,9 @@ export async function createRequestAs(
   if (!checked.ok) return checked;
   const validated = validateTelemetry(completePayload((counts ?? {}) as Record<string, unknown>, options.version as KnownVersion));
   if (!validated.ok) return invalidCounts(validated.errors);
+  // The features the license record declared when the folder was set up: what createTelemetryRequest checks against the record.
+  const outside = sender.licensedFeatures === undefined ? [] : unlicensedFeatures(validated.value, { features: [...sender.licensedFeatures] });
+  if (outside.length > 0) return { ok: false, error: featuresRefused(outside, { where: 'counts', echo: true }) };
   return assembleRequest(validated.value, { licenseId: sender.licenseId, customerHeader: sender.customerHeader, now: options.now ?? Date.now }, checked.secrets);
 }
 

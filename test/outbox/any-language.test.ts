@@ -38,6 +38,7 @@ let bin: string;
 let server: RunningServer;
 let pool: pg.Pool;
 let receiptKey: string;
+let licenseFile: string;
 const secretFiles: Record<string, string> = {};
 const secrets: Record<string, string> = {};
 
@@ -70,6 +71,7 @@ beforeAll(async () => {
   writeFileSync(join(bin, 'telemetry-outbox'), `#!/bin/sh\nexec "${process.execPath}" "${join(bin, 'telemetry-outbox.mjs')}" "$@"\n`);
   chmodSync(join(bin, 'telemetry-outbox'), 0o755);
 
+  licenseFile = join(folder, 'license.json');
   const kekFile = join(folder, 'kek');
   writeFileSync(kekFile, `${toBase64(Uint8Array.from({ length: 32 }, (_, i) => 3 * i + 1))}\n`);
   const receiptFile = join(folder, 'receipt-key.pem');
@@ -81,7 +83,10 @@ beforeAll(async () => {
   receiptKey = /receipts signed with (ed25519:[A-Za-z0-9_-]{43})/.exec(server.output())![1]!;
   for (const license of [LICENSE, 'lic-2026-0099']) {
     // The server requires each license's record (its license store): what a report may name, whose name it carries.
-    await setLicenseWithCli({ licenseId: license, legalEntity: license === LICENSE ? NAME : 'Other Licensee AG', features: ['audit-log', 'sso'], dataRegion: 'eu' }, env);
+    const record = { licenseId: license, legalEntity: license === LICENSE ? NAME : 'Other Licensee AG', features: ['audit-log', 'sso'], dataRegion: 'eu' };
+    await setLicenseWithCli(record, env);
+    // The record as the vendor ships it with the license, for the installation's init.
+    if (license === LICENSE) writeFileSync(licenseFile, JSON.stringify(record, null, 2));
     secrets[license] = (JSON.parse(await keys(['issue', license, '--json'], env)) as { secret: string }).secret;
     secretFiles[license] = join(folder, `${license}.secret`);
     writeFileSync(secretFiles[license], `${secrets[license]}\n`, { mode: 0o600 });
@@ -98,7 +103,9 @@ describe.skipIf(skip)('an air-gapped site', () => {
   it('exports five windows, the vendor stores them once however often the file is uploaded, refuses it edited, and the receipt marks them delivered; online later, a flush sends nothing twice', async () => {
     const dir = join(folder, 'air-gapped');
     const env = { TELEMETRY_SIGNING_SECRETS_FILE: secretFiles[LICENSE]! };
-    expect(await sh(`telemetry-outbox init --dir ${dir} --license-id ${LICENSE} --customer '${NAME}' --mask-customer --version 1 --receipt-key ${receiptKey}`, { env })).toMatchObject({ code: 0 });
+    expect(await sh(`telemetry-outbox init --dir ${dir} --license ${licenseFile} --mask-customer --version 1 --receipt-key ${receiptKey}`, { env })).toMatchObject({ code: 0 });
+    // The record declares audit-log and sso: a window naming another is refused before it is queued.
+    expect(await sh(`telemetry-outbox enqueue --dir ${dir}`, { env, input: JSON.stringify({ ...dayCounts(AIR), featuresUsed: ['sso', 'reports.pdf'] }) })).toMatchObject({ code: 1, err: expect.stringContaining('(feature-not-licensed)') });
     for (let i = 0; i < 5; i++) expect(await sh(`telemetry-outbox enqueue --dir ${dir}`, { env, input: JSON.stringify(dayCounts(AIR + i)) })).toMatchObject({ code: 0, out: expect.stringMatching(/^queued msg_/) });
     // No address, but a receipt key: configured to deliver by hand, nothing delivered yet.
     const before = await sh(`telemetry-outbox status --dir ${dir} --format json`);
@@ -161,14 +168,14 @@ describe.skipIf(skip)('an air-gapped site', () => {
 describe.skipIf(skip)('an application in Python', () => {
   const readme = () => readFileSync(join(repoRoot, 'README.md'), 'utf8');
   const inFolder = (text: string, dir: string) =>
-    text.replaceAll('/var/lib/aster/telemetry', dir).replaceAll('/etc/aster/telemetry-secret', secretFiles[LICENSE]!).replaceAll('https://telemetry.vendor.example', server.url);
+    text.replaceAll('/var/lib/aster/telemetry', dir).replaceAll('/etc/aster/telemetry-secret', secretFiles[LICENSE]!).replaceAll('/etc/aster/license.json', licenseFile).replaceAll('https://telemetry.vendor.example', server.url);
 
   it("runs the README's shell block and Python block as written, then queues, refuses and survives kills through queue_window", async () => {
     const dir = join(folder, 'python');
     const shell = [...readme().matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((block) => block.includes('telemetry-outbox enqueue'))!;
     const ran = await sh(inFolder(shell, dir));
     expect(ran).toMatchObject({ code: 0, out: expect.stringMatching(/queued msg_[0-9a-f]{64} \(2026-11-01T00:00:00Z…2026-11-02T00:00:00Z\)[\s\S]*delivered 1, refused 0, still pending 0/) });
-    expect(JSON.parse(readFileSync(join(dir, 'outbox.json'), 'utf8'))).toMatchObject({ licenseId: LICENSE, customerHeader: expect.stringMatching(/^anon-/), schemaVersion: 1, baseUrl: server.url });
+    expect(JSON.parse(readFileSync(join(dir, 'outbox.json'), 'utf8'))).toMatchObject({ licenseId: LICENSE, customerHeader: expect.stringMatching(/^anon-/), licensedFeatures: ['audit-log', 'sso'], schemaVersion: 1, baseUrl: server.url });
     expect(readFileSync(join(dir, 'outbox.json'), 'utf8')).not.toContain('Müller');
 
     const python = [...readme().matchAll(/^```python\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)[0]!;

@@ -218,6 +218,22 @@ describe('telemetry-outbox for any language and any network', () => {
     expect(await withStdin(['enqueue', '--dir', dir], later)).toMatchObject({ code: 2, err: expect.stringMatching(/^not queued: .*\(queue-full\)/) });
   });
 
+  it('init --license takes who sends from the record and keeps its features, never its name: enqueue refuses another feature', async () => {
+    const { dir, parent } = folder();
+    const file = join(parent, 'license.json');
+    writeFileSync(file, JSON.stringify({ licenseId: 'lic-0042', legalEntity: 'Example Holdings GmbH', features: ['sso'], dataRegion: 'eu' }));
+    const env = { TELEMETRY_SIGNING_SECRETS: KEY_A };
+    expect(await cli(['init', '--dir', dir, '--license', file, '--customer', 'Someone Else', '--version', '1'], env)).toMatchObject({ code: 2, err: expect.stringContaining('(invalid-option)') });
+    writeFileSync(join(parent, 'broken.json'), JSON.stringify({ licenseId: 'lic-0042', features: ['sso'] }));
+    expect(await cli(['init', '--dir', dir, '--license', join(parent, 'broken.json'), '--version', '1'], env)).toMatchObject({ code: 2, err: expect.stringMatching(/is not a license record, .*\/legalEntity/) });
+    expect(await cli(['init', '--dir', dir, '--license', file, '--version', '1', '--mask-customer'], env)).toMatchObject({ code: 0 });
+    const settings = readFileSync(join(dir, 'outbox.json'), 'utf8');
+    expect(JSON.parse(settings)).toMatchObject({ licenseId: 'lic-0042', licensedFeatures: ['sso'], customerHeader: expect.stringMatching(/^anon-/) });
+    expect(settings).not.toContain('Example');
+    expect(await withStdin(['enqueue', '--dir', dir], counts.replace('["sso"]', '["sso", "audit-log"]'))).toMatchObject({ code: 1, err: expect.stringContaining('counts /featuresUsed/0 "audit-log": is not a feature the license declares') });
+    expect(await withStdin(['enqueue', '--dir', dir], counts)).toMatchObject({ code: 0 });
+  });
+
   it('export, import-receipt, discard and supersede say what is missing before they do anything', async () => {
     const { dir, ids } = await outboxWith({ refused: true });
     expect(await cli(['export', '--dir', dir], { TELEMETRY_SIGNING_SECRETS: KEY_A })).toMatchObject({ code: 2, err: expect.stringContaining('export needs --out <file>') });
