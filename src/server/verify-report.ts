@@ -94,23 +94,14 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
   }
 
   const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
+  // What a verified report and a verified probe both say of who sent them and how.
+  const sender = { ok: true as const, keyId: report.keyId, messageId, licenseId, customer: customer.customer, ...licenseOf, encrypted: report.encrypted };
   if (report.probe === true) {
     const refused = verifyProbe(decoded.value, { headerVersion, licenseId, messageId, accepted });
     if (refused !== undefined) return fail(refused.status, refused.error);
     const unlicensed = await licensed();
     if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, { ...unlicensed.headers });
-    return {
-      ok: true,
-      kind: 'probe',
-      keyId: report.keyId,
-      messageId,
-      licenseId,
-      customer: customer.customer,
-      ...licenseOf,
-      encrypted: report.encrypted,
-      schemaVersion: headerVersion,
-      headers: { ...baseHeaders, ...deprecationHeaders(headerVersion) },
-    };
+    return { ...sender, kind: 'probe', schemaVersion: headerVersion, headers: { ...baseHeaders, ...deprecationHeaders(headerVersion) } };
   }
 
   const versionError = checkVersionAccepted(headerVersion, accepted, CONTRACT_HEADERS.schemaVersion);
@@ -139,18 +130,5 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
   }
   const unlicensed = await licensed(payload);
   if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, { ...unlicensed.headers });
-  return {
-    ok: true,
-    kind: 'report',
-    payload,
-    dedupeKey: key,
-    keyId: report.keyId,
-    messageId,
-    licenseId,
-    customer: customer.customer,
-    ...licenseOf,
-    encrypted: report.encrypted,
-    schemaVersion: payload.schemaVersion,
-    headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) },
-  } as IngestSuccess;
+  return { ...sender, kind: 'report', payload, dedupeKey: key, schemaVersion: payload.schemaVersion, headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) } } as IngestSuccess;
 }
