@@ -94,7 +94,7 @@ describe.skipIf(postgresUrl() === undefined)('a KEK rotation under load on Postg
   it('stores every report, reads everything with the new key alone, and the restarted servers take reports', async () => {
     const kekFile = join(folder, 'kek-postgres');
     writeFileSync(kekFile, `${K1}\n`);
-    const env = { DATABASE_URL: await freshDatabase('rotation'), TELEMETRY_KEK_FILE: kekFile };
+    const env = { DATABASE_URL: await freshDatabase('rotation'), TELEMETRY_KEK_FILE: kekFile, TELEMETRY_ACCEPTED_VERSIONS: '1' };
     const secrets: Record<string, string> = {};
     for (const licenseId of LICENSES) {
       await setLicenseWithCli(license({ licenseId }), env);
@@ -131,7 +131,7 @@ describe('a KEK rotation under load on PGlite, through the server', () => {
     writeFileSync(kekFile, `${K1}\n`);
     const data = join(folder, 'pglite');
     await (await openPglite(data)).close();
-    const env = { DATA_DIR: data, TELEMETRY_KEK_FILE: kekFile };
+    const env = { DATA_DIR: data, TELEMETRY_KEK_FILE: kekFile, TELEMETRY_ACCEPTED_VERSIONS: '1' };
     let server = await startExampleServer(env);
     const secrets: Record<string, string> = {};
     for (const licenseId of LICENSES) {

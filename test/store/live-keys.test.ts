@@ -51,7 +51,7 @@ describe('telemetry-keys beside the example server on a PGlite folder', () => {
     data = join(folder, 'pglite');
     // A folder as PGlite's first open leaves it, from the test seed.
     await (await openPglite(data)).close();
-    env = { DATA_DIR: data, TELEMETRY_KEK: KEK };
+    env = { DATA_DIR: data, TELEMETRY_KEK: KEK, TELEMETRY_ACCEPTED_VERSIONS: '1' };
     server = await startExampleServer(env);
   }, 60_000);
 
@@ -128,7 +128,7 @@ describe.skipIf(postgresUrl() === undefined)('telemetry-keys beside two example 
   beforeAll(async () => {
     const kekFile = join(folder, 'kek');
     writeFileSync(kekFile, `${KEK}\n`);
-    env = { DATABASE_URL: await freshDatabase('live'), TELEMETRY_KEK_FILE: kekFile };
+    env = { DATABASE_URL: await freshDatabase('live'), TELEMETRY_KEK_FILE: kekFile, TELEMETRY_ACCEPTED_VERSIONS: '1' };
     await setLicenseWithCli(license(), env);
     servers = await Promise.all([startExampleServer(env), startExampleServer(env)]);
   }, 60_000);
