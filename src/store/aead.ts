@@ -108,7 +108,7 @@ export async function sealValue(key: AeadKey, context: string | Uint8Array, plai
     cipher.setAAD(aad);
     return concat(nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
   }
-  const out = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: bufferSource(aad), tagLength: 128 }, await webKey(key), bufferSource(plaintext));
+  const out = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: bufferSource(nonce), additionalData: bufferSource(aad), tagLength: 128 }, await webKey(key), bufferSource(plaintext));
   return concat(nonce, new Uint8Array(out));
 }
 
