@@ -23,6 +23,8 @@ describe('lint: privacy-record', () => {
       `privacy-record ${where} unknownCategory: privacy record: category "misc" is not a known data category`,
       `privacy-record ${where} nested.inner: has no privacy record (x-privacy)`,
       `privacy-record ${where} header x-bare: has no privacy record (x-privacy)`,
+      // Without a record nothing says what bounds it, and its pattern allows 8 letters of anything.
+      `free-text ${where} header x-bare: can carry free text: by its pattern and length it allows about 38 bits (4 bytes of chosen text), more than the 16 bits a value may carry on its schema alone`,
     ]);
   });
 
@@ -56,6 +58,7 @@ describe('lint: review-by', () => {
     const schema = toJsonSchema(v1) as Record<string, any>;
     for (const property of Object.values<any>(schema.properties)) property['x-privacy'].reviewBy = '2027-11-30';
     for (const header of Object.values<any>(schema['x-headers'].properties)) header['x-privacy'].reviewBy = '2027-11-30';
+    for (const header of Object.values<any>(schema['x-transport-headers'].properties)) header['x-privacy'].reviewBy = '2027-11-30';
     schema.properties.activeSeats['x-privacy'].reviewBy = reviewBy;
     return lintContract(v1, schema, today).map((f) => `${f.severity} ${f.rule} ${f.where}: ${f.what}`);
   };
