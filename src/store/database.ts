@@ -36,6 +36,8 @@ export interface StoreTables {
   readonly table: string;
   /** The migrations table, schema-qualified when a schema is set. */
   readonly migrations: string;
+  /** The windows table (one row per report, no two of a license overlapping), schema-qualified when a schema is set. */
+  readonly windows: string;
 }
 
 /** A `count(*)` as a driver returns it: a string from `pg`, a number from PGlite, nothing for no row. */

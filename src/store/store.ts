@@ -43,8 +43,9 @@ export interface PostgresStoreOptions {
 
 /**
  * The status to answer: 201 when the window is new, 200 when the same report
- * was already stored, 409 (`window-conflict`, with the error to send) when the
- * window is stored with another body: never stored over, never dropped silently.
+ * was already stored, 409 with the error to send when the window is stored
+ * with another body (`window-conflict`) or overlaps another stored window of
+ * the license (`window-overlap`): never stored over, never dropped silently.
  */
 export type PutResult =
   | { readonly status: 201 | 200; readonly created: boolean; readonly dedupeKey: string }
@@ -70,6 +71,8 @@ export interface PostgresStore {
   /**
    * Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe
    * key. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
+   * A window that overlaps another stored window of the same license is refused, 409 `window-overlap`, and
+   * nothing of it is stored.
    */
   put(result: IngestSuccess): Promise<PutResult>;
   /** The stored report of a dedupe key, or undefined. */
@@ -110,6 +113,33 @@ function valueAt(payload: unknown, path: readonly string[]): unknown {
   return value;
 }
 
+/**
+ * One statement that stores a report unless its window is stored (no row returned then), and with a new
+ * report its window row, read from the report's dedupe key `<licenseId>/<start>/<end>` ($1): the row is
+ * written only for a report just written, after the report's own checks.
+ */
+export function windowedInsert(tables: Pick<StoreTables, 'table' | 'windows'>, names: readonly string[], casts: readonly string[]): string {
+  return [
+    `WITH report AS (INSERT INTO ${tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
+    `window_row AS (INSERT INTO ${tables.windows} (dedupe_key, license_id, period) SELECT dedupe_key, split_part(dedupe_key, '/', 1), tstzrange(split_part(dedupe_key, '/', 2)::timestamptz, split_part(dedupe_key, '/', 3)::timestamptz) FROM report ON CONFLICT (dedupe_key) DO NOTHING)`,
+    'SELECT dedupe_key FROM report',
+  ].join(' ');
+}
+
+/** PostgreSQL's exclusion_violation: the windows table's constraint refused an overlapping window. */
+function isExclusionViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '23P01';
+}
+
+/** The refusal of a window that overlaps another stored window of the same license; names neither window's counts. */
+function windowOverlap(dedupeKey: string): WireError {
+  return wireError(
+    dedupeKey,
+    'overlaps a window of this license that is already stored; windows of one license never overlap, so no count is reported twice or sliced into parts, and this report is not stored. Report the days that follow the stored window',
+    'window-overlap',
+  );
+}
+
 function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'messageId'): string {
   if (from === 'customer') return result.customer.masked ? result.customer.value : encodeURIComponent(result.customer.value);
   return result[from];
@@ -136,7 +166,7 @@ class Store implements PostgresStore {
       throw new TypeError(`createPostgresStore: schema must be lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)} (schema)`);
     }
     const qualify = (name: string) => (schema === undefined ? name : `"${schema}".${name}`);
-    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable) };
+    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable), windows: qualify(plan.windowsTable) };
     this.clock = options.now ?? (() => new Date());
     if (typeof client.on === 'function') {
       const report = options.onConnectionError;
@@ -146,10 +176,9 @@ class Store implements PostgresStore {
       for (const c of columns) if (!isEnforceableRetention(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
       const names = ['dedupe_key', 'received_at', 'body_digest', ...columns.map((c) => c.column)];
       const casts = ['text', 'timestamptz', 'text', ...columns.map((c) => c.kind)];
-      this.inserts.set(
-        Number(version),
-        `INSERT INTO ${this.tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
-      );
+      // The report, then its window, in one statement: a report's own checks speak first, and a window that
+      // overlaps another of the license fails the whole statement (23P01), report and all.
+      this.inserts.set(Number(version), windowedInsert(this.tables, names, casts));
     }
   }
 
@@ -182,6 +211,7 @@ class Store implements PostgresStore {
         const { rows } = await this.client.query(`SELECT body_digest FROM ${this.tables.table} WHERE dedupe_key = $1`, [result.dedupeKey]);
         stored = rows[0] === undefined ? undefined : String(rows[0]['body_digest']);
       } catch (error) {
+        if (isExclusionViolation(error)) return { status: 409, created: false, dedupeKey: result.dedupeKey, error: windowOverlap(result.dedupeKey) };
         throw refusal('put', error);
       }
       if (stored === undefined) continue;
@@ -249,7 +279,10 @@ class Store implements PostgresStore {
     }
     // Keys of a license sort between "<id>/" and "<id>0" ("0" follows "/") under the key's C collation: a range scan of the primary key.
     try {
-      const { rows } = await this.client.query(`WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1) SELECT count(*) AS n FROM gone`, [`${licenseId}/`, `${licenseId}0`]);
+      const { rows } = await this.client.query(
+        `WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1), windows_gone AS (DELETE FROM ${this.tables.windows} WHERE dedupe_key >= $1 AND dedupe_key < $2) SELECT count(*) AS n FROM gone`,
+        [`${licenseId}/`, `${licenseId}0`],
+      );
       return count(rows[0]?.['n']);
     } catch (error) {
       throw refusal('forget', error);
