@@ -26,7 +26,9 @@
  * Environment: PORT (default 8787), DATA_DIR (PGlite folder, default ./data),
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
  * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
- * purge, for fields kept until the contract ends).
+ * purge, for fields kept until the contract ends), KNOWN_BUILDS_FILE (the
+ * build ids of the vendor's releases, one per line, read at start: a report's
+ * appVersion is stored only when it is one of them).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -36,6 +38,7 @@ import {
   SCHEMA_PATH,
   TELEMETRY_PATH,
   type KeySourceOptions,
+  type KnownSoftware,
   DEFAULT_MAX_BYTES,
   failureResponse,
   ingest,
@@ -78,6 +81,8 @@ export interface ServerOptions extends KeySourceOptions {
   readonly encryptionKeys?: readonly string[];
   /** Load shedding: when it returns true the report is answered 503 with Retry-After, before any work. */
   readonly shed?: () => boolean;
+  /** The vendor's release builds and the Node.js majors it knows (`ingest`'s `knownSoftware`): other values are not stored. */
+  readonly knownSoftware?: KnownSoftware;
 }
 
 export interface DatabaseOptions {
@@ -165,7 +170,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     return { ...(await migrated(pool, () => pool.end(), log)), client: pool, where: 'PostgreSQL (DATABASE_URL)' };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+  // The store's windows table refuses overlapping windows with a GiST index over text, which needs btree_gist.
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
+  const db = options.dataDir === undefined ? await PGlite.create({ extensions: { btree_gist } }) : await PGlite.create(options.dataDir, { extensions: { btree_gist } });
   return { ...(await migrated(db, () => db.close(), log)), client: db, where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}` };
 }
 
@@ -277,6 +284,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
         ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
         ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
         ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
+        ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
       },
     );
     if (!result.ok) {
@@ -414,6 +422,20 @@ async function licenseEndsFile(file: string): Promise<Record<string, string>> {
   return parsed as Record<string, string>;
 }
 
+/** The build ids of KNOWN_BUILDS_FILE: one per line, blank lines and `#` comments skipped, each 7 to 40 lowercase hex digits. */
+async function knownBuildsFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${file}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (known-builds)`);
+  }
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const bad = lines.findIndex((line) => !/^[0-9a-f]{7,40}$/.test(line));
+  if (bad >= 0) throw new Error(`${file}: entry ${bad + 1} (not counting blank lines and comments) is not 7 to 40 lowercase hex digits (known-builds)`);
+  return lines;
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const env = process.env;
   const vendorWide = env['TELEMETRY_VENDOR_WIDE_SECRET'];
@@ -437,10 +459,12 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(2);
   }
   const endsFile = env['LICENSE_ENDS_FILE'];
+  const buildsFile = env['KNOWN_BUILDS_FILE'];
   let running: Awaited<ReturnType<typeof startTelemetryServer>>;
   try {
     running = await startTelemetryServer({
       ...keySource,
+      ...(buildsFile ? { knownSoftware: { builds: await knownBuildsFile(buildsFile) } } : {}),
       port: Number(env['PORT'] ?? 8787),
       ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] || './data' }),
       ...(endsFile ? { licenseEnds: () => licenseEndsFile(endsFile) } : {}),

@@ -11,6 +11,7 @@ export type { WireError } from './contract/wire-errors.js';
 export type { HeadersLike } from './wire/headers.js';
 export { type KeySourceOptions, type LicenseKeyLookup, type LicenseKeys } from './server/key-lookup.js';
 export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './server/ingest.js';
+export type { KnownSoftware, Unplaced } from './server/placement.js';
 export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './wire/probe.js';
 export {
   DEFAULT_SCHEMA_MAX_AGE_SECONDS,

@@ -27,6 +27,7 @@ import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted,
 import { DEFAULT_MAX_BYTES, parseJsonBody } from '../contract/parse.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { type KeySourceOptions, checkKeySource, verifyForLicense } from './key-lookup.js';
+import { type KnownSoftware, type Unplaced, placeSoftware } from './placement.js';
 import { PROBE_MEDIA_TYPE, verifyProbe } from '../wire/probe.js';
 import { SIGNATURE_HEADERS } from '../wire/signature.js';
 import { type VerificationKey, type VerifyOptions, readSignedParts } from '../wire/verify-signature.js';
@@ -56,6 +57,12 @@ export interface IngestOptions extends KeySourceOptions, Pick<VerifyOptions, 'to
   readonly encryptionKeys?: readonly string[];
   /** Refuse a plain JSON body with 415 `encryption-required`: every body must be an encrypted JWE. Default false. */
   readonly requireEncryption?: boolean;
+  /**
+   * The builds of the vendor's releases and the Node.js majors it knows. A report's `appVersion` or
+   * `nodeVersion` that is not among them is taken out of the payload before it is handed on (see
+   * `unplaced`): the report is accepted, the value never stored. Default: no build, Node.js 4 to 25.
+   */
+  readonly knownSoftware?: KnownSoftware;
 }
 
 /** Derived keys by signing secret: one HKDF per key, not per request. Bounded, so many licenses only cost recomputation. */
@@ -95,6 +102,8 @@ interface IngestSuccessBase {
   readonly encrypted: boolean;
   /** Headers to send with the answer: the accepted versions, and `Deprecation` and `Sunset` for a deprecated version. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Values taken out of the payload because the vendor cannot place them (see `knownSoftware`); empty nearly always. */
+  readonly unplaced: readonly Unplaced[];
 }
 
 /**
@@ -270,9 +279,8 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     const n = validated.errors.length;
     return fail(422, wireError('body', `${n} problem${n === 1 ? '' : 's'}: ${validated.errors.map((e) => e.message).join('; ')}`, 'invalid-payload', { errors: validated.errors }));
   }
-  const payload = validated.value;
   const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
-  const key = dedupeKeyOf(licenseId, payload.periodStart, payload.periodEnd);
+  const key = dedupeKeyOf(licenseId, validated.value.periodStart, validated.value.periodEnd);
   const expectedId = messageIdNow(key, headers[CONTRACT_HEADERS.customer]!);
   if (signature.id !== expectedId) {
     return fail(
@@ -284,10 +292,13 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
       ),
     );
   }
+  // Checked last: a value the vendor cannot place leaves the payload, the report stays.
+  const { payload, unplaced } = placeSoftware(validated.value, options.knownSoftware);
   return {
     ok: true,
     kind: 'report',
     payload,
+    unplaced,
     dedupeKey: key,
     keyId: signature.keyId,
     messageId: signature.id,

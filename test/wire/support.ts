@@ -13,6 +13,9 @@ export const NOW_S = NOW_MS / 1000;
 
 export const counts = (): TelemetryCounts => fixture<TelemetryCounts>('wire/counts.json');
 
+/** The fixture's build listed as one of the vendor's releases, so `ingest` keeps its appVersion (see `knownSoftware`). */
+export const FIXTURE_SOFTWARE = { builds: ['3f2a9c1'] } as const;
+
 export const baseOptions = (): CreateRequestOptions => ({
   licenseId: 'lic-0042',
   customer: 'Example Holdings GmbH',
