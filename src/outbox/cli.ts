@@ -28,6 +28,7 @@ export const CLI_ENV = {
   secrets: 'TELEMETRY_SIGNING_SECRETS',
   secretsFile: 'TELEMETRY_SIGNING_SECRETS_FILE',
   baseUrl: 'TELEMETRY_BASE_URL',
+  allowHttpLoopback: 'TELEMETRY_ALLOW_HTTP_LOOPBACK',
   encryptionKey: 'TELEMETRY_ENCRYPTION_KEY',
 } as const;
 
@@ -161,6 +162,7 @@ export function mainHelp(): string {
       [CLI_ENV.secrets, 'the whsec_ signing secret(s) flush and test sign with, newest first; never printed'],
       [CLI_ENV.secretsFile, 'a file holding them instead (a systemd credential, a Kubernetes secret)'],
       [CLI_ENV.baseUrl, 'the ingest server, when --base-url is not given; outbox.json keeps the one the application uses'],
+      [CLI_ENV.allowHttpLoopback, 'set to 1 to send over plain http: to a loopback address (development); only https: otherwise, unless outbox.json allows it'],
       [CLI_ENV.encryptionKey, 'the encryption key, when the application was given one of its own; never printed'],
     ]),
     '',
@@ -279,10 +281,11 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
       ...(secrets ? { signingSecrets: secrets } : {}),
       ...(encryptionKey !== undefined ? { encryptionKey } : {}),
       ...(baseUrl !== undefined && baseUrl !== '' ? { baseUrl } : {}),
+      ...(io.env[CLI_ENV.allowHttpLoopback] === '1' ? { allowHttpLoopback: true } : {}),
       ...(io.now ? { now: io.now } : {}),
     });
   } catch (error) {
-    if (error instanceof OutboxError && error.rule === 'invalid-option') throw new UsageError(error.message.replace(/^openOutbox: /, ''));
+    if (error instanceof OutboxError && ['invalid-option', 'invalid-address', 'https-only'].includes(error.rule)) throw new UsageError(error.message.replace(/^openOutbox: /, ''));
     throw error;
   }
   const tidy = outbox.opened;

@@ -81,7 +81,7 @@ export function assessHealth(input: HealthInput): Health {
     const how = last.failure ? `${last.failure.status ?? 'no answer'} ${last.failure.rule}` : 'unknown';
     return result('unhealthy', `${plural(failed.length, 'window')} refused by the server (the last: ${how}); fix the cause, then retry ${failed.length === 1 ? 'it' : 'them'} (telemetry-outbox retry)`);
   }
-  const lastSend = [...input.log].reverse().find((e) => e.outcome !== 'requeued');
+  const lastSend = [...input.log].reverse().find((e) => e.outcome !== 'requeued' && e.outcome !== 're-formed');
   if (lastSend !== undefined && lastSend.outcome === 'pending') {
     return result('unhealthy', `the last transmission (${age(input.now - Date.parse(lastSend.time))} ago) failed: ${lastSend.message ?? lastSend.rule ?? 'no answer'}; ${waiting}`);
   }

@@ -13,9 +13,12 @@ import type { OutboxRecord, Window } from './record.js';
 /**
  * What a flush did with a window: `delivered` (2xx, new or already stored),
  * `failed` (refused for good; see `retry`), `pending` (not delivered yet, sent
- * again by the next flush), or `requeued` (an operator put a failed window back).
+ * again by the next flush), `requeued` (an operator put a failed window back),
+ * or `re-formed` (before its first send, the window took the customer header
+ * the masking setting asks for now, and with it a new message id, which the
+ * entry's message names).
  */
-export type Outcome = 'delivered' | 'failed' | 'pending' | 'requeued';
+export type Outcome = 'delivered' | 'failed' | 'pending' | 'requeued' | 're-formed';
 
 /** One attempt as the log keeps it. */
 export interface LoggedAttempt {
@@ -100,7 +103,7 @@ export function oneLine(text: string): string {
   return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }
 
-const OUTCOMES: readonly string[] = ['delivered', 'failed', 'pending', 'requeued'];
+const OUTCOMES: readonly string[] = ['delivered', 'failed', 'pending', 'requeued', 're-formed'];
 
 /** A log line read back, or undefined for a line that is not an entry (cut short by a crash). */
 export function parseLogLine(line: string): LogEntry | undefined {
