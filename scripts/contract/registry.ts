@@ -8,6 +8,7 @@ import type { Contract } from '../../schema/contract.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
+import type { PromiseKeeping } from '../../schema/promises.js';
 import type { probe as ProbeDeclaration } from '../../schema/probe.js';
 import { VERSION_STATUSES, type VersionRecord } from '../../schema/registry.js';
 import { FindingsError } from '../cli/findings.js';
@@ -18,6 +19,8 @@ import { importBundle } from './import-bundle.js';
 export const REGISTRY_FILE = 'schema/index.ts';
 /** The connection test's declaration; a checkout without it (a diff base) has no probe. */
 export const PROBE_FILE = 'schema/probe.ts';
+/** What keeps each promise of the audit document; a checkout without it (a diff base) keeps none. */
+export const PROMISES_FILE = 'schema/promises.ts';
 
 export type ProbeDeclaration = typeof ProbeDeclaration;
 
@@ -35,6 +38,8 @@ export interface Registry {
   readonly reviews: readonly ReviewRecord[];
   /** The connection test (schema/probe.ts), where the checkout declares one. */
   readonly probe?: ProbeDeclaration;
+  /** What keeps each promise of the audit document (schema/promises.ts), where the checkout declares it. */
+  readonly promises?: readonly PromiseKeeping[];
 }
 
 function loadError(what: string, fix = 'run `npm run typecheck` to see the error in context'): FindingsError {
@@ -102,7 +107,24 @@ export async function loadRegistry(root: string): Promise<Registry> {
       throw new FindingsError([{ where: PROBE_FILE, what: (error as Error).message, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
     }
   }
-  return { versions, contracts, currentVersion, released, reviews, ...(processingRecord === undefined ? {} : { processingRecord }), ...(probe === undefined ? {} : { probe }) };
+  let promises: readonly PromiseKeeping[] | undefined;
+  if (existsSync(join(root, PROMISES_FILE))) {
+    try {
+      promises = (await importBundle(root, PROMISES_FILE))['promiseKeepers'] as readonly PromiseKeeping[] | undefined;
+    } catch (error) {
+      throw new FindingsError([{ where: PROMISES_FILE, what: (error as Error).message, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
+    }
+  }
+  return {
+    versions,
+    contracts,
+    currentVersion,
+    released,
+    reviews,
+    ...(processingRecord === undefined ? {} : { processingRecord }),
+    ...(probe === undefined ? {} : { probe }),
+    ...(promises === undefined ? {} : { promises }),
+  };
 }
 
 /** The record of one version, or undefined. */
