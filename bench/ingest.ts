@@ -37,7 +37,7 @@ export async function ingestPath(): Promise<{ rows: Row[]; slowdown: number; iJs
       appVersion: '0123456789abcdef',
       nodeVersion: '20',
     },
-    { licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
+    { version: 1, licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
   );
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
   const { headers, body } = built.request;

@@ -97,12 +97,8 @@ export const HeadersV1 = Type.Object(
         retention: 'P400D',
         owner: 'License Management',
         values: {
-          are: "The legal entity named in the license, percent-encoded, or its mask anon-<hex>-<length> made with the license's mask key, as the masking setting stood when the window was first sent; the message id binds it to the window.",
-          keptBy: [
-            'schema:pattern',
-            'runtime:message-id-mismatch',
-            "pending:issue 29 part A: ingest refuses a customer header that is neither the license's legal entity nor its mask recomputed with the license's mask key",
-          ],
+          are: "The legal entity of the license record, percent-encoded as encodeURIComponent writes it, or its mask anon-<hex>-<length> under a mask key of the license, as the masking setting stood when the window was first sent; ingest given the record refuses any other, and the message id binds it to the window.",
+          keptBy: ['schema:pattern', 'runtime:message-id-mismatch', 'runtime:customer-not-licensed', 'runtime:mask-not-licensed'],
         },
         reviewBy: '2027-05-31',
       }),

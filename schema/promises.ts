@@ -43,16 +43,22 @@ const LINT_FREE_TEXT = `${CAPACITY}: refuses a 4,000-character field of any text
 export const promiseKeepers: readonly PromiseKeeping[] = [
   {
     promise: { notCollected: 'User identifiers' },
-    keptBy: ['schema:additionalProperties', 'lint:personal-data-name', 'lint:free-text', 'runtime:invalid-payload', 'schema:const'],
-    provedBy: [PROPERTY, FREE_TEXT, `${HEADERS_SENT}: sends exactly the headers the contract declares, to a real HTTP server`],
+    keptBy: ['schema:additionalProperties', 'lint:personal-data-name', 'lint:free-text', 'runtime:invalid-payload', 'runtime:customer-not-licensed', 'runtime:mask-not-licensed', 'schema:const'],
+    provedBy: [
+      PROPERTY,
+      FREE_TEXT,
+      `${HEADERS_SENT}: sends exactly the headers the contract declares, to a real HTTP server`,
+      "test/store/license-enforcement.test.ts: refuses another entity's name with customer-not-licensed, and stores nothing",
+      'test/store/license-enforcement.test.ts: refuses a forged mask, the right shape under the wrong key, with mask-not-licensed, and stores nothing',
+    ],
   },
   { promise: { notCollected: 'Policy content' }, keptBy: ['schema:additionalProperties', 'lint:free-text', 'runtime:invalid-payload'], provedBy: [PROPERTY, FREE_TEXT, LINT_FREE_TEXT] },
   { promise: { notCollected: 'Execution outcomes' }, keptBy: ['schema:additionalProperties', 'lint:closed-object', 'runtime:invalid-payload'], provedBy: [PROPERTY] },
   { promise: { notCollected: 'Stack traces and errors' }, keptBy: ['schema:additionalProperties', 'lint:free-text', 'runtime:invalid-payload'], provedBy: [PROPERTY, FREE_TEXT] },
   {
     promise: { notCollected: 'Geolocation' },
-    keptBy: ['schema:additionalProperties', 'runtime:invalid-payload', 'pending:issue 29 part A: the store stamps each report with the data region of its license, never one taken from the request'],
-    provedBy: [PROPERTY],
+    keptBy: ['schema:additionalProperties', 'runtime:invalid-payload'],
+    provedBy: [PROPERTY, "test/store/license-store.test.ts: stamps each stored report with the data region of its license record, never one a request could choose"],
   },
   { promise: { notCollected: 'Performance metrics' }, keptBy: ['schema:additionalProperties', 'runtime:invalid-payload'], provedBy: [PROPERTY] },
   {
@@ -77,8 +83,11 @@ export const promiseKeepers: readonly PromiseKeeping[] = [
   },
   {
     promise: { proportionality: 'featuresUsed' },
-    keptBy: ['schema:pattern', 'schema:maxItems', 'pending:issue 29 part A: the uploader and ingest refuse a feature name the license does not declare'],
-    provedBy: ['test/validate.test.ts: refuses 257 names', 'test/validate.test.ts: accepts a 64-character name and refuses 65 characters'],
+    keptBy: ['schema:pattern', 'schema:maxItems', 'runtime:feature-not-licensed'],
+    provedBy: [
+      'test/wire/license-records.test.ts: refuses to build a report naming a feature the license does not declare: the path, the name (bounded) and the rule; nothing is built',
+      'test/store/license-enforcement.test.ts: refuses a feature outside the license with feature-not-licensed, and stores nothing',
+    ],
   },
   { promise: { proportionality: 'appVersion' }, keptBy: ['schema:pattern', 'runtime:unknown-build'], provedBy: [`${ATTACKS}: stores no appVersion the vendor does not list, and no nodeVersion it does not know`] },
   {

@@ -133,12 +133,12 @@ export const TelemetryV1 = Type.Object(
           retention: 'P400D',
           owner: 'Product Management',
           values: {
-            are: 'Names of features the license declares, each at most once, in code point order.',
+            are: 'Names of features the license record declares, each at most once, in code point order: the uploader opened with the record and ingest given it refuse any other name.',
             keptBy: [
               'schema:pattern',
               'schema:uniqueItems',
               'rule:features-sorted',
-              'pending:issue 29 part A: the uploader and ingest refuse a name the license does not declare',
+              'runtime:feature-not-licensed',
             ],
           },
           reviewBy: '2027-05-31',

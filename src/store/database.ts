@@ -38,6 +38,8 @@ export interface StoreTables {
   readonly migrations: string;
   /** The windows table (one row per report, no two of a license overlapping), schema-qualified when a schema is set. */
   readonly windows: string;
+  /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */
+  readonly licenses: string;
 }
 
 /** A `count(*)` as a driver returns it: a string from `pg`, a number from PGlite, nothing for no row. */

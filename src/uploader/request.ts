@@ -8,15 +8,17 @@
  *
  * Building a signed telemetry request: the payload completed and checked, the
  * customer masked when asked, the body serialized once (the bytes every retry
- * replays) and signed. Any version the package knows can be built; the
- * current one by default, and when the server does not accept it, the
- * server's newest version by projection where the contract allows. Who sends
+ * replays) and signed. Any version the package knows can be built, the one
+ * the application names: never a default, which would move under an
+ * installation when the package is upgraded. When the server does not accept
+ * it, the server's newest version by projection where the contract allows. Who sends
  * and how it is signed is ./sender.ts; the payload of a version, ./payload.ts.
  */
-import { type Telemetry, currentVersion } from '../../generated/index.js';
+import type { Telemetry } from '../../generated/index.js';
 import { parseTelemetry } from '../contract/parse.js';
 import { checkVersionAccepted } from '../contract/negotiation.js';
 import { type ProjectionReport, projectTelemetry } from '../contract/projection.js';
+import { featuresRefused, unlicensedFeatures } from '../contract/license.js';
 import { validateTelemetry } from '../contract/validate.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 import { utf8 } from '../wire/bytes.js';
@@ -26,8 +28,8 @@ import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from '../wire/dedu
 import { JOSE_MEDIA_TYPE, encryptBody } from '../wire/jwe.js';
 import { checkCustomerName, checkMaskEnvVariable, MASK_ENV_VARIABLE } from '../wire/mask.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
-import { type CurrentVersion, type KnownVersion, type TelemetryCounts, completePayload, invalidCounts, newestBuildable, versionProblem } from './payload.js';
-import { type Sender, type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders } from './sender.js';
+import { type KnownVersion, type TelemetryCounts, completePayload, invalidCounts, newestBuildable, versionProblem, versionRequired } from './payload.js';
+import { type Sender, type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, senderIdentity, signingHeaders } from './sender.js';
 
 /** What `createTelemetryRequest` takes: who sends, and the versions the server accepts. */
 export interface CreateRequestOptions extends SenderOptions {
@@ -68,40 +70,41 @@ export interface TelemetryRequest {
 export type CreateRequestResult = { readonly ok: true; readonly request: TelemetryRequest } | { readonly ok: false; readonly error: WireError };
 
 /**
- * Builds and signs a telemetry request: fills `schemaVersion`, keeps lists the
+ * Builds and signs a telemetry request in the version the application names
+ * (`version`, required: the counts are typed as that version's, so a missing
+ * required field is a compile error): fills `schemaVersion`, keeps lists the
  * contract sorts sorted and unique, validates (an invalid payload is refused,
- * nothing is built), masks the customer when asked, and signs the body.
- * Builds the current version unless `version` names another. When
- * `acceptedVersions` lacks the current version, the report is projected onto
- * the newest accepted version if the contract allows it (see
- * `request.projection`); an explicitly chosen version is never changed.
+ * nothing is built), masks the customer when asked, and signs the body. The
+ * version stays the application's when the package is upgraded; only
+ * `acceptedVersions` without it makes the report go out projected onto the
+ * newest accepted version, if the contract allows it (`request.projection`).
  * Returns a typed error instead of throwing for bad counts or options.
  *
- * @example
- * const built = await createTelemetryRequest(counts, { licenseId, customer, signingSecrets: [secret] });
- * if (!built.ok) throw new Error(built.error.message);
- * const sent = await sendTelemetry(built.request, { baseUrl: 'https://telemetry.example.com' });
+ * With `license` (the record the vendor ships with the license), a report naming
+ * a feature the license does not declare is refused (`feature-not-licensed`,
+ * naming the path and the name) and nothing is built.
  *
  * @example
- * // A report in an older version the package still knows:
- * const v1 = await createTelemetryRequest(countsV1, { version: 1, licenseId, customer, signingSecrets });
+ * const license = JSON.parse(readFileSync('/etc/aster/license.json', 'utf8')); // as the vendor shipped it
+ * const built = await createTelemetryRequest(counts, { version: 1, license, signingSecrets: [secret] });
+ * if (!built.ok) throw new Error(built.error.message);
+ * const sent = await sendTelemetry(built.request, { baseUrl: 'https://telemetry.example.com' });
  */
-export async function createTelemetryRequest<V extends KnownVersion = CurrentVersion>(
-  counts: NoInfer<TelemetryCounts<V>>,
-  options: CreateRequestOptions & { readonly version?: V },
-): Promise<CreateRequestResult> {
-  const explicit = options.version !== undefined;
-  const version: number = options.version ?? currentVersion;
+export async function createTelemetryRequest<V extends KnownVersion>(counts: NoInfer<TelemetryCounts<V>>, options: CreateRequestOptions & { readonly version: V }): Promise<CreateRequestResult> {
+  const version: number | undefined = options.version;
+  if (version === undefined) return { ok: false, error: versionRequired('createTelemetryRequest') };
   const problem = versionProblem(version);
   if (problem !== undefined) return { ok: false, error: problem };
-  if (explicit && options.acceptedVersions !== undefined) {
+  if (options.acceptedVersions !== undefined && newestBuildable(options.acceptedVersions) === undefined) {
     const refused = checkVersionAccepted(version, options.acceptedVersions);
     if (refused !== undefined) return { ok: false, error: refused };
   }
   const checked = checkedSecrets(options.signingSecrets, options.maskKey, options.encryptionKey);
   if (!checked.ok) return checked;
   const secrets = checked.secrets;
-  const customerProblem = checkCustomerName(options.customer);
+  const identity = senderIdentity(options);
+  if (!identity.ok) return identity;
+  const customerProblem = checkCustomerName(identity.customer);
   if (customerProblem !== undefined) return { ok: false, error: customerProblem };
   const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
   const envProblem = checkMaskEnvVariable(maskEnvVariable);
@@ -109,16 +112,17 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
 
   const validated = validateTelemetry(completePayload((counts ?? {}) as Record<string, unknown>, version as KnownVersion));
   if (!validated.ok) return invalidCounts(validated.errors);
-  const built = await signedRequest(validated.value, options, secrets);
+  // On-prem refuses to send what the license does not allow: nothing is built, so nothing can be queued.
+  const outside = identity.license === undefined ? [] : unlicensedFeatures(validated.value, identity.license);
+  if (outside.length > 0) return { ok: false, error: featuresRefused(outside, { where: 'counts', echo: true }) };
+  const built = await signedRequest(validated.value, { ...options, licenseId: identity.licenseId, customer: identity.customer }, secrets);
   if (!built.ok || options.acceptedVersions === undefined || options.acceptedVersions.includes(version)) return built;
-  // The default version, which the server does not accept: its newest version, by projection, or nothing.
-  const target = newestBuildable(options.acceptedVersions);
-  if (target === undefined) return { ok: false, error: checkVersionAccepted(version, options.acceptedVersions)! };
-  return built.request.project(target);
+  // The application's version, which the server does not accept: its newest version, by projection, or nothing.
+  return built.request.project(newestBuildable(options.acceptedVersions)!);
 }
 
 /** The request for a valid payload, signed; the customer header is worked out once, from the options. */
-async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[]): Promise<CreateRequestResult> {
+async function signedRequest(payload: Telemetry, options: CreateRequestOptions & { readonly licenseId: string; readonly customer: string }, secrets: readonly string[]): Promise<CreateRequestResult> {
   const customerHeader = await customerHeaderOf(options, secrets);
   const encryption = await encryptionOf(options, secrets);
   return assembleRequest(payload, { licenseId: options.licenseId, customerHeader, now: options.now ?? Date.now, ...(encryption === undefined ? {} : { encryption }) }, secrets);

@@ -58,12 +58,12 @@ async function storedText(license = LICENSE): Promise<{ reports: number; windows
 }
 
 /** Counts of one window, as the uploader would send them (features sorted, each once), with a build the vendor lists. */
-const window = (start: string, end: string, extra: Partial<Record<string, unknown>> = {}): TelemetryCounts =>
-  ({ ...counts(), featuresUsed: ['audit-log', 'sso'], appVersion: LISTED_BUILD, periodStart: start, periodEnd: end, ...extra }) as TelemetryCounts;
+const window = (start: string, end: string, extra: Partial<Record<string, unknown>> = {}): TelemetryCounts<1> =>
+  ({ ...counts(), featuresUsed: ['audit-log', 'sso'], appVersion: LISTED_BUILD, periodStart: start, periodEnd: end, ...extra }) as TelemetryCounts<1>;
 const options = (overrides = {}) => ({ version: 1 as const, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: false, ...overrides });
 
 /** Sends counts as this package's uploader would: built, then sent; the build's refusal when it refuses. */
-async function send(c: TelemetryCounts, overrides = {}) {
+async function send(c: TelemetryCounts<1>, overrides = {}) {
   const built = await createTelemetryRequest(c, options(overrides));
   if (!built.ok) return { built: false as const, error: built.error };
   return { built: true as const, result: await sendTelemetry(built.request, { baseUrl: server.url, ...dev }), request: built.request };

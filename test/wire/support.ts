@@ -1,5 +1,5 @@
 import { utf8 } from '../../src/wire/bytes.js';
-import { createTelemetryRequest, dedupeKey, messageId, signMessage, type CreateRequestOptions, type TelemetryCounts, type TelemetryRequest } from '../../src/uploader.js';
+import { createTelemetryRequest, dedupeKey, messageId, signMessage, type CreateRequestOptions, type LicenseRecord, type TelemetryCounts, type TelemetryRequest } from '../../src/uploader.js';
 import { fixture } from '../helpers.js';
 
 /** Test-only secrets (32 fixed bytes each); generated/signature-vectors.json publishes the same values. */
@@ -11,12 +11,14 @@ export const KEY_REVOKED = `whsec_${btoa(String.fromCharCode(...Array.from({ len
 export const NOW_MS = Date.UTC(2026, 10, 16, 1, 0, 0);
 export const NOW_S = NOW_MS / 1000;
 
-export const counts = (): TelemetryCounts => fixture<TelemetryCounts>('wire/counts.json');
+export const counts = (): TelemetryCounts<1> => fixture<TelemetryCounts<1>>('wire/counts.json');
 
 /** The fixture's build listed as one of the vendor's releases, so `ingest` keeps its appVersion (see `knownSoftware`). */
 export const FIXTURE_SOFTWARE = { builds: ['3f2a9c1'] } as const;
 
-export const baseOptions = (): CreateRequestOptions => ({
+/** What the tests' installation names and signs with: it sends v1. */
+export const baseOptions = (): CreateRequestOptions & { readonly version: 1 } => ({
+  version: 1,
   licenseId: 'lic-0042',
   customer: 'Example Holdings GmbH',
   signingSecrets: [KEY_A],
@@ -25,7 +27,7 @@ export const baseOptions = (): CreateRequestOptions => ({
 });
 
 /** A built request; fails the test if building fails. */
-export async function built(overrides: Partial<CreateRequestOptions> = {}, c: TelemetryCounts = counts()): Promise<TelemetryRequest> {
+export async function built(overrides: Partial<CreateRequestOptions> & { readonly version?: 1 } = {}, c: TelemetryCounts<1> = counts()): Promise<TelemetryRequest> {
   const result = await createTelemetryRequest(c, { ...baseOptions(), ...overrides });
   if (!result.ok) throw new Error(`building the request failed: ${result.error.message}`);
   return result.request;
@@ -47,3 +49,13 @@ export async function rawRequest(
   };
   return { headers, body: bytes };
 }
+
+/** The license record of the fixture's license, as the vendor would ship it: the features counts.json names, and one more. */
+export const license = (overrides: Partial<LicenseRecord> = {}): LicenseRecord => ({
+  licenseId: 'lic-0042',
+  legalEntity: 'Example Holdings GmbH',
+  features: ['audit-log', 'export', 'sso'],
+  contractEnd: '2028-01-01T00:00:00Z',
+  dataRegion: 'eu',
+  ...overrides,
+});
