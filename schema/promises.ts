@@ -129,6 +129,7 @@ export const promiseKeepers: readonly PromiseKeeping[] = [
     keptBy: ['runtime:window-conflict', 'runtime:window-overlap'],
     provedBy: [
       'test/store/store.test.ts: answers 200 for the same report again and 409 window-conflict for another body of a stored window, keeping the first',
+      'test/store/store.test.ts: refuses a window that overlaps a stored window of the license with 409 window-overlap, also when many arrive at once, and stores none of them',
       `${ATTACKS}: refuses a window that overlaps a stored window of the license, and stores nothing`,
     ],
   },
