@@ -42,11 +42,11 @@ export async function ingestPath(): Promise<{ rows: Row[]; slowdown: number; iJs
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
   const { headers, body } = built.request;
   // One options object for every call, as a server holds it: ingest caches imported keys per key object.
-  const options = { licenseKeys: new Map([['lic-2026-0042', [{ id: 'bench', secret }]]]) };
+  const options = { licenseKeys: new Map([['lic-2026-0042', [{ id: 'bench', secret }]]]), acceptedVersions: [1] };
   const many = new Map<string, { id: string; secret: string }[]>();
   for (let i = 0; i < MANY - 1; i++) many.set(`lic-${String(i).padStart(6, '0')}`, [{ id: 'k1', secret: generateSecret() }]);
   many.set('lic-2026-0042', [{ id: 'bench', secret }]);
-  const manyOptions = { licenseKeys: many };
+  const manyOptions = { licenseKeys: many, acceptedVersions: [1] };
   const first = await ingest({ method: 'POST', headers, body }, options);
   if (!first.ok) throw new Error(`bench: ingest refuses the benchmark request: ${first.error.message}`);
   // Signed with a key the license does not hold: what a forger from another license sends.

@@ -29,7 +29,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     { version: 1, licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
   );
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
-  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }], knownSoftware: { builds: ['0123456789abcdef'] } });
+  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }], acceptedVersions: [1], knownSoftware: { builds: ['0123456789abcdef'] } });
   if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the benchmark request: ${result.ok ? 'a probe' : result.error.message}`);
 
   const db = await PGlite.create({ extensions: { btree_gist } });

@@ -34,7 +34,7 @@ import { toValidatorCode } from './validator-code.js';
 import { vectorFindings } from './vector-check.js';
 import { conformanceVectors } from './vectors.js';
 import { typesIndex, versionIndex } from './version-index.js';
-import { loadWireRuntime, probeVectors, requestVectors, signatureVectors } from './wire-vectors.js';
+import { bundleVectors, loadWireRuntime, probeVectors, requestVectors, signatureVectors } from './wire-vectors.js';
 
 export type Artifacts = Map<string, string>;
 
@@ -212,6 +212,8 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   }
   files.set('generated/signature-vectors.json', jsonText(await signatureVectors(runtime)));
   if (registry.probe !== undefined) files.set('generated/probe-vectors.json', jsonText(await probeVectors(runtime, registry.probe, registry.currentVersion)));
+  const current = versions.find(({ contract }) => contract.version === registry.currentVersion)!.contract;
+  files.set('generated/bundle-vectors.json', jsonText(await bundleVectors(runtime, current, bases.get(current.version)!)));
   for (const { contract } of versions) {
     const path = `generated/v${contract.version}/wire-vectors.json`;
     files.set(path, jsonText(await requestVectors(runtime, contract, bases.get(contract.version)!)));

@@ -7,6 +7,7 @@ import { type AddressOptions, checkIngestAddress } from '../uploader/address.js'
 import type { FetchLike } from '../uploader/send.js';
 import { senderIdentity } from '../uploader/sender.js';
 import { encryptionKeyId } from '../wire/jwe.js';
+import { receiptKeyId } from '../wire/receipt.js';
 import { parseSecret } from '../wire/signature.js';
 import { OutboxError } from './errors.js';
 import type { OutboxSettings } from './file-storage.js';
@@ -63,6 +64,12 @@ export interface OutboxOptions extends AddressOptions {
    * with `allowHttpLoopback` when it is set.
    */
   readonly baseUrl?: string;
+  /**
+   * The vendor's public receipt keys (`ed25519:…`, shipped with the license; several during a rotation):
+   * what a bundle's receipt must be signed with. Needed by `importReceipt` and `supersede`; kept in
+   * outbox.json. An installation with receipt keys and no `baseUrl` delivers by offline bundles only.
+   */
+  readonly receiptKeys?: readonly string[];
   /** Default `globalThis.fetch`. */
   readonly fetch?: FetchLike;
   /** Attempts after the first within one flush; default {@link DEFAULT_OUTBOX_RETRIES}. */
@@ -145,6 +152,16 @@ export function checkOptions(options: OutboxOptions): readonly string[] {
       encryptionKeyId(options.encryptionKey);
     } catch (error) {
       throw invalidOption('encryptionKey', (error as Error).message.replace(/^(secret|encryptionKey): /, ''));
+    }
+  }
+  if (options.receiptKeys !== undefined) {
+    if (!Array.isArray(options.receiptKeys) || options.receiptKeys.length > 8) throw invalidOption('receiptKeys', 'must be a list of at most 8 public receipt keys ("ed25519:…")');
+    for (const key of options.receiptKeys) {
+      try {
+        receiptKeyId(key);
+      } catch (error) {
+        throw invalidOption('receiptKeys', (error as Error).message.replace(/^receiptKeys: /, ''));
+      }
     }
   }
   if (options.warnAfterDays !== undefined && !(Number.isSafeInteger(options.warnAfterDays) && options.warnAfterDays >= 1)) throw invalidOption('warnAfterDays', 'must be a whole number of days, at least 1');

@@ -38,9 +38,14 @@ export interface StoreTables {
   readonly migrations: string;
   /** The windows table (one row per report, no two of a license overlapping), schema-qualified when a schema is set. */
   readonly windows: string;
+  /** The record of corrections (`<table>_supersessions`), schema-qualified when a schema is set. */
+  readonly supersessions: string;
   /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */
   readonly licenses: string;
 }
+
+/** The name of the table that records corrections, beside the reports table `table` (unqualified). */
+export const supersessionsTable = (table: string): string => `${table}_supersessions`;
 
 /** A `count(*)` as a driver returns it: a string from `pg`, a number from PGlite, nothing for no row. */
 export const countOf = (value: unknown): number => Number(value ?? 0);

@@ -148,11 +148,11 @@ export const MAX_SERVER_MESSAGE = 500;
 const RULE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The server's `{error: {rule, message, clockSkewSeconds, supportedVersions}}`, when the answer has one:
+ * The server's `{error: {rule, message, clockSkewSeconds, supportedVersions, storedDigest}}`, when the answer has one:
  * a rule only when it looks like one (lowercase words and hyphens, at most 64 characters), and at most
  * 500 characters of the message on one line, without control characters.
  */
-export function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; toleranceSeconds?: number; supportedVersions?: number[] } {
+export function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; toleranceSeconds?: number; supportedVersions?: number[]; storedDigest?: string } {
   try {
     const error = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
     if (typeof error !== 'object' || error === null) return {};
@@ -162,6 +162,7 @@ export function serverError(text: string): { rule?: string; message?: string; cl
       ...(message !== undefined && message !== '' ? { message: [...message].length > MAX_SERVER_MESSAGE ? `${[...message].slice(0, MAX_SERVER_MESSAGE - 1).join('')}…` : message } : {}),
       ...(typeof error['clockSkewSeconds'] === 'number' ? { clockSkewSeconds: error['clockSkewSeconds'] } : {}),
       ...(Number.isSafeInteger(error['toleranceSeconds']) ? { toleranceSeconds: error['toleranceSeconds'] as number } : {}),
+      ...(typeof error['storedDigest'] === 'string' && /^[0-9a-f]{64}$/.test(error['storedDigest']) ? { storedDigest: error['storedDigest'] } : {}),
       ...(Array.isArray(error['supportedVersions']) && error['supportedVersions'].length <= 64 && error['supportedVersions'].every((v) => Number.isSafeInteger(v) && v > 0)
         ? { supportedVersions: error['supportedVersions'] as number[] }
         : {}),
@@ -242,7 +243,7 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
   let clockOffsetMs = 0;
   let clockCorrected = false;
   let switched = current !== request;
-  let last: { status?: number; rule?: string; message: string } = { message: 'no attempt was made' };
+  let last: { status?: number; rule?: string; message: string; storedDigest?: string } = { message: 'no attempt was made' };
   // A switch to another version is one attempt more, not one retry less.
   let maxAttempts = retries + 1;
 
@@ -272,7 +273,7 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
       const error = serverError(text);
       record.rule = error.rule ?? `http-${response.status}`;
       record.error = error.message ?? `the server answered ${response.status}`;
-      last = { status: response.status, rule: record.rule, message: record.error };
+      last = { status: response.status, rule: record.rule, message: record.error, ...(error.storedDigest !== undefined ? { storedDigest: error.storedDigest } : {}) };
       retryable = RETRYABLE_STATUSES.includes(response.status);
       serverDelay = retryAfterMs(response.headers.get('retry-after'), now());
       if (response.status === 422 && error.rule === 'unsupported-version' && !switched) {
@@ -311,7 +312,7 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
       return {
         ok: false,
         ...(last.status !== undefined ? { status: last.status } : {}),
-        error: { rule: last.rule ?? 'http-error', message: last.message },
+        error: { rule: last.rule ?? 'http-error', message: last.message, ...(last.storedDigest !== undefined ? { storedDigest: last.storedDigest } : {}) },
         ...outcome(),
       };
     }

@@ -118,7 +118,7 @@ export function countingStore(): { store: PostgresStore; stores: Map<string, num
 export async function watchedServer(options: { delayMs?: number; answer?: (req: IncomingMessage, index: number) => { status: number; body: unknown } | undefined } = {}) {
   const { store, stores } = countingStore();
   // The windows' build listed as a vendor release, so a stored payload is the one sent, appVersion included.
-  const handler = createHandler({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), knownSoftware: FIXTURE_SOFTWARE }, store);
+  const handler = createHandler({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], knownSoftware: FIXTURE_SOFTWARE }, store);
   const inFlight = new Map<string, number>();
   let overlaps = 0;
   let requests = 0;

@@ -45,7 +45,7 @@ beforeAll(async () => {
   cluster = await startCluster({ durable: true });
   // The fixture's build listed as a vendor release, so the stored payloads keep their appVersion.
   writeFileSync(join(folder, 'builds.txt'), '3f2a9c1\n');
-  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, DATABASE_URL: cluster!.url, DATA_DIR: '', KNOWN_BUILDS_FILE: join(folder, 'builds.txt') };
+  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster!.url, DATA_DIR: '', KNOWN_BUILDS_FILE: join(folder, 'builds.txt') };
   // Both at once: their migrations race, and the store's advisory lock lets one apply them.
   servers.push(...(await Promise.all([startServerProcess(folder, env, children), startServerProcess(folder, env, children)])));
 }, 120_000);
@@ -165,7 +165,7 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
 
   it('starts while its database is down, serving the schema, and takes reports once the database is up', async () => {
     await cluster!.stop('immediate');
-    const late = await startServerProcess(folder, { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, DATABASE_URL: cluster!.url, DATA_DIR: '' }, children);
+    const late = await startServerProcess(folder, { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster!.url, DATA_DIR: '' }, children);
     const request = await built({ licenseId: 'lic-late', now: () => Date.now() });
     expect((await fetch(`${late.url}${SCHEMA_PATH}`)).status).toBe(200);
     const health = await fetch(`${late.url}/healthz`);

@@ -67,7 +67,7 @@ describe.each(backends)('the contract and its storage on $name', ({ skip, open }
     if (!built.ok) throw new Error(`the uploader refused a payload the schema allows: ${built.error.message}`);
     // A vendor that places every build and runtime: what is under test here is the storage, not the placing.
     const everything = { builds: () => true, nodeMajors: () => true };
-    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }], knownSoftware: everything });
+    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }], acceptedVersions: [1], knownSoftware: everything });
     if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused a payload the schema allows: ${result.ok ? 'it took it for a probe' : result.error.message}`);
     const put = await store.put(result);
     return { sent: JSON.parse(new TextDecoder().decode(built.request.body)) as unknown, headers: built.request.headers, result, put, stored: await store.get(result.dedupeKey) };

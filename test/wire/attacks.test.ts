@@ -297,4 +297,26 @@ describe('the uploader keeps its own promises', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('fixes the form when a window is written into a bundle, as a first send does: the bundle and a later flush carry one form', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'telemetry-masking-export-'));
+    const outbox = (env: Record<string, string>) =>
+      openOutbox({ dir, ...options({ maskCustomer: undefined }), env, baseUrl: server.url, allowHttpLoopback: true, retries: 0, sleep: async () => {}, delays: () => 0 });
+    const masked = await maskCustomer(CUSTOMER, await deriveMaskKey(KEY_A));
+    const key = dedupeKey(LICENSE, '2026-11-10T00:00:00Z', '2026-11-11T00:00:00Z');
+    try {
+      expect(await (await outbox({})).enqueue(window('2026-11-10T00:00:00Z', '2026-11-11T00:00:00Z'))).toMatchObject({ ok: true });
+      // Masking is switched on, and the window leaves in a bundle first.
+      const exported = await (await outbox({ TELEMETRY_MASK_CUSTOMER: '1' })).exportBundle();
+      const maskedId = await messageId(key, masked);
+      expect(exported).toMatchObject({ ok: true, windows: [{ messageId: maskedId }] });
+      expect(exported.ok && exported.bundle?.windows[0]?.headers['x-telemetry-customer']).toBe(masked);
+      // Masking is switched off again before the network comes back: the window keeps the form the bundle carries.
+      const again = await outbox({});
+      expect(await again.flush()).toMatchObject({ ok: true, delivered: [{ messageId: maskedId, status: 201 }] });
+      expect((await server.store.get(key))?.headers['x-telemetry-customer']).toBe(masked);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
