@@ -55,7 +55,9 @@
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
  * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
  * purge, for licenses the license store holds no record of: a record's
- * contractEnd wins).
+ * contractEnd wins), KNOWN_BUILDS_FILE (the build ids of the vendor's
+ * releases, one per line, read at start: a report's appVersion is stored only
+ * when it is one of them).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -67,6 +69,7 @@ import {
   SCHEMA_PATH,
   TELEMETRY_PATH,
   type KeySourceOptions,
+  type KnownSoftware,
   DEFAULT_MAX_BYTES,
   acceptedVersionsOption,
   bundleResponse,
@@ -120,6 +123,8 @@ export interface ServerOptions extends KeySourceOptions {
   readonly requireLicenseRecord?: boolean;
   /** Load shedding: when it returns true the report is answered 503 with Retry-After, before any work. */
   readonly shed?: () => boolean;
+  /** The vendor's release builds and the Node.js majors it knows (`ingest`'s `knownSoftware`): other values are not stored. */
+  readonly knownSoftware?: KnownSoftware;
   /** The Ed25519 private key (PKCS#8 PEM) that signs bundle receipts; without it the bundle route answers 501. */
   readonly receiptKey?: string;
   /** Take reviewed corrections in bundles (`ingestBundle`'s `allowSupersede`). Default false. */
@@ -224,15 +229,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     return { ...(await migrated(pool, () => pool.end(), log, keyring)), client: pool, where: 'PostgreSQL (DATABASE_URL)' };
   }
   const { PGlite } = await import('@electric-sql/pglite');
+  // The store's windows table refuses overlapping windows with a GiST index over text, which needs btree_gist.
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
   if (options.dataDir === undefined) {
-    const db = await PGlite.create();
+    const db = await PGlite.create({ extensions: { btree_gist } });
     return { ...(await migrated(db, () => db.close(), log, keyring)), client: db, where: 'PGlite in memory' };
   }
   // PGlite is one process: the folder is this server's alone until it closes (telemetry-keys then goes through the server).
   const hold = await holdFolder(options.dataDir, 'server');
   let db: Awaited<ReturnType<typeof PGlite.create>>;
   try {
-    db = await PGlite.create(options.dataDir);
+    db = await PGlite.create(options.dataDir, { extensions: { btree_gist } });
   } catch (error) {
     await hold.release();
     throw error;
@@ -343,6 +350,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
         ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
         ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
         ...(options.allowSupersede ? { allowSupersede: true } : {}),
+        ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
       },
     );
     if (!verified.ok) {
@@ -404,6 +412,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
         ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
         ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
         ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
+        ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
       },
     );
     if (!result.ok) {
@@ -560,6 +569,20 @@ async function licenseEndsFile(file: string): Promise<Record<string, string>> {
   return parsed as Record<string, string>;
 }
 
+/** The build ids of KNOWN_BUILDS_FILE: one per line, blank lines and `#` comments skipped, each 7 to 40 lowercase hex digits. */
+async function knownBuildsFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${file}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (known-builds)`);
+  }
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const bad = lines.findIndex((line) => !/^[0-9a-f]{7,40}$/.test(line));
+  if (bad >= 0) throw new Error(`${file}: entry ${bad + 1} (not counting blank lines and comments) is not 7 to 40 lowercase hex digits (known-builds)`);
+  return lines;
+}
+
 /** TELEMETRY_ACCEPTED_VERSIONS: versions in decimal, separated by commas or spaces; undefined when unset or empty. */
 export function acceptedVersionsEnv(value: string | undefined): readonly number[] | undefined {
   if (value === undefined || value.trim() === '') return undefined;
@@ -594,6 +617,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(2);
   }
   const endsFile = env['LICENSE_ENDS_FILE'];
+  const buildsFile = env['KNOWN_BUILDS_FILE'];
   let acceptedVersions: readonly number[] | undefined;
   try {
     acceptedVersions = acceptedVersionsEnv(env['TELEMETRY_ACCEPTED_VERSIONS']);
@@ -614,6 +638,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   try {
     running = await startTelemetryServer({
       ...keySource,
+      ...(buildsFile ? { knownSoftware: { builds: await knownBuildsFile(buildsFile) } } : {}),
       ...(acceptedVersions ? { acceptedVersions } : {}),
       ...(receiptKey !== undefined ? { receiptKey } : {}),
       ...(env['TELEMETRY_ALLOW_SUPERSEDE'] === '1' ? { allowSupersede: true } : {}),

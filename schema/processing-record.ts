@@ -52,10 +52,10 @@ export const processingRecord: ProcessingRecord = {
   securityMeasures: [
     'Only aggregate counts and license posture leave the deployment; the payload is a closed schema, so anything outside it is refused by both sides.',
     'Every request is signed (Standard Webhooks, HMAC-SHA-256 over id, timestamp and body; the id is derived from the license id, the window and the customer header, so all three are authenticated) and checked in constant time; timestamps outside a 5-minute window are refused.',
-    'Transport over TLS 1.2 or later.',
+    'Transport over TLS: the uploader sends only to https: addresses (plain http: to the machine itself alone, and only when a developer asks for it by name). Terminating TLS 1.2 or later in front of the ingest endpoint is the operator\'s duty.',
     'Signing secrets are per license: a license\'s secret verifies only that license\'s reports. The ingest service stores them encrypted (AES-256-GCM) under a key-encryption key held outside the database; they rotate per license without downtime (several active keys) and can be revoked.',
-    'A report stored for a window is never replaced: the same window with another body is refused (409 window-conflict).',
-    'The customer name can be replaced by a keyed mask at the source.',
+    'A report stored for a window is never replaced: the same window with another body is refused (409 window-conflict), and so is a window that overlaps another stored window of the license (409 window-overlap).',
+    'The customer name can be replaced by a keyed mask at the source. The masking setting in force when a window is first sent decides its form, and a window is never sent in two forms.',
     'What the ingest service stores that can identify a customer (the customer header of each report, the message id computed from it, and the legal entity of each license record) is encrypted (AES-256-GCM) under a data key of its license, itself encrypted under a key-encryption key held outside the database. The other values of a report (counts, features, window, versions) are stored in clear.',
     'Stored reports are deleted when their retention ends, and a customer\'s reports on request: the same statement destroys their license\'s data key, and what was deleted is vacuumed from the table files. Copies made before (backups, WAL archives, replicas) hold the encrypted values until they expire, or until the key-encryption key of their time is destroyed after a rotation.',
     'Encrypting the disks and backups that hold the database, keeping the key-encryption key out of them, and how long backups are kept are the operator\'s duty.',

@@ -43,7 +43,8 @@ export { isTransientDatabaseError } from './store/database-errors.js';
  *
  * @example
  * import { PGlite } from '@electric-sql/pglite';
- * const store = createPostgresStore(new PGlite('./data'), { keyring: parseKeyring(process.env.TELEMETRY_KEK!, 'TELEMETRY_KEK') });
+ * import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+ * const store = createPostgresStore(new PGlite('./data', { extensions: { btree_gist } }), { keyring: parseKeyring(process.env.TELEMETRY_KEK!, 'TELEMETRY_KEK') });
  * await store.migrate();
  */
 export function createPostgresStore(client: QueryClient, options: PostgresStoreOptions): PostgresStore {

@@ -103,15 +103,18 @@ async function openClient(env: KeysCliIo['env']): Promise<{ client: QueryClient;
   }
   const dir = env['DATA_DIR']!;
   let PGlite: typeof import('@electric-sql/pglite').PGlite;
+  let btreeGist: typeof import('@electric-sql/pglite/contrib/btree_gist').btree_gist;
   try {
     ({ PGlite } = await import('@electric-sql/pglite'));
+    // The store's windows table refuses overlapping windows with a GiST index over text: erasing from it needs btree_gist.
+    ({ btree_gist: btreeGist } = await import('@electric-sql/pglite/contrib/btree_gist'));
   } catch {
     throw new UsageError('DATA_DIR: the @electric-sql/pglite package is not installed; npm install @electric-sql/pglite');
   }
   // The folder is this process's while it works in it: a server starting meanwhile waits for nothing and refuses, naming it.
   const hold = await holdFolder(dir, 'telemetry-keys');
   try {
-    const db = await PGlite.create(dir);
+    const db = await PGlite.create(dir, { extensions: { btree_gist: btreeGist } });
     return {
       client: db,
       close: async () => {

@@ -61,7 +61,8 @@ export interface PostgresStoreOptions {
  * The status to answer: 201 when the window is new, 200 when the same report
  * was already stored, 409 (`window-conflict`, with the error to send, which
  * names the stored report's digest) when the window is stored with another
- * body: never stored over, never dropped silently. The one exception is a
+ * body, and 409 `window-overlap` when it overlaps another stored window of the
+ * license: never stored over, never dropped silently. The one exception is a
  * correction a server allowed (`result.supersedes`, from an offline bundle):
  * when it names the digest of the stored report, it replaces that report,
  * the replacement is recorded, and the answer is 200 with `superseded`.
@@ -94,8 +95,9 @@ export interface PostgresStore {
   /**
    * Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe
    * key. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
-   * The report is stamped with the data region of the license record ingest checked it against
-   * (`result.license.dataRegion`), never with anything the request said.
+   * A window that overlaps another stored window of the same license is refused, 409 `window-overlap`, and
+   * nothing of it is stored. The report is stamped with the data region of the license record ingest
+   * checked it against (`result.license.dataRegion`), never with anything the request said.
    */
   put(result: IngestSuccess): Promise<PutResult>;
   /** The stored report of a dedupe key, or undefined. */
@@ -162,6 +164,33 @@ function keyFailure(where: string, error: unknown): StoreError {
   return refusal(where, error);
 }
 
+/**
+ * One statement that stores a report unless its window is stored (no row returned then), and with a new
+ * report its window row, read from the report's dedupe key `<licenseId>/<start>/<end>` ($1): the row is
+ * written only for a report just written, after the report's own checks.
+ */
+export function windowedInsert(tables: Pick<StoreTables, 'table' | 'windows'>, names: readonly string[], casts: readonly string[]): string {
+  return [
+    `WITH report AS (INSERT INTO ${tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
+    `window_row AS (INSERT INTO ${tables.windows} (dedupe_key, license_id, period) SELECT dedupe_key, split_part(dedupe_key, '/', 1), tstzrange(split_part(dedupe_key, '/', 2)::timestamptz, split_part(dedupe_key, '/', 3)::timestamptz) FROM report ON CONFLICT (dedupe_key) DO NOTHING)`,
+    'SELECT dedupe_key FROM report',
+  ].join(' ');
+}
+
+/** PostgreSQL's exclusion_violation: the windows table's constraint refused an overlapping window. */
+function isExclusionViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '23P01';
+}
+
+/** The refusal of a window that overlaps another stored window of the same license; names neither window's counts. */
+function windowOverlap(dedupeKey: string): WireError {
+  return wireError(
+    dedupeKey,
+    'overlaps a window of this license that is already stored; windows of one license never overlap, so no count is reported twice or sliced into parts, and this report is not stored. Report the days that follow the stored window',
+    'window-overlap',
+  );
+}
+
 function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'messageId'): string {
   if (from === 'customer') return result.customer.masked ? result.customer.value : encodeURIComponent(result.customer.value);
   return result[from];
@@ -201,6 +230,7 @@ class Store implements PostgresStore {
       schema,
       table: qualify(plan.table),
       migrations: qualify(plan.migrationsTable),
+      windows: qualify(plan.windowsTable),
       supersessions: qualify(supersessionsTable(plan.table)),
       licenses: qualify(LICENSES_TABLE),
       dataKeys: qualify(DATA_KEYS_TABLE),
@@ -218,10 +248,9 @@ class Store implements PostgresStore {
       const names = ['dedupe_key', 'received_at', 'body_digest', 'data_region', 'data_key', ...columns.map((c) => c.column)];
       // A sealed value is passed as bytes (a Uint8Array), which pg and PGlite both send as bytea.
       const casts = ['text', 'timestamptz', 'text', 'text', 'text', ...columns.map((c) => (c.sealed ? 'bytea' : c.kind))];
-      this.inserts.set(
-        Number(version),
-        `INSERT INTO ${this.tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
-      );
+      // The report, then its window, in one statement: a report's own checks speak first, and a window that
+      // overlaps another of the license fails the whole statement (23P01), report and all.
+      this.inserts.set(Number(version), windowedInsert(this.tables, names, casts));
       // A correction: the row of exactly the report it names, every column rewritten (another version's cleared), and the replacement recorded, in one statement.
       const own = new Set(columns.map((c) => c.column));
       const sets = [...names.slice(1).map((name, i) => `${name} = $${i + 2}::${casts[i + 1]}`), ...[...everyColumn].filter((c) => !own.has(c)).map((c) => `${c} = NULL`)];
@@ -297,6 +326,7 @@ class Store implements PostgresStore {
           continue;
         }
       } catch (error) {
+        if (isExclusionViolation(error)) return { status: 409, created: false, dedupeKey: result.dedupeKey, error: windowOverlap(result.dedupeKey) };
         if (!isDataKeyGone(error, this.tables.plan.table)) throw refusal('put', error);
         this.keys.evict(result.licenseId);
         continue;
@@ -388,7 +418,7 @@ class Store implements PostgresStore {
   async purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     const result = await purge(this.tables, now, options);
     // What purge deleted or cleared leaves the table files at the next vacuum, which PGlite never runs by itself.
-    if (Object.values(result.removed).some((n) => n > 0)) await this.vacuum('purge', [this.tables.table]);
+    if (Object.values(result.removed).some((n) => n > 0)) await this.vacuum('purge', [this.tables.table, this.tables.windows]);
     return result;
   }
 
@@ -426,6 +456,7 @@ class Store implements PostgresStore {
       // Keys of a license sort between "<id>/" and "<id>0" ("0" follows "/") under the key's C collation: a range scan of the primary key.
       statement = [
         `WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1)`,
+        `, windows_gone AS (DELETE FROM ${this.tables.windows} WHERE dedupe_key >= $1 AND dedupe_key < $2)`,
         `, corrections AS (DELETE FROM ${this.tables.supersessions} WHERE dedupe_key >= $1 AND dedupe_key < $2)`,
         ...(present ? [`, record_gone AS (DELETE FROM ${keys.licenses} WHERE license_id = $3)`, `, secrets_gone AS (DELETE FROM ${keys.keys} WHERE license_id = $3)`] : []),
         // The foreign keys are checked when the statement ends, after every CTE: reports and record go before their keys.
@@ -446,7 +477,7 @@ class Store implements PostgresStore {
       }
     }
     this.keys.evict(licenseId);
-    await this.vacuum('forget', [this.tables.table]);
+    await this.vacuum('forget', [this.tables.table, this.tables.windows]);
     await this.vacuum('forget', deleteLicense ? [keys.dataKeys, keys.keys, keys.licenses] : [keys.dataKeys], true);
     return erased;
   }

@@ -14,6 +14,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster } from '../../scripts/dev/postgres-cluster.js';
@@ -115,7 +116,7 @@ describe('erasure in the files of a PGlite data folder', () => {
     // A copy of the whole folder, as a backup or a replica would hold it, taken before the erasure.
     await db.close();
     cpSync(live, copy, { recursive: true });
-    db = await PGlite.create(live);
+    db = await PGlite.create(live, { extensions: { btree_gist } });
     await erase(db, ring(K1));
     await db.query('CHECKPOINT');
     expect(filesHolding(live, names)).toEqual([]);
@@ -123,7 +124,7 @@ describe('erasure in the files of a PGlite data folder', () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM telemetry_data_keys WHERE license_id = 'lic-erased'`)).rows).toEqual([{ n: 0 }]);
 
     // The copy holds the license's data key, wrapped under K1: while K1 is in service, it yields the name.
-    const copied = await PGlite.create(copy);
+    const copied = await PGlite.create(copy, { extensions: { btree_gist } });
     expect((await createPostgresStore(copied, { keyring: ring(K1) }).get(erased))?.headers['x-telemetry-customer']).toBe(encodeURIComponent(ERASED));
     expect((await createLicenseStore(copied, { keyring: ring(K1) }).license('lic-erased'))?.legalEntity).toBe(ERASED);
     await copied.close();
@@ -136,7 +137,7 @@ describe('erasure in the files of a PGlite data folder', () => {
     await db.close();
 
     // Now the copy yields nothing of the erased license: its data key is wrapped under a KEK that exists nowhere.
-    const after = await PGlite.create(copy);
+    const after = await PGlite.create(copy, { extensions: { btree_gist } });
     await expect(createPostgresStore(after, { keyring: ring(K2) }).get(erased)).rejects.toMatchObject({ rule: 'key-unavailable', message: expect.stringContaining('(kek-unknown)') });
     await expect(createLicenseStore(after, { keyring: ring(K2) }).license('lic-erased')).rejects.toMatchObject({ rule: 'kek-unknown' });
     await after.close();

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QueryClient, createLicenseStore, createPostgresStore, kekId } from '../../src/store-postgres.js';
@@ -32,7 +33,7 @@ const LICENSES = ['lic-r1', 'lic-r2', 'lic-r3', 'lic-r4', 'lic-r5', 'lic-r6'];
 const DAYS = 6;
 const day = (n: number) => ({ ...counts(), periodStart: `2027-03-${String(n).padStart(2, '0')}T00:00:00Z`, periodEnd: `2027-03-${String(n + 1).padStart(2, '0')}T00:00:00Z` });
 /** The uploader as an installation runs it, 503s sent again at once (nothing here waits on a clock). */
-const uploader = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 20 };
+const uploader = { allowHttpLoopback: true, sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 20 };
 
 let folder: string;
 beforeAll(() => {
@@ -154,7 +155,7 @@ describe('a KEK rotation under load on PGlite, through the server', () => {
       expect(after.status).toBe(201);
     }
     expect(await server.stop()).toBe(0);
-    const db = await PGlite.create(data);
+    const db = await PGlite.create(data, { extensions: { btree_gist } });
     try {
       await expectEverythingUnderK2(db, kekFile, DAYS + 1);
     } finally {

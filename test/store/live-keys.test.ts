@@ -21,7 +21,7 @@ import { keysCli, setLicenseWithCli } from '../support/license-cli.js';
 import { built, counts, license } from '../wire/support.js';
 
 const KEK = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 5 * i + 17));
-const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 0 };
+const noWait = { allowHttpLoopback: true, sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 0 };
 const day = (n: number) => ({ ...counts(), periodStart: `2027-03-${String(n).padStart(2, '0')}T00:00:00Z`, periodEnd: `2027-03-${String(n + 1).padStart(2, '0')}T00:00:00Z` });
 
 let folder: string;

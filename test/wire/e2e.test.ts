@@ -10,12 +10,13 @@ import { utf8 } from '../../src/wire/bytes.js';
 import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
 import { signMessage } from '../../src/wire/signature.js';
 import { discoverAcceptedVersions, sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
-import { KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
+import { FIXTURE_SOFTWARE, KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
 import { testKeyring } from '../support/keyring.js';
 
 let server: Awaited<ReturnType<typeof startTelemetryServer>>;
 let shedNext = 0;
-const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000 };
+// The example server listens on loopback http: allowed for development, by name.
+const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000, allowHttpLoopback: true };
 
 beforeAll(async () => {
   // An in-memory PGlite opened from the test seed: what the server would open itself, a few seconds sooner.
@@ -35,6 +36,7 @@ beforeAll(async () => {
       ],
     ]),
     shed: () => shedNext-- > 0,
+    knownSoftware: FIXTURE_SOFTWARE,
   });
 });
 afterAll(() => server?.close());
@@ -156,6 +158,6 @@ describe('end to end over HTTP on 127.0.0.1', () => {
   });
 
   it('tells the uploader which versions it accepts', async () => {
-    expect(await discoverAcceptedVersions({ baseUrl: server.url, timeoutMs: 5000 })).toEqual({ ok: true, versions: [1] });
+    expect(await discoverAcceptedVersions({ baseUrl: server.url, timeoutMs: 5000, allowHttpLoopback: true })).toEqual({ ok: true, versions: [1] });
   });
 });
