@@ -240,11 +240,8 @@ async function run(command: Command, args: readonly string[], { json, all, keyri
       return EXIT_OK;
     }
     case 'rewrap': {
-      const result = await keys.rewrap();
-      if (remote !== undefined && result.currentKek !== keyring.current.id) {
-        io.err(`rewrap: ${remote} made its own current key-encryption key ${result.currentKek} the one in force, not yours, ${keyring.current.id} (kek-config); put the new key first in the file that server reads (${KEK_FILE_ENV}) and run rewrap again\n`);
-        return EXIT_REFUSED;
-      }
+      // Through a running server, the server's keyring rewraps: it must list first the key this command was given first.
+      const result = await keys.rewrap(remote === undefined ? undefined : { expectKek: keyring.current.id });
       print(result, `${sealedCount(result)} re-encrypted under key-encryption key ${result.currentKek}, now the one in force: new values go under it\n`);
       return EXIT_OK;
     }

@@ -71,9 +71,10 @@ export interface LicenseStore extends Omit<LicenseKeyStore, 'check' | 'rewrap'> 
    * Makes the keyring's current KEK the one in force (from then on every process seals new values
    * under it) and re-encrypts every secret and data key not under it; no license secret, data key or
    * sealed value changes. Refused (`kek-unknown`) before anything changes when a stored value is under
-   * a KEK the keyring lacks.
+   * a KEK the keyring lacks, and (`kek-config`) when `expectKek` is given and is not the keyring's
+   * current KEK: an operator rewrapping through a running server names the key meant to be in force.
    */
-  rewrap(): Promise<{ readonly rewrapped: number; readonly secrets: number; readonly dataKeys: number; readonly currentKek: string }>;
+  rewrap(options?: { readonly expectKek?: string }): Promise<{ readonly rewrapped: number; readonly secrets: number; readonly dataKeys: number; readonly currentKek: string }>;
   /**
    * Stores the license record of a license (as the vendor ships it with the license), replacing the
    * one it had; the legal entity is stored encrypted. Refused (`license-record`) unless it is a
@@ -141,8 +142,14 @@ export function createLicenseStore(client: QueryClient, options: KeyStoreOptions
       };
     },
 
-    async rewrap() {
+    async rewrap(options = {}) {
       const ring = await tables.keyring.reload();
+      if (options.expectKek !== undefined && options.expectKek !== ring.current.id) {
+        throw new KeyStoreError(
+          'kek-config',
+          `rewrap: the keyring lists ${ring.current.id} first, not ${options.expectKek} (kek-config); put the new key-encryption key first in the file this store reads, then run rewrap again. Nothing was changed`,
+        );
+      }
       // Nothing changes unless this keyring reads everything stored: a KEK it lacks stays needed, and says so.
       const used = await tables.query('rewrap', `SELECT kek_id FROM ${tables.keys} UNION SELECT kek_id FROM ${tables.dataKeys}`);
       const lacking = used.map((r) => String(r['kek_id'])).filter((id) => !ring.all.some((k) => k.id === id));

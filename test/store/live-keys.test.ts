@@ -82,7 +82,7 @@ describe('telemetry-keys beside the example server on a PGlite folder', () => {
   it('refuses a rewrap whose key the server does not hold first, and changes nothing', async () => {
     const other = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 250 - i));
     const refused = await keysCli(['rewrap'], { ...env, TELEMETRY_KEK: `${other},${KEK}` });
-    expect(refused).toMatchObject({ code: 1, err: expect.stringMatching(/^rewrap: a telemetry server \(pid \d+ on [^)]+\) made its own current key-encryption key ([0-9a-f]{16}) the one in force, not yours, [0-9a-f]{16} \(kek-config\); /) });
+    expect(refused).toMatchObject({ code: 2, err: expect.stringMatching(/^telemetry-keys rewrap: rewrap: the keyring lists [0-9a-f]{16} first, not [0-9a-f]{16} \(kek-config\); put the new key-encryption key first in the file this store reads, then run rewrap again\. Nothing was changed\n$/) });
     expect(await keysCli(['check', '--all'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^2 secrets, 2 data keys and 1 license record readable \(4 under ([0-9a-f]{16})\); new ones go under \1; still needed: \1\n$/) });
   });
 
