@@ -22,6 +22,7 @@ import type { IngestSuccess } from '../server/ingest.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 import { type QueryClient, type StoreTables, StoreError, countOf as count, refusal, supersessionsTable } from './database.js';
 import { type DataKey, type DataKeys, dataKeyColumns, dataKeys, keyTablesBlock, openUnder, sealUnder } from './data-keys.js';
+import { GroupCommit } from './group-commit.js';
 import { kekInForce } from './kek-in-force.js';
 import type { KeyringSource } from './keyring.js';
 import { DATA_KEYS_TABLE, KeyStoreError, LICENSES_TABLE, type LicenseTables, licenseTables } from './license-tables.js';
@@ -55,6 +56,13 @@ export interface PostgresStoreOptions {
    * next asked. Default: nothing is reported.
    */
   readonly onConnectionError?: (error: Error) => void;
+  /**
+   * Group commit: the reports of concurrent `put` calls are written by one statement, at most `maxRows`
+   * of them (default 100; 1 writes each report by a statement of its own). Reports gather only while a
+   * statement runs, so a lone report waits for nothing; each call is answered once its own row is
+   * committed, as it would be alone.
+   */
+  readonly groupCommit?: { readonly maxRows?: number };
 }
 
 /**
@@ -93,8 +101,9 @@ export interface PostgresStore {
   /** Applies the generated migrations not yet applied, in version order, each once, recorded in `telemetry_migrations`. */
   migrate(): Promise<MigrateResult>;
   /**
-   * Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe
-   * key. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
+   * Stores a verified report unless its window is stored already: an insert-if-absent on the dedupe
+   * key, in one statement with the reports of concurrent calls (group commit; see `groupCommit`), answered
+   * once that statement has committed. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
    * A window that overlaps another stored window of the same license is refused, 409 `window-overlap`, and
    * nothing of it is stored. The report is stamped with the data region of the license record ingest
    * checked it against (`result.license.dataRegion`), never with anything the request said.
@@ -165,13 +174,15 @@ function keyFailure(where: string, error: unknown): StoreError {
 }
 
 /**
- * One statement that stores a report unless its window is stored (no row returned then), and with a new
- * report its window row, read from the report's dedupe key `<licenseId>/<start>/<end>` ($1): the row is
- * written only for a report just written, after the report's own checks.
+ * One statement that stores reports unless their windows are stored (a row returned for each report written),
+ * and with each new report its window row, read from the report's dedupe key `<licenseId>/<start>/<end>` (the
+ * first of each row's parameters): a window row is written only for a report just written, after the report's
+ * own checks. `rows` reports, each with its parameters in `casts` order, one after the other.
  */
-export function windowedInsert(tables: Pick<StoreTables, 'table' | 'windows'>, names: readonly string[], casts: readonly string[]): string {
+export function windowedInsert(tables: Pick<StoreTables, 'table' | 'windows'>, names: readonly string[], casts: readonly string[], rows = 1): string {
+  const values = Array.from({ length: rows }, (_, r) => `(${casts.map((k, i) => `$${r * casts.length + i + 1}::${k}`).join(', ')})`);
   return [
-    `WITH report AS (INSERT INTO ${tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
+    `WITH report AS (INSERT INTO ${tables.table} (${names.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
     `window_row AS (INSERT INTO ${tables.windows} (dedupe_key, license_id, period) SELECT dedupe_key, split_part(dedupe_key, '/', 1), tstzrange(split_part(dedupe_key, '/', 2)::timestamptz, split_part(dedupe_key, '/', 3)::timestamptz) FROM report ON CONFLICT (dedupe_key) DO NOTHING)`,
     'SELECT dedupe_key FROM report',
   ].join(' ');
@@ -204,7 +215,9 @@ export function openStore(client: QueryClient, plan: StoragePlan, options: Postg
 class Store implements PostgresStore {
   private readonly tables: StoreTables;
   private readonly clock: () => Date;
-  private readonly inserts = new Map<number, string>();
+  /** Per version, the statement that inserts n reports, each made when first needed. */
+  private readonly inserts = new Map<number, (rows: number) => string>();
+  private readonly writer: GroupCommit;
   private readonly replacements = new Map<number, string>();
   /** The license store's view of the same schema: its data keys and KEK in force. */
   private readonly keyTables: LicenseTables;
@@ -239,6 +252,7 @@ class Store implements PostgresStore {
     this.clock = options.now ?? (() => new Date());
     this.keyTables = licenseTables(client, { ...(schema === undefined ? {} : { schema }), keyring: options.keyring, now: this.clock }, 'createPostgresStore');
     this.keys = dataKeys(this.keyTables, kekInForce(this.keyTables));
+    this.writer = new GroupCommit(client, (version, rows) => this.inserts.get(version)!(rows), options.groupCommit?.maxRows);
     if (typeof client.on === 'function') {
       const report = options.onConnectionError;
       client.on('error', (error) => report?.(error));
@@ -250,7 +264,8 @@ class Store implements PostgresStore {
       const casts = ['text', 'timestamptz', 'text', 'text', 'text', ...columns.map((c) => (c.sealed ? 'bytea' : c.kind))];
       // The report, then its window, in one statement: a report's own checks speak first, and a window that
       // overlaps another of the license fails the whole statement (23P01), report and all.
-      this.inserts.set(Number(version), windowedInsert(this.tables, names, casts));
+      const byRows = new Map<number, string>();
+      this.inserts.set(Number(version), (rows) => byRows.get(rows) ?? byRows.set(rows, windowedInsert(this.tables, names, casts, rows)).get(rows)!);
       // A correction: the row of exactly the report it names, every column rewritten (another version's cleared), and the replacement recorded, in one statement.
       const own = new Set(columns.map((c) => c.column));
       const sets = [...names.slice(1).map((name, i) => `${name} = $${i + 2}::${casts[i + 1]}`), ...[...everyColumn].filter((c) => !own.has(c)).map((c) => `${c} = NULL`)];
@@ -317,7 +332,8 @@ class Store implements PostgresStore {
       }
       let stored: string | undefined;
       try {
-        if ((await this.client.query(insert, params)).rows.length === 1) return { status: 201, created: true, dedupeKey: result.dedupeKey };
+        // With the reports of concurrent calls, in one statement; resolved once it has committed.
+        if (await this.writer.write({ version: result.schemaVersion, params })) return { status: 201, created: true, dedupeKey: result.dedupeKey };
         const { rows } = await this.client.query(`SELECT body_digest FROM ${this.tables.table} WHERE dedupe_key = $1`, [result.dedupeKey]);
         stored = rows[0] === undefined ? undefined : String(rows[0]['body_digest']);
         if (stored !== undefined && stored !== digest && typeof supersedes === 'string' && supersedes === stored) {
