@@ -17,8 +17,10 @@ CREATE FUNCTION telemetry_sorted_by_code_point(items text[]) RETURNS boolean
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $sorted$ SELECT coalesce(bool_and(items[i] COLLATE "C" <= items[i + 1] COLLATE "C"), true) FROM generate_subscripts(items, 1) AS i WHERE i < array_upper(items, 1) $sorted$;
 
+-- One partition per calendar month (UTC) of the window start, created by the store when a report first needs it.
 CREATE TABLE telemetry_reports (
-  dedupe_key text COLLATE "C" PRIMARY KEY,
+  dedupe_key text COLLATE "C" NOT NULL,
+  window_start timestamptz NOT NULL CONSTRAINT window_start_check CHECK (window_start = split_part(dedupe_key, '/', 2)::timestamptz),
   received_at timestamptz NOT NULL,
   body_digest text NOT NULL CONSTRAINT body_digest_check CHECK (body_digest ~ '^[0-9a-f]{64}$'),
   schema_version integer NOT NULL CONSTRAINT schema_version_check CHECK (schema_version IN (1)),
@@ -35,14 +37,16 @@ CREATE TABLE telemetry_reports (
   webhook_id bytea NOT NULL CONSTRAINT webhook_id_check CHECK (octet_length(webhook_id) >= 28 AND octet_length(webhook_id) <= 300),
   customer bytea NOT NULL CONSTRAINT customer_check CHECK (octet_length(customer) >= 28 AND octet_length(customer) <= 3100),
   license_id text NOT NULL CONSTRAINT license_id_check CHECK (char_length(license_id) <= 128 AND license_id ~ '^[A-Za-z0-9._-]{1,128}$'),
+  CONSTRAINT telemetry_reports_pkey PRIMARY KEY (dedupe_key, window_start),
   CONSTRAINT rule_period_order CHECK (telemetry_instant_order(period_start) COLLATE "C" < telemetry_instant_order(period_end) COLLATE "C"),
   CONSTRAINT rule_features_sorted CHECK (telemetry_sorted_by_code_point(features_used))
-);
+) PARTITION BY RANGE (window_start);
 
 -- purge deletes by the time of receipt.
 CREATE INDEX telemetry_reports_received_at ON telemetry_reports (received_at);
 
-COMMENT ON COLUMN telemetry_reports.dedupe_key IS 'The window''s dedupe key, <license id>/<period start>/<period end> as canonical UTC instants: the primary key, so a window is stored once however often it arrives. Kept as long as its row: the license id and the window it spells last as long as the row''s longest-kept field.';
+COMMENT ON COLUMN telemetry_reports.dedupe_key IS 'The window''s dedupe key, <license id>/<period start>/<period end> as canonical UTC instants: with window_start, which it determines, the primary key, so a window is stored once however often it arrives. Kept as long as its row: the license id and the window it spells last as long as the row''s longest-kept field.';
+COMMENT ON COLUMN telemetry_reports.window_start IS 'The start of the window, as the dedupe key spells it: the partition key. Reports are kept in one partition per calendar month (UTC) of their window start, which the store creates when a report first needs it; purge drops a month whose every report has expired instead of deleting its rows. Kept as long as its row.';
 COMMENT ON COLUMN telemetry_reports.received_at IS 'When the store accepted the report. Every retention period counts from it. Kept as long as its row.';
 COMMENT ON COLUMN telemetry_reports.body_digest IS 'SHA-256 (hex) of the verified payload as canonical JSON: a window that arrives again with the same body is answered as stored, with another body refused (window-conflict). Reveals nothing the row does not hold. Kept as long as its row.';
 COMMENT ON COLUMN telemetry_reports.schema_version IS 'Field schemaVersion. Tells the ingest endpoint which contract the report follows. The endpoint refuses versions it does not know, and the uploader refuses to send a version the endpoint does not accept. Legal basis: Art. 6(1)(b) performance of a contract (service operation). Category: protocol metadata (protocol-metadata). Retention: P400D (400 days). Owner: Platform team.';

@@ -6,7 +6,10 @@
  * versions 1…N only, so releasing N freezes it and a later version never
  * rewrites it; it ALTERs instead.
  *
- * Columns: the dedupe key (primary key) and the time of receipt, then one
+ * The table is partitioned by month of the window start (`window_start`, which
+ * the dedupe key determines; with it, the primary key), so purge drops a month
+ * whose reports have all expired rather than deleting them one by one.
+ * Columns: the dedupe key, the window start and the time of receipt, then one
  * column per stored body field (nested objects flattened to snake_case paths,
  * lists of scalars as arrays, other lists as jsonb) and per stored header.
  * A field or header kept `P0D` ("checked on arrival, never stored") gets no
@@ -34,6 +37,8 @@ import { PatternError, toSqlPattern } from './sql-pattern.js';
 export const REPORTS_TABLE = 'telemetry_reports';
 export const MIGRATIONS_TABLE = 'telemetry_migrations';
 export const WINDOWS_TABLE = 'telemetry_windows';
+/** The reports table's partition key: the window start, one partition per UTC month. */
+export const PARTITION_KEY = 'window_start';
 
 /**
  * The windows stored, one row per report, in a table of their own: its
@@ -422,7 +427,14 @@ const FIXED_COLUMNS: readonly ColumnState[] = [
     kind: 'text',
     notNull: true,
     check: undefined,
-    comment: 'The window\'s dedupe key, <license id>/<period start>/<period end> as canonical UTC instants: the primary key, so a window is stored once however often it arrives. Kept as long as its row: the license id and the window it spells last as long as the row\'s longest-kept field.',
+    comment: 'The window\'s dedupe key, <license id>/<period start>/<period end> as canonical UTC instants: with window_start, which it determines, the primary key, so a window is stored once however often it arrives. Kept as long as its row: the license id and the window it spells last as long as the row\'s longest-kept field.',
+  },
+  {
+    name: 'window_start',
+    kind: 'timestamptz',
+    notNull: true,
+    check: "window_start = split_part(dedupe_key, '/', 2)::timestamptz",
+    comment: 'The start of the window, as the dedupe key spells it: the partition key. Reports are kept in one partition per calendar month (UTC) of their window start, which the store creates when a report first needs it; purge drops a month whose every report has expired instead of deleting its rows. Kept as long as its row.',
   },
   {
     name: 'received_at',
@@ -490,7 +502,7 @@ function tableState(tables: readonly VersionTable[]): TableState {
 const checkName = (column: string) => `${column}_check`;
 
 function columnDefinition(c: ColumnState): string {
-  if (c.name === 'dedupe_key') return 'dedupe_key text COLLATE "C" PRIMARY KEY';
+  if (c.name === 'dedupe_key') return 'dedupe_key text COLLATE "C" NOT NULL';
   return `${c.name} ${c.sealed ? 'bytea' : c.kind}${c.notNull ? ' NOT NULL' : ''}${c.check === undefined ? '' : ` CONSTRAINT ${checkName(c.name)} CHECK (${c.check})`}`;
 }
 
@@ -503,9 +515,11 @@ function migrationStatements(before: TableState | undefined, after: TableState, 
   if (before === undefined) {
     const lines = [
       ...after.columns.map(columnDefinition),
+      // A unique key of a partitioned table holds the partition key; the dedupe key determines it, so each key is stored once.
+      `CONSTRAINT ${REPORTS_TABLE}_pkey PRIMARY KEY (dedupe_key, ${PARTITION_KEY})`,
       ...[...after.rules].map(([name, expression]) => `CONSTRAINT ${name} CHECK (${expression})`),
     ];
-    out.push(`CREATE TABLE ${REPORTS_TABLE} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n);`);
+    out.push(`-- One partition per calendar month (UTC) of the window start, created by the store when a report first needs it.\nCREATE TABLE ${REPORTS_TABLE} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n) PARTITION BY RANGE (${PARTITION_KEY});`);
     out.push(`-- purge deletes by the time of receipt.\nCREATE INDEX ${REPORTS_TABLE}_received_at ON ${REPORTS_TABLE} (received_at);`);
     out.push(after.columns.map(comment).join('\n'));
     out.push(WINDOWS_DDL);

@@ -7,6 +7,7 @@
  */
 import license from '../../generated/license.schema.json' with { type: 'json' };
 import { type StoreTables, refusal, StoreError, supersessionsTable } from './database.js';
+import { emptyMonthFunction, unpartitioned } from './partitions.js';
 import type { StoragePlan } from './storage-plan.js';
 
 export interface MigrateResult {
@@ -20,6 +21,9 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Applies the plan's migrations not yet applied, in version order, then the amendments of released versions. */
 export async function migrate(tables: StoreTables): Promise<MigrateResult> {
+  // A table of an earlier draft, made before the reports were partitioned by month: its rows move by hand, never silently.
+  const { rows: kinds } = await tables.client.query('SELECT c.relkind::text AS kind FROM pg_class AS c WHERE c.oid = to_regclass($1)', [tables.schema === undefined ? tables.plan.table : `${tables.schema}.${tables.plan.table}`]);
+  if (kinds[0] !== undefined && kinds[0]['kind'] !== 'p') throw unpartitioned(tables);
   const recorded = await appliedMigrations(tables);
   for (const migration of tables.plan.migrations) {
     const checksum = recorded.get(migration.version);
@@ -51,6 +55,12 @@ export async function migrate(tables: StoreTables): Promise<MigrateResult> {
     await tables.client.query(storeColumnsBlock(tables));
   } catch (error) {
     throw refusal('migrate (store columns)', error);
+  }
+  try {
+    // Under the migration lock: two processes replacing one function at once would collide.
+    await tables.client.query(['DO $telemetry_purge_function$', 'BEGIN', `  PERFORM pg_advisory_xact_lock(hashtext(${literal(`${MIGRATION_LOCK}:${tables.schema ?? ''}`)}));`, emptyMonthFunction(tables).ddl, 'END', '$telemetry_purge_function$'].join('\n'));
+  } catch (error) {
+    throw refusal('migrate (purge function)', error);
   }
   try {
     await tables.client.query(supersessionsBlock(tables));

@@ -7,6 +7,7 @@
  * the windows table goes with it.
  */
 import { type StoreTables, countOf as count, refusal } from './database.js';
+import { dropMonthIfEmpty, emptyMonthFunction, listMonths } from './partitions.js';
 import type { StoredColumn } from './storage-plan.js';
 
 export interface PurgeOptions {
@@ -64,15 +65,32 @@ export async function purge(tables: StoreTables, now: Date, options: PurgeOption
   const removed: Record<string, number> = {};
   for (const { columns } of Object.values(tables.plan.versions)) for (const c of columns) removed[c.field] ??= 0;
   let reportsDeleted = 0;
+  const params = (sql: string) => (sql.includes('$2') ? [now.toISOString(), licenses, ends] : [now.toISOString()]);
+  // Whole months first: a month whose every report has expired is emptied and dropped, not deleted row by row.
+  try {
+    const whole = await dropExpiredMonths(tables, storeTable, now, licenses, ends);
+    reportsDeleted += whole.reports;
+    for (const [field, n] of Object.entries(whole.removed)) removed[field] = removed[field]! + n;
+  } catch (error) {
+    throw refusal('purge', error);
+  }
+  let partitions: string[];
+  try {
+    partitions = (await tables.client.query('SELECT i.inhrelid::regclass::text AS name FROM pg_inherits AS i WHERE i.inhparent = $1::regclass ORDER BY 1', [tables.table])).rows.map((r) => String(r['name']));
+  } catch (error) {
+    throw refusal('purge', error);
+  }
   for (const [version, { columns }] of Object.entries(tables.plan.versions)) {
-    const params = (sql: string) => (sql.includes('$2') ? [now.toISOString(), licenses, ends] : [now.toISOString()]);
     const expired = columns.map((c) => expiredWhen(c.retention, storeTable));
     const everything = [...new Set(expired)].join(' AND ');
     const base = params(everything);
     try {
-      const row = await deleteExpired(tables, Number(version), columns, everything, base);
-      reportsDeleted += row.reports;
-      columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + row.values[i]!));
+      // The months that straddle the cutoff (some of their reports expired, some not), row by row.
+      for (const partition of partitions) {
+        const row = await deleteExpired(tables, partition, Number(version), columns, everything, base);
+        reportsDeleted += row.reports;
+        columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + row.values[i]!));
+      }
       for (const [i, c] of columns.entries()) {
         if (!c.expiresAlone) continue;
         const clearSql = `WITH cleared AS (UPDATE ${tables.table} SET ${c.column} = NULL WHERE schema_version = ${Number(version)} AND ${c.column} IS NOT NULL AND ${expired[i]} RETURNING 1) SELECT count(*) AS n FROM cleared`;
@@ -93,6 +111,52 @@ export async function purge(tables: StoreTables, now: Date, options: PurgeOption
 }
 
 /**
+ * Empties and drops each month partition whose every report has expired (the months before the cutoff):
+ * a month is tried only when none of its reports was received after the latest time at which any report
+ * can have expired (an index lookup), and then emptied by the store's function, which counts under an
+ * exclusive lock on the month what it holds (reports, and per field the values they held), checks every
+ * report has expired, deletes the month's windows and truncates it, all in one transaction. Returns what
+ * it removed.
+ */
+async function dropExpiredMonths(tables: StoreTables, storeTable: string | undefined, now: Date, licenses: readonly string[], ends: readonly string[]): Promise<{ reports: number; removed: Record<string, number> }> {
+  const versions = Object.entries(tables.plan.versions);
+  // Each distinct column once (a column shared by versions is one field), with the field it holds.
+  const columns = new Map<string, string>();
+  for (const [, { columns: list }] of versions) for (const c of list) if (!columns.has(c.column)) columns.set(c.column, c.field);
+  const arms = versions.map(([version, { columns: list }]) => `WHEN ${Number(version)} THEN ${[...new Set(list.map((c) => expiredWhen(c.retention, storeTable)))].join(' AND ')}`);
+  const expired = `CASE schema_version ${arms.join(' ')} ELSE false END`;
+  const counts = `SELECT CASE WHEN bool_and(coalesce(${expired}, false)) IS NOT FALSE THEN ARRAY[count(*), ${[...columns.keys()].map((c) => `count(${c})`).join(', ')}]::bigint[] END AS counts FROM %s`;
+  // A report received after this has not expired by its receipt-based fields (when every version has some).
+  const receipt = versions.map(([, { columns: list }]) => list.map((c) => DURATION.exec(c.retention)!).filter((m) => m[1] === undefined).map((m) => `$1::timestamptz - interval '${m[2]}'`));
+  const latest = receipt.every((bounds) => bounds.length > 0) ? `GREATEST(${receipt.map((bounds) => `LEAST(${bounds.join(', ')})`).join(', ')})` : undefined;
+  const fn = emptyMonthFunction(tables).name;
+  const total = { reports: 0, removed: Object.fromEntries([...new Set(columns.values())].map((field) => [field, 0])) };
+  for (const month of await listMonths(tables)) {
+    if (latest !== undefined) {
+      const { rows } = await tables.client.query(`SELECT EXISTS (SELECT 1 FROM ${month.name} WHERE received_at > ${latest}) AS live`, [now.toISOString()]);
+      if (rows[0]?.['live'] === true) continue;
+    }
+    const { rows } = await tables.client.query(`SELECT ${fn}($1::regclass, $2::regclass, $3::timestamptz, $4::timestamptz, $5::text, $6::timestamptz, $7::text[], $8::timestamptz[]) AS counts`, [
+      month.name,
+      tables.windows,
+      month.from.toISOString(),
+      month.to.toISOString(),
+      counts.replace(/%(?!s)/g, '%%'),
+      now.toISOString(),
+      licenses,
+      ends,
+    ]);
+    const found = rows[0]?.['counts'];
+    if (found === null || found === undefined) continue;
+    const [reports, ...values] = (found as unknown[]).map(count);
+    total.reports += reports!;
+    [...columns.values()].forEach((field, i) => (total.removed[field] = total.removed[field]! + values[i]!));
+    await dropMonthIfEmpty(tables, month);
+  }
+  return total;
+}
+
+/**
  * The license store's records table, when this schema has one (a server without a license store has
  * none), and the contract ends it records for the given license ids (null: no end yet).
  */
@@ -106,7 +170,7 @@ async function recordedEnds(tables: StoreTables, licenses: readonly string[]): P
 }
 
 /**
- * Deletes the reports of `version` that match `everything`, counting the
+ * Deletes the reports of `version` in one month partition that match `everything`, counting the
  * values they held per column. A few (at most PURGE_BATCH) go in one
  * statement on the received_at index; more go PURGE_PAGES table pages per
  * statement, in physical order, so each statement is short and holds its
@@ -114,14 +178,14 @@ async function recordedEnds(tables: StoreTables, licenses: readonly string[]): P
  * columns that may be NULL are returned and counted: a NOT NULL column held
  * a value in every deleted report.
  */
-async function deleteExpired(tables: StoreTables, version: number, columns: readonly StoredColumn[], everything: string, params: unknown[]): Promise<{ reports: number; values: number[] }> {
+async function deleteExpired(tables: StoreTables, partition: string, version: number, columns: readonly StoredColumn[], everything: string, params: unknown[]): Promise<{ reports: number; values: number[] }> {
   const { rows: nullableRows } = await tables.client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND NOT attnotnull', [tables.table]);
   const nullable = new Set(nullableRows.map((r) => String(r['attname'])));
   const returned = columns.map((c, i) => (nullable.has(c.column) ? `${c.column} IS NOT NULL AS c${i}` : undefined)).filter((r) => r !== undefined);
   const where = `schema_version = ${version} AND ${everything}`;
   const statement = (range: string) =>
     [
-      `WITH gone AS (DELETE FROM ${tables.table} WHERE ${range}${where} RETURNING dedupe_key${returned.length === 0 ? '' : `, ${returned.join(', ')}`}),`,
+      `WITH gone AS (DELETE FROM ${partition} WHERE ${range}${where} RETURNING dedupe_key${returned.length === 0 ? '' : `, ${returned.join(', ')}`}),`,
       // A report's window goes with it, in the same statement.
       `windows_gone AS (DELETE FROM ${tables.windows} AS w USING gone WHERE w.dedupe_key = gone.dedupe_key)`,
       `SELECT count(*) AS reports, ${columns.map((c, i) => (nullable.has(c.column) ? `count(*) FILTER (WHERE c${i}) AS c${i}` : `count(*) AS c${i}`)).join(', ')} FROM gone`,
@@ -131,12 +195,12 @@ async function deleteExpired(tables: StoreTables, version: number, columns: read
     total.reports += count(row?.['reports']);
     columns.forEach((_, i) => (total.values[i]! += count(row?.[`c${i}`])));
   };
-  const few = await tables.client.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${tables.table} WHERE ${where} LIMIT ${PURGE_BATCH + 1}) AS expired`, params);
+  const few = await tables.client.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${partition} WHERE ${where} LIMIT ${PURGE_BATCH + 1}) AS expired`, params);
   if (count(few.rows[0]?.['n']) <= PURGE_BATCH) {
     add((await tables.client.query(statement(''), params)).rows[0]);
     return total;
   }
-  const size = await tables.client.query(`SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages`, [tables.table]);
+  const size = await tables.client.query(`SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages`, [partition]);
   // Reports stored after this point are new, so none of them has expired: the pages counted now are all there is to scan.
   for (let page = 0, pages = count(size.rows[0]?.['pages']); page < pages; page += PURGE_PAGES) {
     add((await tables.client.query(statement(`ctid >= '(${page},0)'::tid AND ctid < '(${page + PURGE_PAGES},0)'::tid AND `), params)).rows[0]);

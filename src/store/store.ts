@@ -24,6 +24,7 @@ import { type QueryClient, type StoreTables, StoreError, countOf as count, refus
 import { type DataKey, type DataKeys, dataKeyColumns, dataKeys, keyTablesBlock, openUnder, sealUnder } from './data-keys.js';
 import { GroupCommit } from './group-commit.js';
 import { kekInForce } from './kek-in-force.js';
+import { PARTITION_KEY, createMonth, isMissingPartition, monthOf, windowStartOf } from './partitions.js';
 import type { KeyringSource } from './keyring.js';
 import { DATA_KEYS_TABLE, KeyStoreError, LICENSES_TABLE, type LicenseTables, licenseTables } from './license-tables.js';
 import { type MigrateResult, migrate } from './migrations.js';
@@ -180,9 +181,10 @@ function keyFailure(where: string, error: unknown): StoreError {
  * own checks. `rows` reports, each with its parameters in `casts` order, one after the other.
  */
 export function windowedInsert(tables: Pick<StoreTables, 'table' | 'windows'>, names: readonly string[], casts: readonly string[], rows = 1): string {
-  const values = Array.from({ length: rows }, (_, r) => `(${casts.map((k, i) => `$${r * casts.length + i + 1}::${k}`).join(', ')})`);
+  // The partition key, read from the dedupe key as the window row reads it.
+  const values = Array.from({ length: rows }, (_, r) => `(${casts.map((k, i) => `$${r * casts.length + i + 1}::${k}`).join(', ')}, split_part($${r * casts.length + 1}::text, '/', 2)::timestamptz)`);
   return [
-    `WITH report AS (INSERT INTO ${tables.table} (${names.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
+    `WITH report AS (INSERT INTO ${tables.table} (${names.join(', ')}, ${PARTITION_KEY}) VALUES ${values.join(', ')} ON CONFLICT (dedupe_key, ${PARTITION_KEY}) DO NOTHING RETURNING dedupe_key),`,
     `window_row AS (INSERT INTO ${tables.windows} (dedupe_key, license_id, period) SELECT dedupe_key, split_part(dedupe_key, '/', 1), tstzrange(split_part(dedupe_key, '/', 2)::timestamptz, split_part(dedupe_key, '/', 3)::timestamptz) FROM report ON CONFLICT (dedupe_key) DO NOTHING)`,
     'SELECT dedupe_key FROM report',
   ].join(' ');
@@ -218,6 +220,8 @@ class Store implements PostgresStore {
   /** Per version, the statement that inserts n reports, each made when first needed. */
   private readonly inserts = new Map<number, (rows: number) => string>();
   private readonly writer: GroupCommit;
+  /** The month partitions this process created or found (by name), or is creating: created once, then taken as there. */
+  private readonly months = new Map<string, Promise<void>>();
   private readonly replacements = new Map<number, string>();
   /** The license store's view of the same schema: its data keys and KEK in force. */
   private readonly keyTables: LicenseTables;
@@ -319,6 +323,9 @@ class Store implements PostgresStore {
     // Races are settled here: a data key destroyed (forget) after it was looked up fails the insert's foreign
     // key, and the report is sealed again under a new one; a window erased (or corrected) between the insert
     // and the read is tried again.
+    const start = windowStartOf(result.dedupeKey);
+    if (start === undefined) throw new StoreError('not-a-report', `put: ${result.dedupeKey} is not a dedupe key <licenseId>/<start>/<end> (not-a-report); pass the result of ingest`);
+    const month = monthOf(this.tables, start);
     for (let round = 0; round < 3; round++) {
       let key: DataKey | undefined;
       const keyOf = async () => (key ??= await this.keys.keyFor('put', result.licenseId, 'reports'));
@@ -332,9 +339,10 @@ class Store implements PostgresStore {
       }
       let stored: string | undefined;
       try {
+        await this.monthFor(month);
         // With the reports of concurrent calls, in one statement; resolved once it has committed.
         if (await this.writer.write({ version: result.schemaVersion, params })) return { status: 201, created: true, dedupeKey: result.dedupeKey };
-        const { rows } = await this.client.query(`SELECT body_digest FROM ${this.tables.table} WHERE dedupe_key = $1`, [result.dedupeKey]);
+        const { rows } = await this.client.query(`SELECT body_digest FROM ${this.tables.table} WHERE dedupe_key = $1 AND ${PARTITION_KEY} = $2::timestamptz`, [result.dedupeKey, start.toISOString()]);
         stored = rows[0] === undefined ? undefined : String(rows[0]['body_digest']);
         if (stored !== undefined && stored !== digest && typeof supersedes === 'string' && supersedes === stored) {
           const replaced = await this.client.query(this.replacements.get(result.schemaVersion)!, [...params, stored, result.keyId]);
@@ -343,6 +351,11 @@ class Store implements PostgresStore {
         }
       } catch (error) {
         if (isExclusionViolation(error)) return { status: 409, created: false, dedupeKey: result.dedupeKey, error: windowOverlap(result.dedupeKey) };
+        if (isMissingPartition(error)) {
+          // purge dropped the month (in this process or another) since it was created here: create it again.
+          this.months.delete(month.name);
+          continue;
+        }
         if (!isDataKeyGone(error, this.tables.plan.table)) throw refusal('put', error);
         this.keys.evict(result.licenseId);
         continue;
@@ -365,6 +378,17 @@ class Store implements PostgresStore {
     }
     // A race with forget, not a fault of the report or the database: the sender's retry settles it.
     throw new StoreError('unavailable', `put: ${result.dedupeKey} was erased while it was being stored (unavailable); send it again`);
+  }
+
+  /** Creates the month's partition unless this process already has; concurrent calls share one creation. */
+  private monthFor(month: ReturnType<typeof monthOf>): Promise<void> {
+    let made = this.months.get(month.name);
+    if (made === undefined) {
+      made = createMonth(this.tables, month);
+      this.months.set(month.name, made);
+      made.catch(() => this.months.delete(month.name));
+    }
+    return made;
   }
 
   async get(dedupeKey: string): Promise<StoredReport | undefined> {
@@ -433,6 +457,8 @@ class Store implements PostgresStore {
 
   async purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     const result = await purge(this.tables, now, options);
+    // It may have dropped months this process created: the next report of such a month creates it again.
+    this.months.clear();
     // What purge deleted or cleared leaves the table files at the next vacuum, which PGlite never runs by itself.
     if (Object.values(result.removed).some((n) => n > 0)) await this.vacuum('purge', [this.tables.table, this.tables.windows]);
     return result;

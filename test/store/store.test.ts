@@ -143,8 +143,8 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const stored = storagePlan.versions[1]!.columns;
     expect(stored.filter((c) => 'header' in c.source).map((c) => c.field).sort()).toEqual(['webhook-id', 'x-telemetry-customer', 'x-telemetry-license-id']);
     const columns = (await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' ORDER BY ordinal_position`, [schema])).map((r) => r['column_name']);
-    // data_region and data_key are the store's own, added after the contract's columns.
-    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column), 'data_region', 'data_key']);
+    // data_region and data_key are the store's own, added after the contract's columns; window_start is the partition key.
+    expect(columns).toEqual(['dedupe_key', 'window_start', 'received_at', 'body_digest', ...stored.map((c) => c.column), 'data_region', 'data_key']);
     const [row] = await rows(`SELECT row_to_json(r)::text AS text FROM ${schema}.telemetry_reports r`);
     expect(row!['text']).not.toContain(request.headers['webhook-signature']!.slice(3, 40));
     expect(row!['text']).not.toContain(`"${request.headers['webhook-timestamp']}"`);
@@ -244,8 +244,9 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     // A writer that bypasses the store meets the same constraints; of a sealed column, the database checks the length.
     await expect(
       client.query(
-        `INSERT INTO ${table} (dedupe_key, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, webhook_id, customer, license_id)
-         VALUES ('k', now(), repeat('0', 64), 1, now(), now(), 1, 1, 1, 1, false, '{}', decode(repeat('00', 96), 'hex'), decode(repeat('00', 28 + 4 * 768 + 1), 'hex'), 'lic')`,
+        `INSERT INTO ${table} (dedupe_key, window_start, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, webhook_id, customer, license_id)
+         VALUES ($1, split_part($1, '/', 2)::timestamptz, now(), repeat('0', 64), 1, now(), now(), 1, 1, 1, 1, false, '{}', decode(repeat('00', 96), 'hex'), decode(repeat('00', 28 + 4 * 768 + 1), 'hex'), 'lic')`,
+        [valid.dedupeKey],
       ),
     ).rejects.toMatchObject({ constraint: 'customer_check' });
     expect(await rows(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);
