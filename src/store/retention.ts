@@ -196,7 +196,10 @@ async function deleteExpired(tables: StoreTables, partition: string, version: nu
     columns.forEach((_, i) => (total.values[i]! += count(row?.[`c${i}`])));
   };
   const few = await tables.client.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${partition} WHERE ${where} LIMIT ${PURGE_BATCH + 1}) AS expired`, params);
-  if (count(few.rows[0]?.['n']) <= PURGE_BATCH) {
+  const found = count(few.rows[0]?.['n']);
+  // A month with nothing expired is left alone.
+  if (found === 0) return total;
+  if (found <= PURGE_BATCH) {
     add((await tables.client.query(statement(''), params)).rows[0]);
     return total;
   }
