@@ -2,7 +2,8 @@
  * The least a server must do to store a signed report once, for the
  * end-to-end comparison: node:http, one HMAC-SHA-256 check of the Standard
  * Webhooks signature (node:crypto), `JSON.parse`, one `INSERT … ON CONFLICT
- * DO NOTHING` into the same table through a `pg` pool of the same size as the
+ * DO NOTHING` into the same table (its month partition created once, when
+ * first needed) through a `pg` pool of the same size as the
  * example server's (with the SHA-256 of the body for the table's body_digest
  * column), the customer header and the message id AES-256-GCM encrypted as
  * the table requires (under one key for every license, where the store keeps
@@ -16,6 +17,8 @@ import { createCipheriv, createHash, createHmac, randomBytes, timingSafeEqual } 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { createMonthStatement, monthOf, monthsOnDemand } from '../src/store/partitions.js';
+import { storagePlan } from '../src/store-postgres.js';
 
 const secret = Buffer.from(process.env['TELEMETRY_VENDOR_WIDE_SECRET']!.slice('whsec_'.length), 'base64');
 const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 8 });
@@ -29,8 +32,12 @@ const seal = (value: string): Buffer => {
 };
 
 // The v1 columns, filled from the parsed body and the headers.
-const INSERT = `INSERT INTO telemetry_reports (dedupe_key, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, app_version, node_version, webhook_id, customer, license_id)
-  VALUES ($1, now(), $16, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+const INSERT = `INSERT INTO telemetry_reports (dedupe_key, window_start, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, app_version, node_version, webhook_id, customer, license_id)
+  VALUES ($1, $3::timestamptz, now(), $16, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (dedupe_key, window_start) DO NOTHING RETURNING dedupe_key`;
+
+/** The table is partitioned by window month: each month's partition created once, when first needed, as the store does. */
+const months = monthsOnDemand((month) => pool.query(createMonthStatement({ schema: undefined, table: storagePlan.table }, month)));
+const monthFor = (start: string) => months.ensure(monthOf({ plan: storagePlan, schema: undefined }, new Date(start)));
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -47,7 +54,7 @@ const server = createServer((req, res) => {
     const p = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     const license = String(req.headers['x-telemetry-license-id']);
     const params = [`${license}/${String(p['periodStart'])}/${String(p['periodEnd'])}`, p['schemaVersion'], p['periodStart'], p['periodEnd'], p['activeSeats'], p['policiesActive'], p['policyExecutionsCount'], p['totalProvisionedSeats'], p['seatLimitHit'], p['featuresUsed'], p['appVersion'] ?? null, p['nodeVersion'] ?? null, seal(id), seal(String(req.headers['x-telemetry-customer'])), license, createHash('sha256').update(body).digest('hex')];
-    pool.query(INSERT, params).then(
+    monthFor(String(p['periodStart'])).then(() => pool.query(INSERT, params)).then(
       ({ rows }) => res.writeHead(rows.length === 1 ? 201 : 200, { 'content-type': 'application/json' }).end('{}'),
       () => res.writeHead(503, { 'retry-after': '5' }).end(),
     );

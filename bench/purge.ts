@@ -5,7 +5,8 @@
  * throwaway PostgreSQL cluster: two
  * identical tables (the generated v1 migration, each in its own schema),
  * filled alike from one real report, all received long enough ago for every
- * field to have expired; three rounds, each on freshly filled tables, medians. Times the whole run of each, and the longest single
+ * field to have expired, all of one window month (one partition), the purged
+ * side with each report's row in the windows table, which purge deletes too; three rounds, each on freshly filled tables, medians. Times the whole run of each, and the longest single
  * statement of each: a statement holds its locks on the table until it ends,
  * so the longest one bounds how long anything that needs the table to itself
  * (an index build, an ALTER) waits behind a purge. VACUUM is left out of that
@@ -21,7 +22,8 @@ import { createPostgresStore, parseKeyring } from '../src/store-postgres.js';
 import type { Row } from './report.js';
 import { median } from './timing.js';
 
-export const PURGE_ROWS = 1_000_000;
+/** 1,000,000; BENCH_PURGE_ROWS sets fewer (or more) where a shared machine cannot spare the minutes. */
+export const PURGE_ROWS = Number(process.env['BENCH_PURGE_ROWS'] ?? 1_000_000);
 const RECEIVED = new Date('2020-01-01T00:00:00Z');
 const NOW = new Date('2026-01-01T00:00:00Z');
 
@@ -35,7 +37,7 @@ const BARE = 'bare `DELETE … WHERE received_at < $1`, then `VACUUM`';
  * are set aside while it fills (a delete never evaluates them, and they would
  * make the fill take minutes) and put back, unvalidated, before any timing.
  */
-async function fill(pool: pg.Pool, schema: string, template: string): Promise<void> {
+async function fill(pool: pg.Pool, schema: string, template: string, withWindows: boolean): Promise<void> {
   const table = `${schema}.telemetry_reports`;
   const { rows: checks } = await pool.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, [table]);
   for (const c of checks) await pool.query(`ALTER TABLE ${table} DROP CONSTRAINT ${c['conname'] as string}`);
@@ -50,6 +52,14 @@ async function fill(pool: pg.Pool, schema: string, template: string): Promise<vo
   );
   for (const c of checks) await pool.query(`ALTER TABLE ${table} ADD CONSTRAINT ${c['conname'] as string} ${c['def'] as string} NOT VALID`);
   await pool.query(`VACUUM ANALYZE ${table}`);
+  if (!withWindows) return;
+  // Each report's window row, as put writes it (a license of its own each, so none overlaps another): purge deletes them with their reports.
+  await pool.query(
+    `INSERT INTO ${schema}.telemetry_windows (dedupe_key, license_id, period)
+     SELECT t.dedupe_key || '#' || i, 'lic-purge-' || i, w.period FROM ${table} AS t JOIN ${schema}.telemetry_windows AS w USING (dedupe_key), generate_series(1, ${PURGE_ROWS}) AS i WHERE t.dedupe_key = $1`,
+    [template],
+  );
+  await pool.query(`VACUUM ANALYZE ${schema}.telemetry_windows`);
 }
 
 /** The pool, with every statement's duration recorded, VACUUM's apart (it blocks no read or write). */
@@ -96,7 +106,7 @@ export async function purgePath(): Promise<{ rows: Row[]; ratio: number; longest
       const tables = [[store, 'purge_store'], [bareStore, 'purge_bare']] as const;
       for (const [s, schema] of round % 2 === 0 ? tables : [...tables].reverse()) {
         await s.put(result);
-        await fill(pool, schema, result.dedupeKey);
+        await fill(pool, schema, result.dedupeKey, s === store);
       }
       // Both start from clean pages: no timing pays for writing out the other's fill.
       await pool.query('CHECKPOINT');

@@ -41,9 +41,12 @@ export function isMissingPartition(error: unknown): boolean {
   return e?.code === '23514' && typeof e.message === 'string' && e.message.startsWith('no partition of relation');
 }
 
-/** Creates the month's partition when missing; safe when other processes do the same at once. */
-export async function createMonth(tables: StoreTables, month: MonthPartition): Promise<void> {
-  const statement = [
+/**
+ * The statement that creates the month's partition of `table` (as SQL) when missing, under the advisory lock
+ * every process creating or dropping months of the schema takes, so concurrent ones wait rather than collide.
+ */
+export function createMonthStatement(tables: Pick<StoreTables, 'schema' | 'table'>, month: MonthPartition): string {
+  return [
     'DO $telemetry_partition$',
     'BEGIN',
     `  PERFORM pg_advisory_xact_lock(hashtext(${literal(`${PARTITION_LOCK}:${tables.schema ?? ''}`)}));`,
@@ -51,11 +54,43 @@ export async function createMonth(tables: StoreTables, month: MonthPartition): P
     'END',
     '$telemetry_partition$',
   ].join('\n');
+}
+
+/** Creates the month's partition when missing; safe when other processes do the same at once. */
+export async function createMonth(tables: StoreTables, month: MonthPartition): Promise<void> {
   try {
-    await tables.client.query(statement);
+    await tables.client.query(createMonthStatement(tables, month));
   } catch (error) {
     throw refusal(`put (partition ${month.from.toISOString().slice(0, 7)})`, error);
   }
+}
+
+/** The months a process has created or found, each created once when first needed; see {@link monthsOnDemand}. */
+export interface MonthsOnDemand {
+  /** Resolves once the month exists: created by the first call, shared by concurrent ones, tried again after a failure. */
+  ensure(month: MonthPartition): Promise<void>;
+  /** Forgets what this process knows (a month dropped since): the next report of it creates it again. */
+  forget(month?: MonthPartition): void;
+}
+
+/** Months created by `create` once per process, when a report first needs them. */
+export function monthsOnDemand(create: (month: MonthPartition) => Promise<unknown>): MonthsOnDemand {
+  const made = new Map<string, Promise<void>>();
+  return {
+    ensure(month) {
+      let creating = made.get(month.name);
+      if (creating === undefined) {
+        creating = create(month).then(() => undefined);
+        made.set(month.name, creating);
+        creating.catch(() => made.delete(month.name));
+      }
+      return creating;
+    },
+    forget(month) {
+      if (month === undefined) made.clear();
+      else made.delete(month.name);
+    },
+  };
 }
 
 /** The month partitions of the reports table, oldest first; a partition the store did not name (an operator's own) is left out. */
@@ -131,6 +166,6 @@ export async function dropMonthIfEmpty(tables: StoreTables, month: MonthPartitio
 export function unpartitioned(tables: Pick<StoreTables, 'plan' | 'table'>): StoreError {
   return new StoreError(
     'unpartitioned',
-    `${tables.table}: this reports table is not partitioned by window month, as an earlier draft of the v1 migration made it (unpartitioned); move its reports into a partitioned table as docs/key-store.md "Partitioned reports" says (rename it and ${tables.plan.windowsTable}, migrate, copy the rows, drop the old tables), then start again`,
+    `${tables.table}: this reports table is not partitioned by window month, as an earlier draft of the v1 migration made it (unpartitioned); this package does not move its rows: recreate the database (v1 is a draft), or move the reports into the partitioned table yourself as docs/key-store.md "Partitioned reports" outlines, then migrate again`,
   );
 }

@@ -21,10 +21,27 @@ export interface PurgeOptions {
   readonly licenseEnds?: ReadonlyMap<string, Date | string> | Readonly<Record<string, Date | string>>;
 }
 
+/**
+ * What one `purge` removed, counted in the statements that removed it (so a report another process erased
+ * meanwhile is not counted, and one stored meanwhile is not removed).
+ *
+ * @example
+ * const { reportsDeleted, removed } = await store.purge(new Date());
+ * log(`purged ${reportsDeleted} reports; ${removed['activeSeats']} activeSeats values`);
+ */
 export interface PurgeResult {
-  /** Reports deleted whole: every field they held had expired. */
+  /**
+   * Reports removed whole because every field they held had expired: those of the months dropped whole
+   * (counted under the lock that empties the month) plus those deleted one by one in the months that
+   * straddle the cutoff. Their rows in the windows table go with them and are not counted apart.
+   */
   readonly reportsDeleted: number;
-  /** Per field (or header) of the contract, how many stored values were removed, by deletion or by clearing. */
+  /**
+   * Per field (or header) of the contract, by its name as the audit document spells it: how many stored
+   * values were removed, each non-empty value counted once, whether its report was removed whole or the
+   * field was cleared alone (its own retention ended before its report's). A field a report did not hold
+   * (absent, or cleared by an earlier purge) is not counted; every field of the plan is present, 0 when none.
+   */
   readonly removed: Readonly<Record<string, number>>;
   /** License ids whose `licenseEnds` entry the license store's record contradicted, and so did not count; absent when none did. */
   readonly licenseEndsIgnored?: readonly string[];

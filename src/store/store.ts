@@ -24,7 +24,7 @@ import { type QueryClient, type StoreTables, StoreError, countOf as count, refus
 import { type DataKey, type DataKeys, dataKeyColumns, dataKeys, keyTablesBlock, openUnder, sealUnder } from './data-keys.js';
 import { GroupCommit } from './group-commit.js';
 import { kekInForce } from './kek-in-force.js';
-import { PARTITION_KEY, createMonth, isMissingPartition, monthOf, windowStartOf } from './partitions.js';
+import { PARTITION_KEY, createMonth, isMissingPartition, monthOf, monthsOnDemand, windowStartOf } from './partitions.js';
 import type { KeyringSource } from './keyring.js';
 import { DATA_KEYS_TABLE, KeyStoreError, LICENSES_TABLE, type LicenseTables, licenseTables } from './license-tables.js';
 import { type MigrateResult, migrate } from './migrations.js';
@@ -220,8 +220,8 @@ class Store implements PostgresStore {
   /** Per version, the statement that inserts n reports, each made when first needed. */
   private readonly inserts = new Map<number, (rows: number) => string>();
   private readonly writer: GroupCommit;
-  /** The month partitions this process created or found (by name), or is creating: created once, then taken as there. */
-  private readonly months = new Map<string, Promise<void>>();
+  /** The month partitions this process created or found, or is creating: created once, then taken as there. */
+  private readonly months = monthsOnDemand((month) => createMonth(this.tables, month));
   private readonly replacements = new Map<number, string>();
   /** The license store's view of the same schema: its data keys and KEK in force. */
   private readonly keyTables: LicenseTables;
@@ -339,7 +339,7 @@ class Store implements PostgresStore {
       }
       let stored: string | undefined;
       try {
-        await this.monthFor(month);
+        await this.months.ensure(month);
         // With the reports of concurrent calls, in one statement; resolved once it has committed.
         if (await this.writer.write({ version: result.schemaVersion, params })) return { status: 201, created: true, dedupeKey: result.dedupeKey };
         const { rows } = await this.client.query(`SELECT body_digest FROM ${this.tables.table} WHERE dedupe_key = $1 AND ${PARTITION_KEY} = $2::timestamptz`, [result.dedupeKey, start.toISOString()]);
@@ -353,7 +353,7 @@ class Store implements PostgresStore {
         if (isExclusionViolation(error)) return { status: 409, created: false, dedupeKey: result.dedupeKey, error: windowOverlap(result.dedupeKey) };
         if (isMissingPartition(error)) {
           // purge dropped the month (in this process or another) since it was created here: create it again.
-          this.months.delete(month.name);
+          this.months.forget(month);
           continue;
         }
         if (!isDataKeyGone(error, this.tables.plan.table)) throw refusal('put', error);
@@ -378,17 +378,6 @@ class Store implements PostgresStore {
     }
     // A race with forget, not a fault of the report or the database: the sender's retry settles it.
     throw new StoreError('unavailable', `put: ${result.dedupeKey} was erased while it was being stored (unavailable); send it again`);
-  }
-
-  /** Creates the month's partition unless this process already has; concurrent calls share one creation. */
-  private monthFor(month: ReturnType<typeof monthOf>): Promise<void> {
-    let made = this.months.get(month.name);
-    if (made === undefined) {
-      made = createMonth(this.tables, month);
-      this.months.set(month.name, made);
-      made.catch(() => this.months.delete(month.name));
-    }
-    return made;
   }
 
   async get(dedupeKey: string): Promise<StoredReport | undefined> {
@@ -458,7 +447,7 @@ class Store implements PostgresStore {
   async purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     const result = await purge(this.tables, now, options);
     // It may have dropped months this process created: the next report of such a month creates it again.
-    this.months.clear();
+    this.months.forget();
     // What purge deleted or cleared leaves the table files at the next vacuum, which PGlite never runs by itself.
     if (Object.values(result.removed).some((n) => n > 0)) await this.vacuum('purge', [this.tables.table, this.tables.windows]);
     return result;

@@ -131,7 +131,7 @@ describe.each(backends)('reports partitioned by window month on $name', ({ skip,
     const store = storeAt(schema, EARLY);
     await expect(store.migrate()).rejects.toMatchObject({
       rule: 'unpartitioned',
-      message: expect.stringMatching(/telemetry_reports: this reports table is not partitioned by window month.*\(unpartitioned\); move its reports .*docs\/key-store\.md "Partitioned reports"/),
+      message: expect.stringMatching(/telemetry_reports: this reports table is not partitioned by window month.*\(unpartitioned\); this package does not move its rows: recreate the database .*docs\/key-store\.md "Partitioned reports"/),
     });
   });
 });
