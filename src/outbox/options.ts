@@ -3,6 +3,7 @@
  * settings outbox.json keeps (an option given wins over the saved value).
  */
 import type { FetchLike } from '../uploader/send.js';
+import { REPORTING_SCHEDULES, type ReportingFrequency } from '../uploader/windows.js';
 import { encryptionKeyId } from '../wire/jwe.js';
 import { parseSecret } from '../wire/signature.js';
 import { OutboxError } from './errors.js';
@@ -46,6 +47,12 @@ export interface OutboxOptions {
   readonly encrypt?: boolean;
   /** The 32-byte `whsec_` key to encrypt with; default derived from the first signing secret. */
   readonly encryptionKey?: string;
+
+  /**
+   * The reporting schedule `enqueueDue` follows: `daily`, `weekly` (Mondays), `twice-monthly` (the 1st
+   * and the 15th, the default) or `monthly` (the 1st). See `dueWindows`.
+   */
+  readonly frequency?: ReportingFrequency;
 
   /** The ingest server's origin, e.g. `https://telemetry.vendor.example`. Needed by `flush`; kept in outbox.json for the CLI. */
   readonly baseUrl?: string;
@@ -135,6 +142,9 @@ export function checkOptions(options: OutboxOptions): readonly string[] {
     } catch (error) {
       throw invalidOption('encryptionKey', (error as Error).message.replace(/^(secret|encryptionKey): /, ''));
     }
+  }
+  if (options.frequency !== undefined && !Object.hasOwn(REPORTING_SCHEDULES, options.frequency)) {
+    throw invalidOption('frequency', `must be one of ${Object.keys(REPORTING_SCHEDULES).join(', ')}, got ${typeof options.frequency === 'string' ? JSON.stringify(options.frequency) : `a ${typeof options.frequency}`}`);
   }
   if (options.warnAfterDays !== undefined && !(Number.isSafeInteger(options.warnAfterDays) && options.warnAfterDays >= 1)) throw invalidOption('warnAfterDays', 'must be a whole number of days, at least 1');
   if (options.retries !== undefined && !(Number.isSafeInteger(options.retries) && options.retries >= 0 && options.retries <= 100)) throw invalidOption('retries', 'must be an integer from 0 to 100');

@@ -20,6 +20,8 @@ import type { CurrentVersion, KnownVersion, TelemetryCounts } from '../uploader/
 import { type CreateRequestOptions, createTelemetryRequest, restoreTelemetryRequest } from '../uploader/request.js';
 import { customerHeaderOf } from '../uploader/sender.js';
 import { sendTelemetry } from '../uploader/send.js';
+import { DEFAULT_FREQUENCY, type DueWindow, dueWindows } from '../uploader/windows.js';
+import { compareInstantTexts } from '../contract/instant.js';
 import { wireError } from '../contract/wire-errors.js';
 import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
 import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
@@ -27,7 +29,7 @@ import { type Health, assessHealth } from './health.js';
 import { type InspectContext, type PreviewResult, type ShowResult, previewWindow, showNext, showWindow, testOutboxConnection } from './inspect.js';
 import type { WindowView } from './show.js';
 import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, invalidOption, resolveSettings } from './options.js';
-import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, recordOf } from './record.js';
+import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, newestWindow, recordOf, windowsOverlap } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
 import { classifySend } from './verdict.js';
@@ -55,6 +57,31 @@ export type EnqueueResult =
       readonly state: RecordState;
     }
   | { readonly ok: false; readonly error: OutboxFailure };
+
+/** What the application measured for one window: its counts without the window's bounds, which the schedule decides. */
+export type WindowCounts<V extends KnownVersion = CurrentVersion> = Omit<TelemetryCounts<V>, 'periodStart' | 'periodEnd'>;
+
+/** A window `enqueueDue` queued: the window and its send moment, its message id, and whether the outbox already held it. */
+export interface QueuedWindow {
+  readonly window: DueWindow;
+  readonly messageId: string;
+  readonly duplicate: boolean;
+}
+
+export type EnqueueDueResult =
+  | {
+      readonly ok: true;
+      /** The windows due, oldest first, each now in the outbox (none when nothing is due). */
+      readonly queued: readonly QueuedWindow[];
+      /** The next window of the schedule and its send moment: call `enqueueDue` again then. */
+      readonly next: DueWindow;
+    }
+  | {
+      readonly ok: false;
+      /** The windows queued before the failure; the rest stay due and are queued by the next call. */
+      readonly queued: readonly QueuedWindow[];
+      readonly error: OutboxFailure;
+    };
 
 /** A window as a flush left it. */
 export interface FlushedWindow {
@@ -125,6 +152,15 @@ export interface Outbox<V extends KnownVersion = CurrentVersion> {
    * other counts it is refused (`window-conflict`).
    */
   enqueue(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult>;
+  /**
+   * Queues every window of the schedule (`frequency`) now due, oldest first, with the counts
+   * `countsFor` gives for each: from the end of the newest window in the outbox (queued, refused or
+   * delivered), one window per missed period, older ones in one catch-up window beyond 31, and
+   * each only once its send moment has come (02:00 UTC on the day it ends, plus this license's
+   * offset within the hour). Stops at the first window that cannot be queued; that one and the
+   * rest are due again at the next call. What a scheduler calls, then `flush`.
+   */
+  enqueueDue(countsFor: (window: DueWindow) => NoInfer<WindowCounts<V>> | Promise<NoInfer<WindowCounts<V>>>): Promise<EnqueueDueResult>;
   /** Sends the waiting windows, oldest first ("send now"; what a scheduler calls). Never throws. */
   flush(): Promise<FlushResult>;
   /** Puts a refused window back in the queue for the next flush. */
@@ -155,7 +191,8 @@ export interface Outbox<V extends KnownVersion = CurrentVersion> {
 
 const unreadableOf = (listed: RecordList): UnreadableRecord[] => [...listed.unreadable, ...(listed.setAside ?? [])];
 
-const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b.enqueuedAt) || a.messageId.localeCompare(b.messageId);
+/** Oldest queued first; of windows queued in one millisecond (enqueueDue catching up), the earlier window first. */
+const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b.enqueuedAt) || (compareInstantTexts(a.window.start, b.window.start) ?? 0) || a.messageId.localeCompare(b.messageId);
 
 /**
  * Opens (or creates) an outbox. Throws an `OutboxError` for bad options or a
@@ -263,7 +300,9 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
   async function housekeeping(): Promise<{ setAside: string[]; records: number; logEntries: number }> {
     const cutoff = now() - settings.retentionDays * DAY_MS;
     const listed = await storage.list();
-    const expired = listed.records.filter((r) => r.state === 'delivered' && Date.parse(r.delivered?.at ?? r.enqueuedAt) < cutoff).map((r) => r.messageId);
+    // The newest window stays whatever its age: the schedule resumes where it ends (enqueueDue), even after a long downtime.
+    const newest = newestWindow(listed.records);
+    const expired = listed.records.filter((r) => r !== newest && r.state === 'delivered' && Date.parse(r.delivered?.at ?? r.enqueuedAt) < cutoff).map((r) => r.messageId);
     if (expired.length > 0) await storage.remove(expired);
     const logEntries = await storage.pruneLog(iso(cutoff));
     const setAside = listed.unreadable.map((u) => u.name);
@@ -301,10 +340,25 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
     holder,
   });
 
-  async function enqueue(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
-    if (!settings.enabled) return { ok: false, error: wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled') };
+  // Queuing runs one at a time per outbox object, apart from flushes: the overlap check and the insert it guards must not interleave.
+  let queuing: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queuing.then(work, work);
+    queuing = next.catch(() => undefined);
+    return next;
+  };
+
+  /** Why no window can be built now, if so. */
+  function cannotBuild(where: string): OutboxFailure | undefined {
+    if (!settings.enabled) return wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled');
     const missing = [...(options.licenseId === undefined ? ['licenseId'] : []), ...(options.customer === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
-    if (missing.length > 0) return { ok: false, error: wireError('enqueue', `${missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured') };
+    if (missing.length > 0) return wireError(where, `${missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured');
+    return undefined;
+  }
+
+  async function enqueueOnce(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
+    const blocked = cannotBuild('enqueue');
+    if (blocked !== undefined) return { ok: false, error: blocked };
     const built = await createTelemetryRequest(counts as TelemetryCounts, { ...buildOptions(), ...(options.version !== undefined ? { version: options.version as CurrentVersion } : {}) });
     if (!built.ok) return { ok: false, error: built.error };
     const record = recordOf(built.request, iso());
@@ -312,6 +366,9 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
       const existing = await storage.get(record.messageId);
       if (existing !== undefined) return existing;
       const listed = await storage.list();
+      // The same message id is the insert's to decide (a duplicate, or window-conflict), atomically.
+      const overlapping = listed.records.find((r) => r.messageId !== record.messageId && windowsOverlap(r.window, record.window));
+      if (overlapping !== undefined) return { overlapping };
       const waiting = listed.records.filter((r) => r.state !== 'delivered').length;
       if (waiting >= settings.maxPending) return 'full' as const;
       return storage.insert(record);
@@ -328,6 +385,17 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
         },
       };
     }
+    if (existing !== undefined && 'overlapping' in existing) {
+      const other = existing.overlapping;
+      return {
+        ok: false,
+        error: {
+          rule: 'window-overlap',
+          message: `${record.dedupeKey}: overlaps the window ${other.window.start} to ${other.window.end} already in the outbox (${other.messageId}, ${other.state}) (window-overlap); nothing was queued. Windows are half-open and never share an instant: report only the time no window covers`,
+          messageId: record.messageId,
+        },
+      };
+    }
     if (existing === undefined) return { ok: true, messageId: record.messageId, window: record.window, duplicate: false, state: 'pending' };
     if (existing.bodySha256 === record.bodySha256) return { ok: true, messageId: record.messageId, window: record.window, duplicate: true, state: existing.state };
     const since = existing.state === 'delivered' ? `delivered ${existing.delivered?.at ?? ''}` : `${existing.state} since ${existing.enqueuedAt}`;
@@ -339,6 +407,40 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
         messageId: record.messageId,
       },
     };
+  }
+
+  async function enqueueDueOnce(countsFor: (window: DueWindow) => NoInfer<WindowCounts<V>> | Promise<NoInfer<WindowCounts<V>>>): Promise<EnqueueDueResult> {
+    const queued: QueuedWindow[] = [];
+    const stop = (error: OutboxFailure): EnqueueDueResult => ({ ok: false, queued, error });
+    const blocked = cannotBuild('enqueueDue');
+    if (blocked !== undefined) return stop(blocked);
+    const listed = await guarded('read', () => storage.list());
+    if (!listed.ok) return stop(listed.error);
+    const last = newestWindow(listed.value.records);
+    const due = dueWindows({
+      frequency: options.frequency ?? DEFAULT_FREQUENCY,
+      licenseId: options.licenseId!,
+      ...(last !== undefined ? { last: { periodStart: last.window.start, periodEnd: last.window.end } } : {}),
+      now: now(),
+    });
+    if (!due.ok) {
+      return stop({
+        rule: due.error.rule,
+        message: `${location}: the newest window in the outbox (${last!.messageId}) ends ${last!.window.end}, not at a UTC midnight, so no window of the schedule can follow it (${due.error.rule}); enqueue the time up to the next UTC midnight as one window, and the schedule resumes from there`,
+      });
+    }
+    for (const window of due.windows) {
+      let counts: WindowCounts<V>;
+      try {
+        counts = await countsFor(window);
+      } catch (error) {
+        return stop(wireError('countsFor', `threw for the window ${window.periodStart} to ${window.periodEnd}: ${oneLine((error as Error)?.message ?? String(error))}; it is due again at the next call`, 'counts-callback'));
+      }
+      const result = await enqueueOnce({ ...counts, periodStart: window.periodStart, periodEnd: window.periodEnd } as unknown as TelemetryCounts<V>);
+      if (!result.ok) return stop(result.error);
+      queued.push({ window, messageId: result.messageId, duplicate: result.duplicate });
+    }
+    return { ok: true, queued, next: due.next };
   }
 
   async function flushOnce(): Promise<FlushResult> {
@@ -605,7 +707,8 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         now,
       }),
-    enqueue,
+    enqueue: (counts) => oneAtATime(() => enqueueOnce(counts)),
+    enqueueDue: (countsFor) => oneAtATime(() => enqueueDueOnce(countsFor)),
     flush: () => serial(flushOnce),
     retry: (messageId) => serial(() => retryOnce(messageId)),
     history,

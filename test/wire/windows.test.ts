@@ -183,3 +183,22 @@ describe('dueWindows', () => {
     expect(() => dueWindows({ ...good, now: new Date('x') })).toThrow(/\(now\)$/);
   });
 });
+
+describe('docs/wire-protocol.md, "Reporting windows"', () => {
+  const doc = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
+
+  it('states the offset and the send moment of its example as dueWindows computes them', () => {
+    const [, offset, sendAt] = /For `lic-0042` it is ([\d,]+) ms, so its window of the first\s+half of November 2026 is sent at `([^`]+)`/.exec(doc) ?? [];
+    expect(Number(offset?.replace(/,/g, ''))).toBe(sendOffsetMs('lic-0042'));
+    const due = dueWindows({ frequency: 'twice-monthly', licenseId: 'lic-0042', now: Date.parse('2026-11-20T00:00:00Z') });
+    expect(due.ok && due.windows).toEqual([expect.objectContaining({ periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-15T00:00:00Z', sendAt })]);
+  });
+
+  it('states the schedule\'s constants: 2 hours, an hour of spread, 6 bytes, 31 windows', () => {
+    expect(SEND_DELAY_MS).toBe(2 * 3_600_000);
+    expect(doc).toContain('`periodEnd` + 2 hours (02:00 UTC');
+    expect(doc).toContain(`modulo ${SEND_SPREAD_MS.toLocaleString('en-US')}: milliseconds within the hour`);
+    expect(doc).toContain(`At most ${MAX_DUE_WINDOWS} windows are due at once`);
+    expect(doc).toContain(`the ${MAX_DUE_WINDOWS - 1} most recent are one window each`);
+  });
+});
