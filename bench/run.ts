@@ -70,12 +70,19 @@ try {
     const i = await ingestPath();
     show(
       'Server path',
-      'One valid signed request (the same bytes every time), awaited one after another. `ingest` verifies with an in-process HMAC (@noble/hashes) against the keys of the license the request names, found in a `Map` of 1 or of 100,000 licenses; the forged request carries a signature no key of that license made. The bare minimum waits for WebCrypto\'s HMAC. The I-JSON check is timed on its own, synchronously, on the decoded body. Ratio: to the bare minimum.',
+      `One valid signed request (the same bytes every time), awaited one after another. \`ingest\` verifies with an in-process HMAC against the keys of the license the request names, found in a \`Map\` of 1 or of 100,000 licenses; the forged request carries a signature no key of that license made. It hashes with ${i.implementation} here, the platform's own; the row with @noble/hashes is a second copy of \`ingest\` loaded without \`process.getBuiltinModule\`, as on a runtime without node:crypto. The bare minimum waits for WebCrypto's HMAC. The I-JSON check is timed on its own, synchronously, on the decoded body. Ratio: to the bare minimum.`,
       i.rows,
       'To bare minimum',
     );
+    show(
+      'HMAC-SHA-256 of one request',
+      'The signed content of the request above (webhook id, timestamp, body), one HMAC after another with the key prepared once, on each implementation `ingest` can use, and on WebCrypto. Ratio: to node:crypto.',
+      i.hmacRows,
+      'To node:crypto',
+    );
     targets.push(
-      { target: '`ingest` at most 1.0× the time of the bare minimum', met: i.slowdown <= 1, measured: `takes ${i.slowdown.toFixed(2)}× its time` },
+      { target: `\`ingest\` at most 1.0× the time of the bare minimum (hashing with ${i.implementation}, the platform's own)`, met: i.slowdown <= 1, measured: `takes ${i.slowdown.toFixed(2)}× its time` },
+      { target: '`ingest` hashing with @noble/hashes (a runtime without node:crypto) at most 1.0× the time of the bare minimum', met: i.portableSlowdown <= 1, measured: `takes ${i.portableSlowdown.toFixed(2)}× its time` },
       { target: 'the I-JSON check at most 10% of `ingest`\'s time', met: i.iJsonShare <= 0.1, measured: `${(i.iJsonShare * 100).toFixed(1)}%` },
       { target: '`ingest` with 100,000 licenses at least 0.9× its throughput with 1', met: i.licenseScaling >= 0.9, measured: `${i.licenseScaling.toFixed(2)}×` },
     );

@@ -308,6 +308,32 @@ describe('installed from the tarball', () => {
     expect(run(process.execPath, [`${entry}.cjs`], project).trim()).toBe(exported.join(','));
   });
 
+  // The Standard Webhooks example: its secret, id, timestamp, body and published signature.
+  const SPEC = [
+    "const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', id = 'msg_p5jXN8AQM9LWM0D4loKWxJek', body = '{\"test\": 2432232314}';",
+    "const headers = { 'webhook-id': id, 'webhook-timestamp': '1614265330', 'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' };",
+    'const check = (s) => s.verifySignature(headers, body, { keys: [{ id: "k", secret }], now: () => 1614265330000 });',
+  ];
+  /** Records what the build asks process.getBuiltinModule for, then loads it. */
+  const RECORD_ASKS = ['const asked = [];', 'const original = process.getBuiltinModule;', 'process.getBuiltinModule = (name) => (asked.push(name), original.call(process, name));'];
+
+  it('verifies a signature with node:crypto, reached through process.getBuiltinModule, from the ESM and the CommonJS build', () => {
+    writeFileSync(join(project, 'hash.mjs'), [...RECORD_ASKS, ...SPEC, `const s = await import('${manifest.name}/server');`, 'console.log(JSON.stringify({ asked, ok: (await check(s)).ok }));'].join('\n'));
+    writeFileSync(join(project, 'hash.cjs'), [...RECORD_ASKS, ...SPEC, `const s = require('${manifest.name}/server');`, 'check(s).then((r) => console.log(JSON.stringify({ asked, ok: r.ok })));'].join('\n'));
+    for (const script of ['hash.mjs', 'hash.cjs']) expect(JSON.parse(run(process.execPath, [script], project).trim()), script).toEqual({ asked: ['node:crypto'], ok: true });
+  });
+
+  it('bundles for a browser with no node: module to resolve, and the bundle verifies with @noble/hashes where getBuiltinModule is missing', async () => {
+    const { build } = await import('esbuild');
+    writeFileSync(join(project, 'browser-entry.mjs'), [...SPEC, `import * as s from '${manifest.name}/server';`, 'globalThis.verified = check(s);'].join('\n'));
+    const bundle = await build({ entryPoints: [join(project, 'browser-entry.mjs')], absWorkingDir: project, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    const code = bundle.outputFiles[0]!.text;
+    expect(code).not.toMatch(/\bfrom\s*["']node:|\brequire\(["']node:|\bimport\(["']node:/);
+    writeFileSync(join(project, 'browser-bundle.mjs'), code);
+    writeFileSync(join(project, 'no-platform.mjs'), ['delete process.getBuiltinModule;', "await import('./browser-bundle.mjs');", 'console.log(JSON.stringify({ ok: (await globalThis.verified).ok }));'].join('\n'));
+    expect(JSON.parse(run(process.execPath, ['no-platform.mjs'], project).trim())).toEqual({ ok: true });
+  });
+
   it('the outbox entry exports its documented surface with import and with require', () => {
     writeFileSync(join(project, 'outbox.mjs'), `console.log(Object.keys(await import('${manifest.name}/outbox')).sort().join(','));\n`);
     writeFileSync(join(project, 'outbox.cjs'), `console.log(Object.keys(require('${manifest.name}/outbox')).sort().join(','));\n`);
