@@ -26,7 +26,10 @@
  * Environment: PORT (default 8787), DATA_DIR (PGlite folder, default ./data),
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
  * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
- * purge, for fields kept until the contract ends).
+ * purge, for fields kept until the contract ends), TELEMETRY_MAX_IN_FLIGHT
+ * (reports worked on at once, default 128: past it a report is answered 503
+ * with a Retry-After sized to the backlog, its body unread; see
+ * src/server/admission.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -37,6 +40,9 @@ import {
   TELEMETRY_PATH,
   type KeySourceOptions,
   DEFAULT_MAX_BYTES,
+  type Admission,
+  admitRequest,
+  createAdmission,
   failureResponse,
   ingest,
   parseSecret,
@@ -76,8 +82,14 @@ export interface ServerOptions extends KeySourceOptions {
   readonly requireEncryption?: boolean;
   /** The body encryption keys (`ingest`'s `encryptionKeys`); default derived from the signing keys. */
   readonly encryptionKeys?: readonly string[];
-  /** Load shedding: when it returns true the report is answered 503 with Retry-After, before any work. */
-  readonly shed?: () => boolean;
+  /**
+   * Admission control of reports: past this many in flight a report is answered 503 with Retry-After at
+   * once, its body unread (`createAdmission`'s `maxInFlight`, default 128). The schema endpoint and the
+   * health check are never refused.
+   */
+  readonly maxInFlight?: number;
+  /** An admission control of your own (one shared by several handlers, say) instead of one from `maxInFlight`. */
+  readonly admission?: Admission;
 }
 
 export interface DatabaseOptions {
@@ -243,6 +255,7 @@ async function health(store: PostgresStore, ready: () => boolean): Promise<{ sta
  */
 export function createHandler(options: ServerOptions, store: PostgresStore, ready: () => boolean = () => true): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === HEALTH_PATH) {
@@ -262,11 +275,8 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
       json(res, 404, { error: { rule: 'not-found', message: `url: is none of ${TELEMETRY_PATH}, ${SCHEMA_PATH} and ${HEALTH_PATH} (not-found)` } });
       return;
     }
-    if (options.shed?.()) {
-      req.resume();
-      json(res, 503, { error: { rule: 'unavailable', message: 'server: busy, try again later (unavailable)' } }, { 'retry-after': '1' });
-      return;
-    }
+    // Past the limit: 503 at once, the body dropped unread; an admitted report's place is freed when its answer is sent.
+    if (!admitRequest(admission, req, res, { maxDiscardBytes: maxBytes * 16 })) return;
     const body = await readBody(req, maxBytes);
     const result = await ingest(
       { method: req.method ?? 'POST', headers: req.headers, body },
@@ -357,7 +367,9 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
  */
 export async function startTelemetryServer(
   options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly keyring?: KeyStoreOptions['keyring'] },
-): Promise<{ url: string; store: PostgresStore; keys?: LicenseKeyStore; where: string; server: Server; close: () => Promise<void> }> {
+): Promise<{ url: string; store: PostgresStore; keys?: LicenseKeyStore; where: string; server: Server; admission: Admission; close: () => Promise<void> }> {
+  // Made first, so that a bad limit fails the start before a database is opened; returned for its stats (in flight, refused, peak).
+  const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
   const database = await openDatabase(options);
   let keys: LicenseKeyStore | undefined;
   if (options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined) {
@@ -368,7 +380,7 @@ export async function startTelemetryServer(
       throw error;
     }
   }
-  const server = createServer(createHandler(keys === undefined ? options : { ...options, licenseKeys: keys.keysOf }, database.store, database.ready));
+  const server = createServer(createHandler({ ...(keys === undefined ? options : { ...options, licenseKeys: keys.keysOf }), admission }, database.store, database.ready));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -389,6 +401,7 @@ export async function startTelemetryServer(
     ...(keys ? { keys } : {}),
     where: database.where,
     server,
+    admission,
     close: async () => {
       stopPurging();
       await new Promise<void>((resolve, reject) => {
@@ -416,6 +429,11 @@ async function licenseEndsFile(file: string): Promise<Record<string, string>> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const env = process.env;
+  const maxInFlight = env['TELEMETRY_MAX_IN_FLIGHT'];
+  if (maxInFlight !== undefined && !/^[1-9][0-9]{0,5}$/.test(maxInFlight)) {
+    console.error('examples/server.ts: TELEMETRY_MAX_IN_FLIGHT: must be a whole number from 1 to 999999, the reports worked on at once (admission-config)');
+    process.exit(2);
+  }
   const vendorWide = env['TELEMETRY_VENDOR_WIDE_SECRET'];
   let keySource: { readonly vendorWideKeys: [{ id: string; secret: string }] } | { readonly keyring: KeyStoreOptions['keyring'] };
   try {
@@ -444,12 +462,13 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       port: Number(env['PORT'] ?? 8787),
       ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] || './data' }),
       ...(endsFile ? { licenseEnds: () => licenseEndsFile(endsFile) } : {}),
+      ...(maxInFlight !== undefined ? { maxInFlight: Number(maxInFlight) } : {}),
     });
   } catch (error) {
     console.error(`examples/server.ts: cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
-  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h`);
+  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h; at most ${running.admission.maxInFlight} reports in flight`);
   // Close the database on the way out, so PGlite leaves its folder consistent.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -13,6 +13,19 @@ export { type KeySourceOptions, type LicenseKeyLookup, type LicenseKeys } from '
 export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './server/ingest.js';
 export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './wire/probe.js';
 export {
+  type Admission,
+  type AdmissionOptions,
+  type AdmissionRefusal,
+  type AdmissionStats,
+  type AdmissionTicket,
+  type AdmittedRequestLike,
+  type AdmittedResponseLike,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_RETRY_AFTER_SECONDS,
+  admitRequest,
+  createAdmission,
+} from './server/admission.js';
+export {
   DEFAULT_SCHEMA_MAX_AGE_SECONDS,
   type EndpointResponse,
   SCHEMA_MEDIA_TYPE,

@@ -7,11 +7,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OutboxRecord, type WindowCounts, openOutbox } from '../../src/outbox.js';
+import { type OutboxOptions, type OutboxRecord, type WindowCounts, openOutbox } from '../../src/outbox.js';
 import { type DueWindow, dueWindows, sendOffsetMs } from '../../src/uploader.js';
-import { LICENSE, scratchDir, scriptedFetch, stored, testOutbox } from './support.js';
+import { CUSTOMER, KEY_A, LICENSE, noWait, scratchDir, scriptedFetch, stored } from './support.js';
 
 const DAY = 86_400_000;
+
+/** An outbox of the test license that builds version 1 and stores everything it sends, unless told otherwise. */
+const open = (dir: string, overrides: Partial<OutboxOptions> = {}) =>
+  openOutbox({ dir, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true, baseUrl: 'https://telemetry.vendor.example', fetch: scriptedFetch([stored()]).fetch, ...noWait, version: 1, ...overrides });
 const OFFSET = sendOffsetMs(LICENSE);
 
 let cleanups: Array<() => void> = [];
@@ -48,7 +52,7 @@ describe('enqueueDue', () => {
   it('queues the latest due period of a new installation with the counts the application gives, once, and says when the next is due', async () => {
     const dir = folder();
     const time = clock('2026-11-20T12:00:00Z');
-    const outbox = await testOutbox(dir, { now: time.now, version: 1 });
+    const outbox = await open(dir, { now: time.now });
     const app = application();
     const first = await outbox.enqueueDue(app.countsFor);
     expect(first).toMatchObject({
@@ -69,7 +73,7 @@ describe('enqueueDue', () => {
   it('queues a window only once its send moment has come, 02:00 UTC plus the license\'s offset, never before it ended', async () => {
     const dir = folder();
     const time = clock('2026-11-20T12:00:00Z');
-    const outbox = await testOutbox(dir, { now: time.now, frequency: 'twice-monthly', version: 1 });
+    const outbox = await open(dir, { now: time.now, frequency: 'twice-monthly' });
     const app = application();
     await outbox.enqueueDue(app.countsFor);
     const sendAt = Date.parse(day('2026-12-01')) + 2 * 3_600_000 + OFFSET;
@@ -85,14 +89,14 @@ describe('enqueueDue', () => {
     const dir = folder();
     const time = clock('2026-01-01T12:00:00Z');
     const fetch = scriptedFetch([stored()]);
-    const outbox = await testOutbox(dir, { now: time.now, frequency: 'daily', retentionDays: 7, fetch: fetch.fetch, version: 1 });
+    const outbox = await open(dir, { now: time.now, frequency: 'daily', retentionDays: 7, fetch: fetch.fetch });
     const app = application();
     expect(await outbox.enqueueDue(app.countsFor)).toMatchObject({ ok: true, queued: [{ window: { periodStart: day('2025-12-31'), periodEnd: day('2026-01-01') } }] });
     expect((await outbox.flush()).delivered).toHaveLength(1);
 
     // Down for 40 days: on opening, retention purges delivered windows older than 7 days, but not the newest.
     time.advanceDays(40);
-    const reopened = await testOutbox(dir, { now: time.now, frequency: 'daily', retentionDays: 7, fetch: fetch.fetch, version: 1 });
+    const reopened = await open(dir, { now: time.now, frequency: 'daily', retentionDays: 7, fetch: fetch.fetch });
     expect(reopened.opened.purged.records).toBe(0);
     const due = await reopened.enqueueDue(app.countsFor);
     if (!due.ok) throw new Error(due.error.message);
@@ -114,7 +118,7 @@ describe('enqueueDue', () => {
     expect(await reopened.status()).toMatchObject({ delivered: 31 });
     // Eight days on, every delivered window is past retention but the newest, which the schedule resumes after.
     time.advanceDays(8);
-    const later = await testOutbox(dir, { now: time.now, frequency: 'daily', retentionDays: 7, fetch: fetch.fetch, version: 1 });
+    const later = await open(dir, { now: time.now, frequency: 'daily', retentionDays: 7, fetch: fetch.fetch });
     expect(later.opened.purged.records).toBe(30);
     expect((await later.status()).lastSuccess?.window).toEqual({ start: day('2026-02-09'), end: day('2026-02-10') });
     expect(await later.enqueueDue(app.countsFor)).toMatchObject({ ok: true, queued: { length: 8 } });
@@ -123,7 +127,7 @@ describe('enqueueDue', () => {
   it('stops at a window whose counts the application cannot give, keeps what it queued, and queues the rest at the next call', async () => {
     const dir = folder();
     const time = clock('2026-11-10T12:00:00Z');
-    const outbox = await testOutbox(dir, { now: time.now, frequency: 'daily', version: 1 });
+    const outbox = await open(dir, { now: time.now, frequency: 'daily' });
     await outbox.enqueueDue(application().countsFor);
     time.advanceDays(3);
     let calls = 0;
@@ -148,7 +152,7 @@ describe('enqueueDue', () => {
   it('refuses to continue after a window that does not end on a UTC midnight, and says how to go on', async () => {
     const dir = folder();
     const time = clock('2026-11-20T12:00:00Z');
-    const outbox = await testOutbox(dir, { now: time.now, frequency: 'daily', version: 1 });
+    const outbox = await open(dir, { now: time.now, frequency: 'daily' });
     const counts = application().countsFor({} as DueWindow);
     expect(await outbox.enqueue({ ...counts, periodStart: '2026-11-18T00:00:00Z', periodEnd: '2026-11-18T12:00:00Z' })).toMatchObject({ ok: true });
     const due = await outbox.enqueueDue(application().countsFor);
@@ -161,8 +165,8 @@ describe('enqueueDue', () => {
   it('says what is missing, queues nothing while disabled, and refuses an unknown frequency when opened', async () => {
     const dir = folder();
     expect(await (await openOutbox({ dir })).enqueueDue(application().countsFor)).toMatchObject({ ok: false, queued: [], error: { rule: 'not-configured', message: 'enqueueDue: licenseId, customer, signingSecrets must be given to openOutbox to build a window (not-configured)' } });
-    expect(await (await testOutbox(dir, { enabled: false })).enqueueDue(application().countsFor)).toMatchObject({ ok: false, error: { rule: 'disabled' } });
-    await expect(testOutbox(dir, { frequency: 'hourly' as 'daily' })).rejects.toThrow('openOutbox: frequency must be one of daily, weekly, twice-monthly, monthly, got "hourly" (invalid-option)');
+    expect(await (await open(dir, { enabled: false })).enqueueDue(application().countsFor)).toMatchObject({ ok: false, error: { rule: 'disabled' } });
+    await expect(open(dir, { frequency: 'hourly' as 'daily' })).rejects.toThrow('openOutbox: frequency must be one of daily, weekly, twice-monthly, monthly, got "hourly" (invalid-option)');
   });
 });
 
@@ -172,7 +176,7 @@ describe('enqueue and overlapping windows', () => {
 
   it('refuses a window that overlaps one queued or delivered, and writes nothing; adjacent windows are fine', async () => {
     const dir = folder();
-    const outbox = await testOutbox(dir, { version: 1 });
+    const outbox = await open(dir);
     const first = await outbox.enqueue(span('2026-11-01', '2026-11-15'));
     expect(first.ok).toBe(true);
     const records = () => readdirSync(join(dir, 'records')).sort();
@@ -197,7 +201,7 @@ describe('enqueue and overlapping windows', () => {
 
   it('still answers the same window with the same counts as a duplicate and with other counts as a window-conflict', async () => {
     const dir = folder();
-    const outbox = await testOutbox(dir, { version: 1 });
+    const outbox = await open(dir);
     await outbox.enqueue(span('2026-11-01', '2026-11-15'));
     expect(await outbox.enqueue(span('2026-11-01', '2026-11-15'))).toMatchObject({ ok: true, duplicate: true });
     expect(await outbox.enqueue({ ...span('2026-11-01', '2026-11-15'), activeSeats: 41 })).toMatchObject({ ok: false, error: { rule: 'window-conflict' } });
@@ -205,7 +209,7 @@ describe('enqueue and overlapping windows', () => {
 
   it('of two overlapping windows queued at once by one outbox, one is queued and the other refused', async () => {
     const dir = folder();
-    const outbox = await testOutbox(dir, { version: 1 });
+    const outbox = await open(dir);
     const results = await Promise.all([outbox.enqueue(span('2026-11-01', '2026-11-15')), outbox.enqueue(span('2026-11-10', '2026-11-20'))]);
     expect(results.map((r) => (r.ok ? 'queued' : r.error.rule))).toEqual(['queued', 'window-overlap']);
     const stored = readdirSync(join(dir, 'records'));

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetryServer } from '../../examples/server.js';
+import { type Admission, createAdmission } from '../../src/server.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { openPglite } from '../support/databases.js';
 import { utf8 } from '../../src/wire/bytes.js';
@@ -14,6 +15,11 @@ import { KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
 
 let server: Awaited<ReturnType<typeof startTelemetryServer>>;
 let shedNext = 0;
+// An admission control that refuses the next `shedNext` reports, as one at its limit does: a second one, kept full.
+const admitting = createAdmission();
+const full = createAdmission({ maxInFlight: 1 });
+full.enter();
+const admission: Admission = { maxInFlight: admitting.maxInFlight, stats: admitting.stats, enter: () => (shedNext-- > 0 ? full.enter() : admitting.enter()) };
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000 };
 
 beforeAll(async () => {
@@ -32,7 +38,7 @@ beforeAll(async () => {
         ],
       ],
     ]),
-    shed: () => shedNext-- > 0,
+    admission,
   });
 });
 afterAll(() => server?.close());
@@ -62,7 +68,7 @@ describe('end to end over HTTP on 127.0.0.1', () => {
     const result = await sendTelemetry(r, { baseUrl: server.url, ...noWait });
     expect(result).toMatchObject({ ok: true, status: 201, acceptedVersions: [1] });
     expect(result.attempts.map((a) => a.status)).toEqual([503, 503, 201]);
-    expect(result.attempts.slice(0, 2).map((a) => a.rule)).toEqual(['unavailable', 'unavailable']);
+    expect(result.attempts.slice(0, 2).map((a) => a.rule)).toEqual(['overloaded', 'overloaded']);
     const stored = await server.store.get(r.dedupeKey);
     expect(stored?.payload).toEqual(r.payload);
     expect(stored?.headers['x-telemetry-license-id']).toBe('lic-0042');

@@ -96,7 +96,7 @@ describe('ingest on both paths', () => {
     const request = await built({ version: 1 } as Parameters<typeof built>[0]);
     const forged = { ...request.headers, 'webhook-signature': request.headers['webhook-signature']!.replace(/^v1,./, (m) => (m.endsWith('A') ? 'v1,B' : 'v1,A')) };
     const tampered = new Uint8Array(request.body);
-    tampered[tampered.length - 2] ^= 1;
+    tampered[tampered.length - 2]! ^= 1;
     for (const [headers, body] of [
       [request.headers, request.body],
       [forged, request.body],

@@ -1,0 +1,90 @@
+/**
+ * The example server flooded, as an operator runs it (`tsx examples/server.ts`
+ * on PostgreSQL, TELEMETRY_MAX_IN_FLIGHT=4): a fleet sends its windows all at
+ * once. Every answer is 201, 200, or 503 with a Retry-After; every refused
+ * window is then sent by the package's own `sendTelemetry`, which waits what
+ * Retry-After says, until the server has it; and every window is stored
+ * exactly once. On PostgreSQL a request waits inside the server while the
+ * database works, which is what fills the places (docs/wire-protocol.md,
+ * "Admission control").
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
+import { freshDatabase, postgresUrl } from '../support/databases.js';
+import { type RunningServer, killExampleServers, startExampleServer } from '../support/example-server.js';
+import { KEY_A, built, counts } from '../wire/support.js';
+
+/** Installations arriving together, against 4 places: most are refused at first. */
+const FLEET = 120;
+const MAX_IN_FLIGHT = 4;
+const DAY = 86_400_000;
+
+let databaseUrl: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  if (postgresUrl() === undefined) return;
+  databaseUrl = await freshDatabase('flood');
+  server = await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT) });
+}, 60_000);
+afterAll(() => killExampleServers());
+
+/** Installation i's window: the day 2026-01-01 + i days, on UTC midnights. */
+function windowOf(i: number) {
+  const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * DAY).toISOString().replace('.000Z', 'Z');
+  return { ...counts(), periodStart: day(i), periodEnd: day(i + 1) };
+}
+
+describe.skipIf(postgresUrl() === undefined)('the example server on PostgreSQL under a flood', () => {
+  it('answers only 201, 200 or 503 with Retry-After, and sendTelemetry delivers every refused window; each stored once', { timeout: 120_000 }, async () => {
+    expect(server.output()).toContain(`at most ${MAX_IN_FLIGHT} reports in flight`);
+    const requests: TelemetryRequest[] = await Promise.all(Array.from({ length: FLEET }, (_, i) => built({ now: () => Date.now(), version: 1 } as Parameters<typeof built>[0], windowOf(i))));
+
+    // All at once, each on its own connection.
+    const answers = await Promise.all(
+      requests.map(async (r) => {
+        const response = await fetch(`${server.url}${r.path}`, { method: 'POST', headers: r.headers, body: r.body, signal: AbortSignal.timeout(30_000) });
+        const body = (await response.json()) as { error?: { rule: string } };
+        return { request: r, status: response.status, retryAfter: response.headers.get('retry-after'), rule: body.error?.rule };
+      }),
+    );
+    for (const answer of answers) {
+      expect([200, 201, 503]).toContain(answer.status);
+      if (answer.status === 503) {
+        expect(answer.retryAfter).toMatch(/^[1-9][0-9]*$/);
+        expect(answer.rule).toBe('overloaded');
+      }
+    }
+    const refused = answers.filter((a) => a.status === 503);
+    // The flood was one: some were stored at once, most were sent away.
+    expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(MAX_IN_FLIGHT);
+    expect(refused.length).toBeGreaterThan(FLEET / 2);
+
+    // The refused ones, again all at once, by the uploader: it waits what each Retry-After says and sends again.
+    const sent = await Promise.all(refused.map((a) => sendTelemetry(a.request, { baseUrl: server.url, retries: 40, timeoutMs: 30_000 })));
+    for (const result of sent) {
+      expect(result).toMatchObject({ ok: true, status: 201 });
+      for (const attempt of result.attempts) {
+        expect([201, 503]).toContain(attempt.status);
+        // A refused attempt waited whole seconds, as the server's Retry-After said, not the uploader's own backoff.
+        if (attempt.status === 503) expect(attempt.delayMs! % 1000 === 0 && attempt.delayMs! >= 1000).toBe(true);
+      }
+    }
+
+    expect(await server.stop()).toBe(0);
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    try {
+      const { rows } = await pool.query<{ n: number; keys: number }>('SELECT count(*)::int AS n, count(DISTINCT dedupe_key)::int AS keys FROM telemetry_reports');
+      expect(rows[0]).toEqual({ n: FLEET, keys: FLEET });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('refuses to start with a TELEMETRY_MAX_IN_FLIGHT that is not a whole number, in one line', async () => {
+    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_MAX_IN_FLIGHT: 'lots' }).catch((e: unknown) => e)) as { code: number; output: string };
+    expect(failed.code).toBe(2);
+    expect(failed.output).toBe('examples/server.ts: TELEMETRY_MAX_IN_FLIGHT: must be a whole number from 1 to 999999, the reports worked on at once (admission-config)\n');
+  });
+});
