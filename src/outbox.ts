@@ -16,6 +16,7 @@ export {
   DEFAULT_MAX_PENDING,
   DEFAULT_OUTBOX_RETRIES,
   DEFAULT_RETENTION_DAYS,
+  type DueResult,
   type EnqueueDueResult,
   type EnqueueResult,
   type FlushResult,

@@ -83,6 +83,9 @@ export type EnqueueDueResult =
       readonly error: OutboxFailure;
     };
 
+/** The windows due now and the next one (`dueWindows`), or why they cannot be told. */
+export type DueResult = { readonly ok: true; readonly windows: readonly DueWindow[]; readonly next: DueWindow } | { readonly ok: false; readonly error: OutboxFailure };
+
 /** A window as a flush left it. */
 export interface FlushedWindow {
   readonly messageId: string;
@@ -161,6 +164,12 @@ export interface Outbox<V extends KnownVersion = CurrentVersion> {
    * rest are due again at the next call. What a scheduler calls, then `flush`.
    */
   enqueueDue(countsFor: (window: DueWindow) => NoInfer<WindowCounts<V>> | Promise<NoInfer<WindowCounts<V>>>): Promise<EnqueueDueResult>;
+  /**
+   * The windows `enqueueDue` would queue now, and the next one, without queuing anything or asking for
+   * counts: for a scheduler that sleeps until `next.sendAt`, or an application that builds its windows
+   * elsewhere. Needs the license id (given, or saved in outbox.json).
+   */
+  due(): Promise<DueResult>;
   /** Sends the waiting windows, oldest first ("send now"; what a scheduler calls). Never throws. */
   flush(): Promise<FlushResult>;
   /** Puts a refused window back in the queue for the next flush. */
@@ -409,26 +418,35 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
     };
   }
 
+  /** The windows of the schedule due now after the newest window in the outbox, and the next one. */
+  async function dueNow(where: string): Promise<DueResult> {
+    if (licenseId === undefined) return { ok: false, error: wireError(where, 'licenseId must be given to openOutbox (or saved in outbox.json by the application) to place the installation\'s send moment', 'not-configured') };
+    const listed = await guarded('read', () => storage.list());
+    if (!listed.ok) return listed;
+    const last = newestWindow(listed.value.records);
+    const due = dueWindows({
+      frequency: options.frequency ?? DEFAULT_FREQUENCY,
+      licenseId,
+      ...(last !== undefined ? { last: { periodStart: last.window.start, periodEnd: last.window.end } } : {}),
+      now: now(),
+    });
+    if (due.ok) return due;
+    return {
+      ok: false,
+      error: {
+        rule: due.error.rule,
+        message: `${location}: the newest window in the outbox (${last!.messageId}) ends ${last!.window.end}, not at a UTC midnight, so no window of the schedule can follow it (${due.error.rule}); enqueue the time up to the next UTC midnight as one window, and the schedule resumes from there`,
+      },
+    };
+  }
+
   async function enqueueDueOnce(countsFor: (window: DueWindow) => NoInfer<WindowCounts<V>> | Promise<NoInfer<WindowCounts<V>>>): Promise<EnqueueDueResult> {
     const queued: QueuedWindow[] = [];
     const stop = (error: OutboxFailure): EnqueueDueResult => ({ ok: false, queued, error });
     const blocked = cannotBuild('enqueueDue');
     if (blocked !== undefined) return stop(blocked);
-    const listed = await guarded('read', () => storage.list());
-    if (!listed.ok) return stop(listed.error);
-    const last = newestWindow(listed.value.records);
-    const due = dueWindows({
-      frequency: options.frequency ?? DEFAULT_FREQUENCY,
-      licenseId: options.licenseId!,
-      ...(last !== undefined ? { last: { periodStart: last.window.start, periodEnd: last.window.end } } : {}),
-      now: now(),
-    });
-    if (!due.ok) {
-      return stop({
-        rule: due.error.rule,
-        message: `${location}: the newest window in the outbox (${last!.messageId}) ends ${last!.window.end}, not at a UTC midnight, so no window of the schedule can follow it (${due.error.rule}); enqueue the time up to the next UTC midnight as one window, and the schedule resumes from there`,
-      });
-    }
+    const due = await dueNow('enqueueDue');
+    if (!due.ok) return stop(due.error);
     for (const window of due.windows) {
       let counts: WindowCounts<V>;
       try {
@@ -709,6 +727,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
       }),
     enqueue: (counts) => oneAtATime(() => enqueueOnce(counts)),
     enqueueDue: (countsFor) => oneAtATime(() => enqueueDueOnce(countsFor)),
+    due: () => dueNow('due'),
     flush: () => serial(flushOnce),
     retry: (messageId) => serial(() => retryOnce(messageId)),
     history,

@@ -124,6 +124,22 @@ describe('enqueueDue', () => {
     expect(await later.enqueueDue(app.countsFor)).toMatchObject({ ok: true, queued: { length: 8 } });
   });
 
+  it('tells the windows due and the next one without queuing anything, also to a process that has only the folder', async () => {
+    const dir = folder();
+    const time = clock('2026-11-20T12:00:00Z');
+    const app = await open(dir, { now: time.now, frequency: 'weekly' });
+    const told = await app.due();
+    expect(told).toMatchObject({ ok: true, windows: [{ periodStart: day('2026-11-09'), periodEnd: day('2026-11-16') }], next: { periodStart: day('2026-11-16'), periodEnd: day('2026-11-23') } });
+    expect(windowsIn(dir)).toBe(0);
+    // Another process (an operator's tool): the license id comes from outbox.json, the schedule is named.
+    const reader = await openOutbox({ dir, now: time.now, frequency: 'weekly' });
+    expect(await reader.due()).toEqual(told);
+    await app.enqueueDue(application().countsFor);
+    expect(await reader.due()).toMatchObject({ ok: true, windows: [], next: { periodStart: day('2026-11-16') } });
+    // Without a license id anywhere, no send moment can be placed.
+    expect(await (await openOutbox({ dir: folder() })).due()).toMatchObject({ ok: false, error: { rule: 'not-configured' } });
+  });
+
   it('stops at a window whose counts the application cannot give, keeps what it queued, and queues the rest at the next call', async () => {
     const dir = folder();
     const time = clock('2026-11-10T12:00:00Z');
