@@ -71,10 +71,14 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
     }
     const example = median(samples[EXAMPLE]!);
     const bare = median(samples[BARE]!);
+    const memory = (server: ServerProcess) => {
+      const bytes = server.peakResidentBytes();
+      return bytes === undefined ? {} : { note: `peak resident memory ${(bytes / 2 ** 20).toFixed(0)} MiB` };
+    };
     return {
       rows: [
-        { name: EXAMPLE, value: example, unit: 'requests/s', ratio: example / bare },
-        { name: BARE, value: bare, unit: 'requests/s', ratio: 1 },
+        { name: EXAMPLE, value: example, unit: 'requests/s', ratio: example / bare, ...memory(servers[0]!) },
+        { name: BARE, value: bare, unit: 'requests/s', ratio: 1, ...memory(servers[1]!) },
       ],
       ratio: example / bare,
     };

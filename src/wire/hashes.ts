@@ -8,9 +8,9 @@
  * `process.getBuiltinModule` at run time rather than imported: the built
  * entries stay free of `node:` imports, so a bundler for a browser or a worker
  * never sees one, and Deno, Bun or a worker without it fall back to the
- * portable code. node:crypto's HMAC costs about a third of the portable one
- * per request (docs/performance.md), and unlike WebCrypto it answers without a
- * round trip through the runtime's thread pool.
+ * portable code. node:crypto's HMAC costs less than the portable one per
+ * request (docs/performance.md has both), and unlike WebCrypto it answers
+ * without a round trip through the runtime's thread pool.
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
