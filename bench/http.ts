@@ -36,7 +36,7 @@ async function prepare(secret: string, licenseId: string, count: number): Promis
   for (let i = 0; i < count; i++) {
     const built = await createTelemetryRequest(
       { periodStart: new Date(start + i * HOUR).toISOString(), periodEnd: new Date(start + (i + 1) * HOUR).toISOString(), activeSeats: i, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
-      { licenseId, customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false },
+      { version: 1, licenseId, customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false },
     );
     if (!built.ok) throw new Error(`bench: cannot build a request: ${built.error.message}`);
     out.push({ path: built.request.path, headers: built.request.headers, body: built.request.body });

@@ -73,7 +73,7 @@ export async function purgePath(): Promise<{ rows: Row[]; ratio: number; longest
     const secret = generateSecret();
     const built = await createTelemetryRequest(
       { periodStart: '2019-12-01T00:00:00Z', periodEnd: '2019-12-16T00:00:00Z', activeSeats: 42, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
-      { licenseId: 'lic-purge', customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false, now: () => Date.now() },
+      { version: 1, licenseId: 'lic-purge', customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false, now: () => Date.now() },
     );
     if (!built.ok) throw new Error(`bench: cannot build the template report: ${built.error.message}`);
     const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret }] });

@@ -24,7 +24,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
   const secret = generateSecret();
   const built = await createTelemetryRequest(
     { periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-15T00:00:00Z', activeSeats: 42, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
-    { licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
+    { version: 1, licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
   );
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
   const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }] });

@@ -4,7 +4,7 @@
  *
  * @example
  * import { createTelemetryRequest, sendTelemetry } from 'telemetry-contract/uploader';
- * const built = await createTelemetryRequest(counts, { licenseId, customer, signingSecrets: [secret] });
+ * const built = await createTelemetryRequest(counts, { version: 1, licenseId, customer, signingSecrets: [secret] });
  * if (built.ok) log.push(...(await sendTelemetry(built.request, { baseUrl })).attempts);
  */
 export type * from '../generated/types.js';

@@ -13,7 +13,6 @@ import { checkCommand } from '../scripts/commands/check.js';
 import { diffCommand } from '../scripts/commands/diff.js';
 import { draftCommand } from '../scripts/commands/draft.js';
 import { generateCommand } from '../scripts/commands/generate.js';
-import { releaseCommand } from '../scripts/commands/release.js';
 import { reviewCommand } from '../scripts/commands/review.js';
 import { versionsCommand } from '../scripts/commands/versions.js';
 import { readPart } from '../scripts/docs/markers.js';
@@ -27,6 +26,7 @@ import { sendTelemetry } from '../src/uploader.js';
 import { openPglite } from './support/databases.js';
 import { markdownLintMessages } from './support/markdown-lint.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
+import { DPO, approveAndRelease } from './support/approve.js';
 import { KEY_A, built, counts } from './wire/support.js';
 
 let repo: RepoCopy;
@@ -34,8 +34,7 @@ let repo: RepoCopy;
 let released: RepoCopy;
 beforeAll(async () => {
   released = copyRepo(['examples']);
-  const result = await released.run(releaseCommand, '1', '--date', '2026-11-26');
-  if (result.code !== 0) throw new Error(`release of v1 failed: ${result.out}${result.err}`);
+  await approveAndRelease(released, 1, '2026-11-26');
 });
 afterAll(() => released?.remove());
 const withV1Released = () => copyRepo(['examples'], released.root);
@@ -84,23 +83,23 @@ describe('a released version lives for years', () => {
     // An uploader of v1 builds its request before anything below happens.
     const request = await built({ now: () => Date.now() });
 
-    // Time passes: on the day after reviewBy, every field of v1 is overdue.
+    // Time passes: on the day after reviewBy, every field of v1 is overdue: one cause, one finding, naming the files.
     process.env['TELEMETRY_CONTRACT_TODAY'] = '2027-06-02';
     const overdue = await check();
     expect(overdue.code).toBe(1);
-    expect(new Set(overdue.findings.map((f) => f.rule))).toEqual(new Set(['review-by']));
-    expect(overdue.findings.map((f) => f.where)).toContain('schema/v1.ts activeSeats');
-    expect(overdue.findings.map((f) => f.where)).toContain('schema/v1.ts header webhook-id');
-    const fix = overdue.findings.find((f) => f.where.startsWith('schema/v1.ts'))!.fix!;
-    expect(fix).toContain('move its reviewBy (at most two years ahead), then record the review with `npm run review -- 1');
+    expect(overdue.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['schema/v1.ts, schema/headers.ts, schema/probe.ts review-by']);
+    expect(overdue.findings[0]!.what).toContain('activeSeats');
+    expect(overdue.findings[0]!.what).toContain('header webhook-id');
+    const fix = overdue.findings[0]!.fix!;
+    expect(fix).toContain("(1) in schema/v1.ts, schema/headers.ts and schema/probe.ts, change every reviewBy: '2027-05-31' to a day at most two years ahead (2029-06-02 at the latest); (2) `npm run review -- 1 --reviewer");
     expect(fix).toContain('no new version');
 
-    // The owners follow the fix: reviewBy moves a year, the review is recorded. No new version, nothing validating moves.
+    // The owners follow the fix: reviewBy moves a year, the approval is recorded. No new version, nothing validating moves.
     for (const file of ['schema/v1.ts', 'schema/headers.ts', 'schema/probe.ts']) repo.write(file, repo.read(file).replaceAll("reviewBy: '2027-05-31'", "reviewBy: '2028-05-31'"));
-    const reReview = await repo.run(reviewCommand, '1', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-21', '--date', '2027-06-02');
+    const reReview = await repo.run(reviewCommand, '1', ...DPO, '--link', 'PRIV-21', '--date', '2027-06-02');
     expect(reReview.code, reReview.out + reReview.err).toBe(0);
     expect(reReview.out).toContain('recorded as an amendment');
-    expect(reReview.out).toMatch(/approved: diff against the review of \d{4}-\d{2}-\d{2}: \d+ privacy-relevant\n/);
+    expect(reReview.out).toMatch(/approved: diff against the approval of \d{4}-\d{2}-\d{2}: \d+ privacy-relevant\n/);
     expect((await check()).findings).toEqual([]);
     expect(repo.read('schema/released.lock')).toMatch(/^v1 amended 2027-06-02 sha256:[0-9a-f]{64} PRIV-21 reviewBy changed: "2027-05-31" → "2028-05-31" \(schemaVersion, periodStart, .*webhook-id/m);
     expect(repo.read('schema/index.ts')).toContain("{ contract: v1, status: 'released', released: '2026-11-26' }");
@@ -120,18 +119,24 @@ describe('a released version lives for years', () => {
     const diff = await repo.run(diffCommand, reReviewed, '--format', 'json');
     expect((JSON.parse(diff.out) as { summary: Record<string, number> }).summary).toEqual({ 'wire-breaking': 0, 'wire-additive': 0, 'privacy-relevant': 1, 'docs-only': 0 });
     expect((await repo.run(diffCommand, reReviewed, '--format', 'markdown')).out).toContain('| v1 (amendment) | `activeSeats` | retention changed: "P400D" → "P30D" | How many distinct users');
-    expect((await repo.run(reviewCommand, '1', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-22', '--date', '2027-06-10')).code).toBe(0);
+    expect((await repo.run(reviewCommand, '1', ...DPO, '--link', 'PRIV-22', '--date', '2027-06-10')).code).toBe(0);
     expect((await check('--base', reReviewed)).findings.map((f) => f.rule)).toEqual(['changelog-missing']);
     repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- v1 `activeSeats` is kept 30 days instead of 400, after a DPIA.\n');
     expect((await check('--base', reReviewed)).findings).toEqual([]);
     expect(validating()).toEqual(published);
-    expect((await repo.run(versionsCommand)).out).toBe('v1  released    current  released 2026-11-26, 2 amendments, the last 2027-06-10\n');
+    expect((await repo.run(versionsCommand)).out).toBe('v1  released    current  released 2026-11-26, 2 amendments, the last 2027-06-10, approved 2027-06-10 by Dana Fischer (Data Protection Officer)\n');
 
-    // The audit document lists both amendments, each with its review.
-    const review = readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'review v1')!;
+    // The audit document lists both amendments, each with its approval, in the words and values its tables show.
+    const doc = repo.read('docs/telemetry.md');
+    const review = readPart(doc, 'docs/telemetry.md', 'review v1')!;
     expect(review).toContain('#### Amendments since the release');
-    expect(review).toContain('| 2027-06-10 | `activeSeats` | retention changed: "P400D" → "P30D" | `PRIV-22` |');
-    expect(review).toMatch(/\| 2027-06-02 \| `schemaVersion`, `periodStart`, .* \| reviewBy changed: "2027-05-31" → "2028-05-31" \| `PRIV-21` \|/);
+    expect(review).toContain('**Released with the approval of:** 2026-11-25, by Dana Fischer (Data Protection Officer) (`PRIV-40`).');
+    expect(review).toContain('| 2027-06-10 | `activeSeats` | Retention: 400 days → 30 days | Dana Fischer (Data Protection Officer), `PRIV-22` |');
+    expect(review).toMatch(/\| 2027-06-02 \| `schemaVersion`, `periodStart`, .* \| Review by: 2027-05-31 → 2028-05-31 \| Dana Fischer \(Data Protection Officer\), `PRIV-21` \|/);
+    // … and the values the amendments table names are the ones the field tables show.
+    const fields = readPart(doc, 'docs/telemetry.md', 'version v1')!;
+    expect(fields).toMatch(/^\| `activeSeats` \|.*\| 30 days \| Customer Success \| 2028-05-31 \|$/m);
+    expect(fields).toMatch(/^\| `webhook-id` \|.*\| Platform team \| 2028-05-31 \|$/m);
     expect(await markdownLintMessages(repo.read('docs/telemetry.md'))).toEqual([]);
     expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'version v1')).toContain('| `activeSeats` | integer, from 0 to 2^53 − 1 | yes | How many distinct users');
 
@@ -199,15 +204,16 @@ describe('a released version lives for years', () => {
       ].join('\n'),
     );
     expect((await repo.run(generateCommand)).code).toBe(0);
-    const subjects = (text: string) => [...text.matchAll(/^ {2}v2 ([^:]+):/gm)].map((m) => m[1]).sort();
+    // In text the version as a whole is `v2: new version…` (its own line, no subject), a field `v2 <field>: …`.
+    const subjects = (text: string) => [...text.matchAll(/^ {2}v2(?: ([^:]+))?:/gm)].map((m) => m[1] ?? 'v2').sort();
     const NEW = ['environmentPairs', 'environmentPairs', 'environmentPairs.paired', 'environmentPairs.sandboxOnly', 'environmentPairs.total', 'v2'];
     const unreviewed = await check();
     expect(unreviewed.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['schema/v2.ts review-missing']);
-    expect(unreviewed.findings[0]!.detail).toMatch(/^diff against v1 as approved on 2027-06-10: 2 wire-additive, 4 privacy-relevant\n/);
+    expect(unreviewed.findings[0]!.detail).toMatch(/^diff against v1 as approved on 2027-06-10: 1 wire-breaking, 1 wire-additive, 4 privacy-relevant\n/);
     expect(subjects(unreviewed.findings[0]!.detail!)).toEqual(NEW);
     const markdown = (await repo.run(diffCommand, amendedCommit, '--format', 'markdown')).out;
     expect([...markdown.matchAll(/^\| v2 \| `([^`]+)` \|/gm)].map((m) => m[1]).sort()).toEqual(NEW);
-    const approving = await repo.run(reviewCommand, '2', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-23', '--date', '2027-06-12');
+    const approving = await repo.run(reviewCommand, '2', ...DPO, '--link', 'PRIV-23', '--date', '2027-06-12');
     expect(approving.code).toBe(0);
     expect(subjects(approving.out)).toEqual(NEW);
     expect((await check()).findings).toEqual([]);
@@ -239,7 +245,7 @@ describe('what an amendment cannot do', () => {
     repo = withV1Released();
     repo.edit('schema/v1.ts', 'maxItems: 256,', 'maxItems: 512,');
     expect((await repo.run(generateCommand)).code).toBe(0);
-    const { code, err } = await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9');
+    const { code, err } = await repo.run(reviewCommand, '1', ...DPO, '--link', 'PRIV-9');
     expect([code, err]).toEqual([2, expect.stringContaining('v1 is released, and what it validates changed since: a review amends privacy records only')]);
     expect(repo.read('schema/released.lock')).not.toContain(' amended ');
     expect((await check()).findings.map((f) => f.rule)).toContain('released-changed');
@@ -248,7 +254,7 @@ describe('what an amendment cannot do', () => {
   it('an amendment reviewed but missing from the lock, or one in the lock that no review backs, fails the check', async () => {
     repo = withV1Released();
     repo.edit('schema/v1.ts', BASIS, "basisNote: 'capacity forecasting',");
-    expect((await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9', '--date', '2026-12-01')).code).toBe(0);
+    expect((await repo.run(reviewCommand, '1', ...DPO, '--link', 'PRIV-9', '--date', '2026-12-01')).code).toBe(0);
     expect((await check()).findings).toEqual([]);
     const lock = repo.read('schema/released.lock');
     const line = lock.split('\n').find((l) => l.startsWith('v1 amended '))!;
@@ -256,7 +262,7 @@ describe('what an amendment cannot do', () => {
 
     repo.write('schema/released.lock', lock.replace(`${line}\n`, ''));
     expect((await check()).findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['docs/telemetry.md drift-changed', 'schema/released.lock amendment-unrecorded']);
-    expect((await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-9', '--date', '2026-12-01')).code).toBe(0);
+    expect((await repo.run(reviewCommand, '1', ...DPO, '--link', 'PRIV-9', '--date', '2026-12-01')).code).toBe(0);
     expect(repo.read('schema/released.lock')).toBe(lock);
 
     repo.write('schema/released.lock', lock.replace(line, line.replace(/sha256:[0-9a-f]{8}/, 'sha256:00000000')));
@@ -271,9 +277,9 @@ describe('what an amendment cannot do', () => {
     const pending = await check();
     expect(pending.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['schema/v1.ts review-missing']);
     expect(pending.findings[0]!.detail).toContain('v1 record of processing (amendment of a released version): recipients changed');
-    expect((await repo.run(reviewCommand, '1', '--reviewer', 'DPO', '--link', 'PRIV-30', '--date', '2026-12-01')).code).toBe(0);
+    expect((await repo.run(reviewCommand, '1', ...DPO, '--link', 'PRIV-30', '--date', '2026-12-01')).code).toBe(0);
     expect(repo.read('schema/released.lock')).toMatch(/^v1 amended 2026-12-01 sha256:[0-9a-f]{64} PRIV-30 recipients changed \(record of processing\)$/m);
-    expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'review v1')).toContain('| 2026-12-01 | `record of processing` | recipients changed | `PRIV-30` |');
+    expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'review v1')).toContain('| 2026-12-01 | `record of processing` | recipients changed | Dana Fischer (Data Protection Officer), `PRIV-30` |');
     expect((await check('--base', base)).findings.map((f) => `${f.rule} ${f.what}`)).toEqual([expect.stringMatching(/^changelog-missing /)]);
     repo.edit('docs/CHANGELOG.md', '## Unreleased\n', '## Unreleased\n\n- The record of processing names the auditors as recipients.\n');
     expect((await check('--base', base)).findings).toEqual([]);

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Root, Table, TableRow } from 'mdast';
+import type { Heading, Root, RootContent, Table, TableRow } from 'mdast';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -11,6 +11,11 @@ import { AUDIT_DOC, auditParts, fieldsPart, headersPart, rulesPart } from '../sc
 import { stringify } from '../scripts/docs/mdast.js';
 import { listContractFields } from '../scripts/contract/fields.js';
 import { toJsonSchema } from '../scripts/emit/json-schema.js';
+import { loadRegistry } from '../scripts/contract/registry.js';
+import { probeSchema } from '../scripts/emit/probe.js';
+import { proseOf } from '../scripts/governance/semantic-diff.js';
+import { RELEASES_FILE } from '../scripts/governance/releases.js';
+import { plainText } from './support/markdown-lint.js';
 import { HOSTILE_PURPOSE, rich } from './fixtures/contracts/rich.js';
 import { repoRoot } from './helpers.js';
 import { markdownLintMessages } from './support/markdown-lint.js';
@@ -77,7 +82,7 @@ describe('audit document: field table', () => {
     const tree = parse(markdown);
     expect(tree.children.map((node) => node.type)).toEqual(['table']);
     const rows = rowsOf(markdown);
-    for (const row of rows) expect(row.children).toHaveLength(7);
+    for (const row of rows) expect(row.children).toHaveLength(9);
     const hostile = rows.find((row) => cellText(row, 0) === 'bouncerPairs.pairedCount')!;
     expect(cellText(hostile, 3)).toBe(HOSTILE_PURPOSE);
     expect(JSON.stringify(tree)).not.toContain('"type":"html"');
@@ -101,7 +106,7 @@ describe('audit document: other parts', () => {
 
   it('produces every part the committed document has markers for', () => {
     const parts = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map(), reviews: [] });
-    expect([...parts.keys()]).toEqual(['versions', 'data-flow', 'status v1', 'version v1', 'review v1', 'art30']);
+    expect([...parts.keys()]).toEqual(['machine-readable', 'versions', 'data-flow', 'status v1', 'version v1', 'review v1', 'art30']);
   });
 
   it('renders the Art. 30 record with every lettered item, data categories derived from the fields', () => {
@@ -125,6 +130,65 @@ describe('audit document: the committed file', () => {
 
   it('is clean under remark-lint (recommended and consistent presets)', async () => {
     expect(await markdownLintMessages(markdown)).toEqual([]);
+  });
+
+  /** The tables of one `## ` section, keyed by their first header cell, as {column name → cell text} rows. */
+  function sectionTables(title: string): Map<string, Array<Record<string, string>>> {
+    const nodes = parse(markdown).children;
+    const start = nodes.findIndex((n) => n.type === 'heading' && n.depth === 2 && plainText(n) === title);
+    expect(start, `a section "${title}"`).toBeGreaterThanOrEqual(0);
+    const end = nodes.findIndex((n, i) => i > start && n.type === 'heading' && (n as Heading).depth === 2);
+    const tables = new Map<string, Array<Record<string, string>>>();
+    for (const node of nodes.slice(start, end < 0 ? undefined : end) as RootContent[]) {
+      if (node.type !== 'table') continue;
+      const [head, ...rows] = node.children;
+      const names = head!.children.map((cell) => plainText(cell));
+      // The first table of a name is the section's own: the balancing test and the exceptions come after the fields.
+      if (!tables.has(names[0]!)) tables.set(names[0]!, rows.map((row) => Object.fromEntries(row.children.map((cell, i) => [names[i]!, plainText(cell)]))));
+    }
+    return tables;
+  }
+
+  it("answers a reviewer's first questions for every field and header of every version: who owns it, and by when it is reviewed again", async () => {
+    const registry = await loadRegistry(repoRoot);
+    for (const contract of registry.contracts) {
+      const tables = sectionTables(`Schema v${contract.version}`);
+      const rows = [...(tables.get('Field') ?? []), ...(tables.get('Header') ?? [])];
+      const fields = listContractFields(toJsonSchema(contract)).filter((f) => !f.isItems);
+      expect(fields.length).toBeGreaterThan(0);
+      for (const field of fields) {
+        const row = rows.find((r) => (r['Field'] ?? r['Header']) === field.path);
+        const record = field.schema['x-privacy'] as { owner: string; reviewBy: string };
+        expect(row, `v${contract.version} ${field.path}`).toBeDefined();
+        expect([row!['Owner'], row!['Review by']], `v${contract.version} ${field.path}`).toEqual([record.owner, record.reviewBy]);
+      }
+    }
+    const probeRows = sectionTables('Connection tests').get('Field')!;
+    for (const [name, field] of Object.entries(probeSchema(registry.probe!)['properties'] as Record<string, { 'x-privacy': { owner: string; reviewBy: string } }>)) {
+      expect(probeRows.find((r) => r['Field'] === name), name).toMatchObject({ Owner: field['x-privacy'].owner, 'Review by': field['x-privacy'].reviewBy });
+    }
+  });
+
+  it("says of every version who approved it and when, or that the approval is pending, as the review records say", async () => {
+    const registry = await loadRegistry(repoRoot);
+    const versions = parse(markdown).children.filter((n): n is Table => n.type === 'table').find((t) => plainText(t.children[0]!.children[0]) === 'Version')!;
+    const byVersion = new Map(versions.children.slice(1).map((row) => [plainText(row.children[0]), plainText(row.children[3])]));
+    for (const contract of registry.contracts) {
+      const latest = registry.reviews.filter((r) => r.version === contract.version).at(-1)!;
+      const said = byVersion.get(`v${contract.version}`)!;
+      expect(said).toContain(`${latest.date} by ${latest.reviewer} (${latest.role})`);
+      expect(said.startsWith(latest.decision === 'approved' ? 'approved' : 'pending')).toBe(true);
+    }
+  });
+
+  it('names versions and their files only in generated parts, so no sentence of the prose can go stale; every file the prose names exists', () => {
+    const prose = proseOf(markdown);
+    expect(prose.match(/\bv[0-9]+\b/g) ?? []).toEqual([]);
+    expect(prose).not.toMatch(/generated\/v[0-9]/);
+    const paths = [...prose.matchAll(/`((?:schema|scripts|src|examples|docs|generated|\.github)\/[^`<*\s]+)`|\]\(\.\.\/([^)#]+)\)/g)].map((m) => m[1] ?? m[2]!);
+    expect(paths.length).toBeGreaterThan(3);
+    // The lock is written by the first release; the prose says who owns it before it exists.
+    for (const path of paths) expect(existsSync(join(repoRoot, path)) || path === RELEASES_FILE, path).toBe(true);
   });
 
   it('round-trips its tables through remark: every v1 purpose appears as cell text', () => {

@@ -33,6 +33,22 @@ describe('check', () => {
     expect(out).toMatch(/^check: \d+ generated files and doc parts match schema\/\n$/);
   });
 
+  it("fails when package.json's schema exports drift from the versions, and generate puts them back, the rest of the file untouched", async () => {
+    repo = copyRepo();
+    const manifest = repo.read('package.json');
+    repo.edit('package.json', '    "./schemas/v1.json": "./generated/v1/telemetry.schema.json",\n', '');
+    await expectCheckToFail(['package.json'], ['drift-changed']);
+    const { out } = await repo.run(checkCommand);
+    expect(out).toContain('+    "./schemas/v1.json": "./generated/v1/telemetry.schema.json",');
+    await expectGenerateThenCheckToPass();
+    expect(repo.read('package.json')).toBe(manifest);
+    // An export of a version that does not exist is drift too.
+    repo.edit('package.json', '"./package.json": "./package.json"', '"./schemas/v7.json": "./generated/v7/telemetry.schema.json",\n    "./package.json": "./package.json"');
+    await expectCheckToFail(['package.json'], ['drift-changed']);
+    await expectGenerateThenCheckToPass();
+    expect(repo.read('package.json')).toBe(manifest);
+  });
+
   it('fails on a hand edit inside a generated part of the audit document, with a unified diff', async () => {
     repo = copyRepo();
     repo.edit('docs/telemetry.md', '| `activeSeats` | integer, from 0 to 2^53 − 1 |', '| `activeSeats` | integer, from 1 to 10 |');

@@ -8,6 +8,7 @@ import { draftCommand } from '../scripts/commands/draft.js';
 import { generateCommand } from '../scripts/commands/generate.js';
 import { releaseCommand } from '../scripts/commands/release.js';
 import { reviewCommand } from '../scripts/commands/review.js';
+import { DPO, approveAndRelease } from './support/approve.js';
 import { repoRoot } from './helpers.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
 
@@ -29,8 +30,7 @@ const PURPOSE = "basisNote: 'capacity planning',";
 describe('released versions are frozen', () => {
   it('release records the version and what it published, then any change to it fails the check until it is undone', async () => {
     repo = copyRepo();
-    const released = await repo.run(releaseCommand, '1', '--date', '2026-11-26');
-    expect(released.code).toBe(0);
+    await approveAndRelease(repo, 1, '2026-11-26');
     expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64}$/m);
     for (const artifact of ['generated/v1/telemetry.schema.json', 'generated/v1/conformance.json', 'generated/v1/wire-vectors.json', 'generated/v1/storage.sql', 'docs/telemetry.md#version v1']) {
       expect(repo.read('schema/released.lock')).toContain(` ${artifact}\n`);
@@ -61,7 +61,7 @@ describe('released versions are frozen', () => {
 
   it('names a released artifact that was edited by hand, or that the generators would now write differently', async () => {
     repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    await approveAndRelease(repo, 1, '2026-11-26');
     repo.edit('generated/v1/conformance.json', '"description": "Every field', '"description": "Each field');
     const edited = await checkFindings();
     expect(edited.findings.map((f) => `${f.where} ${f.rule}`)).toEqual(['generated/v1/conformance.json drift-changed', 'generated/v1/conformance.json released-artifact-changed']);
@@ -94,7 +94,8 @@ describe('released versions are frozen', () => {
     repo.write('schema/released.lock', `v1 ${'sha256:'}${'0'.repeat(64)}\nv2 sha256:${'1'.repeat(64)}\n`);
     const { findings } = await checkFindings();
     // The versions table of the audit document shows the lock too, hence drift as well.
-    expect(findings.map((f) => f.rule)).toEqual(['drift-changed', 'lifecycle-mismatch', 'released-changed', 'released-removed']);
+    // And the lock's "release" of v1 was never approved: the repository's v1 review is pending.
+    expect(findings.map((f) => f.rule)).toEqual(['drift-changed', 'lifecycle-mismatch', 'released-changed', 'released-removed', 'approval-missing']);
   });
 });
 
@@ -153,7 +154,8 @@ describe('diff', () => {
     expect(out).toContain('| Version | Field | Change | Why we collect it | Legal basis | Category |');
     expect(out).toContain('| v1 | `tenantCount` | new data collected | How many tenants the deployment hosts. | Art. 6(1)(b) performance of a contract: tenant-based billing | Aggregate usage count |');
     expect(out).toContain('| v1 | `tenantCount` | optional field added |');
-    expect(out).toContain('Additive changes still break a strict receiver');
+    // v1 is a draft here: the advice is a draft's, not a released version's.
+    expect(out).toContain('v1 is a draft: it changes in place until it is released');
 
     const json = JSON.parse((await repo.run(diffCommand, 'HEAD', '--format', 'json')).out) as { summary: Record<string, number> };
     expect(json.summary).toEqual({ 'wire-breaking': 0, 'wire-additive': 1, 'privacy-relevant': 1, 'docs-only': 0 });
@@ -184,7 +186,7 @@ describe('diff', () => {
 describe('versions side by side', () => {
   const draftV2 = async (current: boolean) => {
     repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    await approveAndRelease(repo, 1, '2026-11-26');
     repo.commit('v1 released');
     expect((await repo.run(draftCommand, '2')).code).toBe(0);
     repo.write('schema/v2.ts', readFileSync(join(repoRoot, 'test/fixtures/contracts/v2.ts'), 'utf8').replaceAll("'../../../schema/", "'./"));
@@ -210,7 +212,7 @@ describe('versions side by side', () => {
     expect((await repo.run(generateCommand)).out).toMatch(/^generate: 0 written, 0 removed/);
     expect(snapshot('generated')).toEqual(once);
     expect(snapshot('generated/v1')).toEqual(v1);
-    expect((await repo.run(reviewCommand, '2', '--reviewer', 'DPO', '--link', 'PRIV-7')).code).toBe(0);
+    expect((await repo.run(reviewCommand, '2', ...DPO, '--link', 'PRIV-7')).code).toBe(0);
     expect((await repo.run(checkCommand)).code).toBe(0);
 
     // Nothing generated is read to decide what to generate: without generated/ the same files come back.

@@ -29,6 +29,7 @@ import type * as OutboxApi from '../src/outbox.js';
 import type * as ExampleServer from '../examples/server.js';
 import { fixture, repoRoot } from './helpers.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
+import { DPO, approveAndRelease } from './support/approve.js';
 import { KEY_A } from './wire/support.js';
 
 let repo: RepoCopy;
@@ -125,7 +126,7 @@ describe('draft', () => {
       [[], 'give one schema version'],
       [['1'], 'v1 already exists (draft); the next version is v2'],
       [['3'], 'the next version is v2, not v3'],
-      [['2'], 'v1 is still a draft: change it in place, or release it first (`npm run release -- 1`)'],
+      [['2'], 'v1 is still a draft: change it in place, or release it first (its privacy content is not approved yet: `npm run review -- 1 --reviewer "<name>" --role "<role>" --link <ticket>` once a privacy reviewer has approved it, then `npm run release -- 1`), then draft v2'],
     ] as const) {
       const { code, err } = await repo.run(draftCommand, ...args);
       expect([code, err], args.join(' ')).toEqual([2, expect.stringContaining(message)]);
@@ -135,7 +136,7 @@ describe('draft', () => {
 
   it('refuses a dirty working tree, so the draft is a change of its own, and leaves it as it was', async () => {
     repo = copyRepo();
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    await approveAndRelease(repo, 1, '2026-11-26');
     repo.commit('release v1');
     repo.write('docs/notes.md', 'work in progress\n');
     const index = repo.read('schema/index.ts');
@@ -167,7 +168,7 @@ describe('release, deprecate and retire refuse what the life of a version does n
     };
     expect(await refused(deprecateCommand, '1', '--sunset', '2027-06-01')).toContain('v1 is a draft');
     expect(await refused(retireCommand, '1')).toContain('v1 is draft; deprecate it first');
-    expect((await repo.run(releaseCommand, '1', '--date', '2026-11-26')).code).toBe(0);
+    await approveAndRelease(repo, 1, '2026-11-26');
     expect(await refused(deprecateCommand, '1', '--sunset', '2027-06-01')).toContain('v1 is the current version');
     expect(await refused(deprecateCommand, '9', '--sunset', '2027-06-01')).toContain('v9 is not in schema/index.ts; known: v1');
   });
@@ -178,12 +179,11 @@ describe('the life of a second version, end to end', () => {
   it('drafts, reviews, changelogs and releases v2 without moving what v1 published; serves both; falls back; deprecates; retires', { timeout: 180_000 }, async () => {
     repo = copyRepo(['examples', 'tsup.config.ts', 'tsconfig.json']);
 
-    // A maintainer releases v1 and commits.
-    const released = await repo.run(releaseCommand, '1', '--date', '2026-11-26');
-    expect(released.code, released.out + released.err).toBe(0);
+    // A maintainer has v1 approved, releases it and commits.
+    await approveAndRelease(repo, 1, '2026-11-26');
     expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64} generated\/v1\/conformance\.json$/m);
     expect(repo.read('schema/released.lock')).toMatch(/^v1 sha256:[0-9a-f]{64} docs\/telemetry\.md#version v1$/m);
-    expect(repo.read('docs/telemetry.md')).toContain('| v1 | current, released: frozen | released 2026-11-26 |');
+    expect(repo.read('docs/telemetry.md')).toContain('| v1 | current, released: frozen | released 2026-11-26 | approved 2026-11-25 by Dana Fischer (Data Protection Officer) |');
     expect((await repo.run(checkCommand)).code).toBe(0);
     const v1Commit = repo.commit('release v1');
     const before = publishedByV1(repo.root);
@@ -194,6 +194,8 @@ describe('the life of a second version, end to end', () => {
     expect(drafted.out).toContain('npm run review -- 2');
     expect(drafted.out).toContain('docs/CHANGELOG.md');
     expect(repo.read('schema/index.ts')).toContain("{ contract: v2, status: 'draft' }");
+    const exportsOf = () => Object.keys((JSON.parse(repo.read('package.json')) as { exports: Record<string, unknown> }).exports).filter((key) => key.startsWith('./schemas/'));
+    expect(exportsOf()).toEqual(['./schemas/v1.json', './schemas/v2.json']);
     expect(repo.read('schema/v2.ts')).toContain("source: 'schema/v2.ts'");
     repo.write('schema/v2.ts', fixtureV2());
     const generated = await repo.run(generateCommand);
@@ -210,7 +212,7 @@ describe('the life of a second version, end to end', () => {
     expect(doc).toContain('| `redeemedCodes[].codeId` |');
 
     // Review and changelog, then the check against the v1 commit passes.
-    expect((await repo.run(reviewCommand, '2', '--reviewer', 'Data Protection Officer', '--link', 'PRIV-7', '--date', '2026-11-27')).code).toBe(0);
+    expect((await repo.run(reviewCommand, '2', ...DPO, '--link', 'PRIV-7', '--date', '2026-11-27')).code).toBe(0);
     const entry = [
       '- Schema v2 adds environment pair counts for pair-based billing: `environmentPairs` (`environmentPairs.total`,',
       '  `environmentPairs.sandboxOnly`, `environmentPairs.paired`), the optional `executionSplit` (`executionSplit.sandbox`,',
@@ -255,7 +257,7 @@ describe('the life of a second version, end to end', () => {
     // An uploader on v2 against a server accepting [1, 2]: stored as v2.
     const both = await serve(current.server, [1, 2]);
     try {
-      const built = await current.uploader.createTelemetryRequest(countsV2, uploaderOptions);
+      const built = await current.uploader.createTelemetryRequest(countsV2, { ...uploaderOptions, version: 2 as never });
       if (!built.ok) throw new Error(built.error.message);
       expect(built.request.schemaVersion).toBe(2);
       const sent = await current.uploader.sendTelemetry(built.request, sendOptions(both.url));
@@ -268,7 +270,7 @@ describe('the life of a second version, end to end', () => {
     // Against a server that accepts only v1: refused as v2, sent again as v1 by projection; the log says so.
     const old = await serve(current.server, [1]);
     try {
-      const built = await current.uploader.createTelemetryRequest(countsV2, uploaderOptions);
+      const built = await current.uploader.createTelemetryRequest(countsV2, { ...uploaderOptions, version: 2 as never });
       if (!built.ok) throw new Error(built.error.message);
       const sent = await current.uploader.sendTelemetry(built.request, sendOptions(old.url));
       expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1, projection: { from: 2, to: 1, dropped: ['environmentPairs', 'executionSplit', 'redeemedCodes'] } });
@@ -283,7 +285,7 @@ describe('the life of a second version, end to end', () => {
       // The administrator's connection test says so before any report: v2 is not accepted, and the fallback works.
       const example = await exampleServer(repo.root, 'released-v2', [1]);
       try {
-        const tested = await current.uploader.testConnection({ ...uploaderOptions, baseUrl: example.url, timeoutMs: 5000 });
+        const tested = await current.uploader.testConnection({ ...uploaderOptions, version: 2, baseUrl: example.url, timeoutMs: 5000 });
         expect(tested).toMatchObject({ ok: false, diagnosis: 'version-not-accepted', status: 422, schemaVersion: 2, acceptedVersions: [1], fallback: { to: 1, possible: true, dropped: ['environmentPairs', 'executionSplit', 'redeemedCodes'] } });
         expect(tested.message).toContain('the server does not accept v2, the version this installation sends; it accepts 1 (version-not-accepted); a fallback by projection would work: reports would go out as v1 without environmentPairs, executionSplit, redeemedCodes');
       } finally {
@@ -293,7 +295,7 @@ describe('the life of a second version, end to end', () => {
       // Told the accepted versions up front (negotiation), the uploader builds v1 directly and sends once.
       const found = await current.uploader.discoverAcceptedVersions({ baseUrl: old.url });
       expect(found).toEqual({ ok: true, versions: [1] });
-      const negotiated = await current.uploader.createTelemetryRequest({ ...(countsV2 as object), periodStart: '2026-12-16T00:00:00Z', periodEnd: '2026-12-31T00:00:00Z' } as never, { ...uploaderOptions, acceptedVersions: found.ok ? found.versions : [] });
+      const negotiated = await current.uploader.createTelemetryRequest({ ...(countsV2 as object), periodStart: '2026-12-16T00:00:00Z', periodEnd: '2026-12-31T00:00:00Z' } as never, { ...uploaderOptions, version: 2 as never, acceptedVersions: found.ok ? found.versions : [] });
       expect(negotiated).toMatchObject({ ok: true, request: { schemaVersion: 1, projection: { from: 2, to: 1 } } });
     } finally {
       await old.close();
@@ -305,11 +307,13 @@ describe('the life of a second version, end to end', () => {
     expect((await repo.run(checkCommand)).code).toBe(0);
     expect(readPart(repo.read('docs/telemetry.md'), 'docs/telemetry.md', 'status v1')).toContain('deprecated: still accepted, servers announce its sunset; released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01.');
     expect(publishedByV1(repo.root)).toEqual(before);
-    expect((await repo.run(versionsCommand)).out).toBe('v2  released    current  released 2026-11-28\nv1  deprecated           released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01\n');
+    expect((await repo.run(versionsCommand)).out).toBe(
+      'v2  released    current  released 2026-11-28, approved 2026-11-27 by Dana Fischer (Data Protection Officer)\nv1  deprecated           released 2026-11-26, deprecated 2026-12-01, sunset 2027-06-01, approved 2026-11-25 by Dana Fischer (Data Protection Officer)\n',
+    );
     const sunsetting = await build(repo.root, 'deprecated-v1');
     const server = await serve(sunsetting.server);
     try {
-      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts<1>>('wire/counts.json'), { ...uploaderOptions, version: 1 });
       if (!built.ok) throw new Error(built.error.message);
       const sent = await sunsetting.uploader.sendTelemetry(built.request, sendOptions(server.url));
       expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1, deprecation: { version: 1, deprecatedAt: '2026-12-01T00:00:00.000Z', sunset: '2027-06-01T00:00:00.000Z' } });
@@ -338,19 +342,21 @@ describe('the life of a second version, end to end', () => {
     expect((await repo.run(retireCommand, '1', '--date', '2027-05-31')).err).toContain("v1's sunset is 2027-06-01");
     expect((await repo.run(retireCommand, '1', '--date', '2027-06-01')).code).toBe(0);
     expect((await repo.run(checkCommand)).code).toBe(0);
+    // A retired version's JSON Schema stays in generated/ (stored reports stay readable) but is no longer exported.
+    expect(exportsOf()).toEqual(['./schemas/v2.json']);
     expect(publishedByV1(repo.root)).toEqual(before);
     const retired = await build(repo.root, 'retired-v1');
     expect(() => retired.server.acceptedVersionsOption([1, 2])).toThrow(/v1 is retired/);
     const latest = await serve(retired.server);
     try {
-      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      const built = await sunsetting.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts<1>>('wire/counts.json'), { ...uploaderOptions, version: 1 });
       if (!built.ok) throw new Error(built.error.message);
       const sent = await sunsetting.uploader.sendTelemetry(built.request, sendOptions(latest.url));
       expect(sent).toMatchObject({ ok: false, status: 422, schemaVersion: 1, error: { rule: 'projection-refused' } });
       expect(sent.ok || sent.error.message).toContain('environmentPairs: v2 requires it and v1 does not have it');
       expect(sent.attempts.map((a) => [a.status, a.rule])).toEqual([[422, 'unsupported-version']]);
       expect(latest.stored.size).toBe(0);
-      const fresh = await retired.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts>('wire/counts.json'), { ...uploaderOptions, version: 1 });
+      const fresh = await retired.uploader.createTelemetryRequest(fixture<UploaderApi.TelemetryCounts<1>>('wire/counts.json'), { ...uploaderOptions, version: 1 });
       expect(fresh).toMatchObject({ ok: false, error: { rule: 'unsupported-version' } });
     } finally {
       await latest.close();

@@ -43,6 +43,7 @@ beforeAll(async () => {
     released: new Map(),
     reviews: [],
     probe,
+    sources: new Map(),
   };
   files = (await buildArtifacts(registry, repoRoot)).files;
 });

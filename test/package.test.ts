@@ -274,6 +274,14 @@ describe('installed from the tarball', () => {
     expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe(EXPORTS.join(','));
   });
 
+  it('exports the JSON Schema of every version that is not retired, and each one imports from the tarball as its own version', () => {
+    const schemas = subpaths().filter((s) => s.startsWith('./schemas/'));
+    expect(schemas).toEqual(api.defaultAcceptedVersions.map((v) => `./schemas/v${v}.json`));
+    const script = schemas.map((s, i) => `const s${i} = await import(${JSON.stringify(specifier(s))}, { with: { type: 'json' } });`).join('\n');
+    writeFileSync(join(project, 'schemas.mjs'), `${script}\nconsole.log(JSON.stringify([${schemas.map((_, i) => `s${i}.default.$id`).join(', ')}]));\n`);
+    expect(JSON.parse(run(process.execPath, ['schemas.mjs'], project))).toEqual(api.defaultAcceptedVersions.map((v) => `urn:telemetry-contract:schema:v${v}`));
+  });
+
   it('every entry point loads with require (CommonJS)', () => {
     const script = subpaths().map((s) => `require(${JSON.stringify(specifier(s))});`).join('\n');
     writeFileSync(join(project, 'cjs.cjs'), `${script}\nconsole.log(Object.keys(require('${manifest.name}')).sort().join(','));\n`);
@@ -361,7 +369,7 @@ describe('installed from the tarball', () => {
       [
         `import { openOutbox } from '${manifest.name}/outbox';`,
         `import { generateSecret } from '${manifest.name}';`,
-        `const outbox = await openOutbox({ dir: ${JSON.stringify(dir)}, licenseId: 'lic-1', customer: 'ACME', signingSecrets: [generateSecret()], baseUrl: 'https://telemetry.vendor.example' });`,
+        `const outbox = await openOutbox({ dir: ${JSON.stringify(dir)}, version: 1, licenseId: 'lic-1', customer: 'ACME', signingSecrets: [generateSecret()], baseUrl: 'https://telemetry.vendor.example' });`,
         `const queued = await outbox.enqueue(${readFileSync(join(repoRoot, 'test/fixtures/wire/counts.json'), 'utf8').replace(/\n\s*/g, ' ')});`,
         'console.log(queued.ok);',
       ].join('\n'),
@@ -417,12 +425,13 @@ describe('installed from the tarball', () => {
         `import { createTelemetryRequest, type CreateRequestResult } from '${manifest.name}/uploader';`,
         `import { createPostgresStore, type PostgresStore } from '${manifest.name}/store-postgres';`,
         `import { openOutbox, type Outbox } from '${manifest.name}/outbox';`,
-        `import schema from '${manifest.name}/schemas/v1.json';`,
+        ...subpaths()
+          .filter((s) => s.startsWith('./schemas/'))
+          .map((s, i) => `import schema${i} from ${JSON.stringify(specifier(s))};\nexport const id${i}: string = schema${i}.$id;`),
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
         'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { licenseKeys: async (licenseId: string) => (licenseId === "lic-1" ? [] : undefined) });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
-        'export const id: string = schema.$id;',
         'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',
         "export const opening: Promise<Outbox> = openOutbox({ dir: 'outbox', retentionDays: 30 });",
         '',

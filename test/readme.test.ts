@@ -49,6 +49,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('README code samples', () => {
   it('there are samples to run', () => expect(samples().length).toBeGreaterThan(0));
 
+  it('every sample that builds a report says which schema version it sends', () => {
+    const building = samples().filter(({ code }) => /\b(createTelemetryRequest|openOutbox)\(/.test(code));
+    expect(building.length).toBeGreaterThanOrEqual(3);
+    for (const { line, code } of building) expect(code, `README.md line ${line}`).toMatch(/\bversion: 1\b/);
+  });
+
   it('type-check against the package source', () => {
     let output = '';
     try {

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { v1 } from '../schema/index.js';
 import type { JsonSchema } from '../scripts/contract/fields.js';
 import { toJsonSchema } from '../scripts/emit/json-schema.js';
+import type { Colors } from '../scripts/cli/command.js';
+import { renderDiff } from '../scripts/governance/diff-render.js';
 import { type Change, type ContractState, diffContracts, proseOf } from '../scripts/governance/semantic-diff.js';
+
+const plain: Colors = { red: (t) => t, green: (t) => t, yellow: (t) => t, dim: (t) => t };
 
 type Doc = Record<string, any>;
 const base = (): Doc => structuredClone(toJsonSchema(v1)) as Doc;
@@ -114,17 +118,44 @@ describe('semantic diff', () => {
   });
 
   describe('new versions', () => {
-    it('compares a new version with its predecessor, and breaks nobody', () => {
+    it('compares a new version with its predecessor: a new required field is what it is, wire-breaking for an uploader moving to it', () => {
       const v2 = base();
       v2.properties.schemaVersion.const = 2;
       v2.properties.tenants = { type: 'integer', minimum: 0, maximum: 10, description: record.purpose, 'x-privacy': record };
       v2.required.push('tenants');
+      v2.properties.nodeVersion.maxLength = 4;
       const changes: Change[] = diffContracts(state(base()), state(base(), v2));
       expect(changes.map((c) => `${c.class} v${c.version} ${c.subject}: ${c.what}`)).toEqual([
         'wire-additive v2 v2: new version, compared below with v1',
-        'wire-additive v2 tenants: required field added',
+        'wire-breaking v2 tenants: required field added',
         'privacy-relevant v2 tenants: new data collected',
+        'wire-additive v2 nodeVersion: maxLength raised: 3 → 4',
       ]);
+      expect(new Set(changes.map((c) => c.stage))).toEqual(new Set(['new version']));
+    });
+
+    it('renders the version once, never "v2 v2", and advice that fits a new version: nobody breaks, nothing about releasing', () => {
+      const v2 = base();
+      v2.properties.schemaVersion.const = 2;
+      v2.properties.tenants = { type: 'integer', minimum: 0, maximum: 10, description: record.purpose, 'x-privacy': record };
+      v2.required.push('tenants');
+      const text = renderDiff(diffContracts(state(base()), state(base(), v2)), 'main', 'text', plain);
+      expect(text).toContain('\n  v2: new version, compared below with v1\n');
+      expect(text).not.toMatch(/\bv2 v2\b/);
+      expect(text).toContain('wire-breaking\n  v2 tenants: required field added\n');
+      expect(text).toContain('note: v2 is a new version: none of its changes breaks an installation');
+      expect(text).not.toContain('once a version is released');
+    });
+
+    it('advises a draft changed in place and a released version differently', () => {
+      const loosened = base();
+      loosened.properties.featuresUsed.maxItems = 512;
+      const draft = renderDiff(diffContracts(state(base()), state(loosened)), 'main', 'text', plain);
+      expect(draft).toContain('note: v1 is a draft: it changes in place until it is released');
+      expect(draft).not.toContain('is released, so');
+      const released = renderDiff(diffContracts({ ...state(base()), released: new Set([1]) }, state(loosened)), 'main', 'text', plain);
+      expect(released).toContain('note: v1 is released, so what it validates is frozen');
+      expect(released).not.toContain('is a draft');
     });
 
     it('compares a new version with its predecessor as last approved, so a pending amendment of the predecessor is not the new version\'s', () => {

@@ -15,6 +15,7 @@ import { type Finding, FindingsError } from '../cli/findings.js';
 import { checkFrozen } from '../governance/frozen.js';
 import { lifecycleFindings } from '../governance/lifecycle.js';
 import { reviewFindings } from '../governance/review-check.js';
+import { TODAY_HELP } from '../lint/types.js';
 import { diffContracts } from '../governance/semantic-diff.js';
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -33,7 +34,18 @@ export const checkCommand: Command = {
     base: { type: 'string', placeholder: 'ref', description: 'also require a changelog entry for contract changes since this git ref or directory' },
   },
   formats: ['text', 'json', 'github'],
-  details: ['Fix drift with `npm run generate`, then commit the result.'],
+  details: [
+    'What it checks, each finding with its fix:',
+    '  the privacy lint (npm run lint:contract --help lists the rules, review-by among them)',
+    '  drift: generated/, the generated parts of docs/telemetry.md and package.json\'s schemas/v<N>.json',
+    '    exports match what `npm run generate` writes (fix: run it, and commit the result)',
+    '  released versions: what each validates and every artifact it published is as frozen',
+    '  reviews: each version\'s privacy content has a recorded review (a draft\'s may be pending),',
+    '    a released version\'s an approval (npm run review)',
+    '  with --base: a docs/CHANGELOG.md entry naming every privacy-relevant change since <ref>',
+    '',
+    ...TODAY_HELP,
+  ],
   async run({ options, root, io, colors, format }) {
     const { findings: drift, compared, warnings, registry, build } = await checkDrift(root);
     if (warnings.length > 0) io.err(renderFindings(warnings, format, colors));

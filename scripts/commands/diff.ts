@@ -17,8 +17,10 @@ export const diffCommand: Command = {
     'changed; a "not collected" entry removed; the record of processing changed), docs-only (prose',
     'outside the generated parts). A privacy-relevant change to a released version is marked as an',
     'amendment: it moves nothing on the wire. A new version is compared with the approved content of',
-    'the one before it. The diff reports; `npm run check -- --base <ref>` enforces. --format markdown',
-    'is meant for a pull-request comment to privacy reviewers.',
+    'the one before it, in the same classes: there they say what moving to it asks of an uploader (a new',
+    'required field is wire-breaking), not that any installation breaks. A note after the changes says',
+    'what they mean for each kind of version (new, draft, released). The diff reports; `npm run check --',
+    '--base <ref>` enforces. --format markdown is meant for a pull-request comment to privacy reviewers.',
   ],
   async run({ positionals, root, io, colors, format }) {
     const [base, ...extra] = positionals;

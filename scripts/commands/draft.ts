@@ -6,7 +6,8 @@ import { type Command, EXIT_OK, UsageError } from '../cli/command.js';
 import { REGISTRY_FILE, loadRegistry, versionRecord } from '../contract/registry.js';
 import { registryEntries } from '../contract/registry-file.js';
 import { LIFECYCLE_HELP, applyRegistryChange, parseVersion, uncommittedChanges } from '../governance/lifecycle.js';
-import { reviewFindings } from '../governance/review-check.js';
+import { approvalFindings, reviewFindings } from '../governance/review-check.js';
+import { approveCommand } from '../governance/reviews.js';
 
 /**
  * schema/v<to>.ts from the text of schema/v<from>.ts: the version number, the
@@ -34,7 +35,7 @@ export const draftCommand: Command = {
     'not released yet is changed in place instead.',
     '',
     'What a new version still needs before it is released, and what `npm run check` asks for:',
-    '  a privacy review of its content       npm run review -- <N> --reviewer "<name>" --link <ticket>',
+    '  an approval of its privacy content    npm run review -- <N> --reviewer "<name>" --role "<role>" --link <ticket>',
     '  a changelog entry naming new data     docs/CHANGELOG.md (checked by npm run check -- --base <ref>)',
     '  the release itself                    npm run release -- <N>',
     '',
@@ -48,7 +49,11 @@ export const draftCommand: Command = {
     if (existing !== undefined) throw new UsageError(`v${version} already exists (${existing.status}); the next version is v${newest.contract.version + 1}`);
     if (version !== newest.contract.version + 1) throw new UsageError(`the next version is v${newest.contract.version + 1}, not v${version}: versions are numbered without gaps`);
     if (newest.status === 'draft') {
-      throw new UsageError(`v${newest.contract.version} is still a draft: change it in place, or release it first (\`npm run release -- ${newest.contract.version}\`), then draft v${version}`);
+      const n = newest.contract.version;
+      const approved = approvalFindings(registry, registry.reviews, n).length === 0;
+      throw new UsageError(
+        `v${n} is still a draft: change it in place, or release it first${approved ? ` (\`npm run release -- ${n}\`)` : ` (its privacy content is not approved yet: \`${approveCommand(n)}\` once a privacy reviewer has approved it, then \`npm run release -- ${n}\`)`}, then draft v${version}`,
+      );
     }
     // The new version starts from the newest one's approved privacy content, so its review shows only what it adds.
     if (reviewFindings(registry, registry.reviews).some((f) => f.where === newest.contract.source)) {
@@ -70,7 +75,7 @@ export const draftCommand: Command = {
         '',
         'What the change still needs:',
         `  1. edit ${file}: add, change or remove fields, each with its privacy record; then \`npm run generate\``,
-        `  2. a privacy review of v${version}:   npm run review -- ${version} --reviewer "<name>" --link <ticket>`,
+        `  2. a privacy reviewer's approval:   ${approveCommand(version)}`,
         '  3. an entry in docs/CHANGELOG.md naming every new or changed field',
         `  4. \`npm run check\` passes; then release: npm run release -- ${version}`,
         '',

@@ -5,6 +5,7 @@ import { checkDrift } from '../cli/drift.js';
 import { type Finding, FindingsError } from '../cli/findings.js';
 import { writeArtifacts } from '../cli/output.js';
 import { loadRegistry } from '../contract/registry.js';
+import { TODAY_HELP } from '../lint/types.js';
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -17,7 +18,10 @@ export const generateCommand: Command = {
   details: [
     'Nothing is written unless every artifact was generated: a contract that fails the lint, or a',
     'document with a broken marker, leaves the tree as it was. Files are written to a temporary',
-    'folder first and renamed into place.',
+    'folder first and renamed into place. Besides generated/ and the generated parts of',
+    'docs/telemetry.md, it keeps package.json\'s schemas/v<N>.json exports in step with the versions.',
+    '',
+    ...TODAY_HELP,
   ],
   async run({ options, root, io, colors, format }) {
     if (options['check'] === true) {

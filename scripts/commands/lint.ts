@@ -1,9 +1,10 @@
 /** `npm run lint:contract`: the privacy lint on every version, on its own (check and generate run it too). */
 import { type Command, EXIT_OK, renderFindings } from '../cli/command.js';
 import { FindingsError } from '../cli/findings.js';
-import { toJsonSchema } from '../emit/json-schema.js';
 import { loadRegistry } from '../contract/registry.js';
-import { LINT_RULES, lintContract } from '../lint/index.js';
+import { lintAll, ruleSummaries } from '../lint/index.js';
+import { lintSubjects } from '../lint/subjects.js';
+import { TODAY_HELP } from '../lint/types.js';
 
 export const lintCommand: Command = {
   name: 'lint',
@@ -13,21 +14,23 @@ export const lintCommand: Command = {
   formats: ['text', 'json', 'github', 'markdown'],
   details: [
     'Rules:',
-    ...Object.entries(LINT_RULES).map(([id, rule]) => `  ${id.padEnd(19)} ${rule.summary}`),
+    ...ruleSummaries().map(([id, summary]) => `  ${id.padEnd(19)} ${summary}`),
     'A field can be exempted from personal-data-name, personal-default, closed-object and the bounded-*',
     'rules only in its privacy record: exceptions: [{ rule, justification }]. The audit document lists',
-    'every exception. TELEMETRY_CONTRACT_TODAY=YYYY-MM-DD sets the day review-by compares with.',
+    'every exception.',
+    '',
+    ...TODAY_HELP,
   ],
   async run({ root, io, colors, format }) {
     const registry = await loadRegistry(root);
-    const findings = registry.contracts.flatMap((contract) => lintContract(contract, toJsonSchema(contract)));
+    const findings = lintAll(lintSubjects(registry));
     const errors = findings.filter((f) => f.severity === 'error');
     const warnings = findings.filter((f) => f.severity === 'warning');
     if (errors.length > 0) throw new FindingsError(findings);
     if (format === 'json') io.out(`${JSON.stringify({ ok: true, findings: warnings }, null, 2)}\n`);
     else {
       if (warnings.length > 0) io.err(renderFindings(warnings, format, colors));
-      if (format === 'text') io.out(colors.green(`lint: ${registry.contracts.length} contract version${registry.contracts.length === 1 ? '' : 's'} pass ${Object.keys(LINT_RULES).length} rules\n`));
+      if (format === 'text') io.out(colors.green(`lint: ${registry.contracts.length} contract version${registry.contracts.length === 1 ? '' : 's'}${registry.probe ? ' and the connection test' : ''} pass ${ruleSummaries().length} rules\n`));
     }
     return EXIT_OK;
   },

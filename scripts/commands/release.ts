@@ -8,7 +8,7 @@ import { privacyHash } from '../governance/privacy-content.js';
 import { publishedHashes } from '../governance/frozen.js';
 import { LIFECYCLE_HELP, applyRegistryChange, dayOption, parseVersion, requireRecord, today, withRecord } from '../governance/lifecycle.js';
 import { RELEASES_FILE, formatReleases } from '../governance/releases.js';
-import { reviewFindings } from '../governance/review-check.js';
+import { approvalFindings } from '../governance/review-check.js';
 
 export const releaseCommand: Command = {
   name: 'release',
@@ -18,14 +18,17 @@ export const releaseCommand: Command = {
     date: { type: 'string', placeholder: 'YYYY-MM-DD', description: 'day of the release (default: today, UTC)' },
   },
   details: [
-    'Releasing needs a clean state: every generated file current, the lint passing, and a privacy review',
-    'of exactly this content recorded (`npm run review`). After a release, any change to what the version',
-    'validates, or to an artifact it published (its JSON Schema, validators, conformance and wire vectors,',
-    'storage migration, its section of the audit document), fails `npm run check`: such changes go into a',
-    'new version (`npm run draft`). Privacy records (purpose, legal basis and note, proportionality,',
-    'category, retention, owner, reviewBy, exceptions) and the not-collected list stay amendable: edit them,',
-    'and `npm run review` records the amendment in schema/released.lock. A released version newer than the',
-    'current one becomes current: what uploaders built with this package send by default.',
+    'Releasing needs a clean state: every generated file current, the lint passing, and an approval of',
+    'exactly this content recorded (`npm run review`; a review recorded with --pending does not count).',
+    'After a release, any change to what the version validates, or to an artifact it published (its JSON',
+    'Schema, validators, conformance and wire vectors, storage migration, its section of the audit',
+    'document), fails `npm run check`: such changes go into a new version (`npm run draft`). Privacy records',
+    '(purpose, legal basis and note, proportionality, category, retention, owner, reviewBy, exceptions) and',
+    'the not-collected list stay amendable: edit them, and an approval (`npm run review`) records the',
+    'amendment in schema/released.lock. A released version newer than the current one becomes current: the',
+    'version new installations are told to name. Installations already sending an older one keep sending it',
+    'until their own code names another. package.json exports the version\'s JSON Schema as',
+    'schemas/v<N>.json from its draft on; the release keeps it.',
     '',
     ...LIFECYCLE_HELP,
   ],
@@ -51,7 +54,7 @@ export const releaseCommand: Command = {
       io.out(`release: v${version} is already released with this content (${record.status})\n`);
       return EXIT_OK;
     }
-    const blockers = [...drift, ...reviewFindings(registry, registry.reviews).filter((f) => f.where === record.contract.source)];
+    const blockers = [...drift, ...approvalFindings(registry, registry.reviews, version)];
     if (blockers.length > 0) throw new FindingsError(blockers);
 
     const day = dayOption(options['date'], 'date', today());
@@ -62,7 +65,7 @@ export const releaseCommand: Command = {
     await applyRegistryChange(root, withRecord(registry, version, (entry) => ({ version: entry.version, status: 'released', released: day })), currentVersion, new Map([[RELEASES_FILE, formatReleases(releases)]]));
     io.out(
       colors.green(`release: v${version} frozen as ${hash.slice(0, 19)}… in ${RELEASES_FILE}, with ${releases.get(version)!.artifacts.size} published artifacts\n`) +
-        (newest ? `v${version} is now the current version: uploaders built with this package send it by default, and fall back to an older version a server still needs by projection.\n` : '') +
+        (newest ? `v${version} is now the current version: the one new installations name. Installations that name an older one keep sending it until their code changes.\n` : '') +
         'next: commit schema/, generated/ and docs/ together\n',
     );
     return EXIT_OK;

@@ -14,7 +14,7 @@ import { toJsonSchema } from '../emit/json-schema.js';
 import { loadRegistry } from './registry.js';
 import type { ContractState } from '../governance/semantic-diff.js';
 import { AUDIT_DOC } from '../docs/audit-doc.js';
-import { latestReview } from '../governance/reviews.js';
+import { latestApproval } from '../governance/reviews.js';
 
 async function readOptional(path: string): Promise<string | undefined> {
   try {
@@ -30,7 +30,7 @@ export async function loadState(root: string): Promise<ContractState> {
   const versions = new Map<number, JsonSchema>(registry.contracts.map((contract) => [contract.version, toJsonSchema(contract)]));
   const approved = new Map<number, JsonSchema>();
   for (const version of versions.keys()) {
-    const last = latestReview(registry.reviews, version);
+    const last = latestApproval(registry.reviews, version);
     if (last !== undefined) approved.set(version, last.content);
   }
   const document = await readOptional(join(root, AUDIT_DOC));

@@ -14,6 +14,7 @@ import { FindingsError } from '../cli/findings.js';
 import { type Releases, readReleases } from '../governance/releases.js';
 import { type ReviewRecord, readReviews } from '../governance/reviews.js';
 import { importBundle } from './import-bundle.js';
+import { type SourceFile, sourceFiles } from './sources.js';
 
 export const REGISTRY_FILE = 'schema/index.ts';
 /** The connection test's declaration; a checkout without it (a diff base) has no probe. */
@@ -35,6 +36,8 @@ export interface Registry {
   readonly reviews: readonly ReviewRecord[];
   /** The connection test (schema/probe.ts), where the checkout declares one. */
   readonly probe?: ProbeDeclaration;
+  /** Per contract source (and the probe's): the files it is written in, its own first (see ./sources.ts). */
+  readonly sources: ReadonlyMap<string, readonly SourceFile[]>;
 }
 
 function loadError(what: string, fix = 'run `npm run typecheck` to see the error in context'): FindingsError {
@@ -102,7 +105,12 @@ export async function loadRegistry(root: string): Promise<Registry> {
       throw new FindingsError([{ where: PROBE_FILE, what: (error as Error).message, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
     }
   }
-  return { versions, contracts, currentVersion, released, reviews, ...(processingRecord === undefined ? {} : { processingRecord }), ...(probe === undefined ? {} : { probe }) };
+  const sources = new Map<string, readonly SourceFile[]>();
+  for (const source of [...contracts.map((c) => c.source), ...(probe === undefined ? [] : [probe.source])]) {
+    // Loaded above already, so it bundles; a file that vanished since is a finding of the lint, not a crash here.
+    sources.set(source, await sourceFiles(root, source).catch(() => []));
+  }
+  return { versions, contracts, currentVersion, released, reviews, sources, ...(processingRecord === undefined ? {} : { processingRecord }), ...(probe === undefined ? {} : { probe }) };
 }
 
 /** The record of one version, or undefined. */

@@ -14,8 +14,8 @@ import { type Field, type JsonSchema, isSchemaObject, listContractFields, listFi
 import { wireHash } from '../contract/wire-view.js';
 import { privacyHash } from '../governance/privacy-content.js';
 import type { Release, Releases } from '../governance/releases.js';
-import { type ReviewRecord, latestReview } from '../governance/reviews.js';
-import { type Change, changesBetween, diffContracts, processingChanges } from '../governance/semantic-diff.js';
+import { type ReviewRecord, latestReview, reviewerWords, reviewsOf } from '../governance/reviews.js';
+import { type Change, type PrivacyKey, changesBetween, diffContracts, processingChanges } from '../governance/semantic-diff.js';
 import { describeType } from './describe-type.js';
 import { type Cell, code, codeBlock, heading, list, paragraph, stringify, strong, table, text } from './mdast.js';
 
@@ -87,11 +87,14 @@ function fieldRows(fields: readonly Field[], rules: readonly CrossFieldRule[]): 
         record ? basisWords(record.legalBasis, record.basisNote) : '',
         record ? DATA_CATEGORIES[record.category].title : '',
         record ? retentionWords(record.retention) : '',
+        record?.owner ?? '',
+        record?.reviewBy ?? '',
       ];
     });
 }
 
-const FIELD_HEADER = ['Field', 'Type', 'Required', 'Why we collect it', 'Legal basis', 'Category', 'Retention'];
+/** The columns of every field and header table; a record's owner and review date are the reviewer's first questions. */
+const FIELD_HEADER = ['Field', 'Type', 'Required', 'Why we collect it', 'Legal basis', 'Category', 'Retention', 'Owner', 'Review by'];
 
 export function fieldsPart({ contract, schema }: VersionInput): RootContent[] {
   const fields = listContractFields(schema).filter((f) => f.header !== true);
@@ -229,11 +232,16 @@ export function art30Part({ versions, processingRecord: record }: AuditInput): R
   ];
 }
 
-export function dataFlowPart({ currentVersion, processingRecord }: AuditInput): RootContent[] {
+/** The versions an installation can send: every version but the retired ones, as `v1, v2`. */
+function sendable(versions: readonly VersionInput[]): string {
+  return versionRanges(versions.filter((v) => statusOf(v) !== 'retired').map((v) => v.contract.version));
+}
+
+export function dataFlowPart({ versions, processingRecord }: AuditInput): RootContent[] {
   const diagram = [
     'flowchart LR',
     '  db[("On-prem database")] --> agg["Aggregation: counts for one window"]',
-    `  agg --> validate["Validation against schema v${currentVersion}"]`,
+    `  agg --> validate["Validation against the schema version the installation sends (${sendable(versions)})"]`,
     '  validate --> mask["Customer mask (optional)"]',
     '  mask --> encrypt["Encryption (optional): JWE, AES-256-GCM"]',
     '  encrypt --> sign["Signing: HMAC-SHA-256 over the bytes sent"]',
@@ -245,7 +253,7 @@ export function dataFlowPart({ currentVersion, processingRecord }: AuditInput): 
 }
 
 /** What a connection test carries: its body, field by field with each privacy record, and what it shares with a report. */
-export function probePart({ probe, currentVersion }: AuditInput): RootContent[] {
+export function probePart({ probe, versions }: AuditInput): RootContent[] {
   if (probe === undefined) return [];
   const fields = listFields(JSON.parse(JSON.stringify(probe.body)) as JsonSchema);
   return [
@@ -260,7 +268,7 @@ export function probePart({ probe, currentVersion }: AuditInput): RootContent[] 
       code('webhook-id'),
       ' is the hash of ',
       code(probe.messageIdOf),
-      `, never a window's. Its body carries no counts, only these three values (this package's uploaders name v${currentVersion}):`,
+      `, never a window's. Its body carries no counts, only these three values (its schemaVersion is the version the installation sends: ${sendable(versions)}):`,
     ),
     table(FIELD_HEADER, fieldRows(fields, [])),
     paragraph('The endpoint verifies a connection test like a report and answers it; it stores nothing of it, neither the body nor a header.'),
@@ -290,17 +298,51 @@ function datesOf({ record }: VersionInput): string {
   return parts.join(', ');
 }
 
-export function versionsPart({ versions, currentVersion, released }: AuditInput): RootContent[] {
+/** The review that stands for a version now: the approval of its current content, else a pending review of it. */
+function standing({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[], processingRecord: ProcessingRecord | undefined): { approval?: ReviewRecord; pending?: ReviewRecord } {
+  return reviewsOf(reviews, contract.version, privacyHash(schema, processingRecord));
+}
+
+/** "approved 2026-12-01 by Dana Fischer (Data Protection Officer)", "pending: reviewed … by …", or why there is none. */
+function approvalWords(version: VersionInput, input: Pick<AuditInput, 'reviews' | 'processingRecord'>): string {
+  const { approval, pending } = standing(version, input.reviews, input.processingRecord);
+  if (approval !== undefined) return `approved ${approval.date} by ${reviewerWords(approval)}`;
+  if (pending !== undefined) return `pending: reviewed ${pending.date} by ${reviewerWords(pending)}, not approved yet`;
+  return latestReview(input.reviews, version.contract.version) === undefined ? 'never reviewed' : 'changed since its last review';
+}
+
+export function versionsPart(input: AuditInput): RootContent[] {
+  const { versions, currentVersion, released } = input;
   return [
     table(
-      ['Version', 'Status', 'Dates', 'Content hash'],
+      ['Version', 'Status', 'Dates', 'Privacy approval of the current content', 'Content hash'],
       [...versions].reverse().map((version) => {
         const { contract, schema } = version;
         const status = [contract.version === currentVersion ? 'current' : undefined, STATUS_WORDS[statusOf(version)]].filter(Boolean).join(', ');
-        return [`v${contract.version}`, status, datesOf(version) || 'not released', [code(released.get(contract.version)?.contentHash ?? wireHash(schema))]];
+        return [`v${contract.version}`, status, datesOf(version) || 'not released', approvalWords(version, input), [code(released.get(contract.version)?.contentHash ?? wireHash(schema))]];
       }),
     ),
   ];
+}
+
+/**
+ * Where machine readers find each version's JSON Schema: the package export,
+ * the file in this repository and the schema endpoint. Generated, so it names
+ * the versions that exist and the current one as they are now.
+ */
+export function machineReadablePart({ versions, currentVersion }: AuditInput): RootContent[] {
+  const served = versions.filter((v) => statusOf(v) !== 'retired').map((v) => v.contract.version);
+  const items = served.map((v): Cell => [
+    code(`v${v}`),
+    text(v === currentVersion ? ' (current): ' : ': '),
+    code(`generated/v${v}/telemetry.schema.json`),
+    text(' in this repository, '),
+    code(`telemetry-contract/schemas/v${v}.json`),
+    text(' in the package, and '),
+    code(`GET /api/v1/telemetry/schema${v === currentVersion ? '' : `?version=${v}`}`),
+    text(' from an ingest server that accepts it.'),
+  ]);
+  return [paragraph('Machine readers should use the JSON Schema of each version rather than parse this page. The three copies of one version are the same document:'), list(items)];
 }
 
 /** The heading of a version's section and the one line that changes over its life: its status. */
@@ -380,52 +422,115 @@ function linkOf(link: string): Phrasing {
   return /^https?:/.test(link) ? { type: 'link', url: link, children: [text(link)] } : code(link);
 }
 
+/** A review as a cell: who, in what role, and where it is written down. */
+function reviewCell(review: ReviewRecord | undefined, link: string): Cell {
+  return review === undefined ? [linkOf(link)] : [text(`${reviewerWords(review)}, `), linkOf(link)];
+}
+
+/** Each part of a privacy record by the name the document gives it (its column, or its section). */
+const RECORD_WORDS: Readonly<Record<PrivacyKey, string>> = {
+  purpose: 'Why we collect it',
+  legalBasis: 'Legal basis',
+  basisNote: 'Legal basis (its note)',
+  proportionality: 'Balancing test',
+  category: 'Category',
+  retention: 'Retention',
+  owner: 'Owner',
+  reviewBy: 'Review by',
+  exceptions: 'Exceptions to the privacy lint',
+};
+
+/** A value of a record part as the document shows it: "400 days", "Art. 6(1)(b) performance of a contract", "Customer Success". */
+function recordValueWords(key: PrivacyKey, value: unknown): string {
+  if (value === undefined) return '(none)';
+  switch (key) {
+    case 'legalBasis':
+      return basisWords(value as LegalBasis);
+    case 'category':
+      return DATA_CATEGORIES[value as DataCategory]?.title ?? String(value);
+    case 'retention':
+      return retentionWords(String(value));
+    case 'exceptions':
+      return (value as Array<{ rule: string }>).map((e) => e.rule).join(', ') || '(none)';
+    default:
+      return String(value);
+  }
+}
+
+/** A change as the amendments table words it: the record part by its column's name, old and new value as the tables show them. */
+function changeWords(change: Change): string {
+  if (change.record === undefined) return change.what;
+  const { key, before, after } = change.record;
+  return `${RECORD_WORDS[key]}: ${recordValueWords(key, before)} → ${recordValueWords(key, after)}`;
+}
+
 /**
  * A released version's amendments, oldest first: per amendment and kind of
- * change, the day, the fields, the change (before → after) and the review
- * that approved it, worked out from the approved contents the reviews hold.
+ * change, the day, the fields, the change (before → after, in the words and
+ * values the tables above use) and the approval, worked out from the
+ * approved contents the reviews hold.
  */
 export function amendmentsPart(version: number, release: Release | undefined, reviews: readonly ReviewRecord[]): RootContent[] {
   if (release === undefined) return [];
   const title = heading(4, 'Amendments since the release');
   if (release.amendments.length === 0) return [title, paragraph(`None: the privacy records of v${version} are as they were released.`)];
-  const reviewOf = (hash: string | undefined) => (hash === undefined ? undefined : reviews.find((r) => r.version === version && r.contentHash === hash));
+  const approvalOf = (hash: string | undefined) => (hash === undefined ? undefined : reviewsOf(reviews, version, hash).approval ?? reviews.find((r) => r.version === version && r.contentHash === hash));
   const rows: Cell[][] = [];
   let before = release.privacyHash;
   for (const amendment of release.amendments) {
-    const [was, now] = [reviewOf(before), reviewOf(amendment.privacyHash)];
+    const [was, now] = [approvalOf(before), approvalOf(amendment.privacyHash)];
     const changes =
       was === undefined || now === undefined
         ? []
         : [...diffContracts({ versions: new Map([[version, was.content]]) }, { versions: new Map([[version, now.content]]) }), ...processingChanges(was.processingRecord, now.processingRecord, version)].filter((c) => c.class === 'privacy-relevant');
     const groups = new Map<string, string[]>();
-    for (const change of changes) groups.set(change.what, [...(groups.get(change.what) ?? []), change.subject]);
-    if (groups.size === 0) rows.push([amendment.date, '', amendment.what, [linkOf(amendment.link)]]);
-    for (const [what, subjects] of groups) rows.push([amendment.date, subjects.flatMap((subject, i) => [...(i > 0 ? [text(', ')] : []), code(subject)]), what, [linkOf(amendment.link)]]);
+    for (const change of changes) groups.set(changeWords(change), [...(groups.get(changeWords(change)) ?? []), change.subject]);
+    const approvedBy = reviewCell(now, amendment.link);
+    if (groups.size === 0) rows.push([amendment.date, '', amendment.what, approvedBy]);
+    for (const [what, subjects] of groups) rows.push([amendment.date, subjects.flatMap((subject, i) => [...(i > 0 ? [text(', ')] : []), code(subject)]), what, approvedBy]);
     before = amendment.privacyHash;
   }
-  return [title, table(['Date', 'Fields', 'Change', 'Review'], rows)];
+  return [title, table(['Date', 'Fields', 'Change', 'Approved by'], rows)];
 }
 
-export function reviewPart({ contract, schema }: VersionInput, reviews: readonly ReviewRecord[], release?: Release, processingRecord?: ProcessingRecord): RootContent[] {
+/**
+ * Who approved the version, and when: the approval of its current privacy
+ * content, or, while there is none, the pending review or the news that the
+ * content changed since the last review; then, for a released version, the
+ * approval it was released with and every amendment since.
+ */
+export function reviewPart(version: VersionInput, reviews: readonly ReviewRecord[], release?: Release, processingRecord?: ProcessingRecord): RootContent[] {
+  const { contract } = version;
+  const v = contract.version;
   const title = heading(3, 'Privacy review');
-  const last = latestReview(reviews, contract.version);
-  if (last === undefined) return [title, paragraph(`No privacy review of v${contract.version} is recorded yet; `, code('npm run check'), ' fails until one is.')];
-  const current = reviews.find((r) => r.version === contract.version && r.contentHash === privacyHash(schema, processingRecord));
-  const approved = current ?? last;
-  return [
-    title,
-    paragraph(
-      strong('Latest review:'),
-      text(` ${approved.date}, by ${approved.reviewer} (`),
-      linkOf(approved.link),
-      text(').'),
-    ),
-    current
-      ? paragraph(`The current privacy content matches the approved content (${current.contentHash.slice(0, 19)}…).`)
-      : paragraph('The privacy content has changed since this review; ', code('npm run check'), ' fails until it is reviewed again.'),
-    ...amendmentsPart(contract.version, release, reviews),
-  ];
+  const last = latestReview(reviews, v);
+  if (last === undefined) return [title, paragraph(`No privacy review of v${v} is recorded yet; `, code('npm run check'), ' fails until one is.')];
+  const { approval, pending } = standing(version, reviews, processingRecord);
+  const atRelease = release?.privacyHash === undefined ? undefined : reviewsOf(reviews, v, release.privacyHash).approval;
+  const nodes: RootContent[] = [title];
+  if (approval !== undefined) {
+    nodes.push(
+      paragraph(strong('Approved:'), text(` ${approval.date}, by ${reviewerWords(approval)} (`), linkOf(approval.link), text(`). The current privacy content is the approved content (${approval.contentHash.slice(0, 19)}…).`)),
+    );
+  } else if (pending !== undefined) {
+    nodes.push(
+      paragraph(
+        strong('Approval pending:'),
+        text(` reviewed ${pending.date} by ${reviewerWords(pending)} (`),
+        linkOf(pending.link),
+        text(`), which does not approve it. v${v} can be released only once a privacy reviewer approves this content (${pending.contentHash.slice(0, 19)}…).`),
+      ),
+    );
+  } else {
+    nodes.push(
+      paragraph(strong('Latest review:'), text(` ${last.date}, by ${reviewerWords(last)}, ${last.decision} (`), linkOf(last.link), text(').')),
+      paragraph('The privacy content has changed since this review; ', code('npm run check'), ' fails until it is reviewed again.'),
+    );
+  }
+  if (atRelease !== undefined && atRelease !== approval) {
+    nodes.push(paragraph(strong('Released with the approval of:'), text(` ${atRelease.date}, by ${reviewerWords(atRelease)} (`), linkOf(atRelease.link), text(').')));
+  }
+  return [...nodes, ...amendmentsPart(v, release, reviews)];
 }
 
 /** The name of the part of a version's section that is frozen when the version is released. */
@@ -435,12 +540,14 @@ export function versionPartName(version: number): string {
 
 /**
  * Every generated part of the audit document, by marker name, in document
- * order: the versions table and the data flow, then each version's section
+ * order: where machine readers find the schemas, the versions table and the
+ * data flow, then each version's section
  * (its status, its published content, its review), newest first, then the
  * Art. 30 record. A part the document lacks is placed by this order.
  */
 export function auditParts(input: AuditInput): Map<string, string> {
   const parts = new Map<string, string>();
+  parts.set('machine-readable', stringify(machineReadablePart(input)));
   parts.set('versions', stringify(versionsPart(input)));
   parts.set('data-flow', stringify(dataFlowPart(input)));
   if (input.probe !== undefined) parts.set('probe', stringify(probePart(input)));

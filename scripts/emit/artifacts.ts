@@ -1,7 +1,8 @@
 /**
  * Every generated file, as a map from repo-relative path to its exact content.
- * A pure function of the registry and the hand-written prose of the documents
- * it fills in: it never reads generated/, nor runs code that does. `generate`
+ * A pure function of the registry and the hand-written files it fills parts
+ * of (the audit document's prose, package.json around its schema exports):
+ * it never reads generated/, nor runs code that does. `generate`
  * writes this map, `check` compares it with the disk. Nothing else decides
  * what is generated.
  */
@@ -18,11 +19,13 @@ import { AUDIT_DOC, auditParts, versionPart, versionPartName } from '../docs/aud
 import { stringify } from '../docs/mdast.js';
 import { wireView, withRecordsOf } from '../contract/wire-view.js';
 import { spliceParts } from '../docs/markers.js';
-import { lintContract } from '../lint/index.js';
+import { lintAll } from '../lint/index.js';
+import { lintSubjects } from '../lint/subjects.js';
 import { createAjv } from './ajv.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
-import { probeAsContract, probeModule, probeSchema } from './probe.js';
+import { PACKAGE_FILE, exportedVersions, withSchemaExports } from './package-exports.js';
+import { probeModule } from './probe.js';
 import { projections } from './projection.js';
 import { toStorage } from './storage-sql.js';
 import { toTypeScript } from './typescript.js';
@@ -88,17 +91,18 @@ async function guardCode(schema: JsonSchema, file: string, header: string, root:
   }
 }
 
-/**
- * A hand-written document with its generated parts brought up to date. Its
- * prose is input here, so a missing file is an error rather than a blank slate.
- */
-async function spliceDocument(root: string, file: string, parts: ReadonlyMap<string, string>, options: BuildOptions): Promise<string> {
-  let current: string;
+/** A hand-written file the build fills parts of; it is input here, so a missing file is an error rather than a blank slate. */
+async function handWritten(root: string, file: string): Promise<string> {
   try {
-    current = await readFile(join(root, file), 'utf8');
+    return await readFile(join(root, file), 'utf8');
   } catch {
-    throw new FindingsError([{ where: file, what: 'cannot be read; it holds hand-written prose around the generated parts', rule: 'doc-missing', fix: `restore it with \`git checkout -- ${file}\``, severity: 'error' }]);
+    throw new FindingsError([{ where: file, what: 'cannot be read; it holds what people wrote around the generated parts', rule: 'doc-missing', fix: `restore it with \`git checkout -- ${file}\``, severity: 'error' }]);
   }
+}
+
+/** A hand-written document with its generated parts brought up to date. */
+async function spliceDocument(root: string, file: string, parts: ReadonlyMap<string, string>, options: BuildOptions): Promise<string> {
+  const current = await handWritten(root, file);
   const { text, errors, repairs } = spliceParts(current, file, parts);
   if (errors.length > 0) throw new FindingsError(errors);
   for (const repair of repairs) options.onRepair?.(repair);
@@ -138,10 +142,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     const schema = toJsonSchema(record.contract);
     return { record, contract: record.contract, schema, wire: wireView(schema), released: releasedContent(registry, record.contract.version) };
   });
-  const lint = [
-    ...versions.flatMap(({ contract, schema }) => lintContract(contract, schema)),
-    ...(registry.probe !== undefined ? lintContract(probeAsContract(registry.probe), probeSchema(registry.probe)) : []),
-  ];
+  const lint = lintAll(lintSubjects(registry));
   const errors = lint.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new FindingsError(errors);
   for (const warning of lint.filter((f) => f.severity === 'warning')) options.onWarning?.(warning);
@@ -236,5 +237,6 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     published.get(contract.version)!.set(`${AUDIT_DOC}#${versionPartName(contract.version)}`, stringify(versionPart(frozenInputs[i]!, frozenInputs[i - 1])));
   }
   files.set(AUDIT_DOC, await spliceDocument(root, AUDIT_DOC, parts, options));
+  files.set(PACKAGE_FILE, withSchemaExports(await handWritten(root, PACKAGE_FILE), exportedVersions(registry.versions)));
   return { files, published };
 }

@@ -30,7 +30,9 @@ export function mentionOf(change: Change): string {
 export function amendmentFindings(changes: readonly Change[], base: string, baseLog: string | undefined, headLog: string | undefined): Finding[] {
   const contractChanges = changes.filter((c) => c.class !== 'docs-only');
   if (contractChanges.length === 0) return [];
-  const fix = `add an entry to ${CHANGELOG} that says what changed and why; \`npm run diff -- ${base} --format markdown\` lists the changes`;
+  const mentions = [...new Set(changes.filter((c) => c.class === 'privacy-relevant').map(mentionOf))];
+  const naming = mentions.length === 0 ? '' : `, naming ${mentions.map((m) => `\`${m}\``).join(', ')}`;
+  const fix = `add an entry to ${CHANGELOG} that says what changed and why${naming}; \`npm run diff -- ${base} --format markdown\` lists the changes`;
   if (headLog === undefined) {
     return [{ where: CHANGELOG, what: `is missing, but the contract changed since ${base}`, rule: 'changelog-missing', fix, severity: 'error' }];
   }

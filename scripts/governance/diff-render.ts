@@ -4,7 +4,7 @@ import { basisWords } from '../docs/audit-doc.js';
 import { type Cell, code, heading, list, paragraph, stringify, table, text } from '../docs/mdast.js';
 import { DATA_CATEGORIES } from '../../schema/privacy.js';
 import type { Colors, Format } from '../cli/command.js';
-import { CHANGE_CLASSES, type Change, type ChangeClass } from './semantic-diff.js';
+import { CHANGE_CLASSES, type Change, type ChangeClass, type VersionStage } from './semantic-diff.js';
 
 const TITLES: Readonly<Record<ChangeClass, string>> = {
   'wire-breaking': 'Wire-breaking changes',
@@ -13,11 +13,33 @@ const TITLES: Readonly<Record<ChangeClass, string>> = {
   'docs-only': 'Documentation-only changes',
 };
 
-export const ADDITIVE_NOTE =
-  'Additive changes still break a strict receiver of a released version, since unknown fields are refused: once a version is released, make them in a new version.';
+/** What the wire changes of one kind of version mean, and what to do about them: the advice fits the version's stage. */
+const STAGE_NOTES: Readonly<Record<VersionStage, (versions: string) => string>> = {
+  'new version': (v) =>
+    `${v} is a new version: none of its changes breaks an installation, since each one keeps sending the version its code names and servers accept several side by side. The classes say what moving to it asks of an uploader: after a wire-breaking change (a new required field, say) a report of the version before is not one of ${v}, and the uploader's fallback by projection cannot make it one.`,
+  draft: (v) =>
+    `${v} is a draft: it changes in place until it is released, and a server or uploader built from an earlier draft may refuse what the new one sends. Once it is released, wire changes go into a new version.`,
+  released: (v) =>
+    `${v} is released, so what it validates is frozen: \`npm run check\` fails on these changes (released-changed). Undo them, and make them in a new version (\`npm run draft -- <next version>\`).`,
+};
 
+/** The notes for the stages whose versions have wire changes, each naming its versions. */
+export function stageNotes(changes: readonly Change[]): string[] {
+  const byStage = new Map<VersionStage, Set<number>>();
+  for (const change of changes) {
+    if (change.stage === undefined || change.version === undefined || (change.class !== 'wire-breaking' && change.class !== 'wire-additive')) continue;
+    byStage.set(change.stage, (byStage.get(change.stage) ?? new Set()).add(change.version));
+  }
+  return (['new version', 'draft', 'released'] as const)
+    .filter((stage) => byStage.has(stage))
+    .map((stage) => STAGE_NOTES[stage]([...byStage.get(stage)!].sort((a, b) => a - b).map((v) => `v${v}`).join(', ')));
+}
+
+/** `v2 activeSeats`, or `v2` alone for a change to the version as a whole (never `v2 v2`). */
 function where(change: Change): string {
-  return change.version === undefined ? change.subject : `v${change.version} ${change.subject}${change.amendment ? ' (amendment of a released version)' : ''}`;
+  if (change.version === undefined) return change.subject;
+  const subject = change.subject === `v${change.version}` ? '' : ` ${change.subject}`;
+  return `v${change.version}${subject}${change.amendment ? ' (amendment of a released version)' : ''}`;
 }
 
 function summary(changes: readonly Change[]): string {
@@ -51,8 +73,8 @@ function markdown(changes: readonly Change[], base: string): string {
   for (const c of ['wire-breaking', 'wire-additive'] as const) {
     if (of(c).length === 0) continue;
     nodes.push(heading(3, TITLES[c]), table(['Version', 'Field', 'Change'], of(c).map((x) => [version(x), [code(x.subject)], x.what])));
-    if (c === 'wire-additive') nodes.push(paragraph(ADDITIVE_NOTE));
   }
+  for (const note of stageNotes(changes)) nodes.push(paragraph(note));
   if (of('docs-only').length > 0) {
     nodes.push(heading(3, TITLES['docs-only']), list(of('docs-only').map((x) => [code(where(x)), text(`: ${x.what}`)])));
   }
@@ -84,7 +106,7 @@ export function renderDiff(changes: readonly Change[], base: string, format: For
         const paint = c === 'wire-breaking' ? colors.red : c === 'privacy-relevant' ? colors.yellow : (t: string) => t;
         lines.push(paint(c), ...group.map((x) => `  ${where(x)}: ${x.what}`));
       }
-      if (changes.some((x) => x.class === 'wire-additive')) lines.push(colors.dim(`note: ${ADDITIVE_NOTE}`));
+      for (const note of stageNotes(changes)) lines.push(colors.dim(`note: ${note}`));
       return `${lines.join('\n')}\n`;
     }
   }

@@ -1,8 +1,11 @@
 /**
- * Privacy reviews bound to content. A review record says who approved which
- * version when, where the review is written down, and the hash of the exact
- * privacy content approved, with a copy of that content so a later check can
- * show what changed since. Records are written by `npm run review` only.
+ * Privacy reviews bound to content. A review record says who reviewed which
+ * version when, in what role, whether they approved it or the approval is
+ * still pending, where the review is written down, and the hash of the exact
+ * privacy content reviewed, with a copy of that content so a later check can
+ * show what changed since. Only an approval lets a version be released or a
+ * released version's records be amended. Records are written by `npm run
+ * review` only.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,19 +15,27 @@ import { type Finding, FindingsError } from '../cli/findings.js';
 
 export const REVIEWS_FILE = 'schema/reviews.json';
 
+/** An approval, or a review that has not approved yet (a self-review waiting for the DPO's sign-off, say). */
+export const REVIEW_DECISIONS = ['approved', 'pending'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
 export interface ReviewRecord {
   readonly version: number;
-  /** Who approved: a person or a team. */
+  /** Who reviewed: a person or a team. */
   readonly reviewer: string;
-  /** The day of the approval, YYYY-MM-DD. */
+  /** In what role they reviewed: "Data Protection Officer", "engineering self-review". */
+  readonly role: string;
+  /** Whether the review approves the content, or the approval is still pending. */
+  readonly decision: ReviewDecision;
+  /** The day of the review, YYYY-MM-DD. */
   readonly date: string;
   /** Where the review is written down: an http(s) URL or a ticket reference (PRIV-123, #10). */
   readonly link: string;
-  /** privacyHash() of the approved content. */
+  /** privacyHash() of the reviewed content. */
   readonly contentHash: string;
-  /** The version's JSON Schema as approved, for the diff against later content. */
+  /** The version's JSON Schema as reviewed, for the diff against later content. */
   readonly content: JsonSchema;
-  /** The record of processing as approved (absent in records from before it was reviewed). */
+  /** The record of processing as reviewed (absent in records from before it was reviewed). */
   readonly processingRecord?: ProcessingRecord;
 }
 
@@ -70,12 +81,17 @@ export async function readReviews(root: string): Promise<ReviewRecord[]> {
     const problem = typeof record.link === 'string' ? linkProblem(record.link) : 'is missing';
     if (problem) findings.push({ where, what: `link ${problem}`, rule: 'review-link', fix: 'record the review again with the real ticket or document link', severity: 'error' });
     if (typeof record.reviewer !== 'string' || record.reviewer.trim() === '') findings.push({ where, what: 'names no reviewer', rule: 'reviews-syntax', severity: 'error' });
+    if (record.role !== undefined && (typeof record.role !== 'string' || record.role.trim() === '')) findings.push({ where, what: 'names an empty role', rule: 'reviews-syntax', severity: 'error' });
+    if (record.decision !== undefined && !(REVIEW_DECISIONS as readonly unknown[]).includes(record.decision)) {
+      findings.push({ where, what: `has decision ${JSON.stringify(record.decision)}, not one of ${REVIEW_DECISIONS.join(', ')}`, rule: 'reviews-syntax', fix: 'restore it from git; records are written by `npm run review`', severity: 'error' });
+    }
     if (typeof record.contentHash !== 'string' || typeof record.version !== 'number' || typeof record.content !== 'object') {
       findings.push({ where, what: 'lacks version, contentHash or content', rule: 'reviews-syntax', fix: 'restore it from git; records are written by `npm run review`', severity: 'error' });
     }
   });
   if (findings.length > 0) throw new FindingsError(findings);
-  return parsed.reviews as ReviewRecord[];
+  // A record from before roles and decisions were recorded (a diff base, say) approved nothing: it counts as pending.
+  return (parsed.reviews as Array<Partial<ReviewRecord>>).map((record) => ({ ...record, role: record.role ?? 'role not recorded', decision: record.decision ?? 'pending' }) as ReviewRecord);
 }
 
 export function formatReviews(reviews: readonly ReviewRecord[]): string {
@@ -88,11 +104,34 @@ export async function writeReviews(root: string, reviews: readonly ReviewRecord[
   await rename(`${path}.tmp`, path);
 }
 
-/** The newest review of a version (by date, then by order in the file). */
-export function latestReview(reviews: readonly ReviewRecord[], version: number): ReviewRecord | undefined {
+/** The newest review of a version (by date, then by order in the file); with `decision`, the newest of that kind. */
+export function latestReview(reviews: readonly ReviewRecord[], version: number, decision?: ReviewDecision): ReviewRecord | undefined {
   return reviews
     .map((review, index) => ({ review, index }))
-    .filter(({ review }) => review.version === version)
+    .filter(({ review }) => review.version === version && (decision === undefined || review.decision === decision))
     .sort((a, b) => (a.review.date < b.review.date ? -1 : a.review.date > b.review.date ? 1 : a.index - b.index))
     .pop()?.review;
+}
+
+/** The newest approval of a version, or undefined when none was ever recorded. */
+export function latestApproval(reviews: readonly ReviewRecord[], version: number): ReviewRecord | undefined {
+  return latestReview(reviews, version, 'approved');
+}
+
+/** The reviews of exactly this content of a version, the newest last; an approval among them is what counts. */
+export function reviewsOf(reviews: readonly ReviewRecord[], version: number, contentHash: string): { readonly approval?: ReviewRecord; readonly pending?: ReviewRecord } {
+  const matching = reviews.filter((r) => r.version === version && r.contentHash === contentHash);
+  const approval = matching.filter((r) => r.decision === 'approved').pop();
+  const pending = matching.filter((r) => r.decision === 'pending').pop();
+  return { ...(approval ? { approval } : {}), ...(pending ? { pending } : {}) };
+}
+
+/** "Dana Fischer (Data Protection Officer)": who reviewed, in what role. */
+export function reviewerWords(review: Pick<ReviewRecord, 'reviewer' | 'role'>): string {
+  return `${review.reviewer} (${review.role})`;
+}
+
+/** The command that records an approval of `version`, placeholders for what only people know. */
+export function approveCommand(version: number): string {
+  return `npm run review -- ${version} --reviewer "<name>" --role "<role>" --link <ticket>`;
 }

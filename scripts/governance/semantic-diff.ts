@@ -3,8 +3,8 @@
  * every change by who it affects:
  *
  * - wire-breaking: a payload valid before can be refused now (field removed
- *   or renamed, type changed, constraint tightened, field made required,
- *   version constant changed, rule added);
+ *   or renamed, type changed, constraint tightened, required field added or
+ *   made required, version constant changed, rule added);
  * - wire-additive: everything valid before stays valid (optional field added,
  *   constraint loosened). The payload is closed, so a strict receiver of the
  *   old version still refuses the new fields: once a version is released,
@@ -14,6 +14,13 @@
  *   changed, or an entry removed from "not collected". On a released version
  *   such a change is an amendment: privacy-relevant, never a wire change;
  * - docs-only: prose outside the generated parts of the audit document.
+ *
+ * A new version is compared with the version before it, classified the
+ * same way: a class there says what moving from the one to the other asks of
+ * an uploader (a new required field is wire-breaking: a report of the older
+ * version is not one of the new), never that anybody breaks, since each
+ * installation keeps sending the version it names. Each wire change says
+ * which of the three it concerns (`stage`), so the advice fits.
  *
  * Pure: it reads the generated JSON Schema documents it is given.
  */
@@ -39,7 +46,13 @@ export interface Change {
   readonly required?: boolean;
   /** A privacy-relevant change to a version released in the base: an amendment, which moves nothing on the wire. */
   readonly amendment?: boolean;
+  /** Whose change it is: a new version's (against the one before it), a draft's in place, or a released version's. */
+  readonly stage?: VersionStage;
+  /** For a changed part of a privacy record: which part, and its value before and after. */
+  readonly record?: { readonly key: PrivacyKey; readonly before: unknown; readonly after: unknown };
 }
+
+export type VersionStage = 'new version' | 'draft' | 'released';
 
 /** One side of a comparison: each version's generated JSON Schema, and the audit document's text. */
 export interface ContractState {
@@ -158,21 +171,21 @@ function compareConstraints(subject: string, version: number, before: JsonSchema
 
 /** The parts of a privacy record a change to which is privacy-relevant: all of them. */
 export const PRIVACY_KEYS = ['purpose', 'legalBasis', 'basisNote', 'proportionality', 'category', 'retention', 'owner', 'reviewBy', 'exceptions'] as const;
+export type PrivacyKey = (typeof PRIVACY_KEYS)[number];
 
 function comparePrivacy(subject: string, version: number, before: PrivacyRecord | undefined, after: PrivacyRecord | undefined, out: Change[]): void {
   if (after === undefined) return;
   const changed = PRIVACY_KEYS.filter((key) => canonicalJson(before?.[key]) !== canonicalJson(after[key]));
   for (const key of changed) {
-    out.push({ class: 'privacy-relevant', version, subject, what: `${key} changed: ${show(before?.[key])} → ${show(after[key])}`, privacy: after });
+    out.push({ class: 'privacy-relevant', version, subject, what: `${key} changed: ${show(before?.[key])} → ${show(after[key])}`, privacy: after, record: { key, before: before?.[key], after: after[key] } });
   }
 }
 
-function compareFields(version: number, before: JsonSchema, after: JsonSchema, out: Change[], newVersion: boolean): void {
+function compareFields(version: number, before: JsonSchema, after: JsonSchema, out: Change[]): void {
   const index = (doc: JsonSchema) => new Map(listContractFields(doc).map((f) => [nameOf(f), f]));
   const was = index(before);
   const now = index(after);
-  // In a new version, changes against its predecessor break nobody: receivers opt in to the version.
-  const breaking: ChangeClass = newVersion ? 'wire-additive' : 'wire-breaking';
+  const breaking: ChangeClass = 'wire-breaking';
   const removed = [...was.keys()].filter((name) => !now.has(name));
   const added = [...now.keys()].filter((name) => !was.has(name));
   const renamedTo = new Map<string, string>();
@@ -200,7 +213,7 @@ function compareFields(version: number, before: JsonSchema, after: JsonSchema, o
     }
     const parent = parentOf(name);
     if (!field.isItems && !(parent !== undefined && addedSet.has(parent))) {
-      out.push({ class: field.required && !newVersion ? 'wire-breaking' : 'wire-additive', version, subject: name, what: field.required ? 'required field added' : 'optional field added' });
+      out.push({ class: field.required ? 'wire-breaking' : 'wire-additive', version, subject: name, what: field.required ? 'required field added' : 'optional field added' });
     }
     const record = recordOf(field.schema);
     if (record) out.push({ class: 'privacy-relevant', version, subject: name, what: 'new data collected', privacy: record, required: field.required });
@@ -211,18 +224,16 @@ function compareFields(version: number, before: JsonSchema, after: JsonSchema, o
     if (old.required !== field.required) {
       out.push(field.required ? { class: breaking, version, subject: name, what: 'now required' } : { class: 'wire-additive', version, subject: name, what: 'now optional' });
     }
-    const changes: Change[] = [];
-    compareConstraints(name, version, old.schema, field.schema, changes);
-    out.push(...changes.map((c) => (c.class === 'wire-breaking' ? { ...c, class: breaking } : c)));
+    compareConstraints(name, version, old.schema, field.schema, out);
     comparePrivacy(name, version, recordOf(old.schema), recordOf(field.schema), out);
   }
 }
 
-function compareRules(version: number, before: JsonSchema, after: JsonSchema, out: Change[], newVersion: boolean): void {
+function compareRules(version: number, before: JsonSchema, after: JsonSchema, out: Change[]): void {
   const rules = (doc: JsonSchema) => new Map(((doc['x-rules'] ?? []) as CrossFieldRule[]).map((r) => [r.id, r]));
   const was = rules(before);
   const now = rules(after);
-  const breaking: ChangeClass = newVersion ? 'wire-additive' : 'wire-breaking';
+  const breaking: ChangeClass = 'wire-breaking';
   for (const [id, rule] of now) {
     const old = was.get(id);
     if (old === undefined) out.push({ class: breaking, version, subject: `rule ${id}`, what: 'rule added' });
@@ -242,9 +253,13 @@ function compareNotCollected(version: number, before: JsonSchema, after: JsonSch
   for (const what of now.keys()) if (!was.has(what)) out.push({ class: 'docs-only', version, subject: `not collected: ${what}`, what: 'added to the list of data deliberately not collected' });
 }
 
-/** The document's prose: every generated part blanked, so only what people wrote is compared. */
+/**
+ * The document's prose: every generated part taken out, so only what people
+ * wrote is compared; a new version's parts, which the build places in the
+ * document, are no prose change.
+ */
 export function proseOf(document: string): string {
-  return document.replace(/^<!-- generated:[^\n]*-->\n[\s\S]*?^<!-- \/generated -->$/gm, '<!-- generated part -->');
+  return document.replace(/^<!-- generated:[^\n]*-->\n[\s\S]*?^<!-- \/generated -->$/gm, '').replace(/\n{3,}/g, '\n\n');
 }
 
 /**
@@ -255,17 +270,18 @@ export function proseOf(document: string): string {
  */
 export function changesBetween(before: JsonSchema, after: JsonSchema, version: number): Change[] {
   const changes: Change[] = [];
-  compareFields(version, before, after, changes, true);
-  compareRules(version, before, after, changes, true);
+  compareFields(version, before, after, changes);
+  compareRules(version, before, after, changes);
   compareNotCollected(version, before, after, changes);
-  return changes.filter((c) => !(c.subject === 'schemaVersion' && c.what.startsWith('version constant changed')));
+  return changes.filter((c) => !(c.subject === 'schemaVersion' && c.what.startsWith('version constant changed'))).map((c) => ({ ...c, stage: 'new version' as const }));
 }
 
 function fromNothing(version: number, after: JsonSchema): Change[] {
   const changes: Change[] = [];
-  compareFields(version, {}, after, changes, true);
-  compareRules(version, {}, after, changes, true);
+  compareFields(version, {}, after, changes);
+  compareRules(version, {}, after, changes);
   compareNotCollected(version, {}, after, changes);
+  // The first version of all: no version before it to move from, so no stage and no advice about one.
   return changes;
 }
 
@@ -285,16 +301,17 @@ export function diffContracts(base: ContractState, head: ContractState): Change[
       const predecessor = [...head.versions.keys()].filter((v) => v < version).sort((a, b) => b - a)[0];
       const approved = predecessor === undefined ? undefined : head.approved?.get(predecessor);
       const baseline = predecessor === undefined ? {} : (approved ?? head.versions.get(predecessor)!);
-      changes.push({ class: 'wire-additive', version, subject: `v${version}`, what: predecessor === undefined ? 'new version' : `new version, compared below with v${predecessor}${approved === undefined ? '' : ' as last approved'}` });
+      changes.push({ class: 'wire-additive', version, subject: `v${version}`, what: predecessor === undefined ? 'new version' : `new version, compared below with v${predecessor}${approved === undefined ? '' : ' as last approved'}`, ...(predecessor === undefined ? {} : { stage: 'new version' as const }) });
       changes.push(...(predecessor === undefined ? fromNothing(version, after) : changesBetween(baseline, after, version)));
       continue;
     }
     const own: Change[] = [];
-    compareFields(version, before, after, own, false);
-    compareRules(version, before, after, own, false);
+    compareFields(version, before, after, own);
+    compareRules(version, before, after, own);
     compareNotCollected(version, before, after, own);
     const amended = base.released?.has(version) === true;
-    changes.push(...own.map((c) => (amended && c.class === 'privacy-relevant' ? { ...c, amendment: true } : c)));
+    const stage: VersionStage = amended ? 'released' : 'draft';
+    changes.push(...own.map((c) => ({ ...c, stage, ...(amended && c.class === 'privacy-relevant' ? { amendment: true } : {}) })));
   }
   changes.push(...processingChanges(base.processingRecord, head.processingRecord));
   if (base.document !== undefined && head.document !== undefined && proseOf(base.document) !== proseOf(head.document)) {

@@ -3,7 +3,9 @@
  * check yields findings; the table gives them their rule id and default
  * severity. A field's privacy record may exempt it from some rules, each
  * exemption justified in writing; an exemption that exempts nothing is a
- * finding too, so the list reviewers read stays true.
+ * finding too, so the list reviewers read stays true. The review-by rule
+ * looks at every version at once (one finding per cause, however many
+ * versions share it): lintAll runs it after the per-version rules.
  */
 import type { Contract } from '../../schema/contract.js';
 import { EXEMPTABLE_RULES } from '../../schema/privacy.js';
@@ -14,13 +16,21 @@ import { checkBoundedArray, checkBoundedNumber, checkBoundedString, checkClosedO
 import { checkPersonalDataName, checkPersonalDefault } from './personal-data.js';
 import { checkPrivacyRecord } from './privacy-record.js';
 import { checkProportionality } from './proportionality.js';
-import { checkReviewBy } from './review-by.js';
+import { REVIEW_BY_SUMMARY, type ReviewSubject, reviewByFindings } from './review-by.js';
 import { type LintCheck, today as todayUtc } from './types.js';
+import type { SourceFile } from '../contract/sources.js';
 
 export interface LintRule {
   readonly check: LintCheck;
   readonly severity: Finding['severity'];
   readonly summary: string;
+}
+
+/** Every rule with its summary, for `--help`: the per-version rules and the one over all versions. */
+export function ruleSummaries(): Array<[string, string]> {
+  const entries = Object.entries(LINT_RULES).map(([id, rule]) => [id, rule.summary] as [string, string]);
+  const at = entries.findIndex(([id]) => id === 'exception');
+  return [...entries.slice(0, at), ['review-by', REVIEW_BY_SUMMARY], ...entries.slice(at)];
 }
 
 export const LINT_RULES: Readonly<Record<string, LintRule>> = {
@@ -33,12 +43,31 @@ export const LINT_RULES: Readonly<Record<string, LintRule>> = {
   'bounded-array': { check: checkBoundedArray, severity: 'error', summary: 'every list has a maxItems' },
   'bounded-number': { check: checkBoundedNumber, severity: 'error', summary: 'every number has a minimum, and a maximum unless it is an integer' },
   'no-any': { check: checkNoAny, severity: 'error', summary: 'no field accepts any JSON value' },
-  'review-by': { check: checkReviewBy, severity: 'error', summary: 'every field is reviewed again by its reviewBy date (a warning 30 days before), set at most two years ahead' },
   exception: { check: checkExceptions, severity: 'error', summary: 'an exception names an exemptable rule, is justified in writing, and exempts something' },
 };
 
-/** Runs every lint rule on one contract version. */
-export function lintContract(contract: Contract, schema: JsonSchema, today: string = todayUtc()): Finding[] {
+/** Every rule on every subject (the versions, and the connection test as version 0): the per-version rules, then review-by over all. */
+export function lintAll(subjects: readonly ReviewSubject[], today: string = todayUtc()): Finding[] {
+  return [...subjects.flatMap(({ contract, schema, sources }) => lintContract(contract, schema, today, sources)), ...reviewByFindings(subjects, today)];
+}
+
+/**
+ * The file that declares a field: the first of the contract's files (its own
+ * first) with the field's key written as a property, `activeSeats:` or
+ * `'x-telemetry-customer':`. A header is declared in schema/headers.ts, a
+ * field a later version takes over unchanged in the version it comes from.
+ * The contract's own file when no file says (or none is known).
+ */
+export function declaringFile(field: string, contract: Contract, sources: readonly SourceFile[] = []): string {
+  const key = field.replace(/^header /, '').replace(/\[\]/g, '').split('.').pop()!;
+  if (key === '') return contract.source;
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const declared = new RegExp(`(?:^|[\\s{,])(['"]?)${escaped}\\1\\s*:`, 'm');
+  return sources.find((file) => declared.test(file.text))?.path ?? contract.source;
+}
+
+/** Runs every per-version lint rule on one contract version (review-by looks at all versions at once: see lintAll). */
+export function lintContract(contract: Contract, schema: JsonSchema, today: string = todayUtc(), sources: readonly SourceFile[] = []): Finding[] {
   const context = { contract, schema, today };
   // Only exemptable rules can be exempted; any other exception is a finding of its own (checkExceptions).
   const exceptions = declaredExceptions(schema).filter((e) => (EXEMPTABLE_RULES as readonly string[]).includes(e.rule));
@@ -51,13 +80,13 @@ export function lintContract(contract: Contract, schema: JsonSchema, today: stri
         used.add(excused);
         continue;
       }
-      findings.push({ severity, ...finding, where: `${contract.source} ${finding.where}`, rule });
+      findings.push({ severity, ...finding, where: `${declaringFile(finding.where, contract, sources)} ${finding.where}`, rule });
     }
   }
   for (const exception of exceptions) {
     if (used.has(exception)) continue;
     findings.push({
-      where: `${contract.source} ${exception.field}`,
+      where: `${declaringFile(exception.field, contract, sources)} ${exception.field}`,
       what: `the exception for ${exception.rule} exempts nothing: the field passes that rule`,
       rule: 'exception',
       fix: 'remove the exception, so the audit document lists only real ones',

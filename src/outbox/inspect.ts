@@ -5,9 +5,8 @@
  * to the storage or sends a report.
  */
 import { type ConnectionTestResult, runConnectionTest } from '../uploader/connection-test.js';
-import { currentVersion } from '../../generated/index.js';
 import { assembleProbe } from '../uploader/probe-request.js';
-import type { TelemetryCounts } from '../uploader/payload.js';
+import { type TelemetryCounts, versionRequired } from '../uploader/payload.js';
 import { type CreateRequestOptions, createTelemetryRequest } from '../uploader/request.js';
 import { customerHeaderOf } from '../uploader/sender.js';
 import type { FetchLike } from '../uploader/send.js';
@@ -62,7 +61,8 @@ export async function showNext(ctx: InspectContext): Promise<{ readonly ok: true
 export async function previewWindow(ctx: InspectContext, counts: unknown): Promise<PreviewResult> {
   const options = ctx.buildOptions();
   if ('missing' in options) return { ok: false, error: wireError('preview', `${options.missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured') };
-  const built = await createTelemetryRequest(counts as TelemetryCounts, { ...options, ...(ctx.version !== undefined ? { version: ctx.version as 1 } : {}) });
+  if (ctx.version === undefined) return { ok: false, error: versionRequired('openOutbox') };
+  const built = await createTelemetryRequest(counts as TelemetryCounts<1>, { ...options, version: ctx.version as 1 });
   if (!built.ok) return { ok: false, error: built.error };
   const record = recordOf(built.request, new Date(ctx.now()).toISOString());
   const existing = await ctx.read(() => ctx.storage.get(record.messageId));
@@ -105,16 +105,17 @@ export async function testOutboxConnection(sender: TestSender): Promise<Connecti
     ...(sender.licenseId === undefined ? ['licenseId'] : []),
     ...(customerHeader === undefined ? ['customer'] : []),
     ...(sender.signingSecrets.length === 0 ? ['signingSecrets'] : []),
+    ...(sender.version === undefined ? ['version'] : []),
     ...(sender.lacking !== undefined ? [sender.lacking] : []),
   ];
-  if (missing.length > 0 || sender.licenseId === undefined || customerHeader === undefined) {
+  if (missing.length > 0 || sender.licenseId === undefined || customerHeader === undefined || sender.version === undefined) {
     return {
       ok: false,
       diagnosis: 'not-configured',
       message: `testConnection: ${missing.join(', ')} must be known to test the connection; the application saves all but the secrets in outbox.json when it opens the outbox (not-configured)`,
       url: sender.baseUrl ?? '(no address)',
       at: new Date(sender.now()).toISOString(),
-      schemaVersion: sender.version ?? currentVersion,
+      schemaVersion: sender.version ?? 0,
       encrypted: sender.encrypt,
     };
   }
@@ -124,14 +125,14 @@ export async function testOutboxConnection(sender: TestSender): Promise<Connecti
           signingSecrets: sender.signingSecrets,
           encrypt: sender.encrypt,
           now: sender.now,
-          ...(sender.version !== undefined ? { version: sender.version } : {}),
+          version: sender.version,
           ...(sender.encryptionKey !== undefined ? { encryptionKey: sender.encryptionKey } : {}),
         });
   return runConnectionTest(built, {
     baseUrl: sender.baseUrl ?? '',
     now: sender.now,
     encrypted: sender.encrypt,
-    ...(sender.version !== undefined ? { schemaVersion: sender.version } : {}),
+    schemaVersion: sender.version,
     ...(sender.fetch ? { fetch: sender.fetch } : {}),
     ...(sender.timeoutMs !== undefined ? { timeoutMs: sender.timeoutMs } : {}),
   });

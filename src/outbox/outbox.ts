@@ -12,11 +12,10 @@
  * returns its message id and the server stores a window once, however often
  * it arrives.
  */
-import { currentVersion } from '../../generated/index.js';
 import type { ConnectionTestResult } from '../uploader/connection-test.js';
 import { encryptionKeyId } from '../wire/jwe.js';
 import { checkCustomerName } from '../wire/mask.js';
-import type { CurrentVersion, KnownVersion, TelemetryCounts } from '../uploader/payload.js';
+import { type KnownVersion, type TelemetryCounts, versionRequired } from '../uploader/payload.js';
 import { type CreateRequestOptions, createTelemetryRequest, restoreTelemetryRequest } from '../uploader/request.js';
 import { customerHeaderOf } from '../uploader/sender.js';
 import { sendTelemetry } from '../uploader/send.js';
@@ -59,7 +58,7 @@ export type EnqueueResult =
   | { readonly ok: false; readonly error: OutboxFailure };
 
 /** What the application measured for one window: its counts without the window's bounds, which the schedule decides. */
-export type WindowCounts<V extends KnownVersion = CurrentVersion> = Omit<TelemetryCounts<V>, 'periodStart' | 'periodEnd'>;
+export type WindowCounts<V extends KnownVersion> = Omit<TelemetryCounts<V>, 'periodStart' | 'periodEnd'>;
 
 /** A window `enqueueDue` queued: the window and its send moment, its message id, and whether the outbox already held it. */
 export interface QueuedWindow {
@@ -143,7 +142,8 @@ export interface OpenReport {
   readonly purged: { readonly records: number; readonly logEntries: number };
 }
 
-export interface Outbox<V extends KnownVersion = CurrentVersion> {
+/** An open outbox; `V` is the version its windows are built in (`never` when the application named none: it cannot enqueue). */
+export interface Outbox<V extends KnownVersion = never> {
   /** The folder, or the storage's own location. */
   readonly location: string;
   /** What opening found: left-over temporary files removed, unreadable records set aside, entries purged. */
@@ -206,16 +206,20 @@ const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b
 /**
  * Opens (or creates) an outbox. Throws an `OutboxError` for bad options or a
  * folder that cannot be used; removes temporary files of killed writers, sets
- * unreadable records aside, and purges what is past retention.
+ * unreadable records aside, and purges what is past retention. Windows are
+ * built in the version the application names (`version`), or else in the one
+ * the folder was created with (outbox.json): never in a default that moves
+ * when the package is upgraded. Without either, `enqueue` refuses
+ * (`version-required`).
  *
  * @example
- * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', licenseId, customer, signingSecrets: [secret], baseUrl });
+ * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', version: 1, licenseId, customer, signingSecrets: [secret], baseUrl });
  * const queued = await outbox.enqueue(counts); // durable once it resolves
  * if (!queued.ok) log.error(queued.error.message);
  * // the scheduler, every tick:
  * const sent = await outbox.flush();
  */
-export async function openOutbox<V extends KnownVersion = CurrentVersion>(options: OutboxOptions & { readonly version?: V }): Promise<Outbox<V>> {
+export async function openOutbox<V extends KnownVersion = never>(options: OutboxOptions & { readonly version?: V }): Promise<Outbox<V>> {
   const secrets = checkOptions(options);
   const storage: OutboxStorage = options.storage ?? fileStorage(options.dir!, options.lockStaleMs !== undefined ? { lockStaleMs: options.lockStaleMs } : {});
   const files = options.storage === undefined ? (storage as FileStorage) : undefined;
@@ -247,7 +251,8 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
     options.customer !== undefined && secrets.length > 0 && checkCustomerName(options.customer) === undefined ? await customerHeaderOf({ ...options, customer: options.customer }, secrets) : saved?.customerHeader;
   const licenseId = options.licenseId ?? saved?.licenseId;
   const encrypt = options.encrypt ?? saved?.encrypt ?? false;
-  const sendsVersion: number = options.version ?? saved?.schemaVersion ?? currentVersion;
+  // The installation's version: what the application names, else what the folder was created with. Never a default.
+  const sendsVersion: number | undefined = options.version ?? saved?.schemaVersion;
   // An application given an encryption key of its own leaves the key's id in outbox.json: another process (the command)
   // must bring that very key, not derive one from the signing secret, which the server would not decrypt.
   const givenKeyId = options.encryptionKey !== undefined ? encryptionKeyId(options.encryptionKey) : undefined;
@@ -263,7 +268,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
     ...(signingKeys > 0 ? { signingKeys } : {}),
     ...(licenseId !== undefined ? { licenseId } : {}),
     ...(customerHeader !== undefined ? { customerHeader } : {}),
-    schemaVersion: sendsVersion,
+    ...(sendsVersion !== undefined ? { schemaVersion: sendsVersion } : {}),
     ...(encrypt ? { encrypt } : {}),
     ...(encrypt && givenKeyId !== undefined ? { encryptionKeyId: givenKeyId } : encrypt && saved?.encryptionKeyId !== undefined ? { encryptionKeyId: saved.encryptionKeyId } : {}),
   };
@@ -362,13 +367,14 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
     if (!settings.enabled) return wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled');
     const missing = [...(options.licenseId === undefined ? ['licenseId'] : []), ...(options.customer === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
     if (missing.length > 0) return wireError(where, `${missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured');
+    if (sendsVersion === undefined) return versionRequired('openOutbox');
     return undefined;
   }
 
   async function enqueueOnce(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
     const blocked = cannotBuild('enqueue');
     if (blocked !== undefined) return { ok: false, error: blocked };
-    const built = await createTelemetryRequest(counts as TelemetryCounts, { ...buildOptions(), ...(options.version !== undefined ? { version: options.version as CurrentVersion } : {}) });
+    const built = await createTelemetryRequest(counts as TelemetryCounts<1>, { ...buildOptions(), version: sendsVersion as 1 });
     if (!built.ok) return { ok: false, error: built.error };
     const record = recordOf(built.request, iso());
     const stored = await guarded('write', async () => {
@@ -699,7 +705,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
       const missing = [...(options.licenseId === undefined ? ['licenseId'] : []), ...(options.customer === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
       return missing.length > 0 ? { missing } : buildOptions();
     },
-    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(sendsVersion !== undefined ? { version: sendsVersion } : {}),
     byAge,
     now,
   };
@@ -716,7 +722,7 @@ export async function openOutbox<V extends KnownVersion = CurrentVersion>(option
         ...(options.customer !== undefined ? { customer: { ...options, customer: options.customer } } : {}),
         ...(customerHeader !== undefined ? { customerHeader } : {}),
         signingSecrets: secrets,
-        version: sendsVersion,
+        ...(sendsVersion !== undefined ? { version: sendsVersion } : {}),
         encrypt,
         ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}),
         ...(lacksOwnKey !== undefined ? { lacking: lacksOwnKey } : {}),

@@ -301,7 +301,7 @@ export async function runConnectionTest(
  * `unexpected-answer` or `not-configured`. Never throws; holds no secret.
  *
  * @example
- * const test = await testConnection({ baseUrl, licenseId, customer, signingSecrets: [secret] });
+ * const test = await testConnection({ baseUrl, version: 1, licenseId, customer, signingSecrets: [secret] });
  * console.log(test.diagnosis, test.message); // "connected", "https://…/api/v1/telemetry: connected in 41 ms: …"
  */
 export async function testConnection(options: ConnectionTestOptions): Promise<ConnectionTestResult> {

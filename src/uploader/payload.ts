@@ -17,18 +17,18 @@ import { type WireError, wireError } from '../contract/wire-errors.js';
 
 /** A schema version this package knows. */
 export type KnownVersion = keyof TelemetryByVersion;
-/** The version uploaders build by default. */
+/** The newest released version: the one a new installation names. Never a default: an installation names its own. */
 export type CurrentVersion = typeof currentVersion;
 
 /** Lists relaxed to readonly arrays of their items, at every depth. */
 type Relaxed<T> = T extends readonly (infer U)[] ? readonly Relaxed<U>[] : T extends object ? { readonly [K in keyof T]: Relaxed<T[K]> } : T;
 
 /**
- * What the uploader measured for version `V` (the current one by default):
- * its payload without `schemaVersion`, lists in any order, repeats allowed
- * where the contract keeps a list sorted and unique.
+ * What the uploader measured for version `V`: its payload without
+ * `schemaVersion`, lists in any order, repeats allowed where the contract
+ * keeps a list sorted and unique. No version, no counts (`never`).
  */
-export type TelemetryCounts<V extends KnownVersion = CurrentVersion> = Relaxed<Omit<TelemetryByVersion[V], 'schemaVersion'>>;
+export type TelemetryCounts<V extends KnownVersion> = [V] extends [never] ? never : Relaxed<Omit<TelemetryByVersion[V], 'schemaVersion'>>;
 
 type Schema = { readonly properties?: Readonly<Record<string, Schema>>; readonly items?: Schema; readonly uniqueItems?: boolean };
 
@@ -82,6 +82,16 @@ export function versionProblem(version: number): WireError | undefined {
   if (lifecycle === undefined) return wireError('version', `${String(version)} is not a version this package knows; known: ${formatAcceptedVersions(supportedVersions)}`, 'unsupported-version', { supportedVersions });
   if (lifecycle.status === 'retired') return wireError('version', `v${version} is retired${lifecycle.retired ? ` since ${lifecycle.retired}` : ''}; servers refuse it. Build the current version, v${currentVersion}`, 'unsupported-version', { supportedVersions });
   return undefined;
+}
+
+/** Why nothing is built without a version: a default would move under the installation with the next package release. */
+export function versionRequired(where: string): WireError {
+  return wireError(
+    'version',
+    `is required: name the schema version the installation sends, as in ${where}(…, { version: ${currentVersion}, … }); a default would change what it sends whenever the package is upgraded`,
+    'version-required',
+    { supportedVersions },
+  );
 }
 
 /** The newest version of a server's list that this package can build, or undefined. */

@@ -4,14 +4,13 @@
  * probe's media type, and a body without counts (../wire/probe.ts), signed like a
  * report and encrypted when the installation encrypts.
  */
-import { currentVersion } from '../../generated/index.js';
 import type { ProbeBody } from '../../generated/probe.js';
 import { toHex, utf8 } from '../wire/bytes.js';
 import { JOSE_MEDIA_TYPE, encryptBody, encryptionKeyId } from '../wire/jwe.js';
 import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable } from '../wire/mask.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { PROBE_MEDIA_TYPE, probeMessageId } from '../wire/probe.js';
-import { versionProblem } from './payload.js';
+import { versionProblem, versionRequired } from './payload.js';
 import { type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders } from './sender.js';
 import type { WireError } from '../contract/wire-errors.js';
 
@@ -19,8 +18,8 @@ const NONCE_BYTES = 16;
 
 /** What `createProbeRequest` takes: who sends (as for a report), the version to ask about, and encryption. */
 export interface ProbeOptions extends SenderOptions {
-  /** The schema version this installation sends; default the current one. */
-  readonly version?: number;
+  /** The schema version this installation sends, which the probe asks about (required: no default moves under it). */
+  readonly version: number;
 }
 
 /** A signed probe, ready to send; like a `TelemetryRequest` without a payload. */
@@ -46,7 +45,7 @@ export interface ProbeSender {
   readonly licenseId: string;
   readonly customerHeader: string;
   readonly signingSecrets: string | readonly string[];
-  readonly version?: number;
+  readonly version: number;
   readonly encrypt?: boolean;
   readonly encryptionKey?: string;
   readonly randomBytes?: (length: number) => Uint8Array;
@@ -55,7 +54,8 @@ export interface ProbeSender {
 
 /** A probe from a sender whose customer header is known: the message id from a fresh nonce, signed. Not a public entry. */
 export async function assembleProbe(sender: ProbeSender): Promise<ProbeRequestResult> {
-  const version = sender.version ?? currentVersion;
+  const version = sender.version;
+  if (version === undefined) return { ok: false, error: versionRequired('createProbeRequest') };
   const problem = versionProblem(version);
   if (problem !== undefined) return { ok: false, error: problem };
   const checked = checkedSecrets(sender.signingSecrets, undefined, sender.encryptionKey);
@@ -100,7 +100,7 @@ export async function assembleProbe(sender: ProbeSender): Promise<ProbeRequestRe
  * typed error for bad options instead of throwing.
  *
  * @example
- * const built = await createProbeRequest({ licenseId, customer, signingSecrets: [secret] });
+ * const built = await createProbeRequest({ version: 1, licenseId, customer, signingSecrets: [secret] });
  * if (built.ok) await fetch(`${baseUrl}${built.request.path}`, { method: 'POST', headers: built.request.headers, body: built.request.body });
  */
 export async function createProbeRequest(options: ProbeOptions): Promise<ProbeRequestResult> {
@@ -114,7 +114,7 @@ export async function createProbeRequest(options: ProbeOptions): Promise<ProbeRe
     licenseId: options.licenseId,
     customerHeader: await customerHeaderOf(options, checked.secrets),
     signingSecrets: checked.secrets,
-    ...(options.version !== undefined ? { version: options.version } : {}),
+    version: options.version,
     ...(options.encrypt !== undefined ? { encrypt: options.encrypt } : {}),
     ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}),
     ...(options.randomBytes !== undefined ? { randomBytes: options.randomBytes } : {}),

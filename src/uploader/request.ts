@@ -8,12 +8,13 @@
  *
  * Building a signed telemetry request: the payload completed and checked, the
  * customer masked when asked, the body serialized once (the bytes every retry
- * replays) and signed. Any version the package knows can be built; the
- * current one by default, and when the server does not accept it, the
- * server's newest version by projection where the contract allows. Who sends
+ * replays) and signed. Any version the package knows can be built, the one
+ * the application names: never a default, which would move under an
+ * installation when the package is upgraded. When the server does not accept
+ * it, the server's newest version by projection where the contract allows. Who sends
  * and how it is signed is ./sender.ts; the payload of a version, ./payload.ts.
  */
-import { type Telemetry, currentVersion } from '../../generated/index.js';
+import type { Telemetry } from '../../generated/index.js';
 import { parseTelemetry } from '../contract/parse.js';
 import { checkVersionAccepted } from '../contract/negotiation.js';
 import { type ProjectionReport, projectTelemetry } from '../contract/projection.js';
@@ -26,7 +27,7 @@ import { dedupeKey as dedupeKeyOf, messageId as messageIdOf } from '../wire/dedu
 import { JOSE_MEDIA_TYPE, encryptBody } from '../wire/jwe.js';
 import { checkCustomerName, checkMaskEnvVariable, MASK_ENV_VARIABLE } from '../wire/mask.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
-import { type CurrentVersion, type KnownVersion, type TelemetryCounts, completePayload, invalidCounts, newestBuildable, versionProblem } from './payload.js';
+import { type KnownVersion, type TelemetryCounts, completePayload, invalidCounts, newestBuildable, versionProblem, versionRequired } from './payload.js';
 import { type Sender, type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders } from './sender.js';
 
 /** What `createTelemetryRequest` takes: who sends, and the versions the server accepts. */
@@ -68,33 +69,27 @@ export interface TelemetryRequest {
 export type CreateRequestResult = { readonly ok: true; readonly request: TelemetryRequest } | { readonly ok: false; readonly error: WireError };
 
 /**
- * Builds and signs a telemetry request: fills `schemaVersion`, keeps lists the
+ * Builds and signs a telemetry request in the version the application names
+ * (`version`, required: the counts are typed as that version's, so a missing
+ * required field is a compile error): fills `schemaVersion`, keeps lists the
  * contract sorts sorted and unique, validates (an invalid payload is refused,
- * nothing is built), masks the customer when asked, and signs the body.
- * Builds the current version unless `version` names another. When
- * `acceptedVersions` lacks the current version, the report is projected onto
- * the newest accepted version if the contract allows it (see
- * `request.projection`); an explicitly chosen version is never changed.
+ * nothing is built), masks the customer when asked, and signs the body. The
+ * version stays the application's when the package is upgraded; only
+ * `acceptedVersions` without it makes the report go out projected onto the
+ * newest accepted version, if the contract allows it (`request.projection`).
  * Returns a typed error instead of throwing for bad counts or options.
  *
  * @example
- * const built = await createTelemetryRequest(counts, { licenseId, customer, signingSecrets: [secret] });
+ * const built = await createTelemetryRequest(counts, { version: 1, licenseId, customer, signingSecrets: [secret] });
  * if (!built.ok) throw new Error(built.error.message);
  * const sent = await sendTelemetry(built.request, { baseUrl: 'https://telemetry.example.com' });
- *
- * @example
- * // A report in an older version the package still knows:
- * const v1 = await createTelemetryRequest(countsV1, { version: 1, licenseId, customer, signingSecrets });
  */
-export async function createTelemetryRequest<V extends KnownVersion = CurrentVersion>(
-  counts: NoInfer<TelemetryCounts<V>>,
-  options: CreateRequestOptions & { readonly version?: V },
-): Promise<CreateRequestResult> {
-  const explicit = options.version !== undefined;
-  const version: number = options.version ?? currentVersion;
+export async function createTelemetryRequest<V extends KnownVersion>(counts: NoInfer<TelemetryCounts<V>>, options: CreateRequestOptions & { readonly version: V }): Promise<CreateRequestResult> {
+  const version: number | undefined = options.version;
+  if (version === undefined) return { ok: false, error: versionRequired('createTelemetryRequest') };
   const problem = versionProblem(version);
   if (problem !== undefined) return { ok: false, error: problem };
-  if (explicit && options.acceptedVersions !== undefined) {
+  if (options.acceptedVersions !== undefined && newestBuildable(options.acceptedVersions) === undefined) {
     const refused = checkVersionAccepted(version, options.acceptedVersions);
     if (refused !== undefined) return { ok: false, error: refused };
   }
@@ -111,10 +106,8 @@ export async function createTelemetryRequest<V extends KnownVersion = CurrentVer
   if (!validated.ok) return invalidCounts(validated.errors);
   const built = await signedRequest(validated.value, options, secrets);
   if (!built.ok || options.acceptedVersions === undefined || options.acceptedVersions.includes(version)) return built;
-  // The default version, which the server does not accept: its newest version, by projection, or nothing.
-  const target = newestBuildable(options.acceptedVersions);
-  if (target === undefined) return { ok: false, error: checkVersionAccepted(version, options.acceptedVersions)! };
-  return built.request.project(target);
+  // The application's version, which the server does not accept: its newest version, by projection, or nothing.
+  return built.request.project(newestBuildable(options.acceptedVersions)!);
 }
 
 /** The request for a valid payload, signed; the customer header is worked out once, from the options. */

@@ -59,6 +59,7 @@ const say = (line: string) => void process.stdout.write(`${line}\n`);
 
 const outbox = await openOutbox({
   dir: config.dir,
+  version: 1,
   licenseId: LICENSE,
   customer: CUSTOMER,
   signingSecrets: [config.secret],

@@ -40,7 +40,7 @@ describe('enqueue', () => {
     const outbox = await testOutbox(dir);
     const queued = await outbox.enqueue(windowCounts(1));
     expect(queued).toMatchObject({ ok: true, duplicate: false, state: 'pending', window: { start: '2026-01-01T01:00:00Z', end: '2026-01-01T02:00:00Z' } });
-    const built = await createTelemetryRequest(windowCounts(1), { licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true });
+    const built = await createTelemetryRequest(windowCounts(1), { version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true });
     if (!built.ok || !queued.ok) throw new Error('building failed');
     expect(queued.messageId).toBe(built.request.messageId);
 
@@ -79,7 +79,7 @@ describe('enqueue', () => {
     const outbox = await testOutbox(dir);
     const bad = { ...windowCounts(1), activeSeats: -1, userEmail: 'a@b.example' } as unknown as ReturnType<typeof windowCounts>;
     const queued = await outbox.enqueue(bad);
-    const built = await createTelemetryRequest(bad, { licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A] });
+    const built = await createTelemetryRequest(bad, { version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A] });
     expect(queued.ok).toBe(false);
     expect(!queued.ok && queued.error).toEqual(!built.ok && built.error);
     expect(!queued.ok && queued.error.message).not.toContain('a@b.example');
@@ -122,9 +122,36 @@ describe('enqueue', () => {
     expect(readdirSync(join(dir, 'records'))).toHaveLength(5);
   });
 
+  it('builds windows in the version the application names, or else the one the folder was created with; never in a default', async () => {
+    const dir = folder();
+    const created = await testOutbox(dir);
+    expect(await created.enqueue(windowCounts(1))).toMatchObject({ ok: true });
+    expect(JSON.parse(readFileSync(join(dir, 'outbox.json'), 'utf8'))).toMatchObject({ schemaVersion: 1 });
+    // The application's code names no version (or a process that never did, the command): the folder's stays.
+    const { version: _, ...unnamed } = { version: 1, dir, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], baseUrl: 'https://telemetry.vendor.example', fetch: scriptedFetch([stored()]).fetch, ...noWait };
+    const reopened = await openOutbox(unnamed);
+    // @ts-expect-error an outbox opened without a version has no enqueue the types allow: its version is the folder's, unknown to them
+    const queued = await reopened.enqueue(windowCounts(2));
+    expect(queued).toMatchObject({ ok: true });
+    expect(records(dir).map((r) => JSON.parse(r.body).schemaVersion)).toEqual([1, 1]);
+    expect(JSON.parse(readFileSync(join(dir, 'outbox.json'), 'utf8'))).toMatchObject({ schemaVersion: 1 });
+  });
+
+  it('without a version named or remembered, refuses to build a window and says how to name one', async () => {
+    const dir = folder();
+    const unnamed = await openOutbox({ dir, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], baseUrl: 'https://telemetry.vendor.example' });
+    // @ts-expect-error no version, no counts
+    expect(await unnamed.enqueue(windowCounts(1))).toMatchObject({ ok: false, error: { rule: 'version-required', message: expect.stringContaining('as in openOutbox(…, { version: 1, … })') } });
+    // @ts-expect-error no version, no counts
+    expect(await unnamed.preview(windowCounts(1))).toMatchObject({ ok: false, error: { rule: 'version-required' } });
+    expect(await unnamed.testConnection()).toMatchObject({ ok: false, diagnosis: 'not-configured', message: expect.stringContaining('testConnection: version must be known') });
+    expect(JSON.parse(readFileSync(join(dir, 'outbox.json'), 'utf8'))).not.toHaveProperty('schemaVersion');
+    expect(readdirSync(join(dir, 'records'))).toEqual([]);
+  });
+
   it('says what is missing to build a window, and queues nothing while telemetry is disabled', async () => {
     const dir = folder();
-    const reader = await openOutbox({ dir });
+    const reader = await openOutbox({ dir, version: 1 });
     expect(await reader.enqueue(windowCounts(1))).toMatchObject({ ok: false, error: { rule: 'not-configured', message: 'enqueue: licenseId, customer, signingSecrets must be given to openOutbox to build a window (not-configured)' } });
     const off = await testOutbox(dir, { enabled: false });
     expect(await off.enqueue(windowCounts(1))).toMatchObject({ ok: false, error: { rule: 'disabled' } });
@@ -378,7 +405,7 @@ describe('the transmission log', () => {
     expect(logLines(dir)[0]).toMatchObject({ schemaVersion: 1, deprecation: { version: 1, deprecatedAt: '2026-12-01T00:00:00.000Z', sunset: '2027-05-31T00:00:00.000Z' } });
     expect(records(dir)[0]!.delivered).toMatchObject({ status: 201, schemaVersion: 1, deprecation: { version: 1 } });
     // This package knows one version; a projection comes from sendTelemetry as it would for a v2 report sent as v1.
-    const built = await createTelemetryRequest(windowCounts(2), { licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A] });
+    const built = await createTelemetryRequest(windowCounts(2), { version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A] });
     if (!built.ok) throw new Error(built.error.message);
     const projected = entryOfSend(recordOf(built.request, '2026-11-16T00:00:00.000Z'), {
       ok: true,

@@ -43,6 +43,7 @@ export async function sampleOutputs(): Promise<{ show: string; test: string }> {
     const dir = join(parent, 'outbox');
     const outbox = await openOutbox({
       dir,
+      version: 1,
       licenseId: 'lic-2026-0042',
       customer: 'Müller Werkzeugbau GmbH',
       signingSecrets: [KEY_A],

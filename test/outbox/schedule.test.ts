@@ -38,7 +38,7 @@ function clock(iso: string) {
 /** The application's counts for a window, and every window it was asked for. */
 function application(seats = 40) {
   const asked: DueWindow[] = [];
-  const countsFor = (window: DueWindow): WindowCounts => {
+  const countsFor = (window: DueWindow): WindowCounts<1> => {
     asked.push(window);
     return { activeSeats: seats, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['sso'], appVersion: '3f2a9c1', nodeVersion: '20' };
   };
@@ -147,7 +147,7 @@ describe('enqueueDue', () => {
     await outbox.enqueueDue(application().countsFor);
     time.advanceDays(3);
     let calls = 0;
-    const failing = (window: DueWindow): WindowCounts => {
+    const failing = (window: DueWindow): WindowCounts<1> => {
       if (++calls === 2) throw new Error('the usage database is locked');
       return application().countsFor(window);
     };
@@ -180,7 +180,7 @@ describe('enqueueDue', () => {
 
   it('says what is missing, queues nothing while disabled, and refuses an unknown frequency when opened', async () => {
     const dir = folder();
-    expect(await (await openOutbox({ dir })).enqueueDue(application().countsFor)).toMatchObject({ ok: false, queued: [], error: { rule: 'not-configured', message: 'enqueueDue: licenseId, customer, signingSecrets must be given to openOutbox to build a window (not-configured)' } });
+    expect(await (await openOutbox({ dir, version: 1 })).enqueueDue(application().countsFor)).toMatchObject({ ok: false, queued: [], error: { rule: 'not-configured', message: 'enqueueDue: licenseId, customer, signingSecrets must be given to openOutbox to build a window (not-configured)' } });
     expect(await (await open(dir, { enabled: false })).enqueueDue(application().countsFor)).toMatchObject({ ok: false, error: { rule: 'disabled' } });
     await expect(open(dir, { frequency: 'hourly' as 'daily' })).rejects.toThrow('openOutbox: frequency must be one of daily, weekly, twice-monthly, monthly, got "hourly" (invalid-option)');
   });

@@ -5,7 +5,7 @@ import { CUSTOMER, KEY_A, LICENSE, noWait, scriptedFetch, stored, windowCounts }
 
 /** The outbox over the documented adapter example: the interface is all it needs. */
 const open = (storage = memoryStorage(), fetch = scriptedFetch([stored()]).fetch) =>
-  openOutbox({ storage, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], baseUrl: 'https://telemetry.vendor.example', fetch, ...noWait });
+  openOutbox({ storage, version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], baseUrl: 'https://telemetry.vendor.example', fetch, ...noWait });
 
 describe('an outbox over another storage (examples/outbox-memory-storage.ts)', () => {
   it('queues, refuses a second copy with other counts, delivers, and logs', async () => {

@@ -39,6 +39,7 @@ export const noWait = { sleep: async () => {}, delays: () => 0 } as const;
 export function testOutbox(dir: string, overrides: Partial<OutboxOptions> = {}) {
   return openOutbox({
     dir,
+    version: 1,
     licenseId: LICENSE,
     customer: CUSTOMER,
     signingSecrets: [KEY_A],

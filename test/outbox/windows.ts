@@ -14,7 +14,7 @@ export const CUSTOMER = 'Example Holdings GmbH';
 export const LICENSE = 'lic-0042';
 
 /** The counts of window `i`; `seats` changes the counts but not the window. */
-export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts {
+export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts<1> {
   return {
     periodStart: stamp(BASE + i * HOUR),
     periodEnd: stamp(BASE + (i + 1) * HOUR),

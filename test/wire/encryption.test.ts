@@ -62,7 +62,7 @@ describe('encrypted bodies: the uploader', () => {
   it('refuses an explicit key that is not 32 bytes, naming the rule and not the key', async () => {
     const short = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
     const { createTelemetryRequest } = await import('../../src/uploader/request.js');
-    const result = await createTelemetryRequest(counts(), { licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], encrypt: true, encryptionKey: short });
+    const result = await createTelemetryRequest(counts(), { version: 1, licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], encrypt: true, encryptionKey: short });
     expect(result).toMatchObject({ ok: false, error: { rule: 'secret-format' } });
     expect(!result.ok && result.error.message).toContain('must hold exactly 32 bytes');
     expect(!result.ok && result.error.message).not.toContain(short.slice(6));

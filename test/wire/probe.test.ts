@@ -32,7 +32,7 @@ const licenseKeys = new Map([
     ],
   ],
 ]);
-const sender = { licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], maskCustomer: false } as const;
+const sender = { version: 1, licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], maskCustomer: false } as const;
 
 async function probe(overrides: Partial<Parameters<typeof createProbeRequest>[0]> = {}) {
   const result = await createProbeRequest({ ...sender, now: () => NOW_MS, ...overrides });
@@ -122,6 +122,15 @@ describe('ingest of a probe', () => {
     const wrapped = utf8(await encryptBody(utf8('{"probe":"connection-test","schemaVersion":1}'), key, undefined, 'application/vnd.telemetry-contract.probe+json'));
     const headers = { ...report.headers, ...(await signMessage({ id: report.messageId, timestamp: NOW_S, body: wrapped, secrets: [KEY_A] })) };
     expect(await ingest({ headers, body: wrapped }, { licenseKeys, now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-probe', message: '/nonce: must be 32 lowercase hex digits (invalid-probe)' } });
+  });
+});
+
+describe('createProbeRequest', () => {
+  it('asks about the version the installation names, and builds nothing without one', async () => {
+    expect((await probe()).schemaVersion).toBe(1);
+    const { version: _, ...unnamed } = sender;
+    // @ts-expect-error the version the installation sends is required: a default would ask about another
+    expect(await createProbeRequest({ ...unnamed, now: () => NOW_MS })).toMatchObject({ ok: false, error: { rule: 'version-required' } });
   });
 });
 

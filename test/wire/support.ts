@@ -11,9 +11,11 @@ export const KEY_REVOKED = `whsec_${btoa(String.fromCharCode(...Array.from({ len
 export const NOW_MS = Date.UTC(2026, 10, 16, 1, 0, 0);
 export const NOW_S = NOW_MS / 1000;
 
-export const counts = (): TelemetryCounts => fixture<TelemetryCounts>('wire/counts.json');
+export const counts = (): TelemetryCounts<1> => fixture<TelemetryCounts<1>>('wire/counts.json');
 
-export const baseOptions = (): CreateRequestOptions => ({
+/** What the tests' installation names and signs with: it sends v1. */
+export const baseOptions = (): CreateRequestOptions & { readonly version: 1 } => ({
+  version: 1,
   licenseId: 'lic-0042',
   customer: 'Example Holdings GmbH',
   signingSecrets: [KEY_A],
@@ -22,7 +24,7 @@ export const baseOptions = (): CreateRequestOptions => ({
 });
 
 /** A built request; fails the test if building fails. */
-export async function built(overrides: Partial<CreateRequestOptions> = {}, c: TelemetryCounts = counts()): Promise<TelemetryRequest> {
+export async function built(overrides: Partial<CreateRequestOptions> = {}, c: TelemetryCounts<1> = counts()): Promise<TelemetryRequest> {
   const result = await createTelemetryRequest(c, { ...baseOptions(), ...overrides });
   if (!result.ok) throw new Error(`building the request failed: ${result.error.message}`);
   return result.request;

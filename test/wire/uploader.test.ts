@@ -32,7 +32,7 @@ describe('createTelemetryRequest', () => {
   });
 
   it('gives the same body bytes for the same counts in any key and feature order', async () => {
-    const shuffled = Object.fromEntries(Object.entries(counts()).reverse()) as TelemetryCounts;
+    const shuffled = Object.fromEntries(Object.entries(counts()).reverse()) as TelemetryCounts<1>;
     const a = await built();
     const b = await built({}, { ...shuffled, featuresUsed: ['sso', 'sso', 'audit-log'] });
     expect(Buffer.from(b.body).equals(Buffer.from(a.body))).toBe(true);
@@ -45,12 +45,23 @@ describe('createTelemetryRequest', () => {
   });
 
   it('refuses an unknown field instead of dropping it', async () => {
-    const result = await createTelemetryRequest({ ...counts(), userEmail: 'a@b.c' } as TelemetryCounts, baseOptions());
+    const result = await createTelemetryRequest({ ...counts(), userEmail: 'a@b.c' } as TelemetryCounts<1>, baseOptions());
     expect(result).toMatchObject({ ok: false, error: { errors: [{ path: '/userEmail', rule: 'additionalProperties' }] } });
     // A "__proto__" member, as JSON.parse makes it from a configuration file, is a field too: refused, not swallowed.
-    const parsed = JSON.parse(`{"__proto__": {"activeSeats": 1}, ${JSON.stringify(counts()).slice(1)}`) as TelemetryCounts;
+    const parsed = JSON.parse(`{"__proto__": {"activeSeats": 1}, ${JSON.stringify(counts()).slice(1)}`) as TelemetryCounts<1>;
     expect(await createTelemetryRequest(parsed, baseOptions())).toMatchObject({ ok: false, error: { errors: [{ path: '/__proto__', rule: 'additionalProperties' }] } });
     expect(!result.ok && result.error.message).not.toContain('a@b.c');
+  });
+
+  it('builds only the version the application names: without one nothing is built, at compile time and at run time', async () => {
+    const { version: _, ...unnamed } = baseOptions();
+    // @ts-expect-error a version is required: a default would move under the installation with the next package release
+    const result = await createTelemetryRequest(counts(), unnamed);
+    expect(result).toMatchObject({ ok: false, error: { rule: 'version-required', supportedVersions: [1] } });
+    expect(!result.ok && result.error.message).toBe('version: is required: name the schema version the installation sends, as in createTelemetryRequest(…, { version: 1, … }); a default would change what it sends whenever the package is upgraded (version-required)');
+    const { activeSeats: __, ...missing } = counts();
+    // @ts-expect-error the counts are typed as the named version's: a required field left out does not compile
+    expect(await createTelemetryRequest(missing, baseOptions())).toMatchObject({ ok: false, error: { errors: [{ path: '/activeSeats', rule: 'required' }] } });
   });
 
   it('refuses a version the server does not accept, building nothing', async () => {

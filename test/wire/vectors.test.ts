@@ -24,7 +24,7 @@ interface SignatureVector {
 }
 interface RequestVector {
   name: string;
-  input: { version: number; counts: TelemetryCounts; licenseId: string; timestamp: number; customer: string; signingSecrets: string[]; maskCustomer: boolean; maskKey?: string; encrypt?: boolean; iv?: string };
+  input: { version: number; counts: TelemetryCounts<1>; licenseId: string; timestamp: number; customer: string; signingSecrets: string[]; maskCustomer: boolean; maskKey?: string; encrypt?: boolean; iv?: string };
   expected: { dedupeKey: string; headers: Record<string, string>; body: string };
 }
 interface RequestVectors {
