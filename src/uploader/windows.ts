@@ -77,11 +77,17 @@ export function sendOffsetMs(licenseId: string): number {
 
 function checkLicenseId(licenseId: unknown): asserts licenseId is string {
   if (typeof licenseId !== 'string' || !licensePattern.test(licenseId)) {
-    throw new TypeError(`licenseId: must match ${licensePattern.source}, as the license id header does, got ${typeof licenseId === 'string' ? 'another string' : `a ${kindOf(licenseId)}`} (license-id)`);
+    throw new TypeError(`licenseId: must match ${licensePattern.source}, as the license id header does, got ${typeof licenseId === 'string' ? 'another string' : kindOf(licenseId)} (license-id)`);
   }
 }
 
-const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+/** What a value is, for a message that must not echo it: `a number`, `an array`, `nothing`. */
+const kindOf = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  const kind = Array.isArray(value) ? 'array' : typeof value;
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+};
 
 /** Whether the UTC day `day` (days since 1970-01-01) starts a window of the schedule. */
 function isBoundary(day: number, boundaries: Boundaries): boolean {
@@ -132,12 +138,12 @@ const midnight = (day: number): string => `${new Date(day * DAY_MS).toISOString(
 export function dueWindows(options: DueWindowsOptions): DueWindowsResult {
   const schedule = Object.hasOwn(REPORTING_SCHEDULES, options?.frequency) ? REPORTING_SCHEDULES[options.frequency] : undefined;
   if (schedule === undefined) {
-    throw new TypeError(`frequency: must be one of ${Object.keys(REPORTING_SCHEDULES).join(', ')}, got ${typeof options?.frequency === 'string' ? JSON.stringify(options.frequency) : `a ${kindOf(options?.frequency)}`} (frequency)`);
+    throw new TypeError(`frequency: must be one of ${Object.keys(REPORTING_SCHEDULES).join(', ')}, got ${typeof options?.frequency === 'string' ? JSON.stringify(options.frequency) : kindOf(options?.frequency)} (frequency)`);
   }
   const offset = sendOffsetMs(options.licenseId);
   const nowMs = options.now instanceof Date ? options.now.getTime() : options.now;
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || Math.floor(nowMs / DAY_MS) < FIRST_DAY || Math.floor(nowMs / DAY_MS) > LAST_DAY) {
-    throw new TypeError(`now: must be a Date or milliseconds from 1970 to 9999, got ${typeof nowMs === 'number' ? String(nowMs) : `a ${kindOf(options.now)}`} (now)`);
+    throw new TypeError(`now: must be a Date or milliseconds from 1970 to 9999, got ${typeof nowMs === 'number' ? String(nowMs) : kindOf(options.now)} (now)`);
   }
   const { boundaries } = schedule;
   const window = (from: number, to: number, kind: DueWindow['kind']): DueWindow => ({

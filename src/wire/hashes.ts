@@ -54,7 +54,7 @@ export function hashesOf(platform: PlatformCrypto | undefined): Hashes {
       },
     };
   }
-  const oneShot = typeof platform.hash === 'function' ? platform.hash.bind(platform) : undefined;
+  const oneShot = oneShotOf(platform);
   return {
     implementation: 'node:crypto',
     sha256: oneShot !== undefined ? (bytes) => plain(oneShot('sha256', bytes, 'buffer')) : (bytes) => {
@@ -72,6 +72,18 @@ export function hashesOf(platform: PlatformCrypto | undefined): Hashes {
       };
     },
   };
+}
+
+/** `hash(…, 'buffer')` where it gives bytes (some Node 20 releases have `hash` but only text digests), else undefined. */
+function oneShotOf(platform: PlatformCrypto): PlatformCrypto['hash'] {
+  if (typeof platform.hash !== 'function') return undefined;
+  const hash = platform.hash.bind(platform);
+  try {
+    const probe = hash('sha256', new Uint8Array(0), 'buffer');
+    return probe instanceof Uint8Array && probe.length === 32 ? hash : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** node:crypto when the runtime offers it without an import, else undefined. */

@@ -79,6 +79,12 @@ describe('hashes', () => {
     );
   });
 
+  it('hash with createHash where the platform\'s one-shot hash gives only text (early Node 20 releases)', () => {
+    const textOnly = { createHash, createHmac, hash: (algorithm: string, data: Uint8Array) => createHash(algorithm).update(data).digest('hex') } as unknown as Parameters<typeof hashesOf>[0];
+    const bytes = new TextEncoder().encode('lic-0042');
+    expect(hashesOf(textOnly).sha256(bytes)).toEqual(new Uint8Array(createHash('sha256').update(bytes).digest()));
+  });
+
   it('keep a prepared key from a later change of the caller\'s bytes', () => {
     const key = new Uint8Array(32).fill(1);
     const [a, b] = [node.hmacSha256(key), portable.hmacSha256(key)];
