@@ -73,7 +73,7 @@ export async function generationCost(root: string): Promise<{ rows: Row[]; check
       const generated = await repo.run(generateCommand);
       if (generated.code !== 0) throw new Error(`bench: generate fails on the ${fields}-field contract: ${generated.out}${generated.err}`);
       // A recorded review, so check passes and its time is the whole of its work.
-      const reviewed = await repo.run(reviewCommand, '1', '--reviewer', 'Benchmark', '--link', 'BENCH-1');
+      const reviewed = await repo.run(reviewCommand, '1', '--reviewer', 'Benchmark', '--role', 'engineering self-review', '--pending', '--link', 'BENCH-1');
       if (reviewed.code !== 0) throw new Error(`bench: review fails on the ${fields}-field contract: ${reviewed.out}${reviewed.err}`);
       // The conformance file: a base payload and a JSON Patch per vector, a fixed number per field.
       const conformance = repo.read('generated/v1/conformance.json');
