@@ -98,12 +98,12 @@ try {
     targets.push({ target: '`put` at least 0.9× the throughput of a bare `INSERT … ON CONFLICT DO NOTHING` (new windows)', met: st.newRatio >= 0.9, measured: `${st.newRatio.toFixed(2)}× (duplicates: ${st.duplicateRatio.toFixed(2)}×)` });
     const k = await keyLookupPath();
     show(
-      'Key store: a license\'s keys on PGlite',
-      'PGlite in memory, one lookup after another: the indexed query and the AES-256-GCM decryption of the license\'s secret, with that license alone in the table and among 100,000. Ratio: to one license.',
+      'License store: a license\'s keys and record on PGlite',
+      'PGlite in memory, one lookup after another: the one indexed query joining keys and records, and the AES-256-GCM decryptions of the license\'s secret and legal entity, with that license alone in the tables and among 100,000 (each with a key and a record). Ratio: to one license.',
       k.rows,
       'To one license',
     );
-    targets.push({ target: 'a key lookup among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` });
+    targets.push({ target: 'a license lookup (keys and record) among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` });
   }
   const noPostgres = 'skipped: this machine has no PostgreSQL server binaries (Debian package postgresql)';
   if (sections.has('http')) {

@@ -10,7 +10,7 @@ import { ingest } from '../src/server/ingest.js';
 import { createTelemetryRequest } from '../src/uploader/request.js';
 import { generateSecret } from '../src/wire/signature.js';
 import { reportDigest } from '../src/store/report-digest.js';
-import { createKeyStore, createPostgresStore, parseKeyring, storagePlan } from '../src/store-postgres.js';
+import { createLicenseStore, createPostgresStore, parseKeyring, storagePlan } from '../src/store-postgres.js';
 import type { IngestSuccess } from '../src/server.js';
 import type { Row } from './report.js';
 import { timeAsync } from './timing.js';
@@ -36,7 +36,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     await store.migrate();
     // The same columns, values and casts as put's statement, written out once by hand.
     const columns = storagePlan.versions[1]!.columns;
-    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, ${columns.map((c, i) => `$${i + 4}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, data_region, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, $4::text, ${columns.map((c, i) => `$${i + 5}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
     const p = result.payload;
     const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, result.messageId, 'ACME%20Corp', result.licenseId];
     if (values.length !== columns.length) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
@@ -48,9 +48,9 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     const ops = await timeAsync(
       {
         [PUT_NEW]: () => store.put(fresh()),
-        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), digest, ...values]),
+        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), digest, null, ...values]),
         [PUT_DUPLICATE]: () => store.put(result),
-        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), digest, ...values]),
+        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), digest, null, ...values]),
       },
       { rounds: 11 },
     );
@@ -65,23 +65,25 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
   }
 }
 
-const LOOKUP_ONE = '`keysOf`: one license in the key store';
-const LOOKUP_MANY = '`keysOf`: the same license among 100,000';
+const LOOKUP_ONE = '`licenseOf`: one license in the license store';
+const LOOKUP_MANY = '`licenseOf`: the same license among 100,000';
 
 /**
- * The key store's lookup, what `ingest` awaits per request when keys come from
- * the database: one indexed query and one AES-256-GCM decryption, with one
- * license stored and with 100,000.
+ * The license store's lookup, what `ingest` awaits per request when keys and
+ * record come from the database: one indexed query joining both tables, and
+ * two AES-256-GCM decryptions (the secret, the legal entity), with one license
+ * stored and with 100,000 (each with a key and a record).
  */
 export async function keyLookupPath(): Promise<{ rows: Row[]; scaling: number }> {
   const db = await PGlite.create();
   try {
-    const keys = createKeyStore(db, { keyring: parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench') });
+    const keys = createLicenseStore(db, { keyring: parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench') });
     await keys.migrate();
+    await keys.setLicense({ licenseId: 'lic-bench', legalEntity: 'ACME Corp', features: ['audit-log', 'policy.simulator', 'sso'], dataRegion: 'eu' });
     const { secret } = await keys.issue('lic-bench');
     const lookup = async () => {
-      const found = await keys.keysOf('lic-bench');
-      if (found?.[0]?.secret !== secret) throw new Error('bench: keysOf did not return the issued secret');
+      const found = await keys.licenseOf('lic-bench');
+      if (found?.keys[0]?.secret !== secret || found.license?.legalEntity !== 'ACME Corp') throw new Error('bench: licenseOf did not return the issued secret and the record');
     };
     const one = await timeAsync({ [LOOKUP_ONE]: lookup }, { rounds: 7 });
     // 99,999 other licenses; their sealed bytes are never decrypted, only skipped by the index.
@@ -89,7 +91,12 @@ export async function keyLookupPath(): Promise<{ rows: Row[]; scaling: number }>
       `INSERT INTO telemetry_license_keys (license_id, key_id, created_at, kek_id, nonce, sealed)
        SELECT 'lic-' || lpad(i::text, 6, '0'), 'k1', now(), '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 48), 'hex') FROM generate_series(1, 99999) AS i`,
     );
+    await db.query(
+      `INSERT INTO telemetry_licenses (license_id, features, data_region, kek_id, nonce, legal_entity, updated_at)
+       SELECT 'lic-' || lpad(i::text, 6, '0'), '{sso}', 'eu', '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 32), 'hex'), now() FROM generate_series(1, 99999) AS i`,
+    );
     await db.query('ANALYZE telemetry_license_keys');
+    await db.query('ANALYZE telemetry_licenses');
     const many = await timeAsync({ [LOOKUP_MANY]: lookup }, { rounds: 7 });
     return {
       rows: [

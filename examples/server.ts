@@ -5,16 +5,22 @@
  * telemetry-contract/store-postgres: PGlite (PostgreSQL in WebAssembly, nothing
  * to install) in ./data by default, or a PostgreSQL server named by
  * DATABASE_URL. Purges expired data at start and every hour. Each report is
- * verified with the keys of the license it names, which the server looks up
- * in the license key store of the same database, encrypted under the
- * key-encryption key(s) of TELEMETRY_KEK or TELEMETRY_KEK_FILE (the operator
- * issues keys with `telemetry-keys`).
+ * verified with the keys of the license it names and checked against that
+ * license's record (the features it may name, the legal entity its customer
+ * header must be or mask), both found in one query of the license store of the
+ * same database, whose secrets and legal entities are encrypted under the
+ * key-encryption key(s) of TELEMETRY_KEK or TELEMETRY_KEK_FILE. The operator
+ * issues keys and sets records with `telemetry-keys`; a license with keys but
+ * no record is answered 503 license-record-missing, never accepted unchecked.
+ * Each stored report is stamped with its license's data region, and purge
+ * reads contract ends from the same records.
  *
  *   TELEMETRY_KEK_FILE=/run/credentials/telemetry/kek npx tsx examples/server.ts
  *
  * A small deployment with one secret for every installation says so:
  * TELEMETRY_VENDOR_WIDE_SECRET=whsec_… instead of a KEK; then any
- * installation can send reports in any license's name.
+ * installation can send reports in any license's name, and, with no license
+ * looked up, nothing checks their features or customer header.
  *
  * The database may come and go: while it cannot be reached (a restart, a
  * failover, killed connections) a report is answered 503 with Retry-After and
@@ -26,10 +32,10 @@
  * Environment: PORT (default 8787), DATA_DIR (PGlite folder, default ./data),
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
  * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
- * purge, for fields kept until the contract ends), TELEMETRY_MAX_IN_FLIGHT
- * (reports worked on at once, default 128: past it a report is answered 503
- * with a Retry-After sized to the backlog, its body unread; see
- * src/server/admission.ts).
+ * purge, for licenses the license store holds no record of: a record's
+ * contractEnd wins), TELEMETRY_MAX_IN_FLIGHT (reports worked on at once,
+ * default 128: past it a report is answered 503 with a Retry-After sized to
+ * the backlog, its body unread; see src/server/admission.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -51,14 +57,14 @@ import {
 } from '../src/server.js';
 import {
   type KeyStoreOptions,
-  type LicenseKeyStore,
+  type LicenseStore,
   type PostgresStore,
   type PurgeOptions,
   type PurgeResult,
   type QueryClient,
   DATABASE_RETRY_AFTER_SECONDS,
   StoreError,
-  createKeyStore,
+  createLicenseStore,
   createPostgresStore,
   isTransientDatabaseError,
   storeFailureResponse,
@@ -82,6 +88,8 @@ export interface ServerOptions extends KeySourceOptions {
   readonly requireEncryption?: boolean;
   /** The body encryption keys (`ingest`'s `encryptionKeys`); default derived from the signing keys. */
   readonly encryptionKeys?: readonly string[];
+  /** `ingest`'s `requireLicenseRecord`; on by itself when the keys come from the license store (`keyring`). */
+  readonly requireLicenseRecord?: boolean;
   /**
    * Admission control of reports: past this many in flight a report is answered 503 with Retry-After at
    * once, its body unread (`createAdmission`'s `maxInFlight`, default 128). The schema endpoint and the
@@ -95,7 +103,7 @@ export interface ServerOptions extends KeySourceOptions {
 export interface DatabaseOptions {
   /** A migrated store to use as it is; the caller closes its client. Otherwise one is opened from the options below. */
   readonly store?: PostgresStore;
-  /** The client of `store`, for the license key store; needed with `store` and `keyring` together. */
+  /** The client of `store`, for the license store; needed with `store` and `keyring` together. */
   readonly client?: QueryClient;
   /** A PostgreSQL server (`postgres://…`); takes precedence over `dataDir`. */
   readonly databaseUrl?: string;
@@ -108,7 +116,7 @@ export interface DatabaseOptions {
 /** An opened database: the store, and whether its migrations are applied (until then reports are answered 503). */
 export interface OpenDatabase {
   readonly store: PostgresStore;
-  /** The database client the store runs on, for the license key store; absent for a given store without one. */
+  /** The database client the store runs on, for the license store; absent for a given store without one. */
   readonly client?: QueryClient;
   readonly where: string;
   readonly ready: () => boolean;
@@ -118,7 +126,7 @@ export interface OpenDatabase {
 export interface PurgeSchedule {
   /** Milliseconds between purges, the first at start; default hourly, 0 for none. */
   readonly purgeIntervalMs?: number;
-  /** The ended contracts, asked before each purge (see PurgeOptions.licenseEnds). */
+  /** Ended contracts of licenses the license store holds no record of, asked before each purge (see PurgeOptions.licenseEnds: a record wins). */
   readonly licenseEnds?: () => Promise<PurgeOptions['licenseEnds']> | PurgeOptions['licenseEnds'];
   /** Told the outcome of each purge; default one line on stdout when something was removed. */
   readonly onPurge?: (result: PurgeResult | Error) => void;
@@ -182,12 +190,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
 }
 
 /**
- * The license key store on the database's client, migrated and checked: a
- * keyring that cannot read the stored secrets fails here, once, at start.
+ * The license store on the database's client, migrated and checked: a
+ * keyring that cannot read the stored secrets and legal entities fails here,
+ * once, at start.
  */
-export async function openKeyStore(client: QueryClient | undefined, keyring: KeyStoreOptions['keyring']): Promise<LicenseKeyStore> {
-  if (client === undefined) throw new TypeError('keyring: the license key store needs the database client; pass client with store (keys-config)');
-  const keys = createKeyStore(client, { keyring });
+export async function openKeyStore(client: QueryClient | undefined, keyring: KeyStoreOptions['keyring']): Promise<LicenseStore> {
+  if (client === undefined) throw new TypeError('keyring: the license store needs the database client; pass client with store (keys-config)');
+  const keys = createLicenseStore(client, { keyring });
   await keys.migrate();
   await keys.check();
   return keys;
@@ -287,6 +296,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
         ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
         ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
         ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
+        ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
       },
     );
     if (!result.ok) {
@@ -357,21 +367,23 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
  * Starts the server on 127.0.0.1 (port 0 picks a free one) with its store:
  * the one given, or one opened from `databaseUrl` or `dataDir` (PGlite in
  * memory without either). With `keyring` (and neither `licenseKeys` nor
- * `vendorWideKeys`), the keys come from the license key store in the same
- * database, checked at start.
+ * `vendorWideKeys`), keys and records come from the license store in the
+ * same database, checked at start, and a license without a record is
+ * answered 503 `license-record-missing`.
  *
  * @example
- * const server = await startTelemetryServer({ keyring: parseKeyring(kek, 'TELEMETRY_KEK'), dataDir: './data' });
+ * const server = await startTelemetryServer({ keyring: parseKeyring(kek, 'TELEMETRY_KEK'), dataDir: './data', acceptedVersions: [1] });
+ * await server.keys!.setLicense({ licenseId: 'lic-0042', legalEntity: 'Example Holdings GmbH', features: ['sso'], dataRegion: 'eu' });
  * const { secret } = await server.keys!.issue('lic-0042');
  * console.log(server.url); await server.close();
  */
 export async function startTelemetryServer(
   options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly keyring?: KeyStoreOptions['keyring'] },
-): Promise<{ url: string; store: PostgresStore; keys?: LicenseKeyStore; where: string; server: Server; admission: Admission; close: () => Promise<void> }> {
+): Promise<{ url: string; store: PostgresStore; keys?: LicenseStore; where: string; server: Server; admission: Admission; close: () => Promise<void> }> {
   // Made first, so that a bad limit fails the start before a database is opened; returned for its stats (in flight, refused, peak).
   const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
   const database = await openDatabase(options);
-  let keys: LicenseKeyStore | undefined;
+  let keys: LicenseStore | undefined;
   if (options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined) {
     try {
       keys = await openKeyStore(database.client, options.keyring);
@@ -380,7 +392,9 @@ export async function startTelemetryServer(
       throw error;
     }
   }
-  const server = createServer(createHandler({ ...(keys === undefined ? options : { ...options, licenseKeys: keys.keysOf }), admission }, database.store, database.ready));
+  // Keys and record in one lookup; a license the store holds keys but no record of is never accepted unchecked.
+  const handled = keys === undefined ? options : { ...options, licenseKeys: keys.licenseOf, requireLicenseRecord: options.requireLicenseRecord ?? true };
+  const server = createServer(createHandler({ ...handled, admission }, database.store, database.ready));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -444,7 +458,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       // Checked now, so a malformed secret stops the start instead of failing every request.
       parseSecret(vendorWide);
       keySource = { vendorWideKeys: [{ id: 'vendor-wide', secret: vendorWide }] };
-      console.warn('examples/server.ts: TELEMETRY_VENDOR_WIDE_SECRET: one secret signs every license\'s reports; any installation can report in any license\'s name');
+      console.warn('examples/server.ts: TELEMETRY_VENDOR_WIDE_SECRET: one secret signs every license\'s reports; any installation can report in any license\'s name, and no license record checks what its reports name');
     } else {
       const source = keyringFromEnv(env);
       await source();

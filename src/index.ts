@@ -13,6 +13,7 @@ export type * from '../generated/types.js';
 export type { ValidationError, ValidationResult } from './contract/errors.js';
 export { DEFAULT_MAX_BYTES, type ParseOptions, parseTelemetry } from './contract/parse.js';
 export { TelemetryValidationError, assertTelemetry, isTelemetry, supportedVersions, validateTelemetry } from './contract/validate.js';
+export { type LicenseRecord, validateLicenseRecord } from './contract/license.js';
 
 // The wire protocol's shared algorithms; the full server and uploader APIs live in ./server and ./uploader.
 export type { WireError } from './contract/wire-errors.js';

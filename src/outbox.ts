@@ -7,7 +7,8 @@
  *
  * @example
  * import { openOutbox } from 'telemetry-contract/outbox';
- * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', licenseId, customer, signingSecrets: [secret], baseUrl });
+ * const license = JSON.parse(readFileSync('/etc/aster/license.json', 'utf8')); // the record shipped with the license
+ * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', version: 1, license, signingSecrets: [secret], baseUrl });
  * await outbox.enqueue(counts);
  * setInterval(() => void outbox.flush(), 60 * 60 * 1000);
  */
@@ -44,4 +45,5 @@ export type { ShownState, WindowView } from './outbox/show.js';
 export type { ConnectionDiagnosis, ConnectionTestResult, VersionFallback } from './uploader/connection-test.js';
 export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/payload.js';
 export type { DueWindow, ReportingFrequency, ReportingWindow } from './uploader/windows.js';
+export { type LicenseRecord, validateLicenseRecord } from './contract/license.js';
 export type { WireError } from './contract/wire-errors.js';

@@ -9,7 +9,8 @@ export type * from '../generated/types.js';
 export type { ValidationError } from './contract/errors.js';
 export type { WireError } from './contract/wire-errors.js';
 export type { HeadersLike } from './wire/headers.js';
-export { type KeySourceOptions, type LicenseKeyLookup, type LicenseKeys } from './server/key-lookup.js';
+export { type KeySourceOptions, type LicenseEntry, type LicenseKeyLookup, type LicenseKeys } from './server/key-lookup.js';
+export { type LicenseRecord, type UnlicensedFeature, unlicensedFeatures, validateLicenseRecord } from './contract/license.js';
 export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './server/ingest.js';
 export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './wire/probe.js';
 export {

@@ -13,8 +13,10 @@
  * await store.migrate();
  * const { status } = await store.put(result); // result: a successful ingest(); 201 new, 200 same body, 409 another body
  *
- * The license key store lives here too (`createKeyStore`): each license's
- * signing secrets, encrypted under a key-encryption key, looked up by `ingest`.
+ * The license store lives here too (`createLicenseStore`, earlier
+ * `createKeyStore`): each license's signing secrets and license record, the
+ * secrets and legal entities encrypted under a key-encryption key, looked up
+ * by `ingest` in one query (`licenseOf`).
  */
 import { storage } from '../generated/storage.js';
 import type { QueryClient } from './store/database.js';
@@ -24,15 +26,10 @@ export { type PostgresStore, type PostgresStoreOptions, type PutResult, type Sto
 export { type QueryClient, StoreError } from './store/database.js';
 export type { MigrateResult } from './store/migrations.js';
 export type { PurgeOptions, PurgeResult } from './store/retention.js';
-export {
-  type IssuedKey,
-  type KeyInfo,
-  type KeyStoreCheck,
-  type KeyStoreOptions,
-  type LicenseKeyStore,
-  KeyStoreError,
-  createKeyStore,
-} from './store/key-store.js';
+export { type IssuedKey, type KeyInfo, type LicenseKeyStore } from './store/key-store.js';
+export { type KeyStoreCheck, type KeyStoreOptions, type LicenseStore, createKeyStore, createLicenseStore } from './store/license-store.js';
+export { KeyStoreError } from './store/license-tables.js';
+export { type LicenseRecord, validateLicenseRecord } from './contract/license.js';
 export { type Kek, type Keyring, KeyringError, kekId, parseKeyring } from './store/keyring.js';
 export type { StoragePlan, StoredColumn, StoredKind, StoredMigration, StoredSource } from './store/storage-plan.js';
 export { DATABASE_RETRY_AFTER_SECONDS, type StoreFailureResponse, storeFailureResponse } from './store/failure-response.js';

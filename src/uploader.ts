@@ -4,7 +4,7 @@
  *
  * @example
  * import { createTelemetryRequest, sendTelemetry } from 'telemetry-contract/uploader';
- * const built = await createTelemetryRequest(counts, { version: 1, licenseId, customer, signingSecrets: [secret] });
+ * const built = await createTelemetryRequest(counts, { version: 1, license, signingSecrets: [secret] }); // license: the record shipped with the license
  * if (built.ok) log.push(...(await sendTelemetry(built.request, { baseUrl })).attempts);
  */
 export type * from '../generated/types.js';
@@ -12,6 +12,7 @@ export type { ValidationError } from './contract/errors.js';
 export type { WireError } from './contract/wire-errors.js';
 export { type CreateRequestOptions, type CreateRequestResult, type TelemetryRequest, createTelemetryRequest } from './uploader/request.js';
 export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/payload.js';
+export { type LicenseRecord, type UnlicensedFeature, unlicensedFeatures, validateLicenseRecord } from './contract/license.js';
 export { type ProjectionReport, type ProjectionResult, projectTelemetry } from './contract/projection.js';
 export { DEPRECATION_HEADER, SUNSET_HEADER, type Deprecation, type VersionLifecycle, readDeprecation, versionLifecycle } from './contract/lifecycle.js';
 export {

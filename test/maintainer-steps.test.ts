@@ -152,7 +152,7 @@ describe("the README's maintainer story", () => {
 
     for (const line of addV2) run(line);
     expect(repo.read('schema/index.ts')).toContain('currentVersion: 2,');
-    expect(Object.keys(JSON.parse(repo.read('package.json')).exports).filter((key) => key.startsWith('./schemas/'))).toEqual(['./schemas/v1.json', './schemas/v2.json']);
+    expect(Object.keys(JSON.parse(repo.read('package.json')).exports).filter((key) => /^\.\/schemas\/v[0-9]+\.json$/.test(key))).toEqual(['./schemas/v1.json', './schemas/v2.json']);
     merged();
 
     // The package as released now, packed once, installed where nothing but the tarball can be reached.
@@ -226,6 +226,6 @@ describe("the README's maintainer story", () => {
     const index = repo.read('schema/index.ts');
     expect(index).toContain('currentVersion: 2,');
     expect(index).toMatch(/\{ contract: v1, status: 'retired'/);
-    expect(Object.keys(JSON.parse(repo.read('package.json')).exports).filter((key) => key.startsWith('./schemas/'))).toEqual(['./schemas/v2.json']);
+    expect(Object.keys(JSON.parse(repo.read('package.json')).exports).filter((key) => /^\.\/schemas\/v[0-9]+\.json$/.test(key))).toEqual(['./schemas/v2.json']);
   });
 });

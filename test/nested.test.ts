@@ -11,6 +11,7 @@ import { unified } from 'unified';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../schema/contract.js';
 import { processingRecord } from '../schema/index.js';
+import { license } from '../schema/license.js';
 import { probe } from '../schema/probe.js';
 import type { CrossFieldRule } from '../schema/rules.js';
 import { v1 } from '../schema/v1.js';
@@ -43,6 +44,7 @@ beforeAll(async () => {
     released: new Map(),
     reviews: [],
     probe,
+    license,
     sources: new Map(),
   };
   files = (await buildArtifacts(registry, repoRoot)).files;

@@ -36,6 +36,7 @@ const EXPORTS = [
   'schemas',
   'signMessage',
   'supportedVersions',
+  'validateLicenseRecord',
   'validateTelemetry',
   'verifySignature',
   'versionLifecycle',
@@ -83,6 +84,8 @@ const SERVER_EXPORTS = [
   'probeResponse',
   'schemaEndpoint',
   'supportedVersions',
+  'unlicensedFeatures',
+  'validateLicenseRecord',
   'verifySignature',
   'versionLifecycle',
 ];
@@ -136,10 +139,26 @@ const UPLOADER_EXPORTS = [
   'signMessage',
   'supportedVersions',
   'testConnection',
+  'unlicensedFeatures',
+  'validateLicenseRecord',
   'versionLifecycle',
 ];
 /** The public surface of telemetry-contract/store-postgres. */
-const STORE_EXPORTS = ['DATABASE_RETRY_AFTER_SECONDS', 'KeyStoreError', 'KeyringError', 'StoreError', 'createKeyStore', 'createPostgresStore', 'isTransientDatabaseError', 'kekId', 'parseKeyring', 'storagePlan', 'storeFailureResponse'];
+const STORE_EXPORTS = [
+  'DATABASE_RETRY_AFTER_SECONDS',
+  'KeyStoreError',
+  'KeyringError',
+  'StoreError',
+  'createKeyStore',
+  'createLicenseStore',
+  'createPostgresStore',
+  'isTransientDatabaseError',
+  'kekId',
+  'parseKeyring',
+  'storagePlan',
+  'storeFailureResponse',
+  'validateLicenseRecord',
+];
 /** The public surface of telemetry-contract/outbox, pinned the same way. */
 const OUTBOX_EXPORTS = [
   'DEFAULT_LOCK_WAIT_MS',
@@ -153,6 +172,7 @@ const OUTBOX_EXPORTS = [
   'RETENTION_DAYS',
   'fileStorage',
   'openOutbox',
+  'validateLicenseRecord',
 ];
 
 interface PackResult {
@@ -225,9 +245,10 @@ describe('package', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
   });
 
-  it('publishes only what runs: the build, the JSON Schemas, the README and the license', () => {
+  it('publishes only what runs: the build, the JSON Schemas (the license record\'s too), the README and the license', () => {
     const files = packed.files.map((f) => f.path);
-    expect(files.filter((f) => !/^(dist\/|generated\/v\d+\/telemetry\.schema\.json$|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/|generated\/v\d+\/telemetry\.schema\.json$|generated\/license\.schema\.json$|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files).toContain('generated/license.schema.json');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.cjs');
     expect(files).toContain('dist/index.d.ts');
@@ -274,12 +295,12 @@ describe('installed from the tarball', () => {
     expect(run(process.execPath, ['esm.mjs'], project).trim()).toBe(EXPORTS.join(','));
   });
 
-  it('exports the JSON Schema of every version that is not retired, and each one imports from the tarball as its own version', () => {
+  it('exports the JSON Schema of every version that is not retired, and of the license record, and each one imports from the tarball as itself', () => {
     const schemas = subpaths().filter((s) => s.startsWith('./schemas/'));
-    expect(schemas).toEqual(api.defaultAcceptedVersions.map((v) => `./schemas/v${v}.json`));
+    expect(schemas).toEqual(['./schemas/license.json', ...api.defaultAcceptedVersions.map((v) => `./schemas/v${v}.json`)]);
     const script = schemas.map((s, i) => `const s${i} = await import(${JSON.stringify(specifier(s))}, { with: { type: 'json' } });`).join('\n');
     writeFileSync(join(project, 'schemas.mjs'), `${script}\nconsole.log(JSON.stringify([${schemas.map((_, i) => `s${i}.default.$id`).join(', ')}]));\n`);
-    expect(JSON.parse(run(process.execPath, ['schemas.mjs'], project))).toEqual(api.defaultAcceptedVersions.map((v) => `urn:telemetry-contract:schema:v${v}`));
+    expect(JSON.parse(run(process.execPath, ['schemas.mjs'], project))).toEqual(['urn:telemetry-contract:schema:license', ...api.defaultAcceptedVersions.map((v) => `urn:telemetry-contract:schema:v${v}`)]);
   });
 
   it('every entry point loads with require (CommonJS)', () => {
@@ -428,10 +449,12 @@ describe('installed from the tarball', () => {
         ...subpaths()
           .filter((s) => s.startsWith('./schemas/'))
           .map((s, i) => `import schema${i} from ${JSON.stringify(specifier(s))};\nexport const id${i}: string = schema${i}.$id;`),
+        `import { validateLicenseRecord, type LicenseRecord } from '${manifest.name}/uploader';`,
         "const result = parseTelemetry('{}');",
         'export const seats: number | undefined = result.ok ? (result.value as TelemetryV1).activeSeats : undefined;',
         'export const pending: Promise<IngestResult> = ingest({ headers: {}, body: new Uint8Array() }, { licenseKeys: async (licenseId: string) => (licenseId === "lic-1" ? [] : undefined) });',
         'export const built: typeof createTelemetryRequest extends (...args: never[]) => Promise<CreateRequestResult> ? true : false = true;',
+        "export const record: LicenseRecord | undefined = ((checked) => (checked.ok ? checked.value : undefined))(validateLicenseRecord({}));",
         'export const store: PostgresStore = createPostgresStore({ query: async () => ({ rows: [] }) });',
         "export const opening: Promise<Outbox> = openOutbox({ dir: 'outbox', retentionDays: 30 });",
         '',

@@ -8,6 +8,7 @@ import type { Contract } from '../../schema/contract.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
+import type { license as LicenseDeclaration } from '../../schema/license.js';
 import type { probe as ProbeDeclaration } from '../../schema/probe.js';
 import { VERSION_STATUSES, type VersionRecord } from '../../schema/registry.js';
 import { FindingsError } from '../cli/findings.js';
@@ -21,6 +22,9 @@ export const REGISTRY_FILE = 'schema/index.ts';
 export const PROBE_FILE = 'schema/probe.ts';
 
 export type ProbeDeclaration = typeof ProbeDeclaration;
+/** The license record's declaration; a checkout without it (a diff base) has none. */
+export const LICENSE_FILE = 'schema/license.ts';
+export type LicenseDeclaration = typeof LicenseDeclaration;
 
 export interface Registry {
   /** Every version with its place in the life of a version, oldest first. */
@@ -36,6 +40,8 @@ export interface Registry {
   readonly reviews: readonly ReviewRecord[];
   /** The connection test (schema/probe.ts), where the checkout declares one. */
   readonly probe?: ProbeDeclaration;
+  /** The license record (schema/license.ts), where the checkout declares one. */
+  readonly license?: LicenseDeclaration;
   /** Per contract source (and the probe's): the files it is written in, its own first (see ./sources.ts). */
   readonly sources: ReadonlyMap<string, readonly SourceFile[]>;
 }
@@ -97,20 +103,34 @@ export async function loadRegistry(root: string): Promise<Registry> {
   }
   checkRecords(versions, currentVersion);
   const contracts = versions.map((record) => record.contract);
-  let probe: ProbeDeclaration | undefined;
-  if (existsSync(join(root, PROBE_FILE))) {
-    try {
-      probe = (await importBundle(root, PROBE_FILE))['probe'] as ProbeDeclaration | undefined;
-    } catch (error) {
-      throw new FindingsError([{ where: PROBE_FILE, what: (error as Error).message, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
-    }
-  }
+  const probe = await optionalDeclaration<ProbeDeclaration>(root, PROBE_FILE, 'probe');
+  const license = await optionalDeclaration<LicenseDeclaration>(root, LICENSE_FILE, 'license');
   const sources = new Map<string, readonly SourceFile[]>();
   for (const source of [...contracts.map((c) => c.source), ...(probe === undefined ? [] : [probe.source])]) {
     // Loaded above already, so it bundles; a file that vanished since is a finding of the lint, not a crash here.
     sources.set(source, await sourceFiles(root, source).catch(() => []));
   }
-  return { versions, contracts, currentVersion, released, reviews, sources, ...(processingRecord === undefined ? {} : { processingRecord }), ...(probe === undefined ? {} : { probe }) };
+  return {
+    versions,
+    contracts,
+    currentVersion,
+    released,
+    reviews,
+    sources,
+    ...(processingRecord === undefined ? {} : { processingRecord }),
+    ...(probe === undefined ? {} : { probe }),
+    ...(license === undefined ? {} : { license }),
+  };
+}
+
+/** The export `name` of a declaration file beside the registry, or undefined where the checkout has no such file. */
+async function optionalDeclaration<T>(root: string, file: string, name: string): Promise<T | undefined> {
+  if (!existsSync(join(root, file))) return undefined;
+  try {
+    return (await importBundle(root, file))[name] as T | undefined;
+  } catch (error) {
+    throw new FindingsError([{ where: file, what: (error as Error).message, rule: 'contract-load', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
+  }
 }
 
 /** The record of one version, or undefined. */

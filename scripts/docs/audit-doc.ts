@@ -222,7 +222,7 @@ export function art30Part({ versions, processingRecord: record }: AuditInput): R
       text(' of '),
       code('telemetry-contract/store-postgres'),
       text(
-        ' applies the periods above to the stored reports: it deletes a report once every field it holds has expired, and clears a field whose own period ends first. A field kept until the contract ends goes the stated days after the end date of the license, which the server supplies. Nothing kept "not stored" has a column in the generated table (',
+        ' applies the periods above to the stored reports: it deletes a report once every field it holds has expired, and clears a field whose own period ends first. A field kept until the contract ends goes the stated time after the contract end of its license record, which the license store in the same database holds. Nothing kept "not stored" has a column in the generated table (',
       ),
       code('generated/v<N>/storage.sql'),
       text('), whose column comments repeat each field\'s purpose, legal basis, category and retention.'),

@@ -24,6 +24,7 @@ import { lintSubjects } from '../lint/subjects.js';
 import { createAjv } from './ajv.js';
 import { GuardError, toGuardCode } from './guard-code.js';
 import { generatedHeader, toHeadersSchema, toJsonSchema, typeName } from './json-schema.js';
+import { licenseArtifacts } from './license.js';
 import { PACKAGE_FILE, exportedVersions, withSchemaExports } from './package-exports.js';
 import { probeModule } from './probe.js';
 import { projections } from './projection.js';
@@ -197,6 +198,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   files.set('generated/index.ts', versionIndex(registry.versions, registry.currentVersion, plans));
   files.set('generated/types.ts', typesIndex(registry.versions));
   if (registry.probe !== undefined) files.set('generated/probe.ts', probeModule(registry.probe));
+  if (registry.license !== undefined) for (const [path, text] of await licenseArtifacts(registry.license, root)) files.set(path, text);
 
   // The wire vectors run src/ against the generated/ files above, held in memory. Their bytes do not depend on
   // where a version stands in its life, and a retired version's vectors stay published: the runtime sees every

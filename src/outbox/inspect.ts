@@ -84,7 +84,7 @@ export async function previewWindow(ctx: InspectContext, counts: unknown): Promi
 export interface TestSender {
   readonly licenseId?: string;
   /** Given the customer, the header is worked out as enqueue does; else the header the application saved. */
-  readonly customer?: Pick<CreateRequestOptions, 'customer' | 'maskCustomer' | 'maskEnvVariable' | 'maskKey' | 'env'>;
+  readonly customer?: Pick<CreateRequestOptions, 'maskCustomer' | 'maskEnvVariable' | 'maskKey' | 'env'> & { readonly customer: string };
   readonly customerHeader?: string;
   readonly signingSecrets: readonly string[];
   readonly version?: number;

@@ -2,7 +2,9 @@
  * What `openOutbox` takes: the options, their defaults and checks, and the
  * settings outbox.json keeps (an option given wins over the saved value).
  */
+import type { LicenseRecord } from '../contract/license.js';
 import type { FetchLike } from '../uploader/send.js';
+import { senderIdentity } from '../uploader/sender.js';
 import { REPORTING_SCHEDULES, type ReportingFrequency } from '../uploader/windows.js';
 import { encryptionKeyId } from '../wire/jwe.js';
 import { parseSecret } from '../wire/signature.js';
@@ -27,9 +29,16 @@ export interface OutboxOptions {
   /** Another storage than a folder, e.g. the application's database (see `OutboxStorage`). */
   readonly storage?: OutboxStorage;
 
-  /** The license id, from the license. Needed by `enqueue`. */
+  /**
+   * The license record as the vendor ships it with the license: the license id, the legal entity and the
+   * features a report may name. `enqueue` and `preview` refuse counts naming another feature
+   * (`feature-not-licensed`) before anything is queued. Give it, or (as before it existed) `licenseId`
+   * and `customer`, with which nothing checks the features on this side.
+   */
+  readonly license?: LicenseRecord;
+  /** The license id, from the license. Needed by `enqueue`; taken from `license` when that is given. */
   readonly licenseId?: string;
-  /** The legal entity name from the license; stored and sent percent-encoded, or masked. Needed by `enqueue`. */
+  /** The legal entity name from the license; stored and sent percent-encoded, or masked. Needed by `enqueue`; taken from `license` when that is given. */
   readonly customer?: string;
   /** `whsec_` secret(s), newest first. Kept in memory only; needed by `enqueue` and `flush`. */
   readonly signingSecrets?: string | readonly string[];
@@ -149,4 +158,15 @@ export function checkOptions(options: OutboxOptions): readonly string[] {
   if (options.warnAfterDays !== undefined && !(Number.isSafeInteger(options.warnAfterDays) && options.warnAfterDays >= 1)) throw invalidOption('warnAfterDays', 'must be a whole number of days, at least 1');
   if (options.retries !== undefined && !(Number.isSafeInteger(options.retries) && options.retries >= 0 && options.retries <= 100)) throw invalidOption('retries', 'must be an integer from 0 to 100');
   return secrets;
+}
+
+/**
+ * The options with `licenseId` and `customer` taken from the license record, when one is given;
+ * an OutboxError (`invalid-option`) for a record that is not one, or that the two contradict.
+ */
+export function withLicense<O extends OutboxOptions>(options: O): O {
+  if (typeof options !== 'object' || options === null || options.license === undefined) return options;
+  const identity = senderIdentity(options);
+  if (!identity.ok) throw new OutboxError(`openOutbox: ${identity.error.message.replace(/\([a-z-]+\)$/, '(invalid-option)')}`, 'invalid-option');
+  return { ...options, licenseId: identity.licenseId, customer: identity.customer };
 }

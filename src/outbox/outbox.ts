@@ -27,7 +27,7 @@ import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage }
 import { type Health, assessHealth } from './health.js';
 import { type InspectContext, type PreviewResult, type ShowResult, previewWindow, showNext, showWindow, testOutboxConnection } from './inspect.js';
 import type { WindowView } from './show.js';
-import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, invalidOption, resolveSettings } from './options.js';
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, invalidOption, resolveSettings, withLicense } from './options.js';
 import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, newestWindow, recordOf, windowsOverlap } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
@@ -213,13 +213,14 @@ const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b
  * (`version-required`).
  *
  * @example
- * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', version: 1, licenseId, customer, signingSecrets: [secret], baseUrl });
+ * const outbox = await openOutbox({ dir: '/var/lib/aster/telemetry', version: 1, license, signingSecrets: [secret], baseUrl });
  * const queued = await outbox.enqueue(counts); // durable once it resolves
  * if (!queued.ok) log.error(queued.error.message);
  * // the scheduler, every tick:
  * const sent = await outbox.flush();
  */
-export async function openOutbox<V extends KnownVersion = never>(options: OutboxOptions & { readonly version?: V }): Promise<Outbox<V>> {
+export async function openOutbox<V extends KnownVersion = never>(given: OutboxOptions & { readonly version?: V }): Promise<Outbox<V>> {
+  const options = withLicense(given);
   const secrets = checkOptions(options);
   const storage: OutboxStorage = options.storage ?? fileStorage(options.dir!, options.lockStaleMs !== undefined ? { lockStaleMs: options.lockStaleMs } : {});
   const files = options.storage === undefined ? (storage as FileStorage) : undefined;
@@ -281,6 +282,7 @@ export async function openOutbox<V extends KnownVersion = never>(options: Outbox
   const buildOptions = (): CreateRequestOptions => ({
     licenseId: options.licenseId!,
     customer: options.customer!,
+    ...(options.license !== undefined ? { license: options.license } : {}),
     signingSecrets: secrets,
     ...(options.maskCustomer !== undefined ? { maskCustomer: options.maskCustomer } : {}),
     ...(options.maskEnvVariable !== undefined ? { maskEnvVariable: options.maskEnvVariable } : {}),

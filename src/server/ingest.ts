@@ -13,7 +13,8 @@
  *   the license the request names, and the signature over the raw bytes →
  *   decryption of a JWE body → contract headers → JSON (I-JSON) → version →
  *   schema validation and cross-field rules → message id (which binds the
- *   license id, the window and the customer header)
+ *   license id, the window and the customer header) → what the license
+ *   record allows (the features named, the customer header)
  */
 import type { TelemetryByVersion } from '../../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from '../wire/contract-headers.js';
@@ -27,6 +28,8 @@ import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted,
 import { DEFAULT_MAX_BYTES, parseJsonBody } from '../contract/parse.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { type KeySourceOptions, checkKeySource, verifyForLicense } from './key-lookup.js';
+import { refusedByLicense } from './license-check.js';
+import type { LicenseRecord } from '../contract/license.js';
 import { PROBE_MEDIA_TYPE, verifyProbe } from '../wire/probe.js';
 import { SIGNATURE_HEADERS } from '../wire/signature.js';
 import { type VerificationKey, type VerifyOptions, readSignedParts } from '../wire/verify-signature.js';
@@ -56,6 +59,13 @@ export interface IngestOptions extends KeySourceOptions, Pick<VerifyOptions, 'to
   readonly encryptionKeys?: readonly string[];
   /** Refuse a plain JSON body with 415 `encryption-required`: every body must be an encrypted JWE. Default false. */
   readonly requireEncryption?: boolean;
+  /**
+   * Answer `503 license-record-missing` (with Retry-After) to a signed request of a license whose
+   * lookup found keys but no license record, instead of accepting it unchecked. Default false, for
+   * lookups that return keys alone; the example server sets it with its license store. Not with
+   * `vendorWideKeys`, which look up no license.
+   */
+  readonly requireLicenseRecord?: boolean;
 }
 
 /** Derived keys by signing secret: one HKDF per key, not per request. Bounded, so many licenses only cost recomputation. */
@@ -91,6 +101,12 @@ interface IngestSuccessBase {
   readonly messageId: string;
   readonly licenseId: string;
   readonly customer: Customer;
+  /**
+   * The license record the report was checked against (its features and customer header), as the
+   * lookup found it, never read from the request: a store stamps the report with its `dataRegion`.
+   * Absent when the lookup gave keys alone, or with `vendorWideKeys`.
+   */
+  readonly license?: LicenseRecord;
   /** Whether the body came encrypted (a JWE, `application/jose`). */
   readonly encrypted: boolean;
   /** Headers to send with the answer: the accepted versions, and `Deprecation` and `Sunset` for a deprecated version. */
@@ -119,6 +135,8 @@ export interface IngestProbe {
   readonly messageId: string;
   readonly licenseId: string;
   readonly customer: Customer;
+  /** The license record the probe was checked against, as for a report. */
+  readonly license?: LicenseRecord;
   readonly encrypted: boolean;
   /** The version the installation sends its reports in. */
   readonly schemaVersion: number;
@@ -155,16 +173,20 @@ export type IngestResult = IngestSuccess | IngestProbe | IngestFailure;
  * a key lookup that failed (`key-lookup-failed`), 400 a JWE that cannot be
  * read or decrypted, invalid contract headers, or a body that is not UTF-8
  * I-JSON (a byte-order mark, a repeated member name, a lone surrogate), 422
- * unsupported or mismatched version, invalid payload, or a message id that
- * does not belong to the license, window and customer header. A connection
+ * unsupported or mismatched version, invalid payload, a message id that
+ * does not belong to the license, window and customer header, or (when the
+ * lookup gives the license record) a feature the license does not declare
+ * (`feature-not-licensed`), a customer header that is not its legal entity
+ * (`customer-not-licensed`) or not its mask (`mask-not-licensed`); 503
+ * `license-record-missing` with `requireLicenseRecord`. A connection
  * test (content type `application/vnd.telemetry-contract.probe+json`, or that
  * `cty` in a JWE) goes through the same checks, the license's keys included,
  * and comes back as `kind: 'probe'`: answer it with `probeResponse`, never
  * store it.
  *
  * @example
- * const licenseKeys = new Map([['lic-0042', [{ id: '2026-11', secret }]]]);
- * const result = await ingest({ method: req.method, headers: req.headers, body }, { licenseKeys });
+ * const licenseKeys = new Map([['lic-0042', { keys: [{ id: '2026-11', secret }], license }]]); // or licenseStore.licenseOf
+ * const result = await ingest({ method: req.method, headers: req.headers, body }, { licenseKeys, acceptedVersions: [1] });
  * if (!result.ok) return send(result.status, { error: result.error }, result.headers);
  * if (result.kind === 'probe') return send(200, probeResponse(result).body, result.headers);
  * const created = store.putIfAbsent(result.dedupeKey, result.payload);
@@ -213,6 +235,9 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     return verdict.status === 503 ? { ...fail(503, verdict.error, { 'retry-after': '5' }), cause: verdict.cause } : fail(401, verdict.error);
   }
   const signature = { keyId: verdict.keyId, id: signed.parts.id };
+  const licensed = (payload?: unknown) =>
+    refusedByLicense({ sender: verdict, customerHeader: headers[CONTRACT_HEADERS.customer]!, requireRecord: options.requireLicenseRecord === true, ...(payload === undefined ? {} : { payload }) });
+  const licenseOf = verdict.license === undefined ? {} : { license: verdict.license };
 
   // Decrypted only now: a body is signed as sent, so an unsigned one never costs a decryption.
   let plaintext = body;
@@ -245,6 +270,8 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
     const refused = verifyProbe(decoded.value, { headerVersion, licenseId, messageId: signature.id, accepted });
     if (refused !== undefined) return fail(refused.status, refused.error);
+    const unlicensed = await licensed();
+    if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, unlicensed.headers);
     return {
       ok: true,
       kind: 'probe',
@@ -252,6 +279,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
       messageId: signature.id,
       licenseId,
       customer: customer.customer,
+      ...licenseOf,
       encrypted,
       schemaVersion: headerVersion,
       headers: { ...baseHeaders, ...deprecationHeaders(headerVersion) },
@@ -284,6 +312,8 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
       ),
     );
   }
+  const unlicensed = await licensed(payload);
+  if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, unlicensed.headers);
   return {
     ok: true,
     kind: 'report',
@@ -293,6 +323,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     messageId: signature.id,
     licenseId,
     customer: customer.customer,
+    ...licenseOf,
     encrypted,
     schemaVersion: payload.schemaVersion,
     headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) },

@@ -36,6 +36,8 @@ export interface StoreTables {
   readonly table: string;
   /** The migrations table, schema-qualified when a schema is set. */
   readonly migrations: string;
+  /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */
+  readonly licenses: string;
 }
 
 /** A `count(*)` as a driver returns it: a string from `pg`, a number from PGlite, nothing for no row. */

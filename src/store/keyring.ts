@@ -78,8 +78,8 @@ export function parseKeyring(text: string, source: string): Keyring {
 const AAD_LABEL = 'telemetry-contract license secret v1\0';
 
 /** What a sealed secret is bound to: its license and key id, so a ciphertext cannot move to another license or key. */
-function associatedData(licenseId: string, keyId: string): Uint8Array<ArrayBuffer> {
-  return bufferSource(utf8(`${AAD_LABEL}${licenseId}\0${keyId}`));
+function associatedData(licenseId: string, keyId: string): string {
+  return `${AAD_LABEL}${licenseId}\0${keyId}`;
 }
 
 type AesKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
@@ -94,29 +94,29 @@ function aesKey(kek: Kek): Promise<AesKey> {
   return key;
 }
 
-/** A secret sealed under a KEK: a fresh 96-bit nonce, and the ciphertext with its 128-bit tag. */
+/** Bytes sealed under a KEK: a fresh 96-bit nonce, and the ciphertext with its 128-bit tag. */
 export interface Sealed {
   readonly kekId: string;
   readonly nonce: Uint8Array;
   readonly sealed: Uint8Array;
 }
 
-/** Encrypts a license secret's bytes under the keyring's current KEK, bound to its license and key id. */
-export async function seal(keyring: Keyring, licenseId: string, keyId: string, secret: Uint8Array): Promise<Sealed> {
+/**
+ * Encrypts bytes under the keyring's current KEK (AES-256-GCM), bound to `context` as associated
+ * data: what the bytes are and whose (a label, the license id…), so a ciphertext moved elsewhere
+ * does not open.
+ */
+export async function sealBytes(keyring: Keyring, context: string, bytes: Uint8Array): Promise<Sealed> {
   const nonce = crypto.getRandomValues(new Uint8Array(12));
-  const out = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: associatedData(licenseId, keyId), tagLength: 128 }, await aesKey(keyring.current), bufferSource(secret));
+  const out = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: bufferSource(utf8(context)), tagLength: 128 }, await aesKey(keyring.current), bufferSource(bytes));
   return { kekId: keyring.current.id, nonce, sealed: new Uint8Array(out) };
 }
 
-/**
- * The secret's bytes, or undefined when the tag does not verify: another KEK
- * of the same id (never in practice), a changed byte, or a ciphertext moved
- * to another license or key id. Throws nothing about the contents.
- */
-export async function unseal(kek: Kek, licenseId: string, keyId: string, sealed: Pick<Sealed, 'nonce' | 'sealed'>): Promise<Uint8Array | undefined> {
+/** The bytes sealed with `context`, or undefined when the tag does not verify (another KEK, a changed byte, another context). */
+export async function unsealBytes(kek: Kek, context: string, sealed: Pick<Sealed, 'nonce' | 'sealed'>): Promise<Uint8Array | undefined> {
   try {
     const out = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bufferSource(sealed.nonce), additionalData: associatedData(licenseId, keyId), tagLength: 128 },
+      { name: 'AES-GCM', iv: bufferSource(sealed.nonce), additionalData: bufferSource(utf8(context)), tagLength: 128 },
       await aesKey(kek),
       bufferSource(sealed.sealed),
     );
@@ -124,4 +124,62 @@ export async function unseal(kek: Kek, licenseId: string, keyId: string, sealed:
   } catch {
     return undefined;
   }
+}
+
+/** Encrypts a license secret's bytes under the keyring's current KEK, bound to its license and key id. */
+export function seal(keyring: Keyring, licenseId: string, keyId: string, secret: Uint8Array): Promise<Sealed> {
+  return sealBytes(keyring, associatedData(licenseId, keyId), secret);
+}
+
+/**
+ * The secret's bytes, or undefined when the tag does not verify: another KEK
+ * of the same id (never in practice), a changed byte, or a ciphertext moved
+ * to another license or key id. Throws nothing about the contents.
+ */
+export function unseal(kek: Kek, licenseId: string, keyId: string, sealed: Pick<Sealed, 'nonce' | 'sealed'>): Promise<Uint8Array | undefined> {
+  return unsealBytes(kek, associatedData(licenseId, keyId), sealed);
+}
+
+/** Where a store reads its keyring: a keyring, or a function that reads it (again) from where the server keeps it. */
+export type KeyringSource = Keyring | (() => Keyring | Promise<Keyring>);
+
+/** A store's view of its keyring: read once, and read again when a sealed value names a KEK it lacks. */
+export interface KeyringReader {
+  /** The keyring as last read (read now if never). */
+  ring(): Promise<Keyring>;
+  /** The keyring read afresh from a function source (the given one otherwise). */
+  reload(): Promise<Keyring>;
+  /** The KEK of an id; reads the keyring again when it lacks it (after a miss, not again within a second). */
+  kekOf(id: string): Promise<Kek | undefined>;
+}
+
+const RELOAD_INTERVAL_MS = 1000;
+
+/** A reader of `source`; a source that throws becomes `fail(rule, message)`. */
+export function keyringReader(source: KeyringSource, fail: (rule: string, message: string) => Error): KeyringReader {
+  let keyring: Keyring | undefined = typeof source === 'function' ? undefined : source;
+  /** When a reload last failed to find a KEK: a missing KEK rereads the keyring at most once a second. */
+  let missedAt = -Infinity;
+  const reload = async (): Promise<Keyring> => {
+    if (typeof source !== 'function') return source;
+    try {
+      keyring = await source();
+    } catch (error) {
+      throw fail(error instanceof KeyringError ? error.rule : 'kek-missing', `key store: cannot read the key-encryption keys: ${(error as Error).message}`);
+    }
+    return keyring;
+  };
+  const ring = async (): Promise<Keyring> => keyring ?? reload();
+  return {
+    ring,
+    reload,
+    async kekOf(id) {
+      let found = (await ring()).all.find((k) => k.id === id);
+      if (found === undefined && typeof source === 'function' && Date.now() - missedAt >= RELOAD_INTERVAL_MS) {
+        found = (await reload()).all.find((k) => k.id === id);
+        if (found === undefined) missedAt = Date.now();
+      }
+      return found;
+    },
+  };
 }

@@ -1,15 +1,21 @@
 /**
- * `telemetry-keys`: the operator's command for the license key store of an
+ * `telemetry-keys`: the operator's command for the license store of an
  * ingest server. `issue` and `rotate` print a new secret once (it is stored
- * only encrypted); `revoke`, `list` (never a secret), `rewrap` (re-encrypt
- * under the current key-encryption key) and `check`. The database comes from
+ * only encrypted); `revoke`, `list` (never a secret), `set-license` and
+ * `show-license` (the license record: features, contract end, data region,
+ * and the legal entity, stored encrypted), `rewrap` (re-encrypt under the
+ * current key-encryption key) and `check`. The database comes from
  * DATABASE_URL (PostgreSQL, through `pg`) or DATA_DIR (a PGlite folder the
  * server is not using at the moment); the key-encryption keys from
  * TELEMETRY_KEK or TELEMETRY_KEK_FILE. Exit codes: 0 ok, 1 refused (the
  * store said no: a license that already has a key…), 2 usage or internal error.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { type KeyInfo, KeyStoreError, type LicenseKeyStore, createKeyStore } from './key-store.js';
+import type { LicenseRecord } from '../contract/license.js';
+import type { KeyInfo } from './key-store.js';
+import { type LicenseStore, createLicenseStore } from './license-store.js';
+import { KeyStoreError } from './license-tables.js';
 import { KeyringError } from './keyring.js';
 import type { QueryClient } from './database.js';
 import { KEK_ENV, KEK_FILE_ENV, keyringFromEnv } from './keyring-source.js';
@@ -24,19 +30,21 @@ export interface KeysCliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-type Command = 'issue' | 'rotate' | 'revoke' | 'list' | 'rewrap' | 'check';
+type Command = 'issue' | 'rotate' | 'revoke' | 'list' | 'set-license' | 'show-license' | 'rewrap' | 'check';
 
 const COMMANDS: Readonly<Record<Command, { readonly usage: string; readonly summary: string; readonly args: readonly [number, number] }>> = {
   issue: { usage: 'issue <license-id>', summary: 'issue the first secret of a license (or a new one after all its keys were revoked); printed once', args: [1, 1] },
   rotate: { usage: 'rotate <license-id>', summary: 'issue a new secret beside the active one; both verify until you revoke the old one', args: [1, 1] },
   revoke: { usage: 'revoke <license-id> [<key-id>]', summary: 'revoke one key of a license, or every active key of it', args: [1, 2] },
   list: { usage: 'list [<license-id>]', summary: 'key ids, dates, states and key-encryption key ids; never a secret', args: [0, 1] },
+  'set-license': { usage: 'set-license <file>', summary: 'store a license record (the JSON shipped with the license), replacing the license\'s record', args: [1, 1] },
+  'show-license': { usage: 'show-license [<license-id>]', summary: 'a license\'s record (--json: as shipped with the license), or every record', args: [0, 1] },
   rewrap: { usage: 'rewrap', summary: 'encrypt every secret under the current key-encryption key (the first listed); no license secret changes', args: [0, 0] },
   check: { usage: 'check [--all]', summary: 'read one secret under every key-encryption key in use (--all: every secret); exits 2 when one cannot be read', args: [0, 0] },
 };
 
 const HELP = [
-  'telemetry-keys: the signing secrets of licenses, stored encrypted in the ingest server\'s database',
+  'telemetry-keys: the signing secrets and license records of licenses, in the ingest server\'s database (secrets and legal entities encrypted)',
   '',
   'usage: telemetry-keys <command> [arguments] [--json]',
   '',
@@ -54,10 +62,15 @@ const HELP = [
   `  ${KEK_ENV.padEnd(32)}key-encryption keys: base64 of 32 bytes each (openssl rand -base64 32), comma-separated, current first`,
   `  ${KEK_FILE_ENV.padEnd(32)}a file with one per line instead (a systemd credential, a Kubernetes secret)`,
   '',
+  'A license record is a JSON object: {"licenseId", "legalEntity", "features": [...], "contractEnd"?, "dataRegion"}',
+  '(the schema: telemetry-contract/schemas/license.json). Ship the same file with the license: the installation',
+  'refuses to send a feature it does not list, and the server refuses one too, and a customer header that is',
+  'neither the legal entity nor its mask. The example server answers reports of a license without a record 503.',
+  '',
   'Rotating the key-encryption key: put the new key first and keep the old one after it, in the server\'s',
   'file and here; run rewrap; then drop the old key. Servers reading the file pick up the new key by themselves.',
   '',
-  'exit codes: 0 ok, 1 refused (unknown key, a license that already has a key…), 2 usage or internal error',
+  'exit codes: 0 ok, 1 refused (unknown key, a license that already has a key, a record that is not one…), 2 usage or internal error',
   '',
 ].join('\n');
 
@@ -92,20 +105,51 @@ async function openClient(env: KeysCliIo['env']): Promise<{ client: QueryClient;
   throw new UsageError('DATABASE_URL, DATA_DIR: set one to the ingest server\'s database');
 }
 
-function table(keys: readonly KeyInfo[]): string {
-  if (keys.length === 0) return 'no keys\n';
-  const rows = [['LICENSE', 'KEY', 'STATE', 'CREATED', 'REVOKED', 'KEK'], ...keys.map((k) => [k.licenseId, k.keyId, k.state, k.createdAt, k.revokedAt ?? '-', k.kekId])];
+/** Rows as columns padded to their widest cell, the last one as it is. */
+function columns(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
-async function run(command: Command, args: readonly string[], { json, all }: { readonly json: boolean; readonly all: boolean }, keys: LicenseKeyStore, io: KeysCliIo): Promise<number> {
+function table(keys: readonly KeyInfo[]): string {
+  if (keys.length === 0) return 'no keys\n';
+  return columns([['LICENSE', 'KEY', 'STATE', 'CREATED', 'REVOKED', 'KEK'], ...keys.map((k) => [k.licenseId, k.keyId, k.state, k.createdAt, k.revokedAt ?? '-', k.kekId])]);
+}
+
+function recordTable(records: readonly LicenseRecord[]): string {
+  if (records.length === 0) return 'no license records\n';
+  return columns([['LICENSE', 'LEGAL ENTITY', 'REGION', 'CONTRACT END', 'FEATURES'], ...records.map((r) => [r.licenseId, r.legalEntity, r.dataRegion, r.contractEnd ?? '-', r.features.join(', ') || '-'])]);
+}
+
+/** The license record in a file, as JSON; a usage error that quotes nothing of it (it holds a legal entity). */
+async function recordFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${file}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`${file}: is not JSON; a license record is one JSON object, as telemetry-keys show-license <license-id> --json prints it`);
+  }
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** "3 secrets", or "3 secrets and 2 license records". */
+const sealedCount = (secrets: number, records: number) => `${plural(secrets, 'secret')}${records > 0 ? ` and ${plural(records, 'license record')}` : ''}`;
+
+async function run(command: Command, args: readonly string[], { json, all }: { readonly json: boolean; readonly all: boolean }, keys: LicenseStore, io: KeysCliIo): Promise<number> {
   const print = (value: unknown, text: string) => io.out(json ? `${JSON.stringify(value, null, 2)}\n` : text);
   switch (command) {
     case 'issue':
     case 'rotate': {
       const issued = await keys[command](args[0]!);
       print(issued, `${issued.licenseId} key ${issued.keyId}, created ${issued.createdAt}\nsecret (shown once; give it to the licensee, it is stored only encrypted):\n${issued.secret}\n`);
+      if ((await keys.license(issued.licenseId)) === undefined) {
+        io.err(`note: ${issued.licenseId} has no license record yet; store it with telemetry-keys set-license <file> and ship the same file with the license (a server that requires records answers its reports 503 license-record-missing until then)\n`);
+      }
       return EXIT_OK;
     }
     case 'revoke': {
@@ -122,15 +166,29 @@ async function run(command: Command, args: readonly string[], { json, all }: { r
       print(listed, table(listed));
       return EXIT_OK;
     }
+    case 'set-license': {
+      const stored = await keys.setLicense((await recordFile(args[0]!)) as LicenseRecord);
+      print(stored, `${stored.licenseId}: license record ${stored.created ? 'stored' : 'replaced'}; ship the same file with the license\n`);
+      return EXIT_OK;
+    }
+    case 'show-license': {
+      const records = args[0] === undefined ? await keys.licenses() : [await keys.license(args[0])].filter((r) => r !== undefined);
+      if (args[0] !== undefined && records.length === 0) {
+        io.err(`show-license: ${args[0]} has no license record (no-license-record); store one with set-license\n`);
+        return EXIT_REFUSED;
+      }
+      print(args[0] === undefined ? records : records[0], recordTable(records));
+      return EXIT_OK;
+    }
     case 'rewrap': {
       const result = await keys.rewrap();
-      print(result, `${result.rewrapped} secret${result.rewrapped === 1 ? '' : 's'} re-encrypted under key-encryption key ${result.currentKek}\n`);
+      print(result, `${sealedCount(result.secrets, result.records)} re-encrypted under key-encryption key ${result.currentKek}\n`);
       return EXIT_OK;
     }
     case 'check': {
       const result = await keys.check({ all });
       const under = Object.entries(result.byKek).map(([id, n]) => `${n} under ${id}`).join(', ');
-      print(result, `${result.secrets} secret${result.secrets === 1 ? '' : 's'} readable${under ? ` (${under})` : ''}; new ones go under ${result.currentKek}\n`);
+      print(result, `${sealedCount(result.secrets, result.records)} readable${under ? ` (${under})` : ''}; new ones go under ${result.currentKek}\n`);
       return EXIT_OK;
     }
   }
@@ -172,7 +230,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo): Promis
     const keyring = keyringFromEnv(io.env);
     await keyring();
     database = await openClient(io.env);
-    const keys = createKeyStore(database.client, { keyring });
+    const keys = createLicenseStore(database.client, { keyring });
     await keys.migrate();
     if (parsed.values.all === true && command !== 'check') throw new UsageError('--all: only check takes it');
     return await run(command, args, { json: parsed.values.json === true, all: parsed.values.all === true }, keys, io);

@@ -5,6 +5,7 @@
  * changed (column comments, a shortened retention's constraints). Run by the
  * store's `migrate()`.
  */
+import license from '../../generated/license.schema.json' with { type: 'json' };
 import { type StoreTables, refusal, StoreError } from './database.js';
 import type { StoragePlan } from './storage-plan.js';
 
@@ -46,6 +47,11 @@ export async function migrate(tables: StoreTables): Promise<MigrateResult> {
       throw refusal('migrate (amended privacy records)', error);
     }
   }
+  try {
+    await tables.client.query(storeColumnsBlock(tables));
+  } catch (error) {
+    throw refusal('migrate (store columns)', error);
+  }
   // Another process may have applied some of them meanwhile (the lock serialises the work, not this count).
   const after = await appliedMigrations(tables);
   return { applied: applied.filter((v) => after.has(v)) };
@@ -79,6 +85,28 @@ function migrationBlock(tables: StoreTables, version: number, checksum: string, 
     `  INSERT INTO ${tables.plan.migrationsTable} (version, checksum) VALUES (${version}, ${literal(checksum)});`,
     'END',
     '$telemetry_migration$',
+  ].join('\n');
+}
+
+/**
+ * The columns the store fills itself, beside the contract's (which the
+ * generated migrations create): added to a table made before them, so a
+ * database of any age gets them on its next `migrate()`.
+ *
+ * `data_region`: the data region of the license's record, which `put` stamps
+ * on each report from the record ingest checked it against, never from the
+ * request; empty where the server verified without license records.
+ */
+function storeColumnsBlock(tables: StoreTables): string {
+  const region = license.properties.dataRegion;
+  return [
+    'DO $telemetry_store_columns$',
+    'BEGIN',
+    `  PERFORM pg_advisory_xact_lock(hashtext(${literal(`${MIGRATION_LOCK}:${tables.schema ?? ''}`)}));`,
+    `  ALTER TABLE ${tables.table} ADD COLUMN IF NOT EXISTS data_region text CONSTRAINT data_region_check CHECK (char_length(data_region) <= ${region.maxLength} AND data_region ~ ${literal(region.pattern)});`,
+    `  COMMENT ON COLUMN ${tables.table}.data_region IS ${literal('The data region of the license record the report was checked against (dataRegion), stamped by the store, never read from the request: where the vendor agreed with the customer to keep the report. Empty where the server verified without license records. Kept as long as its row.')};`,
+    'END',
+    '$telemetry_store_columns$',
   ].join('\n');
 }
 

@@ -1,18 +1,20 @@
 /**
  * Retention, enforced: every field is kept as long as its privacy record says
  * (`P<n>D|M|Y` from receipt, or `contract-end+P…` from the end of the
- * license's contract), a report whose every field has expired is deleted, and
- * a field that expires before its report is cleared. Run by the store's
- * `purge()`.
+ * license's contract, which the license store's records hold), a report whose
+ * every field has expired is deleted, and a field that expires before its
+ * report is cleared. Run by the store's `purge()`.
  */
 import { type StoreTables, countOf as count, refusal } from './database.js';
 import type { StoredColumn } from './storage-plan.js';
 
 export interface PurgeOptions {
   /**
-   * When each license's contract ended, by license id, for fields kept
-   * `contract-end+…`. A license not listed has not ended, and such fields of
-   * its reports are kept.
+   * When the contracts of licenses the license store holds no record of ended, by license id, for
+   * fields kept `contract-end+…` (as servers said before license records existed). The store is the
+   * source of truth and wins: for a license it holds a record of, its record's `contractEnd` counts
+   * and an entry here is ignored (and named in `licenseEndsIgnored` when it says another end). A
+   * license found in neither has not ended, and such fields of its reports are kept.
    */
   readonly licenseEnds?: ReadonlyMap<string, Date | string> | Readonly<Record<string, Date | string>>;
 }
@@ -22,6 +24,8 @@ export interface PurgeResult {
   readonly reportsDeleted: number;
   /** Per field (or header) of the contract, how many stored values were removed, by deletion or by clearing. */
   readonly removed: Readonly<Record<string, number>>;
+  /** License ids whose `licenseEnds` entry the license store's record contradicted, and so did not count; absent when none did. */
+  readonly licenseEndsIgnored?: readonly string[];
 }
 
 const DURATION = /^(contract-end\+)?(P[0-9]{1,4}[DMY])$/;
@@ -39,20 +43,29 @@ export function isEnforceableRetention(retention: string): boolean {
 export async function purge(tables: StoreTables, now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('purge: now must be a valid Date (now)');
   const entries = options.licenseEnds instanceof Map ? [...options.licenseEnds] : Object.entries(options.licenseEnds ?? {});
-  const licenses: string[] = [];
-  const ends: string[] = [];
+  const given = new Map<string, string>();
   for (const [license, end] of entries) {
     const instant = end instanceof Date ? end : new Date(String(end));
     if (Number.isNaN(instant.getTime())) throw new TypeError(`purge: licenseEnds[${JSON.stringify(license)}] is not a date (licenseEnds)`);
-    licenses.push(license);
-    ends.push(instant.toISOString());
+    given.set(license, instant.toISOString());
   }
+  let recorded: Map<string, string | null>;
+  let storeTable: string | undefined;
+  try {
+    ({ recorded, storeTable } = await recordedEnds(tables, [...given.keys()]));
+  } catch (error) {
+    throw refusal('purge', error);
+  }
+  // The store wins: a given end counts only for a license the store holds no record of.
+  const licenses = [...given.keys()].filter((license) => !recorded.has(license));
+  const ends = licenses.map((license) => given.get(license)!);
+  const ignored = [...given].filter(([license, end]) => recorded.has(license) && recorded.get(license) !== end).map(([license]) => license);
   const removed: Record<string, number> = {};
   for (const { columns } of Object.values(tables.plan.versions)) for (const c of columns) removed[c.field] ??= 0;
   let reportsDeleted = 0;
   for (const [version, { columns }] of Object.entries(tables.plan.versions)) {
     const params = (sql: string) => (sql.includes('$2') ? [now.toISOString(), licenses, ends] : [now.toISOString()]);
-    const expired = columns.map((c) => expiredWhen(c.retention));
+    const expired = columns.map((c) => expiredWhen(c.retention, storeTable));
     const everything = [...new Set(expired)].join(' AND ');
     const base = params(everything);
     try {
@@ -69,7 +82,20 @@ export async function purge(tables: StoreTables, now: Date, options: PurgeOption
       throw refusal('purge', error);
     }
   }
-  return { reportsDeleted, removed };
+  return { reportsDeleted, removed, ...(ignored.length > 0 ? { licenseEndsIgnored: ignored } : {}) };
+}
+
+/**
+ * The license store's records table, when this schema has one (a server without a license store has
+ * none), and the contract ends it records for the given license ids (null: no end yet).
+ */
+async function recordedEnds(tables: StoreTables, licenses: readonly string[]): Promise<{ recorded: Map<string, string | null>; storeTable: string | undefined }> {
+  const { rows: present } = await tables.client.query('SELECT to_regclass($1) IS NOT NULL AS present', [tables.licenses]);
+  if (present[0]?.['present'] !== true) return { recorded: new Map(), storeTable: undefined };
+  if (licenses.length === 0) return { recorded: new Map(), storeTable: tables.licenses };
+  const { rows } = await tables.client.query(`SELECT license_id, contract_end FROM ${tables.licenses} WHERE license_id = ANY($1::text[])`, [licenses]);
+  const iso = (value: unknown) => (value === null || value === undefined ? null : (value instanceof Date ? value : new Date(String(value))).toISOString());
+  return { recorded: new Map(rows.map((r) => [String(r['license_id']), iso(r['contract_end'])])), storeTable: tables.licenses };
 }
 
 /**
@@ -109,10 +135,16 @@ async function deleteExpired(tables: StoreTables, version: number, columns: read
   return total;
 }
 
-/** The SQL condition under which a value kept `retention` has expired ($1 now; $2/$3 license ids and their ends). */
-function expiredWhen(retention: string): string {
+/**
+ * The SQL condition under which a value kept `retention` has expired ($1 now; $2/$3 the given ends of
+ * licenses the store holds no record of). A contract's end comes from the license store's records
+ * table when there is one (`licenses`), else from the given ends alone.
+ */
+function expiredWhen(retention: string, licenses: string | undefined): string {
   const [, contractEnd, duration] = DURATION.exec(retention)!;
   if (contractEnd === undefined) return `received_at <= $1::timestamptz - interval '${duration}'`;
   // The license id leads the dedupe key, which lives as long as the row, so this holds even after license_id is cleared.
-  return `EXISTS (SELECT 1 FROM unnest($2::text[], $3::timestamptz[]) AS ended(license, at) WHERE ended.license = split_part(dedupe_key, '/', 1) AND ended.at + interval '${duration}' <= $1::timestamptz)`;
+  const given = `EXISTS (SELECT 1 FROM unnest($2::text[], $3::timestamptz[]) AS ended(license, at) WHERE ended.license = split_part(dedupe_key, '/', 1) AND ended.at + interval '${duration}' <= $1::timestamptz)`;
+  if (licenses === undefined) return given;
+  return `(EXISTS (SELECT 1 FROM ${licenses} AS l WHERE l.license_id = split_part(dedupe_key, '/', 1) AND l.contract_end + interval '${duration}' <= $1::timestamptz) OR ${given})`;
 }

@@ -1,8 +1,10 @@
 /**
  * store/: what a server team with PostgreSQL (a server, or PGlite) uses: the
  * report store (this file, its main one, with ./migrations.ts and
- * ./retention.ts), the license key store (./key-store.ts, ./keyring.ts) and
- * its `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts). Imports
+ * ./retention.ts), the license store (./license-store.ts: the keys of
+ * ./key-store.ts and the records of ./license-records.ts, sealed under
+ * ./keyring.ts, the legal entity by ./license-personal.ts alone) and its
+ * `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts). Imports
  * contract/, wire/ and server/ (for its types); imported by the
  * `telemetry-contract/store-postgres` entry; never imports uploader/ or
  * outbox/.
@@ -16,6 +18,7 @@
 import type { IngestSuccess } from '../server/ingest.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 import { type QueryClient, type StoreTables, StoreError, countOf as count, refusal } from './database.js';
+import { LICENSES_TABLE } from './license-tables.js';
 import { type MigrateResult, migrate } from './migrations.js';
 import { reportDigest } from './report-digest.js';
 import { type PurgeOptions, type PurgeResult, isEnforceableRetention, purge } from './retention.js';
@@ -57,6 +60,8 @@ export interface StoredReport {
   readonly receivedAt: string;
   /** SHA-256 (hex) of the payload as canonical JSON, as stored with it; see `reportDigest`. */
   readonly bodyDigest: string;
+  /** The data region of the license record the report was checked against; absent when the server had no record. */
+  readonly dataRegion?: string;
   readonly schemaVersion: number;
   /** The stored headers, by name (the customer as received: percent-encoded name or mask). */
   readonly headers: Readonly<Record<string, string>>;
@@ -70,6 +75,8 @@ export interface PostgresStore {
   /**
    * Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe
    * key. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
+   * The report is stamped with the data region of the license record ingest checked it against
+   * (`result.license.dataRegion`), never with anything the request said.
    */
   put(result: IngestSuccess): Promise<PutResult>;
   /** The stored report of a dedupe key, or undefined. */
@@ -77,7 +84,9 @@ export interface PostgresStore {
   /**
    * Enforces every field's retention as of `now`: deletes the reports whose
    * every field has expired, and clears the fields that expire before their
-   * report does. Run it regularly (the example server runs it hourly).
+   * report does. Run it regularly (the example server runs it hourly). A field
+   * kept until the contract ends counts from the license record's
+   * `contractEnd` in the license store of the same schema; see `PurgeOptions`.
    */
   purge(now: Date, options?: PurgeOptions): Promise<PurgeResult>;
   /** Erases every report stored for a license (a data subject's or a customer's erasure request); returns how many. */
@@ -136,7 +145,7 @@ class Store implements PostgresStore {
       throw new TypeError(`createPostgresStore: schema must be lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)} (schema)`);
     }
     const qualify = (name: string) => (schema === undefined ? name : `"${schema}".${name}`);
-    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable) };
+    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable), licenses: qualify(LICENSES_TABLE) };
     this.clock = options.now ?? (() => new Date());
     if (typeof client.on === 'function') {
       const report = options.onConnectionError;
@@ -144,8 +153,8 @@ class Store implements PostgresStore {
     }
     for (const [version, { columns }] of Object.entries(plan.versions)) {
       for (const c of columns) if (!isEnforceableRetention(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
-      const names = ['dedupe_key', 'received_at', 'body_digest', ...columns.map((c) => c.column)];
-      const casts = ['text', 'timestamptz', 'text', ...columns.map((c) => c.kind)];
+      const names = ['dedupe_key', 'received_at', 'body_digest', 'data_region', ...columns.map((c) => c.column)];
+      const casts = ['text', 'timestamptz', 'text', 'text', ...columns.map((c) => c.kind)];
       this.inserts.set(
         Number(version),
         `INSERT INTO ${this.tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
@@ -168,7 +177,8 @@ class Store implements PostgresStore {
       throw new StoreError('unknown-version', `put: schema version ${String(result?.schemaVersion)} has no storage in this package (unknown-version); update telemetry-contract`);
     }
     const digest = reportDigest(result.payload);
-    const params: unknown[] = [result.dedupeKey, this.clock().toISOString(), digest];
+    // The region comes from the license record the lookup found, which the request cannot choose.
+    const params: unknown[] = [result.dedupeKey, this.clock().toISOString(), digest, result.license?.dataRegion ?? null];
     for (const c of version.columns) {
       const value = 'body' in c.source ? valueAt(result.payload, c.source.body) : headerValue(result, c.source.from);
       // A field whose retention was amended to P0D is no longer stored.
@@ -209,7 +219,7 @@ class Store implements PostgresStore {
       if (c.kind === 'date') return `to_char(${c.column}, 'YYYY-MM-DD') AS ${c.column}`;
       return c.column;
     });
-    const { rows } = await this.client.query(`SELECT dedupe_key, ${instantText('received_at')} AS received_at, body_digest, ${select.join(', ')} FROM ${this.tables.table} WHERE dedupe_key = $1`, [dedupeKey]);
+    const { rows } = await this.client.query(`SELECT dedupe_key, ${instantText('received_at')} AS received_at, body_digest, data_region, ${select.join(', ')} FROM ${this.tables.table} WHERE dedupe_key = $1`, [dedupeKey]);
     const row = rows[0];
     if (row === undefined) return undefined;
     const schemaVersion = Number(row['schema_version']);
@@ -228,7 +238,16 @@ class Store implements PostgresStore {
       for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
       target[path[path.length - 1]!] = value;
     }
-    return { dedupeKey: String(row['dedupe_key']), receivedAt: canonicalInstant(String(row['received_at'])), bodyDigest: String(row['body_digest']), schemaVersion, headers, payload };
+    const region = row['data_region'];
+    return {
+      dedupeKey: String(row['dedupe_key']),
+      receivedAt: canonicalInstant(String(row['received_at'])),
+      bodyDigest: String(row['body_digest']),
+      ...(region === null || region === undefined ? {} : { dataRegion: String(region) }),
+      schemaVersion,
+      headers,
+      payload,
+    };
   }
 
   purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {

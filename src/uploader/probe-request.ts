@@ -11,7 +11,7 @@ import { MASK_ENV_VARIABLE, checkCustomerName, checkMaskEnvVariable } from '../w
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { PROBE_MEDIA_TYPE, probeMessageId } from '../wire/probe.js';
 import { versionProblem, versionRequired } from './payload.js';
-import { type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders } from './sender.js';
+import { type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, senderIdentity, signingHeaders } from './sender.js';
 import type { WireError } from '../contract/wire-errors.js';
 
 const NONCE_BYTES = 16;
@@ -100,19 +100,21 @@ export async function assembleProbe(sender: ProbeSender): Promise<ProbeRequestRe
  * typed error for bad options instead of throwing.
  *
  * @example
- * const built = await createProbeRequest({ version: 1, licenseId, customer, signingSecrets: [secret] });
+ * const built = await createProbeRequest({ version: 1, license, signingSecrets: [secret] }); // license: the record shipped with the license
  * if (built.ok) await fetch(`${baseUrl}${built.request.path}`, { method: 'POST', headers: built.request.headers, body: built.request.body });
  */
 export async function createProbeRequest(options: ProbeOptions): Promise<ProbeRequestResult> {
   const checked = checkedSecrets(options.signingSecrets, options.maskKey, options.encryptionKey);
   if (!checked.ok) return checked;
-  const customerProblem = checkCustomerName(options.customer);
+  const identity = senderIdentity(options);
+  if (!identity.ok) return identity;
+  const customerProblem = checkCustomerName(identity.customer);
   if (customerProblem !== undefined) return { ok: false, error: customerProblem };
   const envProblem = checkMaskEnvVariable(options.maskEnvVariable ?? MASK_ENV_VARIABLE);
   if (envProblem !== undefined) return { ok: false, error: envProblem };
   return assembleProbe({
-    licenseId: options.licenseId,
-    customerHeader: await customerHeaderOf(options, checked.secrets),
+    licenseId: identity.licenseId,
+    customerHeader: await customerHeaderOf({ ...options, customer: identity.customer }, checked.secrets),
     signingSecrets: checked.secrets,
     version: options.version,
     ...(options.encrypt !== undefined ? { encrypt: options.encrypt } : {}),

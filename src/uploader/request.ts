@@ -18,6 +18,7 @@ import type { Telemetry } from '../../generated/index.js';
 import { parseTelemetry } from '../contract/parse.js';
 import { checkVersionAccepted } from '../contract/negotiation.js';
 import { type ProjectionReport, projectTelemetry } from '../contract/projection.js';
+import { featuresRefused, unlicensedFeatures } from '../contract/license.js';
 import { validateTelemetry } from '../contract/validate.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 import { utf8 } from '../wire/bytes.js';
@@ -28,7 +29,7 @@ import { JOSE_MEDIA_TYPE, encryptBody } from '../wire/jwe.js';
 import { checkCustomerName, checkMaskEnvVariable, MASK_ENV_VARIABLE } from '../wire/mask.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { type KnownVersion, type TelemetryCounts, completePayload, invalidCounts, newestBuildable, versionProblem, versionRequired } from './payload.js';
-import { type Sender, type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, signingHeaders } from './sender.js';
+import { type Sender, type SenderOptions, checkedSecrets, customerHeaderOf, encryptionOf, senderIdentity, signingHeaders } from './sender.js';
 
 /** What `createTelemetryRequest` takes: who sends, and the versions the server accepts. */
 export interface CreateRequestOptions extends SenderOptions {
@@ -79,8 +80,13 @@ export type CreateRequestResult = { readonly ok: true; readonly request: Telemet
  * newest accepted version, if the contract allows it (`request.projection`).
  * Returns a typed error instead of throwing for bad counts or options.
  *
+ * With `license` (the record the vendor ships with the license), a report naming
+ * a feature the license does not declare is refused (`feature-not-licensed`,
+ * naming the path and the name) and nothing is built.
+ *
  * @example
- * const built = await createTelemetryRequest(counts, { version: 1, licenseId, customer, signingSecrets: [secret] });
+ * const license = JSON.parse(readFileSync('/etc/aster/license.json', 'utf8')); // as the vendor shipped it
+ * const built = await createTelemetryRequest(counts, { version: 1, license, signingSecrets: [secret] });
  * if (!built.ok) throw new Error(built.error.message);
  * const sent = await sendTelemetry(built.request, { baseUrl: 'https://telemetry.example.com' });
  */
@@ -96,7 +102,9 @@ export async function createTelemetryRequest<V extends KnownVersion>(counts: NoI
   const checked = checkedSecrets(options.signingSecrets, options.maskKey, options.encryptionKey);
   if (!checked.ok) return checked;
   const secrets = checked.secrets;
-  const customerProblem = checkCustomerName(options.customer);
+  const identity = senderIdentity(options);
+  if (!identity.ok) return identity;
+  const customerProblem = checkCustomerName(identity.customer);
   if (customerProblem !== undefined) return { ok: false, error: customerProblem };
   const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;
   const envProblem = checkMaskEnvVariable(maskEnvVariable);
@@ -104,14 +112,17 @@ export async function createTelemetryRequest<V extends KnownVersion>(counts: NoI
 
   const validated = validateTelemetry(completePayload((counts ?? {}) as Record<string, unknown>, version as KnownVersion));
   if (!validated.ok) return invalidCounts(validated.errors);
-  const built = await signedRequest(validated.value, options, secrets);
+  // On-prem refuses to send what the license does not allow: nothing is built, so nothing can be queued.
+  const outside = identity.license === undefined ? [] : unlicensedFeatures(validated.value, identity.license);
+  if (outside.length > 0) return { ok: false, error: featuresRefused(outside, { where: 'counts', echo: true }) };
+  const built = await signedRequest(validated.value, { ...options, licenseId: identity.licenseId, customer: identity.customer }, secrets);
   if (!built.ok || options.acceptedVersions === undefined || options.acceptedVersions.includes(version)) return built;
   // The application's version, which the server does not accept: its newest version, by projection, or nothing.
   return built.request.project(newestBuildable(options.acceptedVersions)!);
 }
 
 /** The request for a valid payload, signed; the customer header is worked out once, from the options. */
-async function signedRequest(payload: Telemetry, options: CreateRequestOptions, secrets: readonly string[]): Promise<CreateRequestResult> {
+async function signedRequest(payload: Telemetry, options: CreateRequestOptions & { readonly licenseId: string; readonly customer: string }, secrets: readonly string[]): Promise<CreateRequestResult> {
   const customerHeader = await customerHeaderOf(options, secrets);
   const encryption = await encryptionOf(options, secrets);
   return assembleRequest(payload, { licenseId: options.licenseId, customerHeader, now: options.now ?? Date.now, ...(encryption === undefined ? {} : { encryption }) }, secrets);

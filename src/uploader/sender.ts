@@ -5,6 +5,7 @@
  * every attempt signed afresh. A report (./request.ts) and a connection test
  * (./probe-request.ts) go out from the same sender.
  */
+import { type LicenseRecord, validateLicenseRecord } from '../contract/license.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from '../wire/contract-headers.js';
 import { deriveEncryptionKey, encryptionKeyId } from '../wire/jwe.js';
 import { MASK_ENV_VARIABLE, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from '../wire/mask.js';
@@ -13,10 +14,17 @@ import { type WireError, wireError } from '../contract/wire-errors.js';
 
 /** Who sends, as every report and connection test of an installation names it, and how its bodies travel. */
 export interface SenderOptions {
-  /** The license id, from the license. */
-  readonly licenseId: string;
-  /** The legal entity name from the license; sent percent-encoded, or masked. */
-  readonly customer: string;
+  /**
+   * The license record as the vendor ships it with the license (see `LicenseRecord`): the license id,
+   * the legal entity the customer header names, and the features a report may name; a report naming
+   * another feature is refused (`feature-not-licensed`) before it is built. Give it, or, as before it
+   * existed, `licenseId` and `customer`, with which nothing checks the features on this side.
+   */
+  readonly license?: LicenseRecord;
+  /** The license id; taken from `license` when that is given. */
+  readonly licenseId?: string;
+  /** The legal entity name; sent percent-encoded, or masked. Taken from `license` when that is given. */
+  readonly customer?: string;
   /** `whsec_` secret(s) from the vendor; several during a rotation, each adds a signature. */
   readonly signingSecrets: string | readonly string[];
   /** Send `anon-<hex>-<len>` instead of the name. Default: the variable `maskEnvVariable` in `env`. */
@@ -54,6 +62,32 @@ function processEnv(name: string): Readonly<Record<string, string | undefined>> 
   }
 }
 
+/** Who sends, as the options name it: the license id, the legal entity, and the record when there is one. */
+export type SenderIdentity =
+  | { readonly ok: true; readonly licenseId: string; readonly customer: string; readonly license?: LicenseRecord }
+  | { readonly ok: false; readonly error: WireError };
+
+/**
+ * The license id and legal entity of the options: the license record's when it is given (checked
+ * against the contract's schema, and refused when `licenseId` or `customer` say otherwise), else
+ * the two options themselves, checked later as before.
+ */
+export function senderIdentity(options: Pick<SenderOptions, 'license' | 'licenseId' | 'customer'>): SenderIdentity {
+  const { license } = options;
+  if (license === undefined) return { ok: true, licenseId: options.licenseId!, customer: options.customer! };
+  const checked = validateLicenseRecord(license);
+  if (!checked.ok) {
+    const n = checked.errors.length;
+    return { ok: false, error: wireError('license', `is not a license record, ${n} problem${n === 1 ? '' : 's'}: ${checked.errors.map((e) => e.message).join('; ')}`, 'invalid-license', { errors: checked.errors }) };
+  }
+  for (const [option, value, field] of [['licenseId', options.licenseId, license.licenseId], ['customer', options.customer, license.legalEntity]] as const) {
+    if (value !== undefined && value !== field) {
+      return { ok: false, error: wireError(option, `differs from the license record's ${option === 'customer' ? 'legalEntity' : option}; give the license record alone`, 'license-conflict') };
+    }
+  }
+  return { ok: true, licenseId: license.licenseId, customer: license.legalEntity, license };
+}
+
 /** The secrets checked: 1 to 8 `whsec_` secrets, as a list, or the error that says what is wrong. */
 export function checkedSecrets(signingSecrets: string | readonly string[] | undefined, maskKey?: string, encryptionKey?: string): { readonly ok: true; readonly secrets: string[] } | { readonly ok: false; readonly error: WireError } {
   const secrets = typeof signingSecrets === 'string' ? [signingSecrets] : [...(signingSecrets ?? [])];
@@ -88,7 +122,7 @@ export async function encryptionOf(options: Pick<SenderOptions, 'encrypt' | 'enc
 
 /** The `x-telemetry-customer` value the options ask for: the mask when masking is on, else the percent-encoded name. */
 export async function customerHeaderOf(
-  options: Pick<SenderOptions, 'customer' | 'maskCustomer' | 'maskEnvVariable' | 'maskKey' | 'env'>,
+  options: Pick<SenderOptions, 'maskCustomer' | 'maskEnvVariable' | 'maskKey' | 'env'> & { readonly customer: string },
   secrets: readonly string[],
 ): Promise<string> {
   const maskEnvVariable = options.maskEnvVariable ?? MASK_ENV_VARIABLE;

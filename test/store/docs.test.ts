@@ -1,4 +1,4 @@
-/** docs/key-store.md says what the code does: its method and command tables against the key store and `telemetry-keys`. */
+/** docs/key-store.md says what the code does: its method and command tables against the license store and `telemetry-keys`. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Root, Table } from 'mdast';
@@ -22,7 +22,7 @@ describe('docs/key-store.md', () => {
     expect(await markdownLintMessages(markdown)).toEqual([]);
   });
 
-  it('documents every method of the key store, and no other', () => {
+  it('documents every method of the license store, and no other', () => {
     const store = createKeyStore({ query: async () => ({ rows: [] }) }, { keyring: parseKeyring(btoa('k'.repeat(32)), 'test') });
     const documented = firstCells('Method').map((cell) => cell.replace(/\(.*$/, ''));
     expect(documented.sort()).toEqual(Object.keys(store).filter((k) => k !== 'migrate').sort());
@@ -32,7 +32,7 @@ describe('docs/key-store.md', () => {
     let help = '';
     await runKeysCli(['--help'], { out: (t) => void (help += t), err: () => undefined, env: {} });
     const documented = firstCells('Command');
-    expect(documented.length).toBe(6);
+    expect(documented.length).toBe(8);
     for (const usage of documented) expect(help).toContain(`  ${usage.replace(/^telemetry-keys /, '')}`);
   });
 });

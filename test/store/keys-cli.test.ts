@@ -7,18 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../src/wire/bytes.js';
-import { runKeysCli } from '../../src/store/keys-cli.js';
 import { freshDatabase, openPglite, postgresUrl } from '../support/databases.js';
+import { keysCli as cli } from '../support/license-cli.js';
 
 const K1 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
 const K2 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 200 - i));
-
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runKeysCli(args, { out: (t) => void (out += t), err: (t) => void (err += t), env });
-  return { code, out, err };
-}
 
 let folder: string;
 beforeAll(() => {
@@ -31,7 +24,7 @@ describe('telemetry-keys', () => {
     const main = await cli(['--help'], {});
     expect(main.code).toBe(0);
     expect(main.out).toMatch(/^telemetry-keys: .+\n\nusage: telemetry-keys <command> \[arguments\] \[--json\]\n/);
-    for (const word of ['issue <license-id>', 'rotate <license-id>', 'revoke <license-id> [<key-id>]', 'list [<license-id>]', 'rewrap', 'check', 'DATABASE_URL', 'DATA_DIR', 'TELEMETRY_KEK', 'TELEMETRY_KEK_FILE']) {
+    for (const word of ['issue <license-id>', 'rotate <license-id>', 'revoke <license-id> [<key-id>]', 'list [<license-id>]', 'set-license <file>', 'show-license [<license-id>]', 'telemetry-contract/schemas/license.json', 'rewrap', 'check', 'DATABASE_URL', 'DATA_DIR', 'TELEMETRY_KEK', 'TELEMETRY_KEK_FILE']) {
       expect(main.out).toContain(word);
     }
     expect(main.out).toContain('exit codes: 0 ok, 1 refused');
@@ -40,7 +33,7 @@ describe('telemetry-keys', () => {
   });
 
   it.each([
-    [[], /^telemetry-keys: no command given; commands: issue, rotate, revoke, list, rewrap, check; see telemetry-keys --help\n$/],
+    [[], /^telemetry-keys: no command given; commands: issue, rotate, revoke, list, set-license, show-license, rewrap, check; see telemetry-keys --help\n$/],
     [['burn'], /^telemetry-keys: unknown command "burn"; /],
     [['issue'], /^telemetry-keys issue: usage: telemetry-keys issue <license-id>; see telemetry-keys issue --help\n$/],
     [['list', '--secret'], /^telemetry-keys: Unknown option '--secret'.*; see telemetry-keys --help\n$/],
@@ -91,6 +84,38 @@ describe('telemetry-keys', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.err).toMatch(/^telemetry-keys check: key store: secrets are stored under the key-encryption key [0-9a-f]{16}, which the keyring \([0-9a-f]{16}\) lacks \(kek-unknown\); [^\n]*\n$/);
     for (const text of [K1, K2, secret!.slice(6)]) expect(wrong.err).not.toContain(text);
+  });
+
+  it.skipIf(postgresUrl() === undefined)('sets and shows license records: the record file as shipped with the license, the legal entity never echoed in an error', async () => {
+    const env = { DATABASE_URL: await freshDatabase('records'), TELEMETRY_KEK: K1 };
+    const record = { licenseId: 'lic-0042', legalEntity: 'Jana Nováková', features: ['audit-log', 'sso'], contractEnd: '2028-01-01T00:00:00Z', dataRegion: 'eu' };
+    const file = join(folder, 'lic-0042.json');
+    writeFileSync(file, JSON.stringify(record));
+
+    const bare = await cli(['issue', 'lic-0042'], env);
+    expect(bare.code).toBe(0);
+    expect(bare.err).toMatch(/^note: lic-0042 has no license record yet; store it with telemetry-keys set-license <file> /);
+    expect(await cli(['set-license', file], env)).toEqual({ code: 0, out: 'lic-0042: license record stored; ship the same file with the license\n', err: '' });
+    expect(await cli(['set-license', file, '--json'], env)).toMatchObject({ code: 0, out: expect.stringContaining('"created": false') });
+    expect((await cli(['rotate', 'lic-0042'], env)).err).toBe('');
+
+    const shown = await cli(['show-license', 'lic-0042', '--json'], env);
+    expect(JSON.parse(shown.out)).toEqual(record);
+    const listed = await cli(['show-license'], env);
+    expect(listed.out).toMatch(/^LICENSE\s+LEGAL ENTITY\s+REGION\s+CONTRACT END\s+FEATURES\nlic-0042\s+Jana Nováková\s+eu\s+2028-01-01T00:00:00Z\s+audit-log, sso\n$/);
+    expect(await cli(['show-license', 'lic-9'], env)).toMatchObject({ code: 1, err: 'show-license: lic-9 has no license record (no-license-record); store one with set-license\n' });
+    expect(await cli(['check'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^2 secrets and 1 license record readable \(3 under [0-9a-f]{16}\)/) });
+
+    writeFileSync(file, JSON.stringify({ ...record, legalEntity: 'Jana Nováková\u0000', features: ['SSO'] }));
+    const refused = await cli(['set-license', file], env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^telemetry-keys set-license: set-license: is not a license record, 2 problems: \/legalEntity: must match .*\/features\/0: must match .* \(license-record\)\n$/);
+    writeFileSync(file, '{"legalEntity": "Jana Nováková",');
+    const broken = await cli(['set-license', file], env);
+    expect(broken).toMatchObject({ code: 2, err: expect.stringMatching(/: is not JSON; a license record is one JSON object/) });
+    expect(await cli(['set-license', join(folder, 'missing.json')], env)).toMatchObject({ code: 2, err: expect.stringMatching(/missing\.json: cannot be read: ENOENT\n$/) });
+    for (const result of [refused, broken]) expect(result.err).not.toContain('Nováková');
+    expect(JSON.parse((await cli(['show-license', 'lic-0042', '--json'], env)).out)).toEqual(record);
   });
 
   it('works on a PGlite folder through DATA_DIR while no server has it open', async () => {

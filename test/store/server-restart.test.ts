@@ -19,16 +19,16 @@ import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
 import { type ServerProcess, startServerProcess } from '../../scripts/dev/server-process.js';
 import { toBase64 } from '../../src/wire/bytes.js';
-import { runKeysCli } from '../../src/store/keys-cli.js';
-import { built, counts } from '../wire/support.js';
+import { keysCli, setLicenseWithCli } from '../support/license-cli.js';
+import { built, counts, license } from '../wire/support.js';
 
 const KEK = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 3 * i + 1));
 
+const keysEnv = () => ({ DATA_DIR: join(folder, 'data'), TELEMETRY_KEK: KEK });
+
 /** `telemetry-keys <command> lic-0042 --json` on the server's folder: the new secret. */
 async function keys(command: 'issue' | 'rotate'): Promise<string> {
-  let out = '';
-  let err = '';
-  const code = await runKeysCli([command, 'lic-0042', '--json'], { out: (t) => void (out += t), err: (t) => void (err += t), env: { DATA_DIR: join(folder, 'data'), TELEMETRY_KEK: KEK } });
+  const { code, out, err } = await keysCli([command, 'lic-0042', '--json'], keysEnv());
   if (code !== 0) throw new Error(err);
   return (JSON.parse(out) as { secret: string }).secret;
 }
@@ -58,6 +58,7 @@ const later = { ...counts(), periodStart: '2027-02-16T00:00:00Z', periodEnd: '20
 describe('the example server restarted on the same data folder', () => {
   it('keeps the windows it stored and still answers a replayed one as a duplicate', async () => {
     const secret = await keys('issue');
+    await setLicenseWithCli(license(), keysEnv());
     const first = await start();
     const sent = await built({ now: () => Date.now(), signingSecrets: [secret] }, window);
     expect((await sendTelemetry(sent, { baseUrl: first.url, ...noWait })).status).toBe(201);

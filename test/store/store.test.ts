@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toJsonSchema } from '../../scripts/emit/json-schema.js';
-import { toStorage } from '../../scripts/emit/storage-sql.js';
 import { listContractFields } from '../../scripts/contract/fields.js';
 import type { IngestSuccess } from '../../src/server/ingest.js';
 import { ingest } from '../../src/server.js';
@@ -16,7 +15,7 @@ import { createPostgresStore, storagePlan } from '../../src/store-postgres.js';
 import { reportDigest } from '../../src/store/report-digest.js';
 import { validateTelemetry } from '../../src/contract/validate.js';
 import { v1 } from '../../schema/v1.js';
-import { shortRetention } from '../fixtures/contracts/short-retention.js';
+import { putShortRetention, shortRetentionPlan } from '../support/short-retention-store.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 
@@ -122,7 +121,8 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const stored = storagePlan.versions[1]!.columns;
     expect(stored.filter((c) => 'header' in c.source).map((c) => c.field).sort()).toEqual(['webhook-id', 'x-telemetry-customer', 'x-telemetry-license-id']);
     const columns = (await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' ORDER BY ordinal_position`, [schema])).map((r) => r['column_name']);
-    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column)]);
+    // data_region is the store's own stamp, added after the contract's columns.
+    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column), 'data_region']);
     const [row] = await rows(`SELECT row_to_json(r)::text AS text FROM ${schema}.telemetry_reports r`);
     expect(row!['text']).not.toContain(request.headers['webhook-signature']!.slice(3, 40));
     expect(row!['text']).not.toContain(`"${request.headers['webhook-timestamp']}"`);
@@ -187,22 +187,10 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
   });
 
   describe('a contract whose fields are kept for different periods', () => {
-    const storage = toStorage([{ contract: shortRetention, schema: toJsonSchema(shortRetention) }]);
-    const put = (store: ReturnType<typeof openStore>, licenseId: string) =>
-      store.put({
-        ok: true,
-        dedupeKey: `${licenseId}/2026-11-01T00:00:00Z/2026-11-16T00:00:00Z`,
-        keyId: 'k',
-        messageId: `msg_${'0'.repeat(64)}`,
-        licenseId,
-        customer: { masked: false, value: 'Acme GmbH' },
-        headers: {},
-        schemaVersion: 1,
-        payload: { schemaVersion: 1, periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-16T00:00:00Z', usage: { seats: 12, sessions: 340 }, build: '0123abc' },
-      } as unknown as IngestSuccess);
+    const put = putShortRetention;
 
     it.skipIf(skip)('clears a field once its shorter retention ends while its report stays, and deletes the report once the contract has ended too', async () => {
-      const store = openStore(client, storage.plan, { schema: freshSchema(), now: () => RECEIVED });
+      const store = openStore(client, shortRetentionPlan, { schema: freshSchema(), now: () => RECEIVED });
       await store.migrate();
       await put(store, 'lic-ended');
       await put(store, 'lic-running');

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../src/wire/bytes.js';
-import { runKeysCli } from '../../src/store/keys-cli.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { freshDatabase, postgresUrl } from '../support/databases.js';
 import { type RunningServer, killExampleServers, startExampleServer } from '../support/example-server.js';
-import { built, counts } from '../wire/support.js';
+import { keysCli, setLicenseWithCli } from '../support/license-cli.js';
+import { built, counts, license } from '../wire/support.js';
 
 const K1 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 3));
 const K2 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 255 - 3 * i));
@@ -36,13 +36,9 @@ let server: RunningServer;
 let pool: pg.Pool;
 const secrets: Record<string, string> = {};
 
-async function keys(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runKeysCli(args, { out: (t) => void (out += t), err: (t) => void (err += t), env: { DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: kekFile } });
-  return { code, out, err };
-}
+const keys = (...args: string[]) => keysCli(args, { DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: kekFile });
 async function issue(command: 'issue' | 'rotate', licenseId: string): Promise<string> {
+  if (command === 'issue') await setLicenseWithCli(license({ licenseId }), { DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: kekFile });
   const result = await keys(command, licenseId, '--json');
   if (result.code !== 0) throw new Error(result.err);
   return (JSON.parse(result.out) as { secret: string }).secret;
@@ -113,7 +109,7 @@ describe.skipIf(skip)('the example server on PostgreSQL with the license key sto
 
   it('keeps answering while the key-encryption key is rotated under it: new key first, rewrap, old key dropped', async () => {
     writeFileSync(kekFile, `${K2}\n${K1}\n`);
-    expect(await keys('rewrap')).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets re-encrypted/) });
+    expect(await keys('rewrap')).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets and 2 license records re-encrypted/) });
     // The server still holds only K1: it reads the file again when a secret names a key it lacks.
     expect(await send('lic-b', [secrets['b']!], windowOf(7))).toMatchObject({ ok: true, status: 201 });
     writeFileSync(kekFile, `${K2}\n`);

@@ -14,7 +14,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['server/ingest', 'server/key-lookup', 'store/store', 'wire/probe', 'wire/content-type', 'wire/jwe', 'wire/signature', 'wire/verify-signature', 'wire/mask', 'contract/negotiation', 'contract/parse', 'contract/i-json', 'store/failure-response', 'server/admission'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['server/ingest', 'server/key-lookup', 'server/license-check', 'contract/license', 'store/store', 'wire/probe', 'wire/content-type', 'wire/jwe', 'wire/signature', 'wire/verify-signature', 'wire/mask', 'contract/negotiation', 'contract/parse', 'contract/i-json', 'store/failure-response', 'server/admission'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
 /** Rows of the table whose header starts with "Status". */
@@ -70,6 +70,10 @@ describe('docs/wire-protocol.md', () => {
       'invalid-payload': 422,
       'invalid-probe': 422,
       'message-id-mismatch': 422,
+      'feature-not-licensed': 422,
+      'customer-not-licensed': 422,
+      'mask-not-licensed': 422,
+      'license-record-missing': 503,
       'unstorable': 422,
       'database-unavailable': 503,
       'overloaded': 503,

@@ -1,5 +1,5 @@
 import { utf8 } from '../../src/wire/bytes.js';
-import { createTelemetryRequest, dedupeKey, messageId, signMessage, type CreateRequestOptions, type TelemetryCounts, type TelemetryRequest } from '../../src/uploader.js';
+import { createTelemetryRequest, dedupeKey, messageId, signMessage, type CreateRequestOptions, type LicenseRecord, type TelemetryCounts, type TelemetryRequest } from '../../src/uploader.js';
 import { fixture } from '../helpers.js';
 
 /** Test-only secrets (32 fixed bytes each); generated/signature-vectors.json publishes the same values. */
@@ -24,7 +24,7 @@ export const baseOptions = (): CreateRequestOptions & { readonly version: 1 } =>
 });
 
 /** A built request; fails the test if building fails. */
-export async function built(overrides: Partial<CreateRequestOptions> = {}, c: TelemetryCounts<1> = counts()): Promise<TelemetryRequest> {
+export async function built(overrides: Partial<CreateRequestOptions> & { readonly version?: 1 } = {}, c: TelemetryCounts<1> = counts()): Promise<TelemetryRequest> {
   const result = await createTelemetryRequest(c, { ...baseOptions(), ...overrides });
   if (!result.ok) throw new Error(`building the request failed: ${result.error.message}`);
   return result.request;
@@ -46,3 +46,13 @@ export async function rawRequest(
   };
   return { headers, body: bytes };
 }
+
+/** The license record of the fixture's license, as the vendor would ship it: the features counts.json names, and one more. */
+export const license = (overrides: Partial<LicenseRecord> = {}): LicenseRecord => ({
+  licenseId: 'lic-0042',
+  legalEntity: 'Example Holdings GmbH',
+  features: ['audit-log', 'export', 'sso'],
+  contractEnd: '2028-01-01T00:00:00Z',
+  dataRegion: 'eu',
+  ...overrides,
+});
