@@ -33,6 +33,8 @@ export const TelemetryV1 = Type.Object(
     // Every report names its window: the wire protocol's dedupe key is made of it.
     periodStart: UtcDateTime(record(0)),
     periodEnd: UtcDateTime(record(0)),
+    // The license record (schema/license.ts) takes the names a license may declare from this list.
+    featuresUsed: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9._-]{0,63}$', maxLength: 64 }), { maxItems: 256, uniqueItems: true, ...record(0) }),
 ${entries}
   },
   { additionalProperties: false },
