@@ -81,7 +81,13 @@ try {
       'To node:crypto',
     );
     targets.push(
-      { target: `\`ingest\` at most 1.0× the time of the bare minimum (hashing with ${i.implementation}, the platform's own)`, met: i.slowdown <= 1, measured: `takes ${i.slowdown.toFixed(2)}× its time` },
+      {
+        target: `\`ingest\` at most 1.0× the time of the bare minimum (hashing with ${i.implementation}, the platform's own)`,
+        met: i.slowdown <= 1,
+        measured: `takes ${i.slowdown.toFixed(2)}× its time`,
+        limit:
+          "the bare minimum is one awaited WebCrypto HMAC, whose time is the runtime's thread pool's: on this shared 2-core machine it took from 17 µs (quiet) to 98 µs (load average 15) a call, so the ratio moved from 1.5× to 0.4× between runs of the same code. `ingest`'s own work, in the built package, is 32–38 µs a request; profiled: the HMAC 18% (5 µs on node:crypto, against 12–20 µs on @noble/hashes), JSON parsing and the I-JSON check 19%, the message id 11%, the signing headers 10%, garbage collection 13%, validation and the contract headers the rest. Under a quiet thread pool, meeting it takes a cheaper `ingest` as a whole, not a faster hash",
+      },
       { target: '`ingest` hashing with @noble/hashes (a runtime without node:crypto) at most 1.0× the time of the bare minimum', met: i.portableSlowdown <= 1, measured: `takes ${i.portableSlowdown.toFixed(2)}× its time` },
       { target: 'the I-JSON check at most 10% of `ingest`\'s time', met: i.iJsonShare <= 0.1, measured: `${(i.iJsonShare * 100).toFixed(1)}%` },
       { target: '`ingest` with 100,000 licenses at least 0.9× its throughput with 1', met: i.licenseScaling >= 0.9, measured: `${i.licenseScaling.toFixed(2)}×` },
