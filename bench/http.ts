@@ -55,7 +55,7 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
     await createPostgresStore(pool).migrate();
     await pool.end();
     const secret = generateSecret();
-    const env = { TELEMETRY_VENDOR_WIDE_SECRET: secret, DATABASE_URL: cluster.url, DATA_DIR: '' };
+    const env = { TELEMETRY_VENDOR_WIDE_SECRET: secret, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster.url, DATA_DIR: '' };
     servers.push(await startServerProcess(tmpdir(), env, children), await startServerProcess(tmpdir(), env, children, 'bench/bare-server.ts'));
     const contenders: Record<string, ServerProcess> = { [EXAMPLE]: servers[0]!, [BARE]: servers[1]! };
     const names = Object.keys(contenders);

@@ -76,7 +76,7 @@ export async function purgePath(): Promise<{ rows: Row[]; ratio: number; longest
       { version: 1, licenseId: 'lic-purge', customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false, now: () => Date.now() },
     );
     if (!built.ok) throw new Error(`bench: cannot build the template report: ${built.error.message}`);
-    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret }] });
+    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret }], acceptedVersions: [1] });
     if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the template report: ${result.ok ? 'a probe' : result.error.message}`);
     const durations: number[] = [];
     const store = createPostgresStore(timed(pool, durations), { schema: 'purge_store', now: () => RECEIVED });

@@ -27,7 +27,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     { version: 1, licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
   );
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
-  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }] });
+  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }], acceptedVersions: [1] });
   if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the benchmark request: ${result.ok ? 'a probe' : result.error.message}`);
 
   const db = await PGlite.create();

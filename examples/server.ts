@@ -15,7 +15,7 @@
  * Each stored report is stamped with its license's data region, and purge
  * reads contract ends from the same records.
  *
- *   TELEMETRY_KEK_FILE=/run/credentials/telemetry/kek npx tsx examples/server.ts
+ *   TELEMETRY_KEK_FILE=/run/credentials/telemetry/kek TELEMETRY_ACCEPTED_VERSIONS=1 npx tsx examples/server.ts
  *
  * A small deployment with one secret for every installation says so:
  * TELEMETRY_VENDOR_WIDE_SECRET=whsec_… instead of a KEK; then any
@@ -28,6 +28,18 @@
  * /healthz says whether this instance reaches its database (200 or 503); the
  * server reconnects by itself, and a server started before its database
  * migrates as soon as the database is there.
+ *
+ * Offline bundles: an air-gapped installation's windows arrive as one file,
+ * uploaded by hand to POST /api/v1/telemetry/bundles, each window checked as a
+ * live report and stored through the same store; the answer is a receipt
+ * signed with the Ed25519 key in TELEMETRY_RECEIPT_KEY_FILE (PKCS#8 PEM:
+ * `openssl genpkey -algorithm ed25519`), whose public key the server prints
+ * at start and the vendor ships with the license. Without that key the route
+ * answers 501. TELEMETRY_ALLOW_SUPERSEDE=1 takes reviewed corrections.
+ *
+ * Versions: a server accepts the released versions of the contract, and a
+ * draft only when it names it: TELEMETRY_ACCEPTED_VERSIONS=1 (or "1,2"). A
+ * server that would accept nothing refuses to start and says why.
  *
  * Environment: PORT (default 8787), DATA_DIR (PGlite folder, default ./data),
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
@@ -42,6 +54,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import {
+  BUNDLE_PATH,
+  DEFAULT_MAX_BUNDLE_BYTES,
   SCHEMA_PATH,
   TELEMETRY_PATH,
   type KeySourceOptions,
@@ -49,9 +63,15 @@ import {
   type Admission,
   admitRequest,
   createAdmission,
+  acceptedVersionsOption,
+  bundleResponse,
   failureResponse,
   ingest,
+  ingestBundle,
   parseSecret,
+  receiptPublicKey,
+  receiptKeyId,
+  storeBundleWindows,
   probeResponse,
   schemaEndpoint,
 } from '../src/server.js';
@@ -81,6 +101,7 @@ export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Where the keys come from: `licenseKeys` (a Map or lookup), `vendorWideKeys`, or, at start, a `keyring` for the key store. */
 export interface ServerOptions extends KeySourceOptions {
+  /** The versions this server accepts; default the released ones. A draft is accepted only when named here. */
   readonly acceptedVersions?: readonly number[];
   readonly maxBytes?: number;
   readonly toleranceSeconds?: number;
@@ -91,13 +112,19 @@ export interface ServerOptions extends KeySourceOptions {
   /** `ingest`'s `requireLicenseRecord`; on by itself when the keys come from the license store (`keyring`). */
   readonly requireLicenseRecord?: boolean;
   /**
-   * Admission control of reports: past this many in flight a report is answered 503 with Retry-After at
-   * once, its body unread (`createAdmission`'s `maxInFlight`, default 128). The schema endpoint and the
+   * Admission control of reports and bundles: past this many in flight one is answered 503 with Retry-After
+   * at once, its body unread (`createAdmission`'s `maxInFlight`, default 128). The schema endpoint and the
    * health check are never refused.
    */
   readonly maxInFlight?: number;
   /** An admission control of your own (one shared by several handlers, say) instead of one from `maxInFlight`. */
   readonly admission?: Admission;
+  /** The Ed25519 private key (PKCS#8 PEM) that signs bundle receipts; without it the bundle route answers 501. */
+  readonly receiptKey?: string;
+  /** Take reviewed corrections in bundles (`ingestBundle`'s `allowSupersede`). Default false. */
+  readonly allowSupersede?: boolean;
+  /** The largest bundle; default 4 MiB. */
+  readonly maxBundleBytes?: number;
 }
 
 export interface DatabaseOptions {
@@ -265,6 +292,48 @@ async function health(store: PostgresStore, ready: () => boolean): Promise<{ sta
 export function createHandler(options: ServerOptions, store: PostgresStore, ready: () => boolean = () => true): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
+  // Checked now: a server that accepts nothing (no version released, none named) stops here, not at every report.
+  acceptedVersionsOption(options.acceptedVersions);
+  const keys = options.vendorWideKeys !== undefined ? { vendorWideKeys: options.vendorWideKeys } : { licenseKeys: options.licenseKeys! };
+  /** An offline bundle: verified as a whole, each window as a live report, stored through the same put, answered with a signed receipt. */
+  const receiveBundle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.receiptKey === undefined) {
+      req.resume();
+      json(res, 501, { error: { rule: 'bundles-not-configured', message: `${BUNDLE_PATH}: this server takes no offline bundles: it has no key to sign their receipts (TELEMETRY_RECEIPT_KEY_FILE) (bundles-not-configured)` } });
+      return;
+    }
+    const maxBundleBytes = options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
+    const verified = await ingestBundle(
+      { method: req.method ?? 'POST', headers: req.headers, body: await readBody(req, maxBundleBytes) },
+      {
+        ...keys,
+        maxBytes,
+        maxBundleBytes,
+        ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
+        ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
+        ...(options.allowSupersede ? { allowSupersede: true } : {}),
+      },
+    );
+    if (!verified.ok) {
+      if (verified.cause !== undefined) console.error(`examples/server.ts: key lookup: ${(verified.cause as Error)?.message ?? String(verified.cause)}`);
+      const answer = failureResponse(verified);
+      send(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+    let outcomes;
+    try {
+      if (!ready()) throw new StoreError('unavailable', 'put: the store is not migrated yet (unavailable)');
+      // The same put as a live report: 201, 200, or 409 with the stored digest; a correction the server allows replaces it.
+      outcomes = await storeBundleWindows(verified, (report) => store.put(report));
+    } catch (error) {
+      // The database is away: no receipt, so nothing is marked delivered; the windows stored so far answer 200 next time.
+      const answer = storeFailureResponse(error);
+      send(res, answer.status, { ...verified.headers, ...answer.headers }, answer.body);
+      return;
+    }
+    const answer = await bundleResponse(verified, outcomes, { receiptKey: options.receiptKey });
+    send(res, answer.status, answer.headers, answer.body);
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === HEALTH_PATH) {
@@ -280,8 +349,13 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
       send(res, answer.status, answer.headers, answer.body);
       return;
     }
+    if (path === BUNDLE_PATH) {
+      // A bundle takes a place like a report: a flood of them is refused as one of reports is, their bodies unread.
+      if (admitRequest(admission, req, res, { maxDiscardBytes: maxBytes * 16 })) await receiveBundle(req, res);
+      return;
+    }
     if (path !== TELEMETRY_PATH) {
-      json(res, 404, { error: { rule: 'not-found', message: `url: is none of ${TELEMETRY_PATH}, ${SCHEMA_PATH} and ${HEALTH_PATH} (not-found)` } });
+      json(res, 404, { error: { rule: 'not-found', message: `url: is none of ${TELEMETRY_PATH}, ${BUNDLE_PATH}, ${SCHEMA_PATH} and ${HEALTH_PATH} (not-found)` } });
       return;
     }
     // Past the limit: 503 at once, the body dropped unread; an admitted report's place is freed when its answer is sent.
@@ -290,7 +364,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
     const result = await ingest(
       { method: req.method ?? 'POST', headers: req.headers, body },
       {
-        ...(options.vendorWideKeys !== undefined ? { vendorWideKeys: options.vendorWideKeys } : { licenseKeys: options.licenseKeys! }),
+        ...keys,
         maxBytes,
         ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
         ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
@@ -379,8 +453,11 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
  */
 export async function startTelemetryServer(
   options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly keyring?: KeyStoreOptions['keyring'] },
-): Promise<{ url: string; store: PostgresStore; keys?: LicenseStore; where: string; server: Server; admission: Admission; close: () => Promise<void> }> {
-  // Made first, so that a bad limit fails the start before a database is opened; returned for its stats (in flight, refused, peak).
+): Promise<{ url: string; store: PostgresStore; keys?: LicenseStore; receiptPublicKey?: string; where: string; server: Server; admission: Admission; close: () => Promise<void> }> {
+  acceptedVersionsOption(options.acceptedVersions);
+  // A receipt key that cannot sign stops the start, not the first upload.
+  const publicKey = options.receiptKey === undefined ? undefined : await receiptPublicKey(options.receiptKey);
+  // Made before the database is opened, so that a bad limit fails the start first; returned for its stats (in flight, refused, peak).
   const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
   const database = await openDatabase(options);
   let keys: LicenseStore | undefined;
@@ -413,6 +490,7 @@ export async function startTelemetryServer(
     url: `http://${address}:${port}`,
     store: database.store,
     ...(keys ? { keys } : {}),
+    ...(publicKey !== undefined ? { receiptPublicKey: publicKey } : {}),
     where: database.where,
     server,
     admission,
@@ -439,6 +517,16 @@ async function licenseEndsFile(file: string): Promise<Record<string, string>> {
     throw new Error(`${file}: must be an object of license id → end date, such as {"lic-0042": "2027-01-31"} (license-ends)`);
   }
   return parsed as Record<string, string>;
+}
+
+/** TELEMETRY_ACCEPTED_VERSIONS: versions in decimal, separated by commas or spaces; undefined when unset or empty. */
+export function acceptedVersionsEnv(value: string | undefined): readonly number[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parts = value.split(/[\s,]+/).filter((part) => part !== '');
+  if (!parts.every((part) => /^[1-9][0-9]{0,3}$/.test(part))) {
+    throw new TypeError(`TELEMETRY_ACCEPTED_VERSIONS: must list schema versions in decimal separated by commas, such as 1 or 1,2 (versions-config)`);
+  }
+  return parts.map(Number);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -469,10 +557,29 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(2);
   }
   const endsFile = env['LICENSE_ENDS_FILE'];
+  let acceptedVersions: readonly number[] | undefined;
+  try {
+    acceptedVersions = acceptedVersionsEnv(env['TELEMETRY_ACCEPTED_VERSIONS']);
+    acceptedVersionsOption(acceptedVersions);
+  } catch (error) {
+    console.error(`examples/server.ts: ${(error as Error).message.replace(/^acceptedVersions: /, 'TELEMETRY_ACCEPTED_VERSIONS: ').replace(/acceptedVersions: \[([0-9, ]*)\]/, 'TELEMETRY_ACCEPTED_VERSIONS=$1')}`);
+    process.exit(2);
+  }
+  const receiptKeyFile = env['TELEMETRY_RECEIPT_KEY_FILE'];
+  let receiptKey: string | undefined;
+  try {
+    receiptKey = receiptKeyFile ? await readFile(receiptKeyFile, 'utf8') : undefined;
+  } catch (error) {
+    console.error(`examples/server.ts: TELEMETRY_RECEIPT_KEY_FILE: cannot read ${receiptKeyFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}) (receipt-key)`);
+    process.exit(2);
+  }
   let running: Awaited<ReturnType<typeof startTelemetryServer>>;
   try {
     running = await startTelemetryServer({
       ...keySource,
+      ...(acceptedVersions ? { acceptedVersions } : {}),
+      ...(receiptKey !== undefined ? { receiptKey } : {}),
+      ...(env['TELEMETRY_ALLOW_SUPERSEDE'] === '1' ? { allowSupersede: true } : {}),
       port: Number(env['PORT'] ?? 8787),
       ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] || './data' }),
       ...(endsFile ? { licenseEnds: () => licenseEndsFile(endsFile) } : {}),
@@ -481,6 +588,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   } catch (error) {
     console.error(`examples/server.ts: cannot start: ${(error as Error).message}`);
     process.exit(1);
+  }
+  // The receipt key first: whoever waits for the "listening" line has it by then.
+  if (running.receiptPublicKey !== undefined) {
+    console.log(`offline bundles at ${running.url}${BUNDLE_PATH}; receipts signed with ${running.receiptPublicKey} (key id ${receiptKeyId(running.receiptPublicKey)}): ship this public key with the licenses${env['TELEMETRY_ALLOW_SUPERSEDE'] === '1' ? '; corrections taken' : ''}`);
   }
   console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h; at most ${running.admission.maxInFlight} reports in flight`);
   // Close the database on the way out, so PGlite leaves its folder consistent.

@@ -27,6 +27,19 @@ export {
   createAdmission,
 } from './server/admission.js';
 export {
+  type BundleOptions,
+  type BundleRequest,
+  type BundleResult,
+  type BundleSuccess,
+  type BundleWindowResult,
+  type WindowOutcome,
+  bundleResponse,
+  ingestBundle,
+  storeBundleWindows,
+} from './server/bundle.js';
+export { BUNDLE_MEDIA_TYPE, type Bundle, type BundleWindow, DEFAULT_MAX_BUNDLE_BYTES, MAX_BUNDLE_WINDOWS, bundleManifest } from './wire/bundle.js';
+export { type ReceiptDocument, type ReceiptKeyPair, type ReceiptPayload, type ReceiptWindow, generateReceiptKey, receiptKeyId, receiptPublicKey, verifyReceipt } from './wire/receipt.js';
+export {
   DEFAULT_SCHEMA_MAX_AGE_SECONDS,
   type EndpointResponse,
   SCHEMA_MEDIA_TYPE,
@@ -41,7 +54,7 @@ export { type DecryptResult, JOSE_MEDIA_TYPE, decryptBody, deriveEncryptionKey, 
 export { type Customer, decodeCustomer, deriveMaskKey, isMaskedCustomer, maskCustomer } from './wire/mask.js';
 export { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from './contract/negotiation.js';
 export { CONTRACT_HEADERS } from './wire/contract-headers.js';
-export { SCHEMA_PATH, TELEMETRY_PATH } from './wire/paths.js';
+export { BUNDLE_PATH, SCHEMA_PATH, TELEMETRY_PATH } from './wire/paths.js';
 export { DEFAULT_MAX_BYTES } from './contract/parse.js';
 export { supportedVersions } from './contract/validate.js';
 export { DEPRECATION_HEADER, SUNSET_HEADER, type VersionLifecycle, type VersionStatus, defaultAcceptedVersions, deprecationHeaders, versionLifecycle } from './contract/lifecycle.js';

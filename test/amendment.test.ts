@@ -65,7 +65,7 @@ const DAY = 86_400_000;
 
 /** A verified report through the real ingest; fails the test on anything else. */
 async function verified(request: { readonly headers: Record<string, string>; readonly body: Uint8Array }) {
-  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
+  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
   if (!result.ok || result.kind !== 'report') throw new Error(result.ok ? 'ingest took the request for a probe' : result.error.message);
   return result;
 }
@@ -162,7 +162,7 @@ describe('a released version lives for years', () => {
 
       // The example server, built from the amended copy, still takes the request built before the amendment.
       const server = (await import(pathToFileURL(join(repo.root, 'examples/server.ts')).href)) as typeof import('../examples/server.js');
-      const running = await server.startTelemetryServer({ licenseKeys: () => [{ id: 'k', secret: KEY_A }], store, purgeIntervalMs: 0 });
+      const running = await server.startTelemetryServer({ licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1], store, purgeIntervalMs: 0 });
       try {
         const sent = await sendTelemetry(request, { baseUrl: running.url, sleep: async () => {}, delays: () => 0, timeoutMs: 5000 });
         expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1 });

@@ -16,7 +16,7 @@ import { RUNS, mutationArbitrary, payloadArbitrary } from './support/arbitraries
 import { KEY_A, NOW_MS, counts, rawRequest } from './wire/support.js';
 
 const keys = [{ id: 'current', secret: KEY_A }];
-const options = { licenseKeys: new Map([['lic-0042', keys]]), now: () => NOW_MS };
+const options = { licenseKeys: new Map([['lic-0042', keys]]), acceptedVersions: [1], now: () => NOW_MS };
 /** A valid v1 body of the fixture window, as text; `extra` is spliced in after the first member. */
 const valid = JSON.stringify({ schemaVersion: 1, ...counts(), featuresUsed: ['audit-log', 'sso'] });
 const withMembers = (extra: string) => valid.replace('{"schemaVersion":1,', `{"schemaVersion":1,${extra},`);

@@ -45,7 +45,10 @@ const EXPORTS = [
 /** The public surface of telemetry-contract/server. */
 const SERVER_EXPORTS = [
   'ACCEPTED_VERSIONS_HEADER',
+  'BUNDLE_MEDIA_TYPE',
+  'BUNDLE_PATH',
   'CONTRACT_HEADERS',
+  'DEFAULT_MAX_BUNDLE_BYTES',
   'DEFAULT_MAX_BYTES',
   'DEFAULT_MAX_IN_FLIGHT',
   'DEFAULT_MAX_RETRY_AFTER_SECONDS',
@@ -53,6 +56,7 @@ const SERVER_EXPORTS = [
   'DEFAULT_TOLERANCE_SECONDS',
   'DEPRECATION_HEADER',
   'JOSE_MEDIA_TYPE',
+  'MAX_BUNDLE_WINDOWS',
   'PROBE_MEDIA_TYPE',
   'SCHEMA_MEDIA_TYPE',
   'SCHEMA_PATH',
@@ -61,6 +65,8 @@ const SERVER_EXPORTS = [
   'TELEMETRY_PATH',
   'acceptedVersionsOption',
   'admitRequest',
+  'bundleManifest',
+  'bundleResponse',
   'checkProbeBody',
   'checkVersionAccepted',
   'createAdmission',
@@ -74,18 +80,24 @@ const SERVER_EXPORTS = [
   'encryptionKeyId',
   'failureResponse',
   'formatAcceptedVersions',
+  'generateReceiptKey',
   'generateSecret',
   'ingest',
+  'ingestBundle',
   'isMaskedCustomer',
   'maskCustomer',
   'messageId',
   'parseSecret',
   'probeMessageId',
   'probeResponse',
+  'receiptKeyId',
+  'receiptPublicKey',
   'schemaEndpoint',
+  'storeBundleWindows',
   'supportedVersions',
   'unlicensedFeatures',
   'validateLicenseRecord',
+  'verifyReceipt',
   'verifySignature',
   'versionLifecycle',
 ];
@@ -297,10 +309,12 @@ describe('installed from the tarball', () => {
 
   it('exports the JSON Schema of every version that is not retired, and of the license record, and each one imports from the tarball as itself', () => {
     const schemas = subpaths().filter((s) => s.startsWith('./schemas/'));
-    expect(schemas).toEqual(['./schemas/license.json', ...api.defaultAcceptedVersions.map((v) => `./schemas/v${v}.json`)]);
+    // Drafts too: a server accepts one only when it names it, but an uploader may build it (defaultAcceptedVersions is the released ones).
+    const notRetired = api.supportedVersions.filter((v) => api.versionLifecycle(v)?.status !== 'retired');
+    expect(schemas).toEqual(['./schemas/license.json', ...notRetired.map((v) => `./schemas/v${v}.json`)]);
     const script = schemas.map((s, i) => `const s${i} = await import(${JSON.stringify(specifier(s))}, { with: { type: 'json' } });`).join('\n');
     writeFileSync(join(project, 'schemas.mjs'), `${script}\nconsole.log(JSON.stringify([${schemas.map((_, i) => `s${i}.default.$id`).join(', ')}]));\n`);
-    expect(JSON.parse(run(process.execPath, ['schemas.mjs'], project))).toEqual(['urn:telemetry-contract:schema:license', ...api.defaultAcceptedVersions.map((v) => `urn:telemetry-contract:schema:v${v}`)]);
+    expect(JSON.parse(run(process.execPath, ['schemas.mjs'], project))).toEqual(['urn:telemetry-contract:schema:license', ...notRetired.map((v) => `urn:telemetry-contract:schema:v${v}`)]);
   });
 
   it('every entry point loads with require (CommonJS)', () => {
@@ -372,6 +386,27 @@ describe('installed from the tarball', () => {
     writeFileSync(join(project, 'outbox.cjs'), `console.log(Object.keys(require('${manifest.name}/outbox')).sort().join(','));\n`);
     expect(run(process.execPath, ['outbox.mjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
     expect(run(process.execPath, ['outbox.cjs'], project).trim()).toBe(OUTBOX_EXPORTS.join(','));
+  });
+
+  it("the README's set-up builds the commands: after it, npx telemetry-outbox and npx telemetry-keys run in the clone", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const setup = /^```sh\n([\s\S]*?)^```$/m.exec(readme)![1]!.split('\n')[0]!;
+    // The first command installs, generates and builds; `npm run build` is tsup, which this file's set-up ran in the clone.
+    expect(setup).toMatch(/^npm ci && npm run generate && npm run build\b/);
+    expect((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build']).toBe('tsup');
+    expect(run('npx', ['--no-install', 'telemetry-outbox', '--help'], repoRoot)).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command>/);
+    expect(run('npx', ['--no-install', 'telemetry-keys', '--help'], repoRoot)).toMatch(/^telemetry-keys: .+\n\nusage: telemetry-keys <command>/);
+  });
+
+  it("installs telemetry-outbox on the PATH with the README's one line, npm install --global, from the tarball and nothing else", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`npm install --global ${manifest.name}   # or: npm install --global ./${packed.filename}`);
+    const prefix = join(work, 'global');
+    // --prefix stands in for the machine's global folder; --offline proves the tarball needs nothing else.
+    run('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], work);
+    const installed = join(prefix, 'bin', 'telemetry-outbox');
+    expect(run(installed, ['--help'], work)).toMatch(/^telemetry-outbox: .+\n\nusage: telemetry-outbox <command>/);
+    for (const command of ['init', 'enqueue', 'export', 'import-receipt', 'discard', 'supersede']) expect(run(installed, [command, '--help'], work)).toMatch(new RegExp(`^telemetry-outbox ${command}: `));
   });
 
   it('installs the telemetry-keys command, which answers --help and names what it reads, without a database driver installed', () => {

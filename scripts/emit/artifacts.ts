@@ -35,7 +35,7 @@ import { vectorFindings } from './vector-check.js';
 import { conformanceVectors } from './vectors.js';
 import { typesIndex, versionIndex } from './version-index.js';
 import { windowVectors } from './window-vectors.js';
-import { loadWireRuntime, probeVectors, requestVectors, signatureVectors } from './wire-vectors.js';
+import { bundleVectors, loadWireRuntime, probeVectors, requestVectors, signatureVectors } from './wire-vectors.js';
 
 export type Artifacts = Map<string, string>;
 
@@ -214,6 +214,8 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
   files.set('generated/signature-vectors.json', jsonText(await signatureVectors(runtime)));
   files.set('generated/window-vectors.json', jsonText(windowVectors(runtime)));
   if (registry.probe !== undefined) files.set('generated/probe-vectors.json', jsonText(await probeVectors(runtime, registry.probe, registry.currentVersion)));
+  const current = versions.find(({ contract }) => contract.version === registry.currentVersion)!.contract;
+  files.set('generated/bundle-vectors.json', jsonText(await bundleVectors(runtime, current, bases.get(current.version)!)));
   for (const { contract } of versions) {
     const path = `generated/v${contract.version}/wire-vectors.json`;
     files.set(path, jsonText(await requestVectors(runtime, contract, bases.get(contract.version)!)));

@@ -10,6 +10,9 @@
  *   version N only.
  * - generated/probe-vectors.json: connection tests (schema/probe.ts), plain and
  *   encrypted, and the exact answer a server gives to each.
+ * - generated/bundle-vectors.json: offline bundles of the current version
+ *   (their manifest, id, signature and file) and the receipt a server signs
+ *   for given outcomes, with a fixed Ed25519 test key.
  *
  * The vectors come from running the published src/ code, bundled against the
  * generated/ files this build is about to write (held in memory), never the
@@ -18,6 +21,9 @@
 import type { Contract } from '../../schema/contract.js';
 import type * as Dedupe from '../../src/wire/dedupe.js';
 import type * as Ingest from '../../src/server/ingest.js';
+import type * as BundleServer from '../../src/server/bundle.js';
+import type * as BundleWire from '../../src/wire/bundle.js';
+import type * as Receipt from '../../src/wire/receipt.js';
 import type * as Probe from '../../src/uploader/probe-request.js';
 import type * as Jwe from '../../src/wire/jwe.js';
 import type * as Mask from '../../src/wire/mask.js';
@@ -47,6 +53,13 @@ export interface WireRuntime {
   readonly probeResponse: typeof Ingest.probeResponse;
   readonly dueWindows: typeof Windows.dueWindows;
   readonly sendOffsetMs: typeof Windows.sendOffsetMs;
+  readonly signBundle: typeof BundleWire.signBundle;
+  readonly bundleManifest: typeof BundleWire.bundleManifest;
+  readonly bundleIdOf: typeof BundleWire.bundleIdOf;
+  readonly ingestBundle: typeof BundleServer.ingestBundle;
+  readonly bundleResponse: typeof BundleServer.bundleResponse;
+  readonly receiptPublicKey: typeof Receipt.receiptPublicKey;
+  readonly receiptKeyId: typeof Receipt.receiptKeyId;
 }
 
 const RUNTIME_ENTRY = [
@@ -58,6 +71,9 @@ const RUNTIME_ENTRY = [
   "export { createProbeRequest } from './src/uploader/probe-request.ts';",
   "export { ingest, probeResponse } from './src/server/ingest.ts';",
   "export { dueWindows, sendOffsetMs } from './src/uploader/windows.ts';",
+  "export { bundleIdOf, bundleManifest, signBundle } from './src/wire/bundle.ts';",
+  "export { bundleResponse, ingestBundle } from './src/server/bundle.ts';",
+  "export { receiptKeyId, receiptPublicKey } from './src/wire/receipt.ts';",
 ].join('\n');
 
 /** src/ of the checkout at `root`, with `generated` (repo-relative path → text) in place of its generated/ folder. */
@@ -217,7 +233,7 @@ export async function probeVectors(runtime: WireRuntime, probe: { readonly sourc
       randomBytes: (length: number) => (length === 16 ? TEST_NONCE : TEST_IV).slice(0, length),
     });
     if (!built.ok) throw new FindingsError([{ where: probe.source, what: `no probe can be built: ${built.error.message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck`', severity: 'error' }]);
-    const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: new Map([[LICENSE_ID, options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), now: () => TIMESTAMP * 1000 });
+    const answered = await runtime.ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: new Map([[LICENSE_ID, options.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), acceptedVersions: [version], now: () => TIMESTAMP * 1000 });
     if (!answered.ok || answered.kind !== 'probe') throw new FindingsError([{ where: 'src/server/ingest.ts', what: `refuses its own probe: ${answered.ok ? 'taken for a report' : answered.error.message}`, rule: 'wire-vectors', fix: 'run the probe tests (test/wire/probe.test.ts)', severity: 'error' }]);
     const answer = runtime.probeResponse(answered);
     return {
@@ -246,6 +262,72 @@ export async function probeVectors(runtime: WireRuntime, probe: { readonly sourc
       await probeCase('one key, customer sent by name', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false }),
       await probeCase('rotation with a masked customer', { customer: CUSTOMERS[1], signingSecrets: [KEY_B, KEY_A], maskCustomer: true, maskKey: MASK_KEY }),
       await probeCase('encrypted with the key derived from the signing secret', { customer: CUSTOMERS[1], signingSecrets: [KEY_A], maskCustomer: false, encrypt: true }),
+    ],
+  };
+}
+
+/** The Ed25519 private key whose 32-byte seed counts up from 0x80, as PKCS#8 PEM: a receipt key for vectors only. */
+const RECEIPT_TEST_KEY = `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20, ...Array.from({ length: 32 }, (_, i) => 0x80 + i)))}\n-----END PRIVATE KEY-----\n`;
+const RECEIVED_AT = TIMESTAMP * 1000 + 86_400_000 * 20; // 2026-01-21T00:00:00Z
+
+/**
+ * Offline bundles of `version` (its base payload, on two days) and the receipts
+ * a server signs for given outcomes: what a server in another language must
+ * verify and answer, and an uploader in another language must produce and read.
+ */
+export async function bundleVectors(runtime: WireRuntime, contract: Contract, basePayload: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const { schemaVersion: _, ...counts } = basePayload;
+  const day = (d: number) => `2026-01-${String(d).padStart(2, '0')}T00:00:00Z`;
+  const windowOf = async (d: number, customer: string, signingSecrets: readonly string[], maskKey?: string) => {
+    const built = await runtime.createTelemetryRequest({ ...counts, periodStart: day(d), periodEnd: day(d + 1) } as never, {
+      version: contract.version as never,
+      licenseId: LICENSE_ID,
+      customer,
+      signingSecrets,
+      maskCustomer: maskKey !== undefined,
+      ...(maskKey !== undefined ? { maskKey } : {}),
+      now: () => TIMESTAMP * 1000,
+    });
+    if (!built.ok) throw new FindingsError([{ where: contract.source, what: `no bundle window can be built from v${contract.version}'s base payload: ${built.error.message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck`', severity: 'error' }]);
+    const h = built.request.headers;
+    return { headers: { 'content-type': h['content-type']!, 'webhook-id': h['webhook-id']!, 'x-telemetry-customer': h['x-telemetry-customer']!, 'x-telemetry-license-id': h['x-telemetry-license-id']!, 'x-telemetry-schema-version': h['x-telemetry-schema-version']! }, body: new TextDecoder().decode(built.request.body) };
+  };
+  type Outcome = { status: number; error?: { rule: string; message: string; storedDigest?: string }; superseded?: string };
+  const bundleCase = async (name: string, signingSecrets: readonly string[], windows: ReadonlyArray<Awaited<ReturnType<typeof windowOf>> & { supersedes?: string }>, outcomes: readonly Outcome[]) => {
+    const bundle = await runtime.signBundle({ bundle: 'telemetry-contract offline bundle', format: 1, licenseId: LICENSE_ID, createdAt: '2026-01-20T09:30:00Z', windows: windows as never }, signingSecrets);
+    const manifest = runtime.bundleManifest(bundle);
+    const verified = await runtime.ingestBundle(
+      { method: 'POST', headers: { 'content-type': 'application/vnd.telemetry-contract.bundle+json' }, body: new TextEncoder().encode(JSON.stringify(bundle, null, 2)) },
+      { licenseKeys: new Map([[LICENSE_ID, signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), acceptedVersions: [contract.version], allowSupersede: true },
+    );
+    if (!verified.ok || verified.windows.some((w) => !w.result.ok)) {
+      throw new FindingsError([{ where: 'src/server/bundle.ts', what: `refuses its own bundle: ${verified.ok ? JSON.stringify(verified.windows.find((w) => !w.result.ok)!.result) : verified.error.message}`, rule: 'wire-vectors', fix: 'run the bundle tests (test/wire/bundle.test.ts)', severity: 'error' }]);
+    }
+    const answer = await runtime.bundleResponse(verified, outcomes as never, { receiptKey: RECEIPT_TEST_KEY, now: () => RECEIVED_AT });
+    return {
+      name,
+      input: { licenseId: LICENSE_ID, signingSecrets, createdAt: bundle.createdAt, outcomes },
+      expected: { manifest, bundleId: runtime.bundleIdOf(manifest), bundle, receipt: answer.receipt },
+    };
+  };
+  const first = await windowOf(1, CUSTOMERS[1], [KEY_A]);
+  const second = await windowOf(2, CUSTOMERS[1], [KEY_A]);
+  const masked = await windowOf(3, CUSTOMERS[1], [KEY_B, KEY_A], MASK_KEY);
+  const STORED = 'a'.repeat(64);
+  const receiptPublicKey = await runtime.receiptPublicKey(RECEIPT_TEST_KEY);
+  return {
+    $comment: `generated from ${contract.source} and scripts/emit/wire-vectors.ts by \`npm run generate\`; do not edit`,
+    description:
+      'Offline bundles (docs/wire-protocol.md, "Offline bundles"): the input, the manifest the signature covers, the bundle id, the bundle as a file holds it, and the receipt a server signs for the given outcomes. Secrets and the receipt key here are public test values: never use them.',
+    version: contract.version,
+    secrets: { keyA: KEY_A, keyB: KEY_B, maskKey: MASK_KEY },
+    receiptKey: { privateKey: RECEIPT_TEST_KEY, publicKey: receiptPublicKey, keyId: runtime.receiptKeyId(receiptPublicKey), receivedAt: new Date(RECEIVED_AT).toISOString() },
+    bundles: [
+      await bundleCase('two windows, one key: the first stored, the second refused as a conflict', [KEY_A], [first, second], [
+        { status: 201 },
+        { status: 409, error: { rule: 'window-conflict', message: 'lic-0042/2026-01-02T00:00:00Z/2026-01-03T00:00:00Z: this window is already stored with another body (window-conflict)', storedDigest: STORED } },
+      ]),
+      await bundleCase('rotation, a masked customer and a correction that superseded the stored report', [KEY_B, KEY_A], [{ ...masked, supersedes: STORED }], [{ status: 200, superseded: STORED }]),
     ],
   };
 }

@@ -44,7 +44,7 @@ export interface UnlicensedFeature {
   readonly name: string;
 }
 
-const featureSets = new WeakMap<LicenseRecord, ReadonlySet<string>>();
+const featureSets = new WeakMap<Pick<LicenseRecord, 'features'>, ReadonlySet<string>>();
 const paths = featurePaths.map((pointer) => ({ pointer, tokens: pointerTokens(pointer) }));
 
 /**
@@ -55,7 +55,7 @@ const paths = featurePaths.map((pointer) => ({ pointer, tokens: pointerTokens(po
  * @example
  * unlicensedFeatures({ featuresUsed: ['export', 'sso'] }, { ...license, features: ['sso'] }); // [{ path: '/featuresUsed/0', name: 'export' }]
  */
-export function unlicensedFeatures(payload: unknown, license: LicenseRecord): UnlicensedFeature[] {
+export function unlicensedFeatures(payload: unknown, license: Pick<LicenseRecord, 'features'>): UnlicensedFeature[] {
   let declared = featureSets.get(license);
   if (declared === undefined) {
     declared = new Set(license.features);

@@ -32,8 +32,19 @@ export function versionLifecycle(version: number): VersionLifecycle | undefined 
   return lifecycles.get(version);
 }
 
-/** Every version a server accepts unless told otherwise: all but the retired ones, ascending. */
-export const defaultAcceptedVersions: readonly number[] = [...lifecycles].filter(([, lifecycle]) => lifecycle.status !== 'retired').map(([version]) => version).sort((a, b) => a - b);
+/**
+ * Every version a server accepts unless told otherwise: the released and the
+ * deprecated ones, ascending. A draft has no approved privacy review, so a
+ * server takes it only when it names it (`acceptedVersions: [1]`); a retired
+ * one not at all. Empty while no version is released.
+ */
+export const defaultAcceptedVersions: readonly number[] = [...lifecycles]
+  .filter(([, lifecycle]) => lifecycle.status === 'released' || lifecycle.status === 'deprecated')
+  .map(([version]) => version)
+  .sort((a, b) => a - b);
+
+/** The drafts this package knows, ascending: versions a server accepts only by naming them. */
+export const draftVersions: readonly number[] = [...lifecycles].filter(([, lifecycle]) => lifecycle.status === 'draft').map(([version]) => version).sort((a, b) => a - b);
 
 const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 

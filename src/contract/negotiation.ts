@@ -4,7 +4,7 @@
  * endpoint); the uploader refuses to send a version outside that list, and
  * the server refuses one with an error that lists the versions it accepts.
  */
-import { defaultAcceptedVersions, versionLifecycle } from './lifecycle.js';
+import { defaultAcceptedVersions, draftVersions, versionLifecycle } from './lifecycle.js';
 import { supportedVersions } from './validate.js';
 import { type WireError, wireError } from './wire-errors.js';
 
@@ -36,22 +36,32 @@ export function parseAcceptedVersions(value: string | null | undefined): number[
 
 /**
  * A server's accepted versions, checked against what this package can
- * validate. Throws a TypeError for a version the package does not know (a
- * server cannot accept what it cannot validate) or one the contract has
- * retired (its sunset has passed; uploaders have been told).
+ * validate. Without a list, the released (and deprecated) versions: a draft is
+ * accepted only when the server names it. Throws a TypeError for a version the
+ * package does not know (a server cannot accept what it cannot validate), one
+ * the contract has retired (its sunset has passed; uploaders have been told),
+ * and for no list while no version is released (a server that accepted
+ * nothing would refuse every report).
  *
  * @example
- * const accepted = acceptedVersionsOption(undefined); // every version that is not retired
+ * const accepted = acceptedVersionsOption(undefined); // the released versions
+ * const withDraft = acceptedVersionsOption([1]); // v1, named, even as a draft
  */
 export function acceptedVersionsOption(accepted: readonly number[] | undefined): readonly number[] {
-  if (accepted === undefined) return defaultAcceptedVersions;
+  if (accepted === undefined) {
+    if (defaultAcceptedVersions.length > 0) return defaultAcceptedVersions;
+    const drafts = draftVersions.map((v) => `v${v}`).join(', ');
+    throw new TypeError(
+      `acceptedVersions: no version of this package is released yet (${drafts === '' ? 'none is known' : `${drafts} ${draftVersions.length === 1 ? 'is a draft' : 'are drafts'}`}), and a server accepts a draft only when it names it, so by default it would refuse every report; name the versions it accepts, e.g. acceptedVersions: [${draftVersions.at(-1) ?? 1}] (versions-config)`,
+    );
+  }
   if (accepted.length === 0) throw new TypeError('acceptedVersions: must list at least one version (versions-config)');
   for (const version of accepted) {
     if (!supportedVersions.includes(version)) {
       throw new TypeError(`acceptedVersions: ${String(version)} is not a version this package validates; supported: ${supportedVersions.join(', ')} (versions-config)`);
     }
     if (versionLifecycle(version)?.status === 'retired') {
-      throw new TypeError(`acceptedVersions: v${version} is retired and refused by contract; accept only versions that are not retired: ${defaultAcceptedVersions.join(', ')} (versions-config)`);
+      throw new TypeError(`acceptedVersions: v${version} is retired and refused by contract; accept only versions that are not retired: ${supportedVersions.filter((v) => versionLifecycle(v)?.status !== 'retired').join(', ')} (versions-config)`);
     }
   }
   return [...new Set(accepted)].sort((a, b) => a - b);

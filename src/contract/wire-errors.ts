@@ -18,6 +18,11 @@ export interface WireError {
   readonly clockSkewSeconds?: number;
   /** The receiver's tolerance in seconds, either way, on a timestamp failure. */
   readonly toleranceSeconds?: number;
+  /**
+   * On `window-conflict`: the hex SHA-256 digest of the report the server stored for the window, which a
+   * reviewed correction names to supersede it (see docs/wire-protocol.md, "Conflicts").
+   */
+  readonly storedDigest?: string;
 }
 
 export function wireError(where: string, what: string, rule: string, extra: Omit<WireError, 'rule' | 'message'> = {}): WireError {

@@ -1,21 +1,27 @@
 /**
- * `telemetry-outbox`: the operator's view of an outbox folder. `status` and
- * `history` read it; `flush` sends what waits ("send now"); `retry` puts a
- * refused window back; `show` prints a window as it travels; `test` checks
- * the connection with a probe the server never stores. Signing secrets come
- * only from the environment (or a file it names), never from a flag or from
- * outbox.json, and are never printed. Exit codes as the repository's
- * commands: 0 ok, 1 findings (not healthy; windows refused or still
- * waiting), 2 usage or internal error; `test` has one code per diagnosis
- * (./test-report.ts).
+ * `telemetry-outbox`: the operator's view of an outbox folder, and the outbox
+ * of an application in any language. `status` and `history` read it; `flush`
+ * sends what waits ("send now"); `retry` puts a refused window back, `discard`
+ * gives it up and `supersede` sends it as a correction; `show` prints a window
+ * as it travels; `test` checks the connection with a probe the server never
+ * stores; `init` sets a folder up for an application that is not Node.js and
+ * `enqueue` queues its windows; `export` and `import-receipt` carry windows
+ * across an air gap (./cli-admin.ts). Signing secrets come only from the
+ * environment (or a file it names), never from a flag or from outbox.json,
+ * and are never printed. Exit codes as the repository's commands: 0 ok, 1
+ * findings (not healthy; windows refused or still waiting), 2 usage or
+ * internal error; `test` has one code per diagnosis (./test-report.ts), and
+ * `enqueue` says queued, refused or error.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkCustomerName } from '../wire/mask.js';
+import { ENQUEUE_EXIT_CODES, enqueueAnswer, enqueueRefusal, readCounts, runAdmin } from './cli-admin.js';
 import type { Health } from './health.js';
 import { windowText } from './show.js';
 import { TEST_EXIT_CODES, testText } from './test-report.js';
-import { type FlushResult, type FlushedWindow, type Outbox, OutboxError, type OutboxStatus, openOutbox } from './outbox.js';
+import { type FlushResult, type FlushedWindow, type Outbox, OutboxError, type OutboxOptions, type OutboxStatus, type RetentionDays, openOutbox } from './outbox.js';
 import type { LogEntry } from './transmission-log.js';
 
 export const EXIT_OK = 0;
@@ -29,6 +35,8 @@ export const CLI_ENV = {
   secretsFile: 'TELEMETRY_SIGNING_SECRETS_FILE',
   baseUrl: 'TELEMETRY_BASE_URL',
   encryptionKey: 'TELEMETRY_ENCRYPTION_KEY',
+  receiptKeys: 'TELEMETRY_RECEIPT_KEYS',
+  mask: 'TELEMETRY_MASK_CUSTOMER',
 } as const;
 
 export interface CliIo {
@@ -37,16 +45,39 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** This machine's clock in milliseconds; default `Date.now` (tests skew it). */
   readonly now?: () => number;
+  /** Standard input as bytes, the first 64 KiB and a byte more at most (`enqueue` reads the counts there); default none. */
+  readonly stdin?: () => Promise<Uint8Array | string>;
 }
 
 class UsageError extends Error {}
 
-type OptionName = 'dir' | 'format' | 'since' | 'limit' | 'base-url' | 'all' | 'next' | 'raw' | 'help';
+type OptionName =
+  | 'dir'
+  | 'format'
+  | 'since'
+  | 'limit'
+  | 'base-url'
+  | 'all'
+  | 'next'
+  | 'raw'
+  | 'out'
+  | 'reason'
+  | 'license'
+  | 'license-id'
+  | 'customer'
+  | 'version'
+  | 'mask-customer'
+  | 'receipt-key'
+  | 'retention-days'
+  | 'max-pending'
+  | 'help';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly placeholder?: string;
   readonly description: string;
+  /** Given once per value, as often as needed. */
+  readonly multiple?: boolean;
 }
 
 const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = {
@@ -58,6 +89,16 @@ const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = {
   all: { type: 'boolean', description: 'every refused window' },
   next: { type: 'boolean', description: 'the window the next flush sends first' },
   raw: { type: 'boolean', description: 'the body as its exact bytes, not pretty-printed' },
+  out: { type: 'string', placeholder: 'file', description: 'the bundle file to write (a new file; a USB stick is fine)' },
+  reason: { type: 'string', placeholder: 'text', description: 'why, kept in the transmission log (one line, at most 500 characters)' },
+  license: { type: 'string', placeholder: 'file', description: 'the license record as the vendor ships it (JSON): the license id, the legal entity and the features a window may name' },
+  'license-id': { type: 'string', placeholder: 'id', description: 'the license id, from the license (when there is no record file)' },
+  customer: { type: 'string', placeholder: 'name', description: 'the legal entity name from the license; outbox.json keeps only the header as sent (the mask when masking is on)' },
+  version: { type: 'string', placeholder: 'n', description: 'the schema version the application builds its windows in' },
+  'mask-customer': { type: 'boolean', description: `send the customer's mask, never the name (default: $${CLI_ENV.mask} decides, as for the library)` },
+  'receipt-key': { type: 'string', multiple: true, placeholder: 'ed25519:…', description: 'the vendor\'s public receipt key, shipped with the license (repeat during a rotation)' },
+  'retention-days': { type: 'string', placeholder: 'days', description: 'how long the log and settled windows are kept: 7, 30, 90 or 365 (default 30)' },
+  'max-pending': { type: 'string', placeholder: 'n', description: 'most windows that may wait before enqueue refuses more (default 1000)' },
   help: { type: 'boolean', description: 'show this help and exit' },
 };
 
@@ -70,7 +111,7 @@ interface CommandSpec {
   readonly exits?: string;
 }
 
-const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'show' | 'test', CommandSpec>> = {
+const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'discard' | 'supersede' | 'show' | 'test' | 'init' | 'enqueue' | 'export' | 'import-receipt', CommandSpec>> = {
   status: {
     summary: 'waiting and refused windows, the last success, and the health state',
     usage: 'telemetry-outbox status --dir <path> [--format json]',
@@ -99,6 +140,23 @@ const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'show
     options: ['dir', 'all', 'format', 'help'],
     details: ['`status` lists the refused windows and their ids. Run `flush` afterwards to send them now.'],
   },
+  discard: {
+    summary: 'give up a refused window, with the reason kept in the transmission log; health recovers',
+    usage: 'telemetry-outbox discard <message id> --reason <text> --dir <path> [--format json]',
+    options: ['dir', 'reason', 'format', 'help'],
+    details: ['The window is kept, as discarded, for the retention period; `history` shows when, why and the server\'s last answer.', 'Exits 0, or 2 for an unknown id, a window that is not refused, or no reason.'],
+  },
+  supersede: {
+    summary: 'send a window refused with 409 window-conflict as a reviewed correction of the report the server stored',
+    usage: 'telemetry-outbox supersede <message id> --reason <text> --dir <path> [--format json]',
+    options: ['dir', 'reason', 'format', 'help'],
+    details: [
+      'The window waits again as a correction naming the stored report (the digest the 409 named); the next flush posts it to the',
+      'server\'s bundle endpoint, or the next export carries it. The server replaces its report only if it takes corrections;',
+      `its signed receipt says what it did, so the vendor's receipt key must be known (outbox.json, or $${CLI_ENV.receiptKeys}).`,
+      'A server that takes none answers supersede-refused: then discard the window.',
+    ],
+  },
   show: {
     summary: 'a window exactly as it travels: headers but the signature, body, and where it stands',
     usage: 'telemetry-outbox show <message id> | --next --dir <path> [--raw] [--format json]',
@@ -121,6 +179,50 @@ const COMMANDS: Readonly<Record<'status' | 'history' | 'flush' | 'retry' | 'show
       .sort(([, a], [, b]) => a - b)
       .map(([name, code]) => `${code} ${name}`)
       .join(', ')}`,
+  },
+  init: {
+    summary: 'set an outbox folder up for an application that is not Node.js: who sends, the version, the server',
+    usage: 'telemetry-outbox init --dir <path> (--license <file> | --license-id <id> --customer <name>) --version <n> [--mask-customer] [--base-url <url>] [--receipt-key <ed25519:…>] [--retention-days <days>] [--max-pending <n>]',
+    options: ['dir', 'license', 'license-id', 'customer', 'version', 'mask-customer', 'base-url', 'receipt-key', 'retention-days', 'max-pending', 'format', 'help'],
+    details: [
+      `Creates the folder (0700) and writes outbox.json. Needs the signing secret(s) in $${CLI_ENV.secrets} or $${CLI_ENV.secretsFile}:`,
+      'the customer header is worked out now (the mask is keyed by the first secret), and only the header is kept, never the name.',
+      'With --license, the record the vendor ships: the license id and name come from it, and outbox.json keeps its features, so',
+      'enqueue refuses a window naming another (feature-not-licensed), as the library does.',
+      'Run it again with the same options after the vendor rotates the secret, so a mask made from the new one is sent.',
+      'An air-gapped installation gives --receipt-key and no --base-url: it delivers by export and import-receipt.',
+    ],
+  },
+  enqueue: {
+    summary: 'queue a window: its counts as JSON from a file or standard input, on the disk before it exits',
+    usage: 'telemetry-outbox enqueue [<counts file> | -] --dir <path> [--format json]',
+    options: ['dir', 'format', 'help'],
+    details: [
+      'Every check of the library\'s enqueue: the counts completed and validated as the contract says, the window built and',
+      `masked as outbox.json says (see init), the same window with other counts refused. Signs with $${CLI_ENV.secrets} or $${CLI_ENV.secretsFile}.`,
+      'Without a file (or with -) the counts come from standard input. A scheduled `telemetry-outbox flush` sends them.',
+    ],
+    exits: `exit codes: ${ENQUEUE_EXIT_CODES.queued} queued (or already queued with the same counts), ${ENQUEUE_EXIT_CODES.refused} refused (the counts or the window: fix them, do not retry as they are), ${ENQUEUE_EXIT_CODES.error} error (usage, set-up, storage, a full queue: nothing was queued, try again)`,
+  },
+  export: {
+    summary: 'write the waiting windows to an offline bundle file, to carry to the vendor by hand',
+    usage: 'telemetry-outbox export --out <file> --dir <path> [--format json]',
+    options: ['dir', 'out', 'format', 'help'],
+    details: [
+      `Signs the bundle with $${CLI_ENV.secrets} or $${CLI_ENV.secretsFile}; the file holds every window as it would be sent and no secret.`,
+      'The windows keep waiting until a receipt (or a flush) says the server has them; exporting or flushing them again is safe.',
+      'Exits 0 (also when nothing waits: no file is written), 2 when the file exists or the outbox cannot sign.',
+    ],
+  },
+  'import-receipt': {
+    summary: 'import the vendor\'s signed receipt for a bundle: exactly the windows it names are marked',
+    usage: 'telemetry-outbox import-receipt <receipt file> --dir <path> [--format json]',
+    options: ['dir', 'format', 'help'],
+    details: [
+      `Verifies the receipt with the vendor's receipt key (outbox.json, or $${CLI_ENV.receiptKeys}); a changed or forged receipt is refused.`,
+      'Importing it again changes nothing. Exits 0 when every window it names is delivered, 1 when some were refused or still wait,',
+      '2 for a receipt that does not verify.',
+    ],
   },
 };
 
@@ -162,6 +264,8 @@ export function mainHelp(): string {
       [CLI_ENV.secretsFile, 'a file holding them instead (a systemd credential, a Kubernetes secret)'],
       [CLI_ENV.baseUrl, 'the ingest server, when --base-url is not given; outbox.json keeps the one the application uses'],
       [CLI_ENV.encryptionKey, 'the encryption key, when the application was given one of its own; never printed'],
+      [CLI_ENV.receiptKeys, 'the vendor\'s public receipt key(s), ed25519:…, when outbox.json has none (import-receipt, supersede)'],
+      [CLI_ENV.mask, 'init masks the customer when set (not empty, 0 or false) and --mask-customer is not given'],
     ]),
     '',
     'Run telemetry-outbox <command> --help for a command\'s options (and test\'s own exit codes).',
@@ -256,29 +360,94 @@ function flushText(result: FlushResult): string {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-async function run(name: CommandName, values: Record<string, string | boolean | undefined>, positionals: readonly string[], io: CliIo): Promise<number> {
+/** Commands that take one argument: a message id, or a file. */
+const ONE_ARGUMENT: Readonly<Partial<Record<CommandName, string>>> = { retry: 'message id', show: 'message id', discard: 'message id', supersede: 'message id', 'import-receipt': 'receipt file', enqueue: 'counts file' };
+
+/** A whole number option (`--version`, `--retention-days`, `--max-pending`), or undefined when not given. */
+function integerOption(values: Record<string, unknown>, name: OptionName): number | undefined {
+  const text = values[name] as string | undefined;
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,6}$/.test(text)) throw new UsageError(`--${name} must be a positive whole number, got "${text}"`);
+  return Number(text);
+}
+
+/** The license record file of `init --license`, parsed; checked by openOutbox. */
+async function licenseFile(file: string): Promise<OutboxOptions['license']> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--license: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text) as OutboxOptions['license'];
+  } catch {
+    throw new UsageError(`--license: ${file} is not JSON; it is the license record as the vendor ships it`);
+  }
+}
+
+/** What `init` sets: who sends, the version, the server, the receipt keys, retention and the queue's limit. */
+async function initOptions(values: Record<string, unknown>): Promise<Partial<OutboxOptions> & { readonly version?: 1 }> {
+  const record = values['license'] === undefined ? undefined : await licenseFile(values['license'] as string);
+  const missing = ([...(record === undefined ? (['license-id', 'customer'] as const) : []), 'version'] as const).filter((name) => values[name] === undefined);
+  if (missing.length > 0) throw new UsageError(`init needs ${missing.map((m) => `--${m}`).join(', ')}${record === undefined ? ' (or --license <file> for the first two)' : ''}: who sends (from the license) and the schema version the application builds`);
+  const customer = values['customer'] as string | undefined;
+  const problem = customer === undefined ? undefined : checkCustomerName(customer);
+  if (problem !== undefined) throw new UsageError(problem.message.replace(/^customer: /, '--customer: '));
+  const retentionDays = integerOption(values, 'retention-days');
+  const maxPending = integerOption(values, 'max-pending');
+  const receiptKeys = values['receipt-key'] as string[] | undefined;
+  return {
+    ...(record !== undefined ? { license: record } : {}),
+    ...(values['license-id'] !== undefined ? { licenseId: values['license-id'] as string } : {}),
+    ...(customer !== undefined ? { customer } : {}),
+    version: integerOption(values, 'version') as 1,
+    ...(values['mask-customer'] === true ? { maskCustomer: true } : {}),
+    ...(retentionDays !== undefined ? { retentionDays: retentionDays as RetentionDays } : {}),
+    ...(maxPending !== undefined ? { maxPending } : {}),
+    ...(receiptKeys !== undefined ? { receiptKeys } : {}),
+  };
+}
+
+async function run(name: CommandName, values: Record<string, string | boolean | string[] | undefined>, positionals: readonly string[], io: CliIo): Promise<number> {
   const format = (values['format'] as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be one of text, json, got "${format}"`);
   const dir = (values['dir'] as string | undefined) ?? io.env[CLI_ENV.dir];
   if (dir === undefined || dir === '') throw new UsageError(`--dir is required (or set ${CLI_ENV.dir})`);
-  if (name !== 'retry' && name !== 'show' && positionals.length > 0) throw new UsageError(`${name} takes no arguments, got "${positionals[0]}"`);
+  const argument = ONE_ARGUMENT[name];
+  if (argument === undefined && positionals.length > 0) throw new UsageError(`${name} takes no arguments, got "${positionals[0]}"`);
+  if (positionals.length > 1) throw new UsageError(`${name} takes one ${argument}, got ${positionals.length}`);
   if (name === 'show' && (values['next'] === true) === (positionals.length > 0)) throw new UsageError('show takes one message id, or --next');
-  if (name === 'show' && positionals.length > 1) throw new UsageError(`show takes one message id, got ${positionals.length}`);
-  await checkOutboxFolder(dir);
+  if ((name === 'discard' || name === 'supersede' || name === 'import-receipt') && positionals.length === 0) throw new UsageError(`${name} takes one ${argument}`);
+  if ((name === 'discard' || name === 'supersede') && values['reason'] === undefined) throw new UsageError(`${name} needs --reason: why, kept in the transmission log`);
+  if (name === 'export' && values['out'] === undefined) throw new UsageError('export needs --out <file>: where the bundle is written (a new file)');
+  // init makes the folder; every other command must find one, so a mistyped --dir creates nothing.
+  const init = name === 'init' ? await initOptions(values) : undefined;
+  if (init === undefined) await checkOutboxFolder(dir);
+  // The counts first: a document that is not a window's counts is refused before anything is opened.
+  const counts = name === 'enqueue' ? await readCounts(positionals[0], io.stdin ?? (async () => '')) : undefined;
+  if (counts !== undefined && !counts.ok) {
+    if (counts.usage) throw new UsageError(counts.error.message);
+    return enqueueRefusal(counts.error, { out: io.out, err: io.err, format });
+  }
 
-  const signs = name === 'flush' || name === 'test';
+  const signs = ['flush', 'test', 'export', 'enqueue', 'init'].includes(name);
   const secrets = signs ? await signingSecrets(io.env) : undefined;
   if (signs && secrets === undefined) throw new UsageError(`${name} needs the signing secret(s): set ${CLI_ENV.secrets} or ${CLI_ENV.secretsFile}`);
   const encryptionKey = signs && io.env[CLI_ENV.encryptionKey] ? io.env[CLI_ENV.encryptionKey] : undefined;
   const baseUrl = (values['base-url'] as string | undefined) ?? io.env[CLI_ENV.baseUrl];
+  const receiptKeys = (io.env[CLI_ENV.receiptKeys] ?? '').split(/[\s,]+/).filter((key) => key !== '');
   let outbox: Outbox;
   try {
     outbox = await openOutbox({
       dir,
-      saveSettings: false,
+      saveSettings: init !== undefined,
+      ...(init ?? {}),
       ...(secrets ? { signingSecrets: secrets } : {}),
       ...(encryptionKey !== undefined ? { encryptionKey } : {}),
       ...(baseUrl !== undefined && baseUrl !== '' ? { baseUrl } : {}),
+      ...(receiptKeys.length > 0 && init === undefined ? { receiptKeys } : {}),
+      ...(init !== undefined ? { env: io.env } : {}),
       ...(io.now ? { now: io.now } : {}),
     });
   } catch (error) {
@@ -345,6 +514,26 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
       io.out(format === 'json' ? json(result) : testText(result));
       return TEST_EXIT_CODES[result.diagnosis];
     }
+    case 'init': {
+      const [status, health, settings] = await Promise.all([outbox.status(), outbox.health(), readFile(join(dir, 'outbox.json'), 'utf8').catch(() => '')]);
+      if (format === 'json') io.out(json({ location: status.location, settings: settings === '' ? null : (JSON.parse(settings) as unknown), health }));
+      else {
+        io.out(`${dir}/outbox.json (no secret: the signing secrets stay in ${CLI_ENV.secrets} or ${CLI_ENV.secretsFile}):\n${settings}`);
+        io.out(`health     ${health.state}: ${health.reason}\n`);
+        io.out(`next: pipe each window's counts to telemetry-outbox enqueue --dir ${dir}, and schedule ${status.baseUrl !== undefined ? 'telemetry-outbox flush' : 'telemetry-outbox export and import-receipt'}\n`);
+      }
+      return settings === '' ? EXIT_ERROR : EXIT_OK;
+    }
+    case 'enqueue': {
+      // Read before the outbox was opened; here it is known to be a JSON object.
+      const result = await outbox.enqueue((counts as { counts: Record<string, unknown> }).counts as never);
+      return enqueueAnswer(result, { out: io.out, err: io.err, format });
+    }
+    case 'export':
+    case 'import-receipt':
+    case 'discard':
+    case 'supersede':
+      return runAdmin(outbox, name, { dir, ...(values['out'] !== undefined ? { out: values['out'] as string } : {}), ...(values['reason'] !== undefined ? { reason: values['reason'] as string } : {}), ...(positionals[0] !== undefined ? { target: positionals[0] } : {}) }, { out: io.out, err: io.err, format });
   }
 }
 
@@ -354,7 +543,7 @@ export async function runOutboxCli(argv: readonly string[], io: CliIo): Promise<
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: Object.fromEntries(Object.entries(OPTIONS).map(([name, spec]) => [name, { type: spec.type }])),
+      options: Object.fromEntries(Object.entries(OPTIONS).map(([name, spec]) => [name, { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) }])),
       allowPositionals: true,
       strict: true,
     });
@@ -363,7 +552,7 @@ export async function runOutboxCli(argv: readonly string[], io: CliIo): Promise<
     return EXIT_ERROR;
   }
   const [name, ...rest] = parsed.positionals;
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (name === undefined) {
     if (values['help'] === true) {
       io.out(mainHelp());

@@ -80,6 +80,29 @@ export async function writeDurably(path: string, text: string, { tmpDir, replace
 }
 
 /**
+ * Writes a new file durably next to where it goes (a USB stick is another
+ * file system than the outbox): the text in a temporary file in the same
+ * folder, flushed, then linked to `path`, which must not exist yet. A crash
+ * leaves no file or the whole file. Throws an EEXIST error for an existing path.
+ */
+export async function writeNewFile(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(8).toString('hex')}.partial`);
+  const handle = await open(temp, 'wx', FILE_MODE);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, path);
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+  await syncDir(dirname(path));
+}
+
+/**
  * Appends one or more lines in a single write and flushes them. When the file
  * does not end with a newline (a writer was killed mid-line), the new text
  * starts on a line of its own, so the broken line stays one unreadable line

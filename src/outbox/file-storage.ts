@@ -44,6 +44,13 @@ export interface OutboxSettings {
   readonly encrypt?: boolean;
   /** The key id (public) of an encryption key the application was given, so the command asks for that key instead of deriving another. */
   readonly encryptionKeyId?: string;
+  /** The vendor's public receipt keys (`ed25519:…`): what a bundle's receipt is verified with. */
+  readonly receiptKeys?: readonly string[];
+  /**
+   * The features the license record declares (never the record's legal entity), when the application
+   * opened the outbox with its record: the command's `enqueue` refuses any other, as the library does.
+   */
+  readonly licensedFeatures?: readonly string[];
 }
 
 export interface FileStorageOptions {
@@ -273,7 +280,7 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): File
   };
 }
 
-const SETTING_KEYS = ['baseUrl', 'retentionDays', 'maxPending', 'enabled', 'signingKeys', 'licenseId', 'customerHeader', 'schemaVersion', 'encrypt', 'encryptionKeyId'] as const;
+const SETTING_KEYS = ['baseUrl', 'retentionDays', 'maxPending', 'enabled', 'signingKeys', 'licenseId', 'customerHeader', 'schemaVersion', 'encrypt', 'encryptionKeyId', 'receiptKeys', 'licensedFeatures'] as const;
 
 /** outbox.json as settings; anything else in it (a secret above all) is refused, not ignored. */
 export function checkSettings(value: unknown, where: string): OutboxSettings {
@@ -290,6 +297,14 @@ export function checkSettings(value: unknown, where: string): OutboxSettings {
   }
   for (const [key, max] of [['licenseId', 128], ['customerHeader', 768], ['encryptionKeyId', 16]] as const) {
     if (record[key] !== undefined && (typeof record[key] !== 'string' || record[key].length > max)) throw new Error(`${where}: ${key} must be a string of at most ${max} characters (settings-file)`);
+  }
+  const receiptKeys = record['receiptKeys'];
+  if (receiptKeys !== undefined && !(Array.isArray(receiptKeys) && receiptKeys.length <= 8 && receiptKeys.every((k) => typeof k === 'string' && /^ed25519:[A-Za-z0-9_-]{43}$/.test(k)))) {
+    throw new Error(`${where}: receiptKeys must be a list of at most 8 public receipt keys, "ed25519:" and 43 base64url characters (settings-file)`);
+  }
+  const features = record['licensedFeatures'];
+  if (features !== undefined && !(Array.isArray(features) && features.length <= 256 && features.every((f) => typeof f === 'string' && /^[a-z][a-z0-9._-]{0,63}$/.test(f)))) {
+    throw new Error(`${where}: licensedFeatures must be a list of at most 256 feature names (settings-file)`);
   }
   for (const key of ['retentionDays', 'maxPending', 'signingKeys', 'schemaVersion'] as const) {
     if (record[key] !== undefined && !Number.isSafeInteger(record[key])) throw new Error(`${where}: ${key} must be an integer (settings-file)`);

@@ -7,6 +7,7 @@ import type { FetchLike } from '../uploader/send.js';
 import { senderIdentity } from '../uploader/sender.js';
 import { REPORTING_SCHEDULES, type ReportingFrequency } from '../uploader/windows.js';
 import { encryptionKeyId } from '../wire/jwe.js';
+import { receiptKeyId } from '../wire/receipt.js';
 import { parseSecret } from '../wire/signature.js';
 import { OutboxError } from './errors.js';
 import type { OutboxSettings } from './file-storage.js';
@@ -65,6 +66,12 @@ export interface OutboxOptions {
 
   /** The ingest server's origin, e.g. `https://telemetry.vendor.example`. Needed by `flush`; kept in outbox.json for the CLI. */
   readonly baseUrl?: string;
+  /**
+   * The vendor's public receipt keys (`ed25519:…`, shipped with the license; several during a rotation):
+   * what a bundle's receipt must be signed with. Needed by `importReceipt` and `supersede`; kept in
+   * outbox.json. An installation with receipt keys and no `baseUrl` delivers by offline bundles only.
+   */
+  readonly receiptKeys?: readonly string[];
   /** Default `globalThis.fetch`. */
   readonly fetch?: FetchLike;
   /** Attempts after the first within one flush; default {@link DEFAULT_OUTBOX_RETRIES}. */
@@ -154,6 +161,16 @@ export function checkOptions(options: OutboxOptions): readonly string[] {
   }
   if (options.frequency !== undefined && !Object.hasOwn(REPORTING_SCHEDULES, options.frequency)) {
     throw invalidOption('frequency', `must be one of ${Object.keys(REPORTING_SCHEDULES).join(', ')}, got ${typeof options.frequency === 'string' ? JSON.stringify(options.frequency) : `a ${typeof options.frequency}`}`);
+  }
+  if (options.receiptKeys !== undefined) {
+    if (!Array.isArray(options.receiptKeys) || options.receiptKeys.length > 8) throw invalidOption('receiptKeys', 'must be a list of at most 8 public receipt keys ("ed25519:…")');
+    for (const key of options.receiptKeys) {
+      try {
+        receiptKeyId(key);
+      } catch (error) {
+        throw invalidOption('receiptKeys', (error as Error).message.replace(/^receiptKeys: /, ''));
+      }
+    }
   }
   if (options.warnAfterDays !== undefined && !(Number.isSafeInteger(options.warnAfterDays) && options.warnAfterDays >= 1)) throw invalidOption('warnAfterDays', 'must be a whole number of days, at least 1');
   if (options.retries !== undefined && !(Number.isSafeInteger(options.retries) && options.retries >= 0 && options.retries <= 100)) throw invalidOption('retries', 'must be an integer from 0 to 100');

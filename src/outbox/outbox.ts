@@ -16,12 +16,13 @@ import type { ConnectionTestResult } from '../uploader/connection-test.js';
 import { encryptionKeyId } from '../wire/jwe.js';
 import { checkCustomerName } from '../wire/mask.js';
 import { type KnownVersion, type TelemetryCounts, versionRequired } from '../uploader/payload.js';
-import { type CreateRequestOptions, createTelemetryRequest, restoreTelemetryRequest } from '../uploader/request.js';
+import { type CreateRequestOptions, createRequestAs, createTelemetryRequest, restoreTelemetryRequest } from '../uploader/request.js';
 import { customerHeaderOf } from '../uploader/sender.js';
 import { sendTelemetry } from '../uploader/send.js';
 import { DEFAULT_FREQUENCY, type DueWindow, dueWindows } from '../uploader/windows.js';
 import { compareInstantTexts } from '../contract/instant.js';
 import { wireError } from '../contract/wire-errors.js';
+import { writeNewFile } from './durable-file.js';
 import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
 import { type FileStorage, type FolderReport, type OutboxSettings, fileStorage } from './file-storage.js';
 import { type Health, assessHealth } from './health.js';
@@ -31,9 +32,13 @@ import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type 
 import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, newestWindow, recordOf, windowsOverlap } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
+import { type ExportResult, type ImportResult, type OfflineContext, exportWindows, importReceipt, sendCorrection } from './offline.js';
+import { type ResolveResult, discardWindow, supersedeWindow } from './resolve.js';
 import { classifySend } from './verdict.js';
 
 export { OutboxError, type OutboxFailure } from './errors.js';
+export type { ExportResult, ImportResult, ImportedWindow, OfflineWindow } from './offline.js';
+export type { ResolveResult } from './resolve.js';
 export {
   DEFAULT_LOCK_WAIT_MS,
   DEFAULT_MAX_PENDING,
@@ -116,6 +121,10 @@ export interface OutboxStatus {
   readonly failed: number;
   /** Delivered windows still kept (within the retention period). */
   readonly delivered: number;
+  /** Windows an administrator discarded, still kept (within the retention period). */
+  readonly discarded: number;
+  /** Pending windows exported in an offline bundle whose receipt has not been imported yet (they are pending too). */
+  readonly exported: number;
   /** Record files that could not be read (file storage: set aside in corrupt/ and kept for the retention period). */
   readonly unreadable: number;
   /** Each of them: where it is and what is wrong, `<name>: <what is wrong> (record-corrupt)`. */
@@ -174,6 +183,29 @@ export interface Outbox<V extends KnownVersion = never> {
   flush(): Promise<FlushResult>;
   /** Puts a refused window back in the queue for the next flush. */
   retry(messageId: string): Promise<RetryResult>;
+  /**
+   * Gives up a refused window, with a reason kept in the transmission log (1 to 500 characters): it is
+   * `discarded`, counts no longer as refused, and health recovers.
+   */
+  discard(messageId: string, options: { readonly reason: string }): Promise<ResolveResult>;
+  /**
+   * Puts a window refused with `409 window-conflict` back as a reviewed correction of the report the
+   * server stored (the digest its answer named), with a reason kept in the log. The next flush posts it
+   * to the server's bundle endpoint, or the next export carries it; the server's signed receipt says
+   * whether it took it. Needs `receiptKeys`.
+   */
+  supersede(messageId: string, options: { readonly reason: string }): Promise<ResolveResult>;
+  /**
+   * The waiting windows, oldest first (at most 1,000), as an offline bundle signed with the signing
+   * secrets: its text, written to `file` (a new file) when given. The windows stay pending and are marked
+   * exported; `importReceipt` settles them, and a flush may still send them (the server stores a window once).
+   */
+  exportBundle(options?: { readonly file?: string }): Promise<ExportResult>;
+  /**
+   * Imports the receipt the vendor's server answered to a bundle (its parsed JSON): verified with
+   * `receiptKeys`, then exactly the windows it names are marked delivered, refused, or left waiting.
+   */
+  importReceipt(receipt: unknown): Promise<ImportResult>;
   /** The transmission log, newest first: entries from `since` on, at most `limit` (default 100). */
   history(options?: { readonly since?: Date | string | number; readonly limit?: number }): Promise<readonly LogEntry[]>;
   /** One of five states and the reason. */
@@ -254,6 +286,9 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
   const encrypt = options.encrypt ?? saved?.encrypt ?? false;
   // The installation's version: what the application names, else what the folder was created with. Never a default.
   const sendsVersion: number | undefined = options.version ?? saved?.schemaVersion;
+  const receiptKeys: readonly string[] = options.receiptKeys ?? saved?.receiptKeys ?? [];
+  // Kept for the command: the features the record declares, so its enqueue refuses the others (the legal entity stays out of the folder).
+  const licensedFeatures = options.license !== undefined ? [...options.license.features] : options.licenseId === undefined ? saved?.licensedFeatures : undefined;
   // An application given an encryption key of its own leaves the key's id in outbox.json: another process (the command)
   // must bring that very key, not derive one from the signing secret, which the server would not decrypt.
   const givenKeyId = options.encryptionKey !== undefined ? encryptionKeyId(options.encryptionKey) : undefined;
@@ -272,6 +307,8 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     ...(sendsVersion !== undefined ? { schemaVersion: sendsVersion } : {}),
     ...(encrypt ? { encrypt } : {}),
     ...(encrypt && givenKeyId !== undefined ? { encryptionKeyId: givenKeyId } : encrypt && saved?.encryptionKeyId !== undefined ? { encryptionKeyId: saved.encryptionKeyId } : {}),
+    ...(receiptKeys.length > 0 ? { receiptKeys: [...receiptKeys] } : {}),
+    ...(licensedFeatures !== undefined ? { licensedFeatures } : {}),
   };
   if (files !== undefined && folder.writable && options.saveSettings !== false && JSON.stringify(persisted) !== JSON.stringify(saved)) {
     await files.writeSettings(persisted).catch((error: unknown) => {
@@ -292,9 +329,12 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     now,
   });
 
-  /** What this process lacks to send; for health, secrets another process of the installation holds count. */
+  /**
+   * What this process lacks to send; for health, secrets another process of the installation holds count,
+   * and an installation with receipt keys but no address delivers by offline bundles.
+   */
   const missingToSend = (installation = false): string[] => [
-    ...(settings.baseUrl === undefined ? ['baseUrl'] : []),
+    ...(settings.baseUrl === undefined && !(installation && receiptKeys.length > 0) ? [installation ? 'baseUrl (or receiptKeys, to deliver by offline bundles)' : 'baseUrl'] : []),
     ...(secrets.length === 0 && !(installation && signingKeys > 0) ? ['signingSecrets'] : []),
     ...(lacksOwnKey !== undefined && !installation ? [lacksOwnKey] : []),
   ];
@@ -318,7 +358,8 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     const listed = await storage.list();
     // The newest window stays whatever its age: the schedule resumes where it ends (enqueueDue), even after a long downtime.
     const newest = newestWindow(listed.records);
-    const expired = listed.records.filter((r) => r !== newest && r.state === 'delivered' && Date.parse(r.delivered?.at ?? r.enqueuedAt) < cutoff).map((r) => r.messageId);
+    const settledAt = (r: OutboxRecord) => (r.state === 'delivered' ? r.delivered?.at : r.state === 'discarded' ? r.discarded?.at : undefined);
+    const expired = listed.records.filter((r) => r !== newest && settledAt(r) !== undefined && Date.parse(settledAt(r) ?? r.enqueuedAt) < cutoff).map((r) => r.messageId);
     if (expired.length > 0) await storage.remove(expired);
     const logEntries = await storage.pruneLog(iso(cutoff));
     const setAside = listed.unreadable.map((u) => u.name);
@@ -356,6 +397,12 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     holder,
   });
 
+  // A folder set up for an application that is not Node.js (`telemetry-outbox init`) says who sends: the license id, the
+  // customer header as masking made it (never the name) and the version; the process brings only the secrets.
+  const savedSender = options.licenseId === undefined && options.customer === undefined && saved?.licenseId !== undefined && saved.customerHeader !== undefined && saved.schemaVersion !== undefined
+      ? { licenseId: saved.licenseId, customerHeader: saved.customerHeader, ...(saved.licensedFeatures !== undefined ? { licensedFeatures: saved.licensedFeatures } : {}) }
+      : undefined;
+
   // Queuing runs one at a time per outbox object, apart from flushes: the overlap check and the insert it guards must not interleave.
   let queuing: Promise<unknown> = Promise.resolve();
   const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
@@ -367,7 +414,7 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
   /** Why no window can be built now, if so. */
   function cannotBuild(where: string): OutboxFailure | undefined {
     if (!settings.enabled) return wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled');
-    const missing = [...(options.licenseId === undefined ? ['licenseId'] : []), ...(options.customer === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
+    const missing = [...(options.licenseId === undefined && savedSender === undefined ? ['licenseId'] : []), ...(options.customer === undefined && savedSender === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
     if (missing.length > 0) return wireError(where, `${missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured');
     if (sendsVersion === undefined) return versionRequired('openOutbox');
     return undefined;
@@ -376,7 +423,10 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
   async function enqueueOnce(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
     const blocked = cannotBuild('enqueue');
     if (blocked !== undefined) return { ok: false, error: blocked };
-    const built = await createTelemetryRequest(counts as TelemetryCounts<1>, { ...buildOptions(), version: sendsVersion as 1 });
+    const built =
+      savedSender !== undefined
+        ? await createRequestAs(savedSender, counts, { version: sendsVersion!, signingSecrets: secrets, now })
+        : await createTelemetryRequest(counts as TelemetryCounts<1>, { ...buildOptions(), version: sendsVersion as 1 });
     if (!built.ok) return { ok: false, error: built.error };
     const record = recordOf(built.request, iso());
     const stored = await guarded('write', async () => {
@@ -384,7 +434,8 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       if (existing !== undefined) return existing;
       const listed = await storage.list();
       // The same message id is the insert's to decide (a duplicate, or window-conflict), atomically.
-      const overlapping = listed.records.find((r) => r.messageId !== record.messageId && windowsOverlap(r.window, record.window));
+      // A discarded window is neither queued nor delivered: its time may be reported again.
+      const overlapping = listed.records.find((r) => r.messageId !== record.messageId && r.state !== 'discarded' && windowsOverlap(r.window, record.window));
       if (overlapping !== undefined) return { overlapping };
       const waiting = listed.records.filter((r) => r.state !== 'delivered').length;
       if (waiting >= settings.maxPending) return 'full' as const;
@@ -503,54 +554,82 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
           stopped = { rule: 'lock-lost', message: `${location}: another process took the flush lock over, this one was judged dead (lock-lost); the rest is left to it` };
           break;
         }
-        const restored = await restoreTelemetryRequest(
-          { body: new TextEncoder().encode(record.body), licenseId: record.licenseId, customerHeader: record.customer },
-          { signingSecrets: secrets, now, ...(encrypt ? { encrypt: true } : {}), ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}) },
-        );
         const time = () => iso();
         let update: OutboxRecord;
         let entry: LogEntry;
         let stopRound = false;
-        if (!restored.ok) {
-          // A stored window this package can no longer send as it is (a retired version, say): refused here, kept for retry after an upgrade.
-          const failure: RecordProblem = { at: time(), rule: restored.error.rule, message: oneLine(restored.error.message) };
-          update = { ...record, state: 'failed', failure };
-          entry = entryOf(record, 'failed', failure.at, failure);
-          failed.push(flushed(record, 'failed', failure));
-        } else {
-          const result = await sendTelemetry(restored.request, {
-            baseUrl: settings.baseUrl!,
-            retries: options.retries ?? DEFAULT_OUTBOX_RETRIES,
-            now,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
-            ...(options.delays ? { delays: options.delays } : {}),
-            ...(options.sleep ? { sleep: options.sleep } : {}),
-            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-            ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
-          });
-          const at = time();
-          const verdict = classifySend(result);
-          stopRound = verdict.stopRound;
-          entry = entryOfSend(record, result, verdict.outcome, at);
-          const counted = { ...record, attempts: record.attempts + result.attempts.length, ...(result.attempts.length > 0 ? { lastAttemptAt: result.attempts[result.attempts.length - 1]!.at } : {}) };
-          const { lastError: _lastError, failure: _failure, ...base } = counted;
-          if (result.ok) {
-            update = {
-              ...base,
-              state: 'delivered',
-              delivered: {
-                at,
-                status: result.status,
-                schemaVersion: result.schemaVersion,
-                ...(result.projection ? { projection: result.projection } : {}),
-                ...(result.deprecation ? { deprecation: result.deprecation } : {}),
-              },
-            };
-            delivered.push(flushed(record, 'delivered', { status: result.status }));
+        if (record.supersedes !== undefined) {
+          // A correction cannot travel as a live request: it goes to the bundle endpoint, and the signed receipt answers.
+          if (receiptKeys.length === 0) {
+            const problem: RecordProblem = { at: time(), rule: 'not-configured', message: 'a correction needs receiptKeys to read the server\'s signed answer; it waits' };
+            update = { ...record, lastError: problem };
+            entry = entryOf(record, 'pending', problem.at, problem);
+            pending.push(flushed(record, 'pending', problem));
           } else {
-            const problem: RecordProblem = { at, ...(result.status !== undefined ? { status: result.status } : {}), rule: result.error.rule, message: oneLine(result.error.message) };
-            update = verdict.outcome === 'failed' ? { ...base, state: 'failed', failure: problem } : { ...base, state: 'pending', lastError: problem };
-            (verdict.outcome === 'failed' ? failed : pending).push(flushed(record, verdict.outcome, problem));
+            const sent = await sendCorrection(record, {
+              signingSecrets: secrets,
+              receiptKeys,
+              baseUrl: settings.baseUrl!,
+              now,
+              ...(options.fetch ? { fetch: options.fetch } : {}),
+              ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+            });
+            ({ update, entry, stopRound } = sent);
+            (sent.outcome === 'delivered' ? delivered : sent.outcome === 'failed' ? failed : pending).push(flushed(record, sent.outcome, sent.problem ?? (sent.update.delivered ? { status: sent.update.delivered.status } : {})));
+          }
+        } else {
+          const restored = await restoreTelemetryRequest(
+            { body: new TextEncoder().encode(record.body), licenseId: record.licenseId, customerHeader: record.customer },
+            { signingSecrets: secrets, now, ...(encrypt ? { encrypt: true } : {}), ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}) },
+          );
+          if (!restored.ok) {
+            // A stored window this package can no longer send as it is (a retired version, say): refused here, kept for retry after an upgrade.
+            const failure: RecordProblem = { at: time(), rule: restored.error.rule, message: oneLine(restored.error.message) };
+            update = { ...record, state: 'failed', failure };
+            entry = entryOf(record, 'failed', failure.at, failure);
+            failed.push(flushed(record, 'failed', failure));
+          } else {
+            const result = await sendTelemetry(restored.request, {
+              baseUrl: settings.baseUrl!,
+              retries: options.retries ?? DEFAULT_OUTBOX_RETRIES,
+              now,
+              ...(options.fetch ? { fetch: options.fetch } : {}),
+              ...(options.delays ? { delays: options.delays } : {}),
+              ...(options.sleep ? { sleep: options.sleep } : {}),
+              ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+              ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
+            });
+            const at = time();
+            const verdict = classifySend(result);
+            stopRound = verdict.stopRound;
+            entry = entryOfSend(record, result, verdict.outcome, at);
+            const counted = { ...record, attempts: record.attempts + result.attempts.length, ...(result.attempts.length > 0 ? { lastAttemptAt: result.attempts[result.attempts.length - 1]!.at } : {}) };
+            const { lastError: _lastError, failure: _failure, exported, ...base } = counted;
+            if (result.ok) {
+              update = {
+                ...base,
+                state: 'delivered',
+                delivered: {
+                  at,
+                  status: result.status,
+                  schemaVersion: result.schemaVersion,
+                  ...(result.projection ? { projection: result.projection } : {}),
+                  ...(result.deprecation ? { deprecation: result.deprecation } : {}),
+                },
+              };
+              delivered.push(flushed(record, 'delivered', { status: result.status }));
+            } else {
+              const problem: RecordProblem = {
+                at,
+                ...(result.status !== undefined ? { status: result.status } : {}),
+                rule: result.error.rule,
+                message: oneLine(result.error.message),
+                ...(result.error.storedDigest !== undefined ? { storedDigest: result.error.storedDigest } : {}),
+              };
+              // A window exported and not yet answered by a receipt stays marked so while it waits.
+              update = verdict.outcome === 'failed' ? { ...base, state: 'failed', failure: problem } : { ...base, ...(exported ? { exported } : {}), state: 'pending', lastError: problem };
+              (verdict.outcome === 'failed' ? failed : pending).push(flushed(record, verdict.outcome, problem));
+            }
           }
         }
         // The log first: an attempt that happened is on record even if the process dies before the state changes (the window is then sent again, and the server answers 200).
@@ -586,10 +665,9 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     };
   }
 
-  async function retryOnce(messageId: string): Promise<RetryResult> {
-    if (!isMessageId(messageId)) return { ok: false, error: wireError('retry', 'the message id must be msg_ followed by 64 lowercase hex digits, as status and history show it', 'unknown-window') };
-    const waitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
-    const deadline = Date.now() + waitMs;
+  /** Runs `work` holding the flush lock, waiting up to `lockWaitMs` for a running flush to end. */
+  async function withLock<T>(work: () => Promise<T>): Promise<T | { readonly ok: false; readonly error: OutboxFailure }> {
+    const deadline = Date.now() + (options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
     let lock: HeldLock | undefined;
     for (;;) {
       const taken = await guarded('write', () => storage.lock());
@@ -602,6 +680,15 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     try {
+      return await work();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async function retryOnce(messageId: string): Promise<RetryResult> {
+    if (!isMessageId(messageId)) return { ok: false, error: wireError('retry', 'the message id must be msg_ followed by 64 lowercase hex digits, as status and history show it', 'unknown-window') };
+    return withLock(async () => {
       const found = await guarded('read', () => storage.get(messageId));
       if (!found.ok) return { ok: false, error: found.error };
       const record = found.value;
@@ -617,10 +704,18 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
         await storage.replace(requeued);
       });
       if (!written.ok) return { ok: false, error: written.error };
-      return { ok: true, messageId, window: record.window, state: 'pending' };
-    } finally {
-      await lock.release();
+      return { ok: true, messageId, window: record.window, state: 'pending' } as const;
+    });
+  }
+
+  const offline: OfflineContext = { location, storage, now, byAge, guarded };
+
+  async function exportOnce(file: string | undefined): Promise<ExportResult> {
+    const signer = licenseId;
+    if (secrets.length === 0 || signer === undefined) {
+      return { ok: false, error: wireError('export', `${[...(signer === undefined ? ['licenseId'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])].join(' and ')} must be given to sign a bundle`, 'not-configured') };
     }
+    return withLock(() => exportWindows(offline, { licenseId: signer, signingSecrets: secrets }, file === undefined ? async () => {} : (text) => writeNewFile(file, text)));
   }
 
   const readOrThrow = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -679,6 +774,8 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       pending: count('pending'),
       failed: count('failed'),
       delivered: count('delivered'),
+      discarded: count('discarded'),
+      exported: records.filter((r) => r.state === 'pending' && r.exported !== undefined).length,
       unreadable: unreadableOf(listed).length,
       unreadableRecords: unreadableOf(listed),
       retentionDays: settings.retentionDays,
@@ -738,6 +835,10 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     due: () => dueNow('due'),
     flush: () => serial(flushOnce),
     retry: (messageId) => serial(() => retryOnce(messageId)),
+    discard: (messageId, { reason }) => serial(() => withLock(() => discardWindow(offline, messageId, reason))),
+    supersede: (messageId, { reason }) => serial(() => withLock(() => supersedeWindow(offline, messageId, reason, receiptKeys.length > 0))),
+    exportBundle: (exported = {}) => serial(() => exportOnce(exported.file)),
+    importReceipt: (receipt) => serial(() => withLock(() => importReceipt(offline, receipt, { ...(licenseId !== undefined ? { licenseId } : {}), receiptKeys }))),
     history,
     health,
     status,

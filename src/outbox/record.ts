@@ -14,7 +14,12 @@ import { sha256, toHex, utf8 } from '../wire/bytes.js';
 /** The version of the record format, written into every record. */
 export const RECORD_FORMAT = 1;
 
-export type RecordState = 'pending' | 'failed' | 'delivered';
+/**
+ * `pending` waits to be sent (live, or in a bundle); `failed` was refused for good and waits for an
+ * administrator (retry, supersede, discard); `delivered` the server has; `discarded` an administrator
+ * gave up on, with a reason.
+ */
+export type RecordState = 'pending' | 'failed' | 'delivered' | 'discarded';
 
 /** A report window: its bounds as canonical UTC instants, as in the dedupe key. */
 export interface Window {
@@ -29,6 +34,8 @@ export interface RecordProblem {
   readonly status?: number;
   readonly rule: string;
   readonly message: string;
+  /** On `window-conflict`: the digest of the report the server stored, which a correction supersedes. */
+  readonly storedDigest?: string;
 }
 
 export interface Delivery {
@@ -39,6 +46,10 @@ export interface Delivery {
   readonly schemaVersion: number;
   readonly projection?: ProjectionReport;
   readonly deprecation?: Deprecation & { readonly version: number };
+  /** Delivered in an offline bundle: its id, from the signed receipt that said so. */
+  readonly bundleId?: string;
+  /** Delivered as a correction: the digest of the stored report it replaced. */
+  readonly superseded?: string;
 }
 
 export interface OutboxRecord {
@@ -68,6 +79,15 @@ export interface OutboxRecord {
   readonly failure?: RecordProblem;
   /** Set when delivered. */
   readonly delivered?: Delivery;
+  /**
+   * Set while pending as a reviewed correction: the digest of the stored report it is to supersede.
+   * Such a window travels in a bundle (exported, or posted by flush), never as a live request.
+   */
+  readonly supersedes?: string;
+  /** The last bundle the window was exported in, while no receipt has said what became of it. */
+  readonly exported?: { readonly at: string; readonly bundleId: string };
+  /** Set when discarded: when, and the administrator's reason. */
+  readonly discarded?: { readonly at: string; readonly reason: string };
 }
 
 const MESSAGE_ID = /^msg_[0-9a-f]{64}$/;
@@ -110,7 +130,7 @@ export function serializeRecord(record: OutboxRecord): string {
   return `${JSON.stringify(record)}\n`;
 }
 
-const STATES: readonly string[] = ['pending', 'failed', 'delivered'];
+const STATES: readonly string[] = ['pending', 'failed', 'delivered', 'discarded'];
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isTime = (value: unknown): value is string => isString(value) && !Number.isNaN(Date.parse(value));
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -145,6 +165,8 @@ export function parseRecord(text: string, name: string, expectedId?: string): { 
   if (!STATES.includes(value['state'] as string)) return corrupt(`has an unknown state`);
   if (!problemOk(value['lastError']) || !problemOk(value['failure'])) return corrupt('has a malformed error');
   if (value['state'] === 'delivered' && !(isObject(value['delivered']) && isTime(value['delivered']['at']))) return corrupt('is delivered but says not when');
+  if (value['state'] === 'discarded' && !(isObject(value['discarded']) && isTime(value['discarded']['at']) && isString(value['discarded']['reason']))) return corrupt('is discarded but says not when or why');
+  if (value['supersedes'] !== undefined && !(isString(value['supersedes']) && /^[0-9a-f]{64}$/.test(value['supersedes']))) return corrupt('has a malformed supersedes digest');
   const bytes = utf8(value['body'] as string);
   if (bytes.byteLength !== value['bytes'] || bodyDigest(bytes) !== value['bodySha256']) return corrupt('has a body that does not match its SHA-256');
   return { ok: true, record: value as unknown as OutboxRecord };

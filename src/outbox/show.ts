@@ -13,7 +13,7 @@ import { TELEMETRY_PATH } from '../wire/paths.js';
 import type { Delivery, OutboxRecord, RecordProblem, Window } from './record.js';
 
 /** Where a window stands, in an administrator's words: `preview` is a window not in the outbox. */
-export type ShownState = 'waiting' | 'refused' | 'delivered' | 'preview';
+export type ShownState = 'waiting' | 'refused' | 'delivered' | 'discarded' | 'preview';
 
 /** A window as it travels. Holds no secret and no signature. */
 export interface WindowView {
@@ -50,13 +50,21 @@ function stateOf(record: OutboxRecord, preview: boolean): { state: ShownState; s
   if (record.state === 'delivered') {
     const d = record.delivered;
     const projected = d?.projection ? `, sent as v${d.projection.to} by projection${d.projection.dropped.length > 0 ? ` without ${d.projection.dropped.join(', ')}` : ''}` : '';
-    return { state: 'delivered', stateText: `delivered ${d?.at ?? '(time not recorded)'}${d ? ` (${d.status}${d.status === 201 ? ' stored' : d.status === 200 ? ' already stored' : ''})` : ''}${projected}` };
+    const how = d?.bundleId ? `, by the receipt of bundle ${d.bundleId}` : '';
+    const corrected = d?.superseded ? `, superseding the stored report ${d.superseded}` : '';
+    return {
+      state: 'delivered',
+      stateText: `delivered ${d?.at ?? '(time not recorded)'}${d ? ` (${d.status}${d.superseded ? ' corrected' : d.status === 201 ? ' stored' : d.status === 200 ? ' already stored' : ''})` : ''}${projected}${how}${corrected}`,
+    };
   }
+  if (record.state === 'discarded') return { state: 'discarded', stateText: `discarded ${record.discarded?.at ?? ''}: ${record.discarded?.reason ?? ''}` };
   if (record.state === 'failed') {
     return { state: 'refused', stateText: `refused ${record.failure?.at ?? ''}${record.failure ? `: ${problemText(record.failure)}` : ''}; telemetry-outbox retry ${record.messageId} once the cause is fixed` };
   }
   const tried = record.attempts === 0 ? 'not sent yet' : `${record.attempts} attempt${record.attempts === 1 ? '' : 's'} so far${record.lastError ? `, the last: ${problemText(record.lastError)}` : ''}`;
-  return { state: 'waiting', stateText: `waiting since ${record.enqueuedAt}: ${tried}` };
+  const as = record.supersedes ? `, as a correction of the stored report ${record.supersedes}` : '';
+  const exported = record.exported ? `; exported in bundle ${record.exported.bundleId} ${record.exported.at}, no receipt yet` : '';
+  return { state: 'waiting', stateText: `waiting since ${record.enqueuedAt}${as}: ${tried}${exported}` };
 }
 
 /**

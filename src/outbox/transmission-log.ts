@@ -11,11 +11,13 @@ import type { SendAttempt, SendResult } from '../uploader/send.js';
 import type { OutboxRecord, Window } from './record.js';
 
 /**
- * What a flush did with a window: `delivered` (2xx, new or already stored),
- * `failed` (refused for good; see `retry`), `pending` (not delivered yet, sent
- * again by the next flush), or `requeued` (an operator put a failed window back).
+ * What happened to a window: `delivered` (2xx, new or already stored, live or
+ * by a bundle's receipt), `failed` (refused for good; see `retry`), `pending`
+ * (not delivered yet, sent again by the next flush), `requeued` (an operator
+ * put a failed window back, possibly as a correction), `exported` (written
+ * into an offline bundle), or `discarded` (an operator gave up on it, with a reason).
  */
-export type Outcome = 'delivered' | 'failed' | 'pending' | 'requeued';
+export type Outcome = 'delivered' | 'failed' | 'pending' | 'requeued' | 'exported' | 'discarded';
 
 /** One attempt as the log keeps it. */
 export interface LoggedAttempt {
@@ -50,6 +52,12 @@ export interface LogEntry {
   readonly projection?: ProjectionReport;
   /** Set when the server announced that the version sent is deprecated. */
   readonly deprecation?: Deprecation & { readonly version: number };
+  /** The offline bundle it was exported in, or whose receipt said what became of it. */
+  readonly bundleId?: string;
+  /** A correction: the digest of the stored report it is to supersede (`requeued`) or superseded (`delivered`). */
+  readonly supersedes?: string;
+  /** Why an operator discarded it, or requeued it as a correction. */
+  readonly reason?: string;
   readonly attempts: readonly LoggedAttempt[];
 }
 
@@ -80,16 +88,26 @@ export function entryOfSend(record: OutboxRecord, result: SendResult, outcome: O
   };
 }
 
-/** A log entry without a send: a window refused before anything went out, or requeued by an operator. */
-export function entryOf(record: OutboxRecord, outcome: Outcome, time: string, problem?: { readonly rule: string; readonly message: string }): LogEntry {
+/** A log entry without a send: a window refused before anything went out, requeued, exported, discarded, or answered by a receipt. */
+export function entryOf(
+  record: OutboxRecord,
+  outcome: Outcome,
+  time: string,
+  problem?: { readonly rule: string; readonly message: string },
+  extra: Pick<LogEntry, 'status' | 'bundleId' | 'supersedes' | 'reason'> = {},
+): LogEntry {
   return {
     time,
     messageId: record.messageId,
     window: record.window,
     outcome,
+    ...(extra.status !== undefined ? { status: extra.status } : {}),
     ...(problem ? { rule: problem.rule, message: oneLine(problem.message) } : {}),
     bytes: record.bytes,
     schemaVersion: record.schemaVersion,
+    ...(extra.bundleId !== undefined ? { bundleId: extra.bundleId } : {}),
+    ...(extra.supersedes !== undefined ? { supersedes: extra.supersedes } : {}),
+    ...(extra.reason !== undefined ? { reason: oneLine(extra.reason) } : {}),
     attempts: [],
   };
 }
@@ -100,7 +118,7 @@ export function oneLine(text: string): string {
   return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }
 
-const OUTCOMES: readonly string[] = ['delivered', 'failed', 'pending', 'requeued'];
+const OUTCOMES: readonly string[] = ['delivered', 'failed', 'pending', 'requeued', 'exported', 'discarded'];
 
 /** A log line read back, or undefined for a line that is not an entry (cut short by a crash). */
 export function parseLogLine(line: string): LogEntry | undefined {

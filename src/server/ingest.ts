@@ -11,29 +11,26 @@
  *
  *   size limit → content type → signing headers and timestamp → the keys of
  *   the license the request names, and the signature over the raw bytes →
- *   decryption of a JWE body → contract headers → JSON (I-JSON) → version →
- *   schema validation and cross-field rules → message id (which binds the
- *   license id, the window and the customer header) → what the license
- *   record allows (the features named, the customer header)
+ *   decryption of a JWE body → then ./verify-report.ts, which an offline
+ *   bundle's windows go through too (./bundle.ts): contract headers → JSON
+ *   (I-JSON) → version → schema validation and cross-field rules → message id
+ *   (which binds the license id, the window and the customer header) → what
+ *   the license record allows (the features named, the customer header)
  */
 import type { TelemetryByVersion } from '../../generated/index.js';
 import { CONTRACT_HEADERS, validateContractHeaders } from '../wire/contract-headers.js';
 import { JSON_MEDIA_TYPE, checkContentHeaders } from '../wire/content-type.js';
 import { JOSE_MEDIA_TYPE, decryptBody, deriveEncryptionKey } from '../wire/jwe.js';
-import { dedupeKey as dedupeKeyOf, messageIdNow } from '../wire/dedupe.js';
 import { type HeadersLike, normalizeHeaders } from '../wire/headers.js';
-import { type Customer, decodeCustomer } from '../wire/mask.js';
-import { deprecationHeaders } from '../contract/lifecycle.js';
-import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, checkVersionAccepted, formatAcceptedVersions } from '../contract/negotiation.js';
-import { DEFAULT_MAX_BYTES, parseJsonBody } from '../contract/parse.js';
+import type { Customer } from '../wire/mask.js';
+import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, formatAcceptedVersions } from '../contract/negotiation.js';
+import { DEFAULT_MAX_BYTES } from '../contract/parse.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { type KeySourceOptions, checkKeySource, verifyForLicense } from './key-lookup.js';
-import { refusedByLicense } from './license-check.js';
+import { refusal, verifyReport } from './verify-report.js';
 import type { LicenseRecord } from '../contract/license.js';
-import { PROBE_MEDIA_TYPE, verifyProbe } from '../wire/probe.js';
-import { SIGNATURE_HEADERS } from '../wire/signature.js';
+import { PROBE_MEDIA_TYPE } from '../wire/probe.js';
 import { type VerificationKey, type VerifyOptions, readSignedParts } from '../wire/verify-signature.js';
-import { supportedVersions, validateTelemetry } from '../contract/validate.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 
 
@@ -111,6 +108,12 @@ interface IngestSuccessBase {
   readonly encrypted: boolean;
   /** Headers to send with the answer: the accepted versions, and `Deprecation` and `Sunset` for a deprecated version. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Set only on a window of an offline bundle that a server allowing corrections took as one
+   * (`ingestBundle`'s `allowSupersede`): the digest of the stored report it replaces. The store
+   * replaces that report, and only that one; a live request never carries it.
+   */
+  readonly supersedes?: string;
 }
 
 /**
@@ -198,12 +201,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new TypeError(`maxBytes: must be a positive integer, got ${String(maxBytes)}`);
   const baseHeaders = { [ACCEPTED_VERSIONS_HEADER]: formatAcceptedVersions(accepted) };
-  const fail = (status: number, error: WireError, extra: Record<string, string> = {}): IngestFailure => ({
-    ok: false,
-    status,
-    error,
-    headers: { ...baseHeaders, ...extra },
-  });
+  const fail = (status: number, error: WireError, extra: Record<string, string> = {}): IngestFailure => refusal({ baseHeaders }, status, error, extra);
 
   if (request.method !== undefined && request.method.toUpperCase() !== 'POST') {
     return fail(405, wireError('method', `must be POST to ${TELEMETRY_PATH}`, 'method-not-allowed'), { allow: 'POST' });
@@ -234,10 +232,6 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
   if (!verdict.ok) {
     return verdict.status === 503 ? { ...fail(503, verdict.error, { 'retry-after': '5' }), cause: verdict.cause } : fail(401, verdict.error);
   }
-  const signature = { keyId: verdict.keyId, id: signed.parts.id };
-  const licensed = (payload?: unknown) =>
-    refusedByLicense({ sender: verdict, customerHeader: headers[CONTRACT_HEADERS.customer]!, requireRecord: options.requireLicenseRecord === true, ...(payload === undefined ? {} : { payload }) });
-  const licenseOf = verdict.license === undefined ? {} : { license: verdict.license };
 
   // Decrypted only now: a body is signed as sent, so an unsigned one never costs a decryption.
   let plaintext = body;
@@ -250,84 +244,10 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
     probe = opened.contentType === PROBE_MEDIA_TYPE;
   }
 
-  const versionHeader = headers[CONTRACT_HEADERS.schemaVersion];
-  const headerVersion = versionHeader !== undefined && /^[1-9][0-9]{0,3}$/.test(versionHeader) ? Number(versionHeader) : undefined;
-  const headerErrors = validateContractHeaders(headers, headerVersion !== undefined && supportedVersions.includes(headerVersion) ? headerVersion : accepted.at(-1)!);
-  if (headerErrors.length > 0 || headerVersion === undefined) {
-    return fail(400, wireError('headers', `${headerErrors.length} contract header${headerErrors.length === 1 ? ' is' : 's are'} missing or malformed: ${headerErrors.map((e) => e.message).join('; ')}`, 'invalid-header', { errors: headerErrors }));
-  }
-  const customer = decodeCustomer(headers[CONTRACT_HEADERS.customer]!);
-  if (!customer.ok) return fail(400, customer.error);
-
-  const decoded = parseJsonBody(plaintext, { maxBytes });
-  if (!decoded.ok) {
-    const { path, rule, message } = decoded.errors[0]!;
-    // "(root): …" or "/a/0: …" becomes "body: …" or "body /a/0: …"; `errors` keeps the pointer.
-    return fail(400, { rule, message: `body${path === '' ? '' : ` ${path}`}: ${message.slice((path === '' ? '(root)' : path).length + 2)}`, errors: decoded.errors });
-  }
-
-  if (probe) {
-    const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
-    const refused = verifyProbe(decoded.value, { headerVersion, licenseId, messageId: signature.id, accepted });
-    if (refused !== undefined) return fail(refused.status, refused.error);
-    const unlicensed = await licensed();
-    if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, unlicensed.headers);
-    return {
-      ok: true,
-      kind: 'probe',
-      keyId: signature.keyId,
-      messageId: signature.id,
-      licenseId,
-      customer: customer.customer,
-      ...licenseOf,
-      encrypted,
-      schemaVersion: headerVersion,
-      headers: { ...baseHeaders, ...deprecationHeaders(headerVersion) },
-    };
-  }
-
-  const versionError = checkVersionAccepted(headerVersion, accepted, CONTRACT_HEADERS.schemaVersion);
-  if (versionError !== undefined) return fail(422, versionError);
-  const bodyVersion = typeof decoded.value === 'object' && decoded.value !== null ? (decoded.value as { schemaVersion?: unknown }).schemaVersion : undefined;
-  if (typeof bodyVersion === 'number' && bodyVersion !== headerVersion) {
-    return fail(422, wireError('/schemaVersion', `is ${bodyVersion} but the ${CONTRACT_HEADERS.schemaVersion} header says ${headerVersion}; both must name the version of the body`, 'version-mismatch'));
-  }
-
-  const validated = validateTelemetry(decoded.value);
-  if (!validated.ok) {
-    const n = validated.errors.length;
-    return fail(422, wireError('body', `${n} problem${n === 1 ? '' : 's'}: ${validated.errors.map((e) => e.message).join('; ')}`, 'invalid-payload', { errors: validated.errors }));
-  }
-  const payload = validated.value;
-  const licenseId = headers[CONTRACT_HEADERS.licenseId]!;
-  const key = dedupeKeyOf(licenseId, payload.periodStart, payload.periodEnd);
-  const expectedId = messageIdNow(key, headers[CONTRACT_HEADERS.customer]!);
-  if (signature.id !== expectedId) {
-    return fail(
-      422,
-      wireError(
-        SIGNATURE_HEADERS.id,
-        `does not belong to this license, window and ${CONTRACT_HEADERS.customer}; it must be "msg_" + hex SHA-256 of the dedupe key, a line feed and the customer header as sent, so a changed customer header or license id is refused`,
-        'message-id-mismatch',
-      ),
-    );
-  }
-  const unlicensed = await licensed(payload);
-  if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, unlicensed.headers);
-  return {
-    ok: true,
-    kind: 'report',
-    payload,
-    dedupeKey: key,
-    keyId: signature.keyId,
-    messageId: signature.id,
-    licenseId,
-    customer: customer.customer,
-    ...licenseOf,
-    encrypted,
-    schemaVersion: payload.schemaVersion,
-    headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) },
-  } as IngestSuccess;
+  return verifyReport(
+    { headers, body: plaintext, messageId: signed.parts.id, keyId: verdict.keyId, encrypted, probe },
+    { accepted, maxBytes, baseHeaders, sender: verdict, requireRecord: options.requireLicenseRecord === true },
+  );
 }
 
 /**

@@ -36,9 +36,14 @@ export interface StoreTables {
   readonly table: string;
   /** The migrations table, schema-qualified when a schema is set. */
   readonly migrations: string;
+  /** The record of corrections (`<table>_supersessions`), schema-qualified when a schema is set. */
+  readonly supersessions: string;
   /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */
   readonly licenses: string;
 }
+
+/** The name of the table that records corrections, beside the reports table `table` (unqualified). */
+export const supersessionsTable = (table: string): string => `${table}_supersessions`;
 
 /** A `count(*)` as a driver returns it: a string from `pg`, a number from PGlite, nothing for no row. */
 export const countOf = (value: unknown): number => Number(value ?? 0);

@@ -6,7 +6,7 @@
  * store's `migrate()`.
  */
 import license from '../../generated/license.schema.json' with { type: 'json' };
-import { type StoreTables, refusal, StoreError } from './database.js';
+import { type StoreTables, refusal, StoreError, supersessionsTable } from './database.js';
 import type { StoragePlan } from './storage-plan.js';
 
 export interface MigrateResult {
@@ -51,6 +51,11 @@ export async function migrate(tables: StoreTables): Promise<MigrateResult> {
     await tables.client.query(storeColumnsBlock(tables));
   } catch (error) {
     throw refusal('migrate (store columns)', error);
+  }
+  try {
+    await tables.client.query(supersessionsBlock(tables));
+  } catch (error) {
+    throw refusal(`migrate (${supersessionsTable(tables.plan.table)})`, error);
   }
   // Another process may have applied some of them meanwhile (the lock serialises the work, not this count).
   const after = await appliedMigrations(tables);
@@ -107,6 +112,35 @@ function storeColumnsBlock(tables: StoreTables): string {
     `  COMMENT ON COLUMN ${tables.table}.data_region IS ${literal('The data region of the license record the report was checked against (dataRegion), stamped by the store, never read from the request: where the vendor agreed with the customer to keep the report. Empty where the server verified without license records. Kept as long as its row.')};`,
     'END',
     '$telemetry_store_columns$',
+  ].join('\n');
+}
+
+/**
+ * The record of corrections: one row per stored report a correction replaced
+ * (its dedupe key, when, the digests before and after, the license key that
+ * signed the correction). It holds nothing the report's row does not, and
+ * lives as long as that row: `forget` erases it with the license's reports,
+ * `purge` with the report it speaks of. Created on every migrate when missing.
+ */
+function supersessionsBlock(tables: StoreTables): string {
+  const schema = tables.schema;
+  const name = supersessionsTable(tables.plan.table);
+  return [
+    'DO $telemetry_supersessions$',
+    'BEGIN',
+    `  PERFORM pg_advisory_xact_lock(hashtext(${literal(`${MIGRATION_LOCK}:${schema ?? ''}`)}));`,
+    ...(schema === undefined ? [] : [`  PERFORM set_config('search_path', ${literal(`"${schema}"`)}, true);`]),
+    `  CREATE TABLE IF NOT EXISTS ${name} (`,
+    '    dedupe_key text COLLATE "C" NOT NULL,',
+    '    superseded_at timestamptz NOT NULL,',
+    "    previous_digest text NOT NULL CHECK (previous_digest ~ '^[0-9a-f]{64}$'),",
+    "    body_digest text NOT NULL CHECK (body_digest ~ '^[0-9a-f]{64}$'),",
+    '    key_id text NOT NULL CHECK (char_length(key_id) BETWEEN 1 AND 64)',
+    '  );',
+    `  CREATE INDEX IF NOT EXISTS ${name}_dedupe_key ON ${name} (dedupe_key);`,
+    `  COMMENT ON TABLE ${name} IS ${literal(`Corrections: each row says that the stored report of a window (dedupe_key) was replaced by a reviewed correction from the licensee, when, which report it replaced (previous_digest) and by which (body_digest), under which license key. Kept as long as the report of its dedupe key: forget and purge remove it with the report.`)};`,
+    'END',
+    '$telemetry_supersessions$',
   ].join('\n');
 }
 

@@ -82,6 +82,12 @@ export async function purge(tables: StoreTables, now: Date, options: PurgeOption
       throw refusal('purge', error);
     }
   }
+  // A correction's record lives as long as the report it speaks of.
+  try {
+    await tables.client.query(`DELETE FROM ${tables.supersessions} AS s WHERE NOT EXISTS (SELECT 1 FROM ${tables.table} AS r WHERE r.dedupe_key = s.dedupe_key)`);
+  } catch (error) {
+    throw refusal('purge', error);
+  }
   return { reportsDeleted, removed, ...(ignored.length > 0 ? { licenseEndsIgnored: ignored } : {}) };
 }
 

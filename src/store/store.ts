@@ -17,7 +17,7 @@
  */
 import type { IngestSuccess } from '../server/ingest.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
-import { type QueryClient, type StoreTables, StoreError, countOf as count, refusal } from './database.js';
+import { type QueryClient, type StoreTables, StoreError, countOf as count, refusal, supersessionsTable } from './database.js';
 import { LICENSES_TABLE } from './license-tables.js';
 import { type MigrateResult, migrate } from './migrations.js';
 import { reportDigest } from './report-digest.js';
@@ -46,11 +46,15 @@ export interface PostgresStoreOptions {
 
 /**
  * The status to answer: 201 when the window is new, 200 when the same report
- * was already stored, 409 (`window-conflict`, with the error to send) when the
- * window is stored with another body: never stored over, never dropped silently.
+ * was already stored, 409 (`window-conflict`, with the error to send, which
+ * names the stored report's digest) when the window is stored with another
+ * body: never stored over, never dropped silently. The one exception is a
+ * correction a server allowed (`result.supersedes`, from an offline bundle):
+ * when it names the digest of the stored report, it replaces that report,
+ * the replacement is recorded, and the answer is 200 with `superseded`.
  */
 export type PutResult =
-  | { readonly status: 201 | 200; readonly created: boolean; readonly dedupeKey: string }
+  | { readonly status: 201 | 200; readonly created: boolean; readonly dedupeKey: string; readonly superseded?: string }
   | { readonly status: 409; readonly created: false; readonly dedupeKey: string; readonly error: WireError };
 
 /** One stored report, read back. */
@@ -67,6 +71,8 @@ export interface StoredReport {
   readonly headers: Readonly<Record<string, string>>;
   /** The stored payload as it was sent, instants in their sent spelling; a field cleared by `purge` is absent. */
   readonly payload: Readonly<Record<string, unknown>>;
+  /** The corrections that replaced an earlier report of this window, oldest first; absent when none did. */
+  readonly supersessions?: ReadonlyArray<{ readonly at: string; readonly previousDigest: string; readonly bodyDigest: string; readonly keyId: string }>;
 }
 
 export interface PostgresStore {
@@ -133,6 +139,7 @@ class Store implements PostgresStore {
   private readonly tables: StoreTables;
   private readonly clock: () => Date;
   private readonly inserts = new Map<number, string>();
+  private readonly replacements = new Map<number, string>();
 
   constructor(
     private readonly client: QueryClient,
@@ -145,7 +152,8 @@ class Store implements PostgresStore {
       throw new TypeError(`createPostgresStore: schema must be lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)} (schema)`);
     }
     const qualify = (name: string) => (schema === undefined ? name : `"${schema}".${name}`);
-    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable), licenses: qualify(LICENSES_TABLE) };
+    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable), supersessions: qualify(supersessionsTable(plan.table)), licenses: qualify(LICENSES_TABLE) };
+    const everyColumn = new Set(Object.values(plan.versions).flatMap(({ columns }) => columns.map((c) => c.column)));
     this.clock = options.now ?? (() => new Date());
     if (typeof client.on === 'function') {
       const report = options.onConnectionError;
@@ -158,6 +166,17 @@ class Store implements PostgresStore {
       this.inserts.set(
         Number(version),
         `INSERT INTO ${this.tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
+      );
+      // A correction: the row of exactly the report it names, every column rewritten (another version's cleared), and the replacement recorded, in one statement.
+      const own = new Set(columns.map((c) => c.column));
+      const sets = [...names.slice(1).map((name, i) => `${name} = $${i + 2}::${casts[i + 1]}`), ...[...everyColumn].filter((c) => !own.has(c)).map((c) => `${c} = NULL`)];
+      const previous = names.length + 1;
+      this.replacements.set(
+        Number(version),
+        [
+          `WITH replaced AS (UPDATE ${this.tables.table} SET ${sets.join(', ')} WHERE dedupe_key = $1 AND body_digest = $${previous}::text RETURNING dedupe_key)`,
+          `INSERT INTO ${this.tables.supersessions} (dedupe_key, superseded_at, previous_digest, body_digest, key_id) SELECT dedupe_key, $2::timestamptz, $${previous}::text, $3::text, $${previous + 1}::text FROM replaced RETURNING dedupe_key`,
+        ].join(' '),
       );
     }
   }
@@ -184,13 +203,19 @@ class Store implements PostgresStore {
       // A field whose retention was amended to P0D is no longer stored.
       params.push(value === undefined || value === null || c.retention === 'P0D' ? null : c.kind === 'jsonb' ? JSON.stringify(value) : value);
     }
-    // Twice at most: a stored window erased between the insert and the read is inserted again.
+    const supersedes = (result as { supersedes?: unknown }).supersedes;
+    // Twice at most: a stored window erased (or corrected) between the insert and the read is tried again.
     for (let round = 0; round < 2; round++) {
       let stored: string | undefined;
       try {
         if ((await this.client.query(insert, params)).rows.length === 1) return { status: 201, created: true, dedupeKey: result.dedupeKey };
         const { rows } = await this.client.query(`SELECT body_digest FROM ${this.tables.table} WHERE dedupe_key = $1`, [result.dedupeKey]);
         stored = rows[0] === undefined ? undefined : String(rows[0]['body_digest']);
+        if (stored !== undefined && stored !== digest && typeof supersedes === 'string' && supersedes === stored) {
+          const replaced = await this.client.query(this.replacements.get(result.schemaVersion)!, [...params, stored, result.keyId]);
+          if (replaced.rows.length === 1) return { status: 200, created: false, dedupeKey: result.dedupeKey, superseded: stored };
+          continue;
+        }
       } catch (error) {
         throw refusal('put', error);
       }
@@ -202,8 +227,11 @@ class Store implements PostgresStore {
         dedupeKey: result.dedupeKey,
         error: wireError(
           result.dedupeKey,
-          'this window is already stored with another body; a window is reported once, so the stored report stands and this one is not stored. Report the difference in a later window',
+          typeof supersedes === 'string'
+            ? 'this correction names a stored report the window no longer has (it was corrected since, or never had it); the stored report stands. Review the window again against storedDigest'
+            : 'this window is already stored with another body; a window is reported once, so the stored report stands and this one is not stored. Report the difference in a later window, or, where the vendor allows it, supersede the stored report with a reviewed correction (storedDigest names it)',
           'window-conflict',
+          { storedDigest: stored },
         ),
       };
     }
@@ -238,6 +266,11 @@ class Store implements PostgresStore {
       for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
       target[path[path.length - 1]!] = value;
     }
+    const corrections = await this.client.query(
+      `SELECT ${instantText('superseded_at')} AS at, previous_digest, body_digest, key_id FROM ${this.tables.supersessions} WHERE dedupe_key = $1 ORDER BY superseded_at, previous_digest`,
+      [dedupeKey],
+    );
+    const supersessions = corrections.rows.map((r) => ({ at: canonicalInstant(String(r['at'])), previousDigest: String(r['previous_digest']), bodyDigest: String(r['body_digest']), keyId: String(r['key_id']) }));
     const region = row['data_region'];
     return {
       dedupeKey: String(row['dedupe_key']),
@@ -247,6 +280,7 @@ class Store implements PostgresStore {
       schemaVersion,
       headers,
       payload,
+      ...(supersessions.length > 0 ? { supersessions } : {}),
     };
   }
 
@@ -268,7 +302,10 @@ class Store implements PostgresStore {
     }
     // Keys of a license sort between "<id>/" and "<id>0" ("0" follows "/") under the key's C collation: a range scan of the primary key.
     try {
-      const { rows } = await this.client.query(`WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1) SELECT count(*) AS n FROM gone`, [`${licenseId}/`, `${licenseId}0`]);
+      const { rows } = await this.client.query(
+        `WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1), corrections AS (DELETE FROM ${this.tables.supersessions} WHERE dedupe_key >= $1 AND dedupe_key < $2) SELECT count(*) AS n FROM gone`,
+        [`${licenseId}/`, `${licenseId}0`],
+      );
       return count(rows[0]?.['n']);
     } catch (error) {
       throw refusal('forget', error);

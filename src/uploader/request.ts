@@ -181,6 +181,30 @@ async function assembleRequest(payload: Telemetry, sender: Sender, secrets: read
   };
 }
 
+/**
+ * A request built as `createTelemetryRequest` builds it (the same version
+ * check, completion, sorting and validation), for a sender whose customer
+ * header was worked out before: an outbox folder set up by `telemetry-outbox
+ * init` keeps the header as masking made it, never the name. Not part of the
+ * public entries: the outbox uses it.
+ */
+export async function createRequestAs(
+  sender: { readonly licenseId: string; readonly customerHeader: string; readonly licensedFeatures?: readonly string[] },
+  counts: unknown,
+  options: { readonly version: number; readonly signingSecrets: string | readonly string[]; readonly now?: () => number },
+): Promise<CreateRequestResult> {
+  const problem = versionProblem(options.version);
+  if (problem !== undefined) return { ok: false, error: problem };
+  const checked = checkedSecrets(options.signingSecrets);
+  if (!checked.ok) return checked;
+  const validated = validateTelemetry(completePayload((counts ?? {}) as Record<string, unknown>, options.version as KnownVersion));
+  if (!validated.ok) return invalidCounts(validated.errors);
+  // The features the license record declared when the folder was set up: what createTelemetryRequest checks against the record.
+  const outside = sender.licensedFeatures === undefined ? [] : unlicensedFeatures(validated.value, { features: [...sender.licensedFeatures] });
+  if (outside.length > 0) return { ok: false, error: featuresRefused(outside, { where: 'counts', echo: true }) };
+  return assembleRequest(validated.value, { licenseId: sender.licenseId, customerHeader: sender.customerHeader, now: options.now ?? Date.now }, checked.secrets);
+}
+
 /** What a store keeps of a built request to send it again later: everything but the secrets. */
 export interface StoredRequest {
   /** The exact JSON body bytes that were built (before any encryption). */

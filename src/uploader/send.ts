@@ -142,7 +142,7 @@ export async function readLimited(response: Response): Promise<string> {
 }
 
 /** The server's `{error: {rule, message, clockSkewSeconds, supportedVersions}}`, when the answer has one. */
-export function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; toleranceSeconds?: number; supportedVersions?: number[] } {
+export function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; toleranceSeconds?: number; supportedVersions?: number[]; storedDigest?: string } {
   try {
     const error = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
     if (typeof error !== 'object' || error === null) return {};
@@ -151,6 +151,7 @@ export function serverError(text: string): { rule?: string; message?: string; cl
       ...(typeof error['message'] === 'string' ? { message: error['message'].slice(0, 500) } : {}),
       ...(typeof error['clockSkewSeconds'] === 'number' ? { clockSkewSeconds: error['clockSkewSeconds'] } : {}),
       ...(Number.isSafeInteger(error['toleranceSeconds']) ? { toleranceSeconds: error['toleranceSeconds'] as number } : {}),
+      ...(typeof error['storedDigest'] === 'string' && /^[0-9a-f]{64}$/.test(error['storedDigest']) ? { storedDigest: error['storedDigest'] } : {}),
       ...(Array.isArray(error['supportedVersions']) && error['supportedVersions'].length <= 64 && error['supportedVersions'].every((v) => Number.isSafeInteger(v) && v > 0)
         ? { supportedVersions: error['supportedVersions'] as number[] }
         : {}),
@@ -227,7 +228,7 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
   let clockOffsetMs = 0;
   let clockCorrected = false;
   let switched = current !== request;
-  let last: { status?: number; rule?: string; message: string } = { message: 'no attempt was made' };
+  let last: { status?: number; rule?: string; message: string; storedDigest?: string } = { message: 'no attempt was made' };
   // A switch to another version is one attempt more, not one retry less.
   let maxAttempts = retries + 1;
 
@@ -257,7 +258,7 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
       const error = serverError(text);
       record.rule = error.rule ?? `http-${response.status}`;
       record.error = error.message ?? `the server answered ${response.status}`;
-      last = { status: response.status, rule: record.rule, message: record.error };
+      last = { status: response.status, rule: record.rule, message: record.error, ...(error.storedDigest !== undefined ? { storedDigest: error.storedDigest } : {}) };
       retryable = RETRYABLE_STATUSES.includes(response.status);
       serverDelay = retryAfterMs(response.headers.get('retry-after'), now());
       if (response.status === 422 && error.rule === 'unsupported-version' && !switched) {
@@ -296,7 +297,7 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
       return {
         ok: false,
         ...(last.status !== undefined ? { status: last.status } : {}),
-        error: { rule: last.rule ?? 'http-error', message: last.message },
+        error: { rule: last.rule ?? 'http-error', message: last.message, ...(last.storedDigest !== undefined ? { storedDigest: last.storedDigest } : {}) },
         ...outcome(),
       };
     }

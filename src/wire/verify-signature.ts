@@ -84,8 +84,11 @@ export function checkKeys(keys: readonly VerificationKey[], { requireActive = tr
   }
 }
 
-/** The raw MACs of the header's `v1` entries; other versions are skipped, as the spec says. */
-function parseSignatureHeader(header: string): Uint8Array[] | undefined {
+/**
+ * The raw MACs of a signature's `v1` entries (other versions are skipped, as the spec says), or
+ * undefined when it is too long, has too many entries or no usable one. A bundle's signature reads the same.
+ */
+export function signatureMacs(header: string): Uint8Array[] | undefined {
   if (header.length > MAX_SIGNATURE_HEADER) return undefined;
   const entries = header.split(' ');
   if (entries.length > MAX_SIGNATURES) return undefined;
@@ -150,7 +153,7 @@ export function readSignedParts(headers: NormalizedHeaders, options: Pick<Verify
   if (!TIMESTAMP.test(timestampText!)) {
     return { ok: false, error: wireError(SIGNATURE_HEADERS.timestamp, 'must be whole Unix seconds (1 to 12 digits)', 'malformed-signature-header') };
   }
-  const macs = parseSignatureHeader(signature!);
+  const macs = signatureMacs(signature!);
   if (macs === undefined) {
     return {
       ok: false,

@@ -186,8 +186,8 @@ describe('test: is the connection right', () => {
   let gone: string;
   const serverKey = generateSecret(32);
   beforeAll(async () => {
-    encrypting = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), requireEncryption: true, encryptionKeys: [serverKey, await deriveEncryptionKey(KEY_A)], purgeIntervalMs: 0 });
-    const closed = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), purgeIntervalMs: 0 });
+    encrypting = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], requireEncryption: true, encryptionKeys: [serverKey, await deriveEncryptionKey(KEY_A)], purgeIntervalMs: 0 });
+    const closed = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], purgeIntervalMs: 0 });
     gone = closed.url;
     await closed.close();
   });

@@ -174,3 +174,78 @@ describe('telemetry-outbox', () => {
     expect(none).toMatchObject({ code: 0, out: 'no refused windows to retry\n' });
   });
 });
+
+describe('telemetry-outbox for any language and any network', () => {
+  const counts = JSON.stringify({ periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-02T00:00:00Z', activeSeats: 4, policiesActive: 1, policyExecutionsCount: 9, totalProvisionedSeats: 5, seatLimitHit: false, featuresUsed: ['sso'] });
+  const withStdin = async (args: string[], stdin: string, env: Record<string, string> = { TELEMETRY_SIGNING_SECRETS: KEY_A }) => {
+    let out = '';
+    let err = '';
+    const code = await runOutboxCli(args, { out: (t) => void (out += t), err: (t) => void (err += t), env, stdin: async () => new TextEncoder().encode(stdin) });
+    return { code, out, err };
+  };
+
+  it('has help for init, enqueue, export, import-receipt, discard and supersede, and names their variables', async () => {
+    const main = await cli(['--help']);
+    for (const name of ['init', 'enqueue', 'export', 'import-receipt', 'discard', 'supersede', 'TELEMETRY_RECEIPT_KEYS', 'TELEMETRY_MASK_CUSTOMER']) expect(main.out).toContain(name);
+    expect((await cli(['enqueue', '--help'])).out).toMatch(/\nexit codes: 0 queued \(or already queued with the same counts\), 1 refused .*, 2 error .*\n$/);
+    for (const command of ['init', 'export', 'import-receipt', 'discard', 'supersede']) expect((await cli([command, '--help'])).out).toMatch(new RegExp(`^telemetry-outbox ${command}: .+\\n\\nusage: telemetry-outbox ${command} `));
+  });
+
+  it('init writes outbox.json with the header as masking makes it and no name or secret; enqueue then answers 0, 1 or 2', async () => {
+    const { dir } = folder();
+    expect(await cli(['init', '--dir', dir, '--license-id', 'lic-0042', '--customer', 'Example Holdings GmbH', '--version', '1'], {})).toMatchObject({ code: 2, err: expect.stringContaining('init needs the signing secret(s)') });
+    expect(await cli(['init', '--dir', dir, '--license-id', 'lic-0042'], { TELEMETRY_SIGNING_SECRETS: KEY_A })).toMatchObject({ code: 2, err: expect.stringContaining('init needs --customer, --version') });
+    const init = await cli(['init', '--dir', dir, '--license-id', 'lic-0042', '--customer', 'Example Holdings GmbH', '--version', '1'], { TELEMETRY_SIGNING_SECRETS: KEY_A, TELEMETRY_MASK_CUSTOMER: '1' });
+    expect(init).toMatchObject({ code: 0, out: expect.stringContaining('"customerHeader": "anon-') });
+    const settings = readFileSync(join(dir, 'outbox.json'), 'utf8');
+    for (const hidden of ['Example', KEY_A.slice(6)]) expect(settings).not.toContain(hidden);
+
+    expect(await withStdin(['enqueue', '--dir', dir], counts)).toMatchObject({ code: 0, out: expect.stringMatching(/^queued msg_[0-9a-f]{64} \(2026-11-01T00:00:00Z…2026-11-02T00:00:00Z\): on the disk/) });
+    expect(await withStdin(['enqueue', '--dir', dir], counts)).toMatchObject({ code: 0, out: expect.stringMatching(/^already queued msg_/) });
+    expect(await withStdin(['enqueue', '--dir', dir], counts.replace('"activeSeats":4', '"activeSeats":5'))).toMatchObject({ code: 1, err: expect.stringMatching(/^refused: .*\(window-conflict\)/) });
+    expect(await withStdin(['enqueue', '--dir', dir], '{"periodStart": 1,')).toMatchObject({ code: 1, err: expect.stringContaining('refused: counts: is not valid JSON') });
+    expect(await withStdin(['enqueue', '--dir', dir], '[1]')).toMatchObject({ code: 1, err: expect.stringContaining('counts: must be a JSON object') });
+    expect(await withStdin(['enqueue', '--dir', dir], '{"a":1,"a":2}')).toMatchObject({ code: 1, err: expect.stringContaining('(duplicate-key)') });
+    const json = await withStdin(['enqueue', '--dir', dir, '--format', 'json'], counts.replace('"activeSeats":4', '"activeSeats":-4'));
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({ result: 'refused', error: { rule: 'invalid-payload', errors: [{ path: '/activeSeats', rule: 'minimum' }] } });
+    expect(await withStdin(['enqueue', '--dir', dir], counts, {})).toMatchObject({ code: 2, err: expect.stringContaining('enqueue needs the signing secret(s)') });
+    expect(await withStdin(['enqueue', '--dir', join(dir, 'nowhere')], counts)).toMatchObject({ code: 2, err: expect.stringContaining('no such folder') });
+    const full = await cli(['init', '--dir', dir, '--license-id', 'lic-0042', '--customer', 'Example Holdings GmbH', '--version', '1', '--max-pending', '1'], { TELEMETRY_SIGNING_SECRETS: KEY_A, TELEMETRY_MASK_CUSTOMER: '1' });
+    expect(full.code).toBe(0);
+    const later = counts.replaceAll('2026-11-02', '2026-11-03').replace('2026-11-01', '2026-11-02');
+    expect(await withStdin(['enqueue', '--dir', dir, '--format', 'json'], later)).toMatchObject({ code: 2, out: expect.stringContaining('"result": "error"') });
+    expect(await withStdin(['enqueue', '--dir', dir], later)).toMatchObject({ code: 2, err: expect.stringMatching(/^not queued: .*\(queue-full\)/) });
+  });
+
+  it('init --license takes who sends from the record and keeps its features, never its name: enqueue refuses another feature', async () => {
+    const { dir, parent } = folder();
+    const file = join(parent, 'license.json');
+    writeFileSync(file, JSON.stringify({ licenseId: 'lic-0042', legalEntity: 'Example Holdings GmbH', features: ['sso'], dataRegion: 'eu' }));
+    const env = { TELEMETRY_SIGNING_SECRETS: KEY_A };
+    expect(await cli(['init', '--dir', dir, '--license', file, '--customer', 'Someone Else', '--version', '1'], env)).toMatchObject({ code: 2, err: expect.stringContaining('(invalid-option)') });
+    writeFileSync(join(parent, 'broken.json'), JSON.stringify({ licenseId: 'lic-0042', features: ['sso'] }));
+    expect(await cli(['init', '--dir', dir, '--license', join(parent, 'broken.json'), '--version', '1'], env)).toMatchObject({ code: 2, err: expect.stringMatching(/is not a license record, .*\/legalEntity/) });
+    expect(await cli(['init', '--dir', dir, '--license', file, '--version', '1', '--mask-customer'], env)).toMatchObject({ code: 0 });
+    const settings = readFileSync(join(dir, 'outbox.json'), 'utf8');
+    expect(JSON.parse(settings)).toMatchObject({ licenseId: 'lic-0042', licensedFeatures: ['sso'], customerHeader: expect.stringMatching(/^anon-/) });
+    expect(settings).not.toContain('Example');
+    expect(await withStdin(['enqueue', '--dir', dir], counts.replace('["sso"]', '["sso", "audit-log"]'))).toMatchObject({ code: 1, err: expect.stringContaining('counts /featuresUsed/0 "audit-log": is not a feature the license declares') });
+    expect(await withStdin(['enqueue', '--dir', dir], counts)).toMatchObject({ code: 0 });
+  });
+
+  it('export, import-receipt, discard and supersede say what is missing before they do anything', async () => {
+    const { dir, ids } = await outboxWith({ refused: true });
+    expect(await cli(['export', '--dir', dir], { TELEMETRY_SIGNING_SECRETS: KEY_A })).toMatchObject({ code: 2, err: expect.stringContaining('export needs --out <file>') });
+    expect(await cli(['export', '--dir', dir, '--out', join(dir, '..', 'b.json')], { TELEMETRY_SIGNING_SECRETS: KEY_A })).toMatchObject({ code: 0, out: 'no window waits: nothing to export, no file written\n' });
+    expect(await cli(['discard', ids[1]!, '--dir', dir])).toMatchObject({ code: 2, err: expect.stringContaining('discard needs --reason') });
+    expect(await cli(['supersede', ids[1]!, '--dir', dir, '--reason', 'x'])).toMatchObject({ code: 2, err: expect.stringContaining('(not-configured)') });
+    expect(await cli(['import-receipt', '--dir', dir])).toMatchObject({ code: 2, err: expect.stringContaining('import-receipt takes one receipt file') });
+    writeFileSync(join(dir, '..', 'receipt.json'), '{"jws": "a.b.c"}');
+    expect(await cli(['import-receipt', join(dir, '..', 'receipt.json'), '--dir', dir], { TELEMETRY_RECEIPT_KEYS: `ed25519:${'A'.repeat(43)}` })).toMatchObject({ code: 2, err: expect.stringContaining('(receipt-invalid)') });
+    expect(await cli(['discard', ids[0]!, '--dir', dir, '--reason', 'x'])).toMatchObject({ code: 2, err: expect.stringContaining('(not-failed)') });
+    expect(await cli(['discard', ids[1]!, '--dir', dir, '--reason', 'refused payload, counted again in the next window'])).toMatchObject({ code: 0, out: expect.stringContaining('is discarded') });
+    const status = await cli(['status', '--dir', dir, '--format', 'json']);
+    expect(JSON.parse(status.out)).toMatchObject({ status: { failed: 0, discarded: 1 }, health: { state: 'healthy' } });
+  });
+});

@@ -7,6 +7,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HEALTH_STATES, type LogEntry, type OutboxRecord } from '../../src/outbox.js';
+import { generateReceiptKey } from '../../src/server.js';
 import { CLI_ENV } from '../../src/outbox/cli.js';
 import { classifySend } from '../../src/outbox/verdict.js';
 import { RETRYABLE_STATUSES, type SendResult } from '../../src/uploader/send.js';
@@ -38,17 +39,25 @@ afterAll(() => scratch.cleanup());
 
 /** Records in every state, and log entries of every kind, as the outbox writes them. */
 async function written(): Promise<{ records: OutboxRecord[]; log: LogEntry[] }> {
+  const conflict = { status: 409, body: { error: { rule: 'window-conflict', message: 'stored with another body', storedDigest: 'd'.repeat(64) } } };
   const answers = [
     { status: 201, headers: { deprecation: '@1796083200', sunset: 'Mon, 31 May 2027 00:00:00 GMT' }, body: {} },
     { status: 422, body: { error: { rule: 'invalid-payload', message: 'no' } } },
+    conflict,
+    conflict,
     new TypeError('fetch failed'),
   ];
-  const outbox = await testOutbox(scratch.dir, { fetch: scriptedFetch((_call, i) => answers[Math.min(i, 2)]!).fetch, retries: 0 });
-  for (const i of [1, 2, 3]) await outbox.enqueue(windowCounts(i));
+  const outbox = await testOutbox(scratch.dir, { fetch: scriptedFetch((_call, i) => answers[Math.min(i, 4)]!).fetch, retries: 0, receiptKeys: [(await generateReceiptKey()).publicKey] });
+  // Sent in this order: delivered, refused, two conflicts, then no answer.
+  for (const i of [1, 2, 4, 5, 3]) await outbox.enqueue(windowCounts(i));
   await outbox.flush();
   const read = () => readdirSync(join(scratch.dir, 'records')).map((name) => JSON.parse(readFileSync(join(scratch.dir, 'records', name), 'utf8')) as OutboxRecord);
   const records = read();
-  await outbox.retry((await outbox.status()).failedWindows[0]!.messageId);
+  const [invalid, first, second] = (await outbox.status()).failedWindows.map((w) => w.messageId);
+  await outbox.retry(invalid!);
+  await outbox.supersede(first!, { reason: 'reviewed' });
+  await outbox.discard(second!, { reason: 'counted twice' });
+  await outbox.exportBundle();
   records.push(...read());
   const log = readFileSync(join(scratch.dir, 'log.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as LogEntry);
   return { records, log };
@@ -73,11 +82,11 @@ describe('docs/outbox.md', () => {
     const documented = new Set(names('Field', 1));
     const fields = new Set([...log.flatMap((e) => Object.keys(e)), 'projection']);
     for (const field of fields) expect(documented, field).toContain(field);
-    expect(new Set(log.map((e) => e.outcome))).toEqual(new Set(['delivered', 'pending', 'failed', 'requeued']));
+    expect(new Set(log.map((e) => e.outcome))).toEqual(new Set(['delivered', 'pending', 'failed', 'requeued', 'discarded', 'exported']));
     const attemptFields = new Set(log.flatMap((e) => e.attempts.flatMap((a) => Object.keys(a))));
     const attemptsRow = table('Field', 1).find(([cell]) => cell === 'attempts')![1]!;
     for (const field of attemptFields) expect(attemptsRow, field).toContain(`${field}`);
-    for (const outcome of ['delivered', 'failed', 'pending', 'requeued']) expect(table('Field', 1).find(([cell]) => cell === 'outcome')![1]).toContain(outcome);
+    for (const outcome of ['delivered', 'failed', 'pending', 'requeued', 'exported', 'discarded']) expect(table('Field', 1).find(([cell]) => cell === 'outcome')![1]).toContain(outcome);
   });
 
   it('lists the five health states in the order they are checked', () => {
@@ -85,7 +94,8 @@ describe('docs/outbox.md', () => {
   });
 
   it('lists only error rules the outbox has', () => {
-    const source = readdirSync(join(repoRoot, 'src/outbox')).map((f) => readFileSync(join(repoRoot, 'src/outbox', f), 'utf8')).join('\n');
+    // The outbox's own rules, and those of the receipts it verifies (src/wire/receipt.ts), which it passes on.
+    const source = [...readdirSync(join(repoRoot, 'src/outbox')).map((f) => join(repoRoot, 'src/outbox', f)), join(repoRoot, 'src/wire/receipt.ts')].map((f) => readFileSync(f, 'utf8')).join('\n');
     for (const rule of names('Rule')) expect(source, rule).toMatch(new RegExp(`'${rule}'|\\(${rule}\\)|storage-\\$\\{doing\\}`));
     expect(names('Rule')).toEqual(expect.arrayContaining(['storage-read', 'storage-write', 'window-conflict', 'queue-full', 'busy']));
   });

@@ -207,7 +207,7 @@ describe('flush', () => {
     expect(iv(1)).toBe(iv(0));
     expect(iv(2)).not.toBe(iv(0));
     const { ingest } = await import('../../src/server.js');
-    const received = await ingest({ headers: calls[2]!.headers, body: calls[2]!.body }, { licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]) });
+    const received = await ingest({ headers: calls[2]!.headers, body: calls[2]!.body }, { licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1] });
     expect(received).toMatchObject({ ok: true, encrypted: true, payload: JSON.parse(record!.body) });
     await expect(testOutbox(folder(), { encryptionKey: `whsec_${Buffer.alloc(48).toString('base64')}` })).rejects.toThrow(/^openOutbox: encryptionKey must hold exactly 32 bytes/);
   });

@@ -117,7 +117,7 @@ export function countingStore(): { store: PostgresStore; stores: Map<string, num
  */
 export async function watchedServer(options: { delayMs?: number; answer?: (req: IncomingMessage, index: number) => { status: number; body: unknown } | undefined } = {}) {
   const { store, stores } = countingStore();
-  const handler = createHandler({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]) }, store);
+  const handler = createHandler({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1] }, store);
   const inFlight = new Map<string, number>();
   let overlaps = 0;
   let requests = 0;

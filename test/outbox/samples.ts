@@ -38,7 +38,7 @@ export function asDocumented(text: string, url: string): string {
 
 export async function sampleOutputs(): Promise<{ show: string; test: string }> {
   const parent = mkdtempSync(join(tmpdir(), 'telemetry-samples-'));
-  const server = await startTelemetryServer({ store: countingStore().store, licenseKeys: new Map([['lic-2026-0042', [{ id: '2026-11', secret: KEY_A }]]]), purgeIntervalMs: 0 });
+  const server = await startTelemetryServer({ store: countingStore().store, licenseKeys: new Map([['lic-2026-0042', [{ id: '2026-11', secret: KEY_A }]]]), acceptedVersions: [1], purgeIntervalMs: 0 });
   try {
     const dir = join(parent, 'outbox');
     const outbox = await openOutbox({

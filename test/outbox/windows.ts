@@ -28,3 +28,11 @@ export function windowCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts<1
     nodeVersion: '20',
   };
 }
+
+const DAY = 86_400_000;
+const DAY_BASE = Date.UTC(2026, 10, 1);
+
+/** The counts of day `i` from 2026-11-01: a window from one UTC midnight to the next, as the contract's windows go. */
+export function dayCounts(i: number, seats = 40 + (i % 7)): TelemetryCounts<1> {
+  return { ...windowCounts(i, seats), periodStart: stamp(DAY_BASE + i * DAY), periodEnd: stamp(DAY_BASE + (i + 1) * DAY) };
+}

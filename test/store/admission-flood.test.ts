@@ -28,7 +28,7 @@ let server: RunningServer;
 beforeAll(async () => {
   if (postgresUrl() === undefined) return;
   databaseUrl = await freshDatabase('flood');
-  server = await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT) });
+  server = await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', TELEMETRY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT) });
 }, 60_000);
 afterAll(() => killExampleServers());
 
@@ -94,7 +94,7 @@ describe.skipIf(postgresUrl() === undefined)('the example server on PostgreSQL u
   });
 
   it('refuses to start with a TELEMETRY_MAX_IN_FLIGHT that is not a whole number, in one line', async () => {
-    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_MAX_IN_FLIGHT: 'lots' }).catch((e: unknown) => e)) as { code: number; output: string };
+    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', TELEMETRY_MAX_IN_FLIGHT: 'lots' }).catch((e: unknown) => e)) as { code: number; output: string };
     expect(failed.code).toBe(2);
     expect(failed.output).toBe('examples/server.ts: TELEMETRY_MAX_IN_FLIGHT: must be a whole number from 1 to 999999, the reports worked on at once (admission-config)\n');
   });

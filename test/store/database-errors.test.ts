@@ -47,7 +47,7 @@ describe('isTransientDatabaseError', () => {
 describe('storeFailureResponse', () => {
   it('answers 503 with Retry-After when a window is erased between its insert and its read, twice in a row', async () => {
     const request = await built({ now: () => Date.now() });
-    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
+    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
     if (!result.ok || result.kind !== 'report') throw new Error('fixture: ingest refused the report');
     // A client whose insert finds the window present and whose read finds it gone: forget ran in between, each time.
     const statements: string[] = [];
@@ -124,7 +124,7 @@ describe('the example server when its store fails', () => {
       put: (result) => (failure === undefined ? real.put(result) : Promise.reject(failure)),
       ping: () => (failure === undefined ? real.ping() : Promise.reject(failure)),
     };
-    server = await startTelemetryServer({ vendorWideKeys: [{ id: 'k', secret: KEY_A }], store, purgeIntervalMs: 0 });
+    server = await startTelemetryServer({ vendorWideKeys: [{ id: 'k', secret: KEY_A }], acceptedVersions: [1], store, purgeIntervalMs: 0 });
   }, 60_000);
   afterAll(() => server?.close());
 

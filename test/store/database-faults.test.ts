@@ -43,7 +43,7 @@ beforeAll(async () => {
   if (skip) return;
   folder = mkdtempSync(join(tmpdir(), 'telemetry-contract-faults-'));
   cluster = await startCluster({ durable: true });
-  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, DATABASE_URL: cluster!.url, DATA_DIR: '' };
+  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster!.url, DATA_DIR: '' };
   // Both at once: their migrations race, and the store's advisory lock lets one apply them.
   servers.push(...(await Promise.all([startServerProcess(folder, env, children), startServerProcess(folder, env, children)])));
 }, 120_000);
@@ -161,7 +161,7 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
 
   it('starts while its database is down, serving the schema, and takes reports once the database is up', async () => {
     await cluster!.stop('immediate');
-    const late = await startServerProcess(folder, { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, DATABASE_URL: cluster!.url, DATA_DIR: '' }, children);
+    const late = await startServerProcess(folder, { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster!.url, DATA_DIR: '' }, children);
     const request = await built({ licenseId: 'lic-late', now: () => Date.now() });
     expect((await fetch(`${late.url}${SCHEMA_PATH}`)).status).toBe(200);
     const health = await fetch(`${late.url}/healthz`);

@@ -56,7 +56,7 @@ describe.each(backends)('license key store on $name', ({ skip, open }) => {
     const b = await keys.issue('lic-b');
     const send = async (licenseId: string, secret: string) => {
       const request = await built({ licenseId, signingSecrets: [secret] });
-      return ingest({ headers: request.headers, body: request.body }, { licenseKeys: keys.keysOf, now: () => NOW_MS });
+      return ingest({ headers: request.headers, body: request.body }, { licenseKeys: keys.keysOf, acceptedVersions: [1], now: () => NOW_MS });
     };
     expect(await send('lic-a', a.secret)).toMatchObject({ ok: true, keyId: 'k1' });
     expect(await send('lic-b', a.secret)).toMatchObject({ status: 401, error: { rule: 'license-key-mismatch' } });

@@ -49,7 +49,7 @@ async function onPostgres(): Promise<Setup> {
   writeFileSync(kekFile, `${KEK}\n`);
   const env = { DATABASE_URL: await freshDatabase('licenses'), TELEMETRY_KEK_FILE: kekFile };
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
-  const server: RunningServer = await startExampleServer(env);
+  const server: RunningServer = await startExampleServer({ ...env, TELEMETRY_ACCEPTED_VERSIONS: '1' });
   const store = createPostgresStore(pool);
   return {
     url: server.url,

@@ -29,7 +29,7 @@ describe.each(backends)('purge of many reports on $name', ({ skip, open }) => {
     const store = createPostgresStore(recording, { schema, now: () => RECEIVED });
     await store.migrate();
     const request = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2019-12-01T00:00:00Z', periodEnd: '2019-12-16T00:00:00Z' });
-    const result = (await ingest({ method: 'POST', headers: request.headers, body: request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }] })) as IngestSuccess;
+    const result = (await ingest({ method: 'POST', headers: request.headers, body: request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] })) as IngestSuccess;
     await store.put(result);
     // Copies of the stored report: every third without appVersion, the last 100 received yesterday. The CHECKs are
     // set aside for the fill only (row by row they would take most of a minute); purge never relies on them.
@@ -52,12 +52,14 @@ describe.each(backends)('purge of many reports on $name', ({ skip, open }) => {
     expect(purged.reportsDeleted).toBe(EXPIRED + 1);
     expect(purged.removed).toMatchObject({ activeSeats: EXPIRED + 1, appVersion: EXPIRED + 1 - EXPIRED / 3, 'x-telemetry-license-id': EXPIRED + 1 });
     expect((await client.query(`SELECT count(*)::int AS n, min(received_at) > $1::timestamptz AS fresh FROM ${table}`, [RECEIVED.toISOString()])).rows[0]).toEqual({ n: 100, fresh: true });
-    const deletes = statements.filter((s) => s.includes('DELETE FROM'));
+    // The reports' deletes; the record of corrections follows its reports in one statement of its own.
+    const reportDeletes = (list: string[]) => list.filter((s) => /DELETE FROM \S+\.telemetry_reports(?!_)/.test(s));
+    const deletes = reportDeletes(statements);
     expect(deletes.length).toBeGreaterThan(1);
     expect(deletes.every((s) => /ctid >= '\(\d+,0\)'::tid AND ctid < '\(\d+,0\)'::tid/.test(s))).toBe(true);
     // A later purge with little to do is one statement on the index.
     statements.length = 0;
     expect((await store.purge(new Date(NOW.getTime() + 400 * 86_400_000))).reportsDeleted).toBe(100);
-    expect(statements.filter((s) => s.includes('DELETE FROM'))).toEqual([expect.not.stringContaining('ctid')]);
+    expect(reportDeletes(statements)).toEqual([expect.not.stringContaining('ctid')]);
   }, 60_000);
 });

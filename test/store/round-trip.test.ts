@@ -65,7 +65,7 @@ describe.each(backends)('the contract and its storage on $name', ({ skip, open }
     const licenseId = `lic-rt-${process.pid}-${licenses++}`;
     const built = await createTelemetryRequest(counts as never, { version: version as never, licenseId, customer, signingSecrets: [KEY_A], maskCustomer: mask });
     if (!built.ok) throw new Error(`the uploader refused a payload the schema allows: ${built.error.message}`);
-    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }] });
+    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
     if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused a payload the schema allows: ${result.ok ? 'it took it for a probe' : result.error.message}`);
     const put = await store.put(result);
     return { sent: JSON.parse(new TextDecoder().decode(built.request.body)) as unknown, headers: built.request.headers, result, put, stored: await store.get(result.dedupeKey) };

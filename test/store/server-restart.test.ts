@@ -48,7 +48,7 @@ afterAll(() => {
 
 /** Starts the example server in `folder` (so ./data is its PGlite folder) and waits for its first line. */
 function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promise<ServerProcess> {
-  return startServerProcess(folder, { DATA_DIR: '', DATABASE_URL: '', ...extraEnv }, children);
+  return startServerProcess(folder, { DATA_DIR: '', DATABASE_URL: '', TELEMETRY_ACCEPTED_VERSIONS: '1', ...extraEnv }, children);
 }
 
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000 };

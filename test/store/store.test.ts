@@ -26,7 +26,7 @@ const after = (days: number) => new Date(RECEIVED.getTime() + days * DAY);
 /** A verified report of one window, through the real ingest. */
 async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', end = '2026-11-16T00:00:00Z', overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
   const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
-  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
+  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
   if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused the test report: ${result.ok ? 'it is a probe' : result.error.message}`);
   return result;
 }
@@ -113,7 +113,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
   it.skipIf(skip)('stores no header kept P0D: no column for it, and none of its values anywhere in the row', async () => {
     const { store, schema } = await fresh();
     const request = await built({ now: () => Date.now() });
-    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }] });
+    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
     if (!result.ok || result.kind !== 'report') throw new Error(result.ok ? 'a probe' : result.error.message);
     await store.put(result);
     const notStored = listContractFields(toJsonSchema(v1)).filter((f) => f.header && (f.schema['x-privacy'] as { retention: string }).retention === 'P0D').map((f) => f.path);
@@ -159,6 +159,46 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const left = (await rows(`SELECT split_part(dedupe_key, '/', 1) AS license FROM ${table} ORDER BY 1`)).map((r) => r['license']);
     expect(left.sort()).toEqual(['lic-A', 'lic-a-2', 'lic-a.x', 'lic-ab'].sort());
     await expect(store.forget({ licenseId: 'lic-a/%' })).rejects.toThrow(/^forget: licenseId must match .* \(license-id\)$/);
+  });
+
+  it.skipIf(skip)('answers another body for a stored window 409 window-conflict, naming the stored report by its digest', async () => {
+    const { store } = await fresh();
+    const first = await report('lic-0042', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', { activeSeats: 40 });
+    const other = await report('lic-0042', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', { activeSeats: 41 });
+    expect(await store.put(first)).toMatchObject({ status: 201 });
+    expect(await store.put(other)).toMatchObject({ status: 409, error: { rule: 'window-conflict', storedDigest: reportDigest(first.payload) } });
+    expect((await store.get(first.dedupeKey))?.payload).toMatchObject({ activeSeats: 40 });
+  });
+
+  it.skipIf(skip)('lets a correction supersede exactly the stored report it names, records it, and never lets an old correction come back', async () => {
+    const { store, schema } = await fresh({ now: () => RECEIVED });
+    const window = (activeSeats: number) => report('lic-0042', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', { activeSeats });
+    const [a, b, c] = await Promise.all([window(40), window(41), window(42)]);
+    const digest = (r: IngestSuccess) => reportDigest(r.payload);
+    await store.put(a);
+    // A correction naming a report the window does not have changes nothing.
+    expect(await store.put({ ...b, supersedes: 'f'.repeat(64) })).toMatchObject({ status: 409, error: { rule: 'window-conflict', storedDigest: digest(a) } });
+    expect(await store.put({ ...b, supersedes: digest(a) })).toEqual({ status: 200, created: false, dedupeKey: a.dedupeKey, superseded: digest(a) });
+    // The same correction again is the same report again.
+    expect(await store.put({ ...b, supersedes: digest(a) })).toEqual({ status: 200, created: false, dedupeKey: a.dedupeKey });
+    expect(await store.put({ ...c, supersedes: digest(b) })).toMatchObject({ status: 200, superseded: digest(b) });
+    // The first correction, replayed, names a report the window no longer has.
+    expect(await store.put({ ...b, supersedes: digest(a) })).toMatchObject({ status: 409, error: { storedDigest: digest(c) } });
+    const stored = await store.get(a.dedupeKey);
+    expect(stored).toMatchObject({ bodyDigest: digest(c), payload: { activeSeats: 42 } });
+    expect(stored?.supersessions).toEqual([
+      { at: '2026-11-16T01:00:00Z', previousDigest: digest(a), bodyDigest: digest(b), keyId: 'k' },
+      { at: '2026-11-16T01:00:00Z', previousDigest: digest(b), bodyDigest: digest(c), keyId: 'k' },
+    ]);
+    // The record lives as long as its report: forget takes both, and so does purge.
+    await store.put(await report('lic-0099', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', { activeSeats: 1 }));
+    await store.put({ ...(await report('lic-0099', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', { activeSeats: 2 })), supersedes: reportDigest({ ...a.payload, activeSeats: 1 }) });
+    const count = async () => Number((await rows(`SELECT count(*) AS n FROM ${schema}.telemetry_reports_supersessions`))[0]!['n']);
+    expect(await count()).toBe(3);
+    expect(await store.forget({ licenseId: 'lic-0042' })).toBe(1);
+    expect(await count()).toBe(1);
+    await store.purge(after(401));
+    expect(await count()).toBe(0);
   });
 
   it.skipIf(skip)('refuses, in the database too, a report the schema refuses (defence in depth)', async () => {

@@ -54,7 +54,7 @@ beforeAll(async () => {
   writeFileSync(kekFile, `${K1}\n`);
   databaseUrl = await freshDatabase('tenants');
   pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  server = await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: kekFile });
+  server = await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: kekFile, TELEMETRY_ACCEPTED_VERSIONS: '1' });
   secrets['a'] = await issue('issue', 'lic-a');
   secrets['b'] = await issue('issue', 'lic-b');
 }, 60_000);
@@ -140,9 +140,18 @@ describe.skipIf(skip)('the example server on PostgreSQL with the license key sto
   it('refuses to start with a key-encryption key that cannot read the stored secrets: one line, no stack trace', async () => {
     const wrong = join(folder, 'wrong-kek');
     writeFileSync(wrong, `${K1}\n`);
-    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: wrong }).catch((e: unknown) => e)) as { code: number; output: string };
+    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: wrong, TELEMETRY_ACCEPTED_VERSIONS: '1' }).catch((e: unknown) => e)) as { code: number; output: string };
     expect(failed.code).toBe(1);
     expect(failed.output).toMatch(/^examples\/server\.ts: cannot start: key store: secrets are stored under the key-encryption key [0-9a-f]{16}, which the keyring \([0-9a-f]{16}\) lacks \(kek-unknown\); [^\n]*\n$/);
     for (const text of [K1, K2]) expect(failed.output).not.toContain(text);
+  });
+
+  it('refuses to start when it would accept no version (none released, none named), saying what to set, instead of answering 422 to every report', async () => {
+    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: kekFile }).catch((e: unknown) => e)) as { code: number; output: string };
+    expect(failed.code).toBe(2);
+    expect(failed.output).toMatch(/^examples\/server\.ts: TELEMETRY_ACCEPTED_VERSIONS: no version of this package is released yet \(v1 is a draft\), .*e\.g\. TELEMETRY_ACCEPTED_VERSIONS=1 \(versions-config\)\n$/);
+    const malformed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_KEK_FILE: kekFile, TELEMETRY_ACCEPTED_VERSIONS: 'v1' }).catch((e: unknown) => e)) as { code: number; output: string };
+    expect(malformed.code).toBe(2);
+    expect(malformed.output).toContain('TELEMETRY_ACCEPTED_VERSIONS: must list schema versions in decimal separated by commas, such as 1 or 1,2 (versions-config)');
   });
 });

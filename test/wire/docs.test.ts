@@ -14,13 +14,13 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['server/ingest', 'server/key-lookup', 'server/license-check', 'contract/license', 'store/store', 'wire/probe', 'wire/content-type', 'wire/jwe', 'wire/signature', 'wire/verify-signature', 'wire/mask', 'contract/negotiation', 'contract/parse', 'contract/i-json', 'store/failure-response', 'server/admission'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['server/ingest', 'server/verify-report', 'server/bundle', 'wire/bundle', 'server/key-lookup', 'server/license-check', 'contract/license', 'store/store', 'wire/probe', 'wire/content-type', 'wire/jwe', 'wire/signature', 'wire/verify-signature', 'wire/mask', 'contract/negotiation', 'contract/parse', 'contract/i-json', 'store/failure-response', 'server/admission'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
-/** Rows of the table whose header starts with "Status". */
-function statusTable(): Array<[string, string]> {
+/** Rows of the table whose header starts with `first` ("Status", the ingest table, unless told). */
+function statusTable(first = 'Status'): Array<[string, string]> {
   const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown) as Root;
-  const table = tree.children.find((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === 'Status')!;
+  const table = tree.children.find((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === first)!;
   return table.children.slice(1).map((row) => [plainText(row.children[0]), plainText(row.children[1])]);
 }
 
@@ -33,6 +33,20 @@ describe('docs/wire-protocol.md', () => {
     const { headers, body } = vectors.requests[0]!.expected;
     for (const [name, value] of Object.entries(headers)) expect(markdown).toContain(`\n${name}: ${value}\n`);
     expect(markdown).toContain(`\n${body}\n`);
+  });
+
+  it('lists in its bundle tables only rules the code has, with the statuses ingestBundle answers', () => {
+    expect(Object.fromEntries(statusTable('Bundle status').map(([status, rule]) => [rule, Number(status)]))).toEqual({
+      'method-not-allowed': 405,
+      'too-large': 413,
+      'unsupported-media-type': 415,
+      'json-syntax': 400,
+      'malformed-bundle': 400,
+      'license-key-mismatch': 401,
+      'key-lookup-failed': 503,
+    });
+    expect(Object.fromEntries(statusTable('Window status').map(([status, rule]) => [rule, Number(status)]))).toEqual({ 'license-mismatch': 422, 'supersede-refused': 409, 'window-conflict': 409 });
+    for (const [, rule] of [...statusTable('Bundle status'), ...statusTable('Window status')]) expect(source, rule).toContain(`'${rule}'`);
   });
 
   it('lists in its status table only rules the code has, with the status the tests expect', () => {

@@ -28,6 +28,7 @@ beforeAll(async () => {
   await store.migrate();
   server = await startTelemetryServer({
     store,
+    acceptedVersions: [1],
     licenseKeys: new Map([
       [
         'lic-0042',

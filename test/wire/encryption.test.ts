@@ -16,7 +16,7 @@ const keys: VerificationKey[] = [
   { id: 'current', secret: KEY_A },
   { id: 'next', secret: KEY_B },
 ];
-const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), now: () => NOW_MS };
+const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), acceptedVersions: [1], now: () => NOW_MS };
 const keyBytes = (secret: string) => Buffer.from(secret.slice('whsec_'.length), 'base64');
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureResponse, ingest, type IngestOptions, type VerificationKey } from '../../src/server.js';
+import { defaultAcceptedVersions, failureResponse, ingest, type IngestOptions, schemaEndpoint, type VerificationKey, versionLifecycle } from '../../src/server.js';
 import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
 import { utf8 } from '../../src/wire/bytes.js';
 import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, built, counts, rawRequest } from './support.js';
@@ -9,7 +9,7 @@ const keys: VerificationKey[] = [
   { id: 'next', secret: KEY_B },
   { id: 'leaked', secret: KEY_REVOKED, revoked: true },
 ];
-const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), now: () => NOW_MS };
+const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), acceptedVersions: [1], now: () => NOW_MS };
 
 const payloadText = (change: Record<string, unknown> = {}) => JSON.stringify({ schemaVersion: 1, ...counts(), featuresUsed: ['audit-log', 'sso'], ...change });
 
@@ -180,6 +180,24 @@ describe('ingest: the status table', () => {
 
   it('refuses versions the server does not accept even when the package knows them', async () => {
     await expect(ingest({ headers: {}, body: new Uint8Array() }, { ...options, acceptedVersions: [7] })).rejects.toThrow(/versions-config/);
+  });
+});
+
+describe('ingest: released versions by default, drafts only when named', () => {
+  it('accepts the draft v1 when the server names it', async () => {
+    expect(versionLifecycle(1)?.status).toBe('draft');
+    const request = await built();
+    expect(await ingest({ headers: request.headers, body: request.body }, { ...options, acceptedVersions: [1] })).toMatchObject({ ok: true, schemaVersion: 1 });
+  });
+
+  it('accepts no draft by default: with no version released, a server naming none is refused at once, saying what to name', async () => {
+    expect(defaultAcceptedVersions).toEqual([]);
+    const { acceptedVersions: _named, ...unnamed } = options;
+    const request = await built();
+    await expect(ingest({ headers: request.headers, body: request.body }, unnamed)).rejects.toThrow(
+      /^acceptedVersions: no version of this package is released yet \(v1 is a draft\), and a server accepts a draft only when it names it, so by default it would refuse every report; name the versions it accepts, e.g. acceptedVersions: \[1\] \(versions-config\)$/,
+    );
+    await expect(schemaEndpoint({ method: 'GET', url: '/api/v1/telemetry/schema', headers: {} })).rejects.toThrow(/versions-config/);
   });
 });
 

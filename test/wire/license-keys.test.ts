@@ -20,7 +20,7 @@ const keysOf: Record<string, VerificationKey[]> = {
   ],
 };
 const licenseKeys = new Map(Object.entries(keysOf));
-const options: IngestOptions = { licenseKeys, now: () => NOW_MS };
+const options: IngestOptions = { licenseKeys, acceptedVersions: [1], now: () => NOW_MS };
 const send = async (licenseId: string, secrets: string[], opts: IngestOptions = options, extra: Record<string, unknown> = {}) => {
   const request = await built({ licenseId, signingSecrets: secrets, ...extra });
   return ingest({ method: 'POST', headers: request.headers, body: request.body }, opts);
@@ -45,15 +45,15 @@ describe('ingest with licenseKeys', () => {
     if (unknown.ok || forged.ok) return;
     expect(failureResponse(unknown)).toEqual(failureResponse(forged));
     // A license whose lookup answers with an empty list is unknown too.
-    expect(failureResponse((await send(A, [KEY_A], { licenseKeys: () => [], now: () => NOW_MS })) as never)).toEqual(failureResponse(forged));
+    expect(failureResponse((await send(A, [KEY_A], { licenseKeys: () => [], acceptedVersions: [1], now: () => NOW_MS })) as never)).toEqual(failureResponse(forged));
   });
 
   it('asks the lookup for the named license only, once per request, sync or async', async () => {
     const lookup = vi.fn((id: string) => keysOf[id]);
-    expect(await send(A, [KEY_A], { licenseKeys: lookup, now: () => NOW_MS })).toMatchObject({ ok: true });
+    expect(await send(A, [KEY_A], { licenseKeys: lookup, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ ok: true });
     expect(lookup.mock.calls).toEqual([[A]]);
     const slow = vi.fn(async (id: string) => keysOf[id]);
-    expect(await send(B, [KEY_A], { licenseKeys: slow, now: () => NOW_MS })).toMatchObject({ status: 401, error: { rule: 'license-key-mismatch' } });
+    expect(await send(B, [KEY_A], { licenseKeys: slow, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ status: 401, error: { rule: 'license-key-mismatch' } });
     expect(slow.mock.calls).toEqual([[B]]);
   });
 
@@ -61,11 +61,11 @@ describe('ingest with licenseKeys', () => {
     const lookup = vi.fn((id: string) => keysOf[id]);
     const request = await built({ licenseId: A });
     const { 'x-telemetry-license-id': _, ...without } = request.headers;
-    expect(await ingest({ headers: without, body: request.body }, { licenseKeys: lookup, now: () => NOW_MS })).toMatchObject({
+    expect(await ingest({ headers: without, body: request.body }, { licenseKeys: lookup, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({
       status: 400,
       error: { rule: 'invalid-header', errors: [{ path: '/x-telemetry-license-id', rule: 'required' }] },
     });
-    expect(await ingest({ headers: { ...request.headers, 'x-telemetry-license-id': 'lic/../a' }, body: request.body }, { licenseKeys: lookup, now: () => NOW_MS })).toMatchObject({
+    expect(await ingest({ headers: { ...request.headers, 'x-telemetry-license-id': 'lic/../a' }, body: request.body }, { licenseKeys: lookup, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({
       status: 400,
       error: { rule: 'invalid-header', errors: [{ path: '/x-telemetry-license-id', rule: 'pattern' }] },
     });
@@ -76,7 +76,7 @@ describe('ingest with licenseKeys', () => {
     const failing = async () => {
       throw new Error('connection refused to keys.internal:5432');
     };
-    const result = await send(A, [KEY_A], { licenseKeys: failing, now: () => NOW_MS });
+    const result = await send(A, [KEY_A], { licenseKeys: failing, acceptedVersions: [1], now: () => NOW_MS });
     expect(result).toMatchObject({ ok: false, status: 503, error: { rule: 'key-lookup-failed' }, headers: { 'retry-after': '5' } });
     if (result.ok) return;
     expect((result.cause as Error).message).toContain('keys.internal');
@@ -93,22 +93,22 @@ describe('ingest with licenseKeys', () => {
   it('rotates per license: both keys of a rotation verify until the old one is revoked', async () => {
     const next = generateSecret();
     const rotating = new Map([...licenseKeys, [A, [{ id: 'a2', secret: next }, { id: 'a1', secret: KEY_A }]]]);
-    const opts = { licenseKeys: rotating, now: () => NOW_MS };
+    const opts = { licenseKeys: rotating, acceptedVersions: [1], now: () => NOW_MS };
     expect(await send(A, [KEY_A], opts)).toMatchObject({ ok: true, keyId: 'a1' });
     expect(await send(A, [next, KEY_A], opts)).toMatchObject({ ok: true, keyId: 'a2' });
     const revoked = new Map([...licenseKeys, [A, [{ id: 'a2', secret: next }, { id: 'a1', secret: KEY_A, revoked: true }]]]);
-    expect(await send(A, [KEY_A], { licenseKeys: revoked, now: () => NOW_MS })).toMatchObject({ status: 401, error: { rule: 'revoked-key' } });
-    expect(await send(B, [KEY_B], { licenseKeys: revoked, now: () => NOW_MS })).toMatchObject({ ok: true });
+    expect(await send(A, [KEY_A], { licenseKeys: revoked, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ status: 401, error: { rule: 'revoked-key' } });
+    expect(await send(B, [KEY_B], { licenseKeys: revoked, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ ok: true });
   });
 
   it('throws a TypeError for malformed keys a lookup returns: a configuration mistake, not a request problem', async () => {
-    await expect(send(A, [KEY_A], { licenseKeys: () => [{ id: '', secret: KEY_A }], now: () => NOW_MS })).rejects.toThrow(/^licenseKeys\("lic-a"\): every key needs an id of 1 to 64 characters \(keys-config\)$/);
+    await expect(send(A, [KEY_A], { licenseKeys: () => [{ id: '', secret: KEY_A }], acceptedVersions: [1], now: () => NOW_MS })).rejects.toThrow(/^licenseKeys\("lic-a"\): every key needs an id of 1 to 64 characters \(keys-config\)$/);
   });
 });
 
 describe('ingest with vendorWideKeys', () => {
   it('lets one key sign every license only when asked for by name', async () => {
-    const opts = { vendorWideKeys: [{ id: 'all', secret: KEY_A }], now: () => NOW_MS };
+    const opts = { vendorWideKeys: [{ id: 'all', secret: KEY_A }], acceptedVersions: [1], now: () => NOW_MS };
     expect(await send(A, [KEY_A], opts)).toMatchObject({ ok: true, keyId: 'all' });
     expect(await send(B, [KEY_A], opts)).toMatchObject({ ok: true, keyId: 'all' });
     expect(await send(B, [KEY_B], opts)).toMatchObject({ status: 401, error: { rule: 'signature-mismatch' } });

@@ -47,7 +47,7 @@ describe('ingest of a probe', () => {
     const body = JSON.parse(new TextDecoder().decode(request.body)) as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(['probe', 'schemaVersion', 'nonce']);
     expect(request.messageId).toBe(probeMessageId('lic-0042', body['nonce'] as string));
-    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys, now: () => NOW_MS });
+    const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS });
     expect(result).toEqual({
       ok: true,
       kind: 'probe',
@@ -62,7 +62,7 @@ describe('ingest of a probe', () => {
   });
 
   it('refuses it as a report would be refused: another key, a revoked key, an old timestamp, a changed byte', async () => {
-    const at = { licenseKeys, now: () => NOW_MS };
+    const at = { licenseKeys, acceptedVersions: [1], now: () => NOW_MS };
     const check = async (request: { headers: Record<string, string>; body: Uint8Array }) => ingest({ method: 'POST', ...request }, at);
     expect(await check(await probe({ signingSecrets: [KEY_B] }))).toMatchObject({ ok: false, status: 401, error: { rule: 'license-key-mismatch' } });
     expect(await check(await probe({ signingSecrets: [KEY_REVOKED] }))).toMatchObject({ ok: false, status: 401, error: { rule: 'revoked-key' } });
@@ -77,11 +77,11 @@ describe('ingest of a probe', () => {
     const report = await built();
     // A report's body declared as a probe: signed and valid as a report, refused as a probe.
     const asProbe = { ...report.headers, 'content-type': 'application/vnd.telemetry-contract.probe+json' };
-    expect(await ingest({ headers: asProbe, body: report.body }, { licenseKeys, now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-probe' } });
+    expect(await ingest({ headers: asProbe, body: report.body }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-probe' } });
     // A probe's body declared as a report: refused by the report schema.
     const request = await probe();
     const asReport = { ...request.headers, 'content-type': 'application/json' };
-    expect(await ingest({ headers: asReport, body: request.body }, { licenseKeys, now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-payload' } });
+    expect(await ingest({ headers: asReport, body: request.body }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-payload' } });
   });
 
   it('refuses a probe whose id is not its own, whose version differs from its header, or that carries more', async () => {
@@ -95,7 +95,7 @@ describe('ingest of a probe', () => {
         'x-telemetry-schema-version': '1',
         ...(await signMessage({ id: id ?? probeMessageId('lic-0042', nonce), timestamp: NOW_S, body: bytes, secrets: [KEY_A] })),
       };
-      return ingest({ headers, body: bytes }, { licenseKeys, now: () => NOW_MS });
+      return ingest({ headers, body: bytes }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS });
     };
     const nonce = '0123456789abcdef0123456789abcdef';
     expect(await send({ probe: 'connection-test', schemaVersion: 1, nonce })).toMatchObject({ ok: true, kind: 'probe' });
@@ -111,17 +111,17 @@ describe('ingest of a probe', () => {
     expect(encrypted.headers['content-type']).toBe('application/jose');
     const header = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(new TextDecoder().decode(encrypted.body).split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))) as Record<string, unknown>;
     expect(header['cty']).toBe('application/vnd.telemetry-contract.probe+json');
-    expect(await ingest({ headers: encrypted.headers, body: encrypted.body }, { licenseKeys, now: () => NOW_MS, requireEncryption: true })).toMatchObject({ ok: true, kind: 'probe', encrypted: true });
+    expect(await ingest({ headers: encrypted.headers, body: encrypted.body }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS, requireEncryption: true })).toMatchObject({ ok: true, kind: 'probe', encrypted: true });
     const plain = await probe();
-    expect(await ingest({ headers: plain.headers, body: plain.body }, { licenseKeys, now: () => NOW_MS, requireEncryption: true })).toMatchObject({ status: 415, error: { rule: 'encryption-required' } });
+    expect(await ingest({ headers: plain.headers, body: plain.body }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS, requireEncryption: true })).toMatchObject({ status: 415, error: { rule: 'encryption-required' } });
     // A JWE holding a report stays a report: the cty, authenticated by the encryption, decides.
     const report = await built({ encrypt: true });
-    expect(await ingest({ headers: report.headers, body: report.body }, { licenseKeys, now: () => NOW_MS })).toMatchObject({ ok: true, kind: 'report' });
+    expect(await ingest({ headers: report.headers, body: report.body }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ ok: true, kind: 'report' });
     // And a JWE declared to hold a probe is checked as one.
     const key = await deriveEncryptionKey(KEY_A);
     const wrapped = utf8(await encryptBody(utf8('{"probe":"connection-test","schemaVersion":1}'), key, undefined, 'application/vnd.telemetry-contract.probe+json'));
     const headers = { ...report.headers, ...(await signMessage({ id: report.messageId, timestamp: NOW_S, body: wrapped, secrets: [KEY_A] })) };
-    expect(await ingest({ headers, body: wrapped }, { licenseKeys, now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-probe', message: '/nonce: must be 32 lowercase hex digits (invalid-probe)' } });
+    expect(await ingest({ headers, body: wrapped }, { licenseKeys, acceptedVersions: [1], now: () => NOW_MS })).toMatchObject({ ok: false, status: 422, error: { rule: 'invalid-probe', message: '/nonce: must be 32 lowercase hex digits (invalid-probe)' } });
   });
 });
 
@@ -139,7 +139,7 @@ describe('the store', () => {
     const store = createPostgresStore(await openPglite());
     await store.migrate();
     const request = await probe({ now: () => Date.now() });
-    const result = await ingest({ headers: request.headers, body: request.body }, { licenseKeys });
+    const result = await ingest({ headers: request.headers, body: request.body }, { licenseKeys, acceptedVersions: [1] });
     expect(result).toMatchObject({ ok: true, kind: 'probe' });
     await expect(store.put(result as never)).rejects.toThrow('put: takes a report from ingest, and this is a connection test or has no payload (not-a-report)');
   });
@@ -151,9 +151,9 @@ describe('testConnection against the example server', () => {
   let encrypting: Awaited<ReturnType<typeof startTelemetryServer>>;
   let gone: string;
   beforeAll(async () => {
-    server = await startTelemetryServer({ store, licenseKeys, purgeIntervalMs: 0 });
-    encrypting = await startTelemetryServer({ store, licenseKeys, requireEncryption: true, purgeIntervalMs: 0 });
-    const closed = await startTelemetryServer({ store, licenseKeys, purgeIntervalMs: 0 });
+    server = await startTelemetryServer({ store, licenseKeys, acceptedVersions: [1], purgeIntervalMs: 0 });
+    encrypting = await startTelemetryServer({ store, licenseKeys, acceptedVersions: [1], requireEncryption: true, purgeIntervalMs: 0 });
+    const closed = await startTelemetryServer({ store, licenseKeys, acceptedVersions: [1], purgeIntervalMs: 0 });
     gone = closed.url;
     await closed.close();
   });
@@ -283,7 +283,7 @@ describe('generated/probe-vectors.json', () => {
     for (const vector of file.probes) {
       const result = await ingest(
         { method: 'POST', headers: vector.expected.headers, body: utf8(vector.expected.body) },
-        { licenseKeys: new Map([['lic-0042', vector.input.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), now: () => vector.input.timestamp * 1000 },
+        { licenseKeys: new Map([['lic-0042', vector.input.signingSecrets.map((secret, i) => ({ id: `key-${i + 1}`, secret }))]]), acceptedVersions: [1], now: () => vector.input.timestamp * 1000 },
       );
       expect(result).toMatchObject({ ok: true, kind: 'probe' });
       if (!result.ok || result.kind !== 'probe') continue;

@@ -6,7 +6,7 @@ import { schemaEndpoint } from '../../src/server.js';
 import { repoRoot } from '../helpers.js';
 
 const committed = readFileSync(join(repoRoot, 'generated/v1/telemetry.schema.json'));
-const get = (url: string, headers: Record<string, string> = {}, method = 'GET') => schemaEndpoint({ method, url, headers });
+const get = (url: string, headers: Record<string, string> = {}, method = 'GET') => schemaEndpoint({ method, url, headers }, { acceptedVersions: [1] });
 const text = (body: Uint8Array) => new TextDecoder().decode(body);
 
 describe('schemaEndpoint', () => {
@@ -23,7 +23,7 @@ describe('schemaEndpoint', () => {
     const digest = createHash('sha256').update(committed).digest('base64url');
     expect(response.headers['etag']).toBe(`"sha256-${digest}"`);
     expect(response.headers['cache-control']).toBe('public, max-age=300');
-    expect((await schemaEndpoint({ method: 'GET', url: '/api/v1/telemetry/schema', headers: {} }, { maxAgeSeconds: 60 })).headers['cache-control']).toBe('public, max-age=60');
+    expect((await schemaEndpoint({ method: 'GET', url: '/api/v1/telemetry/schema', headers: {} }, { acceptedVersions: [1], maxAgeSeconds: 60 })).headers['cache-control']).toBe('public, max-age=60');
   });
 
   it('answers 304 without a body when If-None-Match names the current ETag', async () => {
