@@ -215,6 +215,18 @@ describe('enqueue and overlapping windows', () => {
     expect(await outbox.enqueue(span('2026-11-30', '2026-12-02'))).toMatchObject({ ok: false, error: { rule: 'window-overlap', message: expect.stringContaining(', delivered) (window-overlap)') } });
   });
 
+  it('lets a window overlap one an operator discarded: that time was neither queued nor delivered any more', async () => {
+    const dir = folder();
+    // The server refuses the first window for good; the operator discards it and the application reports the time anew.
+    const fetch = scriptedFetch((_call, i) => (i === 0 ? { status: 422, body: { error: { rule: 'invalid-payload', message: 'no' } } } : stored()));
+    const outbox = await open(dir, { fetch: fetch.fetch });
+    const first = await outbox.enqueue(span('2026-11-01', '2026-11-15'));
+    expect((await outbox.flush()).failed).toHaveLength(1);
+    expect(await outbox.enqueue(span('2026-11-01', '2026-11-16'))).toMatchObject({ ok: false, error: { rule: 'window-overlap', message: expect.stringContaining(', failed) (window-overlap)') } });
+    expect(await outbox.discard(first.ok ? first.messageId : '', { reason: 'refused by the vendor; sent again as one window with the 15th' })).toMatchObject({ ok: true, state: 'discarded' });
+    expect(await outbox.enqueue(span('2026-11-01', '2026-11-16'))).toMatchObject({ ok: true, duplicate: false });
+  });
+
   it('still answers the same window with the same counts as a duplicate and with other counts as a window-conflict', async () => {
     const dir = folder();
     const outbox = await open(dir);
