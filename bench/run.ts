@@ -97,7 +97,7 @@ try {
     const st = await storePath();
     show(
       'Store: `put` on PGlite',
-      'PGlite in memory, one call after another. `put` maps a verified report to the generated table\'s columns and runs one `INSERT … ON CONFLICT DO NOTHING`; the bare statement is the same INSERT with its parameters already in hand. Ratio: to the bare statement of the same case.',
+      'PGlite in memory, one call after another. `put` maps a verified report to the generated table\'s columns and runs one statement that inserts the report (`INSERT … ON CONFLICT DO NOTHING`) and its row in the windows table, whose exclusion constraint refuses an overlapping window; the bare statement is the same statement with its parameters already in hand. A window already stored costs `put` a second query, which reads its digest. Ratio: to the bare statement of the same case.',
       st.rows,
       'To bare INSERT',
     );

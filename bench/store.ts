@@ -1,11 +1,13 @@
 /**
  * The store: `put` on PGlite (in memory) against the least any server must do
- * to store a window once, a bare `INSERT … ON CONFLICT DO NOTHING` of the same
- * row with its parameters already in hand. New windows (each call a fresh
- * dedupe key) and duplicates (the same key again) are timed apart: the first
- * writes a row, the second only finds one.
+ * to store a window once and refuse one that overlaps another of its license:
+ * a bare `INSERT … ON CONFLICT DO NOTHING` of the window's row and the
+ * report's, in one statement, with the parameters already in hand. New windows
+ * (each call a fresh license, so its window is new) and duplicates (the same
+ * key again) are timed apart: the first writes rows, the second only finds one.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { ingest } from '../src/server/ingest.js';
 import { createTelemetryRequest } from '../src/uploader/request.js';
 import { generateSecret } from '../src/wire/signature.js';
@@ -16,9 +18,9 @@ import type { Row } from './report.js';
 import { timeAsync } from './timing.js';
 
 const PUT_NEW = '`put`, a new window';
-const BARE_NEW = 'bare `INSERT … ON CONFLICT DO NOTHING`, a new row';
+const BARE_NEW = 'bare `INSERT … ON CONFLICT DO NOTHING` of window and report, new rows';
 const PUT_DUPLICATE = '`put`, a window already stored';
-const BARE_DUPLICATE = 'bare `INSERT … ON CONFLICT DO NOTHING`, a row already stored';
+const BARE_DUPLICATE = 'bare `INSERT … ON CONFLICT DO NOTHING` of window and report, rows already stored';
 
 export async function storePath(): Promise<{ rows: Row[]; newRatio: number; duplicateRatio: number }> {
   const secret = generateSecret();
@@ -27,28 +29,40 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
     { version: 1, licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
   );
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
-  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }], acceptedVersions: [1] });
+  const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }], acceptedVersions: [1], knownSoftware: { builds: ['0123456789abcdef'] } });
   if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the benchmark request: ${result.ok ? 'a probe' : result.error.message}`);
 
-  const db = await PGlite.create();
+  const db = await PGlite.create({ extensions: { btree_gist } });
   try {
     const store = createPostgresStore(db);
     await store.migrate();
     // The same columns, values and casts as put's statement, written out once by hand.
     const columns = storagePlan.versions[1]!.columns;
-    const bare = `INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, data_region, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, $4::text, ${columns.map((c, i) => `$${i + 5}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`;
+    const bare = [
+      `WITH report AS (INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, data_region, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, $4::text, ${columns.map((c, i) => `$${i + 5}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
+      `window_row AS (INSERT INTO ${storagePlan.windowsTable} (dedupe_key, license_id, period) SELECT dedupe_key, split_part(dedupe_key, '/', 1), tstzrange(split_part(dedupe_key, '/', 2)::timestamptz, split_part(dedupe_key, '/', 3)::timestamptz) FROM report ON CONFLICT (dedupe_key) DO NOTHING)`,
+      'SELECT dedupe_key FROM report',
+    ].join(' ');
     const p = result.payload;
     const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, result.messageId, 'ACME%20Corp', result.licenseId];
     if (values.length !== columns.length) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
     const digest = reportDigest(result.payload);
     let n = 0;
-    const fresh = (): IngestSuccess => ({ ...result, dedupeKey: `${result.dedupeKey}#${n++}` });
+    const window = [p.periodStart, p.periodEnd];
+    // A fresh license each time: a fresh dedupe key of the same window would overlap the first (window-overlap).
+    const fresh = (): IngestSuccess => {
+      const licenseId = `bench-${n++}`;
+      return { ...result, licenseId, dedupeKey: `${licenseId}/${window.join('/')}` };
+    };
     const first = await store.put(result);
     if (first.status !== 201) throw new Error('bench: the first put did not store the window');
     const ops = await timeAsync(
       {
         [PUT_NEW]: () => store.put(fresh()),
-        [BARE_NEW]: () => db.query(bare, [`${result.dedupeKey}#${n++}`, new Date().toISOString(), digest, null, ...values]),
+        [BARE_NEW]: () => {
+          const licenseId = `bench-${n++}`;
+          return db.query(bare, [`${licenseId}/${window.join('/')}`, new Date().toISOString(), digest, null, ...values]);
+        },
         [PUT_DUPLICATE]: () => store.put(result),
         [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), digest, null, ...values]),
       },

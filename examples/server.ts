@@ -45,7 +45,9 @@
  * DATABASE_URL (a PostgreSQL server instead of PGlite), LICENSE_ENDS_FILE (a
  * JSON file {"<license id>": "<YYYY-MM-DD>"} of ended contracts, read at each
  * purge, for licenses the license store holds no record of: a record's
- * contractEnd wins), TELEMETRY_MAX_IN_FLIGHT (reports worked on at once,
+ * contractEnd wins), KNOWN_BUILDS_FILE (the build ids of the vendor's
+ * releases, one per line, read at start: a report's appVersion is stored only
+ * when it is one of them), TELEMETRY_MAX_IN_FLIGHT (reports worked on at once,
  * default 128: past it a report is answered 503 with a Retry-After sized to
  * the backlog, its body unread; see src/server/admission.ts).
  */
@@ -59,6 +61,7 @@ import {
   SCHEMA_PATH,
   TELEMETRY_PATH,
   type KeySourceOptions,
+  type KnownSoftware,
   DEFAULT_MAX_BYTES,
   type Admission,
   admitRequest,
@@ -119,6 +122,8 @@ export interface ServerOptions extends KeySourceOptions {
   readonly maxInFlight?: number;
   /** An admission control of your own (one shared by several handlers, say) instead of one from `maxInFlight`. */
   readonly admission?: Admission;
+  /** The vendor's release builds and the Node.js majors it knows (`ingest`'s `knownSoftware`): other values are not stored. */
+  readonly knownSoftware?: KnownSoftware;
   /** The Ed25519 private key (PKCS#8 PEM) that signs bundle receipts; without it the bundle route answers 501. */
   readonly receiptKey?: string;
   /** Take reviewed corrections in bundles (`ingestBundle`'s `allowSupersede`). Default false. */
@@ -212,7 +217,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     return { ...(await migrated(pool, () => pool.end(), log)), client: pool, where: 'PostgreSQL (DATABASE_URL)' };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+  // The store's windows table refuses overlapping windows with a GiST index over text, which needs btree_gist.
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
+  const db = options.dataDir === undefined ? await PGlite.create({ extensions: { btree_gist } }) : await PGlite.create(options.dataDir, { extensions: { btree_gist } });
   return { ...(await migrated(db, () => db.close(), log)), client: db, where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}` };
 }
 
@@ -312,6 +319,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
         ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
         ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
         ...(options.allowSupersede ? { allowSupersede: true } : {}),
+        ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
       },
     );
     if (!verified.ok) {
@@ -371,6 +379,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
         ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
         ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
         ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
+        ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
       },
     );
     if (!result.ok) {
@@ -519,6 +528,20 @@ async function licenseEndsFile(file: string): Promise<Record<string, string>> {
   return parsed as Record<string, string>;
 }
 
+/** The build ids of KNOWN_BUILDS_FILE: one per line, blank lines and `#` comments skipped, each 7 to 40 lowercase hex digits. */
+async function knownBuildsFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${file}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (known-builds)`);
+  }
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const bad = lines.findIndex((line) => !/^[0-9a-f]{7,40}$/.test(line));
+  if (bad >= 0) throw new Error(`${file}: entry ${bad + 1} (not counting blank lines and comments) is not 7 to 40 lowercase hex digits (known-builds)`);
+  return lines;
+}
+
 /** TELEMETRY_ACCEPTED_VERSIONS: versions in decimal, separated by commas or spaces; undefined when unset or empty. */
 export function acceptedVersionsEnv(value: string | undefined): readonly number[] | undefined {
   if (value === undefined || value.trim() === '') return undefined;
@@ -557,6 +580,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(2);
   }
   const endsFile = env['LICENSE_ENDS_FILE'];
+  const buildsFile = env['KNOWN_BUILDS_FILE'];
   let acceptedVersions: readonly number[] | undefined;
   try {
     acceptedVersions = acceptedVersionsEnv(env['TELEMETRY_ACCEPTED_VERSIONS']);
@@ -577,6 +601,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   try {
     running = await startTelemetryServer({
       ...keySource,
+      ...(buildsFile ? { knownSoftware: { builds: await knownBuildsFile(buildsFile) } } : {}),
       ...(acceptedVersions ? { acceptedVersions } : {}),
       ...(receiptKey !== undefined ? { receiptKey } : {}),
       ...(env['TELEMETRY_ALLOW_SUPERSEDE'] === '1' ? { allowSupersede: true } : {}),

@@ -11,6 +11,11 @@ export interface Contract<P extends TObject = TObject> {
   readonly payload: P;
   /** The HTTP headers sent with the payload, each with its privacy record. */
   readonly headers: TObject;
+  /**
+   * The other headers that leave the process with every request: HTTP's framing and what the runtime's
+   * fetch adds unless the request sets it, each with its privacy record. Ingest neither checks nor stores them.
+   */
+  readonly transport?: TObject;
   readonly rules: readonly CrossFieldRule[];
   readonly notCollected: readonly NotCollected[];
 }

@@ -88,6 +88,34 @@ interface RecordBase {
   readonly reviewBy: `${number}-${number}-${number}`;
   /** Exemptions from lint rules, each with its justification. */
   readonly exceptions?: readonly LintException[];
+  /**
+   * What values the field can hold, in words a reviewer can check, and what makes it so. Every string
+   * (and list of strings) states it; the privacy lint measures how much a string can carry from its
+   * pattern and length, and refuses one that can carry free text unless `keptBy` names what bounds it
+   * beyond the schema.
+   */
+  readonly values?: ValueBound;
+}
+
+/**
+ * What keeps a promise, by kind: a JSON Schema keyword of the field (`schema:pattern`), a cross-field
+ * rule of the contract (`rule:period-order`), a privacy lint rule (`lint:free-text`), a rule id the
+ * runtime answers with (`runtime:message-id-mismatch`), someone else's duty in words
+ * (`duty:operator: …`), or work not yet on this branch (`pending:issue 29 part A: …`), which
+ * `npm run check` reports until it is replaced by what keeps the promise.
+ */
+export type Keeper = `${'schema' | 'rule' | 'lint' | 'runtime' | 'duty' | 'pending'}:${string}`;
+
+/** The kinds of {@link Keeper}, in the order the audit document lists them. */
+export const KEEPER_KINDS = ['schema', 'rule', 'lint', 'runtime', 'duty', 'pending'] as const;
+export type KeeperKind = (typeof KEEPER_KINDS)[number];
+
+/** What values a field can hold, and what keeps it to them. */
+export interface ValueBound {
+  /** The possible values in words: "a UTC midnight", "one of the license's declared features". */
+  readonly are: string;
+  /** What keeps the field to those values, at least one. */
+  readonly keptBy: readonly Keeper[];
 }
 
 /**

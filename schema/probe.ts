@@ -26,6 +26,7 @@ export const ProbeBody = Type.Object(
         category: 'protocol-metadata',
         retention: 'P0D',
         owner: 'Platform team',
+        values: { are: 'Exactly connection-test.', keptBy: ['schema:const'] },
         reviewBy: '2027-05-31',
       }),
     }),
@@ -55,6 +56,10 @@ export const ProbeBody = Type.Object(
         category: 'protocol-metadata',
         retention: 'P0D',
         owner: 'Platform team',
+        values: {
+          are: '32 lowercase hex digits, random for every test. The endpoint answers a probe and stores nothing of it: the store refuses to take one.',
+          keptBy: ['schema:pattern', 'runtime:not-a-report'],
+        },
         reviewBy: '2027-05-31',
       }),
     }),

@@ -52,10 +52,11 @@ export const processingRecord: ProcessingRecord = {
   securityMeasures: [
     'Only aggregate counts and license posture leave the deployment; the payload is a closed schema, so anything outside it is refused by both sides.',
     'Every request is signed (Standard Webhooks, HMAC-SHA-256 over id, timestamp and body; the id is derived from the license id, the window and the customer header, so all three are authenticated) and checked in constant time; timestamps outside a 5-minute window are refused.',
-    'Transport over TLS 1.2 or later.',
+    'Transport over TLS: the uploader sends only to https: addresses (plain http: to the machine itself alone, and only when a developer asks for it by name). Terminating TLS 1.2 or later in front of the ingest endpoint is the operator\'s duty.',
     'Signing secrets are per license: a license\'s secret verifies only that license\'s reports. The ingest service stores them encrypted (AES-256-GCM) under a key-encryption key held outside the database; they rotate per license without downtime (several active keys) and can be revoked.',
-    'A report stored for a window is never replaced: the same window with another body is refused (409 window-conflict).',
-    'The customer name can be replaced by a keyed mask at the source.',
-    'Stored reports are encrypted at rest and deleted when their retention ends.',
+    'A report stored for a window is never replaced: the same window with another body is refused (409 window-conflict), and so is a window that overlaps another stored window of the license (409 window-overlap).',
+    'The customer name can be replaced by a keyed mask at the source. The masking setting in force when a window is first sent decides its form, and a window is never sent in two forms.',
+    'Stored reports are deleted when their retention ends.',
+    'Encryption at rest is the operator\'s duty: this package stores reports in the operator\'s PostgreSQL database without encrypting them, so the disks and backups that hold the database are to be encrypted.',
   ],
 };

@@ -1,4 +1,7 @@
 import { Type, type IntegerOptions, type SchemaOptions, type StringOptions, type TLiteral } from '@sinclair/typebox';
+import { UTC_MIDNIGHT_PATTERN } from './patterns.js';
+
+export { UTC_MIDNIGHT_PATTERN } from './patterns.js';
 
 /**
  * RFC 3339 date-time, UTC only (`Z`), optional fractional seconds (up to
@@ -11,6 +14,13 @@ export const UTC_DATE_TIME_PATTERN =
 
 export const UtcDateTime = (options: StringOptions) =>
   Type.String({ format: 'date-time', pattern: UTC_DATE_TIME_PATTERN, minLength: 20, maxLength: 30, ...options });
+
+/**
+ * A window bound: a UTC midnight, `YYYY-MM-DDT00:00:00Z`, of a year from 2000
+ * to 2099 (see {@link UTC_MIDNIGHT_PATTERN}); exactly 20 characters.
+ */
+export const UtcMidnight = (options: StringOptions) =>
+  Type.String({ format: 'date-time', pattern: UTC_MIDNIGHT_PATTERN, minLength: 20, maxLength: 20, ...options });
 
 /** A non-negative count that stays exact in every JSON parser (IEEE 754 doubles). */
 export const Count = (options: IntegerOptions) =>

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineContract } from './contract.js';
-import { HeadersV1 } from './headers.js';
+import { HeadersV1, TransportHeadersV1 } from './headers.js';
 import { privacy } from './privacy.js';
-import { Count, UtcDateTime, Version } from './types.js';
+import { Count, UtcMidnight, Version } from './types.js';
 
 /**
  * Schema v1: what one on-prem deployment reports for one aggregation window.
@@ -22,26 +22,34 @@ export const TelemetryV1 = Type.Object(
         reviewBy: '2027-05-31',
       }),
     }),
-    periodStart: UtcDateTime(
+    periodStart: UtcMidnight(
       privacy({
         purpose:
-          'Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once.',
+          'Start of the aggregation window, the first day in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once.',
         legalBasis: 'contract',
         basisNote: 'preventing duplicate processing',
         category: 'reporting-period',
         retention: 'P400D',
         owner: 'Platform team',
+        values: {
+          are: 'A UTC midnight, YYYY-MM-DDT00:00:00Z, of a year from 2000 to 2099: a day, never a time of day.',
+          keptBy: ['schema:pattern', 'schema:format'],
+        },
         reviewBy: '2027-05-31',
       }),
     ),
-    periodEnd: UtcDateTime(
+    periodEnd: UtcMidnight(
       privacy({
-        purpose: 'End of the aggregation window, excluded from it. The other bound of the dedupe key.',
+        purpose: 'End of the aggregation window, the first day after it. The other bound of the dedupe key.',
         legalBasis: 'contract',
         basisNote: 'preventing duplicate processing',
         category: 'reporting-period',
         retention: 'P400D',
         owner: 'Platform team',
+        values: {
+          are: 'A UTC midnight, YYYY-MM-DDT00:00:00Z, of a year from 2000 to 2099, at least one day after periodStart; a window that overlaps another stored window of the same license is refused.',
+          keptBy: ['schema:pattern', 'schema:format', 'rule:period-order', 'runtime:window-overlap'],
+        },
         reviewBy: '2027-05-31',
       }),
     ),
@@ -124,6 +132,15 @@ export const TelemetryV1 = Type.Object(
           category: 'license-posture',
           retention: 'P400D',
           owner: 'Product Management',
+          values: {
+            are: 'Names of features the license record declares, each at most once, in code point order: the uploader opened with the record and ingest given it refuse any other name.',
+            keptBy: [
+              'schema:pattern',
+              'schema:uniqueItems',
+              'rule:features-sorted',
+              'runtime:feature-not-licensed',
+            ],
+          },
           reviewBy: '2027-05-31',
         }),
       },
@@ -134,7 +151,7 @@ export const TelemetryV1 = Type.Object(
         minLength: 7,
         maxLength: 40,
         ...privacy({
-          purpose: 'The build (git commit SHA) the deployment runs. Decides which fixes are backported first.',
+          purpose: 'The build (git commit SHA) of the vendor\'s release the deployment runs. Decides which fixes are backported first.',
           legalBasis: 'legitimate-interests',
           basisNote: 'backport prioritization',
           proportionality:
@@ -142,6 +159,10 @@ export const TelemetryV1 = Type.Object(
           category: 'software-environment',
           retention: 'P400D',
           owner: 'Support Engineering',
+          values: {
+            are: 'The build id (the git commit SHA, 7 to 40 hex digits) of a release the vendor lists. A build the vendor does not list is not stored: the report is, without it.',
+            keptBy: ['schema:pattern', 'runtime:unknown-build'],
+          },
           reviewBy: '2027-05-31',
         }),
       }),
@@ -159,6 +180,10 @@ export const TelemetryV1 = Type.Object(
           category: 'software-environment',
           retention: 'P400D',
           owner: 'Support Engineering',
+          values: {
+            are: 'The major version of a Node.js release line the vendor knows (by default 4 to 25; a server may list others). Another number is not stored: the report is, without it.',
+            keptBy: ['schema:pattern', 'runtime:unknown-node-major'],
+          },
           reviewBy: '2027-05-31',
         }),
       }),
@@ -174,13 +199,14 @@ export const v1 = defineContract({
   source: 'schema/v1.ts',
   payload: TelemetryV1,
   headers: HeadersV1,
+  transport: TransportHeadersV1,
   rules: [
     {
       id: 'period-order',
       kind: 'instant-before',
       earlier: '/periodStart',
       later: '/periodEnd',
-      meaning: 'periodStart is strictly earlier than periodEnd, compared as UTC instants to the full fractional precision; an empty or reversed window is refused.',
+      meaning: 'periodStart is strictly earlier than periodEnd; an empty or reversed window is refused. As both are UTC midnights, a window is at least one day long.',
     },
     {
       id: 'features-sorted',

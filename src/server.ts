@@ -12,6 +12,7 @@ export type { HeadersLike } from './wire/headers.js';
 export { type KeySourceOptions, type LicenseEntry, type LicenseKeyLookup, type LicenseKeys } from './server/key-lookup.js';
 export { type LicenseRecord, type UnlicensedFeature, unlicensedFeatures, validateLicenseRecord } from './contract/license.js';
 export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRequest, type IngestResult, type IngestSuccess, failureResponse, ingest, probeResponse } from './server/ingest.js';
+export type { KnownSoftware, Unplaced } from './server/placement.js';
 export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './wire/probe.js';
 export {
   type Admission,

@@ -40,7 +40,8 @@ export { isTransientDatabaseError } from './store/database-errors.js';
  *
  * @example
  * import { PGlite } from '@electric-sql/pglite';
- * const store = createPostgresStore(new PGlite('./data'));
+ * import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+ * const store = createPostgresStore(new PGlite('./data', { extensions: { btree_gist } }));
  * await store.migrate();
  */
 export function createPostgresStore(client: QueryClient, options: PostgresStoreOptions = {}): PostgresStore {

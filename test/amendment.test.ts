@@ -164,7 +164,7 @@ describe('a released version lives for years', () => {
       const server = (await import(pathToFileURL(join(repo.root, 'examples/server.ts')).href)) as typeof import('../examples/server.js');
       const running = await server.startTelemetryServer({ licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1], store, purgeIntervalMs: 0 });
       try {
-        const sent = await sendTelemetry(request, { baseUrl: running.url, sleep: async () => {}, delays: () => 0, timeoutMs: 5000 });
+        const sent = await sendTelemetry(request, { baseUrl: running.url, allowHttpLoopback: true, sleep: async () => {}, delays: () => 0, timeoutMs: 5000 });
         expect(sent).toMatchObject({ ok: true, status: 201, schemaVersion: 1 });
       } finally {
         await running.close();

@@ -49,7 +49,7 @@ describe('audit document: field table', () => {
     const rows = rowsOf(stringify(fieldsPart(version(v1))));
     const type = (name: string) => cellText(rows.find((row) => cellText(row, 0) === name)!, 1);
     expect(type('activeSeats')).toBe('integer, from 0 to 2^53 − 1');
-    expect(type('periodStart')).toBe('RFC 3339 UTC date-time (ending in Z, up to 9 fractional digits)');
+    expect(type('periodStart')).toBe('UTC midnight (YYYY-MM-DDT00:00:00Z) of a year from 2000 to 2099');
     expect(type('featuresUsed')).toBe('sorted unique list of strings matching ^[a-z][a-z0-9._-]{0,63}$, at most 64 characters each, at most 256 items');
     expect(type('schemaVersion')).toBe('exactly 1');
     expect(type('appVersion')).toBe('string matching ^[0-9a-f]{7,40}$, 7 to 40 characters');
@@ -92,7 +92,8 @@ describe('audit document: field table', () => {
 describe('audit document: other parts', () => {
   it('lists every v1 header with its privacy record', () => {
     const rows = rowsOf(stringify(headersPart(version(v1))));
-    expect(rows.map((row) => cellText(row, 0))).toEqual(Object.keys(v1.headers.properties));
+    // The contract's headers, then those HTTP and the runtime put on every request.
+    expect(rows.map((row) => cellText(row, 0))).toEqual([...Object.keys(v1.headers.properties), ...Object.keys(v1.transport!.properties)]);
     for (const row of rows) expect(cellText(row, 3).length).toBeGreaterThan(20);
   });
 
@@ -106,7 +107,7 @@ describe('audit document: other parts', () => {
 
   it('produces every part the committed document has markers for', () => {
     const parts = auditParts({ versions: [version(v1)], currentVersion: 1, processingRecord, released: new Map(), reviews: [] });
-    expect([...parts.keys()]).toEqual(['machine-readable', 'versions', 'data-flow', 'status v1', 'version v1', 'review v1', 'art30']);
+    expect([...parts.keys()]).toEqual(['machine-readable', 'versions', 'data-flow', 'status v1', 'version v1', 'review v1', 'art30', 'promises']);
   });
 
   it('renders the Art. 30 record with every lettered item, data categories derived from the fields', () => {

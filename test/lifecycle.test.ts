@@ -75,7 +75,7 @@ async function exampleServer(root: string, tag: string, acceptedVersions?: reado
 async function outboxTest(root: string, dist: string, tag: string, baseUrl: string, version: number): Promise<{ code: number; out: string }> {
   const outbox = (await import(`${pathToFileURL(join(root, dist, 'outbox.js')).href}?${tag}`)) as typeof OutboxApi;
   const dir = join(root, `outbox-${tag}`);
-  await outbox.openOutbox({ dir, licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], maskCustomer: false, baseUrl, version: version as 1 });
+  await outbox.openOutbox({ dir, licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], maskCustomer: false, baseUrl, allowHttpLoopback: true, version: version as 1 });
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [join(root, dist, 'telemetry-outbox.js'), 'test', '--dir', dir], { env: { ...process.env, TELEMETRY_SIGNING_SECRETS: KEY_A } });
     return { code: 0, out: stdout };
@@ -114,7 +114,7 @@ async function serve(api: typeof ServerApi, acceptedVersions?: readonly number[]
 }
 
 const uploaderOptions = { licenseId: 'lic-0042', customer: 'Example Holdings GmbH', signingSecrets: [KEY_A], maskCustomer: false };
-const sendOptions = (url: string) => ({ baseUrl: url, sleep: async () => {}, delays: () => 0, timeoutMs: 5000 });
+const sendOptions = (url: string) => ({ baseUrl: url, allowHttpLoopback: true, sleep: async () => {}, delays: () => 0, timeoutMs: 5000 });
 
 describe('draft', () => {
   it('refuses a bad number, an existing version, a gap, and a newest version that is still a draft', async () => {
@@ -285,7 +285,7 @@ describe('the life of a second version, end to end', () => {
       // The administrator's connection test says so before any report: v2 is not accepted, and the fallback works.
       const example = await exampleServer(repo.root, 'released-v2', [1]);
       try {
-        const tested = await current.uploader.testConnection({ ...uploaderOptions, version: 2, baseUrl: example.url, timeoutMs: 5000 });
+        const tested = await current.uploader.testConnection({ ...uploaderOptions, version: 2, baseUrl: example.url, allowHttpLoopback: true, timeoutMs: 5000 });
         expect(tested).toMatchObject({ ok: false, diagnosis: 'version-not-accepted', status: 422, schemaVersion: 2, acceptedVersions: [1], fallback: { to: 1, possible: true, dropped: ['environmentPairs', 'executionSplit', 'redeemedCodes'] } });
         expect(tested.message).toContain('the server does not accept v2, the version this installation sends; it accepts 1 (version-not-accepted); a fallback by projection would work: reports would go out as v1 without environmentPairs, executionSplit, redeemedCodes');
       } finally {
@@ -293,7 +293,7 @@ describe('the life of a second version, end to end', () => {
       }
 
       // Told the accepted versions up front (negotiation), the uploader builds v1 directly and sends once.
-      const found = await current.uploader.discoverAcceptedVersions({ baseUrl: old.url });
+      const found = await current.uploader.discoverAcceptedVersions({ baseUrl: old.url, allowHttpLoopback: true });
       expect(found).toEqual({ ok: true, versions: [1] });
       const negotiated = await current.uploader.createTelemetryRequest({ ...(countsV2 as object), periodStart: '2026-12-16T00:00:00Z', periodEnd: '2026-12-31T00:00:00Z' } as never, { ...uploaderOptions, version: 2 as never, acceptedVersions: found.ok ? found.versions : [] });
       expect(negotiated).toMatchObject({ ok: true, request: { schemaVersion: 1, projection: { from: 2, to: 1 } } });
@@ -324,7 +324,7 @@ describe('the life of a second version, end to end', () => {
     // The connection test of a v1 installation hears of the sunset too, from the example server and on the command line (exit 7).
     const sunsettingServer = await exampleServer(repo.root, 'deprecated-v1');
     try {
-      const tested = await sunsetting.uploader.testConnection({ ...uploaderOptions, version: 1, baseUrl: sunsettingServer.url, timeoutMs: 5000 });
+      const tested = await sunsetting.uploader.testConnection({ ...uploaderOptions, version: 1, baseUrl: sunsettingServer.url, allowHttpLoopback: true, timeoutMs: 5000 });
       expect(tested).toMatchObject({ ok: true, diagnosis: 'deprecated', status: 200, schemaVersion: 1, deprecation: { version: 1, deprecatedAt: '2026-12-01T00:00:00.000Z', sunset: '2027-06-01T00:00:00.000Z' } });
       expect(tested.message).toContain('but the server has deprecated v1, the version this installation sends; it may refuse it after 2027-06-01 (deprecated)');
       // Kept: after the retirement below, an installation still runs this build.
@@ -364,7 +364,7 @@ describe('the life of a second version, end to end', () => {
     // The connection test of an installation still on v1: not accepted, and no fallback (v2 needs what v1 lacks); exit 6.
     const retiredServer = await exampleServer(repo.root, 'retired-v1');
     try {
-      const tested = await sunsetting.uploader.testConnection({ ...uploaderOptions, version: 1, baseUrl: retiredServer.url, timeoutMs: 5000 });
+      const tested = await sunsetting.uploader.testConnection({ ...uploaderOptions, version: 1, baseUrl: retiredServer.url, allowHttpLoopback: true, timeoutMs: 5000 });
       expect(tested).toMatchObject({ ok: false, diagnosis: 'version-not-accepted', acceptedVersions: [2], fallback: { to: 2, possible: false } });
       expect(tested.message).toContain('a fallback by projection would not work (to v2): environmentPairs: v2 requires it and v1 does not have it');
       const command = await outboxTest(repo.root, 'dist-deprecated-v1', 'retired-v1', retiredServer.url, 1);

@@ -15,6 +15,8 @@ const base = {
   retention: 'P400D',
   owner: 'Billing',
   reviewBy: '2027-05-31',
+  // What a string can hold, stated: the rules below are about other things (values-stated and free-text: lint-capacity.test.ts).
+  values: { are: 'What the field of this test holds.', keptBy: ['duty:vendor: the test says so'] },
 } as const satisfies PrivacyRecord;
 const rec = (extra: Partial<PrivacyRecord> = {}) => privacy({ ...base, ...extra } as PrivacyRecord);
 const count = (extra: Partial<PrivacyRecord> = {}) => Type.Integer({ minimum: 0, maximum: 100, ...rec(extra) });

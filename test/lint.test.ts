@@ -29,6 +29,8 @@ describe('lint: privacy-record', () => {
       `privacy-record ${where} unknownCategory: privacy record: category "misc" is not a known data category`,
       `privacy-record ${where} nested.inner: has no privacy record (x-privacy)`,
       `privacy-record ${where} header x-bare: has no privacy record (x-privacy)`,
+      // Without a record nothing says what bounds it, and its pattern allows 8 letters of anything.
+      `free-text ${where} header x-bare: can carry free text: by its pattern and length it allows about 38 bits (4 bytes of chosen text), more than the 16 bits a value may carry on its schema alone`,
     ]);
   });
 
@@ -80,6 +82,7 @@ describe('lint: review-by, one finding per cause', () => {
     const schema = toJsonSchema(v1) as Record<string, any>;
     for (const property of Object.values<any>(schema.properties)) property['x-privacy'].reviewBy = '2027-11-30';
     for (const header of Object.values<any>(schema['x-headers'].properties)) header['x-privacy'].reviewBy = '2027-11-30';
+    for (const header of Object.values<any>(schema['x-transport-headers'].properties)) header['x-privacy'].reviewBy = '2027-11-30';
     schema.properties.activeSeats['x-privacy'].reviewBy = reviewBy;
     return schema;
   };
@@ -99,7 +102,7 @@ describe('lint: review-by, one finding per cause', () => {
     const [finding] = findings;
     expect(finding).toMatchObject({ severity: 'error', rule: 'review-by', where: 'schema/v1.ts, schema/headers.ts' });
     expect(finding!.what).toBe(
-      'the review of 11 fields and 7 headers was due on 2027-05-31 (v1: schemaVersion, periodStart, periodEnd, activeSeats, policiesActive, policyExecutionsCount, totalProvisionedSeats, seatLimitHit, featuresUsed, appVersion, nodeVersion, header content-type, header webhook-id, header webhook-timestamp, header webhook-signature, header x-telemetry-customer, header x-telemetry-license-id, header x-telemetry-schema-version); owners: Platform team, Customer Success, Product Management, License Management, Support Engineering, Platform Security',
+      'the review of 11 fields and 15 headers was due on 2027-05-31 (v1: schemaVersion, periodStart, periodEnd, activeSeats, policiesActive, policyExecutionsCount, totalProvisionedSeats, seatLimitHit, featuresUsed, appVersion, nodeVersion, header content-type, header webhook-id, header webhook-timestamp, header webhook-signature, header x-telemetry-customer, header x-telemetry-license-id, header x-telemetry-schema-version, header host, header content-length, header connection, header user-agent, header accept, header accept-language, header accept-encoding, header sec-fetch-mode); owners: Platform team, Customer Success, Product Management, License Management, Support Engineering, Platform Security',
     );
   });
   it('gives the whole fix: the edit in each file, the approval, and the changelog entry the check against the base asks for', () => {
@@ -121,7 +124,7 @@ describe('lint: review-by, one finding per cause', () => {
   });
   it('two passed days are two causes, two findings', () => {
     const schema = withDate('2027-04-30');
-    expect(reviewByFindings([{ contract: v1, schema }], '2027-12-01').map((f) => f.what.slice(0, 48))).toEqual(['the review of 1 field was due on 2027-04-30 (v1:', 'the review of 10 fields and 7 headers was due on']);
+    expect(reviewByFindings([{ contract: v1, schema }], '2027-12-01').map((f) => f.what.slice(0, 48))).toEqual(['the review of 1 field was due on 2027-04-30 (v1:', 'the review of 10 fields and 15 headers was due o']);
   });
   it('fails on a date more than two years ahead', () => {
     expect(lintOn('2026-11-25', '2028-12-01')).toEqual(['error schema/v1.ts: reviewBy 2028-12-01 is more than two years ahead (v1: activeSeats)']);
@@ -144,13 +147,13 @@ describe('lint through the commands', () => {
       process.env['TELEMETRY_CONTRACT_TODAY'] = '2027-05-20';
       const soon = await repo.run(checkCommand);
       expect(soon.code).toBe(0);
-      expect(soon.err).toMatch(/^schema\/v1\.ts, schema\/headers\.ts, schema\/probe\.ts: the review of 14 fields and 7 headers is due on 2027-05-31, in 11 days \(v1: .*\); owners: .*Customer Success.* \(review-by\)\n {2}fix: plan the review before 2027-05-31/);
+      expect(soon.err).toMatch(/^schema\/v1\.ts, schema\/headers\.ts, schema\/probe\.ts: the review of 14 fields and 15 headers is due on 2027-05-31, in 11 days \(v1: .*\); owners: .*Customer Success.* \(review-by\)\n {2}fix: plan the review before 2027-05-31/);
       process.env['TELEMETRY_CONTRACT_TODAY'] = '2027-06-01';
       const late = await repo.run(checkCommand);
       expect(late.code).toBe(1);
       // One cause, one finding: not one per field.
       expect(late.out.match(/\(review-by\)/g)).toHaveLength(1);
-      expect(late.out).toMatch(/^schema\/v1\.ts, schema\/headers\.ts, schema\/probe\.ts: the review of 14 fields and 7 headers was due on 2027-05-31 \(v1: .*\); owners: .*Customer Success.* \(review-by\)$/m);
+      expect(late.out).toMatch(/^schema\/v1\.ts, schema\/headers\.ts, schema\/probe\.ts: the review of 14 fields and 15 headers was due on 2027-05-31 \(v1: .*\); owners: .*Customer Success.* \(review-by\)$/m);
     } finally {
       repo.remove();
     }

@@ -332,8 +332,9 @@ describe('installed from the tarball', () => {
       [
         `import { readFileSync } from 'node:fs';`,
         `import { PGlite } from ${JSON.stringify(pglite)};`,
+        `import { btree_gist } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'node_modules/@electric-sql/pglite/dist/contrib/btree_gist.js')).href)};`,
         `import { createPostgresStore, storagePlan } from '${manifest.name}/store-postgres';`,
-        `const db = await PGlite.create({ loadDataDir: new Blob([readFileSync(${JSON.stringify(inject('pgliteSeed'))})]) });`,
+        `const db = await PGlite.create({ loadDataDir: new Blob([readFileSync(${JSON.stringify(inject('pgliteSeed'))})]), extensions: { btree_gist } });`,
         'const store = createPostgresStore(db);',
         'const first = await store.migrate();',
         "const { rows } = await db.query('SELECT count(*)::int AS n FROM telemetry_migrations');",
@@ -445,7 +446,7 @@ describe('installed from the tarball', () => {
     const port = await freePort();
     let tested: { status: number; stdout: string } | undefined;
     try {
-      execFileSync(bin, ['test', '--dir', dir, '--base-url', `http://127.0.0.1:${port}`], { cwd: project, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, TELEMETRY_SIGNING_SECRETS: `whsec_${'A'.repeat(43)}=` } });
+      execFileSync(bin, ['test', '--dir', dir, '--base-url', `http://127.0.0.1:${port}`], { cwd: project, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, TELEMETRY_SIGNING_SECRETS: `whsec_${'A'.repeat(43)}=`, TELEMETRY_ALLOW_HTTP_LOOPBACK: '1' } });
     } catch (error) {
       tested = error as { status: number; stdout: string };
     }

@@ -33,7 +33,7 @@ var require_ucs2length = __commonJS({
 // guard.js
 var ucs2length = require_ucs2length().default;
 var hasOwn = Object.prototype.hasOwnProperty;
-var pattern0 = new RegExp("^[A-Za-z]+/[A-Za-z0-9.+-]+(?:[\\t ]*;[\\t -~]*)?$", "u");
+var pattern0 = new RegExp("^application/(?:json|jose|vnd\\.telemetry-contract\\.probe\\+json)(?:; ?charset=(?:utf|UTF)-8)?$", "u");
 var pattern1 = new RegExp("^msg_[0-9a-f]{64}$", "u");
 var pattern2 = new RegExp("^[0-9]{1,12}$", "u");
 var pattern3 = new RegExp("^v1,[A-Za-z0-9+/]{43}=(?: v1,[A-Za-z0-9+/]{43}=){0,7}$", "u");
@@ -47,7 +47,7 @@ function isValid(v0) {
   {
     const v2 = v0["content-type"];
     if (!(typeof v2 === "string")) return false;
-    if (v2.length > 256 && ucs2length(v2) > 256) return false;
+    if (v2.length > 64 && ucs2length(v2) > 64) return false;
     if (!pattern0.test(v2)) return false;
   }
   {

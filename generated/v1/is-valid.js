@@ -108,7 +108,7 @@ function uniquePrimitives(items) {
 var ucs2length = require_ucs2length().default;
 var hasOwn = Object.prototype.hasOwnProperty;
 var index0 = /* @__PURE__ */ new Map([["schemaVersion", 1], ["periodStart", 2], ["periodEnd", 4], ["activeSeats", 8], ["policiesActive", 16], ["policyExecutionsCount", 32], ["totalProvisionedSeats", 64], ["seatLimitHit", 128], ["featuresUsed", 256], ["appVersion", 512], ["nodeVersion", 1024]]);
-var pattern1 = new RegExp("^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?Z$", "u");
+var pattern1 = new RegExp("^20[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T00:00:00Z$", "u");
 var format2 = formats["date-time"];
 var pattern3 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
 var pattern4 = new RegExp("^[0-9a-f]{7,40}$", "u");
@@ -134,14 +134,14 @@ function isValid(v0) {
   {
     const v5 = v0["periodStart"];
     if (!(typeof v5 === "string")) return false;
-    if (v5.length < 20 || v5.length < 40 && ucs2length(v5) < 20 || v5.length > 30 && ucs2length(v5) > 30) return false;
+    if (v5.length < 20 || v5.length < 40 && ucs2length(v5) < 20 || v5.length > 20 && ucs2length(v5) > 20) return false;
     if (!pattern1.test(v5)) return false;
     if (!format2(v5)) return false;
   }
   {
     const v7 = v0["periodEnd"];
     if (!(typeof v7 === "string")) return false;
-    if (v7.length < 20 || v7.length < 40 && ucs2length(v7) < 20 || v7.length > 30 && ucs2length(v7) > 30) return false;
+    if (v7.length < 20 || v7.length < 40 && ucs2length(v7) < 20 || v7.length > 20 && ucs2length(v7) > 20) return false;
     if (!pattern1.test(v7)) return false;
     if (!format2(v7)) return false;
   }

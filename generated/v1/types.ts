@@ -9,11 +9,11 @@ export interface TelemetryV1 {
    */
   schemaVersion: 1;
   /**
-   * Start of the aggregation window, included in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once.
+   * Start of the aggregation window, the first day in it. Together with the end and the license id it forms the dedupe key, so a replayed report is stored once.
    */
   periodStart: string;
   /**
-   * End of the aggregation window, excluded from it. The other bound of the dedupe key.
+   * End of the aggregation window, the first day after it. The other bound of the dedupe key.
    */
   periodEnd: string;
   /**
@@ -43,7 +43,7 @@ export interface TelemetryV1 {
    */
   featuresUsed: string[];
   /**
-   * The build (git commit SHA) the deployment runs. Decides which fixes are backported first.
+   * The build (git commit SHA) of the vendor's release the deployment runs. Decides which fixes are backported first.
    */
   appVersion?: string;
   /**

@@ -35,7 +35,7 @@ var validate = validate20;
 var validator_default = validate20;
 var func0 = Object.prototype.hasOwnProperty;
 var func68 = require_ucs2length().default;
-var pattern4 = new RegExp("^[A-Za-z]+/[A-Za-z0-9.+-]+([\\t ]*;[\\t -~]*)?$", "u");
+var pattern4 = new RegExp("^application/(json|jose|vnd\\.telemetry-contract\\.probe\\+json)(; ?charset=(utf|UTF)-8)?$", "u");
 var pattern5 = new RegExp("^msg_[0-9a-f]{64}$", "u");
 var pattern6 = new RegExp("^[0-9]{1,12}$", "u");
 var pattern7 = new RegExp("^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=){0,7}$", "u");
@@ -120,8 +120,8 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
     if (data["content-type"] !== void 0 && func0.call(data, "content-type")) {
       let data0 = data["content-type"];
       if (typeof data0 === "string") {
-        if (func68(data0) > 256) {
-          const err7 = { instancePath: instancePath + "/content-type", schemaPath: "#/properties/content-type/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" };
+        if (func68(data0) > 64) {
+          const err7 = { instancePath: instancePath + "/content-type", schemaPath: "#/properties/content-type/maxLength", keyword: "maxLength", params: { limit: 64 }, message: "must NOT have more than 64 characters" };
           if (vErrors === null) {
             vErrors = [err7];
           } else {
@@ -130,7 +130,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
         if (!pattern4.test(data0)) {
-          const err8 = { instancePath: instancePath + "/content-type", schemaPath: "#/properties/content-type/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z]+/[A-Za-z0-9.+-]+([\\t ]*;[\\t -~]*)?$" }, message: 'must match pattern "^[A-Za-z]+/[A-Za-z0-9.+-]+([\\t ]*;[\\t -~]*)?$"' };
+          const err8 = { instancePath: instancePath + "/content-type", schemaPath: "#/properties/content-type/pattern", keyword: "pattern", params: { pattern: "^application/(json|jose|vnd\\.telemetry-contract\\.probe\\+json)(; ?charset=(utf|UTF)-8)?$" }, message: 'must match pattern "^application/(json|jose|vnd\\.telemetry-contract\\.probe\\+json)(; ?charset=(utf|UTF)-8)?$"' };
           if (vErrors === null) {
             vErrors = [err8];
           } else {

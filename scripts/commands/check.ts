@@ -1,9 +1,10 @@
 /**
  * `npm run check`: everything CI enforces about the contract. Always: the
  * contract lint (inside the build), drift between schema/ and every generated
- * file and doc part, frozen released versions, and a privacy review that
- * matches each version's privacy content. With --base: the changelog rule
- * for same-PR amendments.
+ * file and doc part, what keeps each promise of the audit document (its
+ * keepers and tests exist), frozen released versions, and a privacy review
+ * that matches each version's privacy content. With --base: the changelog
+ * rule for same-PR amendments.
  */
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import { loadBaseState, loadState, readAtBase } from '../contract/contract-state
 import { checkDrift } from '../cli/drift.js';
 import { type Finding, FindingsError } from '../cli/findings.js';
 import { checkFrozen } from '../governance/frozen.js';
+import { checkPromises } from '../governance/promises-check.js';
+import { toJsonSchema } from '../emit/json-schema.js';
 import { lifecycleFindings } from '../governance/lifecycle.js';
 import { reviewFindings } from '../governance/review-check.js';
 import { TODAY_HELP } from '../lint/types.js';
@@ -48,8 +51,11 @@ export const checkCommand: Command = {
   ],
   async run({ options, root, io, colors, format }) {
     const { findings: drift, compared, warnings, registry, build } = await checkDrift(root);
-    if (warnings.length > 0) io.err(renderFindings(warnings, format, colors));
-    const findings: Finding[] = [...drift, ...lifecycleFindings(registry), ...(await checkFrozen(root, registry, build)), ...reviewFindings(registry, registry.reviews)];
+    // Every promise of the audit document names what keeps it, and what it names exists.
+    const promises = checkPromises(root, registry, new Map(registry.contracts.map((contract) => [contract.version, toJsonSchema(contract)])));
+    const allWarnings = [...warnings, ...promises.warnings];
+    if (allWarnings.length > 0) io.err(renderFindings(allWarnings, format, colors));
+    const findings: Finding[] = [...drift, ...promises.errors, ...lifecycleFindings(registry), ...(await checkFrozen(root, registry, build)), ...reviewFindings(registry, registry.reviews)];
     const base = options['base'];
     if (typeof base === 'string') {
       const changes = diffContracts(await loadBaseState(root, base), await loadState(root));

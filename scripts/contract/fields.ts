@@ -18,8 +18,10 @@ export interface Field {
   readonly required: boolean;
   /** True for `a[]` entries: the items of an array field, described by the array's record. */
   readonly isItems: boolean;
-  /** True for an HTTP header (declared under `x-headers`), false for a body field. */
+  /** True for an HTTP header (declared under `x-headers` or `x-transport-headers`), false for a body field. */
   readonly header?: boolean;
+  /** True for a header HTTP or the runtime puts on every request (`x-transport-headers`), which ingest neither checks nor stores. */
+  readonly transport?: boolean;
 }
 
 export function isSchemaObject(value: unknown): value is JsonSchema {
@@ -43,14 +45,15 @@ export function enumerated(schema: JsonSchema): unknown[] | undefined {
 
 /**
  * The fields of a generated contract JSON Schema: the payload's, then each
- * header's (from `x-headers`) with `header` set and the header name as path.
+ * header's (from `x-headers`, then `x-transport-headers`) with `header` set
+ * and the header name as path.
  */
 export function listContractFields(document: JsonSchema): Field[] {
-  const headers = document['x-headers'];
-  const headerFields = isSchemaObject(headers)
-    ? listFields(headers).map((field) => ({ ...field, pointer: `/x-headers${field.pointer}`, header: true }))
-    : [];
-  return [...listFields(document), ...headerFields];
+  const headerFields = (keyword: string, transport: boolean): Field[] => {
+    const headers = document[keyword];
+    return isSchemaObject(headers) ? listFields(headers).map((field) => ({ ...field, pointer: `/${keyword}${field.pointer}`, header: true, ...(transport ? { transport } : {}) })) : [];
+  };
+  return [...listFields(document), ...headerFields('x-headers', false), ...headerFields('x-transport-headers', true)];
 }
 
 export function listFields(root: JsonSchema): Field[] {

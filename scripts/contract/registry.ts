@@ -8,6 +8,7 @@ import type { Contract } from '../../schema/contract.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessingRecord } from '../../schema/processing-record.js';
+import type { PromiseKeeping } from '../../schema/promises.js';
 import type { license as LicenseDeclaration } from '../../schema/license.js';
 import type { probe as ProbeDeclaration } from '../../schema/probe.js';
 import { VERSION_STATUSES, type VersionRecord } from '../../schema/registry.js';
@@ -20,6 +21,8 @@ import { type SourceFile, sourceFiles } from './sources.js';
 export const REGISTRY_FILE = 'schema/index.ts';
 /** The connection test's declaration; a checkout without it (a diff base) has no probe. */
 export const PROBE_FILE = 'schema/probe.ts';
+/** What keeps each promise of the audit document; a checkout without it (a diff base) keeps none. */
+export const PROMISES_FILE = 'schema/promises.ts';
 
 export type ProbeDeclaration = typeof ProbeDeclaration;
 /** The license record's declaration; a checkout without it (a diff base) has none. */
@@ -44,6 +47,8 @@ export interface Registry {
   readonly license?: LicenseDeclaration;
   /** Per contract source (and the probe's): the files it is written in, its own first (see ./sources.ts). */
   readonly sources: ReadonlyMap<string, readonly SourceFile[]>;
+  /** What keeps each promise of the audit document (schema/promises.ts), where the checkout declares it. */
+  readonly promises?: readonly PromiseKeeping[];
 }
 
 function loadError(what: string, fix = 'run `npm run typecheck` to see the error in context'): FindingsError {
@@ -105,6 +110,7 @@ export async function loadRegistry(root: string): Promise<Registry> {
   const contracts = versions.map((record) => record.contract);
   const probe = await optionalDeclaration<ProbeDeclaration>(root, PROBE_FILE, 'probe');
   const license = await optionalDeclaration<LicenseDeclaration>(root, LICENSE_FILE, 'license');
+  const promises = await optionalDeclaration<readonly PromiseKeeping[]>(root, PROMISES_FILE, 'promiseKeepers');
   const sources = new Map<string, readonly SourceFile[]>();
   for (const source of [...contracts.map((c) => c.source), ...(probe === undefined ? [] : [probe.source])]) {
     // Loaded above already, so it bundles; a file that vanished since is a finding of the lint, not a crash here.
@@ -120,6 +126,7 @@ export async function loadRegistry(root: string): Promise<Registry> {
     ...(processingRecord === undefined ? {} : { processingRecord }),
     ...(probe === undefined ? {} : { probe }),
     ...(license === undefined ? {} : { license }),
+    ...(promises === undefined ? {} : { promises }),
   };
 }
 

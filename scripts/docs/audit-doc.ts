@@ -17,6 +17,8 @@ import type { Release, Releases } from '../governance/releases.js';
 import { type ReviewRecord, latestReview, reviewerWords, reviewsOf } from '../governance/reviews.js';
 import { type Change, type PrivacyKey, changesBetween, diffContracts, processingChanges } from '../governance/semantic-diff.js';
 import { describeType } from './describe-type.js';
+import { promisesPart, valuesPart } from './promises-doc.js';
+import type { PromiseKeeping } from '../../schema/promises.js';
 import { type Cell, code, codeBlock, heading, list, paragraph, stringify, strong, table, text } from './mdast.js';
 
 export const AUDIT_DOC = 'docs/telemetry.md';
@@ -40,6 +42,8 @@ export interface AuditInput {
   readonly reviews: readonly ReviewRecord[];
   /** The connection test (schema/probe.ts), where the contract declares one. */
   readonly probe?: { readonly mediaType: string; readonly messageIdOf: string; readonly body: unknown };
+  /** What keeps each promise (schema/promises.ts): the part "How each promise is kept". */
+  readonly promises?: readonly PromiseKeeping[];
 }
 
 function recordOf(field: Field): PrivacyRecord | undefined {
@@ -245,7 +249,7 @@ export function dataFlowPart({ versions, processingRecord }: AuditInput): RootCo
     '  validate --> mask["Customer mask (optional)"]',
     '  mask --> encrypt["Encryption (optional): JWE, AES-256-GCM"]',
     '  encrypt --> sign["Signing: HMAC-SHA-256 over the bytes sent"]',
-    '  sign --> tls["TLS 1.2+"]',
+    '  sign --> tls["TLS (https: only)"]',
     '  tls --> ingest["SaaS ingest: size, signature, decryption, version, schema, rules"]',
     `  ingest --> store[("Storage, deleted after ${processingRecord.retention.days} days")]`,
   ].join('\n');
@@ -409,6 +413,8 @@ export function versionPart(version: VersionInput, previous: VersionInput | unde
     ...balancingPart(version),
     heading(3, 'Headers'),
     ...headersPart(version),
+    heading(3, 'What each value can be'),
+    ...valuesPart(version),
     heading(3, 'Rules across fields'),
     ...rulesPart(version),
     heading(3, 'What we deliberately do not collect'),
@@ -560,5 +566,6 @@ export function auditParts(input: AuditInput): Map<string, string> {
     parts.set(`review ${v}`, stringify(reviewPart(version, input.reviews, input.released.get(version.contract.version), input.processingRecord)));
   }
   parts.set('art30', stringify(art30Part(input)));
+  parts.set('promises', stringify(promisesPart({ versions: input.versions, processingRecord: input.processingRecord, ...(input.promises === undefined ? {} : { promises: input.promises }) })));
   return parts;
 }

@@ -3,7 +3,7 @@
  * not read JSON Schema: "integer from 0 to 2^53 − 1", "RFC 3339 UTC
  * date-time", "sorted unique list of …, at most 256".
  */
-import { UTC_DATE_TIME_PATTERN } from '../../schema/types.js';
+import { UTC_DATE_TIME_PATTERN, UTC_MIDNIGHT_PATTERN } from '../../schema/types.js';
 import type { JsonSchema } from '../contract/fields.js';
 import { isSchemaObject } from '../contract/fields.js';
 import { type Phrasing, code, text } from './mdast.js';
@@ -84,6 +84,9 @@ export function describeType(schema: JsonSchema, options: DescribeOptions = {}):
       return [text(plural ? 'booleans' : 'boolean')];
     case 'string': {
       const format = schema['format'] as string | undefined;
+      if (format === 'date-time' && schema['pattern'] === UTC_MIDNIGHT_PATTERN) {
+        return [text(`UTC midnight${plural ? 's' : ''} (`), code('YYYY-MM-DDT00:00:00Z'), text(') of a year from 2000 to 2099')];
+      }
       if (format === 'date-time' && schema['pattern'] === UTC_DATE_TIME_PATTERN) {
         return [text(`RFC 3339 UTC date-time${plural ? 's' : ''} (ending in `), code('Z'), text(', up to 9 fractional digits)')];
       }

@@ -8,9 +8,9 @@ import { Ajv2020, type Options } from 'ajv/dist/2020.js';
 import { PRIVACY_KEYWORD } from '../../schema/privacy.js';
 import { RULES_KEYWORD } from '../../schema/rules.js';
 import { formats } from '../../src/contract/formats.js';
-import { HEADERS_KEYWORD, NOT_COLLECTED_KEYWORD } from './json-schema.js';
+import { HEADERS_KEYWORD, NOT_COLLECTED_KEYWORD, TRANSPORT_HEADERS_KEYWORD } from './json-schema.js';
 
-export const ANNOTATION_KEYWORDS = [PRIVACY_KEYWORD, RULES_KEYWORD, NOT_COLLECTED_KEYWORD, HEADERS_KEYWORD] as const;
+export const ANNOTATION_KEYWORDS = [PRIVACY_KEYWORD, RULES_KEYWORD, NOT_COLLECTED_KEYWORD, HEADERS_KEYWORD, TRANSPORT_HEADERS_KEYWORD] as const;
 
 export function createAjv(options: Options = {}): Ajv2020 {
   // ownProperties: a member name objects inherit (`toString`, `constructor`, `__proto__`) counts only

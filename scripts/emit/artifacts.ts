@@ -233,6 +233,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     released: registry.released,
     reviews: registry.reviews,
     ...(registry.probe !== undefined ? { probe: registry.probe } : {}),
+    ...(registry.promises !== undefined ? { promises: registry.promises } : {}),
   });
   // A version's part of the document shows its privacy records as they are now; what a release freezes of it
   // is the same part rendered from the wire views alone: its fields' types, its headers, its rules.

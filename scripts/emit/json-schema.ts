@@ -10,6 +10,7 @@ import type { JsonSchema } from '../contract/fields.js';
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 export const NOT_COLLECTED_KEYWORD = 'x-not-collected';
 export const HEADERS_KEYWORD = 'x-headers';
+export const TRANSPORT_HEADERS_KEYWORD = 'x-transport-headers';
 
 /** The stable `$id` of a version's schema. A URN: it names the schema and is never fetched. */
 export function schemaId(version: number): string {
@@ -58,6 +59,7 @@ export function toJsonSchema(contract: Contract): JsonSchema {
     additionalProperties,
     // A contract from an older checkout (a diff base) may predate declared headers.
     ...((contract as Partial<Contract>).headers === undefined ? {} : { [HEADERS_KEYWORD]: plainHeaders(contract) }),
+    ...(contract.transport === undefined ? {} : { [TRANSPORT_HEADERS_KEYWORD]: JSON.parse(JSON.stringify(contract.transport)) as JsonSchema }),
     [RULES_KEYWORD]: contract.rules,
     [NOT_COLLECTED_KEYWORD]: contract.notCollected,
   };

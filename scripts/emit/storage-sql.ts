@@ -33,6 +33,31 @@ import { PatternError, toSqlPattern } from './sql-pattern.js';
 
 export const REPORTS_TABLE = 'telemetry_reports';
 export const MIGRATIONS_TABLE = 'telemetry_migrations';
+export const WINDOWS_TABLE = 'telemetry_windows';
+
+/**
+ * The windows stored, one row per report, in a table of their own: its
+ * exclusion constraint refuses a window of a license that overlaps another
+ * of the same license (the store answers `window-overlap`). A small table
+ * that is never partitioned, so the constraint holds whatever becomes of the
+ * reports table: PostgreSQL 15 puts no exclusion constraint on a partitioned
+ * table, and later versions only one that compares the partition key with
+ * `=`, which a constraint on overlapping windows cannot. `=` on text in a GiST index needs the
+ * btree_gist extension: in PostgreSQL's contrib, and in PGlite through its
+ * `extensions` option. The store writes and erases a window with its report.
+ */
+const WINDOWS_DDL = [
+  '-- The windows stored, one per report, in a table of their own, so that the exclusion constraint below refuses a',
+  '-- window that overlaps another window of the same license, whatever becomes of the reports table.',
+  'CREATE EXTENSION IF NOT EXISTS btree_gist;',
+  `CREATE TABLE ${WINDOWS_TABLE} (`,
+  '  dedupe_key text COLLATE "C" PRIMARY KEY,',
+  '  license_id text COLLATE "C" NOT NULL,',
+  '  period tstzrange NOT NULL CONSTRAINT period_check CHECK (NOT isempty(period) AND lower_inc(period) AND NOT upper_inc(period)),',
+  `  CONSTRAINT ${WINDOWS_TABLE}_no_overlap EXCLUDE USING gist (license_id WITH =, period WITH &&)`,
+  ');',
+  `COMMENT ON TABLE ${WINDOWS_TABLE} IS 'A row per stored report: its dedupe key, license id and window, kept and erased with the report. Two windows of one license never overlap (window-overlap).';`,
+].join('\n');
 const VERSION_FIELD = 'schemaVersion';
 
 /** The headers whose values `ingest` hands to the store, by the IngestSuccess member that carries each. */
@@ -436,6 +461,7 @@ function migrationStatements(before: TableState | undefined, after: TableState, 
     out.push(`CREATE TABLE ${REPORTS_TABLE} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n);`);
     out.push(`-- purge deletes by the time of receipt.\nCREATE INDEX ${REPORTS_TABLE}_received_at ON ${REPORTS_TABLE} (received_at);`);
     out.push(after.columns.map(comment).join('\n'));
+    out.push(WINDOWS_DDL);
     return out;
   }
   const comments: string[] = [];
@@ -556,6 +582,7 @@ function storagePlan(versions: readonly StorageVersionInput[], tables: readonly 
   return {
     table: REPORTS_TABLE,
     migrationsTable: MIGRATIONS_TABLE,
+    windowsTable: WINDOWS_TABLE,
     migrations: versions.map(({ contract }) => ({ version: contract.version, checksum: checksum(migrations.get(contract.version)!), sql: migrations.get(contract.version)! })),
     versions: Object.fromEntries(tables.map((t) => [t.version, { columns: t.columns.map(column) }])),
     ...(current === undefined ? {} : { current }),

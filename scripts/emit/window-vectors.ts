@@ -60,7 +60,8 @@ function cases(runtime: WindowRuntime): Case[] {
     { name: 'monthly after weekly: the first window runs from the last Monday to the 1st', frequency: 'monthly', last: window('2026-11-09', '2026-11-16'), now: '2026-12-01T12:00:00Z' },
     { name: 'daily: the last window ends in the future (the clock went back): nothing due', frequency: 'daily', last: window('2026-11-20', '2026-11-21'), now: '2026-11-19T12:00:00Z' },
     ...LICENSES.slice(1).map((licenseId): Case => ({ name: `twice-monthly: the same window for license ${licenseId}, at its own moment`, frequency: 'twice-monthly', last: window('2026-11-01', '2026-11-15'), now: '2026-12-01T12:00:00Z', licenseId })),
-    { name: 'refused: the last window does not end on a UTC midnight', frequency: 'daily', last: { periodStart: '2026-11-19T00:00:00Z', periodEnd: '2026-11-19T12:00:00Z' }, now: '2026-11-20T12:00:00Z' },
+    { name: 'daily: after a last window that ends at noon (queued before windows were days), the next one starts at midnight', frequency: 'daily', last: { periodStart: '2026-11-18T12:00:00Z', periodEnd: '2026-11-19T12:00:00Z' }, now: '2026-11-21T12:00:00Z' },
+    { name: 'refused: the last window\'s end is no date-time', frequency: 'daily', last: { periodStart: '2026-11-18T00:00:00Z', periodEnd: 'yesterday' }, now: '2026-11-20T12:00:00Z' },
   ];
 }
 

@@ -17,6 +17,7 @@ import { checkPersonalDataName, checkPersonalDefault } from './personal-data.js'
 import { checkPrivacyRecord } from './privacy-record.js';
 import { checkProportionality } from './proportionality.js';
 import { REVIEW_BY_SUMMARY, type ReviewSubject, reviewByFindings } from './review-by.js';
+import { FREE_TEXT_BITS, checkFreeText, checkValuesStated } from './values.js';
 import { type LintCheck, today as todayUtc } from './types.js';
 import type { SourceFile } from '../contract/sources.js';
 
@@ -40,6 +41,8 @@ export const LINT_RULES: Readonly<Record<string, LintRule>> = {
   'personal-default': { check: checkPersonalDefault, severity: 'error', summary: 'no default or example value that looks like an email, IP address, phone number or secret' },
   'closed-object': { check: checkClosedObject, severity: 'error', summary: 'every object is closed: additionalProperties false, no patternProperties' },
   'bounded-string': { check: checkBoundedString, severity: 'error', summary: 'every string has an enum or const, or a pattern or format with a maxLength' },
+  'values-stated': { check: checkValuesStated, severity: 'error', summary: 'every string says in its privacy record what values it can hold and what keeps it to them' },
+  'free-text': { check: checkFreeText, severity: 'error', summary: `no string can carry more than ${FREE_TEXT_BITS} bits, measured from its pattern and length, unless its record names what bounds it beyond the schema` },
   'bounded-array': { check: checkBoundedArray, severity: 'error', summary: 'every list has a maxItems' },
   'bounded-number': { check: checkBoundedNumber, severity: 'error', summary: 'every number has a minimum, and a maximum unless it is an integer' },
   'no-any': { check: checkNoAny, severity: 'error', summary: 'no field accepts any JSON value' },

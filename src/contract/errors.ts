@@ -2,8 +2,11 @@
  * Validation errors in one shape: a JSON Pointer path, the id of the broken
  * rule, and a message `<path>: <what is wrong>, got <kind of value> (<rule>)`.
  * Messages describe the kind of a value, never echo a string: a payload that
- * fails validation may carry exactly the data it must not.
+ * fails validation may carry exactly the data it must not. A member name the
+ * payload brought (an unknown field) is shown only as a short identifier,
+ * else by its length (see {@link shownName}).
  */
+import { PATTERN_WORDS } from '../../schema/patterns.js';
 import type { SchemaError } from './generated-validator.js';
 
 export interface ValidationError {
@@ -20,6 +23,30 @@ export type ValidationResult<T> = { readonly ok: true; readonly value: T } | { r
 
 export function escapePointerToken(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The longest received member name an error shows; a longer one, or one of other characters, is shown by its length. */
+export const MAX_SHOWN_NAME = 32;
+const SHOWABLE_NAME = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_SHOWN_NAME}}$`);
+
+/**
+ * A member name the sender chose, as an error may show it: quoted when it is
+ * a short identifier (at most 32 ASCII letters, digits, `_` or `-`, as every
+ * field name of the contract is), otherwise only how long it is. An error is
+ * logged and sent back, and a name can be as long as the body and hold
+ * anything, an e-mail address included.
+ *
+ * @example
+ * shownName('unknownField'); // '"unknownField"'
+ * shownName('alice.smith@example.com'); // 'a name of 23 characters'
+ */
+export function shownName(name: string): string {
+  return SHOWABLE_NAME.test(name) ? JSON.stringify(name) : `a name of ${[...name].length} character${[...name].length === 1 ? '' : 's'}`;
+}
+
+/** A received member name as a pointer token: the name itself when {@link shownName} would show it, else `<a name of N characters>`. */
+export function receivedPointerToken(name: string): string {
+  return SHOWABLE_NAME.test(name) ? name : `<${shownName(name)}>`;
 }
 
 function unescapePointerToken(token: string): string {
@@ -101,8 +128,9 @@ export function fromSchemaError(error: SchemaError, root: unknown): ValidationEr
     case 'required':
       return makeError(`${at}/${escapePointerToken(String(p['missingProperty']))}`, 'is required but missing', 'required');
     case 'additionalProperties': {
-      const path = `${at}/${escapePointerToken(String(p['additionalProperty']))}`;
-      return makeError(path, `is not a field of the contract, and unknown fields are rejected; got ${kindOf(valueAt(root, path))}`, 'additionalProperties');
+      const name = String(p['additionalProperty']);
+      const value = valueAt(root, `${at}/${escapePointerToken(name)}`);
+      return makeError(`${at}/${receivedPointerToken(name)}`, `is not a field of the contract, and unknown fields are rejected; got ${kindOf(value)}`, 'additionalProperties');
     }
     case 'type':
       return makeError(at, `must be ${String(p['type']).split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ')}, ${got()}`, 'type');
@@ -127,8 +155,10 @@ export function fromSchemaError(error: SchemaError, root: unknown): ValidationEr
       const [first, repeat] = [Number(p['i']), Number(p['j'])].sort((a, b) => a - b);
       return makeError(`${at}/${repeat}`, `repeats item ${first}; items must be unique`, 'uniqueItems');
     }
-    case 'pattern':
-      return makeError(at, `must match ${String(p['pattern'])}, ${got()}`, 'pattern');
+    case 'pattern': {
+      const words = PATTERN_WORDS[String(p['pattern'])];
+      return makeError(at, `must ${words === undefined ? `match ${String(p['pattern'])}` : `be ${words}`}, ${got()}`, 'pattern');
+    }
     case 'format': {
       const format = String(p['format']);
       return makeError(at, `must be ${FORMAT_NAMES[format] ?? `a valid ${format}`}, ${got()}`, 'format');

@@ -13,7 +13,7 @@
  *
  * Numbers need nothing here: the contract's schema bounds every number it has.
  */
-import { type ValidationError, escapePointerToken, makeError } from './errors.js';
+import { type ValidationError, makeError, receivedPointerToken, shownName } from './errors.js';
 
 const I_JSON = 'I-JSON (RFC 7493)';
 
@@ -47,7 +47,8 @@ const hex = (unit: number) => `\\u${unit.toString(16).padStart(4, '0')}`;
 
 function pointer(stack: readonly Frame[], depth: number): string {
   let out = '';
-  for (let i = 0; i < depth; i++) out += `/${escapePointerToken(String(stack[i]!.token))}`;
+  // Member names are the sender's: a long or odd one is named by its length, never echoed.
+  for (let i = 0; i < depth; i++) out += `/${receivedPointerToken(String(stack[i]!.token))}`;
   return out;
 }
 
@@ -168,6 +169,5 @@ export function iJsonProblem(text: string): ValidationError | undefined {
 }
 
 function duplicate(stack: readonly Frame[], depth: number, name: string): ValidationError {
-  const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
-  return makeError(pointer(stack, depth - 1), `has the member ${shown} more than once; send each name once: ${I_JSON} requires unique names, as parsers disagree on which one counts`, 'duplicate-key');
+  return makeError(pointer(stack, depth - 1), `has the member ${shownName(name)} more than once; send each name once: ${I_JSON} requires unique names, as parsers disagree on which one counts`, 'duplicate-key');
 }

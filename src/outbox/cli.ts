@@ -34,6 +34,7 @@ export const CLI_ENV = {
   secrets: 'TELEMETRY_SIGNING_SECRETS',
   secretsFile: 'TELEMETRY_SIGNING_SECRETS_FILE',
   baseUrl: 'TELEMETRY_BASE_URL',
+  allowHttpLoopback: 'TELEMETRY_ALLOW_HTTP_LOOPBACK',
   encryptionKey: 'TELEMETRY_ENCRYPTION_KEY',
   receiptKeys: 'TELEMETRY_RECEIPT_KEYS',
   mask: 'TELEMETRY_MASK_CUSTOMER',
@@ -263,6 +264,7 @@ export function mainHelp(): string {
       [CLI_ENV.secrets, 'the whsec_ signing secret(s) flush and test sign with, newest first; never printed'],
       [CLI_ENV.secretsFile, 'a file holding them instead (a systemd credential, a Kubernetes secret)'],
       [CLI_ENV.baseUrl, 'the ingest server, when --base-url is not given; outbox.json keeps the one the application uses'],
+      [CLI_ENV.allowHttpLoopback, 'set to 1 to send over plain http: to a loopback address (development); only https: otherwise, unless outbox.json allows it'],
       [CLI_ENV.encryptionKey, 'the encryption key, when the application was given one of its own; never printed'],
       [CLI_ENV.receiptKeys, 'the vendor\'s public receipt key(s), ed25519:…, when outbox.json has none (import-receipt, supersede)'],
       [CLI_ENV.mask, 'init masks the customer when set (not empty, 0 or false) and --mask-customer is not given'],
@@ -446,12 +448,13 @@ async function run(name: CommandName, values: Record<string, string | boolean | 
       ...(secrets ? { signingSecrets: secrets } : {}),
       ...(encryptionKey !== undefined ? { encryptionKey } : {}),
       ...(baseUrl !== undefined && baseUrl !== '' ? { baseUrl } : {}),
+      ...(io.env[CLI_ENV.allowHttpLoopback] === '1' ? { allowHttpLoopback: true } : {}),
       ...(receiptKeys.length > 0 && init === undefined ? { receiptKeys } : {}),
       ...(init !== undefined ? { env: io.env } : {}),
       ...(io.now ? { now: io.now } : {}),
     });
   } catch (error) {
-    if (error instanceof OutboxError && error.rule === 'invalid-option') throw new UsageError(error.message.replace(/^openOutbox: /, ''));
+    if (error instanceof OutboxError && ['invalid-option', 'invalid-address', 'https-only'].includes(error.rule)) throw new UsageError(error.message.replace(/^openOutbox: /, ''));
     throw error;
   }
   const tidy = outbox.opened;

@@ -31,6 +31,8 @@ const READ_BATCH = 64;
 /** The settings kept in outbox.json: what the operator CLI needs besides the secrets. */
 export interface OutboxSettings {
   readonly baseUrl?: string;
+  /** The application sends over plain http: to a loopback address (development): the command may too. */
+  readonly allowHttpLoopback?: boolean;
   readonly retentionDays?: number;
   readonly maxPending?: number;
   readonly enabled?: boolean;
@@ -280,7 +282,7 @@ export function fileStorage(dir: string, options: FileStorageOptions = {}): File
   };
 }
 
-const SETTING_KEYS = ['baseUrl', 'retentionDays', 'maxPending', 'enabled', 'signingKeys', 'licenseId', 'customerHeader', 'schemaVersion', 'encrypt', 'encryptionKeyId', 'receiptKeys', 'licensedFeatures'] as const;
+const SETTING_KEYS = ['baseUrl', 'allowHttpLoopback', 'retentionDays', 'maxPending', 'enabled', 'signingKeys', 'licenseId', 'customerHeader', 'schemaVersion', 'encrypt', 'encryptionKeyId', 'receiptKeys', 'licensedFeatures'] as const;
 
 /** outbox.json as settings; anything else in it (a secret above all) is refused, not ignored. */
 export function checkSettings(value: unknown, where: string): OutboxSettings {
@@ -292,7 +294,7 @@ export function checkSettings(value: unknown, where: string): OutboxSettings {
     }
   }
   if (record['baseUrl'] !== undefined && typeof record['baseUrl'] !== 'string') throw new Error(`${where}: baseUrl must be a string (settings-file)`);
-  for (const key of ['enabled', 'encrypt'] as const) {
+  for (const key of ['enabled', 'encrypt', 'allowHttpLoopback'] as const) {
     if (record[key] !== undefined && typeof record[key] !== 'boolean') throw new Error(`${where}: ${key} must be true or false (settings-file)`);
   }
   for (const [key, max] of [['licenseId', 128], ['customerHeader', 768], ['encryptionKeyId', 16]] as const) {

@@ -81,7 +81,7 @@ export function assessHealth(input: HealthInput): Health {
     const how = last.failure ? `${last.failure.status ?? 'no answer'} ${last.failure.rule}` : 'unknown';
     return result('unhealthy', `${plural(failed.length, 'window')} refused by the server (the last: ${how}); fix the cause, then retry ${failed.length === 1 ? 'it' : 'them'} (telemetry-outbox retry)`);
   }
-  // What the server last answered about a window; an operator's requeue, export or discard is no answer.
+  // What the server last answered about a window; an operator's requeue, export or discard is no answer, nor is a re-forming.
   const lastSend = [...input.log].reverse().find((e) => e.outcome === 'delivered' || e.outcome === 'failed' || e.outcome === 'pending');
   if (lastSend !== undefined && lastSend.outcome === 'pending') {
     return result('unhealthy', `the last transmission (${age(input.now - Date.parse(lastSend.time))} ago) failed: ${lastSend.message ?? lastSend.rule ?? 'no answer'}; ${waiting}`);

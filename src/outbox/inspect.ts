@@ -65,14 +65,15 @@ export async function previewWindow(ctx: InspectContext, counts: unknown): Promi
   const built = await createTelemetryRequest(counts as TelemetryCounts<1>, { ...options, version: ctx.version as 1 });
   if (!built.ok) return { ok: false, error: built.error };
   const record = recordOf(built.request, new Date(ctx.now()).toISOString());
-  const existing = await ctx.read(() => ctx.storage.get(record.messageId));
+  // As enqueue finds it: by its message id, or by its window when it was queued under the other customer form.
+  const existing = await ctx.read(async () => (await ctx.storage.get(record.messageId)) ?? (await ctx.storage.list()).records.find((r) => r.dedupeKey === record.dedupeKey));
   if (!existing.ok) return existing;
   if (existing.value !== undefined && existing.value.bodySha256 !== record.bodySha256) {
     return {
       ok: false,
       error: {
         rule: 'window-conflict',
-        message: `${record.dedupeKey}: this window is already in the outbox (${record.messageId}, ${existing.value.state}) with other counts (window-conflict); enqueue would refuse these counts`,
+        message: `${record.dedupeKey}: this window is already in the outbox (${existing.value.messageId}, ${existing.value.state}) with other counts (window-conflict); enqueue would refuse these counts`,
         messageId: record.messageId,
       },
     };
@@ -93,6 +94,7 @@ export interface TestSender {
   /** What this process lacks besides, in words (the application's own encryption key). */
   readonly lacking?: string;
   readonly baseUrl?: string;
+  readonly allowHttpLoopback?: boolean;
   readonly fetch?: FetchLike;
   readonly timeoutMs?: number;
   readonly now: () => number;
@@ -130,6 +132,7 @@ export async function testOutboxConnection(sender: TestSender): Promise<Connecti
         });
   return runConnectionTest(built, {
     baseUrl: sender.baseUrl ?? '',
+    ...(sender.allowHttpLoopback !== undefined ? { allowHttpLoopback: sender.allowHttpLoopback } : {}),
     now: sender.now,
     encrypted: sender.encrypt,
     schemaVersion: sender.version,

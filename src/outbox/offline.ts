@@ -17,10 +17,11 @@ import { wireError } from '../contract/wire-errors.js';
 import { BUNDLE_FORMAT, BUNDLE_KIND, BUNDLE_MEDIA_TYPE, type Bundle, type BundleWindow, DEFAULT_MAX_BUNDLE_BYTES, MAX_BUNDLE_WINDOWS, bundleIdOf, bundleManifest, serializeBundle, signBundle } from '../wire/bundle.js';
 import { utf8 } from '../wire/bytes.js';
 import { JSON_MEDIA_TYPE } from '../wire/content-type.js';
-import { CONTRACT_HEADERS } from '../wire/contract-headers.js';
+import { CONTRACT_HEADERS, runtimeHeaders } from '../wire/contract-headers.js';
 import { BUNDLE_PATH } from '../wire/paths.js';
 import { type ReceiptPayload, type ReceiptWindow, verifyReceipt } from '../wire/receipt.js';
 import { SIGNATURE_HEADERS } from '../wire/signature.js';
+import { type AddressOptions, checkIngestAddress } from '../uploader/address.js';
 import { type FetchLike, deadline, joinUrl, readLimited, serverError } from '../uploader/send.js';
 import type { OutboxFailure } from './errors.js';
 import type { OutboxRecord, RecordProblem, Window } from './record.js';
@@ -227,7 +228,7 @@ export interface CorrectionSent {
  */
 export async function sendCorrection(
   record: OutboxRecord,
-  options: { readonly signingSecrets: readonly string[]; readonly receiptKeys: readonly string[]; readonly baseUrl: string; readonly fetch?: FetchLike; readonly timeoutMs?: number; readonly now: () => number },
+  options: { readonly signingSecrets: readonly string[]; readonly receiptKeys: readonly string[]; readonly baseUrl: string; readonly fetch?: FetchLike; readonly timeoutMs?: number; readonly now: () => number } & AddressOptions,
 ): Promise<CorrectionSent> {
   const started = options.now();
   const bundle = await signBundle({ bundle: BUNDLE_KIND, format: BUNDLE_FORMAT, licenseId: record.licenseId, createdAt: secondsIso(started), windows: [bundleWindowOf(record)] }, options.signingSecrets);
@@ -238,13 +239,16 @@ export async function sendCorrection(
     problem,
     stopRound,
   });
+  // As every request of the uploader: to an https: address only, with the contract's transport headers and no runtime defaults.
+  const address = checkIngestAddress(options.baseUrl, options);
+  if (address !== undefined) return stay({ at: iso(started), rule: address.rule, message: oneLine(address.message) }, true);
   const limit = deadline(options.timeoutMs ?? 30_000);
   let status: number;
   let text: string;
   try {
     const response = await (options.fetch ?? (globalThis.fetch as unknown as FetchLike))(joinUrl(options.baseUrl, BUNDLE_PATH), {
       method: 'POST',
-      headers: { 'content-type': BUNDLE_MEDIA_TYPE },
+      headers: { ...runtimeHeaders(record.schemaVersion), 'content-type': BUNDLE_MEDIA_TYPE },
       body: utf8(serializeBundle(bundle)),
       redirect: 'manual',
       signal: limit.signal,

@@ -3,6 +3,7 @@
  * settings outbox.json keeps (an option given wins over the saved value).
  */
 import type { LicenseRecord } from '../contract/license.js';
+import { type AddressOptions, checkIngestAddress } from '../uploader/address.js';
 import type { FetchLike } from '../uploader/send.js';
 import { senderIdentity } from '../uploader/sender.js';
 import { REPORTING_SCHEDULES, type ReportingFrequency } from '../uploader/windows.js';
@@ -24,7 +25,7 @@ export const DEFAULT_OUTBOX_RETRIES = 2;
 /** How long `retry` waits for a running flush to end. */
 export const DEFAULT_LOCK_WAIT_MS = 10_000;
 
-export interface OutboxOptions {
+export interface OutboxOptions extends AddressOptions {
   /** The outbox folder (created 0700). Give this or `storage`. */
   readonly dir?: string;
   /** Another storage than a folder, e.g. the application's database (see `OutboxStorage`). */
@@ -64,7 +65,11 @@ export interface OutboxOptions {
    */
   readonly frequency?: ReportingFrequency;
 
-  /** The ingest server's origin, e.g. `https://telemetry.vendor.example`. Needed by `flush`; kept in outbox.json for the CLI. */
+  /**
+   * The ingest server's origin, e.g. `https://telemetry.vendor.example`: only `https:`, except a loopback
+   * address with `allowHttpLoopback` (development). Needed by `flush`; kept in outbox.json for the CLI,
+   * with `allowHttpLoopback` when it is set.
+   */
   readonly baseUrl?: string;
   /**
    * The vendor's public receipt keys (`ed25519:…`, shipped with the license; several during a rotation):
@@ -102,21 +107,16 @@ export function invalidOption(name: string, what: string): OutboxError {
   return new OutboxError(`openOutbox: ${name} ${what} (invalid-option)`, 'invalid-option');
 }
 
-function checkBaseUrl(value: unknown, where: string): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw invalidOption(where, 'must be an absolute http(s) URL such as https://telemetry.vendor.example');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidOption(where, `must use http or https, got ${url.protocol.replace(/:$/, '')}`);
-  // outbox.json keeps the address in the clear: it must not carry a password.
-  if (url.username !== '' || url.password !== '') throw invalidOption(where, 'must not carry a user name or password; the signing secrets authenticate the uploader');
+/** The address checked as every uploader checks it (https: only; no user name or password, since outbox.json keeps it in the clear). */
+function checkBaseUrl(value: unknown, where: string, allowHttpLoopback: boolean): string {
+  const problem = checkIngestAddress(value, { allowHttpLoopback }, where);
+  if (problem !== undefined) throw new OutboxError(`openOutbox: ${problem.message}`, problem.rule);
   return String(value);
 }
 
 export interface Settings {
   readonly baseUrl?: string;
+  readonly allowHttpLoopback: boolean;
   readonly retentionDays: RetentionDays;
   readonly maxPending: number;
   readonly enabled: boolean;
@@ -124,6 +124,7 @@ export interface Settings {
 
 export function resolveSettings(options: OutboxOptions, saved: OutboxSettings | undefined, where: string): Settings {
   const baseUrl = options.baseUrl ?? saved?.baseUrl;
+  const allowHttpLoopback = options.allowHttpLoopback ?? saved?.allowHttpLoopback ?? false;
   const retentionDays = options.retentionDays ?? saved?.retentionDays ?? DEFAULT_RETENTION_DAYS;
   if (!(RETENTION_DAYS as readonly number[]).includes(retentionDays)) {
     throw invalidOption(options.retentionDays === undefined ? `retentionDays in ${where}` : 'retentionDays', `must be one of ${RETENTION_DAYS.join(', ')}, got ${String(retentionDays)}`);
@@ -131,7 +132,8 @@ export function resolveSettings(options: OutboxOptions, saved: OutboxSettings | 
   const maxPending = options.maxPending ?? saved?.maxPending ?? DEFAULT_MAX_PENDING;
   if (!Number.isSafeInteger(maxPending) || maxPending < 1 || maxPending > 1_000_000) throw invalidOption('maxPending', `must be an integer from 1 to 1000000, got ${String(maxPending)}`);
   return {
-    ...(baseUrl === undefined ? {} : { baseUrl: checkBaseUrl(baseUrl, options.baseUrl === undefined ? `baseUrl in ${where}` : 'baseUrl') }),
+    ...(baseUrl === undefined ? {} : { baseUrl: checkBaseUrl(baseUrl, options.baseUrl === undefined ? `baseUrl in ${where}` : 'baseUrl', allowHttpLoopback) }),
+    allowHttpLoopback,
     retentionDays: retentionDays as RetentionDays,
     maxPending,
     enabled: options.enabled ?? saved?.enabled ?? true,

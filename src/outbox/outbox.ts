@@ -21,6 +21,7 @@ import { customerHeaderOf } from '../uploader/sender.js';
 import { sendTelemetry } from '../uploader/send.js';
 import { DEFAULT_FREQUENCY, type DueWindow, dueWindows } from '../uploader/windows.js';
 import { compareInstantTexts } from '../contract/instant.js';
+import { messageId as messageIdOf } from '../wire/dedupe.js';
 import { wireError } from '../contract/wire-errors.js';
 import { writeNewFile } from './durable-file.js';
 import { OutboxError, type OutboxFailure, errnoOf, storageFailure } from './errors.js';
@@ -29,7 +30,7 @@ import { type Health, assessHealth } from './health.js';
 import { type InspectContext, type PreviewResult, type ShowResult, previewWindow, showNext, showWindow, testOutboxConnection } from './inspect.js';
 import type { WindowView } from './show.js';
 import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, invalidOption, resolveSettings, withLicense } from './options.js';
-import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isMessageId, newestWindow, recordOf, windowsOverlap } from './record.js';
+import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isFormFixed, isMessageId, newestWindow, recordOf, windowsOverlap } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
 import { type ExportResult, type ImportResult, type OfflineContext, exportWindows, importReceipt, sendCorrection } from './offline.js';
@@ -298,6 +299,7 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
   const lacksOwnKey = encrypt && givenKeyId === undefined && saved?.encryptionKeyId !== undefined ? `encryptionKey (the application's own, key id ${saved.encryptionKeyId})` : undefined;
   const persisted: OutboxSettings = {
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+    ...(settings.allowHttpLoopback ? { allowHttpLoopback: true } : {}),
     retentionDays: settings.retentionDays,
     maxPending: settings.maxPending,
     enabled: settings.enabled,
@@ -433,7 +435,10 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       const existing = await storage.get(record.messageId);
       if (existing !== undefined) return existing;
       const listed = await storage.list();
-      // The same message id is the insert's to decide (a duplicate, or window-conflict), atomically.
+      // The same window queued under the other customer form (masking was switched since) is the same window.
+      const sameWindow = listed.records.find((r) => r.dedupeKey === record.dedupeKey);
+      if (sameWindow !== undefined) return sameWindow;
+      // Another window sharing an instant with this one is refused; the same window is the insert's to decide, atomically.
       // A discarded window is neither queued nor delivered: its time may be reported again.
       const overlapping = listed.records.find((r) => r.messageId !== record.messageId && r.state !== 'discarded' && windowsOverlap(r.window, record.window));
       if (overlapping !== undefined) return { overlapping };
@@ -465,14 +470,14 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       };
     }
     if (existing === undefined) return { ok: true, messageId: record.messageId, window: record.window, duplicate: false, state: 'pending' };
-    if (existing.bodySha256 === record.bodySha256) return { ok: true, messageId: record.messageId, window: record.window, duplicate: true, state: existing.state };
+    if (existing.bodySha256 === record.bodySha256) return { ok: true, messageId: existing.messageId, window: record.window, duplicate: true, state: existing.state };
     const since = existing.state === 'delivered' ? `delivered ${existing.delivered?.at ?? ''}` : `${existing.state} since ${existing.enqueuedAt}`;
     return {
       ok: false,
       error: {
         rule: 'window-conflict',
-        message: `${record.dedupeKey}: this window is already in the outbox (${record.messageId}, ${since}) with other counts (window-conflict); the server keeps the first copy of a window and refuses another (409 window-conflict). Report the difference in a later window`,
-        messageId: record.messageId,
+        message: `${record.dedupeKey}: this window is already in the outbox (${existing.messageId}, ${since}) with other counts (window-conflict); the server keeps the first copy of a window and refuses another (409 window-conflict). Report the difference in a later window`,
+        messageId: existing.messageId,
       },
     };
   }
@@ -490,13 +495,7 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       now: now(),
     });
     if (due.ok) return due;
-    return {
-      ok: false,
-      error: {
-        rule: due.error.rule,
-        message: `${location}: the newest window in the outbox (${last!.messageId}) ends ${last!.window.end}, not at a UTC midnight, so no window of the schedule can follow it (${due.error.rule}); enqueue the time up to the next UTC midnight as one window, and the schedule resumes from there`,
-      },
-    };
+    return { ok: false, error: { rule: due.error.rule, message: `${location}: the newest window in the outbox (${last!.messageId}) ends ${JSON.stringify(last!.window.end)}, which is no UTC date-time, so no window of the schedule can follow it (${due.error.rule}); the record is damaged: discard it` } };
   }
 
   async function enqueueDueOnce(countsFor: (window: DueWindow) => NoInfer<WindowCounts<V>> | Promise<NoInfer<WindowCounts<V>>>): Promise<EnqueueDueResult> {
@@ -518,6 +517,42 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       queued.push({ window, messageId: result.messageId, duplicate: result.duplicate });
     }
     return { ok: true, queued, next: due.next };
+  }
+
+  /**
+   * The customer header the masking setting asks for now: worked out afresh from the options (the
+   * environment is read now), or, in a process without the customer's name (the command), the header
+   * the application saved when it opened the outbox.
+   */
+  const customerHeaderNow = async (): Promise<string | undefined> =>
+    options.customer !== undefined && secrets.length > 0 && checkCustomerName(options.customer) === undefined ? customerHeaderOf({ ...options, customer: options.customer }, secrets) : customerHeader;
+
+  /**
+   * Fixes a window's customer header for good, just before its first send: the header the masking
+   * setting asks for now, written to the storage before anything goes out, so no window ever travels
+   * in two forms. A window queued in the other form gets the new one and, as the message id binds the
+   * header, a new message id; the log says so (`re-formed`). Undefined when the window is already
+   * queued under the new id: that record is sent instead, and this one removed.
+   */
+  async function fixForm(record: OutboxRecord): Promise<OutboxRecord | undefined> {
+    const at = iso();
+    const form = (await customerHeaderNow()) ?? record.customer;
+    if (form === record.customer) {
+      const fixed = { ...record, formFixedAt: at };
+      await storage.replace(fixed);
+      return fixed;
+    }
+    const id = await messageIdOf(record.dedupeKey, form);
+    const fixed: OutboxRecord = { ...record, messageId: id, customer: form, formFixedAt: at };
+    await storage.appendLog([
+      entryOf(record, 're-formed', at, {
+        rule: 'masking-changed',
+        message: `queued ${record.enqueuedAt} under the customer header of that time; the masking setting now asks for the other form, so the window goes out in it, as ${id}`,
+      }),
+    ]);
+    const existing = await storage.insert(fixed);
+    await storage.remove([record.messageId]);
+    return existing === undefined ? fixed : undefined;
   }
 
   async function flushOnce(): Promise<FlushResult> {
@@ -549,10 +584,20 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       const waiting = listed.value.records.filter((r) => r.state === 'pending').sort(byAge);
       let index = 0;
       for (; index < waiting.length; index++) {
-        const record = waiting[index]!;
+        let record = waiting[index]!;
         if (!(await lock.stillHeld())) {
           stopped = { rule: 'lock-lost', message: `${location}: another process took the flush lock over, this one was judged dead (lock-lost); the rest is left to it` };
           break;
+        }
+        if (!isFormFixed(record)) {
+          const fixed = await guarded('write', () => fixForm(record));
+          if (!fixed.ok) {
+            stopped = fixed.error;
+            break;
+          }
+          // Queued again under the new form meanwhile: that record is the window now, and is sent in its turn.
+          if (fixed.value === undefined) continue;
+          record = fixed.value;
         }
         const time = () => iso();
         let update: OutboxRecord;
@@ -570,6 +615,7 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
               signingSecrets: secrets,
               receiptKeys,
               baseUrl: settings.baseUrl!,
+              allowHttpLoopback: settings.allowHttpLoopback,
               now,
               ...(options.fetch ? { fetch: options.fetch } : {}),
               ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -591,6 +637,7 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
           } else {
             const result = await sendTelemetry(restored.request, {
               baseUrl: settings.baseUrl!,
+              allowHttpLoopback: settings.allowHttpLoopback,
               retries: options.retries ?? DEFAULT_OUTBOX_RETRIES,
               now,
               ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -715,7 +762,14 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
     if (secrets.length === 0 || signer === undefined) {
       return { ok: false, error: wireError('export', `${[...(signer === undefined ? ['licenseId'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])].join(' and ')} must be given to sign a bundle`, 'not-configured') };
     }
-    return withLock(() => exportWindows(offline, { licenseId: signer, signingSecrets: secrets }, file === undefined ? async () => {} : (text) => writeNewFile(file, text)));
+    return withLock(async () => {
+      // A bundle carries a window to the server as a send does: its customer header is fixed first, the same way.
+      const forms = await guarded('write', async () => {
+        for (const record of (await storage.list()).records) if (record.state === 'pending' && record.licenseId === signer && !isFormFixed(record)) await fixForm(record);
+      });
+      if (!forms.ok) return forms;
+      return exportWindows(offline, { licenseId: signer, signingSecrets: secrets }, file === undefined ? async () => {} : (text) => writeNewFile(file, text));
+    });
   }
 
   const readOrThrow = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -826,6 +880,7 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
         ...(options.encryptionKey !== undefined ? { encryptionKey: options.encryptionKey } : {}),
         ...(lacksOwnKey !== undefined ? { lacking: lacksOwnKey } : {}),
         ...(settings.baseUrl !== undefined ? { baseUrl: settings.baseUrl } : {}),
+        allowHttpLoopback: settings.allowHttpLoopback,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         now,

@@ -69,6 +69,13 @@ export interface OutboxRecord {
   /** The body's size in bytes. */
   readonly bytes: number;
   readonly enqueuedAt: string;
+  /**
+   * When the customer header was fixed for good: written just before the first attempt to send the
+   * window, from the masking setting in force then. Until then a flush gives the window the header the
+   * setting asks for (a new message id with it); from then on the window is only ever sent in this form.
+   * A record with attempts but without it (written by an earlier version) counts as fixed.
+   */
+  readonly formFixedAt?: string;
   readonly state: RecordState;
   /** Attempts over every flush so far. */
   readonly attempts: number;
@@ -125,6 +132,11 @@ export function recordOf(request: TelemetryRequest, enqueuedAt: string): OutboxR
   };
 }
 
+/** Whether the window's customer header is fixed: it was (about to be) sent in it, or written into a bundle. */
+export function isFormFixed(record: OutboxRecord): boolean {
+  return record.formFixedAt !== undefined || record.attempts > 0 || record.exported !== undefined;
+}
+
 /** The record as stored: one line of JSON with the fields in a fixed order. */
 export function serializeRecord(record: OutboxRecord): string {
   return `${JSON.stringify(record)}\n`;
@@ -162,6 +174,7 @@ export function parseRecord(text: string, name: string, expectedId?: string): { 
   if (!Number.isSafeInteger(value['schemaVersion']) || (value['schemaVersion'] as number) < 1) return corrupt('has no schemaVersion');
   if (!isCount(value['bytes']) || !isCount(value['attempts'])) return corrupt('has no byte or attempt count');
   if (!isTime(value['enqueuedAt'])) return corrupt('has no enqueuedAt time');
+  if (value['formFixedAt'] !== undefined && !isTime(value['formFixedAt'])) return corrupt('has a malformed formFixedAt time');
   if (!STATES.includes(value['state'] as string)) return corrupt(`has an unknown state`);
   if (!problemOk(value['lastError']) || !problemOk(value['failure'])) return corrupt('has a malformed error');
   if (value['state'] === 'delivered' && !(isObject(value['delivered']) && isTime(value['delivered']['at']))) return corrupt('is delivered but says not when');

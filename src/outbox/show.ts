@@ -9,6 +9,7 @@
  */
 import { JOSE_MEDIA_TYPE } from '../wire/jwe.js';
 import { JSON_MEDIA_TYPE } from '../wire/content-type.js';
+import { runtimeHeaders } from '../wire/contract-headers.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import type { Delivery, OutboxRecord, RecordProblem, Window } from './record.js';
 
@@ -87,6 +88,8 @@ export function windowView(record: OutboxRecord, options: { readonly encrypt: bo
       'x-telemetry-customer': record.customer,
       'x-telemetry-license-id': record.licenseId,
       'x-telemetry-schema-version': String(record.schemaVersion),
+      // The transport headers the uploader sets (user-agent, accept, …); HTTP adds host and content-length.
+      ...runtimeHeaders(record.schemaVersion),
     },
     encrypted: options.encrypt,
     body: record.body,

@@ -15,9 +15,12 @@ import type { OutboxRecord, Window } from './record.js';
  * by a bundle's receipt), `failed` (refused for good; see `retry`), `pending`
  * (not delivered yet, sent again by the next flush), `requeued` (an operator
  * put a failed window back, possibly as a correction), `exported` (written
- * into an offline bundle), or `discarded` (an operator gave up on it, with a reason).
+ * into an offline bundle), `discarded` (an operator gave up on it, with a
+ * reason), or `re-formed` (before it first left, the window took the customer
+ * header the masking setting asks for now, and with it a new message id,
+ * which the entry's message names).
  */
-export type Outcome = 'delivered' | 'failed' | 'pending' | 'requeued' | 'exported' | 'discarded';
+export type Outcome = 'delivered' | 'failed' | 'pending' | 'requeued' | 'exported' | 'discarded' | 're-formed';
 
 /** One attempt as the log keeps it. */
 export interface LoggedAttempt {
@@ -118,7 +121,7 @@ export function oneLine(text: string): string {
   return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }
 
-const OUTCOMES: readonly string[] = ['delivered', 'failed', 'pending', 'requeued', 'exported', 'discarded'];
+const OUTCOMES: readonly string[] = ['delivered', 'failed', 'pending', 'requeued', 'exported', 'discarded', 're-formed'];
 
 /** A log line read back, or undefined for a line that is not an entry (cut short by a crash). */
 export function parseLogLine(line: string): LogEntry | undefined {

@@ -25,6 +25,7 @@ import { SIGNATURE_HEADERS } from '../wire/signature.js';
 import type { IngestFailure, IngestSuccess } from './ingest.js';
 import { type KeySourceOptions, checkKeySource, verifyForLicense } from './key-lookup.js';
 import { refusal, verifyReport } from './verify-report.js';
+import type { KnownSoftware } from './placement.js';
 
 export interface BundleRequest {
   /** The request headers (`content-type` must be the bundle's media type). */
@@ -49,6 +50,8 @@ export interface BundleOptions extends KeySourceOptions {
   readonly allowSupersede?: boolean;
   /** As for `ingest`: a window of a license whose lookup found keys but no record is answered `503 license-record-missing`. */
   readonly requireLicenseRecord?: boolean;
+  /** As for `ingest`: an appVersion or nodeVersion the vendor cannot place leaves the window's payload. */
+  readonly knownSoftware?: KnownSoftware;
 }
 
 /** One window of a verified bundle: its id, the digest of its body, and `verifyReport`'s verdict. */
@@ -127,7 +130,7 @@ export async function ingestBundle(request: BundleRequest, options: BundleOption
   if (!verdict.ok) return verdict.status === 503 ? { ...fail(503, verdict.error, { 'retry-after': '5' }), cause: verdict.cause } : fail(401, verdict.error);
 
   // Each window is checked against what the lookup found of the license, its record included, as a live report is.
-  const context = { ...base, sender: verdict, requireRecord: options.requireLicenseRecord === true };
+  const context = { ...base, sender: verdict, requireRecord: options.requireLicenseRecord === true, ...(options.knownSoftware === undefined ? {} : { knownSoftware: options.knownSoftware }) };
   const windows: BundleWindowResult[] = [];
   for (const window of bundle.windows) {
     const messageId = window.headers[SIGNATURE_HEADERS.id];

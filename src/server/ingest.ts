@@ -27,6 +27,7 @@ import { ACCEPTED_VERSIONS_HEADER, acceptedVersionsOption, formatAcceptedVersion
 import { DEFAULT_MAX_BYTES } from '../contract/parse.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import { type KeySourceOptions, checkKeySource, verifyForLicense } from './key-lookup.js';
+import type { KnownSoftware, Unplaced } from './placement.js';
 import { refusal, verifyReport } from './verify-report.js';
 import type { LicenseRecord } from '../contract/license.js';
 import { PROBE_MEDIA_TYPE } from '../wire/probe.js';
@@ -63,6 +64,12 @@ export interface IngestOptions extends KeySourceOptions, Pick<VerifyOptions, 'to
    * `vendorWideKeys`, which look up no license.
    */
   readonly requireLicenseRecord?: boolean;
+  /**
+   * The builds of the vendor's releases and the Node.js majors it knows. A report's `appVersion` or
+   * `nodeVersion` that is not among them is taken out of the payload before it is handed on (see
+   * `unplaced`): the report is accepted, the value never stored. Default: no build, Node.js 4 to 25.
+   */
+  readonly knownSoftware?: KnownSoftware;
 }
 
 /** Derived keys by signing secret: one HKDF per key, not per request. Bounded, so many licenses only cost recomputation. */
@@ -108,6 +115,8 @@ interface IngestSuccessBase {
   readonly encrypted: boolean;
   /** Headers to send with the answer: the accepted versions, and `Deprecation` and `Sunset` for a deprecated version. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Values taken out of the payload because the vendor cannot place them (see `knownSoftware`); empty nearly always. */
+  readonly unplaced: readonly Unplaced[];
   /**
    * Set only on a window of an offline bundle that a server allowing corrections took as one
    * (`ingestBundle`'s `allowSupersede`): the digest of the stored report it replaces. The store
@@ -246,7 +255,7 @@ export async function ingest(request: IngestRequest, options: IngestOptions): Pr
 
   return verifyReport(
     { headers, body: plaintext, messageId: signed.parts.id, keyId: verdict.keyId, encrypted, probe },
-    { accepted, maxBytes, baseHeaders, sender: verdict, requireRecord: options.requireLicenseRecord === true },
+    { accepted, maxBytes, baseHeaders, sender: verdict, requireRecord: options.requireLicenseRecord === true, ...(options.knownSoftware === undefined ? {} : { knownSoftware: options.knownSoftware }) },
   );
 }
 

@@ -8,6 +8,7 @@
  *   → version accepted → version header = body's → schema and cross-field rules
  *   → message id (binds the license id, the window and the customer header)
  *   → what the license record allows (./license-check.ts: features, customer header)
+ *   → what the vendor can place (./placement.ts: appVersion, nodeVersion leave the payload otherwise)
  */
 import { deprecationHeaders } from '../contract/lifecycle.js';
 import { checkVersionAccepted } from '../contract/negotiation.js';
@@ -22,6 +23,7 @@ import { verifyProbe } from '../wire/probe.js';
 import { SIGNATURE_HEADERS } from '../wire/signature.js';
 import type { IngestFailure, IngestProbe, IngestSuccess } from './ingest.js';
 import { type LicensedSender, refusedByLicense } from './license-check.js';
+import { type KnownSoftware, placeSoftware } from './placement.js';
 
 /** One report whose sender the transport authenticated: its headers, its body as it is parsed, and who vouched for it. */
 export interface AuthenticatedReport {
@@ -52,6 +54,8 @@ export interface ReportContext {
   readonly sender?: LicensedSender;
   /** Refuse a report of a license without a record (`503 license-record-missing`) instead of accepting it unchecked. */
   readonly requireRecord?: boolean;
+  /** The builds and Node.js majors the vendor can place (see `ingest`'s `knownSoftware`). */
+  readonly knownSoftware?: KnownSoftware;
 }
 
 /** A refusal with the receiver's answer headers. */
@@ -116,8 +120,7 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
     const n = validated.errors.length;
     return fail(422, wireError('body', `${n} problem${n === 1 ? '' : 's'}: ${validated.errors.map((e) => e.message).join('; ')}`, 'invalid-payload', { errors: validated.errors }));
   }
-  const payload = validated.value;
-  const key = dedupeKeyOf(licenseId, payload.periodStart, payload.periodEnd);
+  const key = dedupeKeyOf(licenseId, validated.value.periodStart, validated.value.periodEnd);
   if (messageId !== messageIdNow(key, headers[CONTRACT_HEADERS.customer]!)) {
     return fail(
       422,
@@ -128,7 +131,9 @@ export async function verifyReport(report: AuthenticatedReport, context: ReportC
       ),
     );
   }
-  const unlicensed = await licensed(payload);
+  const unlicensed = await licensed(validated.value);
   if (unlicensed !== undefined) return fail(unlicensed.status, unlicensed.error, { ...unlicensed.headers });
-  return { ...sender, kind: 'report', payload, dedupeKey: key, schemaVersion: payload.schemaVersion, headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) } } as IngestSuccess;
+  // Checked last: a value the vendor cannot place leaves the payload, the report stays.
+  const { payload, unplaced } = placeSoftware(validated.value, context.knownSoftware);
+  return { ...sender, kind: 'report', payload, unplaced, dedupeKey: key, schemaVersion: payload.schemaVersion, headers: { ...baseHeaders, ...deprecationHeaders(payload.schemaVersion) } } as IngestSuccess;
 }

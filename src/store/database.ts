@@ -36,6 +36,8 @@ export interface StoreTables {
   readonly table: string;
   /** The migrations table, schema-qualified when a schema is set. */
   readonly migrations: string;
+  /** The windows table (one row per report, no two of a license overlapping), schema-qualified when a schema is set. */
+  readonly windows: string;
   /** The record of corrections (`<table>_supersessions`), schema-qualified when a schema is set. */
   readonly supersessions: string;
   /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */

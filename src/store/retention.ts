@@ -3,7 +3,8 @@
  * (`P<n>D|M|Y` from receipt, or `contract-end+P…` from the end of the
  * license's contract, which the license store's records hold), a report whose
  * every field has expired is deleted, and a field that expires before its
- * report is cleared. Run by the store's `purge()`.
+ * report is cleared. Run by the store's `purge()`. A deleted report's row in
+ * the windows table goes with it.
  */
 import { type StoreTables, countOf as count, refusal } from './database.js';
 import type { StoredColumn } from './storage-plan.js';
@@ -120,7 +121,9 @@ async function deleteExpired(tables: StoreTables, version: number, columns: read
   const where = `schema_version = ${version} AND ${everything}`;
   const statement = (range: string) =>
     [
-      `WITH gone AS (DELETE FROM ${tables.table} WHERE ${range}${where} RETURNING ${returned.length === 0 ? '1 AS one' : returned.join(', ')})`,
+      `WITH gone AS (DELETE FROM ${tables.table} WHERE ${range}${where} RETURNING dedupe_key${returned.length === 0 ? '' : `, ${returned.join(', ')}`}),`,
+      // A report's window goes with it, in the same statement.
+      `windows_gone AS (DELETE FROM ${tables.windows} AS w USING gone WHERE w.dedupe_key = gone.dedupe_key)`,
       `SELECT count(*) AS reports, ${columns.map((c, i) => (nullable.has(c.column) ? `count(*) FILTER (WHERE c${i}) AS c${i}` : `count(*) AS c${i}`)).join(', ')} FROM gone`,
     ].join(' ');
   const total = { reports: 0, values: columns.map(() => 0) };

@@ -51,6 +51,8 @@ export interface StoredMigration {
 export interface StoragePlan {
   readonly table: string;
   readonly migrationsTable: string;
+  /** The windows stored, one row per report, whose exclusion constraint refuses overlapping windows of a license. */
+  readonly windowsTable: string;
   readonly migrations: readonly StoredMigration[];
   /** Per schema version, the columns a report of that version fills. */
   readonly versions: { readonly [version: number]: { readonly columns: readonly StoredColumn[] } };

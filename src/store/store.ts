@@ -48,7 +48,8 @@ export interface PostgresStoreOptions {
  * The status to answer: 201 when the window is new, 200 when the same report
  * was already stored, 409 (`window-conflict`, with the error to send, which
  * names the stored report's digest) when the window is stored with another
- * body: never stored over, never dropped silently. The one exception is a
+ * body, and 409 `window-overlap` when it overlaps another stored window of the
+ * license: never stored over, never dropped silently. The one exception is a
  * correction a server allowed (`result.supersedes`, from an offline bundle):
  * when it names the digest of the stored report, it replaces that report,
  * the replacement is recorded, and the answer is 200 with `superseded`.
@@ -81,8 +82,9 @@ export interface PostgresStore {
   /**
    * Stores a verified report unless its window is stored already: one insert-if-absent on the dedupe
    * key. A window stored before is compared by the digest of its payload: 200 for the same, 409 for another.
-   * The report is stamped with the data region of the license record ingest checked it against
-   * (`result.license.dataRegion`), never with anything the request said.
+   * A window that overlaps another stored window of the same license is refused, 409 `window-overlap`, and
+   * nothing of it is stored. The report is stamped with the data region of the license record ingest
+   * checked it against (`result.license.dataRegion`), never with anything the request said.
    */
   put(result: IngestSuccess): Promise<PutResult>;
   /** The stored report of a dedupe key, or undefined. */
@@ -125,6 +127,33 @@ function valueAt(payload: unknown, path: readonly string[]): unknown {
   return value;
 }
 
+/**
+ * One statement that stores a report unless its window is stored (no row returned then), and with a new
+ * report its window row, read from the report's dedupe key `<licenseId>/<start>/<end>` ($1): the row is
+ * written only for a report just written, after the report's own checks.
+ */
+export function windowedInsert(tables: Pick<StoreTables, 'table' | 'windows'>, names: readonly string[], casts: readonly string[]): string {
+  return [
+    `WITH report AS (INSERT INTO ${tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
+    `window_row AS (INSERT INTO ${tables.windows} (dedupe_key, license_id, period) SELECT dedupe_key, split_part(dedupe_key, '/', 1), tstzrange(split_part(dedupe_key, '/', 2)::timestamptz, split_part(dedupe_key, '/', 3)::timestamptz) FROM report ON CONFLICT (dedupe_key) DO NOTHING)`,
+    'SELECT dedupe_key FROM report',
+  ].join(' ');
+}
+
+/** PostgreSQL's exclusion_violation: the windows table's constraint refused an overlapping window. */
+function isExclusionViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '23P01';
+}
+
+/** The refusal of a window that overlaps another stored window of the same license; names neither window's counts. */
+function windowOverlap(dedupeKey: string): WireError {
+  return wireError(
+    dedupeKey,
+    'overlaps a window of this license that is already stored; windows of one license never overlap, so no count is reported twice or sliced into parts, and this report is not stored. Report the days that follow the stored window',
+    'window-overlap',
+  );
+}
+
 function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'messageId'): string {
   if (from === 'customer') return result.customer.masked ? result.customer.value : encodeURIComponent(result.customer.value);
   return result[from];
@@ -152,7 +181,16 @@ class Store implements PostgresStore {
       throw new TypeError(`createPostgresStore: schema must be lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)} (schema)`);
     }
     const qualify = (name: string) => (schema === undefined ? name : `"${schema}".${name}`);
-    this.tables = { client, plan, schema, table: qualify(plan.table), migrations: qualify(plan.migrationsTable), supersessions: qualify(supersessionsTable(plan.table)), licenses: qualify(LICENSES_TABLE) };
+    this.tables = {
+      client,
+      plan,
+      schema,
+      table: qualify(plan.table),
+      migrations: qualify(plan.migrationsTable),
+      windows: qualify(plan.windowsTable),
+      supersessions: qualify(supersessionsTable(plan.table)),
+      licenses: qualify(LICENSES_TABLE),
+    };
     const everyColumn = new Set(Object.values(plan.versions).flatMap(({ columns }) => columns.map((c) => c.column)));
     this.clock = options.now ?? (() => new Date());
     if (typeof client.on === 'function') {
@@ -163,10 +201,9 @@ class Store implements PostgresStore {
       for (const c of columns) if (!isEnforceableRetention(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
       const names = ['dedupe_key', 'received_at', 'body_digest', 'data_region', ...columns.map((c) => c.column)];
       const casts = ['text', 'timestamptz', 'text', 'text', ...columns.map((c) => c.kind)];
-      this.inserts.set(
-        Number(version),
-        `INSERT INTO ${this.tables.table} (${names.join(', ')}) VALUES (${casts.map((k, i) => `$${i + 1}::${k}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
-      );
+      // The report, then its window, in one statement: a report's own checks speak first, and a window that
+      // overlaps another of the license fails the whole statement (23P01), report and all.
+      this.inserts.set(Number(version), windowedInsert(this.tables, names, casts));
       // A correction: the row of exactly the report it names, every column rewritten (another version's cleared), and the replacement recorded, in one statement.
       const own = new Set(columns.map((c) => c.column));
       const sets = [...names.slice(1).map((name, i) => `${name} = $${i + 2}::${casts[i + 1]}`), ...[...everyColumn].filter((c) => !own.has(c)).map((c) => `${c} = NULL`)];
@@ -217,6 +254,7 @@ class Store implements PostgresStore {
           continue;
         }
       } catch (error) {
+        if (isExclusionViolation(error)) return { status: 409, created: false, dedupeKey: result.dedupeKey, error: windowOverlap(result.dedupeKey) };
         throw refusal('put', error);
       }
       if (stored === undefined) continue;
@@ -303,7 +341,12 @@ class Store implements PostgresStore {
     // Keys of a license sort between "<id>/" and "<id>0" ("0" follows "/") under the key's C collation: a range scan of the primary key.
     try {
       const { rows } = await this.client.query(
-        `WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1), corrections AS (DELETE FROM ${this.tables.supersessions} WHERE dedupe_key >= $1 AND dedupe_key < $2) SELECT count(*) AS n FROM gone`,
+        [
+          `WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1),`,
+          `windows_gone AS (DELETE FROM ${this.tables.windows} WHERE dedupe_key >= $1 AND dedupe_key < $2),`,
+          `corrections AS (DELETE FROM ${this.tables.supersessions} WHERE dedupe_key >= $1 AND dedupe_key < $2)`,
+          'SELECT count(*) AS n FROM gone',
+        ].join(' '),
         [`${licenseId}/`, `${licenseId}0`],
       );
       return count(rows[0]?.['n']);

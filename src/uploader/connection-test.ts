@@ -13,6 +13,7 @@ import { ACCEPTED_VERSIONS_HEADER, formatAcceptedVersions, parseAcceptedVersions
 import { type ProbeOptions, type ProbeRequestResult, createProbeRequest } from './probe-request.js';
 import { newestBuildable } from './payload.js';
 import { type FetchLike, deadline, joinUrl, readLimited, serverError } from './send.js';
+import { type AddressOptions, checkIngestAddress } from './address.js';
 
 /** What a connection test found; `connected` and `deprecated` mean the connection works. */
 export const CONNECTION_DIAGNOSES = [
@@ -73,8 +74,8 @@ export interface ConnectionTestResult {
   readonly encryptionKeyId?: string;
 }
 
-export interface ConnectionTestOptions extends ProbeOptions {
-  /** The ingest server's origin, e.g. `https://telemetry.vendor.example`. */
+export interface ConnectionTestOptions extends ProbeOptions, AddressOptions {
+  /** The ingest server's origin, e.g. `https://telemetry.vendor.example`. Only `https:` (see `allowHttpLoopback`). */
   readonly baseUrl: string;
   /** Default `globalThis.fetch`. */
   readonly fetch?: FetchLike;
@@ -131,7 +132,7 @@ const day = (iso: string | undefined) => (iso === undefined ? 'an unannounced da
  */
 export async function runConnectionTest(
   built: ProbeRequestResult,
-  options: { readonly baseUrl: string; readonly fetch?: FetchLike; readonly timeoutMs?: number; readonly now?: () => number; readonly schemaVersion?: number; readonly encrypted?: boolean },
+  options: { readonly baseUrl: string; readonly fetch?: FetchLike; readonly timeoutMs?: number; readonly now?: () => number; readonly schemaVersion?: number; readonly encrypted?: boolean } & AddressOptions,
 ): Promise<ConnectionTestResult> {
   const now = options.now ?? Date.now;
   const started = now();
@@ -146,6 +147,10 @@ export async function runConnectionTest(
   } catch {
     const shown = typeof options.baseUrl === 'string' && options.baseUrl.length <= 200 ? options.baseUrl : 'the address';
     return { ok: false, diagnosis: 'not-configured', message: `${shown}: is not an http(s) address such as https://telemetry.vendor.example (not-configured)`, url: String(shown), at, schemaVersion: options.schemaVersion ?? currentVersion, encrypted: options.encrypted ?? false };
+  }
+  const address = checkIngestAddress(options.baseUrl, options);
+  if (address !== undefined) {
+    return { ok: false, diagnosis: 'not-configured', message: `${url}: no probe was sent: ${address.message}`, url, at, schemaVersion: options.schemaVersion ?? currentVersion, encrypted: options.encrypted ?? false, rule: address.rule };
   }
   if (!built.ok) {
     return { ok: false, diagnosis: 'not-configured', message: `${url}: no probe was sent: ${built.error.message} (not-configured)`, url, at, schemaVersion: options.schemaVersion ?? currentVersion, encrypted: options.encrypted ?? false, rule: built.error.rule };
@@ -308,6 +313,7 @@ export async function testConnection(options: ConnectionTestOptions): Promise<Co
   const built = await createProbeRequest(options);
   return runConnectionTest(built, {
     baseUrl: options.baseUrl,
+    ...(options.allowHttpLoopback !== undefined ? { allowHttpLoopback: options.allowHttpLoopback } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.now ? { now: options.now } : {}),

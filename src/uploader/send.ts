@@ -7,7 +7,9 @@
 import { type Deprecation, readDeprecation } from '../contract/lifecycle.js';
 import { checkVersionAccepted, parseAcceptedVersions, ACCEPTED_VERSIONS_HEADER } from '../contract/negotiation.js';
 import { SCHEMA_PATH } from '../wire/paths.js';
+import { runtimeHeaders } from '../wire/contract-headers.js';
 import type { ProjectionReport } from '../contract/projection.js';
+import { type AddressOptions, checkIngestAddress } from './address.js';
 import { newestBuildable } from './payload.js';
 import type { TelemetryRequest } from './request.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
@@ -22,8 +24,8 @@ export const DEFAULT_RETRIES = 5;
 export const MAX_DELAY_MS = 5 * 60 * 1000;
 const MAX_ERROR_BODY = 16 * 1024;
 
-export interface SendOptions {
-  /** The ingest server's origin, e.g. `https://telemetry.example.com`; the request's path is appended. */
+export interface SendOptions extends AddressOptions {
+  /** The ingest server's origin, e.g. `https://telemetry.example.com`; the request's path is appended. Only `https:` (see `allowHttpLoopback`). */
   readonly baseUrl: string;
   /** Default `globalThis.fetch`. */
   readonly fetch?: FetchLike;
@@ -141,14 +143,23 @@ export async function readLimited(response: Response): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-/** The server's `{error: {rule, message, clockSkewSeconds, supportedVersions}}`, when the answer has one. */
+/** The longest server message an uploader keeps: what it logs and shows is bounded, however long the answer. */
+export const MAX_SERVER_MESSAGE = 500;
+const RULE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/**
+ * The server's `{error: {rule, message, clockSkewSeconds, supportedVersions, storedDigest}}`, when the answer has one:
+ * a rule only when it looks like one (lowercase words and hyphens, at most 64 characters), and at most
+ * 500 characters of the message on one line, without control characters.
+ */
 export function serverError(text: string): { rule?: string; message?: string; clockSkewSeconds?: number; toleranceSeconds?: number; supportedVersions?: number[]; storedDigest?: string } {
   try {
     const error = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
     if (typeof error !== 'object' || error === null) return {};
+    const message = typeof error['message'] === 'string' ? error['message'].replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim() : undefined;
     return {
-      ...(typeof error['rule'] === 'string' ? { rule: error['rule'].slice(0, 64) } : {}),
-      ...(typeof error['message'] === 'string' ? { message: error['message'].slice(0, 500) } : {}),
+      ...(typeof error['rule'] === 'string' && RULE.test(error['rule']) ? { rule: error['rule'] } : {}),
+      ...(message !== undefined && message !== '' ? { message: [...message].length > MAX_SERVER_MESSAGE ? `${[...message].slice(0, MAX_SERVER_MESSAGE - 1).join('')}…` : message } : {}),
       ...(typeof error['clockSkewSeconds'] === 'number' ? { clockSkewSeconds: error['clockSkewSeconds'] } : {}),
       ...(Number.isSafeInteger(error['toleranceSeconds']) ? { toleranceSeconds: error['toleranceSeconds'] as number } : {}),
       ...(typeof error['storedDigest'] === 'string' && /^[0-9a-f]{64}$/.test(error['storedDigest']) ? { storedDigest: error['storedDigest'] } : {}),
@@ -218,6 +229,10 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
     current = projected.request;
     return undefined;
   };
+
+  // Nothing leaves the process for an address that is not https: (or, asked for by name, loopback http:).
+  const address = checkIngestAddress(options.baseUrl, options);
+  if (address !== undefined) return { ok: false, error: address, ...outcome() };
 
   if (options.acceptedVersions !== undefined && !options.acceptedVersions.includes(current.schemaVersion)) {
     const refused = await switchTo(options.acceptedVersions);
@@ -323,13 +338,16 @@ export async function sendTelemetry(request: TelemetryRequest, options: SendOpti
  * const found = await discoverAcceptedVersions({ baseUrl });
  * if (found.ok) built = await createTelemetryRequest(counts, { ...options, acceptedVersions: found.versions });
  */
-export async function discoverAcceptedVersions(options: { readonly baseUrl: string; readonly fetch?: FetchLike; readonly timeoutMs?: number }): Promise<
+export async function discoverAcceptedVersions(options: { readonly baseUrl: string; readonly fetch?: FetchLike; readonly timeoutMs?: number } & AddressOptions): Promise<
   { readonly ok: true; readonly versions: readonly number[] } | { readonly ok: false; readonly error: WireError }
 > {
+  const address = checkIngestAddress(options.baseUrl, options);
+  if (address !== undefined) return { ok: false, error: address };
   const fetchFn = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const limit = deadline(options.timeoutMs ?? 30_000);
   try {
-    const response = await fetchFn(joinUrl(options.baseUrl, SCHEMA_PATH), { method: 'HEAD', headers: {}, redirect: 'manual', signal: limit.signal });
+    // The contract's own request headers, so the runtime adds none of its defaults.
+    const response = await fetchFn(joinUrl(options.baseUrl, SCHEMA_PATH), { method: 'HEAD', headers: { ...runtimeHeaders() }, redirect: 'manual', signal: limit.signal });
     const versions = parseAcceptedVersions(response.headers.get(ACCEPTED_VERSIONS_HEADER));
     if (versions === undefined) {
       return { ok: false, error: wireError(ACCEPTED_VERSIONS_HEADER, `is missing or malformed in the answer (status ${response.status})`, 'no-accepted-versions') };

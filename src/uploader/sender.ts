@@ -6,7 +6,7 @@
  * (./probe-request.ts) go out from the same sender.
  */
 import { type LicenseRecord, validateLicenseRecord } from '../contract/license.js';
-import { CONTRACT_HEADERS, validateContractHeaders } from '../wire/contract-headers.js';
+import { CONTRACT_HEADERS, runtimeHeaders, validateContractHeaders } from '../wire/contract-headers.js';
 import { deriveEncryptionKey, encryptionKeyId } from '../wire/jwe.js';
 import { MASK_ENV_VARIABLE, deriveMaskKey, encodeCustomer, maskCustomer, maskRequested } from '../wire/mask.js';
 import { parseSecret, signMessage } from '../wire/signature.js';
@@ -133,8 +133,9 @@ export async function customerHeaderOf(
 /**
  * The headers of a request as sent at `sender.now()`, and the function that
  * signs them afresh for each attempt: the content type, the contract headers
- * (checked against the version's patterns) and the Standard Webhooks
- * signature over `id`, the timestamp and `body`.
+ * (checked against the version's patterns), the Standard Webhooks signature
+ * over `id`, the timestamp and `body`, and the transport headers the contract
+ * fixes (`user-agent` and the others the runtime's fetch would add).
  */
 export async function signingHeaders(input: {
   readonly contentType: string;
@@ -146,6 +147,7 @@ export async function signingHeaders(input: {
 }): Promise<{ readonly ok: true; readonly headers: Record<string, string>; readonly sign: (timestamp: number) => Promise<Record<string, string>> } | { readonly ok: false; readonly error: WireError }> {
   const { id, body, secrets } = input;
   const fixed = {
+    ...runtimeHeaders(input.version),
     'content-type': input.contentType,
     [CONTRACT_HEADERS.customer]: input.sender.customerHeader,
     [CONTRACT_HEADERS.licenseId]: input.sender.licenseId,

@@ -126,10 +126,13 @@ const midnight = (day: number): string => `${new Date(day * DAY_MS).toISOString(
  *   the oldest missed periods go in one `catch-up` window first.
  * - Without `last` (a new installation, or an outbox that lost its records),
  *   only the latest due period: nothing is known of the time before.
+ * - After a `last` that does not end at a UTC midnight (queued before the
+ *   contract required midnights), the windows start at the next midnight:
+ *   the hours between can be no window of the contract.
  *
  * Throws a TypeError for an unknown frequency, a malformed license id or an
- * invalid `now`; a `last` that does not end on a UTC midnight is refused
- * (`window-not-aligned`), since no window of a schedule could follow it.
+ * invalid `now`; a `last` whose end is no UTC date-time is refused
+ * (`invalid-window`).
  *
  * @example
  * const due = dueWindows({ frequency: 'twice-monthly', licenseId: 'lic-0042', last, now: Date.now() });
@@ -159,18 +162,10 @@ export function dueWindows(options: DueWindowsOptions): DueWindowsResult {
   if (options.last === undefined) start = boundaryAtOrBefore(lastDueEnd - 1, boundaries);
   else {
     const end = parseInstant(String(options.last?.periodEnd));
-    if (end === undefined || end.nanos !== '000000000' || end.seconds % 86_400 !== 0) {
-      return {
-        ok: false,
-        error: wireError(
-          'last.periodEnd',
-          `${end === undefined ? 'is not a UTC date-time' : 'is not a UTC midnight'}; a schedule's windows start and end at UTC midnights, so none can follow it. Enqueue the time up to the next midnight as one window, and the schedule resumes from there`,
-          'window-not-aligned',
-        ),
-      };
-    }
-    start = end.seconds / 86_400;
-    if (start > LAST_DAY) return { ok: false, error: wireError('last.periodEnd', 'is after 9999-12-30; no window can follow it', 'window-not-aligned') };
+    if (end === undefined) return { ok: false, error: wireError('last.periodEnd', 'is not a UTC date-time such as 2026-11-15T00:00:00Z, so no window can follow it', 'invalid-window') };
+    // The next UTC midnight at or after the end: where a window of the contract can start.
+    start = Math.floor(end.seconds / 86_400) + (end.seconds % 86_400 === 0 && end.nanos === '000000000' ? 0 : 1);
+    if (start > LAST_DAY) return { ok: false, error: wireError('last.periodEnd', 'is after 9999-12-30, so no window can follow it', 'invalid-window') };
   }
 
   const windows: DueWindow[] = [];

@@ -28,6 +28,31 @@ export function headerPattern(name: string, version: number = currentVersion): R
   return new RegExp(pattern, 'u');
 }
 
+/** Headers the runtime's fetch sets on every request by itself, with the value the contract declares: a request cannot set them. */
+const SET_BY_RUNTIME: ReadonlySet<string> = new Set(['connection', 'sec-fetch-mode']);
+const runtimeHeadersByVersion = new Map<number, Readonly<Record<string, string>>>();
+
+/**
+ * The other headers an uploader sets on every request of `version`, from the
+ * contract's transport headers (`x-transport-headers`) that have one fixed
+ * value: `user-agent`, `accept`, `accept-language`, `accept-encoding`. Set
+ * explicitly, they keep the runtime's fetch from adding its own defaults (its
+ * name and version, the machine's language), so what leaves the process is
+ * exactly what the contract declares.
+ */
+export function runtimeHeaders(version: number = currentVersion): Readonly<Record<string, string>> {
+  let headers = runtimeHeadersByVersion.get(version);
+  if (headers === undefined) {
+    const entry = versions[version as keyof typeof versions] ?? versions[currentVersion];
+    const declared = (entry.schema as Record<string, unknown>)['x-transport-headers'] as { readonly properties?: Readonly<Record<string, { readonly const?: unknown }>> } | undefined;
+    headers = Object.fromEntries(
+      Object.entries(declared?.properties ?? {}).flatMap(([name, schema]) => (typeof schema.const === 'string' && !SET_BY_RUNTIME.has(name) ? [[name, schema.const]] : [])),
+    );
+    runtimeHeadersByVersion.set(version, headers);
+  }
+  return headers;
+}
+
 /** Checks request headers (lowercase names) with the precompiled header validator of a version; [] when valid. */
 export function validateContractHeaders(headers: Readonly<Record<string, string>>, version: number): ValidationError[] {
   const entry = versions[version as keyof typeof versions] ?? versions[currentVersion];

@@ -13,6 +13,7 @@ import { type ProbeBody, probeContract } from '../../generated/probe.js';
 import { CONTRACT_HEADERS } from './contract-headers.js';
 import { hashedMessageId } from './dedupe.js';
 import { checkVersionAccepted } from '../contract/negotiation.js';
+import { shownName } from '../contract/errors.js';
 import { SIGNATURE_HEADERS } from './signature.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 
@@ -41,7 +42,7 @@ export function checkProbeBody(value: unknown): { readonly ok: true; readonly pr
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse('body', 'a probe must be a JSON object');
   const body = value as Record<string, unknown>;
   const unknown = Object.keys(body).find((key) => !Object.hasOwn(PROPERTIES, key));
-  if (unknown !== undefined) return refuse('body', `a probe carries probe, schemaVersion and nonce only, and nothing else; got another member${unknown.length <= 32 && /^[A-Za-z0-9_]+$/.test(unknown) ? ` (${unknown})` : ''}`);
+  if (unknown !== undefined) return refuse('body', `a probe carries probe, schemaVersion and nonce only, and nothing else; got another member (${shownName(unknown)})`);
   if (body['probe'] !== PROPERTIES.probe.const) return refuse('/probe', `must be "${String(PROPERTIES.probe.const)}"`);
   const version = body['schemaVersion'];
   if (!Number.isSafeInteger(version) || (version as number) < PROPERTIES.schemaVersion.minimum! || (version as number) > PROPERTIES.schemaVersion.maximum!) {

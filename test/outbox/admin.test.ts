@@ -16,6 +16,7 @@ import { type CliIo, runOutboxCli } from '../../src/outbox/cli.js';
 import type { OutboxRecord } from '../../src/outbox.js';
 import { countingStore, watchedServer } from './processes.js';
 import { CUSTOMER, KEY_A, KEY_B, LICENSE, scratchDir, testOutbox, windowCounts } from './support.js';
+import { FIXTURE_SOFTWARE } from '../wire/support.js';
 
 let cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -92,7 +93,7 @@ describe('show and preview: what exactly is sent', () => {
     expect(delivered.out).toBe(
       [
         `message id  ${ids[0]}`,
-        'window      2026-01-01T01:00:00Z…2026-01-01T02:00:00Z',
+        'window      2026-01-02T00:00:00Z…2026-01-03T00:00:00Z',
         `state       delivered: delivered ${stored.delivered!.at} (201 stored)`,
         `body        ${stored.bytes} bytes, SHA-256 ${stored.bodySha256}, schema v1`,
         '',
@@ -103,6 +104,10 @@ describe('show and preview: what exactly is sent', () => {
         `x-telemetry-customer: ${stored.customer}`,
         `x-telemetry-license-id: ${LICENSE}`,
         'x-telemetry-schema-version: 1',
+        'user-agent: telemetry-contract',
+        'accept: application/json',
+        'accept-language: *',
+        'accept-encoding: identity',
         'webhook-signature: (not shown: computed for each attempt from the signing secret)',
         '',
         JSON.stringify(JSON.parse(stored.body), null, 2),
@@ -187,7 +192,7 @@ describe('test: is the connection right', () => {
   const serverKey = generateSecret(32);
   beforeAll(async () => {
     encrypting = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], requireEncryption: true, encryptionKeys: [serverKey, await deriveEncryptionKey(KEY_A)], purgeIntervalMs: 0 });
-    const closed = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], purgeIntervalMs: 0 });
+    const closed = await startTelemetryServer({ store, licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], purgeIntervalMs: 0, knownSoftware: FIXTURE_SOFTWARE });
     gone = closed.url;
     await closed.close();
   });

@@ -50,10 +50,14 @@ async function keys(args: string[], env: Record<string, string>): Promise<string
   return out;
 }
 
-/** A command line as a shell runs it: the bundled telemetry-outbox first on PATH, only the environment given. */
+/**
+ * A command line as a shell runs it: the bundled telemetry-outbox first on PATH, only the environment given,
+ * and, as on a developer's machine, leave to send over plain HTTP to the example server on loopback.
+ */
 function sh(command: string, options: { env?: Record<string, string>; input?: string; file?: string } = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = execFile(options.file ?? 'bash', options.file ? [command] : ['-c', command], { cwd: folder, env: { PATH: `${bin}:${process.env['PATH']}`, HOME: folder, ...options.env }, encoding: 'utf8', timeout: 60_000 }, (error, out, err) =>
+    const env = { PATH: `${bin}:${process.env['PATH']}`, HOME: folder, TELEMETRY_ALLOW_HTTP_LOOPBACK: '1', ...options.env };
+    const child = execFile(options.file ?? 'bash', options.file ? [command] : ['-c', command], { cwd: folder, env, encoding: 'utf8', timeout: 60_000 }, (error, out, err) =>
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, out, err }),
     );
     if (options.input !== undefined) child.stdin!.end(options.input);

@@ -65,6 +65,7 @@ const outbox = await openOutbox({
   signingSecrets: [config.secret],
   maskCustomer: true,
   baseUrl: config.baseUrl,
+  allowHttpLoopback: true,
   retries: 1,
   delays: () => 0,
   timeoutMs: 5000,

@@ -92,7 +92,7 @@ describe('telemetry-outbox', () => {
     const bad = await cli(['status'], { TELEMETRY_OUTBOX_DIR: troubled.dir });
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('health     unhealthy: 1 window refused by the server (the last: 422 invalid-payload)');
-    expect(bad.out).toContain(`refused windows (telemetry-outbox retry <id>):\n  ${troubled.ids[1]}  2026-01-01T02:00:00Z…2026-01-01T03:00:00Z  422 invalid-payload: no (invalid-payload)\n`);
+    expect(bad.out).toContain(`refused windows (telemetry-outbox retry <id>):\n  ${troubled.ids[1]}  2026-01-03T00:00:00Z…2026-01-04T00:00:00Z  422 invalid-payload: no (invalid-payload)\n`);
 
     const json = await cli(['status', '--dir', troubled.dir, '--format', 'json']);
     expect(json.code).toBe(1);
@@ -105,7 +105,7 @@ describe('telemetry-outbox', () => {
     expect(text.code).toBe(0);
     const lines = text.out.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^\\S+Z  failed     422  ${ids[1]}  2026-01-01T02:00:00Z…2026-01-01T03:00:00Z  \\d+ B  1 attempt \\(422\\)  invalid-payload: no \\(invalid-payload\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`^\\S+Z  failed     422  ${ids[1]}  2026-01-03T00:00:00Z…2026-01-04T00:00:00Z  \\d+ B  1 attempt \\(422\\)  invalid-payload: no \\(invalid-payload\\)$`));
     expect(lines[1]).toMatch(new RegExp(`^\\S+Z  delivered  201  ${ids[0]}  `));
     expect((await cli(['history', '--dir', dir, '--limit', '1'])).out.trimEnd().split('\n')).toHaveLength(1);
     expect((await cli(['history', '--dir', dir, '--since', '2999-01-01'])).out).toBe('no transmissions in the log for this period\n');
@@ -168,7 +168,7 @@ describe('telemetry-outbox', () => {
     expect(delivered.code).toBe(2);
     expect(delivered.err).toContain('(not-failed)');
     const one = await cli(['retry', ids[1]!, '--dir', dir]);
-    expect(one).toMatchObject({ code: 0, out: `${ids[1]} (2026-01-01T02:00:00Z…2026-01-01T03:00:00Z) waits again; the next flush sends it (telemetry-outbox flush)\n` });
+    expect(one).toMatchObject({ code: 0, out: `${ids[1]} (2026-01-03T00:00:00Z…2026-01-04T00:00:00Z) waits again; the next flush sends it (telemetry-outbox flush)\n` });
     expect(JSON.parse((await cli(['status', '--dir', dir, '--format', 'json'])).out)).toMatchObject({ status: { pending: 1, failed: 0 } });
     const none = await cli(['retry', '--all', '--dir', dir]);
     expect(none).toMatchObject({ code: 0, out: 'no refused windows to retry\n' });

@@ -81,7 +81,7 @@ describe('a folder the uploader can read but not write', () => {
     expect(readdirSync(join(dir, 'records')).map((name) => readFileSync(join(dir, 'records', name), 'utf8'))).toEqual(before);
     for (const path of tree(dir)) if (statSync(path).isDirectory()) chmodSync(path, 0o700);
     if (asRoot) for (const path of tree(dir)) chownSync(path, 0, 0);
-    const healed = await openOutbox({ dir, signingSecrets: [KEY_A], baseUrl: srv.url });
+    const healed = await openOutbox({ dir, signingSecrets: [KEY_A], baseUrl: srv.url, allowHttpLoopback: true });
     expect(await healed.flush()).toMatchObject({ ok: true, delivered: [{ status: 201 }, { status: 201 }] });
   });
 });

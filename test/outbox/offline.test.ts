@@ -14,6 +14,7 @@ import { BUNDLE_MEDIA_TYPE, BUNDLE_PATH, generateReceiptKey } from '../../src/se
 import { type PostgresStore, createPostgresStore } from '../../src/store-postgres.js';
 import { reportDigest } from '../../src/store/report-digest.js';
 import { openPglite } from '../support/databases.js';
+import { FIXTURE_SOFTWARE } from '../wire/support.js';
 import { CUSTOMER, KEY_A, LICENSE, noWait, scratchDir } from './support.js';
 import { dayCounts } from './windows.js';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
   await store.migrate();
   const key = await generateReceiptKey();
   receiptKeys = [key.publicKey];
-  const common = { store, licenseKeys: new Map([[LICENSE, [{ id: 'k1', secret: KEY_A }]]]), acceptedVersions: [1], receiptKey: key.privateKey, purgeIntervalMs: 0 };
+  const common = { store, licenseKeys: new Map([[LICENSE, [{ id: 'k1', secret: KEY_A }]]]), acceptedVersions: [1], knownSoftware: FIXTURE_SOFTWARE, receiptKey: key.privateKey, purgeIntervalMs: 0 };
   strict = await startTelemetryServer(common);
   lenient = await startTelemetryServer({ ...common, allowSupersede: true });
   for (const server of [strict, lenient]) server.server.prependListener('request', (req) => void requests.push(`${req.method} ${req.url}`));
@@ -54,7 +55,7 @@ function folder() {
 }
 
 const open = (dir: string, server: Server = strict, extra: Partial<OutboxOptions> = {}) =>
-  openOutbox({ dir, version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true, baseUrl: server.url, receiptKeys, retries: 0, ...noWait, ...extra });
+  openOutbox({ dir, version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true, baseUrl: server.url, allowHttpLoopback: true, receiptKeys, retries: 0, ...noWait, ...extra });
 /** What the administrator does at the vendor's upload page with the file: POST it, keep the answer as the receipt. */
 async function upload(file: string, server: Server = strict): Promise<unknown> {
   const response = await fetch(`${server.url}${BUNDLE_PATH}`, { method: 'POST', headers: { 'content-type': BUNDLE_MEDIA_TYPE }, body: readFileSync(file) });
@@ -118,7 +119,7 @@ describe('offline and online, in any order', () => {
     const { parent, dir } = folder();
     let replaces = 0;
     const files = fileStorage(dir);
-    const failing: OutboxStorage = { ...files, location: files.location, replace: async (record) => (++replaces === 5 ? Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' })) : files.replace(record)) };
+    const failing: OutboxStorage = { ...files, location: files.location, replace: async (record) => (++replaces === 8 ? Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' })) : files.replace(record)) };
     await (await open(dir)).enqueue(dayCounts(30)).then(async () => {
       const first = await open(dir);
       for (const i of [31, 32]) await first.enqueue(dayCounts(i));
@@ -126,7 +127,8 @@ describe('offline and online, in any order', () => {
     const outbox = await open(dir, strict, { storage: failing, dir: undefined });
     await outbox.exportBundle({ file: join(parent, 'bundle.json') });
     const receipt = await upload(join(parent, 'bundle.json'));
-    // Replaces 1-3 marked the export; the fifth, the second window's delivery, fails.
+    // Replaces 1-3 fixed the windows' customer header (as a first send does), 4-6 marked the export; the eighth, the
+    // second window's delivery, fails.
     const broken = await outbox.importReceipt(receipt);
     expect(broken).toMatchObject({ ok: false, error: { rule: 'storage-write' } });
     expect(await outbox.status()).toMatchObject({ delivered: 1, pending: 2 });
@@ -157,7 +159,7 @@ describe('a window conflict', () => {
   /** An outbox whose day-`i` window the server already holds with other counts, refused by a flush, beside a delivered window. */
   async function conflicted(i: number, server: Server) {
     const { dir, parent } = folder();
-    const first = await openOutbox({ dir: join(parent, 'first'), version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true, baseUrl: server.url, ...noWait });
+    const first = await openOutbox({ dir: join(parent, 'first'), version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true, baseUrl: server.url, allowHttpLoopback: true, ...noWait });
     await first.enqueue(dayCounts(i, 10));
     await first.flush();
     const outbox = await open(dir, server);

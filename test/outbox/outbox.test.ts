@@ -9,6 +9,7 @@ import { recordOf } from '../../src/outbox/record.js';
 import { verifySignature } from '../../src/wire/verify-signature.js';
 import { createTelemetryRequest, deriveMaskKey, maskCustomer } from '../../src/uploader.js';
 import { CUSTOMER, KEY_A, KEY_B, LICENSE, noWait, scratchDir, scriptedFetch, stored, testOutbox, windowCounts } from './support.js';
+import { FIXTURE_SOFTWARE } from '../wire/support.js';
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -39,7 +40,7 @@ describe('enqueue', () => {
     const dir = folder();
     const outbox = await testOutbox(dir);
     const queued = await outbox.enqueue(windowCounts(1));
-    expect(queued).toMatchObject({ ok: true, duplicate: false, state: 'pending', window: { start: '2026-01-01T01:00:00Z', end: '2026-01-01T02:00:00Z' } });
+    expect(queued).toMatchObject({ ok: true, duplicate: false, state: 'pending', window: { start: '2026-01-02T00:00:00Z', end: '2026-01-03T00:00:00Z' } });
     const built = await createTelemetryRequest(windowCounts(1), { version: 1, licenseId: LICENSE, customer: CUSTOMER, signingSecrets: [KEY_A], maskCustomer: true });
     if (!built.ok || !queued.ok) throw new Error('building failed');
     expect(queued.messageId).toBe(built.request.messageId);
@@ -104,7 +105,7 @@ describe('enqueue', () => {
     const first = await outbox.enqueue(windowCounts(1, 40));
     const conflict = await outbox.enqueue(windowCounts(1, 41));
     expect(conflict).toMatchObject({ ok: false, error: { rule: 'window-conflict', messageId: first.ok && first.messageId } });
-    expect(!conflict.ok && conflict.error.message).toMatch(/^lic-0042\/2026-01-01T01:00:00Z\/2026-01-01T02:00:00Z: this window is already in the outbox \(msg_[0-9a-f]{64}, pending since .*\) with other counts \(window-conflict\); the server keeps the first copy/);
+    expect(!conflict.ok && conflict.error.message).toMatch(/^lic-0042\/2026-01-02T00:00:00Z\/2026-01-03T00:00:00Z: this window is already in the outbox \(msg_[0-9a-f]{64}, pending since .*\) with other counts \(window-conflict\); the server keeps the first copy/);
     await outbox.flush();
     const afterDelivery = await outbox.enqueue(windowCounts(1, 41));
     expect(!afterDelivery.ok && afterDelivery.error.message).toMatch(/delivered .* with other counts \(window-conflict\)/);
@@ -207,7 +208,7 @@ describe('flush', () => {
     expect(iv(1)).toBe(iv(0));
     expect(iv(2)).not.toBe(iv(0));
     const { ingest } = await import('../../src/server.js');
-    const received = await ingest({ headers: calls[2]!.headers, body: calls[2]!.body }, { licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1] });
+    const received = await ingest({ headers: calls[2]!.headers, body: calls[2]!.body }, { licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], knownSoftware: FIXTURE_SOFTWARE });
     expect(received).toMatchObject({ ok: true, encrypted: true, payload: JSON.parse(record!.body) });
     await expect(testOutbox(folder(), { encryptionKey: `whsec_${Buffer.alloc(48).toString('base64')}` })).rejects.toThrow(/^openOutbox: encryptionKey must hold exactly 32 bytes/);
   });
@@ -380,7 +381,7 @@ describe('the transmission log', () => {
     expect(entry).toEqual({
       time: expect.any(String),
       messageId: queued.ok && queued.messageId,
-      window: { start: '2026-01-01T01:00:00Z', end: '2026-01-01T02:00:00Z' },
+      window: { start: '2026-01-02T00:00:00Z', end: '2026-01-03T00:00:00Z' },
       outcome: 'delivered',
       status: 201,
       bytes: records(dir)[0]!.bytes,
@@ -431,8 +432,8 @@ describe('the transmission log', () => {
       time.advance(1);
     }
     const all = await outbox.history();
-    expect(all.map((e) => e.window.start)).toEqual(['2026-01-01T04:00:00Z', '2026-01-01T03:00:00Z', '2026-01-01T02:00:00Z', '2026-01-01T01:00:00Z', '2026-01-01T00:00:00Z']);
-    expect((await outbox.history({ limit: 2 })).map((e) => e.window.start)).toEqual(['2026-01-01T04:00:00Z', '2026-01-01T03:00:00Z']);
+    expect(all.map((e) => e.window.start)).toEqual(['2026-01-05T00:00:00Z', '2026-01-04T00:00:00Z', '2026-01-03T00:00:00Z', '2026-01-02T00:00:00Z', '2026-01-01T00:00:00Z']);
+    expect((await outbox.history({ limit: 2 })).map((e) => e.window.start)).toEqual(['2026-01-05T00:00:00Z', '2026-01-04T00:00:00Z']);
     expect(await outbox.history({ since: new Date(time.now() - 2.5 * 86_400_000) })).toHaveLength(2);
     await expect(outbox.history({ limit: 0 })).rejects.toThrow('history: limit must be a positive integer, got 0 (invalid-option)');
   });
@@ -497,7 +498,7 @@ describe('retention and status', () => {
     const dir = folder();
     await expect(testOutbox(dir, { retentionDays: 14 as 7 })).rejects.toThrow('openOutbox: retentionDays must be one of 7, 30, 90, 365, got 14 (invalid-option)');
     await expect(testOutbox(dir, { signingSecrets: ['nope'] })).rejects.toThrow('openOutbox: signingSecrets must be "whsec_" followed by base64, got a string without the prefix (secret-format) (invalid-option)');
-    await expect(testOutbox(dir, { baseUrl: 'https://user:hunter2@telemetry.example' })).rejects.toThrow(/baseUrl must not carry a user name or password/);
+    await expect(testOutbox(dir, { baseUrl: 'https://user:hunter2@telemetry.example' })).rejects.toThrow(/baseUrl: must not carry a user name or password/);
     await expect(openOutbox({ licenseId: LICENSE } as never)).rejects.toThrow('openOutbox: dir or storage: give exactly one, where the outbox keeps its windows (invalid-option)');
   });
 
@@ -508,6 +509,8 @@ describe('retention and status', () => {
     // The customer header as sent: the mask, since the test outbox masks; the command's connection test sends it.
     expect(settings).toEqual({
       baseUrl: 'https://telemetry.vendor.example',
+      // The test outbox allows loopback http: for its local servers; the command may then use it too.
+      allowHttpLoopback: true,
       retentionDays: 90,
       maxPending: 1000,
       enabled: true,

@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { createHandler } from '../../examples/server.js';
 import type { PostgresStore, StoredReport } from '../../src/store-postgres.js';
 import { repoRoot } from '../helpers.js';
-import { KEY_A } from '../wire/support.js';
+import { FIXTURE_SOFTWARE, KEY_A } from '../wire/support.js';
 import { LICENSE } from './windows.js';
 
 /** Bundles the child into one .mjs in a folder every user can read (a test runs it as another user). */
@@ -117,7 +117,8 @@ export function countingStore(): { store: PostgresStore; stores: Map<string, num
  */
 export async function watchedServer(options: { delayMs?: number; answer?: (req: IncomingMessage, index: number) => { status: number; body: unknown } | undefined } = {}) {
   const { store, stores } = countingStore();
-  const handler = createHandler({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1] }, store);
+  // The windows' build listed as a vendor release, so a stored payload is the one sent, appVersion included.
+  const handler = createHandler({ licenseKeys: new Map([[LICENSE, [{ id: 'a', secret: KEY_A }]]]), acceptedVersions: [1], knownSoftware: FIXTURE_SOFTWARE }, store);
   const inFlight = new Map<string, number>();
   let overlaps = 0;
   let requests = 0;

@@ -49,6 +49,7 @@ export async function sampleOutputs(): Promise<{ show: string; test: string }> {
       signingSecrets: [KEY_A],
       maskCustomer: true,
       baseUrl: server.url,
+      allowHttpLoopback: true,
       now: () => Date.UTC(2026, 10, 15, 0, 5, 0),
     });
     const queued = await outbox.enqueue(SAMPLE_COUNTS);

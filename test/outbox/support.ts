@@ -45,6 +45,8 @@ export function testOutbox(dir: string, overrides: Partial<OutboxOptions> = {}) 
     signingSecrets: [KEY_A],
     maskCustomer: true,
     baseUrl: 'https://telemetry.vendor.example',
+    // Tests that pass a local server's http: address ask for loopback http: by name, as a developer would.
+    allowHttpLoopback: true,
     fetch: scriptedFetch([stored()]).fetch,
     ...noWait,
     ...overrides,

@@ -53,7 +53,7 @@ describe('storeFailureResponse', () => {
     const statements: string[] = [];
     const racing = { query: async (text: string) => (statements.push(text.trim().split(/\s+/)[0]!), { rows: [] }) };
     const thrown = await failureOf(createPostgresStore(racing).put(result));
-    expect(statements).toEqual(['INSERT', 'SELECT', 'INSERT', 'SELECT']);
+    expect(statements).toEqual(['WITH', 'SELECT', 'WITH', 'SELECT']);
     expect(thrown).toMatchObject({ rule: 'unavailable', message: expect.stringMatching(/was erased while it was being stored \(unavailable\); send it again$/) });
     expect(storeFailureResponse(thrown)).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
   });
@@ -128,7 +128,7 @@ describe('the example server when its store fails', () => {
   }, 60_000);
   afterAll(() => server?.close());
 
-  const once = { retries: 0, sleep: async () => {}, timeoutMs: 5000 };
+  const once = { retries: 0, sleep: async () => {}, timeoutMs: 5000, allowHttpLoopback: true };
 
   it('answers 503 database-unavailable with Retry-After while the database is away, and /healthz 503 too', async () => {
     failure = new StoreError('unavailable', 'put: the database cannot be reached now: connect ECONNREFUSED [ECONNREFUSED] (unavailable)');
@@ -143,7 +143,7 @@ describe('the example server when its store fails', () => {
 
   it('answers a report the database refuses with a final 422 unstorable, which the uploader does not retry', async () => {
     failure = new StoreError('constraint', 'put: the database refused the report by check constraint rule_period_order (constraint)');
-    const result = await sendTelemetry(await built({ now: () => Date.now() }), { baseUrl: server.url, retries: 3, sleep: async () => {}, timeoutMs: 5000 });
+    const result = await sendTelemetry(await built({ now: () => Date.now() }), { baseUrl: server.url, allowHttpLoopback: true, retries: 3, sleep: async () => {}, timeoutMs: 5000 });
     expect(result).toMatchObject({ ok: false, status: 422, error: { rule: 'unstorable' } });
     expect(result.attempts).toHaveLength(1);
   });

@@ -15,7 +15,7 @@
  * a commit acknowledged before the crash survives it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -43,7 +43,9 @@ beforeAll(async () => {
   if (skip) return;
   folder = mkdtempSync(join(tmpdir(), 'telemetry-contract-faults-'));
   cluster = await startCluster({ durable: true });
-  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster!.url, DATA_DIR: '' };
+  // The fixture's build listed as a vendor release, so the stored payloads keep their appVersion.
+  writeFileSync(join(folder, 'builds.txt'), '3f2a9c1\n');
+  const env = { TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster!.url, DATA_DIR: '', KNOWN_BUILDS_FILE: join(folder, 'builds.txt') };
   // Both at once: their migrations race, and the store's advisory lock lets one apply them.
   servers.push(...(await Promise.all([startServerProcess(folder, env, children), startServerProcess(folder, env, children)])));
 }, 120_000);
@@ -57,7 +59,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** The package's own retries, with the waits (Retry-After included) cut to at most 100 ms so the test stays short. */
 const send = (request: TelemetryRequest, server: ServerProcess) =>
-  sendTelemetry(request, { baseUrl: server.url, retries: 100, delays: () => 25, sleep: (ms) => pause(Math.min(ms, 100)), timeoutMs: 20_000 });
+  sendTelemetry(request, { baseUrl: server.url, allowHttpLoopback: true, retries: 100, delays: () => 25, sleep: (ms) => pause(Math.min(ms, 100)), timeoutMs: 20_000 });
 
 /** Kills every connection to the cluster but the one asking; returns how many. */
 async function terminateConnections(url: string): Promise<number> {
@@ -77,8 +79,10 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
     const start = Date.UTC(2026, 0, 1);
     const requests = await Promise.all(
       Array.from({ length: WINDOWS }, (_, i) => {
-        const from = new Date(start + (i % 100) * DAY).toISOString();
-        const to = new Date(start + ((i % 100) + 1) * DAY).toISOString();
+        // Day windows: UTC midnights, as the contract spells them.
+        const midnight = (ms: number) => `${new Date(ms).toISOString().slice(0, 10)}T00:00:00Z`;
+        const from = midnight(start + (i % 100) * DAY);
+        const to = midnight(start + ((i % 100) + 1) * DAY);
         return built({ licenseId: `lic-fleet-${Math.floor(i / 100)}`, now: () => Date.now() }, { ...counts(), activeSeats: i, periodStart: from, periodEnd: to });
       }),
     );
@@ -166,7 +170,7 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
     expect((await fetch(`${late.url}${SCHEMA_PATH}`)).status).toBe(200);
     const health = await fetch(`${late.url}/healthz`);
     expect([health.status, await health.json()]).toEqual([503, { status: 'unavailable', database: 'not migrated yet' }]);
-    const waiting = await sendTelemetry(request, { baseUrl: late.url, retries: 0, timeoutMs: 5_000 });
+    const waiting = await sendTelemetry(request, { baseUrl: late.url, allowHttpLoopback: true, retries: 0, timeoutMs: 5_000 });
     expect(waiting.attempts.map((attempt) => attempt.status)).toEqual([503]);
 
     await cluster!.start();

@@ -24,7 +24,8 @@ import { counts, license } from '../wire/support.js';
 const KEK = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 11 * i + 5));
 /** A sole trader: the legal entity is a person's name, which must never reach a log. */
 const ACME = license({ licenseId: 'lic-acme', legalEntity: 'Jana Nováková – Software', features: ['audit-log', 'sso'], dataRegion: 'eu-central' });
-const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 0 };
+// The example server listens on loopback http: allowed for development, by name.
+const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 0, allowHttpLoopback: true };
 const day = (n: number): TelemetryCounts<1> => ({
   ...counts(),
   periodStart: `2027-03-${String(n).padStart(2, '0')}T00:00:00Z`,

@@ -9,7 +9,7 @@ import type { QueryClient } from '../../src/store/database.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { ingest } from '../../src/server.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
-import { KEY_A, built, counts } from '../wire/support.js';
+import { FIXTURE_SOFTWARE, KEY_A, built, counts } from '../wire/support.js';
 
 const EXPIRED = 60_000;
 const RECEIVED = new Date('2020-01-01T00:00:00Z');
@@ -29,7 +29,7 @@ describe.each(backends)('purge of many reports on $name', ({ skip, open }) => {
     const store = createPostgresStore(recording, { schema, now: () => RECEIVED });
     await store.migrate();
     const request = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2019-12-01T00:00:00Z', periodEnd: '2019-12-16T00:00:00Z' });
-    const result = (await ingest({ method: 'POST', headers: request.headers, body: request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] })) as IngestSuccess;
+    const result = (await ingest({ method: 'POST', headers: request.headers, body: request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }], acceptedVersions: [1], knownSoftware: FIXTURE_SOFTWARE })) as IngestSuccess;
     await store.put(result);
     // Copies of the stored report: every third without appVersion, the last 100 received yesterday. The CHECKs are
     // set aside for the fill only (row by row they would take most of a minute); purge never relies on them.

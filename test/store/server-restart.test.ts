@@ -6,10 +6,11 @@
  * are issued into the same folder with `telemetry-keys` while it is stopped.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
 import { dedupeKey } from '../../src/wire/dedupe.js';
@@ -40,6 +41,8 @@ beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'telemetry-contract-restart-'));
   // A data folder as PGlite's first open leaves it, made from the test seed: the server then opens it as on any later start.
   await (await openPglite(join(folder, 'data'))).close();
+  // The fixture's build, listed as one of the vendor's releases: the server stores appVersion only for such a build.
+  writeFileSync(join(folder, 'builds.txt'), '# the vendor\'s release builds\n3f2a9c1\n');
 }, 60_000);
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
@@ -48,10 +51,10 @@ afterAll(() => {
 
 /** Starts the example server in `folder` (so ./data is its PGlite folder) and waits for its first line. */
 function start(extraEnv: Record<string, string> = { TELEMETRY_KEK: KEK }): Promise<ServerProcess> {
-  return startServerProcess(folder, { DATA_DIR: '', DATABASE_URL: '', TELEMETRY_ACCEPTED_VERSIONS: '1', ...extraEnv }, children);
+  return startServerProcess(folder, { DATA_DIR: '', DATABASE_URL: '', TELEMETRY_ACCEPTED_VERSIONS: '1', KNOWN_BUILDS_FILE: join(folder, 'builds.txt'), ...extraEnv }, children);
 }
 
-const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000 };
+const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, allowHttpLoopback: true };
 const window = { ...counts(), periodStart: '2027-02-01T00:00:00Z', periodEnd: '2027-02-16T00:00:00Z' };
 const later = { ...counts(), periodStart: '2027-02-16T00:00:00Z', periodEnd: '2027-03-01T00:00:00Z' };
 
@@ -73,7 +76,7 @@ describe('the example server restarted on the same data folder', () => {
     expect((await sendTelemetry(next, { baseUrl: second.url, ...noWait })).status).toBe(201);
     expect(await second.stop()).toBe(0);
 
-    const db = await PGlite.create(join(folder, 'data'));
+    const db = await PGlite.create(join(folder, 'data'), { extensions: { btree_gist } });
     try {
       const store = createPostgresStore(db);
       expect((await store.get(dedupeKey('lic-0042', window.periodStart, window.periodEnd)))?.payload).toEqual(sent.payload);

@@ -95,15 +95,17 @@ describe('the migrations on a database', () => {
     expect(await store.migrate()).toEqual({ applied: [1, 2] });
     const base = { ok: true, keyId: 'k', messageId: `msg_${'a'.repeat(64)}`, licenseId: 'lic-1', customer: { masked: true, value: `anon-${'0'.repeat(32)}-4` }, headers: {} };
     const window = { periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-16T00:00:00Z', activeSeats: 1, policiesActive: 2, policyExecutionsCount: 3, totalProvisionedSeats: 4, seatLimitHit: false, featuresUsed: ['sso'] };
-    const reportV1 = { ...base, dedupeKey: 'lic-1/a', schemaVersion: 1, payload: { schemaVersion: 1, ...window } };
+    // Three windows of one license, one after the other: the store refuses windows that overlap.
+    const key = (days: string) => `lic-1/2026-11-${days.slice(0, 2)}T00:00:00Z/2026-11-${days.slice(3)}T00:00:00Z`;
+    const reportV1 = { ...base, dedupeKey: key('01-16'), schemaVersion: 1, payload: { schemaVersion: 1, ...window } };
     const payloadV2 = { schemaVersion: 2, ...window, environmentPairs: { total: 3, sandboxOnly: 1, paired: 2 }, redeemedCodes: [{ codeId: 'ABCDEFGH', redeemedAt: '2026-11-02T00:00:00Z' }] };
     expect((await store.put(reportV1 as unknown as IngestSuccess)).status).toBe(201);
-    expect((await store.put({ ...base, dedupeKey: 'lic-1/b', schemaVersion: 2, payload: payloadV2 } as unknown as IngestSuccess)).status).toBe(201);
-    expect((await store.get('lic-1/b'))?.payload).toEqual(payloadV2);
+    expect((await store.put({ ...base, dedupeKey: key('16-20'), schemaVersion: 2, payload: payloadV2 } as unknown as IngestSuccess)).status).toBe(201);
+    expect((await store.get(key('16-20')))?.payload).toEqual(payloadV2);
     const { environmentPairs: _, ...missing } = payloadV2;
-    await expect(store.put({ ...base, dedupeKey: 'lic-1/c', schemaVersion: 2, payload: missing } as unknown as IngestSuccess)).rejects.toThrow(StoreError);
+    await expect(store.put({ ...base, dedupeKey: key('20-25'), schemaVersion: 2, payload: missing } as unknown as IngestSuccess)).rejects.toThrow(StoreError);
     // A v1 report cannot hold a field v1 does not have, whoever writes it.
-    await expect(db.query(`UPDATE ${schema}.telemetry_reports SET environment_pairs_total = 1 WHERE dedupe_key = 'lic-1/a'`)).rejects.toMatchObject({ constraint: 'environment_pairs_total_check' });
+    await expect(db.query(`UPDATE ${schema}.telemetry_reports SET environment_pairs_total = 1 WHERE dedupe_key = $1`, [key('01-16')])).rejects.toMatchObject({ constraint: 'environment_pairs_total_check' });
   });
 
   it('restates each contract pattern so PostgreSQL matches exactly what ECMAScript matches', async () => {

@@ -95,9 +95,29 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     expect(row).toEqual({ seats: winner.payload.activeSeats, body_digest: reportDigest(winner.payload) });
   });
 
+  it.skipIf(skip)('refuses a window that overlaps a stored window of the license with 409 window-overlap, also when many arrive at once, and stores none of them', async () => {
+    const { store, table, schema } = await fresh();
+    expect(await store.put(await report('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'))).toMatchObject({ status: 201 });
+    // Ten windows that each overlap the stored one and each other, at the same moment, on separate connections.
+    const overlapping = await Promise.all(Array.from({ length: 10 }, (_, i) => report('lic-0042', `2026-11-${String(5 + i).padStart(2, '0')}T00:00:00Z`, '2026-11-20T00:00:00Z')));
+    const answers = await Promise.all(overlapping.map((r) => store.put(r)));
+    expect(answers.map((a) => [a.status, a.status === 409 && a.error.rule])).toEqual(overlapping.map(() => [409, 'window-overlap']));
+    expect(answers[0]!.status === 409 && answers[0]!.error.message).toMatch(/^lic-0042\/2026-11-05T00:00:00Z\/2026-11-20T00:00:00Z: overlaps a window of this license that is already stored; .* \(window-overlap\)$/);
+    // The days that follow, and the same days of another license, are windows of their own; two racing ones store one.
+    const next = await Promise.all([report('lic-0042', '2026-11-16T00:00:00Z', '2026-11-30T00:00:00Z'), report('lic-0042', '2026-11-20T00:00:00Z', '2026-12-01T00:00:00Z')]);
+    expect((await Promise.all(next.map((r) => store.put(r)))).map((a) => a.status).sort()).toEqual([201, 409]);
+    expect(await store.put(await report('lic-0043', '2026-11-05T00:00:00Z', '2026-11-20T00:00:00Z'))).toMatchObject({ status: 201 });
+    const stored = await rows(`SELECT r.dedupe_key, w.period IS NOT NULL AS windowed FROM ${table} r LEFT JOIN ${schema}.telemetry_windows w USING (dedupe_key) ORDER BY 1`);
+    expect(stored.map((r) => r['windowed'])).toEqual([true, true, true]);
+    // forget erases a license's windows with its reports: the same days can be reported again.
+    expect(await store.forget({ licenseId: 'lic-0042' })).toBe(2);
+    expect(await rows(`SELECT dedupe_key FROM ${schema}.telemetry_windows`)).toEqual([{ dedupe_key: 'lic-0043/2026-11-05T00:00:00Z/2026-11-20T00:00:00Z' }]);
+    expect(await store.put(overlapping[0]!)).toMatchObject({ status: 201 });
+  });
+
   it.skipIf(skip)('reads back the payload and the kept headers as stored', async () => {
     const { store } = await fresh();
-    const result = await report('lic-0042', '2026-11-01T00:00:00.25Z', '2026-11-16T00:00:00Z');
+    const result = await report('lic-0042', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z');
     await store.put(result);
     expect(await store.get(result.dedupeKey)).toEqual({
       dedupeKey: result.dedupeKey,
@@ -117,7 +137,8 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     if (!result.ok || result.kind !== 'report') throw new Error(result.ok ? 'a probe' : result.error.message);
     await store.put(result);
     const notStored = listContractFields(toJsonSchema(v1)).filter((f) => f.header && (f.schema['x-privacy'] as { retention: string }).retention === 'P0D').map((f) => f.path);
-    expect(notStored.sort()).toEqual(['content-type', 'webhook-signature', 'webhook-timestamp', 'x-telemetry-schema-version']);
+    // The contract's own headers checked on arrival, and every header HTTP or the runtime puts on a request.
+    expect(notStored.sort()).toEqual(['accept', 'accept-encoding', 'accept-language', 'connection', 'content-length', 'content-type', 'host', 'sec-fetch-mode', 'user-agent', 'webhook-signature', 'webhook-timestamp', 'x-telemetry-schema-version']);
     const stored = storagePlan.versions[1]!.columns;
     expect(stored.filter((c) => 'header' in c.source).map((c) => c.field).sort()).toEqual(['webhook-id', 'x-telemetry-customer', 'x-telemetry-license-id']);
     const columns = (await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' ORDER BY ordinal_position`, [schema])).map((r) => r['column_name']);
@@ -137,9 +158,10 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
   });
 
   it.skipIf(skip)('keeps a report 400 days from its receipt, then purges every field of it', async () => {
-    const { store, table } = await fresh();
+    const { store, table, schema } = await fresh();
     await store.put(await report('lic-0042'));
     await store.put(await report('lic-0042', '2026-11-16T00:00:00Z', '2026-12-01T00:00:00Z', { nodeVersion: undefined }));
+    expect(await rows(`SELECT count(*)::int AS n FROM ${schema}.telemetry_windows`)).toEqual([{ n: 2 }]);
     const kept = await store.purge(after(399));
     expect(kept.reportsDeleted).toBe(0);
     expect(Object.values(kept.removed).every((n) => n === 0)).toBe(true);
@@ -147,6 +169,8 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     expect(purged.reportsDeleted).toBe(2);
     expect(purged.removed).toMatchObject({ activeSeats: 2, featuresUsed: 2, 'x-telemetry-license-id': 2, 'x-telemetry-customer': 2 });
     expect(await rows(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);
+    // A report's window goes with it: nothing of the license and its days is left.
+    expect(await rows(`SELECT count(*)::int AS n FROM ${schema}.telemetry_windows`)).toEqual([{ n: 0 }]);
   });
 
   it.skipIf(skip)('forgets every report of one license and nothing of licenses whose ids it prefixes', async () => {

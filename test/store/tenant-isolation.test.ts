@@ -20,7 +20,7 @@ import { built, counts, license } from '../wire/support.js';
 
 const K1 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 3));
 const K2 = toBase64(Uint8Array.from({ length: 32 }, (_, i) => 255 - 3 * i));
-const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 0 };
+const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 10_000, retries: 0, allowHttpLoopback: true };
 const windowOf = (day: number, change: Record<string, unknown> = {}) => ({
   ...counts(),
   periodStart: `2027-01-${String(day).padStart(2, '0')}T00:00:00Z`,

@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import type { CrossFieldRule } from '../../schema/rules.js';
+import { UTC_MIDNIGHT_PATTERN } from '../../schema/patterns.js';
 import { type Field, type JsonSchema, enumerated, isSchemaObject, listFields, typesOf } from '../../scripts/contract/fields.js';
 import { compareInstants, parseInstant } from '../../src/contract/instant.js';
 import { compareCodePoints } from '../../src/contract/rules.js';
@@ -53,6 +54,11 @@ const anyUtcDateTime = fc.oneof(
   ),
 );
 
+/** A window bound: a UTC midnight of 2000 to 2099, as the contract's pattern spells it. */
+const utcMidnight = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((date) => `${date.toISOString().slice(0, 10)}T00:00:00Z`);
+/** The earliest and latest midnights the pattern spells, and a leap day. */
+const midnightEdges = fc.constantFrom('2000-01-01T00:00:00Z', '2099-12-31T00:00:00Z', '2024-02-29T00:00:00Z');
+
 /** An arbitrary of valid values for one subschema; `boundaries` leans to the edges it allows. */
 export function valueArbitrary(schema: JsonSchema, boundaries = false): fc.Arbitrary<unknown> {
   const values = enumerated(schema);
@@ -69,6 +75,7 @@ export function valueArbitrary(schema: JsonSchema, boundaries = false): fc.Arbit
     return fc.double({ min: (schema['minimum'] as number | undefined) ?? -1e9, max: (schema['maximum'] as number | undefined) ?? 1e9, noNaN: true, noDefaultInfinity: true });
   }
   if (types.includes('string')) {
+    if (schema['format'] === 'date-time' && schema['pattern'] === UTC_MIDNIGHT_PATTERN) return boundaries ? fc.oneof(utcMidnight, midnightEdges) : utcMidnight;
     if (schema['format'] === 'date-time') return boundaries ? fc.oneof(utcDateTime, anyUtcDateTime) : utcDateTime;
     const min = (schema['minLength'] as number | undefined) ?? 0;
     const max = (schema['maxLength'] as number | undefined) ?? 64;

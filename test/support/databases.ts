@@ -5,13 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { QueryClient } from '../../src/store/database.js';
 
-/** A fresh PGlite database, in memory or in `folder` (which must not hold one yet). */
+/** A fresh PGlite database, in memory or in `folder` (which must not hold one yet), with btree_gist loaded as the store needs. */
 export function openPglite(folder?: string): Promise<PGlite> {
   const loadDataDir = new Blob([readFileSync(inject('pgliteSeed'))]);
-  return folder === undefined ? PGlite.create({ loadDataDir }) : PGlite.create(folder, { loadDataDir });
+  const options = { loadDataDir, extensions: { btree_gist } };
+  return folder === undefined ? PGlite.create(options) : PGlite.create(folder, options);
 }
 
 /** The throwaway PostgreSQL cluster, or undefined where the server binaries are missing (the setup said so). */

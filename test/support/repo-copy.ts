@@ -29,6 +29,8 @@ export function copyRepo(extra: readonly string[] = [], from: string = repoRoot)
   const root = mkdtempSync(join(tmpdir(), 'telemetry-contract-repo-'));
   for (const dir of [...COPIED, ...extra]) cpSync(join(from, dir), join(root, dir), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
+  // The tests are read, never written: check finds there the tests the audit document's promises name.
+  if (!extra.includes('test')) symlinkSync(join(repoRoot, 'test'), join(root, 'test'), 'dir');
   writeFileSync(join(root, 'package.json'), readFileSync(join(repoRoot, 'package.json')));
   const read = (path: string) => readFileSync(join(root, path), 'utf8');
   const write = (path: string, content: string) => writeFileSync(join(root, path), content);

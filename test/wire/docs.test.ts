@@ -70,6 +70,7 @@ describe('docs/wire-protocol.md', () => {
       'license-key-mismatch': 401,
       'key-lookup-failed': 503,
       'window-conflict': 409,
+      'window-overlap': 409,
       'invalid-header': 400,
       'customer-encoding': 400,
       'customer-name': 400,

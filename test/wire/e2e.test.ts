@@ -4,23 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetryServer } from '../../examples/server.js';
-import { type Admission, createAdmission } from '../../src/server.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { openPglite } from '../support/databases.js';
 import { utf8 } from '../../src/wire/bytes.js';
 import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
 import { signMessage } from '../../src/wire/signature.js';
 import { discoverAcceptedVersions, sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
-import { KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
+import { FIXTURE_SOFTWARE, KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
+import { refusingAdmission } from '../support/refusing-admission.js';
 
 let server: Awaited<ReturnType<typeof startTelemetryServer>>;
-let shedNext = 0;
-// An admission control that refuses the next `shedNext` reports, as one at its limit does: a second one, kept full.
-const admitting = createAdmission();
-const full = createAdmission({ maxInFlight: 1 });
-full.enter();
-const admission: Admission = { maxInFlight: admitting.maxInFlight, stats: admitting.stats, enter: () => (shedNext-- > 0 ? full.enter() : admitting.enter()) };
-const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000 };
+const overload = refusingAdmission();
+// The example server listens on loopback http: allowed for development, by name.
+const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000, allowHttpLoopback: true };
 
 beforeAll(async () => {
   // An in-memory PGlite opened from the test seed: what the server would open itself, a few seconds sooner.
@@ -39,7 +35,8 @@ beforeAll(async () => {
         ],
       ],
     ]),
-    admission,
+    admission: overload.admission,
+    knownSoftware: FIXTURE_SOFTWARE,
   });
 });
 afterAll(() => server?.close());
@@ -64,7 +61,7 @@ describe('end to end over HTTP on 127.0.0.1', () => {
   });
 
   it('delivers a window after two 503 answers, and logs all three attempts', async () => {
-    shedNext = 2;
+    overload.refuseNext(2);
     const r = await request();
     const result = await sendTelemetry(r, { baseUrl: server.url, ...noWait });
     expect(result).toMatchObject({ ok: true, status: 201, acceptedVersions: [1] });
@@ -76,7 +73,7 @@ describe('end to end over HTTP on 127.0.0.1', () => {
   });
 
   it('delivers an encrypted window the same way: decrypted after the signature, stored as the same payload', async () => {
-    shedNext = 1;
+    overload.refuseNext(1);
     const window = { ...counts(), periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-10-16T00:00:00Z' };
     const r = await built({ now: () => Date.now(), encrypt: true }, window);
     expect(r.headers['content-type']).toBe('application/jose');
@@ -161,6 +158,6 @@ describe('end to end over HTTP on 127.0.0.1', () => {
   });
 
   it('tells the uploader which versions it accepts', async () => {
-    expect(await discoverAcceptedVersions({ baseUrl: server.url, timeoutMs: 5000 })).toEqual({ ok: true, versions: [1] });
+    expect(await discoverAcceptedVersions({ baseUrl: server.url, timeoutMs: 5000, allowHttpLoopback: true })).toEqual({ ok: true, versions: [1] });
   });
 });

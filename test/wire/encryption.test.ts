@@ -10,13 +10,13 @@ import { toBase64Url, utf8 } from '../../src/wire/bytes.js';
 import { failureResponse, ingest, type IngestOptions, type VerificationKey } from '../../src/server.js';
 import { decryptBody, deriveEncryptionKey, encryptBody, encryptionKeyId } from '../../src/wire/jwe.js';
 import { signMessage, generateSecret } from '../../src/wire/signature.js';
-import { KEY_A, KEY_B, NOW_MS, built, counts } from './support.js';
+import { FIXTURE_SOFTWARE, KEY_A, KEY_B, NOW_MS, built, counts } from './support.js';
 
 const keys: VerificationKey[] = [
   { id: 'current', secret: KEY_A },
   { id: 'next', secret: KEY_B },
 ];
-const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), acceptedVersions: [1], now: () => NOW_MS };
+const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), acceptedVersions: [1], now: () => NOW_MS, knownSoftware: FIXTURE_SOFTWARE };
 const keyBytes = (secret: string) => Buffer.from(secret.slice('whsec_'.length), 'base64');
 afterEach(() => vi.restoreAllMocks());
 

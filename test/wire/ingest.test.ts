@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { defaultAcceptedVersions, failureResponse, ingest, type IngestOptions, schemaEndpoint, type VerificationKey, versionLifecycle } from '../../src/server.js';
 import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
 import { utf8 } from '../../src/wire/bytes.js';
-import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, built, counts, rawRequest } from './support.js';
+import { FIXTURE_SOFTWARE, KEY_A, KEY_B, KEY_REVOKED, NOW_MS, built, counts, rawRequest } from './support.js';
 
 const keys: VerificationKey[] = [
   { id: 'current', secret: KEY_A },
   { id: 'next', secret: KEY_B },
   { id: 'leaked', secret: KEY_REVOKED, revoked: true },
 ];
-const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), acceptedVersions: [1], now: () => NOW_MS };
+const options: IngestOptions = { licenseKeys: new Map([['lic-0042', keys]]), acceptedVersions: [1], now: () => NOW_MS, knownSoftware: FIXTURE_SOFTWARE };
 
 const payloadText = (change: Record<string, unknown> = {}) => JSON.stringify({ schemaVersion: 1, ...counts(), featuresUsed: ['audit-log', 'sso'], ...change });
 
@@ -81,10 +81,14 @@ describe('ingest: the status table', () => {
     expect(!unsigned.ok && failureResponse(unsigned).headers['accept-post']).toBe('application/json, application/jose, application/vnd.telemetry-contract.probe+json');
   });
 
-  it('accepts application/json with parameters, in any case, charset UTF-8 quoted or not', async () => {
+  it('accepts application/json with charset=utf-8 as its only parameter, and refuses any other parameter or spelling: 400 invalid-header', async () => {
     const request = await built();
-    for (const type of ['application/json; charset=utf-8', 'Application/JSON;Charset="UTF-8"', 'application/json; charset=utf-8; profile=telemetry']) {
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8']) {
       expect(await ingest({ headers: { ...request.headers, 'content-type': type }, body: request.body }, options)).toMatchObject({ ok: true });
+    }
+    // A parameter of the sender's choosing could carry text; the contract's pattern allows none.
+    for (const type of ['Application/JSON;Charset="UTF-8"', 'application/json; charset=utf-8; profile=telemetry', 'application/json; name=alice']) {
+      expect(await ingest({ headers: { ...request.headers, 'content-type': type }, body: request.body }, options)).toMatchObject({ ok: false, status: 400, error: { rule: 'invalid-header' } });
     }
   });
 

@@ -101,7 +101,7 @@ describe('ingest of a probe', () => {
     expect(await send({ probe: 'connection-test', schemaVersion: 1, nonce })).toMatchObject({ ok: true, kind: 'probe' });
     expect(await send({ probe: 'connection-test', schemaVersion: 1, nonce }, probeMessageId('lic-0043', nonce))).toMatchObject({ status: 422, error: { rule: 'message-id-mismatch' } });
     expect(await send({ probe: 'connection-test', schemaVersion: 2, nonce })).toMatchObject({ status: 422, error: { rule: 'version-mismatch' } });
-    expect(await send({ probe: 'connection-test', schemaVersion: 1, nonce, activeSeats: 42 })).toMatchObject({ status: 422, error: { rule: 'invalid-probe', message: 'body: a probe carries probe, schemaVersion and nonce only, and nothing else; got another member (activeSeats) (invalid-probe)' } });
+    expect(await send({ probe: 'connection-test', schemaVersion: 1, nonce, activeSeats: 42 })).toMatchObject({ status: 422, error: { rule: 'invalid-probe', message: 'body: a probe carries probe, schemaVersion and nonce only, and nothing else; got another member (\"activeSeats\") (invalid-probe)' } });
     expect(await send({ probe: 'connection-test', schemaVersion: 1, nonce: 'ABC' })).toMatchObject({ status: 422, error: { rule: 'invalid-probe', message: '/nonce: must be 32 lowercase hex digits (invalid-probe)' } });
     expect(await send({ probe: 'report', schemaVersion: 1, nonce })).toMatchObject({ status: 422, error: { rule: 'invalid-probe' } });
   });
@@ -162,7 +162,7 @@ describe('testConnection against the example server', () => {
     await encrypting?.close();
   });
 
-  const run = (overrides: Partial<ConnectionTestOptions> = {}) => testConnection({ ...sender, baseUrl: server.url, timeoutMs: 5000, ...overrides });
+  const run = (overrides: Partial<ConnectionTestOptions> = {}) => testConnection({ ...sender, baseUrl: server.url, allowHttpLoopback: true, timeoutMs: 5000, ...overrides });
 
   it('connected: the round-trip time, the clock compared, and nothing stored', async () => {
     const result = await run();
@@ -181,9 +181,9 @@ describe('testConnection against the example server', () => {
     const port = new URL(gone).port;
     expect(refused).toMatchObject({ ok: false, diagnosis: 'unreachable', rule: 'ECONNREFUSED', url: `${gone}/api/v1/telemetry` });
     expect(refused.message).toBe(`${gone}/api/v1/telemetry: cannot be reached: the connection to 127.0.0.1:${port} was refused (ECONNREFUSED): nothing listens there (unreachable); check the address, that the server runs, and the network between (proxy, firewall)`);
-    const dns = await run({ baseUrl: 'http://telemetry.invalid' });
+    const dns = await run({ baseUrl: 'https://telemetry.invalid' });
     expect(dns).toMatchObject({ ok: false, diagnosis: 'unreachable' });
-    expect(dns.message).toMatch(/^http:\/\/telemetry\.invalid\/api\/v1\/telemetry: cannot be reached: (the name telemetry\.invalid does not resolve \(DNS: E[A-Z_]+\)|no answer within 5 s \(timeout\)) \(unreachable\)/);
+    expect(dns.message).toMatch(/^https:\/\/telemetry\.invalid\/api\/v1\/telemetry: cannot be reached: (the name telemetry\.invalid does not resolve \(DNS: E[A-Z_]+\)|no answer within 5 s \(timeout\)) \(unreachable\)/);
     const tls = await run({ baseUrl: server.url.replace('http:', 'https:') });
     expect(tls).toMatchObject({ ok: false, diagnosis: 'unreachable' });
     expect(tls.message).toContain(`cannot be reached: the TLS handshake with 127.0.0.1:${new URL(server.url).port} failed (`);

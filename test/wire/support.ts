@@ -13,6 +13,9 @@ export const NOW_S = NOW_MS / 1000;
 
 export const counts = (): TelemetryCounts<1> => fixture<TelemetryCounts<1>>('wire/counts.json');
 
+/** The fixture's build listed as one of the vendor's releases, so `ingest` keeps its appVersion (see `knownSoftware`). */
+export const FIXTURE_SOFTWARE = { builds: ['3f2a9c1'] } as const;
+
 /** What the tests' installation names and signs with: it sends v1. */
 export const baseOptions = (): CreateRequestOptions & { readonly version: 1 } => ({
   version: 1,
