@@ -151,7 +151,7 @@ try {
     show('Generation: `check` against contract size', 'Median of 3 fresh processes each (`node scripts/run.mjs check`, what `npm run check` runs), every run passing.', g.rows, '');
     targets.push(
       { target: '`check` on v1 under 2 s', met: g.checkV1Ms < 2000, measured: `${fmt(g.checkV1Ms)} ms on ${description.split(',')[1]!.trim()}` },
-      { target: '`check` on the synthetic 1,000-field contract under 10 s', met: g.check1000Ms < 10_000, measured: `${fmt(g.check1000Ms)} ms` },
+      { target: '`check` on v1 with 1,000 count fields more under 10 s', met: g.check1000Ms < 10_000, measured: `${fmt(g.check1000Ms)} ms` },
       {
         target: 'generation grows no faster than linearly with the field count',
         met: g.linear,
