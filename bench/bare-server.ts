@@ -4,13 +4,15 @@
  * Webhooks signature (node:crypto), `JSON.parse`, one `INSERT … ON CONFLICT
  * DO NOTHING` into the same table through a `pg` pool of the same size as the
  * example server's (with the SHA-256 of the body for the table's body_digest
- * column). No size limit, no header checks, no validation.
+ * column), the customer header and the message id AES-256-GCM encrypted as
+ * the table requires (under one key for every license, where the store keeps
+ * one per license). No size limit, no header checks, no validation.
  *
  *   DATABASE_URL=… TELEMETRY_VENDOR_WIDE_SECRET=whsec_… tsx bench/bare-server.ts
  *
  * Prints "listening on http://127.0.0.1:<port>/" once it listens.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -18,6 +20,13 @@ import pg from 'pg';
 const secret = Buffer.from(process.env['TELEMETRY_VENDOR_WIDE_SECRET']!.slice('whsec_'.length), 'base64');
 const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 8 });
 pool.on('error', () => {});
+const dataKey = randomBytes(32);
+/** nonce ‖ ciphertext ‖ tag, as the store seals a value. */
+const seal = (value: string): Buffer => {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, nonce);
+  return Buffer.concat([nonce, cipher.update(value, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+};
 
 // The v1 columns, filled from the parsed body and the headers.
 const INSERT = `INSERT INTO telemetry_reports (dedupe_key, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, app_version, node_version, webhook_id, customer, license_id)
@@ -37,7 +46,7 @@ const server = createServer((req, res) => {
     }
     const p = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     const license = String(req.headers['x-telemetry-license-id']);
-    const params = [`${license}/${String(p['periodStart'])}/${String(p['periodEnd'])}`, p['schemaVersion'], p['periodStart'], p['periodEnd'], p['activeSeats'], p['policiesActive'], p['policyExecutionsCount'], p['totalProvisionedSeats'], p['seatLimitHit'], p['featuresUsed'], p['appVersion'] ?? null, p['nodeVersion'] ?? null, id, req.headers['x-telemetry-customer'], license, createHash('sha256').update(body).digest('hex')];
+    const params = [`${license}/${String(p['periodStart'])}/${String(p['periodEnd'])}`, p['schemaVersion'], p['periodStart'], p['periodEnd'], p['activeSeats'], p['policiesActive'], p['policyExecutionsCount'], p['totalProvisionedSeats'], p['seatLimitHit'], p['featuresUsed'], p['appVersion'] ?? null, p['nodeVersion'] ?? null, seal(id), seal(String(req.headers['x-telemetry-customer'])), license, createHash('sha256').update(body).digest('hex')];
     pool.query(INSERT, params).then(
       ({ rows }) => res.writeHead(rows.length === 1 ? 201 : 200, { 'content-type': 'application/json' }).end('{}'),
       () => res.writeHead(503, { 'retry-after': '5' }).end(),

@@ -16,7 +16,7 @@ import { startCluster } from '../scripts/dev/postgres-cluster.js';
 import { type ServerProcess, startServerProcess } from '../scripts/dev/server-process.js';
 import { createTelemetryRequest } from '../src/uploader/request.js';
 import { generateSecret } from '../src/wire/signature.js';
-import { createPostgresStore } from '../src/store-postgres.js';
+import { createPostgresStore, parseKeyring } from '../src/store-postgres.js';
 import type { PreparedRequest } from './load.js';
 import { load } from './load.js';
 import type { Row } from './report.js';
@@ -53,10 +53,11 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
   const servers: ServerProcess[] = [];
   try {
     const pool = new pg.Pool({ connectionString: cluster.url, max: 1 });
-    await createPostgresStore(pool).migrate();
+    const kek = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    await createPostgresStore(pool, { keyring: parseKeyring(kek, 'bench') }).migrate();
     await pool.end();
     const secret = generateSecret();
-    const env = { TELEMETRY_VENDOR_WIDE_SECRET: secret, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster.url, DATA_DIR: '' };
+    const env = { TELEMETRY_VENDOR_WIDE_SECRET: secret, TELEMETRY_KEK: kek, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster.url, DATA_DIR: '' };
     servers.push(await startServerProcess(tmpdir(), env, children), await startServerProcess(tmpdir(), env, children, 'bench/bare-server.ts'));
     const contenders: Record<string, ServerProcess> = { [EXAMPLE]: servers[0]!, [BARE]: servers[1]! };
     const names = Object.keys(contenders);

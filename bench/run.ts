@@ -97,7 +97,7 @@ try {
     const st = await storePath();
     show(
       'Store: `put` on PGlite',
-      'PGlite in memory, one call after another. `put` maps a verified report to the generated table\'s columns and runs one statement that inserts the report (`INSERT … ON CONFLICT DO NOTHING`) and its row in the windows table, whose exclusion constraint refuses an overlapping window; the bare statement is the same statement with its parameters already in hand. A window already stored costs `put` a second query, which reads its digest. Ratio: to the bare statement of the same case.',
+      'PGlite in memory, one call after another. `put` maps a verified report to the generated table\'s columns, encrypts its customer header and message id under the license\'s data key (AES-256-GCM, the key held in memory after the license\'s first report) and runs one statement that inserts the report (`INSERT … ON CONFLICT DO NOTHING`) and its row in the windows table, whose exclusion constraint refuses an overlapping window; the bare statement is the same statement with its parameters already in hand, encrypted values included. A window already stored costs `put` a second query, which reads its digest. Ratio: to the bare statement of the same case.',
       st.rows,
       'To bare INSERT',
     );
@@ -105,11 +105,14 @@ try {
     const k = await keyLookupPath();
     show(
       'License store: a license\'s keys and record on PGlite',
-      'PGlite in memory, one lookup after another: the one indexed query joining keys and records, and the AES-256-GCM decryptions of the license\'s secret and legal entity, with that license alone in the tables and among 100,000 (each with a key and a record). Ratio: to one license.',
+      'PGlite in memory, one lookup after another. `licenseOf`: the one indexed query joining keys, record and the record\'s data key, and the AES-256-GCM decryptions of the license\'s secret and legal entity (the data key unwrapped once, then held in memory); `keysOf`: the keys alone. Each with that license alone in the tables and among 100,000 (each with a key, a record and a data key). Every lookup reads the database, so a change made by any process is seen at the next one. Ratio: to one license.',
       k.rows,
       'To one license',
     );
-    targets.push({ target: 'a license lookup (keys and record) among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` });
+    targets.push(
+      { target: 'a license lookup (keys and record) among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` },
+      { target: '`keysOf` among 100,000 licenses at least 0.8× as fast as with one', met: k.keysScaling >= 0.8, measured: `${k.keysScaling.toFixed(2)}×` },
+    );
   }
   const noPostgres = 'skipped: this machine has no PostgreSQL server binaries (Debian package postgresql)';
   if (sections.has('http')) {

@@ -1,10 +1,14 @@
 /**
  * The store: `put` on PGlite (in memory) against the least any server must do
  * to store a window once and refuse one that overlaps another of its license:
- * a bare `INSERT … ON CONFLICT DO NOTHING` of the window's row and the
- * report's, in one statement, with the parameters already in hand. New windows
- * (each call a fresh license, so its window is new) and duplicates (the same
- * key again) are timed apart: the first writes rows, the second only finds one.
+ * a bare `INSERT … ON CONFLICT DO NOTHING` of the report's row and the
+ * window's, in one statement, with the parameters already in hand (the
+ * customer header and message id already encrypted, the data key's id known).
+ * `put` encrypts both under the license's data key, which it holds in memory
+ * after the license's first report. New windows (each call the next day of one
+ * of 16 licenses, so no window overlaps another and each license's key is
+ * made once) and duplicates (the same key again) are timed apart: the first
+ * writes rows, the second only finds one.
  */
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
@@ -34,37 +38,45 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
 
   const db = await PGlite.create({ extensions: { btree_gist } });
   try {
-    const store = createPostgresStore(db);
+    const store = createPostgresStore(db, { keyring: benchKeyring() });
     await store.migrate();
-    // The same columns, values and casts as put's statement, written out once by hand.
+    const first = await store.put(result);
+    if (first.status !== 201) throw new Error('bench: the first put did not store the window');
+    // The same columns, values and casts as put's statement, written out once by hand; the sealed values as put stored them.
     const columns = storagePlan.versions[1]!.columns;
+    const sealed = (await db.query<Record<string, unknown>>(`SELECT data_key, ${columns.filter((c) => c.sealed).map((c) => c.column).join(', ')} FROM ${storagePlan.table}`)).rows[0]!;
     const bare = [
-      `WITH report AS (INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, data_region, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, $4::text, ${columns.map((c, i) => `$${i + 5}::${c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
+      `WITH report AS (INSERT INTO ${storagePlan.table} (dedupe_key, received_at, body_digest, data_region, data_key, ${columns.map((c) => c.column).join(', ')}) VALUES ($1::text, $2::timestamptz, $3::text, $4::text, $5::text, ${columns.map((c, i) => `$${i + 6}::${c.sealed ? 'bytea' : c.kind}`).join(', ')}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key),`,
       `window_row AS (INSERT INTO ${storagePlan.windowsTable} (dedupe_key, license_id, period) SELECT dedupe_key, split_part(dedupe_key, '/', 1), tstzrange(split_part(dedupe_key, '/', 2)::timestamptz, split_part(dedupe_key, '/', 3)::timestamptz) FROM report ON CONFLICT (dedupe_key) DO NOTHING)`,
       'SELECT dedupe_key FROM report',
     ].join(' ');
     const p = result.payload;
-    const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, result.messageId, 'ACME%20Corp', result.licenseId];
-    if (values.length !== columns.length) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
+    const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, sealed['webhook_id'], sealed['customer'], result.licenseId];
+    if (values.length !== columns.length || values.includes(undefined)) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
     const digest = reportDigest(result.payload);
     let n = 0;
-    const window = [p.periodStart, p.periodEnd];
-    // A fresh license each time: a fresh dedupe key of the same window would overlap the first (window-overlap).
-    const fresh = (): IngestSuccess => {
-      const licenseId = `bench-${n++}`;
-      return { ...result, licenseId, dedupeKey: `${licenseId}/${window.join('/')}` };
+    /** The i-th new window: the next day of one of 16 licenses, from 2027 on (after the first report's window). */
+    const nth = (prefix: string, i: number) => {
+      const start = new Date(Date.UTC(2027, 0, 1) + Math.floor(i / 16) * 86_400_000).toISOString().replace('.000Z', 'Z');
+      const end = new Date(Date.UTC(2027, 0, 1) + (Math.floor(i / 16) + 1) * 86_400_000).toISOString().replace('.000Z', 'Z');
+      return { licenseId: `${prefix}-${i % 16}`, start, end, dedupeKey: `${prefix}-${i % 16}/${start}/${end}` };
     };
-    const first = await store.put(result);
-    if (first.status !== 201) throw new Error('bench: the first put did not store the window');
+    let m = 0;
+    const fresh = (): IngestSuccess => {
+      const w = nth('bench', n++);
+      return { ...result, licenseId: w.licenseId, dedupeKey: w.dedupeKey, payload: { ...result.payload, periodStart: w.start, periodEnd: w.end } };
+    };
     const ops = await timeAsync(
       {
         [PUT_NEW]: () => store.put(fresh()),
         [BARE_NEW]: () => {
-          const licenseId = `bench-${n++}`;
-          return db.query(bare, [`${licenseId}/${window.join('/')}`, new Date().toISOString(), digest, null, ...values]);
+          const w = nth('bare', m++);
+          values[1] = w.start;
+          values[2] = w.end;
+          return db.query(bare, [w.dedupeKey, new Date().toISOString(), digest, null, sealed['data_key'], ...values]);
         },
         [PUT_DUPLICATE]: () => store.put(result),
-        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), digest, null, ...values]),
+        [BARE_DUPLICATE]: () => db.query(bare, [result.dedupeKey, new Date().toISOString(), digest, null, sealed['data_key'], ...values]),
       },
       { rounds: 11 },
     );
@@ -79,45 +91,62 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
   }
 }
 
+/** A random key-encryption key for one bench run. */
+const benchKeyring = () => parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench');
+
 const LOOKUP_ONE = '`licenseOf`: one license in the license store';
 const LOOKUP_MANY = '`licenseOf`: the same license among 100,000';
+const KEYS_ONE = '`keysOf`: one license in the license store';
+const KEYS_MANY = '`keysOf`: the same license among 100,000';
 
 /**
- * The license store's lookup, what `ingest` awaits per request when keys and
- * record come from the database: one indexed query joining both tables, and
- * two AES-256-GCM decryptions (the secret, the legal entity), with one license
- * stored and with 100,000 (each with a key and a record).
+ * The license store's lookups, what `ingest` awaits per request when keys come from the database:
+ * `licenseOf`, one indexed query joining keys, record and the record's data key, and three
+ * AES-256-GCM decryptions (the secret, and the legal entity under its data key, unwrapped once and then
+ * held in memory); `keysOf`, the keys alone. Each with one license stored and with 100,000 (each with
+ * a key, a record and its data key).
  */
-export async function keyLookupPath(): Promise<{ rows: Row[]; scaling: number }> {
+export async function keyLookupPath(): Promise<{ rows: Row[]; scaling: number; keysScaling: number }> {
   const db = await PGlite.create();
   try {
-    const keys = createLicenseStore(db, { keyring: parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench') });
+    const keys = createLicenseStore(db, { keyring: benchKeyring() });
     await keys.migrate();
     await keys.setLicense({ licenseId: 'lic-bench', legalEntity: 'ACME Corp', features: ['audit-log', 'policy.simulator', 'sso'], dataRegion: 'eu' });
     const { secret } = await keys.issue('lic-bench');
-    const lookup = async () => {
-      const found = await keys.licenseOf('lic-bench');
-      if (found?.keys[0]?.secret !== secret || found.license?.legalEntity !== 'ACME Corp') throw new Error('bench: licenseOf did not return the issued secret and the record');
+    const lookups = {
+      [LOOKUP_ONE]: async () => {
+        const found = await keys.licenseOf('lic-bench');
+        if (found?.keys[0]?.secret !== secret || found.license?.legalEntity !== 'ACME Corp') throw new Error('bench: licenseOf did not return the issued secret and the record');
+      },
+      [KEYS_ONE]: async () => {
+        if ((await keys.keysOf('lic-bench'))?.[0]?.secret !== secret) throw new Error('bench: keysOf did not return the issued secret');
+      },
     };
-    const one = await timeAsync({ [LOOKUP_ONE]: lookup }, { rounds: 7 });
+    const one = await timeAsync(lookups, { rounds: 7 });
     // 99,999 other licenses; their sealed bytes are never decrypted, only skipped by the index.
     await db.query(
       `INSERT INTO telemetry_license_keys (license_id, key_id, created_at, kek_id, nonce, sealed)
        SELECT 'lic-' || lpad(i::text, 6, '0'), 'k1', now(), '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 48), 'hex') FROM generate_series(1, 99999) AS i`,
     );
     await db.query(
-      `INSERT INTO telemetry_licenses (license_id, features, data_region, kek_id, nonce, legal_entity, updated_at)
-       SELECT 'lic-' || lpad(i::text, 6, '0'), '{sso}', 'eu', '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 32), 'hex'), now() FROM generate_series(1, 99999) AS i`,
+      `INSERT INTO telemetry_data_keys (id, license_id, purpose, created_at, kek_id, nonce, wrapped)
+       SELECT lpad(to_hex(i), 32, '0'), 'lic-' || lpad(i::text, 6, '0'), 'record', now(), '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 48), 'hex') FROM generate_series(1, 99999) AS i`,
     );
-    await db.query('ANALYZE telemetry_license_keys');
-    await db.query('ANALYZE telemetry_licenses');
-    const many = await timeAsync({ [LOOKUP_MANY]: lookup }, { rounds: 7 });
+    await db.query(
+      `INSERT INTO telemetry_licenses (license_id, features, data_region, data_key, legal_entity, updated_at)
+       SELECT 'lic-' || lpad(i::text, 6, '0'), '{sso}', 'eu', lpad(to_hex(i), 32, '0'), decode(repeat('00', 40), 'hex'), now() FROM generate_series(1, 99999) AS i`,
+    );
+    for (const table of ['telemetry_license_keys', 'telemetry_data_keys', 'telemetry_licenses']) await db.query(`ANALYZE ${table}`);
+    const many = await timeAsync({ [LOOKUP_MANY]: lookups[LOOKUP_ONE], [KEYS_MANY]: lookups[KEYS_ONE] }, { rounds: 7 });
     return {
       rows: [
         { name: LOOKUP_ONE, value: one[LOOKUP_ONE]!, unit: 'lookups/s', ratio: 1 },
         { name: LOOKUP_MANY, value: many[LOOKUP_MANY]!, unit: 'lookups/s', ratio: many[LOOKUP_MANY]! / one[LOOKUP_ONE]! },
+        { name: KEYS_ONE, value: one[KEYS_ONE]!, unit: 'lookups/s', ratio: 1 },
+        { name: KEYS_MANY, value: many[KEYS_MANY]!, unit: 'lookups/s', ratio: many[KEYS_MANY]! / one[KEYS_ONE]! },
       ],
       scaling: many[LOOKUP_MANY]! / one[LOOKUP_ONE]!,
+      keysScaling: many[KEYS_MANY]! / one[KEYS_ONE]!,
     };
   } finally {
     await db.close();

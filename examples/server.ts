@@ -13,14 +13,24 @@
  * issues keys and sets records with `telemetry-keys`; a license with keys but
  * no record is answered 503 license-record-missing, never accepted unchecked.
  * Each stored report is stamped with its license's data region, and purge
- * reads contract ends from the same records.
+ * reads contract ends from the same records. What can identify a customer
+ * (its customer header, the message id computed from it, its legal entity) is
+ * stored encrypted under a data key of its license, itself wrapped by the KEK,
+ * so the KEK is needed whatever signs the reports.
+ *
+ * On PGlite the server holds its data folder alone (telemetry-holder.json in
+ * it names the process): `telemetry-keys` run against the same DATA_DIR
+ * reaches the running server through an admin endpoint on 127.0.0.1, whose
+ * address and token only the folder's owner can read, so keys issued,
+ * rotated or revoked and records set take effect at once. At start the
+ * server says which key-encryption keys the stored values still need.
  *
  *   TELEMETRY_KEK_FILE=/run/credentials/telemetry/kek TELEMETRY_ACCEPTED_VERSIONS=1 npx tsx examples/server.ts
  *
  * A small deployment with one secret for every installation says so:
- * TELEMETRY_VENDOR_WIDE_SECRET=whsec_… instead of a KEK; then any
- * installation can send reports in any license's name, and, with no license
- * looked up, nothing checks their features or customer header.
+ * TELEMETRY_VENDOR_WIDE_SECRET=whsec_… (with the KEK still set, for the
+ * store); then any installation can send reports in any license's name, and,
+ * with no license looked up, nothing checks their features or customer header.
  *
  * The database may come and go: while it cannot be reached (a restart, a
  * failover, killed connections) a report is answered 503 with Retry-After and
@@ -93,6 +103,8 @@ import {
   storeFailureResponse,
 } from '../src/store-postgres.js';
 import { keyringFromEnv } from '../src/store/keyring-source.js';
+import { type FolderHold, holdFolder } from '../src/store/folder-holder.js';
+import { licenseAdmin, serveLicenseAdmin } from '../src/store/license-admin.js';
 
 /** The health check for a load balancer: 200 when this instance reaches its database, 503 (with Retry-After) when not. */
 export const HEALTH_PATH = '/healthz';
@@ -135,6 +147,8 @@ export interface ServerOptions extends KeySourceOptions {
 export interface DatabaseOptions {
   /** A migrated store to use as it is; the caller closes its client. Otherwise one is opened from the options below. */
   readonly store?: PostgresStore;
+  /** The key-encryption keys of a store opened here (its customer headers are sealed under data keys they wrap); required without `store`. */
+  readonly keyring?: KeyStoreOptions['keyring'];
   /** The client of `store`, for the license store; needed with `store` and `keyring` together. */
   readonly client?: QueryClient;
   /** A PostgreSQL server (`postgres://…`); takes precedence over `dataDir`. */
@@ -150,6 +164,8 @@ export interface OpenDatabase {
   readonly store: PostgresStore;
   /** The database client the store runs on, for the license store; absent for a given store without one. */
   readonly client?: QueryClient;
+  /** The PGlite folder this process holds, when it opened one: its holder file advertises the admin endpoint. */
+  readonly hold?: FolderHold;
   readonly where: string;
   readonly ready: () => boolean;
   readonly close: () => Promise<void>;
@@ -172,8 +188,13 @@ const logDatabase = (message: string) => console.error(`database: ${message}`);
  * most 30 s apart) until it succeeds, and `ready` stays false meanwhile. Any
  * other migration failure closes the client and is thrown.
  */
-async function migrated(client: QueryClient, close: () => Promise<void>, log: (message: string) => void): Promise<{ store: PostgresStore; ready: () => boolean; close: () => Promise<void> }> {
-  const store = createPostgresStore(client, { onConnectionError: (error) => log(`a pooled connection failed: ${error.message}; the pool opens a new one when next asked`) });
+async function migrated(
+  client: QueryClient,
+  close: () => Promise<void>,
+  log: (message: string) => void,
+  keyring: KeyStoreOptions['keyring'],
+): Promise<{ store: PostgresStore; ready: () => boolean; close: () => Promise<void> }> {
+  const store = createPostgresStore(client, { keyring, onConnectionError: (error) => log(`a pooled connection failed: ${error.message}; the pool opens a new one when next asked`) });
   let ready = false;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -209,30 +230,52 @@ async function migrated(client: QueryClient, close: () => Promise<void>, log: (m
 /** Opens the store the options name and migrates it; `close` releases what was opened here. */
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
   if (options.store !== undefined) return { store: options.store, ...(options.client ? { client: options.client } : {}), where: 'the given store', ready: () => true, close: async () => {} };
+  const keyring = options.keyring;
+  if (keyring === undefined) throw new TypeError('keyring: the store seals customer headers under data keys wrapped by the key-encryption keys; pass keyring (or a migrated store) (keys-config)');
   const log = options.onDatabaseError ?? logDatabase;
   if (options.databaseUrl !== undefined) {
     const { default: pg } = await import('pg');
     // Bounded waits: a database that stops answering turns into a 503 within seconds, not a request hanging until the client gives up.
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8, connectionTimeoutMillis: 5_000, query_timeout: 15_000 });
-    return { ...(await migrated(pool, () => pool.end(), log)), client: pool, where: 'PostgreSQL (DATABASE_URL)' };
+    return { ...(await migrated(pool, () => pool.end(), log, keyring)), client: pool, where: 'PostgreSQL (DATABASE_URL)' };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   // The store's windows table refuses overlapping windows with a GiST index over text, which needs btree_gist.
   const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
-  const db = options.dataDir === undefined ? await PGlite.create({ extensions: { btree_gist } }) : await PGlite.create(options.dataDir, { extensions: { btree_gist } });
-  return { ...(await migrated(db, () => db.close(), log)), client: db, where: options.dataDir === undefined ? 'PGlite in memory' : `PGlite in ${options.dataDir}` };
+  if (options.dataDir === undefined) {
+    const db = await PGlite.create({ extensions: { btree_gist } });
+    return { ...(await migrated(db, () => db.close(), log, keyring)), client: db, where: 'PGlite in memory' };
+  }
+  // PGlite is one process: the folder is this server's alone until it closes (telemetry-keys then goes through the server).
+  const hold = await holdFolder(options.dataDir, 'server');
+  let db: Awaited<ReturnType<typeof PGlite.create>>;
+  try {
+    db = await PGlite.create(options.dataDir, { extensions: { btree_gist } });
+  } catch (error) {
+    await hold.release();
+    throw error;
+  }
+  const closeAll = async () => {
+    await db.close();
+    await hold.release();
+  };
+  return { ...(await migrated(db, closeAll, log, keyring)), client: db, hold, where: `PGlite in ${options.dataDir}` };
 }
 
 /**
  * The license store on the database's client, migrated and checked: a
- * keyring that cannot read the stored secrets and legal entities fails here,
- * once, at start.
+ * keyring that cannot read the stored secrets, data keys and legal entities
+ * fails here, once, at start. `log` is told which key-encryption keys the
+ * stored values still need.
  */
-export async function openKeyStore(client: QueryClient | undefined, keyring: KeyStoreOptions['keyring']): Promise<LicenseStore> {
+export async function openKeyStore(client: QueryClient | undefined, keyring: KeyStoreOptions['keyring'], log: (message: string) => void = console.log): Promise<LicenseStore> {
   if (client === undefined) throw new TypeError('keyring: the license store needs the database client; pass client with store (keys-config)');
   const keys = createLicenseStore(client, { keyring });
   await keys.migrate();
-  await keys.check();
+  const checked = await keys.check();
+  log(
+    `key-encryption keys: new values are sealed under ${checked.currentKek}; the stored values need ${checked.neededKeks.join(', ')}${checked.unneededKeks.length > 0 ? `; nothing stored needs ${checked.unneededKeks.join(', ')}` : ''}`,
+  );
   return keys;
 }
 
@@ -461,7 +504,7 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
  * console.log(server.url); await server.close();
  */
 export async function startTelemetryServer(
-  options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly keyring?: KeyStoreOptions['keyring'] },
+  options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly onKeys?: (message: string) => void },
 ): Promise<{ url: string; store: PostgresStore; keys?: LicenseStore; receiptPublicKey?: string; where: string; server: Server; admission: Admission; close: () => Promise<void> }> {
   acceptedVersionsOption(options.acceptedVersions);
   // A receipt key that cannot sign stops the start, not the first upload.
@@ -469,17 +512,26 @@ export async function startTelemetryServer(
   // Made before the database is opened, so that a bad limit fails the start first; returned for its stats (in flight, refused, peak).
   const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
   const database = await openDatabase(options);
+  // The license store of the database: the lookup for reports, unless keys are given another way; on a PGlite
+  // folder this process holds, in any mode, what telemetry-keys reaches instead of opening the folder a second time.
+  const lookup = options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined;
   let keys: LicenseStore | undefined;
-  if (options.keyring !== undefined && options.licenseKeys === undefined && options.vendorWideKeys === undefined) {
+  let admin: Awaited<ReturnType<typeof serveLicenseAdmin>> | undefined;
+  if (options.keyring !== undefined && (lookup || database.hold !== undefined)) {
     try {
-      keys = await openKeyStore(database.client, options.keyring);
+      keys = await openKeyStore(database.client, options.keyring, options.onKeys);
+      if (database.hold !== undefined) {
+        admin = await serveLicenseAdmin(licenseAdmin(keys, database.store));
+        await database.hold.advertise(admin.endpoint);
+      }
     } catch (error) {
+      await admin?.close();
       await database.close();
       throw error;
     }
   }
   // Keys and record in one lookup; a license the store holds keys but no record of is never accepted unchecked.
-  const handled = keys === undefined ? options : { ...options, licenseKeys: keys.licenseOf, requireLicenseRecord: options.requireLicenseRecord ?? true };
+  const handled = !lookup || keys === undefined ? options : { ...options, licenseKeys: keys.licenseOf, requireLicenseRecord: options.requireLicenseRecord ?? true };
   const server = createServer(createHandler({ ...handled, admission }, database.store, database.ready));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
@@ -490,6 +542,7 @@ export async function startTelemetryServer(
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
   } catch (error) {
+    await admin?.close();
     await database.close();
     throw error;
   }
@@ -509,6 +562,7 @@ export async function startTelemetryServer(
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       });
+      await admin?.close();
       await database.close();
     },
   };
@@ -560,19 +614,20 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(2);
   }
   const vendorWide = env['TELEMETRY_VENDOR_WIDE_SECRET'];
-  let keySource: { readonly vendorWideKeys: [{ id: string; secret: string }] } | { readonly keyring: KeyStoreOptions['keyring'] };
+  let keySource: { readonly vendorWideKeys: [{ id: string; secret: string }]; readonly keyring: KeyStoreOptions['keyring'] } | { readonly keyring: KeyStoreOptions['keyring'] };
   try {
     if (env['TELEMETRY_SIGNING_SECRET'] !== undefined) {
       throw new Error('TELEMETRY_SIGNING_SECRET is no longer read: one secret signed every license\'s reports. Set TELEMETRY_KEK or TELEMETRY_KEK_FILE and issue a key per license with telemetry-keys, or, for a small deployment that accepts that risk, TELEMETRY_VENDOR_WIDE_SECRET (keys-config)');
     }
+    // The store needs the KEK in every mode: customer headers are sealed under data keys it wraps.
+    const source = keyringFromEnv(env);
+    await source();
     if (vendorWide !== undefined) {
       // Checked now, so a malformed secret stops the start instead of failing every request.
       parseSecret(vendorWide);
-      keySource = { vendorWideKeys: [{ id: 'vendor-wide', secret: vendorWide }] };
+      keySource = { vendorWideKeys: [{ id: 'vendor-wide', secret: vendorWide }], keyring: source };
       console.warn('examples/server.ts: TELEMETRY_VENDOR_WIDE_SECRET: one secret signs every license\'s reports; any installation can report in any license\'s name, and no license record checks what its reports name');
     } else {
-      const source = keyringFromEnv(env);
-      await source();
       keySource = { keyring: source };
     }
   } catch (error) {

@@ -56,7 +56,8 @@ export const processingRecord: ProcessingRecord = {
     'Signing secrets are per license: a license\'s secret verifies only that license\'s reports. The ingest service stores them encrypted (AES-256-GCM) under a key-encryption key held outside the database; they rotate per license without downtime (several active keys) and can be revoked.',
     'A report stored for a window is never replaced: the same window with another body is refused (409 window-conflict), and so is a window that overlaps another stored window of the license (409 window-overlap).',
     'The customer name can be replaced by a keyed mask at the source. The masking setting in force when a window is first sent decides its form, and a window is never sent in two forms.',
-    'Stored reports are deleted when their retention ends.',
-    'Encryption at rest is the operator\'s duty: this package stores reports in the operator\'s PostgreSQL database without encrypting them, so the disks and backups that hold the database are to be encrypted.',
+    'What the ingest service stores that can identify a customer (the customer header of each report, the message id computed from it, and the legal entity of each license record) is encrypted (AES-256-GCM) under a data key of its license, itself encrypted under a key-encryption key held outside the database. The other values of a report (counts, features, window, versions) are stored in clear.',
+    'Stored reports are deleted when their retention ends, and a customer\'s reports on request: the same statement destroys their license\'s data key, and what was deleted is vacuumed from the table files. Copies made before (backups, WAL archives, replicas) hold the encrypted values until they expire, or until the key-encryption key of their time is destroyed after a rotation.',
+    'Encrypting the disks and backups that hold the database, keeping the key-encryption key out of them, and how long backups are kept are the operator\'s duty.',
   ],
 };

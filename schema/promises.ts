@@ -35,6 +35,8 @@ const ATTACKS = 'test/wire/attacks.test.ts';
 const ACCEPTED = 'test/wire/accepted-values.test.ts';
 const HEADERS_SENT = 'test/wire/headers-sent.test.ts';
 const CAPACITY = 'test/lint-capacity.test.ts';
+const DATA_KEYS = 'test/store/data-keys.test.ts';
+const ERASURE = 'test/store/erasure-files.test.ts';
 
 const PROPERTY = `${ACCEPTED}: holds only values the contract allows, whatever strings a report carries`;
 const FREE_TEXT = `${ATTACKS}: refuses free text in every string the contract has, and stores nothing`;
@@ -139,13 +141,32 @@ export const promiseKeepers: readonly PromiseKeeping[] = [
     provedBy: [`${ATTACKS}: sends a window queued before masking was switched on under the mask, and never in two forms`],
   },
   {
-    promise: { measure: 'Stored reports are deleted when their retention ends' },
-    keptBy: ['runtime:purge'],
-    provedBy: ['test/store/store.test.ts: keeps a report 400 days from its receipt, then purges every field of it'],
+    promise: { measure: 'What the ingest service stores that can identify a customer' },
+    keptBy: ['runtime:sealUnder', 'runtime:sealPersonal', 'runtime:kek-mismatch', 'runtime:kekInForce', 'duty:operator: keep the key-encryption key outside the database and outside its backups'],
+    provedBy: [
+      `${DATA_KEYS}: stores the customer header, the message id and the legal entity only sealed, and reads back exactly what was sent`,
+      `${DATA_KEYS}: binds a sealed value to its report and column: one moved elsewhere does not open`,
+      `${DATA_KEYS}: seals under the key-encryption key in force, never under one that rewrap retired, whatever a process's keyring lists first`,
+      `${ERASURE}: never holds the names in clear in any file, pg_wal included, before or after forget and purge`,
+    ],
   },
   {
-    promise: { measure: 'Encryption at rest is the operator' },
-    keptBy: ["duty:operator: keep the database, its disks, its WAL and its backups on encrypted storage; this package does not encrypt stored reports"],
+    promise: { measure: 'Stored reports are deleted when their retention ends, and a customer' },
+    keptBy: [
+      'runtime:purge',
+      'runtime:forget',
+      'duty:operator: keep backups, WAL archives and replicas no longer than promised, or rotate the key-encryption key after an erasure and destroy the old one once nothing stored needs it',
+    ],
+    provedBy: [
+      'test/store/store.test.ts: keeps a report 400 days from its receipt, then purges every field of it',
+      `${DATA_KEYS}: destroys the data key with the reports in one statement; a process that still held it seals the next report under a new one`,
+      `${DATA_KEYS}: deletes a license whole: reports, signing keys, record and data keys, and nothing of another license`,
+      `${ERASURE}: never holds the names in clear, before or after forget and purge, while it holds a clear value beside them in its tables and WAL`,
+    ],
+  },
+  {
+    promise: { measure: 'Encrypting the disks and backups' },
+    keptBy: ['duty:operator: keep the database, its disks, its WAL and its backups on encrypted storage (counts, features and windows are stored in clear), the key-encryption key out of them, and backups no longer than their retention'],
     provedBy: [],
   },
 ];

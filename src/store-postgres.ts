@@ -9,14 +9,16 @@
  * @example
  * import pg from 'pg';
  * import { createPostgresStore } from 'telemetry-contract/store-postgres';
- * const store = createPostgresStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ * const store = createPostgresStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }), { keyring: parseKeyring(process.env.TELEMETRY_KEK!, 'TELEMETRY_KEK') });
  * await store.migrate();
  * const { status } = await store.put(result); // result: a successful ingest(); 201 new, 200 same body, 409 another body
  *
  * The license store lives here too (`createLicenseStore`, earlier
- * `createKeyStore`): each license's signing secrets and license record, the
- * secrets and legal entities encrypted under a key-encryption key, looked up
- * by `ingest` in one query (`licenseOf`).
+ * `createKeyStore`): each license's signing secrets and license record, looked
+ * up by `ingest` in one query (`licenseOf`). What identifies a customer (the
+ * customer header and message id of each report, the legal entity of each
+ * record) is stored only encrypted under a data key of its license, which
+ * `forget` destroys; the data keys and the secrets under a key-encryption key.
  */
 import { storage } from '../generated/storage.js';
 import type { QueryClient } from './store/database.js';
@@ -36,15 +38,16 @@ export { DATABASE_RETRY_AFTER_SECONDS, type StoreFailureResponse, storeFailureRe
 export { isTransientDatabaseError } from './store/database-errors.js';
 
 /**
- * A store over any PostgreSQL client, for this package's contract. Call `migrate()` once at start-up.
+ * A store over any PostgreSQL client, for this package's contract, with the key-encryption keys its
+ * customer headers are sealed under (through data keys of their licenses). Call `migrate()` once at start-up.
  *
  * @example
  * import { PGlite } from '@electric-sql/pglite';
  * import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
- * const store = createPostgresStore(new PGlite('./data', { extensions: { btree_gist } }));
+ * const store = createPostgresStore(new PGlite('./data', { extensions: { btree_gist } }), { keyring: parseKeyring(process.env.TELEMETRY_KEK!, 'TELEMETRY_KEK') });
  * await store.migrate();
  */
-export function createPostgresStore(client: QueryClient, options: PostgresStoreOptions = {}): PostgresStore {
+export function createPostgresStore(client: QueryClient, options: PostgresStoreOptions): PostgresStore {
   return openStore(client, storage, options);
 }
 

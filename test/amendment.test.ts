@@ -28,6 +28,7 @@ import { markdownLintMessages } from './support/markdown-lint.js';
 import { type RepoCopy, copyRepo } from './support/repo-copy.js';
 import { DPO, approveAndRelease } from './support/approve.js';
 import { KEY_A, built, counts } from './wire/support.js';
+import { testKeyring } from './support/keyring.js';
 
 let repo: RepoCopy;
 /** This repository with v1 released on 2026-11-26, made once: where every test below starts. */
@@ -147,7 +148,7 @@ describe('a released version lives for years', () => {
     expect(amended.current?.dropNotNull).toEqual(['active_seats']);
     const db = await openPglite();
     try {
-      const storeAtRelease = openStore(db, planAtRelease, { now: () => new Date(Date.now() - 60 * DAY) });
+      const storeAtRelease = openStore(db, planAtRelease, { keyring: testKeyring, now: () => new Date(Date.now() - 60 * DAY) });
       await storeAtRelease.migrate();
       const october = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-10-16T00:00:00Z' });
       const old = await verified(october);
@@ -156,7 +157,7 @@ describe('a released version lives for years', () => {
       expect(await comment()).toContain('Retention: P400D (400 days)');
 
       // … is migrated by the amended package: no migration to apply, the comment says the record as it is now.
-      const store = openStore(db, amended);
+      const store = openStore(db, amended, { keyring: testKeyring });
       expect(await store.migrate()).toEqual({ applied: [] });
       expect(await comment()).toContain('Retention: P30D (30 days)');
 
@@ -226,7 +227,7 @@ describe('a released version lives for years', () => {
     expect(Object.keys(withV2.current?.checks ?? {})).toEqual(['active_seats_check']);
     const fresh = await openPglite();
     try {
-      const store = openStore(fresh, withV2, { now: () => new Date(Date.now() - 60 * DAY) });
+      const store = openStore(fresh, withV2, { keyring: testKeyring, now: () => new Date(Date.now() - 60 * DAY) });
       expect(await store.migrate()).toEqual({ applied: [1, 2] });
       const request = await built({ now: () => Date.now() });
       const result = await verified(request);
@@ -310,12 +311,12 @@ describe('storage follows an amended retention', () => {
 
     const db = await openPglite();
     try {
-      const before = openStore(db, atRelease, { now: () => new Date(Date.now() - 500 * DAY) });
+      const before = openStore(db, atRelease, { keyring: testKeyring, now: () => new Date(Date.now() - 500 * DAY) });
       await before.migrate();
       const request = await built({ now: () => Date.now() });
       const result = await verified(request);
       await before.put(result);
-      const store = openStore(db, amended);
+      const store = openStore(db, amended, { keyring: testKeyring });
       await store.migrate();
       const purged = await store.purge(new Date());
       expect([purged.reportsDeleted, purged.removed['activeSeats'], purged.removed['policiesActive']]).toEqual([0, 0, 1]);

@@ -51,6 +51,8 @@ export interface PostgresCluster {
   /** postgres:// URL of the cluster's `postgres` database, as the `postgres` superuser. */
   readonly url: string;
   readonly port: number;
+  /** The data directory (pg_wal and the table files below it), for tests that read what it holds. */
+  readonly dataDir: string;
   /** Starts the server again after `stop`; waits until it accepts connections. */
   start(): Promise<void>;
   /** Stops the server: `immediate` is the crash-like stop (no checkpoint, recovery at the next start). */
@@ -88,6 +90,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Postgr
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       port,
+      dataDir: data,
       start,
       stop,
       remove: async () => {

@@ -70,6 +70,8 @@ const HEADER_SOURCES: Readonly<Record<string, 'licenseId' | 'customer' | 'messag
 /** One column as one version defines it. */
 interface VersionColumn extends StoredColumn {
   readonly record: PrivacyRecord;
+  /** Stored encrypted under its license's data key (see isSealed). */
+  readonly sealed?: true;
   /** A contract instant kept as text (see scalarShape). */
   readonly instant: boolean;
   /** Present in every report of the version (the field and its parents are required). */
@@ -113,6 +115,22 @@ export const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const sqlValue = (value: unknown): string => (typeof value === 'string' ? sqlString(value) : typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value));
 
 const hash8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+
+/** What sealing adds to a value: a 12-byte nonce in front of the ciphertext, a 16-byte tag behind it (src/store/aead.ts). */
+const SEAL_OVERHEAD = 28;
+
+/**
+ * Whether a column holds its values encrypted under the license's data key rather than in clear: every
+ * value that can identify a customer (its category may be personal data), and the message id, a hash of
+ * the customer header that would confirm a guessed name. Not the license id: the store finds a license's
+ * reports by it (the dedupe key begins with it), and it names a license, not a customer, once the
+ * license record holding the customer's name is deleted.
+ */
+function isSealed(source: StoredSource, record: PrivacyRecord): boolean {
+  if ('header' in source && source.from === 'licenseId') return false;
+  if ('header' in source && source.from === 'messageId') return true;
+  return DATA_CATEGORIES[record.category].personalData;
+}
 
 /** [min, max] days a duration retention can last; undefined for `contract-end+…`, which no duration can be compared with. */
 function retentionDays(retention: string): readonly [number, number] | undefined {
@@ -275,6 +293,32 @@ function versionTable({ contract, schema }: StorageVersionInput, problems: Findi
     }
     const types = typesOf(fieldSchema);
     const shape = types.includes('array') ? arrayShape(fieldSchema, where(field), problems) : (scalarShape(fieldSchema, where(field), problems) ?? { kind: 'jsonb' as const, bounds: () => [], leftToValidator: ['every keyword (no column type restates it)'] });
+    const sealed = isSealed(source, record);
+    if (sealed && shape.kind !== 'text' && shape.kind !== 'jsonb') {
+      problems.push({ where: where(field), what: `can identify a customer (category ${record.category}), so it is stored encrypted, which a ${shape.kind} column cannot be`, rule: 'storage-sealed', fix: 'make it a string, or give it a category that is not personal data', severity: 'error' });
+      return;
+    }
+    if (sealed) {
+      // The database holds ciphertext: it can bound its length, nothing else.
+      const min = typeof fieldSchema['minLength'] === 'number' ? (fieldSchema['minLength'] as number) : 0;
+      const max = typeof fieldSchema['maxLength'] === 'number' ? (fieldSchema['maxLength'] as number) : undefined;
+      columns.push({
+        column: name,
+        field,
+        source,
+        kind: shape.kind,
+        instant: false,
+        retention: record.retention,
+        expiresAlone: false,
+        record,
+        required,
+        alwaysSet: required,
+        sealed: true,
+        bounds: [`octet_length(${name}) >= ${SEAL_OVERHEAD + min}`, ...(max === undefined || shape.kind !== 'text' ? [] : [`octet_length(${name}) <= ${SEAL_OVERHEAD + 4 * max}`])],
+        leftToValidator: ['every keyword (the column holds the value encrypted; its length bounds the ciphertext\'s)'],
+      });
+      return;
+    }
     const functionOf = shape.items === undefined ? undefined : itemsFunction(name, shape.items);
     columns.push({
       column: name,
@@ -359,6 +403,8 @@ function versionTable({ contract, schema }: StorageVersionInput, problems: Findi
 interface ColumnState {
   readonly name: string;
   readonly kind: StoredKind;
+  /** Held encrypted: the column is bytea whatever `kind` the value has. */
+  readonly sealed?: true;
   readonly notNull: boolean;
   readonly check: string | undefined;
   readonly comment: string;
@@ -423,8 +469,9 @@ function tableState(tables: readonly VersionTable[]): TableState {
       ...(latest.expiresAlone ? [`Cleared by purge when its own retention ends, while its row stays${latest.required ? ' (so no NOT NULL, though the contract requires it)' : ''}.`] : []),
       ...(latest.leftToValidator.length > 0 ? [`The validator alone checks: ${latest.leftToValidator.join('; ')}.`] : []),
     ];
+    if (latest.sealed) notes.unshift('Stored encrypted, never in clear: AES-256-GCM under the data key of its license (telemetry_data_keys, by data_key), which forget destroys.');
     const fieldWords = latest.field === name ? '' : `${'header' in latest.source ? 'Header' : 'Field'} ${latest.field}. `;
-    return { name, kind: latest.kind, notNull, check, comment: `${fieldWords}${recordWords(latest.record)}${notes.length > 0 ? ` ${notes.join(' ')}` : ''}` };
+    return { name, kind: latest.kind, ...(latest.sealed ? { sealed: true as const } : {}), notNull, check, comment: `${fieldWords}${recordWords(latest.record)}${notes.length > 0 ? ` ${notes.join(' ')}` : ''}` };
   });
   const rules = new Map<string, string>();
   const ruleNames: string[] = [];
@@ -444,7 +491,7 @@ const checkName = (column: string) => `${column}_check`;
 
 function columnDefinition(c: ColumnState): string {
   if (c.name === 'dedupe_key') return 'dedupe_key text COLLATE "C" PRIMARY KEY';
-  return `${c.name} ${c.kind}${c.notNull ? ' NOT NULL' : ''}${c.check === undefined ? '' : ` CONSTRAINT ${checkName(c.name)} CHECK (${c.check})`}`;
+  return `${c.name} ${c.sealed ? 'bytea' : c.kind}${c.notNull ? ' NOT NULL' : ''}${c.check === undefined ? '' : ` CONSTRAINT ${checkName(c.name)} CHECK (${c.check})`}`;
 }
 
 const comment = (c: ColumnState) => `COMMENT ON COLUMN ${REPORTS_TABLE}.${c.name} IS ${sqlString(c.comment)};`;
@@ -472,8 +519,9 @@ function migrationStatements(before: TableState | undefined, after: TableState, 
       comments.push(comment(c));
       continue;
     }
-    if (old.kind !== c.kind) {
-      problems.push({ where, what: `column ${c.name} would change from ${old.kind} to ${c.kind}; stored reports of earlier versions keep the old type`, rule: 'storage-type-change', fix: 'give the changed field a new name, so it gets a column of its own', severity: 'error' });
+    if (old.kind !== c.kind || old.sealed !== c.sealed) {
+      const type = (t: ColumnState) => (t.sealed ? `${t.kind} stored encrypted` : t.kind);
+      problems.push({ where, what: `column ${c.name} would change from ${type(old)} to ${type(c)}; stored reports of earlier versions keep the old type`, rule: 'storage-type-change', fix: 'give the changed field a new name, so it gets a column of its own', severity: 'error' });
       continue;
     }
     if (old.notNull && !c.notNull) out.push(`ALTER TABLE ${REPORTS_TABLE} ALTER COLUMN ${c.name} DROP NOT NULL;`);
@@ -578,7 +626,7 @@ export function toStorage(versions: readonly StorageVersionInput[]): Storage {
 }
 
 function storagePlan(versions: readonly StorageVersionInput[], tables: readonly VersionTable[], migrations: ReadonlyMap<number, string>, current: StoragePlan['current']): StoragePlan {
-  const column = (c: VersionColumn): StoredColumn => ({ column: c.column, field: c.field, source: c.source, kind: c.kind, retention: c.retention, expiresAlone: c.expiresAlone });
+  const column = (c: VersionColumn): StoredColumn => ({ column: c.column, field: c.field, source: c.source, kind: c.kind, retention: c.retention, expiresAlone: c.expiresAlone, ...(c.sealed ? { sealed: true as const } : {}) });
   return {
     table: REPORTS_TABLE,
     migrationsTable: MIGRATIONS_TABLE,

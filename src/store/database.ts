@@ -42,6 +42,8 @@ export interface StoreTables {
   readonly supersessions: string;
   /** The license store's records table in the same schema, where `purge` reads contract ends (absent until a license store migrates it). */
   readonly licenses: string;
+  /** The data keys table in the same schema, which the reports' `data_key` column references. */
+  readonly dataKeys: string;
 }
 
 /** The name of the table that records corrections, beside the reports table `table` (unqualified). */

@@ -1,7 +1,8 @@
 /**
  * The HTTP answer to a report the store could not take, so every server
  * answers alike: `503` with `Retry-After` while the database is unreachable
- * (the uploader keeps the window and sends it again), a final `422` when the
+ * or the license's data key cannot be had (a key-encryption key this process
+ * lacks: the uploader keeps the window and sends it again), a final `422` when the
  * database refused a value of the report itself (sending it again cannot
  * help), `500` for anything else. The body is the wire's error shape and holds
  * no value of the report.
@@ -33,6 +34,13 @@ export function storeFailureResponse(error: unknown): StoreFailureResponse {
       status: 503,
       headers: { ...headers, 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
       body: JSON.stringify({ error: wireError('server', 'cannot reach its database; the report was not stored, send it again later', 'database-unavailable') }),
+    };
+  }
+  if (rule === 'key-unavailable') {
+    return {
+      status: 503,
+      headers: { ...headers, 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+      body: JSON.stringify({ error: wireError('server', 'cannot encrypt this report for storage right now; the report was not stored, send it again later', 'key-lookup-failed') }),
     };
   }
   if (rule === 'constraint' || rule === 'value' || (rule === undefined && isReportRefusal(error))) {

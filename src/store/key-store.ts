@@ -11,6 +11,7 @@ import { toBase64 } from '../wire/bytes.js';
 import { seal, unseal } from './keyring.js';
 import { generateSecret, parseSecret } from '../wire/signature.js';
 import type { VerificationKey } from '../wire/verify-signature.js';
+import { STALE, type KekInForce, guard } from './kek-in-force.js';
 import { KeyStoreError, type LicenseTables, type SealedColumn, checkLicenseId, hex, iso, kekFor, LICENSE_ID, unhex } from './license-tables.js';
 
 /** A key as `list` shows it: never the secret. */
@@ -80,7 +81,7 @@ export const LOOKUP_ORDER = 'revoked_at IS NULL DESC, revoked_at DESC, created_a
 export const keyColumns = (alias = '') => `${alias}license_id, ${alias}key_id, ${alias}created_at, ${alias}revoked_at, ${alias}kek_id, encode(${alias}nonce, 'hex') AS nonce, encode(${alias}sealed, 'hex') AS sealed`;
 
 /** The keys table of a license store: its DDL, the key operations, and its secrets for check and rewrap. */
-export function keysTable(tables: LicenseTables) {
+export function keysTable(tables: LicenseTables, inForce: KekInForce) {
   const table = tables.keys;
   const { query } = tables;
 
@@ -120,16 +121,17 @@ export function keysTable(tables: LicenseTables) {
     const next = rows.reduce((n, r) => Math.max(n, Number(String(r['key_id']).slice(1))), 0) + 1;
     const keyId = `k${next}`;
     const secret = generateSecret();
-    const sealed = await seal(await tables.keyring.ring(), licenseId, keyId, parseSecret(secret));
     const createdAt = tables.now().toISOString();
-    await query(where, `INSERT INTO ${table} (license_id, key_id, created_at, kek_id, nonce, sealed) VALUES ($1, $2, $3::timestamptz, $4, decode($5, 'hex'), decode($6, 'hex'))`, [
-      licenseId,
-      keyId,
-      createdAt,
-      sealed.kekId,
-      hex(sealed.nonce),
-      hex(sealed.sealed),
-    ]);
+    // Sealed under the KEK in force, and stored only while it still is (see ./kek-in-force.ts).
+    await inForce.seal(where, async (kek) => {
+      const sealed = await seal(await tables.keyring.ring(), licenseId, keyId, parseSecret(secret), kek);
+      const rows = await query(
+        where,
+        `WITH ${guard(tables.kekInForce, 1)}, created AS (INSERT INTO ${table} (license_id, key_id, created_at, kek_id, nonce, sealed) SELECT $2, $3, $4::timestamptz, $1, decode($5, 'hex'), decode($6, 'hex') FROM in_force RETURNING 1) SELECT (SELECT count(*) FROM in_force) AS guarded`,
+        [kek.id, licenseId, keyId, createdAt, hex(sealed.nonce), hex(sealed.sealed)],
+      );
+      return Number(rows[0]?.['guarded'] ?? 0) === 0 ? STALE : true;
+    });
     return { licenseId, keyId, createdAt, secret };
   };
 

@@ -5,7 +5,8 @@
  * re-encrypted (`rewrap`). Parsed from text (an environment variable or a
  * file), never logged: a KEK is named by its id, a hash that reveals nothing.
  */
-import { bufferSource, fromBase64, sha256, toHex, utf8 } from '../wire/bytes.js';
+import { fromBase64, sha256, toHex, utf8 } from '../wire/bytes.js';
+import { type AeadKey, aeadKey, NONCE_BYTES, openValue, sealValue } from './aead.js';
 
 /** One key-encryption key: its id and its 32 bytes. */
 export interface Kek {
@@ -82,14 +83,13 @@ function associatedData(licenseId: string, keyId: string): string {
   return `${AAD_LABEL}${licenseId}\0${keyId}`;
 }
 
-type AesKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
-const imported = new WeakMap<Kek, Promise<AesKey>>();
-
-function aesKey(kek: Kek): Promise<AesKey> {
-  let key = imported.get(kek);
+const prepared = new WeakMap<Kek, AeadKey>();
+/** A KEK made ready for AES-256-GCM, once per KEK object. */
+export function kekKey(kek: Kek): AeadKey {
+  let key = prepared.get(kek);
   if (key === undefined) {
-    key = crypto.subtle.importKey('raw', bufferSource(kek.bytes), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
-    imported.set(kek, key);
+    key = aeadKey(kek.bytes);
+    prepared.set(kek, key);
   }
   return key;
 }
@@ -102,33 +102,26 @@ export interface Sealed {
 }
 
 /**
- * Encrypts bytes under the keyring's current KEK (AES-256-GCM), bound to `context` as associated
- * data: what the bytes are and whose (a label, the license id…), so a ciphertext moved elsewhere
- * does not open.
+ * Encrypts bytes under `kek` (AES-256-GCM; default the keyring's current KEK), bound to `context` as
+ * associated data: what the bytes are and whose (a label, the license id…), so a ciphertext moved
+ * elsewhere does not open.
  */
-export async function sealBytes(keyring: Keyring, context: string, bytes: Uint8Array): Promise<Sealed> {
-  const nonce = crypto.getRandomValues(new Uint8Array(12));
-  const out = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: bufferSource(utf8(context)), tagLength: 128 }, await aesKey(keyring.current), bufferSource(bytes));
-  return { kekId: keyring.current.id, nonce, sealed: new Uint8Array(out) };
+export async function sealBytes(keyring: Keyring, context: string, bytes: Uint8Array, kek: Kek = keyring.current): Promise<Sealed> {
+  const out = await sealValue(kekKey(kek), context, bytes);
+  return { kekId: kek.id, nonce: out.subarray(0, NONCE_BYTES), sealed: out.subarray(NONCE_BYTES) };
 }
 
 /** The bytes sealed with `context`, or undefined when the tag does not verify (another KEK, a changed byte, another context). */
-export async function unsealBytes(kek: Kek, context: string, sealed: Pick<Sealed, 'nonce' | 'sealed'>): Promise<Uint8Array | undefined> {
-  try {
-    const out = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bufferSource(sealed.nonce), additionalData: bufferSource(utf8(context)), tagLength: 128 },
-      await aesKey(kek),
-      bufferSource(sealed.sealed),
-    );
-    return new Uint8Array(out);
-  } catch {
-    return undefined;
-  }
+export function unsealBytes(kek: Kek, context: string, sealed: Pick<Sealed, 'nonce' | 'sealed'>): Promise<Uint8Array | undefined> {
+  const whole = new Uint8Array(sealed.nonce.length + sealed.sealed.length);
+  whole.set(sealed.nonce);
+  whole.set(sealed.sealed, sealed.nonce.length);
+  return sealed.nonce.length === NONCE_BYTES ? openValue(kekKey(kek), context, whole) : Promise.resolve(undefined);
 }
 
-/** Encrypts a license secret's bytes under the keyring's current KEK, bound to its license and key id. */
-export function seal(keyring: Keyring, licenseId: string, keyId: string, secret: Uint8Array): Promise<Sealed> {
-  return sealBytes(keyring, associatedData(licenseId, keyId), secret);
+/** Encrypts a license secret's bytes under `kek` (default the keyring's current KEK), bound to its license and key id. */
+export function seal(keyring: Keyring, licenseId: string, keyId: string, secret: Uint8Array, kek: Kek = keyring.current): Promise<Sealed> {
+  return sealBytes(keyring, associatedData(licenseId, keyId), secret, kek);
 }
 
 /**

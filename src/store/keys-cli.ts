@@ -3,22 +3,29 @@
  * ingest server. `issue` and `rotate` print a new secret once (it is stored
  * only encrypted); `revoke`, `list` (never a secret), `set-license` and
  * `show-license` (the license record: features, contract end, data region,
- * and the legal entity, stored encrypted), `rewrap` (re-encrypt under the
- * current key-encryption key) and `check`. The database comes from
- * DATABASE_URL (PostgreSQL, through `pg`) or DATA_DIR (a PGlite folder the
- * server is not using at the moment); the key-encryption keys from
- * TELEMETRY_KEK or TELEMETRY_KEK_FILE. Exit codes: 0 ok, 1 refused (the
- * store said no: a license that already has a key…), 2 usage or internal error.
+ * and the legal entity, stored encrypted), `forget` (a license's reports) and
+ * `delete-license` (the license whole), `rewrap` (re-encrypt under the
+ * current key-encryption key, which then is the one in force) and `check`.
+ * The database comes from DATABASE_URL (PostgreSQL, through `pg`) or DATA_DIR
+ * (a PGlite folder: while a server holds it, every command runs in that
+ * server through its admin endpoint, ./license-admin.ts; while another
+ * command holds it, this one refuses); the key-encryption keys from
+ * TELEMETRY_KEK or TELEMETRY_KEK_FILE. Exit codes: 0 ok, 1 refused (the store
+ * said no: a license that already has a key…), 2 usage or internal error.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { storage } from '../../generated/storage.js';
 import type { LicenseRecord } from '../contract/license.js';
+import { FolderHeldError, describeHolder, folderHolder, holdFolder } from './folder-holder.js';
 import type { KeyInfo } from './key-store.js';
-import { type LicenseStore, createLicenseStore } from './license-store.js';
+import { type LicenseAdmin, licenseAdmin, remoteLicenseAdmin } from './license-admin.js';
+import { createLicenseStore } from './license-store.js';
 import { KeyStoreError } from './license-tables.js';
-import { KeyringError } from './keyring.js';
-import type { QueryClient } from './database.js';
+import { type Keyring, KeyringError } from './keyring.js';
+import { type QueryClient, StoreError } from './database.js';
 import { KEK_ENV, KEK_FILE_ENV, keyringFromEnv } from './keyring-source.js';
+import { openStore } from './store.js';
 
 export const EXIT_OK = 0;
 export const EXIT_REFUSED = 1;
@@ -30,7 +37,7 @@ export interface KeysCliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-type Command = 'issue' | 'rotate' | 'revoke' | 'list' | 'set-license' | 'show-license' | 'rewrap' | 'check';
+type Command = 'issue' | 'rotate' | 'revoke' | 'list' | 'set-license' | 'show-license' | 'forget' | 'delete-license' | 'rewrap' | 'check';
 
 const COMMANDS: Readonly<Record<Command, { readonly usage: string; readonly summary: string; readonly args: readonly [number, number] }>> = {
   issue: { usage: 'issue <license-id>', summary: 'issue the first secret of a license (or a new one after all its keys were revoked); printed once', args: [1, 1] },
@@ -39,8 +46,10 @@ const COMMANDS: Readonly<Record<Command, { readonly usage: string; readonly summ
   list: { usage: 'list [<license-id>]', summary: 'key ids, dates, states and key-encryption key ids; never a secret', args: [0, 1] },
   'set-license': { usage: 'set-license <file>', summary: 'store a license record (the JSON shipped with the license), replacing the license\'s record', args: [1, 1] },
   'show-license': { usage: 'show-license [<license-id>]', summary: 'a license\'s record (--json: as shipped with the license), or every record', args: [0, 1] },
-  rewrap: { usage: 'rewrap', summary: 'encrypt every secret under the current key-encryption key (the first listed); no license secret changes', args: [0, 0] },
-  check: { usage: 'check [--all]', summary: 'read one secret under every key-encryption key in use (--all: every secret); exits 2 when one cannot be read', args: [0, 0] },
+  forget: { usage: 'forget <license-id>', summary: 'erase a license\'s reports and destroy the data key they are sealed under; the license stays', args: [1, 1] },
+  'delete-license': { usage: 'delete-license <license-id>', summary: 'delete a license whole: its reports, keys, record and data keys', args: [1, 1] },
+  rewrap: { usage: 'rewrap', summary: 'put every secret and data key under the current key-encryption key (the first listed), from then on the one in force', args: [0, 0] },
+  check: { usage: 'check [--all]', summary: 'read one value under every key-encryption key in use (--all: every one), and say which keys are still needed; exits 2 when one cannot be read', args: [0, 0] },
 };
 
 const HELP = [
@@ -58,7 +67,7 @@ const HELP = [
   '',
   'environment:',
   '  DATABASE_URL                    the PostgreSQL server (postgres://…), or',
-  '  DATA_DIR                        a PGlite folder (only while no server has it open)',
+  '  DATA_DIR                        a PGlite folder; while a server holds it, the command runs in that server',
   `  ${KEK_ENV.padEnd(32)}key-encryption keys: base64 of 32 bytes each (openssl rand -base64 32), comma-separated, current first`,
   `  ${KEK_FILE_ENV.padEnd(32)}a file with one per line instead (a systemd credential, a Kubernetes secret)`,
   '',
@@ -67,10 +76,11 @@ const HELP = [
   'refuses to send a feature it does not list, and the server refuses one too, and a customer header that is',
   'neither the legal entity nor its mask. The example server answers reports of a license without a record 503.',
   '',
-  'Rotating the key-encryption key: put the new key first and keep the old one after it, in the server\'s',
-  'file and here; run rewrap; then drop the old key. Servers reading the file pick up the new key by themselves.',
+  'Rotating the key-encryption key: put the new key first and keep the old one after it, in the servers\'',
+  'file and here; run rewrap (from then on every process seals under the new key); drop the old key once check',
+  'says nothing stored needs it. Servers reading the file pick up the new key by themselves.',
   '',
-  'exit codes: 0 ok, 1 refused (unknown key, a license that already has a key, a record that is not one…), 2 usage or internal error',
+  'exit codes: 0 ok, 1 refused (unknown key, a license that already has a key, a record that is not one…), 2 usage, configuration or internal error',
   '',
 ].join('\n');
 
@@ -79,7 +89,6 @@ class UsageError extends Error {}
 /** A database client from the environment, and how to close it. */
 async function openClient(env: KeysCliIo['env']): Promise<{ client: QueryClient; close: () => Promise<void> }> {
   const url = env['DATABASE_URL'];
-  const dir = env['DATA_DIR'];
   if (url) {
     let pg: typeof import('pg').default;
     try {
@@ -92,17 +101,57 @@ async function openClient(env: KeysCliIo['env']): Promise<{ client: QueryClient;
     pool.on('error', () => undefined);
     return { client: pool, close: () => pool.end() };
   }
-  if (dir) {
-    let PGlite: typeof import('@electric-sql/pglite').PGlite;
-    try {
-      ({ PGlite } = await import('@electric-sql/pglite'));
-    } catch {
-      throw new UsageError('DATA_DIR: the @electric-sql/pglite package is not installed; npm install @electric-sql/pglite');
-    }
-    const db = await PGlite.create(dir);
-    return { client: db, close: () => db.close() };
+  const dir = env['DATA_DIR']!;
+  let PGlite: typeof import('@electric-sql/pglite').PGlite;
+  let btreeGist: typeof import('@electric-sql/pglite/contrib/btree_gist').btree_gist;
+  try {
+    ({ PGlite } = await import('@electric-sql/pglite'));
+    // The store's windows table refuses overlapping windows with a GiST index over text: erasing from it needs btree_gist.
+    ({ btree_gist: btreeGist } = await import('@electric-sql/pglite/contrib/btree_gist'));
+  } catch {
+    throw new UsageError('DATA_DIR: the @electric-sql/pglite package is not installed; npm install @electric-sql/pglite');
   }
-  throw new UsageError('DATABASE_URL, DATA_DIR: set one to the ingest server\'s database');
+  // The folder is this process's while it works in it: a server starting meanwhile waits for nothing and refuses, naming it.
+  const hold = await holdFolder(dir, 'telemetry-keys');
+  try {
+    const db = await PGlite.create(dir, { extensions: { btree_gist: btreeGist } });
+    return {
+      client: db,
+      close: async () => {
+        await db.close();
+        await hold.release();
+      },
+    };
+  } catch (error) {
+    await hold.release();
+    throw error;
+  }
+}
+
+/**
+ * What the command works on: the license store and report store of the database the environment names,
+ * or, for a PGlite folder a server holds, that server's, through its admin endpoint. `erasing` migrates
+ * the report store too (forget and delete-license delete reports).
+ */
+async function openAdmin(env: KeysCliIo['env'], keyring: () => Promise<Keyring>, erasing: boolean): Promise<{ admin: LicenseAdmin; remote?: string; close: () => Promise<void> }> {
+  const dir = env['DATA_DIR'];
+  if (!env['DATABASE_URL'] && !dir) throw new UsageError('DATABASE_URL, DATA_DIR: set one to the ingest server\'s database');
+  if (!env['DATABASE_URL'] && dir) {
+    const holder = await folderHolder(dir);
+    if (holder?.admin !== undefined) return { admin: remoteLicenseAdmin(holder.admin, describeHolder(holder)), remote: describeHolder(holder), close: async () => {} };
+    if (holder !== undefined) throw new FolderHeldError(dir, holder);
+  }
+  const database = await openClient(env);
+  try {
+    const licenses = createLicenseStore(database.client, { keyring });
+    await licenses.migrate();
+    const store = openStore(database.client, storage, { keyring });
+    if (erasing) await store.migrate();
+    return { admin: licenseAdmin(licenses, store), close: database.close };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Rows as columns padded to their widest cell, the last one as it is. */
@@ -137,10 +186,13 @@ async function recordFile(file: string): Promise<unknown> {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-/** "3 secrets", or "3 secrets and 2 license records". */
-const sealedCount = (secrets: number, records: number) => `${plural(secrets, 'secret')}${records > 0 ? ` and ${plural(records, 'license record')}` : ''}`;
+/** "3 secrets", "3 secrets and 2 data keys", "3 secrets, 2 data keys and 1 license record". */
+const sealedCount = (counts: { readonly secrets: number; readonly dataKeys: number; readonly records?: number }) => {
+  const parts = [plural(counts.secrets, 'secret'), ...(counts.dataKeys > 0 ? [plural(counts.dataKeys, 'data key')] : []), ...((counts.records ?? 0) > 0 ? [plural(counts.records!, 'license record')] : [])];
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+};
 
-async function run(command: Command, args: readonly string[], { json, all }: { readonly json: boolean; readonly all: boolean }, keys: LicenseStore, io: KeysCliIo): Promise<number> {
+async function run(command: Command, args: readonly string[], { json, all, keyring, remote }: { readonly json: boolean; readonly all: boolean; readonly keyring: Keyring; readonly remote?: string }, keys: LicenseAdmin, io: KeysCliIo): Promise<number> {
   const print = (value: unknown, text: string) => io.out(json ? `${JSON.stringify(value, null, 2)}\n` : text);
   switch (command) {
     case 'issue':
@@ -180,15 +232,24 @@ async function run(command: Command, args: readonly string[], { json, all }: { r
       print(args[0] === undefined ? records : records[0], recordTable(records));
       return EXIT_OK;
     }
+    case 'forget':
+    case 'delete-license': {
+      const erased = command === 'forget' ? await keys.forget(args[0]!) : await keys.deleteLicense(args[0]!);
+      const what = command === 'forget' ? 'and the data key they were sealed under destroyed; the license stays' : 'the license\'s keys, record and data keys deleted; the license is unknown from now on';
+      print({ licenseId: args[0], reportsErased: erased, licenseDeleted: command === 'delete-license' }, `${args[0]}: ${plural(erased, 'report')} erased, ${what}\n`);
+      return EXIT_OK;
+    }
     case 'rewrap': {
-      const result = await keys.rewrap();
-      print(result, `${sealedCount(result.secrets, result.records)} re-encrypted under key-encryption key ${result.currentKek}\n`);
+      // Through a running server, the server's keyring rewraps: it must list first the key this command was given first.
+      const result = await keys.rewrap(remote === undefined ? undefined : { expectKek: keyring.current.id });
+      print(result, `${sealedCount(result)} re-encrypted under key-encryption key ${result.currentKek}, now the one in force: new values go under it\n`);
       return EXIT_OK;
     }
     case 'check': {
       const result = await keys.check({ all });
       const under = Object.entries(result.byKek).map(([id, n]) => `${n} under ${id}`).join(', ');
-      print(result, `${sealedCount(result.secrets, result.records)} readable${under ? ` (${under})` : ''}; new ones go under ${result.currentKek}\n`);
+      const drop = result.unneededKeks.length === 0 ? '' : `; nothing stored needs ${result.unneededKeks.join(', ')}: it may be removed from the keyring`;
+      print(result, `${sealedCount(result)} readable${under ? ` (${under})` : ''}; new ones go under ${result.currentKek}; still needed: ${result.neededKeks.join(', ')}${drop}\n`);
       return EXIT_OK;
     }
   }
@@ -225,21 +286,21 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo): Promis
     io.err(`telemetry-keys ${command}: usage: telemetry-keys ${COMMANDS[command].usage}; see telemetry-keys ${command} --help\n`);
     return EXIT_ERROR;
   }
-  let database: Awaited<ReturnType<typeof openClient>> | undefined;
+  let opened: Awaited<ReturnType<typeof openAdmin>> | undefined;
   try {
     const keyring = keyringFromEnv(io.env);
-    await keyring();
-    database = await openClient(io.env);
-    const keys = createLicenseStore(database.client, { keyring });
-    await keys.migrate();
+    const ring = await keyring();
     if (parsed.values.all === true && command !== 'check') throw new UsageError('--all: only check takes it');
-    return await run(command, args, { json: parsed.values.json === true, all: parsed.values.all === true }, keys, io);
+    opened = await openAdmin(io.env, keyring, command === 'forget' || command === 'delete-license');
+    return await run(command, args, { json: parsed.values.json === true, all: parsed.values.all === true, keyring: ring, ...(opened.remote === undefined ? {} : { remote: opened.remote }) }, opened.admin, io);
   } catch (error) {
-    const refused = error instanceof KeyStoreError && !['database', 'kek-unknown', 'kek-mismatch', 'kek-missing', 'kek-format', 'kek-config'].includes(error.rule);
-    const message = error instanceof KeyStoreError || error instanceof KeyringError || error instanceof UsageError ? error.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
+    const configuration = ['database', 'kek-unknown', 'kek-mismatch', 'kek-missing', 'kek-format', 'kek-config', 'server-unreachable', 'server-refused', 'key-unavailable', 'unavailable', 'internal'];
+    const refused = (error instanceof KeyStoreError || error instanceof StoreError) && !configuration.includes(error.rule);
+    const known = error instanceof KeyStoreError || error instanceof StoreError || error instanceof KeyringError || error instanceof UsageError || error instanceof FolderHeldError;
+    const message = known ? (error as Error).message : `internal error: ${(error as Error)?.message ?? String(error)}`;
     io.err(`telemetry-keys ${command}: ${message}\n`);
     return refused ? EXIT_REFUSED : EXIT_ERROR;
   } finally {
-    await database?.close().catch(() => undefined);
+    await opened?.close().catch(() => undefined);
   }
 }

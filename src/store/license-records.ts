@@ -4,27 +4,33 @@
  * `telemetry_licenses`. What the server needs in SQL stays in clear (the
  * features, the contract end that purge reads, the data region put stamps);
  * the legal entity, a person's name for a sole trader, is sealed by
- * ./license-personal.ts and opened only to check a customer header or to show
- * the record to the operator.
+ * ./license-personal.ts under the license's `record` data key and opened only
+ * to check a customer header or to show the record to the operator.
  */
 import schema from '../../generated/license.schema.json' with { type: 'json' };
 import { type LicenseRecord, validateLicenseRecord } from '../contract/license.js';
 import { CONTRACT_HEADERS, headerPattern } from '../wire/contract-headers.js';
 import { encodeCustomer } from '../wire/mask.js';
+import { type DataKeys, dataKeyColumns } from './data-keys.js';
 import { type ClearFields, openPersonal, sealPersonal } from './license-personal.js';
-import { KeyStoreError, type LicenseTables, type SealedColumn, checkLicenseId, hex, kekFor, LICENSE_ID, unhex } from './license-tables.js';
+import { KeyStoreError, type LicenseTables, checkLicenseId, hex, LICENSE_ID, unhex } from './license-tables.js';
 
-/** The columns of a record row as {@link recordsTable}'s `recordOf` reads them; `alias` prefixes each (`l.`), `as` each name. */
-export const recordColumns = (alias = '', as = '') =>
+/**
+ * The columns of a record row (the table named `alias`) as {@link recordsTable}'s `recordOf` reads them,
+ * with those of its data key, which {@link recordKeyJoin} brings; `as` prefixes each name.
+ */
+export const recordColumns = (alias: string, as = '') =>
   [
-    `${alias}license_id AS ${as}license_id`,
-    `${alias}features AS ${as}features`,
-    `to_char(${alias}contract_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ${as}contract_end`,
-    `${alias}data_region AS ${as}data_region`,
-    `${alias}kek_id AS ${as}kek_id`,
-    `encode(${alias}nonce, 'hex') AS ${as}nonce`,
-    `encode(${alias}legal_entity, 'hex') AS ${as}legal_entity`,
+    `${alias}.license_id AS ${as}license_id`,
+    `${alias}.features AS ${as}features`,
+    `to_char(${alias}.contract_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ${as}contract_end`,
+    `${alias}.data_region AS ${as}data_region`,
+    `encode(${alias}.legal_entity, 'hex') AS ${as}legal_entity`,
+    dataKeyColumns(`${alias}_dk.`, `${as}dk_`),
   ].join(', ');
+
+/** The join that brings the data key of the record named `alias` to {@link recordColumns}. */
+export const recordKeyJoin = (tables: LicenseTables, alias: string) => `LEFT JOIN ${tables.dataKeys} AS ${alias}_dk ON ${alias}_dk.id = ${alias}.data_key`;
 
 const featurePattern = schema.properties.features.items.pattern.slice(1, -1);
 const customerHeader = headerPattern(CONTRACT_HEADERS.customer);
@@ -43,7 +49,7 @@ function checkRecord(where: string, value: unknown): LicenseRecord {
 }
 
 /** The records table of a license store: its DDL, setting and reading records, and its sealed legal entities for check and rewrap. */
-export function recordsTable(tables: LicenseTables) {
+export function recordsTable(tables: LicenseTables, keys: DataKeys) {
   const table = tables.licenses;
   const { query } = tables;
 
@@ -53,16 +59,15 @@ export function recordsTable(tables: LicenseTables) {
     return { features: [...(row[`${as}features`] as string[])], ...(end === null || end === undefined ? {} : { contractEnd: String(end) }), dataRegion: String(row[`${as}data_region`]) };
   };
 
-  /** A row's legal entity; a KeyStoreError when the keyring cannot read it, or the row was changed. */
+  /** A row's legal entity; a KeyStoreError when the keyring cannot read its data key, or the row was changed. */
   const legalEntityOf = async (where: string, row: Record<string, unknown>, as = ''): Promise<string> => {
     const licenseId = String(row[`${as}license_id`]);
-    const id = String(row[`${as}kek_id`]);
-    const sealed = { nonce: unhex(String(row[`${as}nonce`])), sealed: unhex(String(row[`${as}legal_entity`])) };
-    const name = await openPersonal(await kekFor(tables, where, id, 'license records'), licenseId, 'legalEntity', sealed, clearOf(row, as));
+    const key = await keys.fromRow(where, row, `${as}dk_`);
+    const name = key.licenseId === licenseId && key.purpose === 'record' ? await openPersonal(key, licenseId, 'legalEntity', unhex(String(row[`${as}legal_entity`])), clearOf(row, as)) : undefined;
     if (name === undefined) {
       throw new KeyStoreError(
         'kek-mismatch',
-        `${where}: the license record of ${licenseId} does not decrypt under key-encryption key ${id} (kek-mismatch); it was changed in the database (its features, contract end or data region too) or moved from another license: set the license record again`,
+        `${where}: the license record of ${licenseId} does not decrypt under its data key (kek-mismatch); it was changed in the database (its features, contract end or data region too) or moved from another license: set the license record again`,
       );
     }
     return name;
@@ -80,18 +85,13 @@ export function recordsTable(tables: LicenseTables) {
     };
   };
 
-  const sealedColumn: SealedColumn = {
-    table,
-    select: recordColumns(),
-    rowKey: ['license_id'],
-    column: 'legal_entity',
-    open: async (where, row) => new TextEncoder().encode(await legalEntityOf(where, row)),
-    reseal: (keyring, row, value) => sealPersonal(keyring, String(row['license_id']), 'legalEntity', new TextDecoder().decode(value), clearOf(row)),
-  };
+  /** Every record row with its data key, by license id (one license's with `licenseId`). */
+  const rows = (where: string, licenseId?: string) =>
+    query(where, `SELECT ${recordColumns('l')} FROM ${table} AS l ${recordKeyJoin(tables, 'l')}${licenseId === undefined ? '' : ' WHERE l.license_id = $1'} ORDER BY l.license_id`, licenseId === undefined ? [] : [licenseId]);
 
   return {
-    sealedColumn,
     recordOf,
+    rows,
     /** The statements that create the table when missing. */
     create: [
       `CREATE TABLE IF NOT EXISTS ${table} (`,
@@ -99,42 +99,49 @@ export function recordsTable(tables: LicenseTables) {
       `  features text[] NOT NULL CONSTRAINT features_check CHECK (cardinality(features) <= ${schema.properties.features.maxItems} AND array_position(features, NULL) IS NULL AND (cardinality(features) = 0 OR array_to_string(features, ',') ~ '^${featurePattern}(,${featurePattern})*$')),`,
       `  contract_end timestamptz CONSTRAINT contract_end_check CHECK (contract_end = date_trunc('day', contract_end AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'),`,
       `  data_region text NOT NULL CONSTRAINT data_region_check CHECK (data_region ~ '${schema.properties.dataRegion.pattern}'),`,
-      `  kek_id text NOT NULL CONSTRAINT kek_id_check CHECK (kek_id ~ '^[0-9a-f]{16}$'),`,
-      '  nonce bytea NOT NULL CONSTRAINT nonce_check CHECK (octet_length(nonce) = 12),',
-      '  legal_entity bytea NOT NULL CONSTRAINT legal_entity_check CHECK (octet_length(legal_entity) BETWEEN 17 AND 1040),',
+      `  data_key text COLLATE "C" NOT NULL CONSTRAINT data_key_fkey REFERENCES ${tables.dataKeys} (id),`,
+      '  legal_entity bytea NOT NULL CONSTRAINT legal_entity_check CHECK (octet_length(legal_entity) BETWEEN 29 AND 1052),',
       '  updated_at timestamptz NOT NULL',
       ');',
-      `COMMENT ON TABLE ${table} IS 'License records: what a license allows a report to say. features, contract_end (read by purge) and data_region (stamped on every report) in clear; legal_entity, a person''s name for a sole trader, AES-256-GCM encrypted under the key-encryption key kek_id names, bound to license_id as associated data.';`,
+      `COMMENT ON TABLE ${table} IS 'License records: what a license allows a report to say. features, contract_end (read by purge) and data_region (stamped on every report) in clear; legal_entity, a person''s name for a sole trader, AES-256-GCM encrypted (nonce, ciphertext, tag) under the license''s record data key (data_key), bound to license_id and the clear fields as associated data.';`,
     ],
 
     /** Stores a license's record, replacing the one it had; whether it is new. */
     async set(value: unknown): Promise<{ readonly licenseId: string; readonly created: boolean }> {
       const record = checkRecord('set-license', value);
-      const sealed = await sealPersonal(await tables.keyring.ring(), record.licenseId, 'legalEntity', record.legalEntity, record);
-      const rows = await query(
-        'set-license',
-        `INSERT INTO ${table} AS l (license_id, features, contract_end, data_region, kek_id, nonce, legal_entity, updated_at)
-         VALUES ($1, $2::text[], $3::timestamptz, $4, $5, decode($6, 'hex'), decode($7, 'hex'), $8::timestamptz)
-         ON CONFLICT (license_id) DO UPDATE SET features = EXCLUDED.features, contract_end = EXCLUDED.contract_end, data_region = EXCLUDED.data_region,
-           kek_id = EXCLUDED.kek_id, nonce = EXCLUDED.nonce, legal_entity = EXCLUDED.legal_entity, updated_at = EXCLUDED.updated_at
-         RETURNING (xmax = 0) AS created`,
-        [record.licenseId, record.features, record.contractEnd ?? null, record.dataRegion, sealed.kekId, hex(sealed.nonce), hex(sealed.sealed), tables.now().toISOString()],
-      );
-      return { licenseId: record.licenseId, created: rows[0]?.['created'] === true };
+      // Twice at most: a data key destroyed (the license deleted) between its lookup and the insert is made anew.
+      for (let round = 0; ; round++) {
+        const key = await keys.keyFor('set-license', record.licenseId, 'record');
+        const sealed = await sealPersonal(key, record.licenseId, 'legalEntity', record.legalEntity, record);
+        try {
+          const rows = await query(
+            'set-license',
+            `INSERT INTO ${table} AS l (license_id, features, contract_end, data_region, data_key, legal_entity, updated_at)
+             VALUES ($1, $2::text[], $3::timestamptz, $4, $5, decode($6, 'hex'), $7::timestamptz)
+             ON CONFLICT (license_id) DO UPDATE SET features = EXCLUDED.features, contract_end = EXCLUDED.contract_end, data_region = EXCLUDED.data_region,
+               data_key = EXCLUDED.data_key, legal_entity = EXCLUDED.legal_entity, updated_at = EXCLUDED.updated_at
+             RETURNING (xmax = 0) AS created`,
+            [record.licenseId, record.features, record.contractEnd ?? null, record.dataRegion, key.id, hex(sealed), tables.now().toISOString()],
+          );
+          return { licenseId: record.licenseId, created: rows[0]?.['created'] === true };
+        } catch (error) {
+          if (!(error instanceof KeyStoreError && error.rule === 'data-key-gone') || round > 0) throw error;
+          keys.evict(record.licenseId);
+        }
+      }
     },
 
     /** The record of a license, or undefined. */
     async get(licenseId: string): Promise<LicenseRecord | undefined> {
       checkLicenseId('show-license', licenseId);
-      const rows = await query('show-license', `SELECT ${recordColumns()} FROM ${table} WHERE license_id = $1`, [licenseId]);
-      return rows[0] === undefined ? undefined : recordOf('show-license', rows[0]);
+      const found = await rows('show-license', licenseId);
+      return found[0] === undefined ? undefined : recordOf('show-license', found[0]);
     },
 
     /** Every record, by license id. */
     async all(): Promise<LicenseRecord[]> {
-      const rows = await query('show-license', `SELECT ${recordColumns()} FROM ${table} ORDER BY license_id`);
       const records: LicenseRecord[] = [];
-      for (const row of rows) records.push(await recordOf('show-license', row));
+      for (const row of await rows('show-license')) records.push(await recordOf('show-license', row));
       return records;
     },
   };

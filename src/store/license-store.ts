@@ -11,10 +11,20 @@
 import type { LicenseRecord } from '../contract/license.js';
 import type { LicenseEntry } from '../server/key-lookup.js';
 import type { QueryClient } from './database.js';
+import { dataKeys, migrateKeyTables } from './data-keys.js';
+import { kekInForce } from './kek-in-force.js';
 import { type LicenseKeyStore, LOOKUP_LIMIT, LOOKUP_ORDER, keyColumns, keysTable } from './key-store.js';
 import type { KeyringSource } from './keyring.js';
-import { recordColumns, recordsTable } from './license-records.js';
-import { LICENSE_ID, checkSealed, createBlock, licenseTables, rewrapSealed } from './license-tables.js';
+import { recordColumns, recordKeyJoin, recordsTable } from './license-records.js';
+import { KeyStoreError, LICENSE_ID, checkSealed, createBlock, licenseTables, rewrapSealed } from './license-tables.js';
+
+/**
+ * How soon every server process sees a change to a license (a key issued, rotated or revoked, a record
+ * set, the license deleted), at most; docs/key-store.md promises it. `licenseOf` and `keysOf` read the
+ * database at each call and so see a change at once; a lookup that keeps licenses in memory must drop
+ * what it holds within this bound.
+ */
+export const LICENSE_CHANGE_BOUND_SECONDS = 5;
 
 export interface KeyStoreOptions {
   /**
@@ -30,27 +40,41 @@ export interface KeyStoreOptions {
   readonly now?: () => Date;
 }
 
-/** What a store check found: everything sealed is readable; how much of it under each KEK. */
+/** What a store check found: everything sealed is readable; how much of it under each KEK, and which KEKs are still needed. */
 export interface KeyStoreCheck {
   /** Signing secrets. */
   readonly secrets: number;
-  /** License records (their legal entities). */
+  /** Data keys (under which customer headers, message ids and legal entities are sealed). */
+  readonly dataKeys: number;
+  /** License records (their legal entities, sealed under their data keys). */
   readonly records: number;
-  /** Sealed values, secrets and legal entities together, per KEK id. */
+  /** Values sealed under a KEK (secrets and data keys), per KEK id. */
   readonly byKek: Readonly<Record<string, number>>;
+  /** The KEK new values are sealed under: the one in force in the database (this keyring's current one before anything is sealed). */
   readonly currentKek: string;
+  /** KEK ids the stored values need: every one a value is sealed under, and the one in force. Never drop one of these. */
+  readonly neededKeks: readonly string[];
+  /** KEK ids of this keyring that nothing stored needs: they may be removed from it. */
+  readonly unneededKeks: readonly string[];
 }
 
 /** The license store: the keys of {@link LicenseKeyStore}, the license records, and the lookup `ingest` needs. */
 export interface LicenseStore extends Omit<LicenseKeyStore, 'check' | 'rewrap'> {
   /**
-   * Reads one sealed value (secret or legal entity) under every KEK in use (every one with `all`) and
-   * throws a KeyStoreError (`kek-unknown`, `kek-mismatch`) when the keyring cannot read them: call
-   * it at start, so a wrong KEK is one clear error there; `all` also finds a single damaged or moved value.
+   * Reads one sealed value (secret, data key, legal entity) under every KEK in use (every one with
+   * `all`) and throws a KeyStoreError (`kek-unknown`, `kek-mismatch`) when the keyring cannot read
+   * them: call it at start, so a wrong KEK is one clear error there; `all` also finds a single damaged
+   * or moved value. Says which KEKs the stored values still need, and which of the keyring's none does.
    */
   check(options?: { readonly all?: boolean }): Promise<KeyStoreCheck>;
-  /** Re-encrypts every secret and legal entity not under the current KEK with it; nothing else changes. */
-  rewrap(): Promise<{ readonly rewrapped: number; readonly secrets: number; readonly records: number; readonly currentKek: string }>;
+  /**
+   * Makes the keyring's current KEK the one in force (from then on every process seals new values
+   * under it) and re-encrypts every secret and data key not under it; no license secret, data key or
+   * sealed value changes. Refused (`kek-unknown`) before anything changes when a stored value is under
+   * a KEK the keyring lacks, and (`kek-config`) when `expectKek` is given and is not the keyring's
+   * current KEK: an operator rewrapping through a running server names the key meant to be in force.
+   */
+  rewrap(options?: { readonly expectKek?: string }): Promise<{ readonly rewrapped: number; readonly secrets: number; readonly dataKeys: number; readonly currentKek: string }>;
   /**
    * Stores the license record of a license (as the vendor ships it with the license), replacing the
    * one it had; the legal entity is stored encrypted. Refused (`license-record`) unless it is a
@@ -82,31 +106,63 @@ export interface LicenseStore extends Omit<LicenseKeyStore, 'check' | 'rewrap'> 
  */
 export function createLicenseStore(client: QueryClient, options: KeyStoreOptions): LicenseStore {
   const tables = licenseTables(client, options, 'createLicenseStore');
-  const keys = keysTable(tables);
-  const records = recordsTable(tables);
+  const inForce = kekInForce(tables);
+  const data = dataKeys(tables, inForce);
+  const keys = keysTable(tables, inForce);
+  const records = recordsTable(tables, data);
 
   return {
     async migrate() {
+      await migrateKeyTables(tables);
       await tables.query('key store migrate', createBlock(tables, 'telemetry_keys', keys.create));
       await tables.query('key store migrate', createBlock(tables, 'telemetry_licenses', records.create));
     },
 
     async check(options = {}) {
-      const current = (await tables.keyring.ring()).current.id;
       const all = options.all === true;
       const secrets = await checkSealed(tables, keys.sealedColumn, all);
-      const legalEntities = await checkSealed(tables, records.sealedColumn, all);
+      const wrapped = await checkSealed(tables, data.sealedColumn, all);
+      // Legal entities open with their data keys: one proves the path, every one with `all`.
+      const rows = await records.rows('key store check');
+      for (const row of all ? rows : rows.slice(0, 1)) await records.recordOf('key store', row);
       const byKek: Record<string, number> = { ...secrets };
-      for (const [id, n] of Object.entries(legalEntities)) byKek[id] = (byKek[id] ?? 0) + n;
+      for (const [id, n] of Object.entries(wrapped)) byKek[id] = (byKek[id] ?? 0) + n;
       const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-      return { secrets: total(secrets), records: total(legalEntities), byKek, currentKek: current };
+      const ring = await tables.keyring.ring();
+      const current = (await inForce.recorded()) ?? ring.current.id;
+      const needed = [...new Set([current, ...Object.keys(byKek)])].sort();
+      return {
+        secrets: total(secrets),
+        dataKeys: total(wrapped),
+        records: rows.length,
+        byKek,
+        currentKek: current,
+        neededKeks: needed,
+        unneededKeks: ring.all.map((k) => k.id).filter((id) => !needed.includes(id)),
+      };
     },
 
-    async rewrap() {
-      const current = await tables.keyring.reload();
-      const secrets = await rewrapSealed(tables, keys.sealedColumn, current);
-      const legalEntities = await rewrapSealed(tables, records.sealedColumn, current);
-      return { rewrapped: secrets + legalEntities, secrets, records: legalEntities, currentKek: current.current.id };
+    async rewrap(options = {}) {
+      const ring = await tables.keyring.reload();
+      if (options.expectKek !== undefined && options.expectKek !== ring.current.id) {
+        throw new KeyStoreError(
+          'kek-config',
+          `rewrap: the keyring lists ${ring.current.id} first, not ${options.expectKek} (kek-config); put the new key-encryption key first in the file this store reads, then run rewrap again. Nothing was changed`,
+        );
+      }
+      // Nothing changes unless this keyring reads everything stored: a KEK it lacks stays needed, and says so.
+      const used = await tables.query('rewrap', `SELECT kek_id FROM ${tables.keys} UNION SELECT kek_id FROM ${tables.dataKeys}`);
+      const lacking = used.map((r) => String(r['kek_id'])).filter((id) => !ring.all.some((k) => k.id === id));
+      if (lacking.length > 0) {
+        throw new KeyStoreError(
+          'kek-unknown',
+          `rewrap: values are stored under the key-encryption key${lacking.length === 1 ? '' : 's'} ${lacking.join(', ')}, which the keyring (${ring.all.map((k) => k.id).join(', ')}) lacks (kek-unknown); keep every key in use in the keyring, the new one first, and run rewrap again. Nothing was changed`,
+        );
+      }
+      await inForce.set(ring.current);
+      const secrets = await rewrapSealed(tables, keys.sealedColumn, ring);
+      const wrapped = await rewrapSealed(tables, data.sealedColumn, ring);
+      return { rewrapped: secrets + wrapped, secrets, dataKeys: wrapped, currentKek: ring.current.id };
     },
 
     issue: keys.issue,
@@ -123,7 +179,7 @@ export function createLicenseStore(client: QueryClient, options: KeyStoreOptions
       // One statement: the license's keys, each row beside the license's record (or NULLs when it has none).
       const rows = await tables.query(
         'key lookup',
-        `SELECT ${keyColumns('k.')}, ${recordColumns('l.', 'l_')} FROM ${tables.keys} AS k LEFT JOIN ${tables.licenses} AS l ON l.license_id = k.license_id WHERE k.license_id = $1 ORDER BY ${LOOKUP_ORDER} LIMIT ${LOOKUP_LIMIT}`,
+        `SELECT ${keyColumns('k.')}, ${recordColumns('l', 'l_')} FROM ${tables.keys} AS k LEFT JOIN ${tables.licenses} AS l ON l.license_id = k.license_id ${recordKeyJoin(tables, 'l')} WHERE k.license_id = $1 ORDER BY ${LOOKUP_ORDER} LIMIT ${LOOKUP_LIMIT}`,
         [licenseId],
       );
       if (rows.length === 0) return undefined;

@@ -13,6 +13,10 @@ import { type Kek, type Keyring, type KeyringReader, type KeyringSource, type Se
 export const LICENSE_KEYS_TABLE = 'telemetry_license_keys';
 /** The license records: features, contract end and data region in clear, the legal entity sealed. */
 export const LICENSES_TABLE = 'telemetry_licenses';
+/** Each license's data keys, wrapped under a KEK: what identifies a customer is sealed under them (./data-keys.ts). */
+export const DATA_KEYS_TABLE = 'telemetry_data_keys';
+/** The one KEK every process seals new values under, set by rewrap (./kek-in-force.ts). */
+export const KEK_IN_FORCE_TABLE = 'telemetry_kek_in_force';
 
 /** The license id as the contract's header carries it, and as both tables check it. */
 export const LICENSE_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -35,6 +39,8 @@ function failure(where: string, error: unknown): KeyStoreError {
   const e = error as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (code === '23505') return new KeyStoreError('concurrent-change', `${where}: another change to this license came first (concurrent-change); run the command again`);
+  // A data key referenced by the row was destroyed meanwhile (the license erased): the caller seals again under a new one.
+  if (code === '23503') return new KeyStoreError('data-key-gone', `${where}: the license's data key was destroyed meanwhile (data-key-gone); run it again`);
   // Data exceptions (class 22) and check violations (23514) may quote a value: name the class only.
   if (code?.startsWith('22') || code === '23514') return new KeyStoreError('database', `${where}: the database refused a value [${code}] (database)`);
   return new KeyStoreError('database', `${where}: the database failed: ${typeof e.message === 'string' ? e.message : String(error)}${code ? ` [${code}]` : ''} (database)`);
@@ -56,6 +62,8 @@ export interface LicenseTables {
   /** Schema-qualified names, as SQL. */
   readonly keys: string;
   readonly licenses: string;
+  readonly dataKeys: string;
+  readonly kekInForce: string;
   /** The PostgreSQL schema, or undefined for the connection's `search_path`. */
   readonly schema: string | undefined;
   /** Runs a statement, its failure a KeyStoreError that begins with `where`. */
@@ -73,6 +81,8 @@ export function licenseTables(client: QueryClient, options: { readonly schema?: 
   return {
     keys: qualify(LICENSE_KEYS_TABLE),
     licenses: qualify(LICENSES_TABLE),
+    dataKeys: qualify(DATA_KEYS_TABLE),
+    kekInForce: qualify(KEK_IN_FORCE_TABLE),
     schema,
     async query(where, text, params = []) {
       try {
@@ -86,15 +96,18 @@ export function licenseTables(client: QueryClient, options: { readonly schema?: 
   };
 }
 
+/** The advisory lock under which the license store's tables (and the data keys the report store shares) are created. */
+const LICENSE_LOCK = 'telemetry-contract:license-keys';
+
 /**
  * The one statement that creates a table when missing, under the store's advisory lock (so two
  * servers starting at once do not race), with its schema.
  */
-export function createBlock(tables: LicenseTables, tag: string, statements: readonly string[]): string {
+export function createBlock(tables: Pick<LicenseTables, 'schema'>, tag: string, statements: readonly string[]): string {
   return [
     `DO $${tag}$`,
     'BEGIN',
-    "  PERFORM pg_advisory_xact_lock(hashtext('telemetry-contract:license-keys'));",
+    `  PERFORM pg_advisory_xact_lock(hashtext('${LICENSE_LOCK}'));`,
     ...(tables.schema === undefined ? [] : [`  CREATE SCHEMA IF NOT EXISTS "${tables.schema}";`]),
     ...statements.map((line) => `  ${line}`),
     'END',

@@ -101,6 +101,11 @@ function migrationBlock(tables: StoreTables, version: number, checksum: string, 
  * `data_region`: the data region of the license's record, which `put` stamps
  * on each report from the record ingest checked it against, never from the
  * request; empty where the server verified without license records.
+ *
+ * `data_key`: the data key the report's sealed columns are encrypted under,
+ * by its id, with a foreign key, so no report is stored under a data key that
+ * was destroyed and no data key is destroyed while a report under it is
+ * stored; indexed, as destroying a key looks its reports up.
  */
 function storeColumnsBlock(tables: StoreTables): string {
   const region = license.properties.dataRegion;
@@ -110,6 +115,9 @@ function storeColumnsBlock(tables: StoreTables): string {
     `  PERFORM pg_advisory_xact_lock(hashtext(${literal(`${MIGRATION_LOCK}:${tables.schema ?? ''}`)}));`,
     `  ALTER TABLE ${tables.table} ADD COLUMN IF NOT EXISTS data_region text CONSTRAINT data_region_check CHECK (char_length(data_region) <= ${region.maxLength} AND data_region ~ ${literal(region.pattern)});`,
     `  COMMENT ON COLUMN ${tables.table}.data_region IS ${literal('The data region of the license record the report was checked against (dataRegion), stamped by the store, never read from the request: where the vendor agreed with the customer to keep the report. Empty where the server verified without license records. Kept as long as its row.')};`,
+    `  ALTER TABLE ${tables.table} ADD COLUMN IF NOT EXISTS data_key text COLLATE "C" CONSTRAINT ${tables.plan.table}_data_key_fkey REFERENCES ${tables.dataKeys} (id);`,
+    `  CREATE INDEX IF NOT EXISTS ${tables.plan.table}_data_key ON ${tables.table} (data_key);`,
+    `  COMMENT ON COLUMN ${tables.table}.data_key IS ${literal('The id of the license data key (telemetry_data_keys) the sealed columns of the report are encrypted under, AES-256-GCM: forget destroys it with the reports. An id, never key material. Kept as long as its row.')};`,
     'END',
     '$telemetry_store_columns$',
   ].join('\n');

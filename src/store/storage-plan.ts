@@ -38,6 +38,12 @@ export interface StoredColumn {
   readonly retention: string;
   /** True when the column may expire before its row does, so `purge` clears it on its own. */
   readonly expiresAlone: boolean;
+  /**
+   * True when the value can identify a customer (or is computed from one that can): the column is
+   * `bytea` and holds the value AES-256-GCM encrypted under the license's data key, never in clear.
+   * `kind` is then the kind of the value itself.
+   */
+  readonly sealed?: true;
 }
 
 export interface StoredMigration {

@@ -3,11 +3,14 @@
  * report store (this file, its main one, with ./migrations.ts and
  * ./retention.ts), the license store (./license-store.ts: the keys of
  * ./key-store.ts and the records of ./license-records.ts, sealed under
- * ./keyring.ts, the legal entity by ./license-personal.ts alone) and its
- * `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts). Imports
- * contract/, wire/ and server/ (for its types); imported by the
- * `telemetry-contract/store-postgres` entry; never imports uploader/ or
- * outbox/.
+ * ./keyring.ts, the legal entity by ./license-personal.ts alone), the data
+ * keys both seal what identifies a customer under (./data-keys.ts, with the
+ * KEK in force of ./kek-in-force.ts and the AES-GCM of ./aead.ts) and the
+ * `telemetry-keys` command (./keys-bin.ts, ./keys-cli.ts), which reaches a
+ * running server on PGlite through ./license-admin.ts and ./folder-holder.ts
+ * (Node.js only; not in the store's entry). Imports contract/, wire/ and
+ * server/ (for its types); imported by the `telemetry-contract/store-postgres`
+ * entry; never imports uploader/ or outbox/.
  *
  * The PostgreSQL store behind telemetry-contract/store-postgres, over any
  * storage plan: the entry point passes the package's generated one, tests a
@@ -18,13 +21,23 @@
 import type { IngestSuccess } from '../server/ingest.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 import { type QueryClient, type StoreTables, StoreError, countOf as count, refusal, supersessionsTable } from './database.js';
-import { LICENSES_TABLE } from './license-tables.js';
+import { type DataKey, type DataKeys, dataKeyColumns, dataKeys, keyTablesBlock, openUnder, sealUnder } from './data-keys.js';
+import { kekInForce } from './kek-in-force.js';
+import type { KeyringSource } from './keyring.js';
+import { DATA_KEYS_TABLE, KeyStoreError, LICENSES_TABLE, type LicenseTables, licenseTables } from './license-tables.js';
 import { type MigrateResult, migrate } from './migrations.js';
 import { reportDigest } from './report-digest.js';
 import { type PurgeOptions, type PurgeResult, isEnforceableRetention, purge } from './retention.js';
 import type { StoragePlan, StoredColumn } from './storage-plan.js';
 
 export interface PostgresStoreOptions {
+  /**
+   * The key-encryption keys (as for the license store of the same database): what can identify a
+   * customer (the customer header, and the message id computed from it) is stored encrypted under a
+   * data key of its license, and the data keys under these. A keyring, or a function that reads it
+   * (again) from where the server keeps it.
+   */
+  readonly keyring: KeyringSource;
   /**
    * The PostgreSQL schema (namespace) holding the tables, created by `migrate()`
    * when missing; lowercase letters, digits and `_`. Default: the connection's
@@ -97,8 +110,16 @@ export interface PostgresStore {
    * `contractEnd` in the license store of the same schema; see `PurgeOptions`.
    */
   purge(now: Date, options?: PurgeOptions): Promise<PurgeResult>;
-  /** Erases every report stored for a license (a data subject's or a customer's erasure request); returns how many. */
-  forget(request: { readonly licenseId: string }): Promise<number>;
+  /**
+   * Erases a license's reports (a data subject's or a customer's erasure request), in one statement
+   * that also destroys the license's `reports` data key, so whatever of them remains anywhere (free
+   * space of the table files, WAL segments, replicas, backups) holds their customer headers only
+   * sealed under a key that is gone from the database; then vacuums the tables it deleted from.
+   * With `deleteLicense`, the same statement deletes the license itself: its signing keys, its
+   * license record and its `record` data key, so the license is unknown from then on. Returns how
+   * many reports were erased.
+   */
+  forget(request: { readonly licenseId: string; readonly deleteLicense?: boolean }): Promise<number>;
   /**
    * Resolves when the database answers a trivial query; rejects with
    * StoreError `unavailable` when it cannot be reached. For a health check.
@@ -125,6 +146,22 @@ function valueAt(payload: unknown, path: readonly string[]): unknown {
     value = (value as Record<string, unknown>)[key];
   }
   return value;
+}
+
+/** What a sealed report value is bound to: its report (the dedupe key holds the license id) and its column; the data key's id is added. */
+const SEALED_LABEL = 'telemetry-contract report value v1\0';
+const sealedContext = (dedupeKey: string, column: string) => `${SEALED_LABEL}${dedupeKey}\0${column}`;
+
+/** PostgreSQL's foreign_key_violation on the reports' data key: the key was destroyed (forget) after this process looked it up. */
+const isDataKeyGone = (error: unknown, table: string) => {
+  const e = error as { code?: unknown; constraint?: unknown } | undefined;
+  return e?.code === '23503' && (e.constraint === undefined || e.constraint === `${table}_data_key_fkey`);
+};
+
+/** The store's answer when a data key cannot be had (a KEK the keyring lacks, the key store's database away): the report is kept by its sender. */
+function keyFailure(where: string, error: unknown): StoreError {
+  if (error instanceof KeyStoreError) return new StoreError('key-unavailable', error.message);
+  return refusal(where, error);
 }
 
 /**
@@ -160,7 +197,7 @@ function headerValue(result: IngestSuccess, from: 'licenseId' | 'customer' | 'me
 }
 
 /** A store over `client` for the tables `plan` describes; the entry point passes this package's plan. */
-export function openStore(client: QueryClient, plan: StoragePlan, options: PostgresStoreOptions = {}): PostgresStore {
+export function openStore(client: QueryClient, plan: StoragePlan, options: PostgresStoreOptions): PostgresStore {
   return new Store(client, plan, options);
 }
 
@@ -169,6 +206,9 @@ class Store implements PostgresStore {
   private readonly clock: () => Date;
   private readonly inserts = new Map<number, string>();
   private readonly replacements = new Map<number, string>();
+  /** The license store's view of the same schema: its data keys and KEK in force. */
+  private readonly keyTables: LicenseTables;
+  private readonly keys: DataKeys;
 
   constructor(
     private readonly client: QueryClient,
@@ -176,6 +216,9 @@ class Store implements PostgresStore {
     options: PostgresStoreOptions,
   ) {
     if (typeof client?.query !== 'function') throw new TypeError('createPostgresStore: client must have a query(text, params) method, such as pg.Pool or PGlite (client)');
+    if (options?.keyring === undefined) {
+      throw new TypeError('createPostgresStore: keyring is required: customer headers are stored encrypted under a data key of their license, wrapped by the key-encryption keys; pass the keyring the license store uses (keyring)');
+    }
     const schema = options.schema;
     if (schema !== undefined && !IDENTIFIER.test(schema)) {
       throw new TypeError(`createPostgresStore: schema must be lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)} (schema)`);
@@ -190,17 +233,21 @@ class Store implements PostgresStore {
       windows: qualify(plan.windowsTable),
       supersessions: qualify(supersessionsTable(plan.table)),
       licenses: qualify(LICENSES_TABLE),
+      dataKeys: qualify(DATA_KEYS_TABLE),
     };
     const everyColumn = new Set(Object.values(plan.versions).flatMap(({ columns }) => columns.map((c) => c.column)));
     this.clock = options.now ?? (() => new Date());
+    this.keyTables = licenseTables(client, { ...(schema === undefined ? {} : { schema }), keyring: options.keyring, now: this.clock }, 'createPostgresStore');
+    this.keys = dataKeys(this.keyTables, kekInForce(this.keyTables));
     if (typeof client.on === 'function') {
       const report = options.onConnectionError;
       client.on('error', (error) => report?.(error));
     }
     for (const [version, { columns }] of Object.entries(plan.versions)) {
       for (const c of columns) if (!isEnforceableRetention(c.retention)) throw new TypeError(`createPostgresStore: ${c.field} has retention ${JSON.stringify(c.retention)}, which the store cannot enforce (retention)`);
-      const names = ['dedupe_key', 'received_at', 'body_digest', 'data_region', ...columns.map((c) => c.column)];
-      const casts = ['text', 'timestamptz', 'text', 'text', ...columns.map((c) => c.kind)];
+      const names = ['dedupe_key', 'received_at', 'body_digest', 'data_region', 'data_key', ...columns.map((c) => c.column)];
+      // A sealed value is passed as bytes (a Uint8Array), which pg and PGlite both send as bytea.
+      const casts = ['text', 'timestamptz', 'text', 'text', 'text', ...columns.map((c) => (c.sealed ? 'bytea' : c.kind))];
       // The report, then its window, in one statement: a report's own checks speak first, and a window that
       // overlaps another of the license fails the whole statement (23P01), report and all.
       this.inserts.set(Number(version), windowedInsert(this.tables, names, casts));
@@ -218,8 +265,27 @@ class Store implements PostgresStore {
     }
   }
 
-  migrate(): Promise<MigrateResult> {
+  async migrate(): Promise<MigrateResult> {
+    try {
+      // The data keys first: the reports reference them.
+      await this.client.query(keyTablesBlock(this.keyTables));
+    } catch (error) {
+      throw refusal('migrate (data keys)', error);
+    }
     return migrate(this.tables);
+  }
+
+  /** The report's parameters after the first five, each sealed value under `key`. */
+  private async columnValues(result: IngestSuccess, version: NonNullable<StoragePlan['versions'][number]>, key: () => Promise<DataKey>): Promise<unknown[]> {
+    const params: unknown[] = [];
+    for (const c of version.columns) {
+      const value = 'body' in c.source ? valueAt(result.payload, c.source.body) : headerValue(result, c.source.from);
+      // A field whose retention was amended to P0D is no longer stored.
+      if (value === undefined || value === null || c.retention === 'P0D') params.push(null);
+      else if (c.sealed) params.push(await sealUnder(await key(), sealedContext(result.dedupeKey, c.column), c.kind === 'jsonb' ? JSON.stringify(value) : String(value)));
+      else params.push(c.kind === 'jsonb' ? JSON.stringify(value) : value);
+    }
+    return params;
   }
 
   async put(result: IngestSuccess): Promise<PutResult> {
@@ -233,16 +299,22 @@ class Store implements PostgresStore {
       throw new StoreError('unknown-version', `put: schema version ${String(result?.schemaVersion)} has no storage in this package (unknown-version); update telemetry-contract`);
     }
     const digest = reportDigest(result.payload);
-    // The region comes from the license record the lookup found, which the request cannot choose.
-    const params: unknown[] = [result.dedupeKey, this.clock().toISOString(), digest, result.license?.dataRegion ?? null];
-    for (const c of version.columns) {
-      const value = 'body' in c.source ? valueAt(result.payload, c.source.body) : headerValue(result, c.source.from);
-      // A field whose retention was amended to P0D is no longer stored.
-      params.push(value === undefined || value === null || c.retention === 'P0D' ? null : c.kind === 'jsonb' ? JSON.stringify(value) : value);
-    }
+    const sealing = version.columns.some((c) => c.sealed);
     const supersedes = (result as { supersedes?: unknown }).supersedes;
-    // Twice at most: a stored window erased (or corrected) between the insert and the read is tried again.
-    for (let round = 0; round < 2; round++) {
+    // Races are settled here: a data key destroyed (forget) after it was looked up fails the insert's foreign
+    // key, and the report is sealed again under a new one; a window erased (or corrected) between the insert
+    // and the read is tried again.
+    for (let round = 0; round < 3; round++) {
+      let key: DataKey | undefined;
+      const keyOf = async () => (key ??= await this.keys.keyFor('put', result.licenseId, 'reports'));
+      let params: unknown[];
+      try {
+        const columns = await this.columnValues(result, version, keyOf);
+        // The region comes from the license record the lookup found, which the request cannot choose.
+        params = [result.dedupeKey, this.clock().toISOString(), digest, result.license?.dataRegion ?? null, sealing ? (await keyOf()).id : null, ...columns];
+      } catch (error) {
+        throw keyFailure('put', error);
+      }
       let stored: string | undefined;
       try {
         if ((await this.client.query(insert, params)).rows.length === 1) return { status: 201, created: true, dedupeKey: result.dedupeKey };
@@ -255,7 +327,9 @@ class Store implements PostgresStore {
         }
       } catch (error) {
         if (isExclusionViolation(error)) return { status: 409, created: false, dedupeKey: result.dedupeKey, error: windowOverlap(result.dedupeKey) };
-        throw refusal('put', error);
+        if (!isDataKeyGone(error, this.tables.plan.table)) throw refusal('put', error);
+        this.keys.evict(result.licenseId);
+        continue;
       }
       if (stored === undefined) continue;
       if (stored === digest) return { status: 200, created: false, dedupeKey: result.dedupeKey };
@@ -281,19 +355,27 @@ class Store implements PostgresStore {
     const columns = new Map<string, StoredColumn>();
     for (const { columns: list } of Object.values(this.plan.versions)) for (const c of list) columns.set(c.column, c);
     const select = [...columns.values()].map((c) => {
-      if (c.kind === 'timestamptz') return `${instantText(c.column)} AS ${c.column}`;
-      if (c.kind === 'date') return `to_char(${c.column}, 'YYYY-MM-DD') AS ${c.column}`;
-      return c.column;
+      if (c.kind === 'timestamptz') return `${instantText(`r.${c.column}`)} AS ${c.column}`;
+      if (c.kind === 'date') return `to_char(r.${c.column}, 'YYYY-MM-DD') AS ${c.column}`;
+      return `r.${c.column}`;
     });
-    const { rows } = await this.client.query(`SELECT dedupe_key, ${instantText('received_at')} AS received_at, body_digest, data_region, ${select.join(', ')} FROM ${this.tables.table} WHERE dedupe_key = $1`, [dedupeKey]);
+    const { rows } = await this.client.query(
+      `SELECT r.dedupe_key, ${instantText('r.received_at')} AS received_at, r.body_digest, r.data_region, ${select.join(', ')}, ${dataKeyColumns('d.', 'dk_')} FROM ${this.tables.table} AS r LEFT JOIN ${this.tables.dataKeys} AS d ON d.id = r.data_key WHERE r.dedupe_key = $1`,
+      [dedupeKey],
+    );
     const row = rows[0];
     if (row === undefined) return undefined;
     const schemaVersion = Number(row['schema_version']);
     const payload: Record<string, unknown> = {};
     const headers: Record<string, string> = {};
     for (const c of this.plan.versions[schemaVersion]?.columns ?? []) {
-      const raw = row[c.column];
+      let raw = row[c.column];
       if (raw === null || raw === undefined) continue;
+      if (c.sealed) {
+        const opened = row['dk_id'] === null || row['dk_id'] === undefined ? undefined : await this.openSealed(dedupeKey, c.column, row, raw as Uint8Array);
+        raw = c.kind === 'jsonb' && opened !== undefined ? JSON.parse(opened) : opened;
+        if (raw === undefined) throw new StoreError('kek-mismatch', `get: the ${c.field} of ${dedupeKey} does not decrypt under its license's data key (kek-mismatch); it was changed in the database or moved from another report`);
+      }
       const value = c.kind === 'timestamptz' ? canonicalInstant(String(raw)) : /^(integer|bigint|double precision)$/.test(c.kind) ? Number(raw) : /^(integer|bigint|double precision)\[\]$/.test(c.kind) ? (raw as unknown[]).map(Number) : raw;
       if ('header' in c.source) {
         headers[c.source.header] = String(value);
@@ -322,8 +404,36 @@ class Store implements PostgresStore {
     };
   }
 
-  purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
-    return purge(this.tables, now, options);
+  /** A sealed value of a row read with its data key's columns (`dk_`), opened. */
+  private async openSealed(dedupeKey: string, column: string, row: Record<string, unknown>, sealed: Uint8Array): Promise<string | undefined> {
+    let key: DataKey;
+    try {
+      key = await this.keys.fromRow('get', row, 'dk_');
+    } catch (error) {
+      throw keyFailure('get', error);
+    }
+    return openUnder(key, sealedContext(dedupeKey, column), sealed);
+  }
+
+  async purge(now: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
+    const result = await purge(this.tables, now, options);
+    // What purge deleted or cleared leaves the table files at the next vacuum, which PGlite never runs by itself.
+    if (Object.values(result.removed).some((n) => n > 0)) await this.vacuum('purge', [this.tables.table, this.tables.windows]);
+    return result;
+  }
+
+  /**
+   * VACUUM of `tables` (never inside a transaction: one statement each); `full` rewrites them into new
+   * files, for the small key tables, so no copy of a deleted key stays in their free space.
+   */
+  private async vacuum(where: string, tables: readonly string[], full = false): Promise<void> {
+    for (const table of tables) {
+      try {
+        await this.client.query(`VACUUM ${full ? 'FULL ' : ''}${table}`);
+      } catch (error) {
+        throw refusal(`${where} (vacuum)`, error);
+      }
+    }
   }
 
   async ping(): Promise<void> {
@@ -334,24 +444,41 @@ class Store implements PostgresStore {
     }
   }
 
-  async forget({ licenseId }: { readonly licenseId: string }): Promise<number> {
+  async forget({ licenseId, deleteLicense = false }: { readonly licenseId: string; readonly deleteLicense?: boolean }): Promise<number> {
     if (typeof licenseId !== 'string' || !LICENSE_ID.test(licenseId)) {
       throw new StoreError('license-id', `forget: licenseId must match ${LICENSE_ID.source} (license-id)`);
     }
-    // Keys of a license sort between "<id>/" and "<id>0" ("0" follows "/") under the key's C collation: a range scan of the primary key.
+    const keys = this.keyTables;
+    const purposes = deleteLicense ? ['reports', 'record'] : ['reports'];
+    let statement: string;
     try {
-      const { rows } = await this.client.query(
-        [
-          `WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1),`,
-          `windows_gone AS (DELETE FROM ${this.tables.windows} WHERE dedupe_key >= $1 AND dedupe_key < $2),`,
-          `corrections AS (DELETE FROM ${this.tables.supersessions} WHERE dedupe_key >= $1 AND dedupe_key < $2)`,
-          'SELECT count(*) AS n FROM gone',
-        ].join(' '),
-        [`${licenseId}/`, `${licenseId}0`],
-      );
-      return count(rows[0]?.['n']);
+      const present = deleteLicense ? (await this.client.query('SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present', [keys.keys, keys.licenses])).rows[0]?.['present'] === true : false;
+      // Keys of a license sort between "<id>/" and "<id>0" ("0" follows "/") under the key's C collation: a range scan of the primary key.
+      statement = [
+        `WITH gone AS (DELETE FROM ${this.tables.table} WHERE dedupe_key >= $1 AND dedupe_key < $2 RETURNING 1)`,
+        `, windows_gone AS (DELETE FROM ${this.tables.windows} WHERE dedupe_key >= $1 AND dedupe_key < $2)`,
+        `, corrections AS (DELETE FROM ${this.tables.supersessions} WHERE dedupe_key >= $1 AND dedupe_key < $2)`,
+        ...(present ? [`, record_gone AS (DELETE FROM ${keys.licenses} WHERE license_id = $3)`, `, secrets_gone AS (DELETE FROM ${keys.keys} WHERE license_id = $3)`] : []),
+        // The foreign keys are checked when the statement ends, after every CTE: reports and record go before their keys.
+        `, keys_gone AS (DELETE FROM ${keys.dataKeys} WHERE license_id = $3 AND purpose = ANY($4::text[]))`,
+        'SELECT count(*) AS n FROM gone',
+      ].join(' ');
     } catch (error) {
       throw refusal('forget', error);
     }
+    let erased: number | undefined;
+    // A report stored under the key meanwhile (its insert began before this statement's snapshot) fails the key's
+    // foreign key at the end of the statement; the next run sees it and erases it too.
+    for (let round = 0; erased === undefined; round++) {
+      try {
+        erased = count((await this.client.query(statement, [`${licenseId}/`, `${licenseId}0`, licenseId, purposes])).rows[0]?.['n']);
+      } catch (error) {
+        if (!(round < 4 && (error as { code?: unknown }).code === '23503')) throw refusal('forget', error);
+      }
+    }
+    this.keys.evict(licenseId);
+    await this.vacuum('forget', [this.tables.table, this.tables.windows]);
+    await this.vacuum('forget', deleteLicense ? [keys.dataKeys, keys.keys, keys.licenses] : [keys.dataKeys], true);
+    return erased;
   }
 }

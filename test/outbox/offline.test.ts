@@ -17,6 +17,7 @@ import { openPglite } from '../support/databases.js';
 import { FIXTURE_SOFTWARE } from '../wire/support.js';
 import { CUSTOMER, KEY_A, LICENSE, noWait, scratchDir } from './support.js';
 import { dayCounts } from './windows.js';
+import { testKeyring } from '../support/keyring.js';
 
 type Server = Awaited<ReturnType<typeof startTelemetryServer>>;
 let store: PostgresStore;
@@ -28,7 +29,7 @@ const requests: string[] = [];
 
 beforeAll(async () => {
   const db = await openPglite();
-  store = createPostgresStore(db);
+  store = createPostgresStore(db, { keyring: testKeyring });
   await store.migrate();
   const key = await generateReceiptKey();
   receiptKeys = [key.publicKey];

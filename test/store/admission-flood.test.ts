@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
 import { freshDatabase, postgresUrl } from '../support/databases.js';
 import { type RunningServer, killExampleServers, startExampleServer } from '../support/example-server.js';
+import { TEST_KEK } from '../support/keyring.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 
 /** Installations arriving together, against 4 places: most are refused at first. */
@@ -28,7 +29,7 @@ let server: RunningServer;
 beforeAll(async () => {
   if (postgresUrl() === undefined) return;
   databaseUrl = await freshDatabase('flood');
-  server = await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', TELEMETRY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT) });
+  server = await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_KEK: TEST_KEK, TELEMETRY_ACCEPTED_VERSIONS: '1', TELEMETRY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT) });
 }, 60_000);
 afterAll(() => killExampleServers());
 
@@ -94,7 +95,7 @@ describe.skipIf(postgresUrl() === undefined)('the example server on PostgreSQL u
   });
 
   it('refuses to start with a TELEMETRY_MAX_IN_FLIGHT that is not a whole number, in one line', async () => {
-    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_ACCEPTED_VERSIONS: '1', TELEMETRY_MAX_IN_FLIGHT: 'lots' }).catch((e: unknown) => e)) as { code: number; output: string };
+    const failed = (await startExampleServer({ DATABASE_URL: databaseUrl, TELEMETRY_VENDOR_WIDE_SECRET: KEY_A, TELEMETRY_KEK: TEST_KEK, TELEMETRY_ACCEPTED_VERSIONS: '1', TELEMETRY_MAX_IN_FLIGHT: 'lots' }).catch((e: unknown) => e)) as { code: number; output: string };
     expect(failed.code).toBe(2);
     expect(failed.output).toBe('examples/server.ts: TELEMETRY_MAX_IN_FLIGHT: must be a whole number from 1 to 999999, the reports worked on at once (admission-config)\n');
   });

@@ -15,6 +15,7 @@ import { ingest } from '../../src/server.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { freshSchema, openPglite, postgresUrl } from '../support/databases.js';
 import { KEY_A, built } from '../wire/support.js';
+import { testKeyring } from '../support/keyring.js';
 
 const url = postgresUrl();
 
@@ -45,22 +46,32 @@ describe('isTransientDatabaseError', () => {
 });
 
 describe('storeFailureResponse', () => {
-  it('answers 503 with Retry-After when a window is erased between its insert and its read, twice in a row', async () => {
+  it('answers 503 with Retry-After when a window is erased between its insert and its read, each time it tries', async () => {
     const request = await built({ now: () => Date.now() });
     const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
     if (!result.ok || result.kind !== 'report') throw new Error('fixture: ingest refused the report');
     // A client whose insert finds the window present and whose read finds it gone: forget ran in between, each time.
+    // The data key comes from a real database: only the reports table races.
+    const keys = await openPglite();
     const statements: string[] = [];
-    const racing = { query: async (text: string) => (statements.push(text.trim().split(/\s+/)[0]!), { rows: [] }) };
-    const thrown = await failureOf(createPostgresStore(racing).put(result));
-    expect(statements).toEqual(['WITH', 'SELECT', 'WITH', 'SELECT']);
+    const racing = {
+      query: async (text: string, params?: unknown[]) => {
+        if (/telemetry_data_keys|telemetry_kek_in_force/.test(text)) return keys.query<Record<string, unknown>>(text, params);
+        statements.push(text.trim().split(/\s+/)[0]!);
+        return { rows: [] };
+      },
+    };
+    await createPostgresStore(keys, { keyring: testKeyring }).migrate();
+    const thrown = await failureOf(createPostgresStore(racing, { keyring: testKeyring }).put(result));
+    await keys.close();
+    expect(statements).toEqual(['WITH', 'SELECT', 'WITH', 'SELECT', 'WITH', 'SELECT']);
     expect(thrown).toMatchObject({ rule: 'unavailable', message: expect.stringMatching(/was erased while it was being stored \(unavailable\); send it again$/) });
     expect(storeFailureResponse(thrown)).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
   });
 
   it('answers a database out of reach 503 with Retry-After, whether the store or the driver says so', async () => {
     const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, max: 1 });
-    const thrown = await failureOf(createPostgresStore(pool).ping());
+    const thrown = await failureOf(createPostgresStore(pool, { keyring: testKeyring }).ping());
     await pool.end();
     expect(thrown).toBeInstanceOf(StoreError);
     expect(thrown).toMatchObject({ rule: 'unavailable', message: expect.stringMatching(/^ping: the database cannot be reached now: .*\(unavailable\)/) });
@@ -91,7 +102,7 @@ describe.skipIf(url === undefined)('a store on a pg Pool', () => {
     const name = `faults-${process.pid}`;
     const pool = new pg.Pool({ connectionString: url, max: 4, application_name: name });
     const failures: string[] = [];
-    const store = createPostgresStore(pool, { schema: freshSchema('faults'), onConnectionError: (error) => failures.push(error.message) });
+    const store = createPostgresStore(pool, { schema: freshSchema('faults'), keyring: testKeyring, onConnectionError: (error) => failures.push(error.message) });
     await store.migrate();
     // Four connections, then idle in the pool.
     await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
@@ -112,7 +123,7 @@ describe('the example server when its store fails', () => {
   let failure: unknown;
   let server: Awaited<ReturnType<typeof startTelemetryServer>>;
   beforeAll(async () => {
-    const real = createPostgresStore(await openPglite());
+    const real = createPostgresStore(await openPglite(), { keyring: testKeyring });
     await real.migrate();
     // The real store, with put and ping failing on demand.
     const store: PostgresStore = {

@@ -7,15 +7,17 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
 import { runKeysCli } from '../../src/store/keys-cli.js';
-import { createKeyStore, parseKeyring } from '../../src/store-postgres.js';
+import { createKeyStore, parseKeyring, storagePlan } from '../../src/store-postgres.js';
+import { LICENSE_CHANGE_BOUND_SECONDS } from '../../src/store/license-store.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
 
 const markdown = readFileSync(join(repoRoot, 'docs/key-store.md'), 'utf8');
 const tree = unified().use(remarkParse).use(remarkGfm).parse(markdown) as Root;
-/** The first cell's text of each row of the table headed `first`. */
-const firstCells = (first: string): string[] =>
-  tree.children.find((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === first)!.children.slice(1).map((row) => plainText(row.children[0]));
+/** The text of column `column` in each row of the table whose first heading is `first`. */
+const cells = (first: string, column = 0): string[] =>
+  tree.children.find((n): n is Table => n.type === 'table' && plainText(n.children[0]!.children[0]) === first)!.children.slice(1).map((row) => plainText(row.children[column]));
+const firstCells = (first: string): string[] => cells(first);
 
 describe('docs/key-store.md', () => {
   it('is clean under remark-lint (recommended and consistent presets)', async () => {
@@ -32,7 +34,14 @@ describe('docs/key-store.md', () => {
     let help = '';
     await runKeysCli(['--help'], { out: (t) => void (help += t), err: () => undefined, env: {} });
     const documented = firstCells('Command');
-    expect(documented.length).toBe(8);
+    expect(documented.length).toBe(10);
     for (const usage of documented) expect(help).toContain(`  ${usage.replace(/^telemetry-keys /, '')}`);
+  });
+
+  it('lists every report column the store encrypts, and promises the change bound the code states', () => {
+    const sealed = storagePlan.versions[1]!.columns.filter((c) => c.sealed).map((c) => `telemetry_reports.${c.column}`);
+    const listed = cells('Value', 1);
+    expect(listed.filter((where) => where.startsWith('telemetry_reports.')).sort()).toEqual(sealed.sort());
+    expect(markdown).toContain(`within ${LICENSE_CHANGE_BOUND_SECONDS} seconds (\`LICENSE_CHANGE_BOUND_SECONDS\`)`);
   });
 });

@@ -24,7 +24,7 @@ describe('telemetry-keys', () => {
     const main = await cli(['--help'], {});
     expect(main.code).toBe(0);
     expect(main.out).toMatch(/^telemetry-keys: .+\n\nusage: telemetry-keys <command> \[arguments\] \[--json\]\n/);
-    for (const word of ['issue <license-id>', 'rotate <license-id>', 'revoke <license-id> [<key-id>]', 'list [<license-id>]', 'set-license <file>', 'show-license [<license-id>]', 'telemetry-contract/schemas/license.json', 'rewrap', 'check', 'DATABASE_URL', 'DATA_DIR', 'TELEMETRY_KEK', 'TELEMETRY_KEK_FILE']) {
+    for (const word of ['issue <license-id>', 'rotate <license-id>', 'revoke <license-id> [<key-id>]', 'list [<license-id>]', 'set-license <file>', 'show-license [<license-id>]', 'forget <license-id>', 'delete-license <license-id>', 'telemetry-contract/schemas/license.json', 'rewrap', 'check', 'DATABASE_URL', 'DATA_DIR', 'TELEMETRY_KEK', 'TELEMETRY_KEK_FILE']) {
       expect(main.out).toContain(word);
     }
     expect(main.out).toContain('exit codes: 0 ok, 1 refused');
@@ -33,7 +33,7 @@ describe('telemetry-keys', () => {
   });
 
   it.each([
-    [[], /^telemetry-keys: no command given; commands: issue, rotate, revoke, list, set-license, show-license, rewrap, check; see telemetry-keys --help\n$/],
+    [[], /^telemetry-keys: no command given; commands: issue, rotate, revoke, list, set-license, show-license, forget, delete-license, rewrap, check; see telemetry-keys --help\n$/],
     [['burn'], /^telemetry-keys: unknown command "burn"; /],
     [['issue'], /^telemetry-keys issue: usage: telemetry-keys issue <license-id>; see telemetry-keys issue --help\n$/],
     [['list', '--secret'], /^telemetry-keys: Unknown option '--secret'.*; see telemetry-keys --help\n$/],
@@ -76,9 +76,9 @@ describe('telemetry-keys', () => {
 
     // A new key-encryption key: first in the file, the old one after it; rewrap; then the new one alone.
     writeFileSync(kekFile, `${K2}\n${K1}\n`);
-    expect(await cli(['rewrap'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets re-encrypted under key-encryption key [0-9a-f]{16}\n$/) });
+    expect(await cli(['rewrap'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets re-encrypted under key-encryption key [0-9a-f]{16}, now the one in force: new values go under it\n$/) });
     writeFileSync(kekFile, `${K2}\n`);
-    expect(await cli(['check'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets readable \(3 under [0-9a-f]{16}\); new ones go under [0-9a-f]{16}\n$/) });
+    expect(await cli(['check'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets readable \(3 under ([0-9a-f]{16})\); new ones go under \1; still needed: \1\n$/) });
     writeFileSync(kekFile, `${K1}\n`);
     const wrong = await cli(['check'], env);
     expect(wrong.code).toBe(2);
@@ -104,7 +104,7 @@ describe('telemetry-keys', () => {
     const listed = await cli(['show-license'], env);
     expect(listed.out).toMatch(/^LICENSE\s+LEGAL ENTITY\s+REGION\s+CONTRACT END\s+FEATURES\nlic-0042\s+Jana Nováková\s+eu\s+2028-01-01T00:00:00Z\s+audit-log, sso\n$/);
     expect(await cli(['show-license', 'lic-9'], env)).toMatchObject({ code: 1, err: 'show-license: lic-9 has no license record (no-license-record); store one with set-license\n' });
-    expect(await cli(['check'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^2 secrets and 1 license record readable \(3 under [0-9a-f]{16}\)/) });
+    expect(await cli(['check'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^2 secrets, 1 data key and 1 license record readable \(3 under [0-9a-f]{16}\)/) });
 
     writeFileSync(file, JSON.stringify({ ...record, legalEntity: 'Jana Nováková\u0000', features: ['SSO'] }));
     const refused = await cli(['set-license', file], env);

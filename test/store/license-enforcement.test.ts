@@ -51,7 +51,7 @@ async function onPostgres(): Promise<Setup> {
   const env = { DATABASE_URL: await freshDatabase('licenses'), TELEMETRY_KEK_FILE: kekFile };
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
   const server: RunningServer = await startExampleServer({ ...env, TELEMETRY_ACCEPTED_VERSIONS: '1' });
-  const store = createPostgresStore(pool);
+  const store = createPostgresStore(pool, { keyring: parseKeyring(KEK, 'test') });
   return {
     url: server.url,
     async issue(licenseId) {
@@ -72,7 +72,7 @@ async function onPostgres(): Promise<Setup> {
 
 async function onPglite(): Promise<Setup> {
   const db = await openPglite();
-  const store: PostgresStore = createPostgresStore(db);
+  const store: PostgresStore = createPostgresStore(db, { keyring: parseKeyring(KEK, 'test') });
   await store.migrate();
   const running = await startTelemetryServer({ store, client: db, keyring: parseKeyring(KEK, 'test'), purgeIntervalMs: 0, acceptedVersions: [1] });
   return {

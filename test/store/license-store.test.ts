@@ -106,9 +106,12 @@ describe.each(backends)('license records on $name', ({ skip, open }) => {
     await licenses.setLicense(license({ licenseId: 'lic-a', legalEntity: SOLE_TRADER }));
     await licenses.setLicense(license({ licenseId: 'lic-b' }));
     const table = `${schema}.telemetry_licenses`;
-    await client.query(`UPDATE ${table} SET nonce = a.nonce, legal_entity = a.legal_entity FROM ${table} a WHERE ${table}.license_id = 'lic-b' AND a.license_id = 'lic-a'`);
+    // The ciphertext alone, then with its data key: neither opens as lic-b's.
+    await client.query(`UPDATE ${table} SET legal_entity = a.legal_entity FROM ${table} a WHERE ${table}.license_id = 'lic-b' AND a.license_id = 'lic-a'`);
     const error = (await licenses.license('lic-b').catch((e: unknown) => e)) as KeyStoreError;
-    expect(error).toMatchObject({ rule: 'kek-mismatch', message: expect.stringMatching(/^show-license: the license record of lic-b does not decrypt under key-encryption key [0-9a-f]{16} \(kek-mismatch\); /) });
+    expect(error).toMatchObject({ rule: 'kek-mismatch', message: expect.stringMatching(/^show-license: the license record of lic-b does not decrypt under its data key \(kek-mismatch\); /) });
+    await client.query(`UPDATE ${table} SET data_key = a.data_key FROM ${table} a WHERE ${table}.license_id = 'lic-b' AND a.license_id = 'lic-a'`);
+    await expect(licenses.license('lic-b')).rejects.toMatchObject({ rule: 'kek-mismatch' });
     await expect(licenses.check({ all: true })).rejects.toMatchObject({ rule: 'kek-mismatch' });
     expect((await licenses.license('lic-a'))?.legalEntity).toBe(SOLE_TRADER);
   });
@@ -131,17 +134,19 @@ describe.each(backends)('license records on $name', ({ skip, open }) => {
     const both = createLicenseStore(client, { schema, keyring: ring(K2, K1) });
     const k1 = kekId(Buffer.from(K1, 'base64'));
     const k2 = kekId(Buffer.from(K2, 'base64'));
-    expect(await both.check()).toEqual({ secrets: 1, records: 1, byKek: { [k1]: 2 }, currentKek: k2 });
-    expect(await both.rewrap()).toEqual({ rewrapped: 2, secrets: 1, records: 1, currentKek: k2 });
+    // Until rewrap, K1 stays in force: K2 is in the keyring but nothing is under it, and new values still go under K1.
+    expect(await both.check()).toEqual({ secrets: 1, dataKeys: 1, records: 1, byKek: { [k1]: 2 }, currentKek: k1, neededKeks: [k1], unneededKeks: [k2] });
+    expect(await both.rewrap()).toEqual({ rewrapped: 2, secrets: 1, dataKeys: 1, currentKek: k2 });
     const only = createLicenseStore(client, { schema, keyring: ring(K2) });
-    expect(await only.check({ all: true })).toEqual({ secrets: 1, records: 1, byKek: { [k2]: 2 }, currentKek: k2 });
+    expect(await only.check({ all: true })).toEqual({ secrets: 1, dataKeys: 1, records: 1, byKek: { [k2]: 2 }, currentKek: k2, neededKeks: [k2], unneededKeks: [] });
+    expect(await both.check()).toMatchObject({ neededKeks: [k2], unneededKeks: [k1] });
     expect((await only.license('lic-0042'))?.legalEntity).toBe(SOLE_TRADER);
-    await expect(createLicenseStore(client, { schema, keyring: ring(K1) }).license('lic-0042')).rejects.toMatchObject({ rule: 'kek-unknown', message: expect.stringMatching(/^show-license: license records are stored under the key-encryption key [0-9a-f]{16}, which the keyring \([0-9a-f]{16}\) lacks \(kek-unknown\)/) });
+    await expect(createLicenseStore(client, { schema, keyring: ring(K1) }).license('lic-0042')).rejects.toMatchObject({ rule: 'kek-unknown', message: expect.stringMatching(/^show-license: data keys are stored under the key-encryption key [0-9a-f]{16}, which the keyring \([0-9a-f]{16}\) lacks \(kek-unknown\)/) });
   });
 
   it.skipIf(skip)('stamps each stored report with the data region of its license record, never one a request could choose', async () => {
     const { licenses, schema } = await fresh();
-    const store = createPostgresStore(client, { schema });
+    const store = createPostgresStore(client, { schema, keyring: ring(K1) });
     await store.migrate();
     await licenses.setLicense(license({ dataRegion: 'eu-central' }));
     const { secret } = await licenses.issue('lic-0042');
@@ -166,7 +171,7 @@ describe.each(backends)('license records on $name', ({ skip, open }) => {
 
     it.skipIf(skip)('reads each contract end from the license store, which wins over licenseEnds; a given end serves only a license without a record', async () => {
       const { licenses, schema } = await fresh();
-      const store = openStore(client, shortRetentionPlan, { schema, now: () => RECEIVED });
+      const store = openStore(client, shortRetentionPlan, { schema, keyring: ring(K1), now: () => RECEIVED });
       await store.migrate();
       await licenses.setLicense(license({ licenseId: 'lic-ended', contractEnd: '2027-11-21T00:00:00Z' }));
       const { contractEnd: _, ...running } = license({ licenseId: 'lic-running' });
@@ -192,7 +197,7 @@ describe.each(backends)('license records on $name', ({ skip, open }) => {
     });
 
     it.skipIf(skip)('works as before where no license store shares the schema: the given ends alone', async () => {
-      const store = openStore(client, shortRetentionPlan, { schema: freshSchema('p'), now: () => RECEIVED });
+      const store = openStore(client, shortRetentionPlan, { schema: freshSchema('p'), keyring: ring(K1), now: () => RECEIVED });
       await store.migrate();
       await put(store, 'lic-ended');
       const purged = await store.purge(purgedAt, { licenseEnds: { 'lic-ended': '2027-11-01T00:00:00Z' } });

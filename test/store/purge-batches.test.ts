@@ -10,6 +10,7 @@ import { createPostgresStore } from '../../src/store-postgres.js';
 import { ingest } from '../../src/server.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { FIXTURE_SOFTWARE, KEY_A, built, counts } from '../wire/support.js';
+import { testKeyring } from '../support/keyring.js';
 
 const EXPIRED = 60_000;
 const RECEIVED = new Date('2020-01-01T00:00:00Z');
@@ -26,7 +27,7 @@ describe.each(backends)('purge of many reports on $name', ({ skip, open }) => {
     const table = `${schema}.telemetry_reports`;
     const statements: string[] = [];
     const recording: QueryClient = { query: (text, params) => (statements.push(text), client.query(text, params)) };
-    const store = createPostgresStore(recording, { schema, now: () => RECEIVED });
+    const store = createPostgresStore(recording, { schema, keyring: testKeyring, now: () => RECEIVED });
     await store.migrate();
     const request = await built({ now: () => Date.now() }, { ...counts(), periodStart: '2019-12-01T00:00:00Z', periodEnd: '2019-12-16T00:00:00Z' });
     const result = (await ingest({ method: 'POST', headers: request.headers, body: request.body }, { vendorWideKeys: [{ id: 'k', secret: KEY_A }], acceptedVersions: [1], knownSoftware: FIXTURE_SOFTWARE })) as IngestSuccess;

@@ -24,6 +24,7 @@ import { v2 } from '../fixtures/contracts/v2.js';
 import { RUNS, payloadArbitrary } from '../support/arbitraries.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { KEY_A } from '../wire/support.js';
+import { testKeyring } from '../support/keyring.js';
 
 /** Runs per version and database: a fifth of the fuzz budget, each run a signed request, an ingest, an insert and a read. */
 const STORE_RUNS = Math.max(50, Math.floor(RUNS / 5));
@@ -75,7 +76,7 @@ describe.each(backends)('the contract and its storage on $name', ({ skip, open }
 
   for (const contract of contracts) {
     it.skipIf(skip)(`stores every v${contract.version} payload the validator accepts and reads it back as sent, boundaries included`, async () => {
-      const store = createPostgresStore(client, { schema: freshSchema('rt') });
+      const store = createPostgresStore(client, { schema: freshSchema('rt'), keyring: testKeyring });
       await store.migrate();
       const examples: Array<[Record<string, unknown>, string, boolean]> = contract.version === 1 ? [[v1Extremes(), 'ü'.repeat(128), false]] : [];
       await fc.assert(
@@ -94,7 +95,7 @@ describe.each(backends)('the contract and its storage on $name', ({ skip, open }
 
   it.skipIf(skip)('holds a later version to the same property: the fixture v2, stored after v1', async () => {
     const { plan } = toStorage([{ contract: v1, schema: toJsonSchema(v1) }, { contract: v2, schema: toJsonSchema(v2) }]);
-    const store = openStore(client, plan, { schema: freshSchema('rt2') });
+    const store = openStore(client, plan, { schema: freshSchema('rt2'), keyring: testKeyring });
     await store.migrate();
     const schema = toJsonSchema(v2);
     const validate = createAjv().compile(schema);
@@ -116,7 +117,7 @@ describe.each(backends)('the contract and its storage on $name', ({ skip, open }
     let store: PostgresStore;
     beforeAll(async () => {
       if (skip) return;
-      store = createPostgresStore(client, { schema: freshSchema('inst') });
+      store = createPostgresStore(client, { schema: freshSchema('inst'), keyring: testKeyring });
       await store.migrate();
     });
     const window = (periodStart: string, periodEnd: string) => ({ ...v1Extremes(), featuresUsed: ['sso'], periodStart, periodEnd });

@@ -14,7 +14,7 @@ import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_INTERVAL_MS, schedulePurge } from '../../examples/server.js';
 import { dedupeKey } from '../../src/wire/dedupe.js';
-import { type PostgresStore, type PurgeOptions, createPostgresStore } from '../../src/store-postgres.js';
+import { type PostgresStore, type PurgeOptions, createPostgresStore, parseKeyring } from '../../src/store-postgres.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { repoRoot } from '../helpers.js';
 import { openPglite } from '../support/databases.js';
@@ -78,7 +78,7 @@ describe('the example server restarted on the same data folder', () => {
 
     const db = await PGlite.create(join(folder, 'data'), { extensions: { btree_gist } });
     try {
-      const store = createPostgresStore(db);
+      const store = createPostgresStore(db, { keyring: parseKeyring(KEK, 'test') });
       expect((await store.get(dedupeKey('lic-0042', window.periodStart, window.periodEnd)))?.payload).toEqual(sent.payload);
       expect((await store.get(dedupeKey('lic-0042', later.periodStart, later.periodEnd)))?.payload).toEqual(next.payload);
       expect(await store.migrate()).toEqual({ applied: [] });
@@ -96,7 +96,7 @@ describe('the example server\'s key configuration', () => {
 
   it('runs with one secret for every license only when TELEMETRY_VENDOR_WIDE_SECRET asks for it, and says so', async () => {
     const secret = 'whsec_' + toBase64(Uint8Array.from({ length: 32 }, (_, i) => i));
-    const server = await start({ TELEMETRY_VENDOR_WIDE_SECRET: secret });
+    const server = await start({ TELEMETRY_VENDOR_WIDE_SECRET: secret, TELEMETRY_KEK: KEK });
     try {
       for (const licenseId of ['lic-x', 'lic-y']) {
         const sent = await sendTelemetry(await built({ licenseId, now: () => Date.now(), signingSecrets: [secret] }, window), { baseUrl: server.url, ...noWait });

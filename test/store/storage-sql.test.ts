@@ -24,6 +24,7 @@ import { storagePlan } from '../../src/store-postgres.js';
 import { v2 } from '../fixtures/contracts/v2.js';
 import { repoRoot } from '../helpers.js';
 import { freshSchema, openPglite } from '../support/databases.js';
+import { testKeyring } from '../support/keyring.js';
 
 const input = (...contracts: Contract[]) => contracts.map((contract) => ({ contract, schema: toJsonSchema(contract) }));
 
@@ -91,7 +92,7 @@ describe('the migrations on a database', () => {
   it('hold v1 and v2 reports side by side, and refuse a v2 report without its required nested field', async () => {
     const { plan } = toStorage(input(v1, v2));
     const schema = freshSchema('v2');
-    const store = openStore(db, plan, { schema });
+    const store = openStore(db, plan, { schema, keyring: testKeyring });
     expect(await store.migrate()).toEqual({ applied: [1, 2] });
     const base = { ok: true, keyId: 'k', messageId: `msg_${'a'.repeat(64)}`, licenseId: 'lic-1', customer: { masked: true, value: `anon-${'0'.repeat(32)}-4` }, headers: {} };
     const window = { periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-16T00:00:00Z', activeSeats: 1, policiesActive: 2, policyExecutionsCount: 3, totalProvisionedSeats: 4, seatLimitHit: false, featuresUsed: ['sso'] };

@@ -18,6 +18,7 @@ import { v1 } from '../../schema/v1.js';
 import { putShortRetention, shortRetentionPlan } from '../support/short-retention-store.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
+import { testKeyring } from '../support/keyring.js';
 
 const DAY = 86_400_000;
 const RECEIVED = new Date('2026-11-16T01:00:00Z');
@@ -40,7 +41,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
 
   const fresh = async (options: { now?: () => Date } = {}) => {
     const schema = freshSchema();
-    const store = createPostgresStore(client, { schema, now: options.now ?? (() => RECEIVED) });
+    const store = createPostgresStore(client, { schema, keyring: testKeyring, now: options.now ?? (() => RECEIVED) });
     await store.migrate();
     return { store, schema, table: `${schema}.telemetry_reports` };
   };
@@ -48,7 +49,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
 
   it.skipIf(skip)('migrates once: a second migrate() applies nothing and leaves one record per version', async () => {
     const schema = freshSchema();
-    const store = createPostgresStore(client, { schema });
+    const store = createPostgresStore(client, { schema, keyring: testKeyring });
     expect(await store.migrate()).toEqual({ applied: [1] });
     expect(await store.migrate()).toEqual({ applied: [] });
     const recorded = await rows(`SELECT version, checksum FROM ${schema}.telemetry_migrations`);
@@ -142,8 +143,8 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const stored = storagePlan.versions[1]!.columns;
     expect(stored.filter((c) => 'header' in c.source).map((c) => c.field).sort()).toEqual(['webhook-id', 'x-telemetry-customer', 'x-telemetry-license-id']);
     const columns = (await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'telemetry_reports' ORDER BY ordinal_position`, [schema])).map((r) => r['column_name']);
-    // data_region is the store's own stamp, added after the contract's columns.
-    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column), 'data_region']);
+    // data_region and data_key are the store's own, added after the contract's columns.
+    expect(columns).toEqual(['dedupe_key', 'received_at', 'body_digest', ...stored.map((c) => c.column), 'data_region', 'data_key']);
     const [row] = await rows(`SELECT row_to_json(r)::text AS text FROM ${schema}.telemetry_reports r`);
     expect(row!['text']).not.toContain(request.headers['webhook-signature']!.slice(3, 40));
     expect(row!['text']).not.toContain(`"${request.headers['webhook-timestamp']}"`);
@@ -240,11 +241,11 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
       expect((error as StoreError).rule).toBe('constraint');
       expect((error as StoreError).message).toMatch(/^put: the database refused the report by check constraint \w+; /);
     }
-    // A writer that bypasses the store meets the same constraints.
+    // A writer that bypasses the store meets the same constraints; of a sealed column, the database checks the length.
     await expect(
       client.query(
         `INSERT INTO ${table} (dedupe_key, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, webhook_id, customer, license_id)
-         VALUES ('k', now(), repeat('0', 64), 1, now(), now(), 1, 1, 1, 1, false, '{}', 'msg_' || repeat('a', 64), repeat('A', 769), 'lic')`,
+         VALUES ('k', now(), repeat('0', 64), 1, now(), now(), 1, 1, 1, 1, false, '{}', decode(repeat('00', 96), 'hex'), decode(repeat('00', 28 + 4 * 768 + 1), 'hex'), 'lic')`,
       ),
     ).rejects.toMatchObject({ constraint: 'customer_check' });
     expect(await rows(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);
@@ -254,7 +255,7 @@ describe.each(backends)('store on $name', ({ skip, open }) => {
     const put = putShortRetention;
 
     it.skipIf(skip)('clears a field once its shorter retention ends while its report stays, and deletes the report once the contract has ended too', async () => {
-      const store = openStore(client, shortRetentionPlan, { schema: freshSchema(), now: () => RECEIVED });
+      const store = openStore(client, shortRetentionPlan, { schema: freshSchema(), keyring: testKeyring, now: () => RECEIVED });
       await store.migrate();
       await put(store, 'lic-ended');
       await put(store, 'lic-running');

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../src/wire/bytes.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
+import { keyringFromEnv } from '../../src/store/keyring-source.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { freshDatabase, postgresUrl } from '../support/databases.js';
 import { type RunningServer, killExampleServers, startExampleServer } from '../support/example-server.js';
@@ -45,7 +46,7 @@ async function issue(command: 'issue' | 'rotate', licenseId: string): Promise<st
 }
 const send = async (licenseId: string, signingSecrets: string[], counts: ReturnType<typeof windowOf>) =>
   sendTelemetry(await built({ licenseId, signingSecrets, now: () => Date.now() }, counts), { baseUrl: server.url, ...noWait });
-const stored = (licenseId: string, c: ReturnType<typeof windowOf>) => createPostgresStore(pool).get(`${licenseId}/${c.periodStart}/${c.periodEnd}`);
+const stored = (licenseId: string, c: ReturnType<typeof windowOf>) => createPostgresStore(pool, { keyring: keyringFromEnv({ TELEMETRY_KEK_FILE: kekFile }) }).get(`${licenseId}/${c.periodStart}/${c.periodEnd}`);
 
 beforeAll(async () => {
   if (skip) return;
@@ -109,7 +110,8 @@ describe.skipIf(skip)('the example server on PostgreSQL with the license key sto
 
   it('keeps answering while the key-encryption key is rotated under it: new key first, rewrap, old key dropped', async () => {
     writeFileSync(kekFile, `${K2}\n${K1}\n`);
-    expect(await keys('rewrap')).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets and 2 license records re-encrypted/) });
+    // Secrets and data keys (lic-a's and lic-b's, of their reports and of their records) go under K2, which is in force from then on.
+    expect(await keys('rewrap')).toMatchObject({ code: 0, out: expect.stringMatching(/^3 secrets and 4 data keys re-encrypted under key-encryption key [0-9a-f]{16}, now the one in force/) });
     // The server still holds only K1: it reads the file again when a secret names a key it lacks.
     expect(await send('lic-b', [secrets['b']!], windowOf(7))).toMatchObject({ ok: true, status: 201 });
     writeFileSync(kekFile, `${K2}\n`);
@@ -117,7 +119,8 @@ describe.skipIf(skip)('the example server on PostgreSQL with the license key sto
     const c = await issue('issue', 'lic-c');
     secrets['c'] = c;
     expect(await send('lic-c', [c], windowOf(7))).toMatchObject({ ok: true, status: 201 });
-    const { rows } = await pool.query('SELECT DISTINCT kek_id FROM telemetry_license_keys');
+    // lic-c's data keys too, though the server sealed its reports' key holding K1 first: K2 was in force.
+    const { rows } = await pool.query('SELECT kek_id FROM telemetry_license_keys UNION SELECT kek_id FROM telemetry_data_keys');
     expect(rows).toHaveLength(1);
   });
 

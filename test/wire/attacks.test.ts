@@ -20,6 +20,7 @@ import { deriveMaskKey } from '../../src/wire/mask.js';
 import { openPglite } from '../support/databases.js';
 import { KEY_A, KEY_B, counts } from './support.js';
 import { refusingAdmission } from '../support/refusing-admission.js';
+import { testKeyring } from '../support/keyring.js';
 
 const LICENSE = 'lic-attack';
 const OTHER = 'lic-other';
@@ -33,7 +34,7 @@ const dev = { allowHttpLoopback: true, sleep: async () => {}, delays: () => 0, t
 
 beforeAll(async () => {
   db = await openPglite();
-  const store = createPostgresStore(db);
+  const store = createPostgresStore(db, { keyring: testKeyring });
   await store.migrate();
   server = await startTelemetryServer({
     store,

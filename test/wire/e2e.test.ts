@@ -12,6 +12,7 @@ import { signMessage } from '../../src/wire/signature.js';
 import { discoverAcceptedVersions, sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
 import { FIXTURE_SOFTWARE, KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
 import { refusingAdmission } from '../support/refusing-admission.js';
+import { testKeyring } from '../support/keyring.js';
 
 let server: Awaited<ReturnType<typeof startTelemetryServer>>;
 const overload = refusingAdmission();
@@ -20,7 +21,7 @@ const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000, allowH
 
 beforeAll(async () => {
   // An in-memory PGlite opened from the test seed: what the server would open itself, a few seconds sooner.
-  const store = createPostgresStore(await openPglite());
+  const store = createPostgresStore(await openPglite(), { keyring: testKeyring });
   await store.migrate();
   server = await startTelemetryServer({
     store,

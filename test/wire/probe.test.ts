@@ -22,6 +22,7 @@ import { type ConnectionTestOptions, createProbeRequest, testConnection } from '
 import { countingStore } from '../outbox/processes.js';
 import { openPglite } from '../support/databases.js';
 import { KEY_A, KEY_B, KEY_REVOKED, NOW_MS, NOW_S, built } from './support.js';
+import { testKeyring } from '../support/keyring.js';
 
 const licenseKeys = new Map([
   [
@@ -136,7 +137,7 @@ describe('createProbeRequest', () => {
 
 describe('the store', () => {
   it('refuses a probe at run time too, whatever a cast let through', async () => {
-    const store = createPostgresStore(await openPglite());
+    const store = createPostgresStore(await openPglite(), { keyring: testKeyring });
     await store.migrate();
     const request = await probe({ now: () => Date.now() });
     const result = await ingest({ headers: request.headers, body: request.body }, { licenseKeys, acceptedVersions: [1] });
