@@ -64,7 +64,8 @@ describe('storeFailureResponse', () => {
     await createPostgresStore(keys, { keyring: testKeyring }).migrate();
     const thrown = await failureOf(createPostgresStore(racing, { keyring: testKeyring }).put(result));
     await keys.close();
-    expect(statements).toEqual(['WITH', 'SELECT', 'WITH', 'SELECT', 'WITH', 'SELECT']);
+    // The window's month is created once (DO), then each try inserts (WITH) and reads (SELECT).
+    expect(statements).toEqual(['DO', 'WITH', 'SELECT', 'WITH', 'SELECT', 'WITH', 'SELECT']);
     expect(thrown).toMatchObject({ rule: 'unavailable', message: expect.stringMatching(/was erased while it was being stored \(unavailable\); send it again$/) });
     expect(storeFailureResponse(thrown)).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
   });
