@@ -30,7 +30,8 @@ const BARE_NEW = 'bare `INSERT … ON CONFLICT DO NOTHING` of window and report,
 const PUT_DUPLICATE = '`put`, a window already stored';
 const BARE_DUPLICATE = 'bare `INSERT … ON CONFLICT DO NOTHING` of window and report, rows already stored';
 
-export async function storePath(): Promise<{ rows: Row[]; newRatio: number; duplicateRatio: number }> {
+/** The report every store bench puts (new windows copy it with other bounds and licenses), through the real ingest. */
+async function benchReport(): Promise<IngestSuccess> {
   const secret = generateSecret();
   const built = await createTelemetryRequest(
     { periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-15T00:00:00Z', activeSeats: 42, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
@@ -39,6 +40,20 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
   if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
   const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }], acceptedVersions: [1], knownSoftware: { builds: ['0123456789abcdef'] } });
   if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the benchmark request: ${result.ok ? 'a probe' : result.error.message}`);
+  return result;
+}
+
+/** The v1 columns' values of `result` in the plan's order, its sealed ones as a stored row holds them. */
+function columnValues(result: IngestSuccess, sealed: Record<string, unknown>): unknown[] {
+  const columns = storagePlan.versions[1]!.columns;
+  const p = result.payload;
+  const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, sealed['webhook_id'], sealed['customer'], result.licenseId];
+  if (values.length !== columns.length || values.includes(undefined)) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
+  return values;
+}
+
+export async function storePath(): Promise<{ rows: Row[]; newRatio: number; duplicateRatio: number }> {
+  const result = await benchReport();
 
   const db = await PGlite.create({ extensions: { btree_gist } });
   try {
@@ -55,8 +70,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
       'SELECT dedupe_key FROM report',
     ].join(' ');
     const p = result.payload;
-    const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, sealed['webhook_id'], sealed['customer'], result.licenseId];
-    if (values.length !== columns.length || values.includes(undefined)) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
+    const values = columnValues(result, sealed);
     const digest = reportDigest(result.payload);
     let n = 0;
     /** The i-th new window: the next day of one of 16 licenses, from 2027 on (after the first report's window). */
@@ -183,14 +197,7 @@ export async function concurrentPutPath(): Promise<{ rows: Row[]; ratio: number 
   const pool = new pg.Pool({ connectionString: cluster.url, max: 8 });
   pool.on('error', () => {});
   try {
-    const secret = generateSecret();
-    const built = await createTelemetryRequest(
-      { periodStart: '2026-11-01T00:00:00Z', periodEnd: '2026-11-15T00:00:00Z', activeSeats: 42, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
-      { version: 1, licenseId: 'lic-2026-0042', customer: 'ACME Corp', signingSecrets: [secret] },
-    );
-    if (!built.ok) throw new Error(`bench: cannot build the benchmark request: ${built.error.message}`);
-    const result = await ingest({ method: 'POST', headers: built.request.headers, body: built.request.body }, { licenseKeys: () => [{ id: 'bench', secret }], acceptedVersions: [1], knownSoftware: { builds: ['0123456789abcdef'] } });
-    if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the benchmark request: ${result.ok ? 'a probe' : result.error.message}`);
+    const result = await benchReport();
     const keyring = benchKeyring();
     const store = createPostgresStore(pool, { schema: 'put_store', keyring });
     const bareSide = createPostgresStore(pool, { schema: 'put_bare', keyring });
@@ -202,8 +209,7 @@ export async function concurrentPutPath(): Promise<{ rows: Row[]; ratio: number 
     const casts = ['text', 'timestamptz', 'text', 'text', 'text', ...columns.map((c) => (c.sealed ? 'bytea' : c.kind))];
     const bare = windowedInsert({ table: `put_bare.${storagePlan.table}`, windows: `put_bare.${storagePlan.windowsTable}` }, ['dedupe_key', 'received_at', 'body_digest', 'data_region', 'data_key', ...columns.map((c) => c.column)], casts);
     const p = result.payload;
-    const values = [p.schemaVersion, p.periodStart, p.periodEnd, p.activeSeats, p.policiesActive, p.policyExecutionsCount, p.totalProvisionedSeats, p.seatLimitHit, p.featuresUsed, p.appVersion, p.nodeVersion, sealed['webhook_id'], sealed['customer'], result.licenseId];
-    if (values.length !== columns.length || values.includes(undefined)) throw new Error('bench: the bare INSERT no longer lists every v1 column; update bench/store.ts');
+    const values = columnValues(result, sealed);
     const digest = reportDigest(result.payload);
     const day = (i: number) => new Date(Date.UTC(2027, 0, 1) + i * 86_400_000).toISOString().replace('.000Z', 'Z');
     const windowOf = (prefix: string, i: number) => ({ licenseId: `${prefix}-${i % 256}`, start: day(Math.floor(i / 256)), end: day(Math.floor(i / 256) + 1) });

@@ -8,21 +8,15 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { IngestSuccess } from '../../src/server/ingest.js';
-import { ingest } from '../../src/server.js';
 import { type QueryClient, StoreError } from '../../src/store/database.js';
 import { type PostgresStore, createPostgresStore } from '../../src/store-postgres.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { testKeyring } from '../support/keyring.js';
-import { KEY_A, built, counts } from '../wire/support.js';
+import { windowReport } from '../support/window-report.js';
 
 const RECEIVED = new Date('2026-12-07T01:00:00Z');
 
-async function report(licenseId: string, start: string, end: string, overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
-  const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
-  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
-  if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused the test report: ${result.ok ? 'it is a probe' : result.error.message}`);
-  return result;
-}
+const report = windowReport;
 
 /** What a caller heard: the status and the error's rule, or the rule of the StoreError it was refused with. */
 async function answer(put: Promise<Awaited<ReturnType<PostgresStore['put']>>>): Promise<string> {

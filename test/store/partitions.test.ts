@@ -6,13 +6,11 @@
  * cutoff, what `PurgeResult` counts, and an unpartitioned table refused.
  */
 import { describe, expect, it } from 'vitest';
-import type { IngestSuccess } from '../../src/server/ingest.js';
-import { ingest } from '../../src/server.js';
 import type { QueryClient } from '../../src/store/database.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { testKeyring } from '../support/keyring.js';
-import { FIXTURE_SOFTWARE, KEY_A, built, counts } from '../wire/support.js';
+import { windowReport } from '../support/window-report.js';
 
 const DAY = 86_400_000;
 const EARLY = new Date('2026-11-02T01:00:00Z');
@@ -20,12 +18,7 @@ const LATE = new Date(EARLY.getTime() + 300 * DAY);
 /** 400 days after EARLY and a day: what EARLY stamped has expired (P400D), what LATE stamped has not. */
 const PURGE_AT = new Date(EARLY.getTime() + 401 * DAY);
 
-async function report(licenseId: string, start: string, end: string, overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
-  const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
-  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1], knownSoftware: FIXTURE_SOFTWARE });
-  if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused the test report: ${result.ok ? 'it is a probe' : result.error.message}`);
-  return result;
-}
+const report = (licenseId: string, start: string, end: string, overrides: Record<string, unknown> = {}) => windowReport(licenseId, start, end, overrides, true);
 
 const backends = storeBackends(8);
 

@@ -19,18 +19,14 @@ import { putShortRetention, shortRetentionPlan } from '../support/short-retentio
 import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
 import { KEY_A, built, counts } from '../wire/support.js';
 import { testKeyring } from '../support/keyring.js';
+import { windowReport } from '../support/window-report.js';
 
 const DAY = 86_400_000;
 const RECEIVED = new Date('2026-11-16T01:00:00Z');
 const after = (days: number) => new Date(RECEIVED.getTime() + days * DAY);
 
 /** A verified report of one window, through the real ingest. */
-async function report(licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', end = '2026-11-16T00:00:00Z', overrides: Record<string, unknown> = {}): Promise<IngestSuccess> {
-  const request = await built({ licenseId, now: () => Date.now() }, { ...counts(), periodStart: start, periodEnd: end, ...overrides });
-  const result = await ingest({ method: 'POST', headers: request.headers, body: request.body }, { licenseKeys: () => [{ id: 'k', secret: KEY_A }], acceptedVersions: [1] });
-  if (!result.ok || result.kind !== 'report') throw new Error(`ingest refused the test report: ${result.ok ? 'it is a probe' : result.error.message}`);
-  return result;
-}
+const report = (licenseId = 'lic-0042', start = '2026-11-01T00:00:00Z', end = '2026-11-16T00:00:00Z', overrides: Record<string, unknown> = {}): Promise<IngestSuccess> => windowReport(licenseId, start, end, overrides);
 
 // A pool, so concurrent puts arrive on separate connections as they would on a server.
 const backends = storeBackends(8);
