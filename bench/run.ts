@@ -142,7 +142,7 @@ try {
         h.rows,
         'To all at once',
       );
-      targets.push({ target: `a herd of ${fmt(HERD_INSTALLATIONS)} installations spread over the send interval: every window stored once, only 201/200/503 with Retry-After, no client timeout; servers' peak memory bounded`, met: true, measured: `last window stored after ${(h.spreadMs / 1000).toFixed(0)} s spread (the hour in ${fmt(3600 / HERD_SCALE)} s), ${(h.atOnceMs / 1000).toFixed(0)} s all at once; peak resident memory ${h.peakMiB.toFixed(0)} MiB a server` });
+      targets.push({ target: `a herd of ${fmt(HERD_INSTALLATIONS)} installations, spread and all at once: every window stored once, only 201/200/503 with Retry-After, no client timeout (the bench stops otherwise)`, met: true, measured: `last window stored after ${(h.spreadMs / 1000).toFixed(0)} s spread (the hour in ${fmt(3600 / HERD_SCALE)} s), ${(h.atOnceMs / 1000).toFixed(0)} s all at once; peak resident memory ${h.peakMiB.toFixed(0)} MiB a server` });
     }
   }
   if (sections.has('purge')) {
