@@ -35,14 +35,16 @@ export interface LicenseCacheOptions {
 export const DEFAULT_CACHE_ENTRIES = 100_000;
 export const DEFAULT_UNKNOWN_ENTRIES = 10_000;
 export const DEFAULT_IDLE_SECONDS = 15 * 60;
-/** An entry used again is moved to the back of the eviction order at most this often (ms), so a hit rarely writes. */
-const TOUCH_MS = 1_000;
+/** How often (ms) a read of the change feed also drops the licenses idle for `idleSeconds`: a scan of every entry. */
+const SWEEP_MS = 60_000;
 
 interface Held {
   readonly entry: LicenseEntry | undefined;
   readonly bucket: number;
-  /** When it was last moved to the back of the eviction order: at most {@link TOUCH_MS} before its last use. */
+  /** When it was last looked up. */
   used: number;
+  /** Looked up since it was last passed over for eviction: it gets a second chance (the clock algorithm, an approximation of least recently used that costs a hit no reordering). */
+  hit: boolean;
 }
 
 interface Loading {
@@ -92,6 +94,7 @@ export function licenseCache(
   /** The last read of the feed: its snapshot, and the clock when it was sent (everything committed before is in it). */
   let checked: { readonly snapshot: string; readonly at: number } | undefined;
   let reading: Reading | undefined;
+  let swept = 0;
 
   const dropWhere = (test: (bucket: number) => boolean) => {
     for (const map of [known, unknown]) for (const [id, held] of map) if (test(held.bucket)) map.delete(id);
@@ -109,9 +112,9 @@ export function licenseCache(
       if (changes.buckets === 'all' || changes.buckets.size > 0) changed(changes.buckets);
       // Overlapping reads may finish out of order: the newer one stands.
       if (checked === undefined || started > checked.at) checked = { snapshot: changes.snapshot, at: started };
-      for (const [id, held] of known) {
-        if (started - held.used < idleMs) break;
-        known.delete(id);
+      if (started - swept >= SWEEP_MS) {
+        swept = started;
+        for (const [id, held] of known) if (started - held.used >= idleMs) known.delete(id);
       }
     })();
     const current = { started, done };
@@ -131,8 +134,15 @@ export function licenseCache(
     const max = entry === undefined ? maxUnknown : maxKnown;
     map.delete(licenseId);
     if (max <= 0) return;
-    while (map.size >= max) map.delete(map.keys().next().value!);
-    map.set(licenseId, { entry, bucket: bucketOf(licenseId), used: now });
+    // The oldest entry goes, unless it was looked up since it was last passed over: then it goes to the back, once.
+    while (map.size >= max) {
+      const [oldest, held] = map.entries().next().value!;
+      map.delete(oldest);
+      if (!held.hit) break;
+      held.hit = false;
+      map.set(oldest, held);
+    }
+    map.set(licenseId, { entry, bucket: bucketOf(licenseId), used: now, hit: false });
   };
 
   const loadOnce = (licenseId: string, now: number): Promise<LicenseEntry | undefined> => {
@@ -164,11 +174,8 @@ export function licenseCache(
       }
       const held = known.get(licenseId) ?? unknown.get(licenseId);
       if (held === undefined) return loadOnce(licenseId, now);
-      if (held.entry !== undefined && now - held.used >= TOUCH_MS) {
-        known.delete(licenseId);
-        known.set(licenseId, held);
-        held.used = now;
-      }
+      held.used = now;
+      held.hit = true;
       return held.entry;
     },
 
