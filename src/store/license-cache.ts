@@ -23,7 +23,7 @@ export interface LicenseCacheOptions {
   readonly entries?: number;
   /** License ids found unknown held at most, the oldest dropped first; default 10,000. */
   readonly unknownEntries?: number;
-  /** A license not looked up for this long is dropped at the next read of the change feed; default 15 minutes. */
+  /** A license not looked up for this long (to the minute above) is dropped at a read of the change feed; default 15 minutes. */
   readonly idleSeconds?: number;
   /**
    * Milliseconds on a clock that never goes back (default `performance.now()`): the age of what the
@@ -41,8 +41,8 @@ const SWEEP_MS = 60_000;
 interface Held {
   readonly entry: LicenseEntry | undefined;
   readonly bucket: number;
-  /** When it was last looked up. */
-  used: number;
+  /** Sweeps passed since it was last looked up (a small integer: a hit writes no number the heap must box). */
+  idle: number;
   /** Looked up since it was last passed over for eviction: it gets a second chance (the clock algorithm, an approximation of least recently used that costs a hit no reordering). */
   hit: boolean;
 }
@@ -114,7 +114,7 @@ export function licenseCache(
       if (checked === undefined || started > checked.at) checked = { snapshot: changes.snapshot, at: started };
       if (started - swept >= SWEEP_MS) {
         swept = started;
-        for (const [id, held] of known) if (started - held.used >= idleMs) known.delete(id);
+        for (const [id, held] of known) if (++held.idle * SWEEP_MS > idleMs) known.delete(id);
       }
     })();
     const current = { started, done };
@@ -129,7 +129,7 @@ export function licenseCache(
   /** Waits for a read of the feed sent after `now - boundMs`: one in flight, or a new one. */
   const fresh = (now: number): Promise<void> => (reading !== undefined && reading.started > now - boundMs ? reading : startRead(now)).done;
 
-  const keep = (licenseId: string, entry: LicenseEntry | undefined, now: number) => {
+  const keep = (licenseId: string, entry: LicenseEntry | undefined) => {
     const map = entry === undefined ? unknown : known;
     const max = entry === undefined ? maxUnknown : maxKnown;
     map.delete(licenseId);
@@ -142,7 +142,7 @@ export function licenseCache(
       held.hit = false;
       map.set(oldest, held);
     }
-    map.set(licenseId, { entry, bucket: bucketOf(licenseId), used: now, hit: false });
+    map.set(licenseId, { entry, bucket: bucketOf(licenseId), idle: 0, hit: false });
   };
 
   const loadOnce = (licenseId: string, now: number): Promise<LicenseEntry | undefined> => {
@@ -153,7 +153,7 @@ export function licenseCache(
     slot.promise = (async () => {
       try {
         const entry = freeze(await load(licenseId));
-        if (!slot.stale && maxKnown > 0) keep(licenseId, entry, now);
+        if (!slot.stale && maxKnown > 0) keep(licenseId, entry);
         return entry;
       } finally {
         if (loading.get(licenseId) === slot) loading.delete(licenseId);
@@ -174,7 +174,7 @@ export function licenseCache(
       }
       const held = known.get(licenseId) ?? unknown.get(licenseId);
       if (held === undefined) return loadOnce(licenseId, now);
-      held.used = now;
+      held.idle = 0;
       held.hit = true;
       return held.entry;
     },

@@ -154,8 +154,8 @@ export function createLicenseStore(client: QueryClient, options: KeyStoreOptions
         cached?.drop(licenseId);
       }
     };
-  const licenseOf = async (licenseId: string): Promise<LicenseEntry | undefined> => {
-    if (typeof licenseId !== 'string' || !LICENSE_ID.test(licenseId)) return undefined;
+  const licenseOf = (licenseId: string): Promise<LicenseEntry | undefined> => {
+    if (typeof licenseId !== 'string' || !LICENSE_ID.test(licenseId)) return Promise.resolve(undefined);
     return cached === undefined ? load(licenseId) : cached.lookup(licenseId);
   };
 
@@ -218,7 +218,7 @@ export function createLicenseStore(client: QueryClient, options: KeyStoreOptions
     rotate: changing(keys.rotate),
     revoke: changing(keys.revoke),
     list: keys.list,
-    keysOf: cached === undefined ? keys.keysOf : async (licenseId) => (await licenseOf(licenseId))?.keys,
+    keysOf: cached === undefined ? keys.keysOf : (licenseId) => licenseOf(licenseId).then((entry) => entry?.keys),
     setLicense: async (record) => {
       const licenseId = (record as { licenseId?: unknown } | undefined)?.licenseId;
       try {
