@@ -28,14 +28,15 @@ export const HTTP_CONCURRENCY = 32;
 const PER_ROUND = 1_000;
 // Many short rounds: on a shared machine a burst of other work then lands on a round of each, not on one contender.
 const ROUNDS = 15;
-const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** Day `n` after 2026-01-01 as a window bound: windows are UTC midnights, a day long at least. */
+const midnight = (n: number) => `${new Date(Date.UTC(2026, 0, 1) + n * DAY).toISOString().slice(0, 10)}T00:00:00Z`;
 
 async function prepare(secret: string, licenseId: string, count: number): Promise<PreparedRequest[]> {
-  const start = Date.UTC(2026, 0, 1);
   const out: PreparedRequest[] = [];
   for (let i = 0; i < count; i++) {
     const built = await createTelemetryRequest(
-      { periodStart: new Date(start + i * HOUR).toISOString(), periodEnd: new Date(start + (i + 1) * HOUR).toISOString(), activeSeats: i, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
+      { periodStart: midnight(i), periodEnd: midnight(i + 1), activeSeats: i, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
       { version: 1, licenseId, customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false },
     );
     if (!built.ok) throw new Error(`bench: cannot build a request: ${built.error.message}`);
@@ -72,10 +73,14 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
     }
     const example = median(samples[EXAMPLE]!);
     const bare = median(samples[BARE]!);
+    const memory = (server: ServerProcess) => {
+      const bytes = server.peakResidentBytes();
+      return bytes === undefined ? {} : { note: `peak resident memory ${(bytes / 2 ** 20).toFixed(0)} MiB` };
+    };
     return {
       rows: [
-        { name: EXAMPLE, value: example, unit: 'requests/s', ratio: example / bare },
-        { name: BARE, value: bare, unit: 'requests/s', ratio: 1 },
+        { name: EXAMPLE, value: example, unit: 'requests/s', ratio: example / bare, ...memory(servers[0]!) },
+        { name: BARE, value: bare, unit: 'requests/s', ratio: 1, ...memory(servers[1]!) },
       ],
       ratio: example / bare,
     };

@@ -71,12 +71,25 @@ try {
     const i = await ingestPath();
     show(
       'Server path',
-      'One valid signed request (the same bytes every time), awaited one after another. `ingest` verifies with an in-process HMAC (@noble/hashes) against the keys of the license the request names, found in a `Map` of 1 or of 100,000 licenses; the forged request carries a signature no key of that license made. The bare minimum waits for WebCrypto\'s HMAC. The I-JSON check is timed on its own, synchronously, on the decoded body. Ratio: to the bare minimum.',
+      `One valid signed request (the same bytes every time), awaited one after another. \`ingest\` verifies with an in-process HMAC against the keys of the license the request names, found in a \`Map\` of 1 or of 100,000 licenses; the forged request carries a signature no key of that license made. It hashes with ${i.implementation} here, the platform's own; the row with @noble/hashes is a second copy of \`ingest\` loaded without \`process.getBuiltinModule\`, as on a runtime without node:crypto. The bare minimum waits for WebCrypto's HMAC. The I-JSON check is timed on its own, synchronously, on the decoded body. Ratio: to the bare minimum.`,
       i.rows,
       'To bare minimum',
     );
+    show(
+      'HMAC-SHA-256 of one request',
+      'The signed content of the request above (webhook id, timestamp, body), one HMAC after another with the key prepared once, on each implementation `ingest` can use, and on WebCrypto. Ratio: to node:crypto.',
+      i.hmacRows,
+      'To node:crypto',
+    );
     targets.push(
-      { target: '`ingest` at most 1.0× the time of the bare minimum', met: i.slowdown <= 1, measured: `takes ${i.slowdown.toFixed(2)}× its time` },
+      {
+        target: `\`ingest\` at most 1.0× the time of the bare minimum (hashing with ${i.implementation}, the platform's own)`,
+        met: i.slowdown <= 1,
+        measured: `takes ${i.slowdown.toFixed(2)}× its time`,
+        limit:
+          "the bare minimum is one awaited WebCrypto HMAC, whose time is the runtime's thread pool's: on this shared 2-core machine it took from 17 µs (quiet) to 98 µs (load average 15) a call, so the ratio moved from 1.5× to 0.4× between runs of the same code. `ingest`'s own work, in the built package, is 32–38 µs a request; profiled: the HMAC 18% (5 µs on node:crypto, against 12–20 µs on @noble/hashes), JSON parsing and the I-JSON check 19%, the message id 11%, the signing headers 10%, garbage collection 13%, validation and the contract headers the rest. Under a quiet thread pool, meeting it takes a cheaper `ingest` as a whole, not a faster hash",
+      },
+      { target: '`ingest` hashing with @noble/hashes (a runtime without node:crypto) at most 1.0× the time of the bare minimum', met: i.portableSlowdown <= 1, measured: `takes ${i.portableSlowdown.toFixed(2)}× its time` },
       { target: 'the I-JSON check at most 10% of `ingest`\'s time', met: i.iJsonShare <= 0.1, measured: `${(i.iJsonShare * 100).toFixed(1)}%` },
       { target: '`ingest` with 100,000 licenses at least 0.9× its throughput with 1', met: i.licenseScaling >= 0.9, measured: `${i.licenseScaling.toFixed(2)}×` },
     );
@@ -145,7 +158,7 @@ try {
     show('Generation: `check` against contract size', 'Median of 3 fresh processes each (`node scripts/run.mjs check`, what `npm run check` runs), every run passing.', g.rows, '');
     targets.push(
       { target: '`check` on v1 under 2 s', met: g.checkV1Ms < 2000, measured: `${fmt(g.checkV1Ms)} ms on ${description.split(',')[1]!.trim()}` },
-      { target: '`check` on the synthetic 1,000-field contract under 10 s', met: g.check1000Ms < 10_000, measured: `${fmt(g.check1000Ms)} ms` },
+      { target: '`check` on v1 with 1,000 count fields more under 10 s', met: g.check1000Ms < 10_000, measured: `${fmt(g.check1000Ms)} ms` },
       {
         target: 'generation grows no faster than linearly with the field count',
         met: g.linear,

@@ -57,7 +57,9 @@
  * purge, for licenses the license store holds no record of: a record's
  * contractEnd wins), KNOWN_BUILDS_FILE (the build ids of the vendor's
  * releases, one per line, read at start: a report's appVersion is stored only
- * when it is one of them).
+ * when it is one of them), TELEMETRY_MAX_IN_FLIGHT (reports worked on at once,
+ * default 128: past it a report is answered 503 with a Retry-After sized to
+ * the backlog, its body unread; see src/server/admission.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -71,6 +73,9 @@ import {
   type KeySourceOptions,
   type KnownSoftware,
   DEFAULT_MAX_BYTES,
+  type Admission,
+  admitRequest,
+  createAdmission,
   acceptedVersionsOption,
   bundleResponse,
   failureResponse,
@@ -121,8 +126,14 @@ export interface ServerOptions extends KeySourceOptions {
   readonly encryptionKeys?: readonly string[];
   /** `ingest`'s `requireLicenseRecord`; on by itself when the keys come from the license store (`keyring`). */
   readonly requireLicenseRecord?: boolean;
-  /** Load shedding: when it returns true the report is answered 503 with Retry-After, before any work. */
-  readonly shed?: () => boolean;
+  /**
+   * Admission control of reports and bundles: past this many in flight one is answered 503 with Retry-After
+   * at once, its body unread (`createAdmission`'s `maxInFlight`, default 128). The schema endpoint and the
+   * health check are never refused.
+   */
+  readonly maxInFlight?: number;
+  /** An admission control of your own (one shared by several handlers, say) instead of one from `maxInFlight`. */
+  readonly admission?: Admission;
   /** The vendor's release builds and the Node.js majors it knows (`ingest`'s `knownSoftware`): other values are not stored. */
   readonly knownSoftware?: KnownSoftware;
   /** The Ed25519 private key (PKCS#8 PEM) that signs bundle receipts; without it the bundle route answers 501. */
@@ -330,6 +341,7 @@ async function health(store: PostgresStore, ready: () => boolean): Promise<{ sta
  */
 export function createHandler(options: ServerOptions, store: PostgresStore, ready: () => boolean = () => true): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
   // Checked now: a server that accepts nothing (no version released, none named) stops here, not at every report.
   acceptedVersionsOption(options.acceptedVersions);
   const keys = options.vendorWideKeys !== undefined ? { vendorWideKeys: options.vendorWideKeys } : { licenseKeys: options.licenseKeys! };
@@ -389,18 +401,16 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
       return;
     }
     if (path === BUNDLE_PATH) {
-      await receiveBundle(req, res);
+      // A bundle takes a place like a report: a flood of them is refused as one of reports is, their bodies unread.
+      if (admitRequest(admission, req, res, { maxDiscardBytes: maxBytes * 16 })) await receiveBundle(req, res);
       return;
     }
     if (path !== TELEMETRY_PATH) {
       json(res, 404, { error: { rule: 'not-found', message: `url: is none of ${TELEMETRY_PATH}, ${BUNDLE_PATH}, ${SCHEMA_PATH} and ${HEALTH_PATH} (not-found)` } });
       return;
     }
-    if (options.shed?.()) {
-      req.resume();
-      json(res, 503, { error: { rule: 'unavailable', message: 'server: busy, try again later (unavailable)' } }, { 'retry-after': '1' });
-      return;
-    }
+    // Past the limit: 503 at once, the body dropped unread; an admitted report's place is freed when its answer is sent.
+    if (!admitRequest(admission, req, res, { maxDiscardBytes: maxBytes * 16 })) return;
     const body = await readBody(req, maxBytes);
     const result = await ingest(
       { method: req.method ?? 'POST', headers: req.headers, body },
@@ -495,10 +505,12 @@ export function schedulePurge(store: PostgresStore, schedule: PurgeSchedule = {}
  */
 export async function startTelemetryServer(
   options: ServerOptions & DatabaseOptions & PurgeSchedule & { readonly port?: number; readonly host?: string; readonly onKeys?: (message: string) => void },
-): Promise<{ url: string; store: PostgresStore; keys?: LicenseStore; receiptPublicKey?: string; where: string; server: Server; close: () => Promise<void> }> {
+): Promise<{ url: string; store: PostgresStore; keys?: LicenseStore; receiptPublicKey?: string; where: string; server: Server; admission: Admission; close: () => Promise<void> }> {
   acceptedVersionsOption(options.acceptedVersions);
   // A receipt key that cannot sign stops the start, not the first upload.
   const publicKey = options.receiptKey === undefined ? undefined : await receiptPublicKey(options.receiptKey);
+  // Made before the database is opened, so that a bad limit fails the start first; returned for its stats (in flight, refused, peak).
+  const admission = options.admission ?? createAdmission(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {});
   const database = await openDatabase(options);
   // The license store of the database: the lookup for reports, unless keys are given another way; on a PGlite
   // folder this process holds, in any mode, what telemetry-keys reaches instead of opening the folder a second time.
@@ -520,7 +532,7 @@ export async function startTelemetryServer(
   }
   // Keys and record in one lookup; a license the store holds keys but no record of is never accepted unchecked.
   const handled = !lookup || keys === undefined ? options : { ...options, licenseKeys: keys.licenseOf, requireLicenseRecord: options.requireLicenseRecord ?? true };
-  const server = createServer(createHandler(handled, database.store, database.ready));
+  const server = createServer(createHandler({ ...handled, admission }, database.store, database.ready));
   // Bounded: a client that stalls cannot hold a connection open for long.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -543,6 +555,7 @@ export async function startTelemetryServer(
     ...(publicKey !== undefined ? { receiptPublicKey: publicKey } : {}),
     where: database.where,
     server,
+    admission,
     close: async () => {
       stopPurging();
       await new Promise<void>((resolve, reject) => {
@@ -595,6 +608,11 @@ export function acceptedVersionsEnv(value: string | undefined): readonly number[
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const env = process.env;
+  const maxInFlight = env['TELEMETRY_MAX_IN_FLIGHT'];
+  if (maxInFlight !== undefined && !/^[1-9][0-9]{0,5}$/.test(maxInFlight)) {
+    console.error('examples/server.ts: TELEMETRY_MAX_IN_FLIGHT: must be a whole number from 1 to 999999, the reports worked on at once (admission-config)');
+    process.exit(2);
+  }
   const vendorWide = env['TELEMETRY_VENDOR_WIDE_SECRET'];
   let keySource: { readonly vendorWideKeys: [{ id: string; secret: string }]; readonly keyring: KeyStoreOptions['keyring'] } | { readonly keyring: KeyStoreOptions['keyring'] };
   try {
@@ -645,6 +663,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       port: Number(env['PORT'] ?? 8787),
       ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] || './data' }),
       ...(endsFile ? { licenseEnds: () => licenseEndsFile(endsFile) } : {}),
+      ...(maxInFlight !== undefined ? { maxInFlight: Number(maxInFlight) } : {}),
     });
   } catch (error) {
     console.error(`examples/server.ts: cannot start: ${(error as Error).message}`);
@@ -654,7 +673,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (running.receiptPublicKey !== undefined) {
     console.log(`offline bundles at ${running.url}${BUNDLE_PATH}; receipts signed with ${running.receiptPublicKey} (key id ${receiptKeyId(running.receiptPublicKey)}): ship this public key with the licenses${env['TELEMETRY_ALLOW_SUPERSEDE'] === '1' ? '; corrections taken' : ''}`);
   }
-  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h`);
+  console.log(`telemetry ingest listening on ${running.url}${TELEMETRY_PATH} (schema at ${running.url}${SCHEMA_PATH}); storing in ${running.where}, purged every ${PURGE_INTERVAL_MS / 3_600_000} h; at most ${running.admission.maxInFlight} reports in flight`);
   // Close the database on the way out, so PGlite leaves its folder consistent.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -17,6 +17,8 @@ export {
   DEFAULT_MAX_PENDING,
   DEFAULT_OUTBOX_RETRIES,
   DEFAULT_RETENTION_DAYS,
+  type DueResult,
+  type EnqueueDueResult,
   type EnqueueResult,
   type ExportResult,
   type FlushResult,
@@ -30,10 +32,12 @@ export {
   type OutboxFailure,
   type OutboxOptions,
   type OutboxStatus,
+  type QueuedWindow,
   RETENTION_DAYS,
   type RetentionDays,
   type ResolveResult,
   type RetryResult,
+  type WindowCounts,
   openOutbox,
 } from './outbox/outbox.js';
 export { DEFAULT_WARN_AFTER_DAYS, HEALTH_STATES, type Health, type HealthState } from './outbox/health.js';
@@ -45,5 +49,6 @@ export type { PreviewResult, ShowResult } from './outbox/inspect.js';
 export type { ShownState, WindowView } from './outbox/show.js';
 export type { ConnectionDiagnosis, ConnectionTestResult, VersionFallback } from './uploader/connection-test.js';
 export type { CurrentVersion, KnownVersion, TelemetryCounts } from './uploader/payload.js';
+export type { DueWindow, ReportingFrequency, ReportingWindow } from './uploader/windows.js';
 export { type LicenseRecord, validateLicenseRecord } from './contract/license.js';
 export type { WireError } from './contract/wire-errors.js';

@@ -15,6 +15,19 @@ export { type IngestFailure, type IngestOptions, type IngestProbe, type IngestRe
 export type { KnownSoftware, Unplaced } from './server/placement.js';
 export { PROBE_MEDIA_TYPE, type ProbeBody, checkProbeBody, probeMessageId } from './wire/probe.js';
 export {
+  type Admission,
+  type AdmissionOptions,
+  type AdmissionRefusal,
+  type AdmissionStats,
+  type AdmissionTicket,
+  type AdmittedRequestLike,
+  type AdmittedResponseLike,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_RETRY_AFTER_SECONDS,
+  admitRequest,
+  createAdmission,
+} from './server/admission.js';
+export {
   type BundleOptions,
   type BundleRequest,
   type BundleResult,

@@ -44,5 +44,19 @@ export {
   testConnection,
 } from './uploader/connection-test.js';
 export { SCHEMA_PATH, TELEMETRY_PATH } from './wire/paths.js';
+export {
+  DEFAULT_FREQUENCY,
+  type DueWindow,
+  type DueWindowsOptions,
+  type DueWindowsResult,
+  MAX_DUE_WINDOWS,
+  REPORTING_SCHEDULES,
+  type ReportingFrequency,
+  type ReportingWindow,
+  SEND_DELAY_MS,
+  SEND_SPREAD_MS,
+  dueWindows,
+  sendOffsetMs,
+} from './uploader/windows.js';
 export { currentVersion } from '../generated/index.js';
 export { supportedVersions } from './contract/validate.js';

@@ -50,6 +50,8 @@ const SERVER_EXPORTS = [
   'CONTRACT_HEADERS',
   'DEFAULT_MAX_BUNDLE_BYTES',
   'DEFAULT_MAX_BYTES',
+  'DEFAULT_MAX_IN_FLIGHT',
+  'DEFAULT_MAX_RETRY_AFTER_SECONDS',
   'DEFAULT_SCHEMA_MAX_AGE_SECONDS',
   'DEFAULT_TOLERANCE_SECONDS',
   'DEPRECATION_HEADER',
@@ -62,10 +64,12 @@ const SERVER_EXPORTS = [
   'SUNSET_HEADER',
   'TELEMETRY_PATH',
   'acceptedVersionsOption',
+  'admitRequest',
   'bundleManifest',
   'bundleResponse',
   'checkProbeBody',
   'checkVersionAccepted',
+  'createAdmission',
   'decodeCustomer',
   'decryptBody',
   'dedupeKey',
@@ -102,15 +106,20 @@ const UPLOADER_EXPORTS = [
   'ACCEPTED_VERSIONS_HEADER',
   'CONNECTION_DIAGNOSES',
   'CONTRACT_HEADERS',
+  'DEFAULT_FREQUENCY',
   'DEFAULT_RETRIES',
   'DEFAULT_TEST_TIMEOUT_MS',
   'DEPRECATION_HEADER',
   'JOSE_MEDIA_TYPE',
   'MASK_ENV_VARIABLE',
   'MAX_DELAY_MS',
+  'MAX_DUE_WINDOWS',
   'PROBE_MEDIA_TYPE',
+  'REPORTING_SCHEDULES',
   'RETRYABLE_STATUSES',
   'SCHEMA_PATH',
+  'SEND_DELAY_MS',
+  'SEND_SPREAD_MS',
   'SIGNATURE_HEADERS',
   'SUNSET_HEADER',
   'TELEMETRY_PATH',
@@ -123,6 +132,7 @@ const UPLOADER_EXPORTS = [
   'deriveEncryptionKey',
   'deriveMaskKey',
   'discoverAcceptedVersions',
+  'dueWindows',
   'encodeCustomer',
   'encryptBody',
   'encryptionKeyId',
@@ -135,6 +145,7 @@ const UPLOADER_EXPORTS = [
   'probeMessageId',
   'projectTelemetry',
   'readDeprecation',
+  'sendOffsetMs',
   'sendTelemetry',
   'sign',
   'signMessage',
@@ -344,6 +355,32 @@ describe('installed from the tarball', () => {
     writeFileSync(join(project, `${entry}.cjs`), `console.log(Object.keys(require('${manifest.name}/${entry}')).sort().join(','));\n`);
     expect(run(process.execPath, [`${entry}.mjs`], project).trim()).toBe(exported.join(','));
     expect(run(process.execPath, [`${entry}.cjs`], project).trim()).toBe(exported.join(','));
+  });
+
+  // The Standard Webhooks example: its secret, id, timestamp, body and published signature.
+  const SPEC = [
+    "const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', id = 'msg_p5jXN8AQM9LWM0D4loKWxJek', body = '{\"test\": 2432232314}';",
+    "const headers = { 'webhook-id': id, 'webhook-timestamp': '1614265330', 'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' };",
+    'const check = (s) => s.verifySignature(headers, body, { keys: [{ id: "k", secret }], now: () => 1614265330000 });',
+  ];
+  /** Records what the build asks process.getBuiltinModule for, then loads it. */
+  const RECORD_ASKS = ['const asked = [];', 'const original = process.getBuiltinModule;', 'process.getBuiltinModule = (name) => (asked.push(name), original.call(process, name));'];
+
+  it('verifies a signature with node:crypto, reached through process.getBuiltinModule, from the ESM and the CommonJS build', () => {
+    writeFileSync(join(project, 'hash.mjs'), [...RECORD_ASKS, ...SPEC, `const s = await import('${manifest.name}/server');`, 'console.log(JSON.stringify({ asked, ok: (await check(s)).ok }));'].join('\n'));
+    writeFileSync(join(project, 'hash.cjs'), [...RECORD_ASKS, ...SPEC, `const s = require('${manifest.name}/server');`, 'check(s).then((r) => console.log(JSON.stringify({ asked, ok: r.ok })));'].join('\n'));
+    for (const script of ['hash.mjs', 'hash.cjs']) expect(JSON.parse(run(process.execPath, [script], project).trim()), script).toEqual({ asked: ['node:crypto'], ok: true });
+  });
+
+  it('bundles for a browser with no node: module to resolve, and the bundle verifies with @noble/hashes where getBuiltinModule is missing', async () => {
+    const { build } = await import('esbuild');
+    writeFileSync(join(project, 'browser-entry.mjs'), [...SPEC, `import * as s from '${manifest.name}/server';`, 'globalThis.verified = check(s);'].join('\n'));
+    const bundle = await build({ entryPoints: [join(project, 'browser-entry.mjs')], absWorkingDir: project, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    const code = bundle.outputFiles[0]!.text;
+    expect(code).not.toMatch(/\bfrom\s*["']node:|\brequire\(["']node:|\bimport\(["']node:/);
+    writeFileSync(join(project, 'browser-bundle.mjs'), code);
+    writeFileSync(join(project, 'no-platform.mjs'), ['delete process.getBuiltinModule;', "await import('./browser-bundle.mjs');", 'console.log(JSON.stringify({ ok: (await globalThis.verified).ok }));'].join('\n'));
+    expect(JSON.parse(run(process.execPath, ['no-platform.mjs'], project).trim())).toEqual({ ok: true });
   });
 
   it('the outbox entry exports its documented surface with import and with require', () => {

@@ -5,6 +5,7 @@
  * bench (the example server against a bare one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -19,6 +20,19 @@ export interface ServerProcess {
   readonly output: () => string;
   /** SIGTERM, then the exit code. */
   readonly stop: () => Promise<number | null>;
+  /** The most memory the process has held resident so far, in bytes (Linux's VmHWM); undefined where /proc does not say. */
+  readonly peakResidentBytes: () => number | undefined;
+}
+
+/** A process's peak resident set size from /proc/<pid>/status, for the bench's memory figures. */
+function peakResident(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -61,6 +75,7 @@ export function startServerProcess(
         child,
         stderr: () => err,
         output: () => all,
+        peakResidentBytes: () => peakResident(child.pid),
         stop: async () => {
           child.kill('SIGTERM');
           const code = await exited;

@@ -34,6 +34,7 @@ import { toValidatorCode } from './validator-code.js';
 import { vectorFindings } from './vector-check.js';
 import { conformanceVectors } from './vectors.js';
 import { typesIndex, versionIndex } from './version-index.js';
+import { windowVectors } from './window-vectors.js';
 import { bundleVectors, loadWireRuntime, probeVectors, requestVectors, signatureVectors } from './wire-vectors.js';
 
 export type Artifacts = Map<string, string>;
@@ -211,6 +212,7 @@ export async function buildArtifacts(registry: Registry, root: string, options: 
     throw new FindingsError([{ where: 'src/', what: `the wire runtime ${(error as Error).message}`, rule: 'wire-vectors', fix: 'run `npm run typecheck` to see the error in context', severity: 'error' }]);
   }
   files.set('generated/signature-vectors.json', jsonText(await signatureVectors(runtime)));
+  files.set('generated/window-vectors.json', jsonText(windowVectors(runtime)));
   if (registry.probe !== undefined) files.set('generated/probe-vectors.json', jsonText(await probeVectors(runtime, registry.probe, registry.currentVersion)));
   const current = versions.find(({ contract }) => contract.version === registry.currentVersion)!.contract;
   files.set('generated/bundle-vectors.json', jsonText(await bundleVectors(runtime, current, bases.get(current.version)!)));

@@ -29,6 +29,7 @@ import type * as Jwe from '../../src/wire/jwe.js';
 import type * as Mask from '../../src/wire/mask.js';
 import type * as Request from '../../src/uploader/request.js';
 import type * as Signature from '../../src/wire/signature.js';
+import type * as Windows from '../../src/uploader/windows.js';
 import { toBase64Url } from '../../src/wire/bytes.js';
 import { FindingsError } from '../cli/findings.js';
 import { importBundle } from '../contract/import-bundle.js';
@@ -50,6 +51,8 @@ export interface WireRuntime {
   readonly createProbeRequest: typeof Probe.createProbeRequest;
   readonly ingest: typeof Ingest.ingest;
   readonly probeResponse: typeof Ingest.probeResponse;
+  readonly dueWindows: typeof Windows.dueWindows;
+  readonly sendOffsetMs: typeof Windows.sendOffsetMs;
   readonly signBundle: typeof BundleWire.signBundle;
   readonly bundleManifest: typeof BundleWire.bundleManifest;
   readonly bundleIdOf: typeof BundleWire.bundleIdOf;
@@ -67,6 +70,7 @@ const RUNTIME_ENTRY = [
   "export { deriveEncryptionKey, encryptBody, encryptionKeyId } from './src/wire/jwe.ts';",
   "export { createProbeRequest } from './src/uploader/probe-request.ts';",
   "export { ingest, probeResponse } from './src/server/ingest.ts';",
+  "export { dueWindows, sendOffsetMs } from './src/uploader/windows.ts';",
   "export { bundleIdOf, bundleManifest, signBundle } from './src/wire/bundle.ts';",
   "export { bundleResponse, ingestBundle } from './src/server/bundle.ts';",
   "export { receiptKeyId, receiptPublicKey } from './src/wire/receipt.ts';",

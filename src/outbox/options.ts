@@ -6,6 +6,7 @@ import type { LicenseRecord } from '../contract/license.js';
 import { type AddressOptions, checkIngestAddress } from '../uploader/address.js';
 import type { FetchLike } from '../uploader/send.js';
 import { senderIdentity } from '../uploader/sender.js';
+import { REPORTING_SCHEDULES, type ReportingFrequency } from '../uploader/windows.js';
 import { encryptionKeyId } from '../wire/jwe.js';
 import { receiptKeyId } from '../wire/receipt.js';
 import { parseSecret } from '../wire/signature.js';
@@ -57,6 +58,12 @@ export interface OutboxOptions extends AddressOptions {
   readonly encrypt?: boolean;
   /** The 32-byte `whsec_` key to encrypt with; default derived from the first signing secret. */
   readonly encryptionKey?: string;
+
+  /**
+   * The reporting schedule `enqueueDue` follows: `daily`, `weekly` (Mondays), `twice-monthly` (the 1st
+   * and the 15th, the default) or `monthly` (the 1st). See `dueWindows`.
+   */
+  readonly frequency?: ReportingFrequency;
 
   /**
    * The ingest server's origin, e.g. `https://telemetry.vendor.example`: only `https:`, except a loopback
@@ -153,6 +160,9 @@ export function checkOptions(options: OutboxOptions): readonly string[] {
     } catch (error) {
       throw invalidOption('encryptionKey', (error as Error).message.replace(/^(secret|encryptionKey): /, ''));
     }
+  }
+  if (options.frequency !== undefined && !Object.hasOwn(REPORTING_SCHEDULES, options.frequency)) {
+    throw invalidOption('frequency', `must be one of ${Object.keys(REPORTING_SCHEDULES).join(', ')}, got ${typeof options.frequency === 'string' ? JSON.stringify(options.frequency) : `a ${typeof options.frequency}`}`);
   }
   if (options.receiptKeys !== undefined) {
     if (!Array.isArray(options.receiptKeys) || options.receiptKeys.length > 8) throw invalidOption('receiptKeys', 'must be a list of at most 8 public receipt keys ("ed25519:…")');

@@ -19,6 +19,8 @@ import { type KnownVersion, type TelemetryCounts, versionRequired } from '../upl
 import { type CreateRequestOptions, createRequestAs, createTelemetryRequest, restoreTelemetryRequest } from '../uploader/request.js';
 import { customerHeaderOf } from '../uploader/sender.js';
 import { sendTelemetry } from '../uploader/send.js';
+import { DEFAULT_FREQUENCY, type DueWindow, dueWindows } from '../uploader/windows.js';
+import { compareInstantTexts } from '../contract/instant.js';
 import { messageId as messageIdOf } from '../wire/dedupe.js';
 import { wireError } from '../contract/wire-errors.js';
 import { writeNewFile } from './durable-file.js';
@@ -28,7 +30,7 @@ import { type Health, assessHealth } from './health.js';
 import { type InspectContext, type PreviewResult, type ShowResult, previewWindow, showNext, showWindow, testOutboxConnection } from './inspect.js';
 import type { WindowView } from './show.js';
 import { DEFAULT_LOCK_WAIT_MS, DEFAULT_OUTBOX_RETRIES, type OutboxOptions, type RetentionDays, checkOptions, invalidOption, resolveSettings, withLicense } from './options.js';
-import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isFormFixed, isMessageId, recordOf } from './record.js';
+import { type OutboxRecord, type RecordProblem, type RecordState, type Window, isFormFixed, isMessageId, newestWindow, recordOf, windowsOverlap } from './record.js';
 import type { HeldLock, LockHolder, OutboxStorage, RecordList, UnreadableRecord } from './storage.js';
 import { type LogEntry, type Outcome, entryOf, entryOfSend, oneLine } from './transmission-log.js';
 import { type ExportResult, type ImportResult, type OfflineContext, exportWindows, importReceipt, sendCorrection } from './offline.js';
@@ -60,6 +62,34 @@ export type EnqueueResult =
       readonly state: RecordState;
     }
   | { readonly ok: false; readonly error: OutboxFailure };
+
+/** What the application measured for one window: its counts without the window's bounds, which the schedule decides. */
+export type WindowCounts<V extends KnownVersion> = Omit<TelemetryCounts<V>, 'periodStart' | 'periodEnd'>;
+
+/** A window `enqueueDue` queued: the window and its send moment, its message id, and whether the outbox already held it. */
+export interface QueuedWindow {
+  readonly window: DueWindow;
+  readonly messageId: string;
+  readonly duplicate: boolean;
+}
+
+export type EnqueueDueResult =
+  | {
+      readonly ok: true;
+      /** The windows due, oldest first, each now in the outbox (none when nothing is due). */
+      readonly queued: readonly QueuedWindow[];
+      /** The next window of the schedule and its send moment: call `enqueueDue` again then. */
+      readonly next: DueWindow;
+    }
+  | {
+      readonly ok: false;
+      /** The windows queued before the failure; the rest stay due and are queued by the next call. */
+      readonly queued: readonly QueuedWindow[];
+      readonly error: OutboxFailure;
+    };
+
+/** The windows due now and the next one (`dueWindows`), or why they cannot be told. */
+export type DueResult = { readonly ok: true; readonly windows: readonly DueWindow[]; readonly next: DueWindow } | { readonly ok: false; readonly error: OutboxFailure };
 
 /** A window as a flush left it. */
 export interface FlushedWindow {
@@ -135,6 +165,21 @@ export interface Outbox<V extends KnownVersion = never> {
    * other counts it is refused (`window-conflict`).
    */
   enqueue(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult>;
+  /**
+   * Queues every window of the schedule (`frequency`) now due, oldest first, with the counts
+   * `countsFor` gives for each: from the end of the newest window in the outbox (queued, refused or
+   * delivered), one window per missed period, older ones in one catch-up window beyond 31, and
+   * each only once its send moment has come (02:00 UTC on the day it ends, plus this license's
+   * offset within the hour). Stops at the first window that cannot be queued; that one and the
+   * rest are due again at the next call. What a scheduler calls, then `flush`.
+   */
+  enqueueDue(countsFor: (window: DueWindow) => NoInfer<WindowCounts<V>> | Promise<NoInfer<WindowCounts<V>>>): Promise<EnqueueDueResult>;
+  /**
+   * The windows `enqueueDue` would queue now, and the next one, without queuing anything or asking for
+   * counts: for a scheduler that sleeps until `next.sendAt`, or an application that builds its windows
+   * elsewhere. Needs the license id (given, or saved in outbox.json).
+   */
+  due(): Promise<DueResult>;
   /** Sends the waiting windows, oldest first ("send now"; what a scheduler calls). Never throws. */
   flush(): Promise<FlushResult>;
   /** Puts a refused window back in the queue for the next flush. */
@@ -188,7 +233,8 @@ export interface Outbox<V extends KnownVersion = never> {
 
 const unreadableOf = (listed: RecordList): UnreadableRecord[] => [...listed.unreadable, ...(listed.setAside ?? [])];
 
-const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b.enqueuedAt) || a.messageId.localeCompare(b.messageId);
+/** Oldest queued first; of windows queued in one millisecond (enqueueDue catching up), the earlier window first. */
+const byAge = (a: OutboxRecord, b: OutboxRecord) => a.enqueuedAt.localeCompare(b.enqueuedAt) || (compareInstantTexts(a.window.start, b.window.start) ?? 0) || a.messageId.localeCompare(b.messageId);
 
 /**
  * Opens (or creates) an outbox. Throws an `OutboxError` for bad options or a
@@ -312,8 +358,10 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
   async function housekeeping(): Promise<{ setAside: string[]; records: number; logEntries: number }> {
     const cutoff = now() - settings.retentionDays * DAY_MS;
     const listed = await storage.list();
+    // The newest window stays whatever its age: the schedule resumes where it ends (enqueueDue), even after a long downtime.
+    const newest = newestWindow(listed.records);
     const settledAt = (r: OutboxRecord) => (r.state === 'delivered' ? r.delivered?.at : r.state === 'discarded' ? r.discarded?.at : undefined);
-    const expired = listed.records.filter((r) => settledAt(r) !== undefined && Date.parse(settledAt(r) ?? r.enqueuedAt) < cutoff).map((r) => r.messageId);
+    const expired = listed.records.filter((r) => r !== newest && settledAt(r) !== undefined && Date.parse(settledAt(r) ?? r.enqueuedAt) < cutoff).map((r) => r.messageId);
     if (expired.length > 0) await storage.remove(expired);
     const logEntries = await storage.pruneLog(iso(cutoff));
     const setAside = listed.unreadable.map((u) => u.name);
@@ -357,14 +405,29 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       ? { licenseId: saved.licenseId, customerHeader: saved.customerHeader, ...(saved.licensedFeatures !== undefined ? { licensedFeatures: saved.licensedFeatures } : {}) }
       : undefined;
 
-  async function enqueue(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
-    if (!settings.enabled) return { ok: false, error: wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled') };
+  // Queuing runs one at a time per outbox object, apart from flushes: the overlap check and the insert it guards must not interleave.
+  let queuing: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queuing.then(work, work);
+    queuing = next.catch(() => undefined);
+    return next;
+  };
+
+  /** Why no window can be built now, if so. */
+  function cannotBuild(where: string): OutboxFailure | undefined {
+    if (!settings.enabled) return wireError(location, 'telemetry is switched off (enabled: false); nothing was queued', 'disabled');
     const missing = [...(options.licenseId === undefined && savedSender === undefined ? ['licenseId'] : []), ...(options.customer === undefined && savedSender === undefined ? ['customer'] : []), ...(secrets.length === 0 ? ['signingSecrets'] : [])];
-    if (missing.length > 0) return { ok: false, error: wireError('enqueue', `${missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured') };
-    if (sendsVersion === undefined) return { ok: false, error: versionRequired('openOutbox') };
+    if (missing.length > 0) return wireError(where, `${missing.join(', ')} must be given to openOutbox to build a window`, 'not-configured');
+    if (sendsVersion === undefined) return versionRequired('openOutbox');
+    return undefined;
+  }
+
+  async function enqueueOnce(counts: NoInfer<TelemetryCounts<V>>): Promise<EnqueueResult> {
+    const blocked = cannotBuild('enqueue');
+    if (blocked !== undefined) return { ok: false, error: blocked };
     const built =
       savedSender !== undefined
-        ? await createRequestAs(savedSender, counts, { version: sendsVersion, signingSecrets: secrets, now })
+        ? await createRequestAs(savedSender, counts, { version: sendsVersion!, signingSecrets: secrets, now })
         : await createTelemetryRequest(counts as TelemetryCounts<1>, { ...buildOptions(), version: sendsVersion as 1 });
     if (!built.ok) return { ok: false, error: built.error };
     const record = recordOf(built.request, iso());
@@ -375,6 +438,10 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
       // The same window queued under the other customer form (masking was switched since) is the same window.
       const sameWindow = listed.records.find((r) => r.dedupeKey === record.dedupeKey);
       if (sameWindow !== undefined) return sameWindow;
+      // Another window sharing an instant with this one is refused; the same window is the insert's to decide, atomically.
+      // A discarded window is neither queued nor delivered: its time may be reported again.
+      const overlapping = listed.records.find((r) => r.messageId !== record.messageId && r.state !== 'discarded' && windowsOverlap(r.window, record.window));
+      if (overlapping !== undefined) return { overlapping };
       const waiting = listed.records.filter((r) => r.state !== 'delivered').length;
       if (waiting >= settings.maxPending) return 'full' as const;
       return storage.insert(record);
@@ -391,6 +458,17 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
         },
       };
     }
+    if (existing !== undefined && 'overlapping' in existing) {
+      const other = existing.overlapping;
+      return {
+        ok: false,
+        error: {
+          rule: 'window-overlap',
+          message: `${record.dedupeKey}: overlaps the window ${other.window.start} to ${other.window.end} already in the outbox (${other.messageId}, ${other.state}) (window-overlap); nothing was queued. Windows are half-open and never share an instant: report only the time no window covers`,
+          messageId: record.messageId,
+        },
+      };
+    }
     if (existing === undefined) return { ok: true, messageId: record.messageId, window: record.window, duplicate: false, state: 'pending' };
     if (existing.bodySha256 === record.bodySha256) return { ok: true, messageId: existing.messageId, window: record.window, duplicate: true, state: existing.state };
     const since = existing.state === 'delivered' ? `delivered ${existing.delivered?.at ?? ''}` : `${existing.state} since ${existing.enqueuedAt}`;
@@ -402,6 +480,43 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
         messageId: existing.messageId,
       },
     };
+  }
+
+  /** The windows of the schedule due now after the newest window in the outbox, and the next one. */
+  async function dueNow(where: string): Promise<DueResult> {
+    if (licenseId === undefined) return { ok: false, error: wireError(where, 'licenseId must be given to openOutbox (or saved in outbox.json by the application) to place the installation\'s send moment', 'not-configured') };
+    const listed = await guarded('read', () => storage.list());
+    if (!listed.ok) return listed;
+    const last = newestWindow(listed.value.records);
+    const due = dueWindows({
+      frequency: options.frequency ?? DEFAULT_FREQUENCY,
+      licenseId,
+      ...(last !== undefined ? { last: { periodStart: last.window.start, periodEnd: last.window.end } } : {}),
+      now: now(),
+    });
+    if (due.ok) return due;
+    return { ok: false, error: { rule: due.error.rule, message: `${location}: the newest window in the outbox (${last!.messageId}) ends ${JSON.stringify(last!.window.end)}, which is no UTC date-time, so no window of the schedule can follow it (${due.error.rule}); the record is damaged: discard it` } };
+  }
+
+  async function enqueueDueOnce(countsFor: (window: DueWindow) => NoInfer<WindowCounts<V>> | Promise<NoInfer<WindowCounts<V>>>): Promise<EnqueueDueResult> {
+    const queued: QueuedWindow[] = [];
+    const stop = (error: OutboxFailure): EnqueueDueResult => ({ ok: false, queued, error });
+    const blocked = cannotBuild('enqueueDue');
+    if (blocked !== undefined) return stop(blocked);
+    const due = await dueNow('enqueueDue');
+    if (!due.ok) return stop(due.error);
+    for (const window of due.windows) {
+      let counts: WindowCounts<V>;
+      try {
+        counts = await countsFor(window);
+      } catch (error) {
+        return stop(wireError('countsFor', `threw for the window ${window.periodStart} to ${window.periodEnd}: ${oneLine((error as Error)?.message ?? String(error))}; it is due again at the next call`, 'counts-callback'));
+      }
+      const result = await enqueueOnce({ ...counts, periodStart: window.periodStart, periodEnd: window.periodEnd } as unknown as TelemetryCounts<V>);
+      if (!result.ok) return stop(result.error);
+      queued.push({ window, messageId: result.messageId, duplicate: result.duplicate });
+    }
+    return { ok: true, queued, next: due.next };
   }
 
   /**
@@ -770,7 +885,9 @@ export async function openOutbox<V extends KnownVersion = never>(given: OutboxOp
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         now,
       }),
-    enqueue,
+    enqueue: (counts) => oneAtATime(() => enqueueOnce(counts)),
+    enqueueDue: (countsFor) => oneAtATime(() => enqueueDueOnce(countsFor)),
+    due: () => dueNow('due'),
     flush: () => serial(flushOnce),
     retry: (messageId) => serial(() => retryOnce(messageId)),
     discard: (messageId, { reason }) => serial(() => withLock(() => discardWindow(offline, messageId, reason))),

@@ -5,6 +5,7 @@
  * document per window; the body is kept as the exact text that is sent and
  * its SHA-256, so a damaged record is recognised instead of sent.
  */
+import { compareInstantTexts } from '../contract/instant.js';
 import type { Deprecation } from '../contract/lifecycle.js';
 import type { ProjectionReport } from '../contract/projection.js';
 import type { TelemetryRequest } from '../uploader/request.js';
@@ -182,4 +183,16 @@ export function parseRecord(text: string, name: string, expectedId?: string): { 
   const bytes = utf8(value['body'] as string);
   if (bytes.byteLength !== value['bytes'] || bodyDigest(bytes) !== value['bodySha256']) return corrupt('has a body that does not match its SHA-256');
   return { ok: true, record: value as unknown as OutboxRecord };
+}
+
+/** Whether two half-open windows `[start, end)` share an instant; bounds compared exactly, to the nanosecond. */
+export function windowsOverlap(a: Window, b: Window): boolean {
+  return (compareInstantTexts(a.start, b.end) ?? 0) < 0 && (compareInstantTexts(b.start, a.end) ?? 0) < 0;
+}
+
+/** The record whose window ends last (the earlier-queued one of a tie): where the schedule resumes. */
+export function newestWindow(records: readonly OutboxRecord[]): OutboxRecord | undefined {
+  let newest: OutboxRecord | undefined;
+  for (const record of records) if (newest === undefined || (compareInstantTexts(record.window.end, newest.window.end) ?? 0) > 0) newest = record;
+  return newest;
 }

@@ -2,7 +2,7 @@
  * Byte helpers over Uint8Array with web-standard globals only (btoa, atob,
  * TextEncoder), so the wire code runs where `Buffer` does not exist.
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { hashes } from './hashes.js';
 
 const encoder = new TextEncoder();
 
@@ -67,14 +67,15 @@ export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * SHA-256 of the bytes, computed here rather than by WebCrypto: it hashes
+ * SHA-256 of the bytes, synchronously, rather than by WebCrypto: it hashes
  * only public data (dedupe keys, the served schema), and a `crypto.subtle`
  * call is a round trip through the runtime's thread pool, ~35 µs on Node 20,
- * more than the rest of `ingest` together (see docs/performance.md).
- * @noble/hashes is audited, dependency-free and bundled into the build.
+ * more than the rest of `ingest` together (see docs/performance.md). The
+ * platform's node:crypto where the runtime has it, else the bundled
+ * @noble/hashes (./hashes.ts).
  */
 export function sha256(bytes: Uint8Array): Uint8Array {
-  return nobleSha256(bytes);
+  return hashes.sha256(bytes);
 }
 
 /**

@@ -2,15 +2,15 @@
  * Standard Webhooks 1.0, the receiving half: a request's signing headers read
  * and bounded, its timestamp held to a tolerance, and its signature matched
  * against the keys the receiver knows (the format and the signing are
- * ./signature.ts). The HMAC is computed in-process with the bundled, audited
- * @noble/hashes and compared in constant time: a WebCrypto call waits for the
- * runtime's thread pool, which took most of `ingest`'s time
+ * ./signature.ts). The HMAC is computed in-process and synchronously (the
+ * platform's node:crypto where there is one, else the bundled, audited
+ * @noble/hashes: ./hashes.ts) and compared in constant time: a WebCrypto call
+ * waits for the runtime's thread pool, which took most of `ingest`'s time
  * (docs/performance.md), and a receiver verifies every request.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { type WireError, wireError } from '../contract/wire-errors.js';
 import { fromBase64, timingSafeEqual, utf8 } from './bytes.js';
+import { type KeyedHmac, hashes } from './hashes.js';
 import { type HeadersLike, type NormalizedHeaders, normalizeHeaders } from './headers.js';
 import { MAX_ID_LENGTH, SIGNATURE_HEADERS, parseSecret } from './signature.js';
 
@@ -47,20 +47,19 @@ export type SignatureResult =
   | { readonly ok: true; readonly keyId: string; readonly id: string; readonly timestamp: number }
   | { readonly ok: false; readonly error: WireError };
 
-type KeyedMac = ReturnType<typeof hmac.create>;
-
 /**
  * Per key object, as a server passes the same options on every request: its
- * secret and the HMAC state after the key's block, so that a verification
- * hashes only the signed content. Checked against the key's secret on use.
+ * secret and the key made ready for the HMAC (decoded, and with the portable
+ * hash its first block hashed), so that a verification hashes only the signed
+ * content. Checked against the key's secret on use.
  */
-const keyedMacs = new WeakMap<VerificationKey, { readonly secret: string; readonly mac: KeyedMac }>();
+const keyedMacs = new WeakMap<VerificationKey, { readonly secret: string; readonly mac: KeyedHmac }>();
 
-/** The key's HMAC state; parses (and so checks) the secret on first use, throwing a TypeError for a malformed one. */
-function keyedMac(key: VerificationKey): KeyedMac {
+/** The key's HMAC; parses (and so checks) the secret on first use, throwing a TypeError for a malformed one. */
+function keyedMac(key: VerificationKey): KeyedHmac {
   const cached = keyedMacs.get(key);
   if (cached !== undefined && cached.secret === key.secret) return cached.mac;
-  const mac = hmac.create(sha256, parseSecret(key.secret));
+  const mac = hashes.hmacSha256(parseSecret(key.secret));
   keyedMacs.set(key, { secret: key.secret, mac });
   return mac;
 }
@@ -105,9 +104,8 @@ export function signatureMacs(header: string): Uint8Array[] | undefined {
 
 /** The first key whose HMAC of `<id>.<timestamp>.` + body equals one of the MACs, compared in constant time. */
 function firstMatch(keys: readonly VerificationKey[], macs: readonly Uint8Array[], head: Uint8Array, body: Uint8Array): VerificationKey | undefined {
-  const computed = new Uint8Array(32);
   for (const key of keys) {
-    keyedMac(key).clone().update(head).update(body).digestInto(computed);
+    const computed = keyedMac(key)(head, body);
     for (const mac of macs) if (timingSafeEqual(computed, mac)) return key;
   }
   return undefined;
@@ -209,7 +207,7 @@ export function revokedKeyError(keyId: string): WireError {
  * Verifies a request's Standard Webhooks signature over its raw body bytes:
  * all three headers present, the timestamp within the tolerance, and one `v1`
  * entry made by a key that is not revoked. The HMAC is computed in-process
- * (@noble/hashes, no wait on WebCrypto's thread pool) and compared in constant
+ * (node:crypto or @noble/hashes, no wait on WebCrypto's thread pool) and compared in constant
  * time. Never throws on request input; throws a TypeError only for a
  * malformed key configuration. Any of `keys` verifies any request: a server
  * of many licenses uses `ingest` with `licenseKeys`, which tries only the keys

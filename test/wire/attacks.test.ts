@@ -19,6 +19,7 @@ import { maskCustomer } from '../../src/wire/mask.js';
 import { deriveMaskKey } from '../../src/wire/mask.js';
 import { openPglite } from '../support/databases.js';
 import { KEY_A, KEY_B, counts } from './support.js';
+import { refusingAdmission } from '../support/refusing-admission.js';
 import { testKeyring } from '../support/keyring.js';
 
 const LICENSE = 'lic-attack';
@@ -28,7 +29,7 @@ const LISTED_BUILD = '0123456789abcdef0123456789abcdef01234567';
 
 let db: PGlite;
 let server: Awaited<ReturnType<typeof startTelemetryServer>>;
-let shedNext = 0;
+const overload = refusingAdmission();
 const dev = { allowHttpLoopback: true, sleep: async () => {}, delays: () => 0, timeoutMs: 5000, retries: 0 } as const;
 
 beforeAll(async () => {
@@ -43,7 +44,7 @@ beforeAll(async () => {
     ]),
     acceptedVersions: [1],
     knownSoftware: { builds: [LISTED_BUILD] },
-    shed: () => shedNext-- > 0,
+    admission: overload.admission,
   });
 }, 60_000);
 afterAll(async () => {
@@ -271,7 +272,7 @@ describe('the uploader keeps its own promises', () => {
       expect(await before.enqueue(delivered)).toMatchObject({ ok: true });
       expect(await before.flush()).toMatchObject({ ok: true });
       const busy = await before.enqueue(window('2026-11-02T00:00:00Z', '2026-11-03T00:00:00Z'));
-      shedNext = 1;
+      overload.refuseNext(1);
       expect(await before.flush()).toMatchObject({ ok: false, pending: [{ status: 503 }] });
       const queued = await before.enqueue(window('2026-11-03T00:00:00Z', '2026-11-04T00:00:00Z'));
       expect(queued).toMatchObject({ ok: true });

@@ -14,7 +14,7 @@ const markdown = readFileSync(join(repoRoot, 'docs/wire-protocol.md'), 'utf8');
 const vectors = JSON.parse(readFileSync(join(repoRoot, 'generated/v1/wire-vectors.json'), 'utf8')) as {
   requests: Array<{ expected: { headers: Record<string, string>; body: string } }>;
 };
-const source = ['server/ingest', 'server/verify-report', 'server/bundle', 'wire/bundle', 'server/key-lookup', 'server/license-check', 'contract/license', 'store/store', 'wire/probe', 'wire/content-type', 'wire/jwe', 'wire/signature', 'wire/verify-signature', 'wire/mask', 'contract/negotiation', 'contract/parse', 'contract/i-json', 'store/failure-response'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
+const source = ['server/ingest', 'server/verify-report', 'server/bundle', 'wire/bundle', 'server/key-lookup', 'server/license-check', 'contract/license', 'store/store', 'wire/probe', 'wire/content-type', 'wire/jwe', 'wire/signature', 'wire/verify-signature', 'wire/mask', 'contract/negotiation', 'contract/parse', 'contract/i-json', 'store/failure-response', 'server/admission'].map((f) => readFileSync(join(repoRoot, `src/${f}.ts`), 'utf8')).join('\n');
 
 
 /** Rows of the table whose header starts with `first` ("Status", the ingest table, unless told). */
@@ -91,6 +91,7 @@ describe('docs/wire-protocol.md', () => {
       'license-record-missing': 503,
       'unstorable': 422,
       'database-unavailable': 503,
+      'overloaded': 503,
     });
   });
 

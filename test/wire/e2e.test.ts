@@ -11,10 +11,11 @@ import { dedupeKey, messageId } from '../../src/wire/dedupe.js';
 import { signMessage } from '../../src/wire/signature.js';
 import { discoverAcceptedVersions, sendTelemetry, type TelemetryRequest } from '../../src/uploader.js';
 import { FIXTURE_SOFTWARE, KEY_A, KEY_B, KEY_REVOKED, built, counts } from './support.js';
+import { refusingAdmission } from '../support/refusing-admission.js';
 import { testKeyring } from '../support/keyring.js';
 
 let server: Awaited<ReturnType<typeof startTelemetryServer>>;
-let shedNext = 0;
+const overload = refusingAdmission();
 // The example server listens on loopback http: allowed for development, by name.
 const noWait = { sleep: async () => {}, delays: () => 0, timeoutMs: 5000, allowHttpLoopback: true };
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
         ],
       ],
     ]),
-    shed: () => shedNext-- > 0,
+    admission: overload.admission,
     knownSoftware: FIXTURE_SOFTWARE,
   });
 });
@@ -61,19 +62,19 @@ describe('end to end over HTTP on 127.0.0.1', () => {
   });
 
   it('delivers a window after two 503 answers, and logs all three attempts', async () => {
-    shedNext = 2;
+    overload.refuseNext(2);
     const r = await request();
     const result = await sendTelemetry(r, { baseUrl: server.url, ...noWait });
     expect(result).toMatchObject({ ok: true, status: 201, acceptedVersions: [1] });
     expect(result.attempts.map((a) => a.status)).toEqual([503, 503, 201]);
-    expect(result.attempts.slice(0, 2).map((a) => a.rule)).toEqual(['unavailable', 'unavailable']);
+    expect(result.attempts.slice(0, 2).map((a) => a.rule)).toEqual(['overloaded', 'overloaded']);
     const stored = await server.store.get(r.dedupeKey);
     expect(stored?.payload).toEqual(r.payload);
     expect(stored?.headers['x-telemetry-license-id']).toBe('lic-0042');
   });
 
   it('delivers an encrypted window the same way: decrypted after the signature, stored as the same payload', async () => {
-    shedNext = 1;
+    overload.refuseNext(1);
     const window = { ...counts(), periodStart: '2026-10-01T00:00:00Z', periodEnd: '2026-10-16T00:00:00Z' };
     const r = await built({ now: () => Date.now(), encrypt: true }, window);
     expect(r.headers['content-type']).toBe('application/jose');
