@@ -13,7 +13,7 @@
  * A bucket is the first 16 bits of SHA-256 of the license id, so the table
  * holds at most 65,536 rows and never a license id: a deleted license leaves
  * no trace in it. A reader drops every license of a changed bucket (with
- * 100,000 licenses, about two besides the changed one).
+ * 100,000 licenses, one or two besides the changed one).
  */
 import { sha256 } from '../wire/bytes.js';
 import { type LicenseTables, createBlock } from './license-tables.js';

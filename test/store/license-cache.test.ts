@@ -115,6 +115,21 @@ describe.each(storeBackends(4))('license lookups from memory on $name', ({ skip,
     expect(await keyIds(first, 'lic-other')).toEqual(['k1']);
   });
 
+  it.skipIf(skip)('sees a change made by hand in SQL at the bound: the trigger, not the store, records it', async () => {
+    const { other, first, clock, schema } = await fresh();
+    await other.issue('lic-0042');
+    expect(await keyIds(first, 'lic-0042')).toEqual(['k1']);
+    clock.now = 1000;
+    await first.refresh();
+    await client.query(`UPDATE ${schema}.telemetry_license_keys SET revoked_at = now() WHERE license_id = 'lic-0042'`);
+    clock.now = 1000 + BOUND;
+    expect(await keyIds(first, 'lic-0042')).toEqual(['k1 revoked']);
+    // The feed names a bucket of the id, never the id.
+    const rows = (await client.query(`SELECT row_to_json(c)::text AS text FROM ${schema}.telemetry_license_changes c`)).rows.map((r) => String(r['text']));
+    expect(rows.join('\n')).not.toContain('lic-0042');
+    expect(rows.some((text) => text.includes(`"bucket":${bucketOf('lic-0042')}`))).toBe(true);
+  });
+
   it.skipIf(skip)('remembers an unknown license for the bound at most: one added by another process is found at the bound', async () => {
     const { other, first, clock, seen } = await fresh();
     expect(await first.licenseOf('lic-new')).toBeUndefined();
