@@ -16,12 +16,13 @@ import { HERD_INSTALLATIONS, HERD_MAX_OPEN, HERD_SCALE, herdPath } from './herd.
 import { HTTP_CONCURRENCY, httpPath } from './http.js';
 import { ingestPath } from './ingest.js';
 import { PURGE_ROWS, purgePath } from './purge.js';
-import { keyLookupPath, storePath } from './store.js';
+import { keyLookupPath } from './keys.js';
+import { storePath } from './store.js';
 import { type Row, type Target, fmt, machine, table, targetTable } from './report.js';
 import { validation } from './validation.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SECTIONS = ['validation', 'ingest', 'store', 'http', 'herd', 'purge', 'cold-start', 'generation'] as const;
+const SECTIONS = ['validation', 'ingest', 'store', 'keys', 'http', 'herd', 'purge', 'cold-start', 'generation'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench [-- <section> …]
@@ -106,16 +107,19 @@ try {
       'To bare INSERT',
     );
     targets.push({ target: '`put` at least 0.9× the throughput of a bare `INSERT … ON CONFLICT DO NOTHING` (new windows)', met: st.newRatio >= 0.9, measured: `${st.newRatio.toFixed(2)}× (duplicates: ${st.duplicateRatio.toFixed(2)}×)` });
+  }
+  if (sections.has('keys')) {
     const k = await keyLookupPath();
     show(
       'License store: a license\'s keys and record on PGlite',
-      'PGlite in memory, one lookup after another. `licenseOf`: the one indexed query joining keys, record and the record\'s data key, and the AES-256-GCM decryptions of the license\'s secret and legal entity (the data key unwrapped once, then held in memory); `keysOf`: the keys alone. Each with that license alone in the tables and among 100,000 (each with a key, a record and a data key). Every lookup reads the database, so a change made by any process is seen at the next one. Ratio: to one license.',
+      `PGlite in memory, one lookup after another. From memory (the default): the license as the database held it at a read of the change feed younger than LICENSE_CHANGE_BOUND_SECONDS (5 s), the feed read once every half bound; "each of 100,000 held, in turn" looks up all 100,000 licenses one after another, every one held. \`cache: false\`: the one indexed query joining keys, record and the record's data key, and the AES-256-GCM decryptions of the license's secret and legal entity (the data key unwrapped once, then held in memory), each with that license alone in the tables and among 100,000 (each with a real sealed key). Filling the cache with the 100,000 took ${k.fillSeconds.toFixed(1)} s (one query each). Ratio: to the same lookup with one license, every contender timed in the same run, interleaved.`,
       k.rows,
       'To one license',
     );
     targets.push(
-      { target: 'a license lookup (keys and record) among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` },
-      { target: '`keysOf` among 100,000 licenses at least 0.8× as fast as with one', met: k.keysScaling >= 0.8, measured: `${k.keysScaling.toFixed(2)}×` },
+      { target: '`keysOf` for a license among 100,000 at least 0.95× as fast as with one (from memory: the same license, 100,000 held against one held)', met: k.cachedKeysSameScaling >= 0.95, measured: `${k.cachedKeysSameScaling.toFixed(2)}× (each of 100,000 looked up in turn, every one missing the processor's caches: ${k.cachedKeysScaling.toFixed(2)}×; from memory against the query, among 100,000: ${k.cacheGain.toFixed(0)}×)` },
+      { target: 'a license lookup (keys and record) by query among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` },
+      { target: '`keysOf` by query among 100,000 licenses at least 0.8× as fast as with one', met: k.keysScaling >= 0.8, measured: `${k.keysScaling.toFixed(2)}×` },
     );
   }
   const noPostgres = 'skipped: this machine has no PostgreSQL server binaries (Debian package postgresql)';
@@ -138,7 +142,7 @@ try {
     else {
       show(
         `The 02:00 herd: ${fmt(HERD_INSTALLATIONS)} installations against two example servers on PostgreSQL`,
-        `${fmt(HERD_INSTALLATIONS)} licenses, each with a record and a signing key in the license store (${(h.provisionMs / 1000).toFixed(0)} s to store them), each installation sending its twice-monthly window through \`sendTelemetry\` (up to 100 retries, each waiting the server's Retry-After) to one of two example server processes (keys and record looked up per request, admission control at its default of 128 reports in flight each, a pool of 8 connections each) on one PostgreSQL cluster (synchronous_commit on), as scripts/dev/herd.ts simulates it: first each at its moment (02:00 UTC plus the license's offset within the hour, the hour compressed ${HERD_SCALE} times), then the next window all at once, each run on fresh server processes. One machine plays the fleet, at most ${fmt(HERD_MAX_OPEN)} exchanges open at once. Every window stored exactly once, every answer 201, 200 or 503 with Retry-After, no attempt timed out (30 s each), or the bench stops. Time: from the first send to the last window answered as stored. Ratio: to all at once.`,
+        `${fmt(HERD_INSTALLATIONS)} licenses, each with a record and a signing key in the license store (${(h.provisionMs / 1000).toFixed(0)} s to store them), each installation sending its twice-monthly window through \`sendTelemetry\` (up to 100 retries, each waiting the server's Retry-After) to one of two example server processes (keys and record from its license store, held in memory as the example server holds them, admission control at its default of 128 reports in flight each, a pool of 8 connections each) on one PostgreSQL cluster (synchronous_commit on), as scripts/dev/herd.ts simulates it: first each at its moment (02:00 UTC plus the license's offset within the hour, the hour compressed ${HERD_SCALE} times), then the next window all at once, each run on fresh server processes. One machine plays the fleet, at most ${fmt(HERD_MAX_OPEN)} exchanges open at once. Every window stored exactly once, every answer 201, 200 or 503 with Retry-After, no attempt timed out (30 s each), or the bench stops. Time: from the first send to the last window answered as stored. Ratio: to all at once.`,
         h.rows,
         'To all at once',
       );
