@@ -12,23 +12,28 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold-start.js';
 import { generationCost } from './generation.js';
+import { HERD_INSTALLATIONS, HERD_MAX_OPEN, HERD_SCALE, herdPath } from './herd.js';
 import { HTTP_CONCURRENCY, httpPath } from './http.js';
 import { ingestPath } from './ingest.js';
 import { PURGE_ROWS, purgePath } from './purge.js';
-import { PUT_CONCURRENCY, concurrentPutPath, keyLookupPath, storePath } from './store.js';
+import { keyLookupPath } from './keys.js';
+import { PUT_CONCURRENCY, concurrentPutPath, storePath } from './store.js';
 import { type Row, type Target, fmt, machine, table, targetTable } from './report.js';
 import { validation } from './validation.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SECTIONS = ['validation', 'ingest', 'store', 'http', 'purge', 'cold-start', 'generation'] as const;
+const SECTIONS = ['validation', 'ingest', 'store', 'keys', 'http', 'herd', 'purge', 'cold-start', 'generation'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench [-- <section> …]
 
 Times the shipped validator, ingest, the store, the example server over HTTP on PostgreSQL,
-purge, cold start and check; with no section, all
+the 02:00 herd, purge, cold start and check; with no section, all
 of them, and writes docs/performance.md. Sections: ${SECTIONS.join(', ')}.
 A partial run prints its tables and writes nothing.
+
+The herd's size and time compression: HERD_INSTALLATIONS (default 100000) and
+HERD_SCALE (default 12: the send interval's hour in 300 s).
 
 exit codes: 0 done (targets missed are reported, not failed), 2 usage or a
 validator disagreeing with the shipped one`;
@@ -114,16 +119,19 @@ try {
       );
       targets.push({ target: '`put` with group commit at least 1.0× the throughput of one bare `INSERT` per request, 64 at once, every row committed before it is answered', met: gc.ratio >= 1, measured: `${gc.ratio.toFixed(2)}×` });
     }
+  }
+  if (sections.has('keys')) {
     const k = await keyLookupPath();
     show(
       'License store: a license\'s keys and record on PGlite',
-      'PGlite in memory, one lookup after another. `licenseOf`: the one indexed query joining keys, record and the record\'s data key, and the AES-256-GCM decryptions of the license\'s secret and legal entity (the data key unwrapped once, then held in memory); `keysOf`: the keys alone. Each with that license alone in the tables and among 100,000 (each with a key, a record and a data key). Every lookup reads the database, so a change made by any process is seen at the next one. Ratio: to one license.',
+      `PGlite in memory, one lookup after another. From memory (the default): the license as the database held it at a read of the change feed younger than LICENSE_CHANGE_BOUND_SECONDS (5 s), the feed read once every half bound; "each of 100,000 held, in turn" looks up all 100,000 licenses one after another, every one held. \`cache: false\`: the one indexed query joining keys, record and the record's data key, and the AES-256-GCM decryptions of the license's secret and legal entity (the data key unwrapped once, then held in memory), each with that license alone in the tables and among 100,000 (each with a real sealed key). Filling the cache with the 100,000 took ${k.fillSeconds.toFixed(1)} s (one query each). Ratio: to the same lookup with one license, every contender timed in the same run, interleaved.`,
       k.rows,
       'To one license',
     );
     targets.push(
-      { target: 'a license lookup (keys and record) among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` },
-      { target: '`keysOf` among 100,000 licenses at least 0.8× as fast as with one', met: k.keysScaling >= 0.8, measured: `${k.keysScaling.toFixed(2)}×` },
+      { target: '`keysOf` for a license among 100,000 at least 0.95× as fast as with one (from memory: the same license, 100,000 held against one held)', met: k.cachedKeysSameScaling >= 0.95, measured: `${k.cachedKeysSameScaling.toFixed(2)}× (each of 100,000 looked up in turn, every one missing the processor's caches: ${k.cachedKeysScaling.toFixed(2)}×; from memory against the query, among 100,000: ${k.cacheGain.toFixed(0)}×)` },
+      { target: 'a license lookup (keys and record) by query among 100,000 licenses at least 0.8× as fast as with one', met: k.scaling >= 0.8, measured: `${k.scaling.toFixed(2)}×` },
+      { target: '`keysOf` by query among 100,000 licenses at least 0.8× as fast as with one', met: k.keysScaling >= 0.8, measured: `${k.keysScaling.toFixed(2)}×` },
     );
   }
   if (sections.has('http')) {
@@ -137,6 +145,19 @@ try {
         'To bare server',
       );
       targets.push({ target: 'the example server at least 0.8× the requests/s of a bare node:http server (HMAC, `JSON.parse`, `INSERT … ON CONFLICT DO NOTHING`)', met: h.ratio >= 0.8, measured: `${h.ratio.toFixed(2)}×`, limit: 'on 2 cores the server process is the bottleneck of both, and the example server spends about 60–100 µs more CPU per request than the bare one (its process time per request, measured under load: 255–340 µs against 195–235 µs): `ingest`\'s checks (the in-process HMAC, content type and contract headers, I-JSON, validation, the message id) and a JSON answer with the contract\'s headers; system calls per request are the same (two writes, two reads). Measured on a shared machine the figure ranged from 0.72× to 1.10×' });
+    }
+  }
+  if (sections.has('herd')) {
+    const h = await herdPath();
+    if (h === undefined) console.log(`herd: ${noPostgres}`);
+    else {
+      show(
+        `The 02:00 herd: ${fmt(HERD_INSTALLATIONS)} installations against two example servers on PostgreSQL`,
+        `${fmt(HERD_INSTALLATIONS)} licenses, each with a record and a signing key in the license store (${(h.provisionMs / 1000).toFixed(0)} s to store them), each installation sending its twice-monthly window through \`sendTelemetry\` (up to 100 retries, each waiting the server's Retry-After) to one of two example server processes (keys and record from its license store, held in memory as the example server holds them, admission control at its default of 128 reports in flight each, a pool of 8 connections each) on one PostgreSQL cluster (synchronous_commit on), as scripts/dev/herd.ts simulates it: first each at its moment (02:00 UTC plus the license's offset within the hour, the hour compressed ${HERD_SCALE} times), then the next window all at once, each run on fresh server processes. One machine plays the fleet, at most ${fmt(HERD_MAX_OPEN)} exchanges open at once. Every window stored exactly once, every answer 201, 200 or 503 with Retry-After, no attempt timed out (30 s each), or the bench stops. Time: from the first send to the last window answered as stored. Ratio: to all at once.`,
+        h.rows,
+        'To all at once',
+      );
+      targets.push({ target: `a herd of ${fmt(HERD_INSTALLATIONS)} installations, spread and all at once: every window stored once, only 201/200/503 with Retry-After, no client timeout (the bench stops otherwise)`, met: true, measured: `last window stored after ${(h.spreadMs / 1000).toFixed(0)} s spread (the hour in ${fmt(3600 / HERD_SCALE)} s), ${(h.atOnceMs / 1000).toFixed(0)} s all at once; peak resident memory ${h.peakMiB.toFixed(0)} MiB a server` });
     }
   }
   if (sections.has('purge')) {

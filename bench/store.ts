@@ -20,7 +20,7 @@ import { ingest } from '../src/server/ingest.js';
 import { createTelemetryRequest } from '../src/uploader/request.js';
 import { generateSecret } from '../src/wire/signature.js';
 import { reportDigest } from '../src/store/report-digest.js';
-import { createLicenseStore, createPostgresStore, parseKeyring, storagePlan } from '../src/store-postgres.js';
+import { createPostgresStore, parseKeyring, storagePlan } from '../src/store-postgres.js';
 import type { IngestSuccess } from '../src/server.js';
 import type { Row } from './report.js';
 import { median, timeAsync } from './timing.js';
@@ -114,66 +114,7 @@ export async function storePath(): Promise<{ rows: Row[]; newRatio: number; dupl
 }
 
 /** A random key-encryption key for one bench run. */
-const benchKeyring = () => parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench');
-
-const LOOKUP_ONE = '`licenseOf`: one license in the license store';
-const LOOKUP_MANY = '`licenseOf`: the same license among 100,000';
-const KEYS_ONE = '`keysOf`: one license in the license store';
-const KEYS_MANY = '`keysOf`: the same license among 100,000';
-
-/**
- * The license store's lookups, what `ingest` awaits per request when keys come from the database:
- * `licenseOf`, one indexed query joining keys, record and the record's data key, and three
- * AES-256-GCM decryptions (the secret, and the legal entity under its data key, unwrapped once and then
- * held in memory); `keysOf`, the keys alone. Each with one license stored and with 100,000 (each with
- * a key, a record and its data key).
- */
-export async function keyLookupPath(): Promise<{ rows: Row[]; scaling: number; keysScaling: number }> {
-  const db = await PGlite.create();
-  try {
-    const keys = createLicenseStore(db, { keyring: benchKeyring() });
-    await keys.migrate();
-    await keys.setLicense({ licenseId: 'lic-bench', legalEntity: 'ACME Corp', features: ['audit-log', 'policy.simulator', 'sso'], dataRegion: 'eu' });
-    const { secret } = await keys.issue('lic-bench');
-    const lookups = {
-      [LOOKUP_ONE]: async () => {
-        const found = await keys.licenseOf('lic-bench');
-        if (found?.keys[0]?.secret !== secret || found.license?.legalEntity !== 'ACME Corp') throw new Error('bench: licenseOf did not return the issued secret and the record');
-      },
-      [KEYS_ONE]: async () => {
-        if ((await keys.keysOf('lic-bench'))?.[0]?.secret !== secret) throw new Error('bench: keysOf did not return the issued secret');
-      },
-    };
-    const one = await timeAsync(lookups, { rounds: 7 });
-    // 99,999 other licenses; their sealed bytes are never decrypted, only skipped by the index.
-    await db.query(
-      `INSERT INTO telemetry_license_keys (license_id, key_id, created_at, kek_id, nonce, sealed)
-       SELECT 'lic-' || lpad(i::text, 6, '0'), 'k1', now(), '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 48), 'hex') FROM generate_series(1, 99999) AS i`,
-    );
-    await db.query(
-      `INSERT INTO telemetry_data_keys (id, license_id, purpose, created_at, kek_id, nonce, wrapped)
-       SELECT lpad(to_hex(i), 32, '0'), 'lic-' || lpad(i::text, 6, '0'), 'record', now(), '0000000000000000', decode(repeat('00', 12), 'hex'), decode(repeat('00', 48), 'hex') FROM generate_series(1, 99999) AS i`,
-    );
-    await db.query(
-      `INSERT INTO telemetry_licenses (license_id, features, data_region, data_key, legal_entity, updated_at)
-       SELECT 'lic-' || lpad(i::text, 6, '0'), '{sso}', 'eu', lpad(to_hex(i), 32, '0'), decode(repeat('00', 40), 'hex'), now() FROM generate_series(1, 99999) AS i`,
-    );
-    for (const table of ['telemetry_license_keys', 'telemetry_data_keys', 'telemetry_licenses']) await db.query(`ANALYZE ${table}`);
-    const many = await timeAsync({ [LOOKUP_MANY]: lookups[LOOKUP_ONE], [KEYS_MANY]: lookups[KEYS_ONE] }, { rounds: 7 });
-    return {
-      rows: [
-        { name: LOOKUP_ONE, value: one[LOOKUP_ONE]!, unit: 'lookups/s', ratio: 1 },
-        { name: LOOKUP_MANY, value: many[LOOKUP_MANY]!, unit: 'lookups/s', ratio: many[LOOKUP_MANY]! / one[LOOKUP_ONE]! },
-        { name: KEYS_ONE, value: one[KEYS_ONE]!, unit: 'lookups/s', ratio: 1 },
-        { name: KEYS_MANY, value: many[KEYS_MANY]!, unit: 'lookups/s', ratio: many[KEYS_MANY]! / one[KEYS_ONE]! },
-      ],
-      scaling: many[LOOKUP_MANY]! / one[LOOKUP_ONE]!,
-      keysScaling: many[KEYS_MANY]! / one[KEYS_ONE]!,
-    };
-  } finally {
-    await db.close();
-  }
-}
+export const benchKeyring = () => parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench');
 
 const PUT_CONCURRENT = '`put` with group commit, 64 callers at once';
 const BARE_CONCURRENT = 'bare `INSERT … ON CONFLICT DO NOTHING` of window and report, one per request, 64 at once';

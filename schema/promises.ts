@@ -37,6 +37,7 @@ const HEADERS_SENT = 'test/wire/headers-sent.test.ts';
 const CAPACITY = 'test/lint-capacity.test.ts';
 const DATA_KEYS = 'test/store/data-keys.test.ts';
 const ERASURE = 'test/store/erasure-files.test.ts';
+const CACHE = 'test/store/license-cache.test.ts';
 
 const PROPERTY = `${ACCEPTED}: holds only values the contract allows, whatever strings a report carries`;
 const FREE_TEXT = `${ATTACKS}: refuses free text in every string the contract has, and stores nothing`;
@@ -124,6 +125,7 @@ export const promiseKeepers: readonly PromiseKeeping[] = [
       'test/store/key-store.test.ts: issues a secret once, stores it only encrypted, and lists ids, dates and states, never a secret',
       'test/store/key-store.test.ts: rotates and revokes per license, leaving other licenses untouched',
       "test/wire/license-keys.test.ts: refuses a report for license B signed with license A's key: 401 license-key-mismatch",
+      `${CACHE}: sees a revocation, a rotation and a record change made by another process at the bound after it, not one lookup later`,
     ],
   },
   {
@@ -161,6 +163,7 @@ export const promiseKeepers: readonly PromiseKeeping[] = [
       'test/store/store.test.ts: keeps a report 400 days from its receipt, then purges every field of it',
       `${DATA_KEYS}: destroys the data key with the reports in one statement; a process that still held it seals the next report under a new one`,
       `${DATA_KEYS}: deletes a license whole: reports, signing keys, record and data keys, and nothing of another license`,
+      `${CACHE}: sees a license deleted by another process at the bound, and then knows it no more`,
       `${ERASURE}: never holds the names in clear, before or after forget and purge, while it holds a clear value beside them in its tables and WAL`,
     ],
   },

@@ -160,6 +160,7 @@ const STORE_EXPORTS = [
   'DATABASE_RETRY_AFTER_SECONDS',
   'KeyStoreError',
   'KeyringError',
+  'LICENSE_CHANGE_BOUND_SECONDS',
   'StoreError',
   'createKeyStore',
   'createLicenseStore',

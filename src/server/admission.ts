@@ -11,8 +11,12 @@
  * for them: each refusal books the mean time per request (measured over the
  * admitted ones, start to release) divided by `maxInFlight`, after the ones
  * booked before it, and is told to come back when its turn comes, rounded up
- * to whole seconds: at least 1, at most `maxRetryAfterSeconds`. The uploader
- * (`sendTelemetry`) waits exactly that long.
+ * to whole seconds: at least 1, at most `maxRetryAfterSeconds`. Once the
+ * whole of that window is booked, further refusals are sent back over it
+ * again, each a per-request time after the one before (wrapping around), so a
+ * herd larger than the window serves returns as an even stream rather than
+ * all at the longest wait. The uploader (`sendTelemetry`) waits exactly as
+ * long as it is told.
  *
  * `createAdmission` is the counting; `admitRequest` applies it to a node:http
  * style request and response. Neither imports node:http, so the server entry
@@ -104,11 +108,26 @@ export function createAdmission(options: AdmissionOptions = {}): Admission {
   // The moment up to which the clients refused so far have been given the service's time.
   let bookedUntil = 0;
 
+  // Where the last refusal past a fully booked window was sent back to, in milliseconds into the window.
+  let overflowAt = 0;
+
   const refusal = (): AdmissionRefusal => {
     const at = now();
     const perRequest = meanServiceMs / maxInFlight;
-    bookedUntil = Math.min(Math.max(bookedUntil, at) + perRequest, at + maxRetryAfterSeconds * 1000);
-    const retryAfterSeconds = Math.min(maxRetryAfterSeconds, Math.max(1, Math.ceil((bookedUntil - at) / 1000)));
+    const windowMs = maxRetryAfterSeconds * 1000;
+    const ahead = Math.max(bookedUntil, at) - at + perRequest;
+    let waitMs: number;
+    if (ahead <= windowMs) {
+      bookedUntil = at + ahead;
+      waitMs = ahead;
+    } else {
+      // The whole window is booked: the rest are sent back over it again, one per-request time apart, so that a
+      // herd larger than the window serves comes back as an even stream, not all at once at the longest wait.
+      bookedUntil = at + windowMs;
+      overflowAt = (overflowAt + perRequest) % windowMs;
+      waitMs = overflowAt === 0 ? windowMs : overflowAt;
+    }
+    const retryAfterSeconds = Math.min(maxRetryAfterSeconds, Math.max(1, Math.ceil(waitMs / 1000)));
     refused++;
     const error = wireError('server', `${inFlight} requests are in flight, the most this server takes at once; send again in ${retryAfterSeconds} s, as Retry-After says`, 'overloaded');
     return {

@@ -18,6 +18,7 @@
 import { type AeadKey, aeadKey, openValue, sealValue } from './aead.js';
 import { STALE, type KekInForce, guard, kekInForceDdl } from './kek-in-force.js';
 import { sealBytes, unsealBytes } from './keyring.js';
+import { bucketOf } from './license-changes.js';
 import { KeyStoreError, type LicenseTables, type SealedColumn, createBlock, hex, kekFor, LICENSE_ID, unhex } from './license-tables.js';
 
 /** What a data key seals: a license's reports, or its license record. */
@@ -82,6 +83,8 @@ export interface DataKeys {
   fromRow(where: string, row: Record<string, unknown>, as?: string): Promise<DataKey>;
   /** Forgets the license's cached keys: they were destroyed, or a row could not reference them. */
   evict(licenseId: string): void;
+  /** Forgets the cached keys of every license in these buckets of the change feed (./license-changes.ts), or all. */
+  evictBuckets(buckets: ReadonlySet<number> | 'all'): void;
   /** For check and rewrap. */
   readonly sealedColumn: SealedColumn;
 }
@@ -91,14 +94,18 @@ export function dataKeys(tables: LicenseTables, inForce: KekInForce): DataKeys {
   const byLicense = new Map<string, DataKey>();
   const byId = new Map<string, DataKey>();
   const slot = (licenseId: string, purpose: string) => `${licenseId}\0${purpose}`;
+  /** Each held key's bucket in the change feed, computed once, so a change read drops its keys without hashing every id again. */
+  const buckets = new Map<string, number>();
+  const forget = (key: DataKey) => {
+    byId.delete(key.id);
+    buckets.delete(key.id);
+    if (byLicense.get(slot(key.licenseId, key.purpose)) === key) byLicense.delete(slot(key.licenseId, key.purpose));
+  };
   const remember = (key: DataKey): DataKey => {
-    if (byId.size >= DATA_KEY_CACHE_ENTRIES) {
-      // The oldest first: Maps iterate in insertion order.
-      const oldest = byId.values().next().value!;
-      byId.delete(oldest.id);
-      if (byLicense.get(slot(oldest.licenseId, oldest.purpose)) === oldest) byLicense.delete(slot(oldest.licenseId, oldest.purpose));
-    }
+    // The oldest first: Maps iterate in insertion order.
+    if (byId.size >= DATA_KEY_CACHE_ENTRIES) forget(byId.values().next().value!);
     byId.set(key.id, key);
+    buckets.set(key.id, bucketOf(key.licenseId));
     byLicense.set(slot(key.licenseId, key.purpose), key);
     return key;
   };
@@ -162,10 +169,12 @@ export function dataKeys(tables: LicenseTables, inForce: KekInForce): DataKeys {
     evict(licenseId) {
       for (const purpose of ['reports', 'record']) {
         const key = byLicense.get(slot(licenseId, purpose));
-        if (key === undefined) continue;
-        byLicense.delete(slot(licenseId, purpose));
-        byId.delete(key.id);
+        if (key !== undefined) forget(key);
       }
+    },
+
+    evictBuckets(changed) {
+      for (const key of [...byId.values()]) if (changed === 'all' || changed.has(buckets.get(key.id)!)) forget(key);
     },
 
     sealedColumn: {

@@ -31,7 +31,7 @@ export interface LicenseAdmin extends Pick<LicenseStore, 'issue' | 'rotate' | 'r
 export const ADMIN_METHODS = ['issue', 'rotate', 'revoke', 'list', 'setLicense', 'license', 'licenses', 'rewrap', 'check', 'forget', 'deleteLicense'] as const satisfies readonly (keyof LicenseAdmin)[];
 type AdminMethod = (typeof ADMIN_METHODS)[number];
 
-/** A license store and the report store of the same database, as one LicenseAdmin. */
+/** A license store and the report store of the same database, as one LicenseAdmin; every change is seen by the license store's lookups at once. */
 export function licenseAdmin(licenses: LicenseStore, store: Pick<PostgresStore, 'forget'>): LicenseAdmin {
   return {
     issue: (licenseId) => licenses.issue(licenseId),
@@ -44,7 +44,12 @@ export function licenseAdmin(licenses: LicenseStore, store: Pick<PostgresStore, 
     rewrap: (options) => licenses.rewrap(options),
     check: (options) => licenses.check(options),
     forget: (licenseId) => store.forget({ licenseId }),
-    deleteLicense: (licenseId) => store.forget({ licenseId, deleteLicense: true }),
+    deleteLicense: async (licenseId) => {
+      const erased = await store.forget({ licenseId, deleteLicense: true });
+      // The license went through the report store: the lookups of this process drop it now, not at their next read of the change feed.
+      await licenses.refresh();
+      return erased;
+    },
   };
 }
 

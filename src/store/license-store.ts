@@ -13,6 +13,8 @@ import type { LicenseEntry } from '../server/key-lookup.js';
 import type { QueryClient } from './database.js';
 import { dataKeys, migrateKeyTables } from './data-keys.js';
 import { kekInForce } from './kek-in-force.js';
+import { type LicenseCacheOptions, licenseCache } from './license-cache.js';
+import { changeFeed, changeFeedBlock } from './license-changes.js';
 import { type LicenseKeyStore, LOOKUP_LIMIT, LOOKUP_ORDER, keyColumns, keysTable } from './key-store.js';
 import type { KeyringSource } from './keyring.js';
 import { recordColumns, recordKeyJoin, recordsTable } from './license-records.js';
@@ -20,9 +22,9 @@ import { KeyStoreError, LICENSE_ID, checkSealed, createBlock, licenseTables, rew
 
 /**
  * How soon every server process sees a change to a license (a key issued, rotated or revoked, a record
- * set, the license deleted), at most; docs/key-store.md promises it. `licenseOf` and `keysOf` read the
- * database at each call and so see a change at once; a lookup that keeps licenses in memory must drop
- * what it holds within this bound.
+ * set, the license deleted), at most; docs/key-store.md promises it. `licenseOf` and `keysOf` answer
+ * from memory (./license-cache.ts) what the database held at a read of the change feed younger than
+ * this, or read the database; a change made by this store itself is seen at once.
  */
 export const LICENSE_CHANGE_BOUND_SECONDS = 5;
 
@@ -38,6 +40,12 @@ export interface KeyStoreOptions {
   readonly schema?: string;
   /** The clock of `created_at`, `revoked_at` and `updated_at`; default the system clock. */
   readonly now?: () => Date;
+  /**
+   * The licenses `licenseOf` and `keysOf` keep in memory (decrypted: see docs/key-store.md), each
+   * trusted for {@link LICENSE_CHANGE_BOUND_SECONDS} at most; `false` (or `entries: 0`) reads the
+   * database at every lookup.
+   */
+  readonly cache?: LicenseCacheOptions | false;
 }
 
 /** What a store check found: everything sealed is readable; how much of it under each KEK, and which KEKs are still needed. */
@@ -91,6 +99,12 @@ export interface LicenseStore extends Omit<LicenseKeyStore, 'check' | 'rewrap'> 
    * licenses; undefined when the license has no key.
    */
   licenseOf(licenseId: string): Promise<LicenseEntry | undefined>;
+  /**
+   * Reads the change feed now and drops from memory every license changed since its last read, as a
+   * lookup does by itself within the bound: call it after changing a license through another object
+   * (the report store's `forget` with `deleteLicense`) for the change to be seen here at once.
+   */
+  refresh(): Promise<void>;
 }
 
 /**
@@ -110,12 +124,47 @@ export function createLicenseStore(client: QueryClient, options: KeyStoreOptions
   const data = dataKeys(tables, inForce);
   const keys = keysTable(tables, inForce);
   const records = recordsTable(tables, data);
+  const feed = changeFeed(tables);
+
+  /** One license from the database: its keys, each row beside the license's record (or NULLs when it has none), in one statement. */
+  const load = async (licenseId: string): Promise<LicenseEntry | undefined> => {
+    const rows = await tables.query(
+      'key lookup',
+      `SELECT ${keyColumns('k.')}, ${recordColumns('l', 'l_')} FROM ${tables.keys} AS k LEFT JOIN ${tables.licenses} AS l ON l.license_id = k.license_id ${recordKeyJoin(tables, 'l')} WHERE k.license_id = $1 ORDER BY ${LOOKUP_ORDER} LIMIT ${LOOKUP_LIMIT}`,
+      [licenseId],
+    );
+    if (rows.length === 0) return undefined;
+    const found = [];
+    for (const row of rows) found.push(await keys.keyOf('key lookup', row));
+    const first = rows[0]!;
+    return { keys: found, ...(first['l_license_id'] === null || first['l_license_id'] === undefined ? {} : { license: await records.recordOf('key lookup', first, 'l_') }) };
+  };
+
+  const cached =
+    options.cache === false || options.cache?.entries === 0
+      ? undefined
+      : licenseCache(options.cache ?? {}, LICENSE_CHANGE_BOUND_SECONDS * 1000, load, (snapshot) => feed.since('key lookup', snapshot), (buckets) => data.evictBuckets(buckets));
+  /** Runs a change of this store, then drops the license from memory: this process sees its own change at once. */
+  const changing =
+    <A extends unknown[], R>(change: (licenseId: string, ...rest: A) => Promise<R>) =>
+    async (licenseId: string, ...rest: A): Promise<R> => {
+      try {
+        return await change(licenseId, ...rest);
+      } finally {
+        cached?.drop(licenseId);
+      }
+    };
+  const licenseOf = (licenseId: string): Promise<LicenseEntry | undefined> => {
+    if (typeof licenseId !== 'string' || !LICENSE_ID.test(licenseId)) return Promise.resolve(undefined);
+    return cached === undefined ? load(licenseId) : cached.lookup(licenseId);
+  };
 
   return {
     async migrate() {
       await migrateKeyTables(tables);
       await tables.query('key store migrate', createBlock(tables, 'telemetry_keys', keys.create));
       await tables.query('key store migrate', createBlock(tables, 'telemetry_licenses', records.create));
+      await tables.query('key store migrate', changeFeedBlock(tables, feed));
     },
 
     async check(options = {}) {
@@ -165,28 +214,25 @@ export function createLicenseStore(client: QueryClient, options: KeyStoreOptions
       return { rewrapped: secrets + wrapped, secrets, dataKeys: wrapped, currentKek: ring.current.id };
     },
 
-    issue: keys.issue,
-    rotate: keys.rotate,
-    revoke: keys.revoke,
+    issue: changing(keys.issue),
+    rotate: changing(keys.rotate),
+    revoke: changing(keys.revoke),
     list: keys.list,
-    keysOf: keys.keysOf,
-    setLicense: records.set,
+    keysOf: cached === undefined ? keys.keysOf : (licenseId) => licenseOf(licenseId).then((entry) => entry?.keys),
+    setLicense: async (record) => {
+      const licenseId = (record as { licenseId?: unknown } | undefined)?.licenseId;
+      try {
+        return await records.set(record);
+      } finally {
+        if (typeof licenseId === 'string') cached?.drop(licenseId);
+      }
+    },
     license: records.get,
     licenses: records.all,
+    licenseOf,
 
-    async licenseOf(licenseId) {
-      if (typeof licenseId !== 'string' || !LICENSE_ID.test(licenseId)) return undefined;
-      // One statement: the license's keys, each row beside the license's record (or NULLs when it has none).
-      const rows = await tables.query(
-        'key lookup',
-        `SELECT ${keyColumns('k.')}, ${recordColumns('l', 'l_')} FROM ${tables.keys} AS k LEFT JOIN ${tables.licenses} AS l ON l.license_id = k.license_id ${recordKeyJoin(tables, 'l')} WHERE k.license_id = $1 ORDER BY ${LOOKUP_ORDER} LIMIT ${LOOKUP_LIMIT}`,
-        [licenseId],
-      );
-      if (rows.length === 0) return undefined;
-      const found = [];
-      for (const row of rows) found.push(await keys.keyOf('key lookup', row));
-      const first = rows[0]!;
-      return { keys: found, ...(first['l_license_id'] === null || first['l_license_id'] === undefined ? {} : { license: await records.recordOf('key lookup', first, 'l_') }) };
+    async refresh() {
+      await cached?.refresh();
     },
   };
 }

@@ -17,6 +17,8 @@ export const LICENSES_TABLE = 'telemetry_licenses';
 export const DATA_KEYS_TABLE = 'telemetry_data_keys';
 /** The one KEK every process seals new values under, set by rewrap (./kek-in-force.ts). */
 export const KEK_IN_FORCE_TABLE = 'telemetry_kek_in_force';
+/** Which licenses changed, per bucket, for the processes that keep licenses in memory (./license-changes.ts). */
+export const LICENSE_CHANGES_TABLE = 'telemetry_license_changes';
 
 /** The license id as the contract's header carries it, and as both tables check it. */
 export const LICENSE_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -64,6 +66,7 @@ export interface LicenseTables {
   readonly licenses: string;
   readonly dataKeys: string;
   readonly kekInForce: string;
+  readonly licenseChanges: string;
   /** The PostgreSQL schema, or undefined for the connection's `search_path`. */
   readonly schema: string | undefined;
   /** Runs a statement, its failure a KeyStoreError that begins with `where`. */
@@ -83,6 +86,7 @@ export function licenseTables(client: QueryClient, options: { readonly schema?: 
     licenses: qualify(LICENSES_TABLE),
     dataKeys: qualify(DATA_KEYS_TABLE),
     kekInForce: qualify(KEK_IN_FORCE_TABLE),
+    licenseChanges: qualify(LICENSE_CHANGES_TABLE),
     schema,
     async query(where, text, params = []) {
       try {

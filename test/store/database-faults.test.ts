@@ -148,9 +148,18 @@ describe.skipIf(skip)('the example server while its PostgreSQL fails', () => {
     await terminateConnections(cluster!.url);
     for (let waited = 0; waited < 5_000 && !(told(a) > before[0]! && told(b) > before[1]!); waited += 50) await pause(50);
     expect([told(a) > before[0]!, told(b) > before[1]!]).toEqual([true, true]);
+    // After the load a server's pool may hold several idle connections (up to 8): a health check that draws one whose
+    // death the pool has not yet been told of answers 503 once, and a later one draws a live connection. What must hold
+    // is that each process lives and is healthy again within a few checks, never that the first check is lucky.
     for (const server of [a, b]) {
       expect(server.child.exitCode).toBeNull();
-      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const seen: number[] = [];
+      for (let attempt = 0; attempt < 20 && seen.at(-1) !== 200; attempt += 1) {
+        if (attempt > 0) await pause(250);
+        seen.push((await fetch(`${server.url}/healthz`)).status);
+      }
+      expect(seen.at(-1)).toBe(200);
+      expect(seen.filter((status) => status !== 200 && status !== 503)).toEqual([]);
     }
 
     const pool = new pg.Pool({ connectionString: cluster!.url, max: 2 });

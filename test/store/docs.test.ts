@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { runKeysCli } from '../../src/store/keys-cli.js';
 import { createKeyStore, parseKeyring, storagePlan } from '../../src/store-postgres.js';
 import { LICENSE_CHANGE_BOUND_SECONDS } from '../../src/store/license-store.js';
+import { DEFAULT_CACHE_ENTRIES, DEFAULT_IDLE_SECONDS, DEFAULT_UNKNOWN_ENTRIES } from '../../src/store/license-cache.js';
+import { CHANGE_BUCKETS } from '../../src/store/license-changes.js';
 import { repoRoot } from '../helpers.js';
 import { markdownLintMessages, plainText } from '../support/markdown-lint.js';
 
@@ -43,5 +45,14 @@ describe('docs/key-store.md', () => {
     const listed = cells('Value', 1);
     expect(listed.filter((where) => where.startsWith('telemetry_reports.')).sort()).toEqual(sealed.sort());
     expect(markdown).toContain(`within ${LICENSE_CHANGE_BOUND_SECONDS} seconds (\`LICENSE_CHANGE_BOUND_SECONDS\`)`);
+  });
+
+  it('says what the license cache holds by the defaults the code has', () => {
+    const flat = markdown.replace(/\s+/g, ' ');
+    expect(flat).toContain(`At most \`cache.entries\` licenses (default ${DEFAULT_CACHE_ENTRIES.toLocaleString('en')})`);
+    expect(flat).toContain(`(\`cache.unknownEntries\`, default ${DEFAULT_UNKNOWN_ENTRIES.toLocaleString('en')}`);
+    expect(flat).toContain(`not looked up for ${DEFAULT_IDLE_SECONDS / 60} minutes (\`cache.idleSeconds\`)`);
+    expect(flat).toContain(`at most ${CHANGE_BUCKETS.toLocaleString('en')} rows`);
+    expect(flat).toContain(`trusted for \`LICENSE_CHANGE_BOUND_SECONDS\` (${LICENSE_CHANGE_BOUND_SECONDS} s) at most`);
   });
 });

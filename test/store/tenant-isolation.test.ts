@@ -16,6 +16,7 @@ import { keyringFromEnv } from '../../src/store/keyring-source.js';
 import { sendTelemetry } from '../../src/uploader.js';
 import { freshDatabase, postgresUrl } from '../support/databases.js';
 import { type RunningServer, killExampleServers, startExampleServer } from '../support/example-server.js';
+import { untilProbed } from '../support/license-change.js';
 import { keysCli, setLicenseWithCli } from '../support/license-cli.js';
 import { built, counts, license } from '../wire/support.js';
 
@@ -103,6 +104,8 @@ describe.skipIf(skip)('the example server on PostgreSQL with the license key sto
     expect(await send('lic-a', [next, secrets['a']!], windowOf(4))).toMatchObject({ ok: true, status: 201 });
     expect(await send('lic-a', [secrets['a']!], windowOf(5))).toMatchObject({ ok: true, status: 201 });
     expect((await keys('revoke', 'lic-a', 'k1')).code).toBe(0);
+    // The server holds lic-a in memory: it sees the revocation within LICENSE_CHANGE_BOUND_SECONDS (a probe stores nothing meanwhile).
+    await untilProbed(server.url, 'lic-a', [secrets['a']!], 'revoked-key');
     expect(await send('lic-a', [secrets['a']!], windowOf(6))).toMatchObject({ ok: false, status: 401, error: { rule: 'revoked-key' } });
     expect(await send('lic-a', [next], windowOf(6))).toMatchObject({ ok: true, status: 201 });
     expect(await send('lic-b', [secrets['b']!], windowOf(6))).toMatchObject({ ok: true, status: 201 });
