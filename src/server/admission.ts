@@ -7,16 +7,24 @@
  * most `maxBytes`), and for a refused one its headers while the 503 is
  * written; its body is never read into memory.
  *
- * `Retry-After` spreads the refused clients over the time the service needs
- * for them: each refusal books the mean time per request (measured over the
- * admitted ones, start to release) divided by `maxInFlight`, after the ones
- * booked before it, and is told to come back when its turn comes, rounded up
- * to whole seconds: at least 1, at most `maxRetryAfterSeconds`. Once the
- * whole of that window is booked, further refusals are sent back over it
- * again, each a per-request time after the one before (wrapping around), so a
- * herd larger than the window serves returns as an even stream rather than
- * all at the longest wait. The uploader (`sendTelemetry`) waits exactly as
- * long as it is told.
+ * `Retry-After` sends a refused client back when the service has room for
+ * it. The service takes about `rate` requests a second: `maxInFlight` per
+ * mean time of a request (measured over the admitted ones, start to release),
+ * or what it released in the last whole second if that is more (the mean
+ * remembers a slow start for many requests, the last second forgets it). The
+ * server counts, for each second to come, the refused clients it told to come
+ * back in it, and tells a new refusal the first second from now that has
+ * fewer than its share of `rate`: consecutive refusals fill the seconds in
+ * order, so the refused come back as an even stream of about what the service
+ * takes, never all in one second. A second's count is dropped once it has
+ * begun: its clients came back (a client refused again takes one new place,
+ * so however often it is refused it is counted once) or will not. Every
+ * second is booked at the pace of now, so a slow start does not keep the
+ * clients refused after it waiting. `Retry-After` is whole seconds, at least
+ * 1, at most `maxRetryAfterSeconds`; when every second of that window is full,
+ * the refusal goes to the least booked one (the earliest of them), so a herd
+ * larger than the window serves is spread over it, not all at the longest
+ * wait. The uploader (`sendTelemetry`) waits exactly as long as it is told.
  *
  * `createAdmission` is the counting; `admitRequest` applies it to a node:http
  * style request and response. Neither imports node:http, so the server entry
@@ -68,7 +76,9 @@ export interface AdmissionStats {
   readonly refused: number;
   /** The running mean of an admitted request's time, start to release, in milliseconds (0 before the first). */
   readonly meanServiceMs: number;
-  /** How far ahead the refusals so far have booked the service, in milliseconds from now. */
+  /** Refused clients told to come back in a second still to come. */
+  readonly waiting: number;
+  /** The time the service needs for those at its present pace, in milliseconds. */
   readonly backlogMs: number;
 }
 
@@ -105,30 +115,62 @@ export function createAdmission(options: AdmissionOptions = {}): Admission {
   let admitted = 0;
   let refused = 0;
   let meanServiceMs = 0;
-  // The moment up to which the clients refused so far have been given the service's time.
-  let bookedUntil = 0;
+  // How many refused clients were told to come back in each second (by its number since the epoch), for the
+  // seconds still to come; a second's count is dropped once it has begun (its clients came back, or will not).
+  const told = new Map<number, number>();
+  let waiting = 0;
+  let forgotten = 0;
+  const forget = (second: number): void => {
+    for (; forgotten <= second && waiting > 0; forgotten++) {
+      waiting -= told.get(forgotten) ?? 0;
+      told.delete(forgotten);
+    }
+    if (waiting === 0) forgotten = second + 1;
+  };
 
-  // Where the last refusal past a fully booked window was sent back to, in milliseconds into the window.
-  let overflowAt = 0;
+  // Requests released in the second `completedIn` (by its number since the epoch), and in the second before it.
+  let completedIn = 0;
+  let completedNow = 0;
+  let completedBefore = 0;
+  const count = (at: number): void => {
+    const second = Math.floor(at / 1000);
+    if (second !== completedIn) {
+      completedBefore = second === completedIn + 1 ? completedNow : 0;
+      completedNow = 0;
+      completedIn = second;
+    }
+  };
+  // The service's pace: the more of what it did in the last whole second and what the mean time of a request says
+  // it does with every place taken. The mean remembers a slow start for many requests; the last second forgets it.
+  const perRequestMs = (at: number): number => {
+    count(at);
+    const perRequest = meanServiceMs / maxInFlight;
+    return completedBefore > 0 ? Math.min(perRequest, 1000 / completedBefore) : perRequest;
+  };
 
   const refusal = (): AdmissionRefusal => {
     const at = now();
-    const perRequest = meanServiceMs / maxInFlight;
-    const windowMs = maxRetryAfterSeconds * 1000;
-    const ahead = Math.max(bookedUntil, at) - at + perRequest;
-    let waitMs: number;
-    if (ahead <= windowMs) {
-      bookedUntil = at + ahead;
-      waitMs = ahead;
-    } else {
-      // The whole window is booked: the rest are sent back over it again, one per-request time apart, so that a
-      // herd larger than the window serves comes back as an even stream, not all at once at the longest wait.
-      bookedUntil = at + windowMs;
-      overflowAt = (overflowAt + perRequest) % windowMs;
-      waitMs = overflowAt === 0 ? windowMs : overflowAt;
+    const perRequest = perRequestMs(at);
+    // The first second from now whose returns booked so far are fewer than the service takes in it (its share of
+    // `rate` a second, so a rate under one a second books one every few seconds); past the window, the least booked.
+    const second = Math.floor(at / 1000);
+    forget(second);
+    const rate = perRequest > 0 ? 1000 / perRequest : Infinity;
+    let retryAfterSeconds = 0;
+    let fewest = 1;
+    for (let k = 1; k <= maxRetryAfterSeconds; k++) {
+      const booked = told.get(second + k) ?? 0;
+      const share = rate === Infinity ? Infinity : Math.floor(rate * k) - Math.floor(rate * (k - 1));
+      if (booked < share) {
+        retryAfterSeconds = k;
+        break;
+      }
+      if (booked < (told.get(second + fewest) ?? 0)) fewest = k;
     }
-    const retryAfterSeconds = Math.min(maxRetryAfterSeconds, Math.max(1, Math.ceil(waitMs / 1000)));
+    if (retryAfterSeconds === 0) retryAfterSeconds = fewest;
     refused++;
+    told.set(second + retryAfterSeconds, (told.get(second + retryAfterSeconds) ?? 0) + 1);
+    waiting++;
     const error = wireError('server', `${inFlight} requests are in flight, the most this server takes at once; send again in ${retryAfterSeconds} s, as Retry-After says`, 'overloaded');
     return {
       admitted: false,
@@ -154,12 +196,20 @@ export function createAdmission(options: AdmissionOptions = {}): Admission {
           if (released) return;
           released = true;
           inFlight--;
-          const took = Math.max(0, now() - started);
+          const ended = now();
+          count(ended);
+          completedNow++;
+          const took = Math.max(0, ended - started);
           meanServiceMs = meanServiceMs === 0 ? took : meanServiceMs + SMOOTHING * (took - meanServiceMs);
         },
       };
     },
-    stats: () => ({ maxInFlight, inFlight, peakInFlight, admitted, refused, meanServiceMs, backlogMs: Math.max(0, bookedUntil - now()) }),
+    stats: () => {
+      const at = now();
+      forget(Math.floor(at / 1000));
+      const inLine = waiting;
+      return { maxInFlight, inFlight, peakInFlight, admitted, refused, meanServiceMs, waiting: inLine, backlogMs: inLine * perRequestMs(at) };
+    },
   };
 }
 

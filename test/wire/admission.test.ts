@@ -36,44 +36,97 @@ describe('createAdmission', () => {
     expect(admission.enter().admitted).toBe(false);
   });
 
-  it('sizes Retry-After to the backlog: each refusal books the mean time per request over the places, so the refused come back spread out', () => {
+  /** Runs `count` requests, `maxInFlight` at a time, each taking `ms`, on the test's clock. */
+  function serve(admission: Admission, time: ReturnType<typeof clock>, count: number, ms: number) {
+    for (let done = 0; done < count; done += admission.maxInFlight) {
+      const places = Array.from({ length: Math.min(admission.maxInFlight, count - done) }, () => admission.enter());
+      time.advance(ms);
+      for (const place of places) if (place.admitted) place.release();
+    }
+  }
+
+  /** Fills every place (held, never released) and returns the Retry-After of `count` refusals after it. */
+  function refusals(admission: Admission, count: number): number[] {
+    while (admission.stats().inFlight < admission.maxInFlight) admission.enter();
+    return Array.from({ length: count }, () => {
+      const refused = admission.enter();
+      return refused.admitted ? 0 : refused.retryAfterSeconds;
+    });
+  }
+
+  it('tells each refusal the first second with room at the service\'s pace, so the refused come back spread out', () => {
     const time = clock();
     const admission = createAdmission({ maxInFlight: 4, now: time.now });
     // Requests that take 2 s each, four at a time: the service finishes one every 0.5 s.
-    for (let i = 0; i < 4; i++) {
-      const place = admission.enter();
-      time.advance(2000);
-      if (place.admitted) place.release();
-    }
+    serve(admission, time, 4, 2000);
     expect(admission.stats().meanServiceMs).toBe(2000);
-    for (let i = 0; i < 4; i++) admission.enter();
-    const waits = Array.from({ length: 8 }, () => {
-      const refused = admission.enter();
-      return refused.admitted ? 0 : refused.retryAfterSeconds;
-    });
-    // 0.5 s each: the 1st and 2nd within 1 s, the 3rd and 4th within 2 s, …
-    expect(waits).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
-    expect(admission.stats().backlogMs).toBe(4000);
-    // Time passes: the booked time runs down, and a new refusal goes after what is still booked.
+    // Two a second: the 1st and 2nd in the next second, the 3rd and 4th in the one after, …
+    expect(refusals(admission, 8)).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+    expect(admission.stats()).toMatchObject({ waiting: 8, backlogMs: 4000 });
+    // Time passes: the seconds that have begun are dropped, and a new refusal goes to the first second with room.
     time.advance(3000);
-    const later = admission.enter();
-    expect(!later.admitted && later.retryAfterSeconds).toBe(2);
+    expect(admission.stats().waiting).toBe(2);
+    expect(refusals(admission, 1)).toEqual([2]);
   });
 
-  it('never asks for more than maxRetryAfterSeconds, however long the backlog, and sends the refusals past a fully booked window back over it again, evenly, not all at the longest wait', () => {
+  it('counts a client refused again once: its old second is dropped when it begins, so refusing the same clients again and again does not push Retry-After out', () => {
+    const time = clock();
+    const admission = createAdmission({ maxInFlight: 2, now: time.now });
+    serve(admission, time, 2, 1000);
+    // Two a second: six refused clients are told 1, 1, 2, 2, 3 and 3 s.
+    const first = refusals(admission, 6);
+    expect(first).toEqual([1, 1, 2, 2, 3, 3]);
+    // Each second, the ones told that second come back and are refused again, the places still taken: ten rounds.
+    let waits = first;
+    for (let second = 1; second <= 10; second++) {
+      time.advance(1000);
+      const back = waits.filter((w) => w === 1).length;
+      waits = [...waits.filter((w) => w > 1).map((w) => w - 1), ...refusals(admission, back)];
+      expect(admission.stats().waiting).toBe(6);
+    }
+    // Six clients at two a second: never more than 3 s, however often they were refused.
+    expect(Math.max(...waits)).toBe(3);
+    expect(admission.stats().refused).toBeGreaterThan(20);
+  });
+
+  it('books at the service\'s pace now: a slow start does not keep the clients refused after it waiting', () => {
+    const time = clock();
+    const admission = createAdmission({ maxInFlight: 2, now: time.now });
+    // A cold start: the first requests take 30 s, two at a time: one every 15 s.
+    serve(admission, time, 2, 30_000);
+    const held = [admission.enter(), admission.enter()];
+    expect(refusals(admission, 4)).toEqual([15, 30, 45, 60]);
+    // The service warms up: 200 requests of 100 ms each (the held two among them), 10 s in all.
+    time.advance(100);
+    for (const place of held) if (place.admitted) place.release();
+    serve(admission, time, 198, 100);
+    expect(admission.stats().meanServiceMs).toBeLessThan(102);
+    // The four refused are still to come back, in seconds 15 to 60; the next second has room at 20 a second now.
+    expect(refusals(admission, 1)).toEqual([1]);
+    expect(admission.stats().waiting).toBe(5);
+  });
+
+  it('takes the pace from what the service released in the last whole second when that is more than its mean time says', () => {
+    const time = clock();
+    const admission = createAdmission({ maxInFlight: 4, now: time.now });
+    // Four requests of 60 s, then eight of 0.1 s within one second: the mean still says one every 10 s or so.
+    serve(admission, time, 4, 60_000);
+    time.advance(1000);
+    serve(admission, time, 8, 100);
+    expect(admission.stats().meanServiceMs).toBeGreaterThan(30_000);
+    time.advance(800);
+    // In the next second, eight a second: eight refusals go to the next second, the ninth to the one after.
+    expect(refusals(admission, 9)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2]);
+  });
+
+  it('never asks for more than maxRetryAfterSeconds, and spreads a herd larger than that window serves evenly over it, not all at the longest wait', () => {
     const time = clock();
     const admission = createAdmission({ maxInFlight: 1, maxRetryAfterSeconds: 5, now: time.now });
-    const place = admission.enter();
-    time.advance(3000);
-    if (place.admitted) place.release();
-    admission.enter();
-    const waits = Array.from({ length: 10 }, () => {
-      const refused = admission.enter();
-      return refused.admitted ? 0 : refused.retryAfterSeconds;
-    });
-    // 3 s a request: the first is booked 3 s ahead; the window of 5 s is then full, and the rest go 3 s apart around it.
-    expect(waits).toEqual([3, 3, 1, 4, 2, 5, 3, 1, 4, 2]);
-    expect(admission.stats().backlogMs).toBe(5000);
+    serve(admission, time, 1, 3000);
+    // One request every 3 s: the window of 5 s has room for one, in its 3rd second; the rest go to the least booked
+    // seconds of the window, earliest first, one a second before any second gets a second one.
+    expect(refusals(admission, 10)).toEqual([3, 1, 2, 4, 5, 1, 2, 3, 4, 5]);
+    expect(admission.stats().waiting).toBe(10);
   });
 
   it('refuses a limit that is not a positive integer, naming the option, the rule and the kind of value', () => {
