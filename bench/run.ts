@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold-start.js';
 import { generationCost } from './generation.js';
 import { HERD_INSTALLATIONS, HERD_MAX_OPEN, HERD_SCALE, herdPath } from './herd.js';
-import { HTTP_CONCURRENCY, httpPath } from './http.js';
+import { HTTP_CONCURRENCY, HTTP_LICENSES, httpPath } from './http.js';
 import { ingestPath } from './ingest.js';
 import { PURGE_ROWS, purgePath } from './purge.js';
 import { keyLookupPath } from './keys.js';
@@ -140,11 +140,11 @@ try {
     else {
       show(
         'End to end over HTTP on PostgreSQL',
-        `Two server processes on one throwaway PostgreSQL cluster (synchronous_commit on), each with a pool of 8 connections, driven in turn by the same load generator (bench/load.ts) over loopback: ${HTTP_CONCURRENCY} keep-alive connections, 1,000 requests a round, every request a new window, so every answer is a 201 and a stored row. Median of 15 rounds, the order rotating. Ratio: to the bare server.`,
+        `Two server processes on one throwaway PostgreSQL cluster (synchronous_commit on), each with a pool of 8 connections, driven in turn by the same load generator (bench/load.ts) over loopback: ${HTTP_CONCURRENCY} keep-alive connections, 1,000 requests a round. The example server runs as a deployment does: the license store on (DATABASE_URL and TELEMETRY_KEK, no vendor-wide secret), ${HTTP_LICENSES} licenses issued through it, each with a record, a signing key and a data key (as scripts/dev/herd.ts provisions the herd), every request signed with its license's own key and checked against its record, the keys and records held in memory within LICENSE_CHANGE_BOUND_SECONDS, the reports of concurrent requests written by group commit, each answered once its row is committed. The bare server checks every request against its one key. The licenses are taken in turn and every request is the next day-long window of its license (UTC midnights), so every answer is a 201 and a stored row. Median of 15 rounds, the order rotating. Ratio: to the bare server.`,
         h.rows,
         'To bare server',
       );
-      targets.push({ target: 'the example server at least 0.8× the requests/s of a bare node:http server (HMAC, `JSON.parse`, `INSERT … ON CONFLICT DO NOTHING`)', met: h.ratio >= 0.8, measured: `${h.ratio.toFixed(2)}×`, limit: 'on 2 cores the server process is the bottleneck of both, and the example server spends about 60–100 µs more CPU per request than the bare one (its process time per request, measured under load: 255–340 µs against 195–235 µs): `ingest`\'s checks (the in-process HMAC, content type and contract headers, I-JSON, validation, the message id) and a JSON answer with the contract\'s headers; system calls per request are the same (two writes, two reads). Measured on a shared machine the figure ranged from 0.72× to 1.10×' });
+      targets.push({ target: 'the example server on PostgreSQL (license store on, keys looked up) at least 1.5× the requests/s of the bare server (node:http: HMAC, `JSON.parse`, one `INSERT … ON CONFLICT DO NOTHING` per request), at 64 concurrent connections, with the same durability (synchronous_commit on)', met: h.ratio >= 1.5, measured: `${h.ratio.toFixed(2)}×`, limit: 'LIMIT_TBD' });
     }
   }
   if (sections.has('herd')) {
