@@ -1,13 +1,15 @@
 /**
  * The least a server must do to store a signed report once, for the
  * end-to-end comparison: node:http, one HMAC-SHA-256 check of the Standard
- * Webhooks signature (node:crypto), `JSON.parse`, one `INSERT … ON CONFLICT
- * DO NOTHING` into the same table (its month partition created once, when
- * first needed) through a `pg` pool of the same size as the
- * example server's (with the SHA-256 of the body for the table's body_digest
- * column), the customer header and the message id AES-256-GCM encrypted as
- * the table requires (under one key for every license, where the store keeps
- * one per license). No size limit, no header checks, no validation.
+ * Webhooks signature (node:crypto) under one key for every license (where the
+ * example server looks up each license's own and its record), `JSON.parse`,
+ * one `INSERT … ON CONFLICT DO NOTHING` into the same table (its month
+ * partition created once, when first needed) through a `pg` pool of the same
+ * size as the example server's (with the SHA-256 of the body for the table's
+ * body_digest column), the customer header and the message id AES-256-GCM
+ * encrypted as the table requires (under one key for every license, where the
+ * store keeps one per license). No size limit, no header checks, no validation, no row
+ * in the windows table (no overlap check).
  *
  *   DATABASE_URL=… TELEMETRY_VENDOR_WIDE_SECRET=whsec_… tsx bench/bare-server.ts
  *
