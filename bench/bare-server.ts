@@ -1,13 +1,15 @@
 /**
  * The least a server must do to store a signed report once, for the
  * end-to-end comparison: node:http, one HMAC-SHA-256 check of the Standard
- * Webhooks signature (node:crypto), `JSON.parse`, one `INSERT … ON CONFLICT
- * DO NOTHING` into the same table (its month partition created once, when
- * first needed) through a `pg` pool of the same size as the
- * example server's (with the SHA-256 of the body for the table's body_digest
- * column), the customer header and the message id AES-256-GCM encrypted as
- * the table requires (under one key for every license, where the store keeps
- * one per license). No size limit, no header checks, no validation.
+ * Webhooks signature (node:crypto) under one key for every license (where the
+ * example server looks up each license's own and its record), `JSON.parse`,
+ * one `INSERT … ON CONFLICT DO NOTHING` into the same table (its month
+ * partition created once, when first needed) through a `pg` pool of the same
+ * size as the example server's (with the SHA-256 of the body for the table's
+ * body_digest column), the customer header and the message id AES-256-GCM
+ * encrypted as the table requires (under one key for every license, where the
+ * store keeps one per license). No size limit, no header checks, no validation, no row
+ * in the windows table (no overlap check).
  *
  *   DATABASE_URL=… TELEMETRY_VENDOR_WIDE_SECRET=whsec_… tsx bench/bare-server.ts
  *
@@ -31,9 +33,10 @@ const seal = (value: string): Buffer => {
   return Buffer.concat([nonce, cipher.update(value, 'utf8'), cipher.final(), cipher.getAuthTag()]);
 };
 
-// The v1 columns, filled from the parsed body and the headers.
+// The v1 columns, filled from the parsed body and the headers. The window start is $3 read as text first: a bare
+// `$3::timestamptz` would make the driver type $3 as timestamptz, and period_start would then get PostgreSQL's spelling.
 const INSERT = `INSERT INTO telemetry_reports (dedupe_key, window_start, received_at, body_digest, schema_version, period_start, period_end, active_seats, policies_active, policy_executions_count, total_provisioned_seats, seat_limit_hit, features_used, app_version, node_version, webhook_id, customer, license_id)
-  VALUES ($1, $3::timestamptz, now(), $16, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (dedupe_key, window_start) DO NOTHING RETURNING dedupe_key`;
+  VALUES ($1, $3::text::timestamptz, now(), $16, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (dedupe_key, window_start) DO NOTHING RETURNING dedupe_key`;
 
 /** The table is partitioned by window month: each month's partition created once, when first needed, as the store does. */
 const months = monthsOnDemand((month) => pool.query(createMonthStatement({ schema: undefined, table: storagePlan.table }, month)));

@@ -1,17 +1,24 @@
 /**
- * End to end over HTTP on PostgreSQL: the example server (examples/server.ts:
- * ingest, then `put`) against a bare node:http server that does one HMAC
- * check, `JSON.parse` and one `INSERT … ON CONFLICT DO NOTHING`
- * (bench/bare-server.ts). The example server verifies with one vendor-wide
- * key (TELEMETRY_VENDOR_WIDE_SECRET), as the bare one does. Both run as their own processes on a throwaway
- * PostgreSQL cluster (scripts/dev/postgres-cluster.ts), with a pool of 8
- * connections, and both are driven by the same load generator
- * (bench/load.ts) over loopback: every request a new window, so every answer
- * is a stored row.
+ * End to end over HTTP on PostgreSQL: the example server (examples/server.ts
+ * as a deployment runs it: the license store on, every request's key and
+ * license record looked up, no vendor-wide secret; `ingest`, then `put` with
+ * group commit) against a bare node:http server that does one HMAC check
+ * with one key, `JSON.parse` and one `INSERT … ON CONFLICT DO NOTHING` per
+ * request (bench/bare-server.ts). LICENSES licenses are issued through the
+ * license store (scripts/dev/herd.ts `provisionHerd`: a record, a signing key
+ * and a data key each); every request is signed with its license's own key
+ * (the bare server's with its one key), the licenses taken in turn, and each
+ * is a new day-long window of its license (UTC midnights, a license's windows
+ * consecutive, never overlapping), so every answer is a 201 and a stored row.
+ * Both servers run as their own processes on a throwaway PostgreSQL cluster
+ * (scripts/dev/postgres-cluster.ts, synchronous_commit on), with a pool of 8
+ * connections each, driven by the same load generator (bench/load.ts) over
+ * loopback at HTTP_CONCURRENCY connections.
  */
 import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
+import { type Installation, provisionHerd } from '../scripts/dev/herd.js';
 import { startCluster } from '../scripts/dev/postgres-cluster.js';
 import { type ServerProcess, startServerProcess } from '../scripts/dev/server-process.js';
 import { createTelemetryRequest } from '../src/uploader/request.js';
@@ -22,9 +29,11 @@ import { load } from './load.js';
 import type { Row } from './report.js';
 import { median } from './timing.js';
 
-const EXAMPLE = 'the example server (`ingest`, then `put`)';
-const BARE = 'bare node:http: HMAC, `JSON.parse`, `INSERT … ON CONFLICT DO NOTHING`';
-export const HTTP_CONCURRENCY = 32;
+const EXAMPLE = 'the example server (license store on: keys and record looked up, `ingest`, then `put`)';
+const BARE = 'bare node:http: HMAC with one key, `JSON.parse`, `INSERT … ON CONFLICT DO NOTHING`';
+export const HTTP_CONCURRENCY = 64;
+/** Licenses issued in the license store, each connection's requests going through them in turn. */
+export const HTTP_LICENSES = 64;
 const PER_ROUND = 1_000;
 // Many short rounds: on a shared machine a burst of other work then lands on a round of each, not on one contender.
 const ROUNDS = 15;
@@ -32,12 +41,21 @@ const DAY = 86_400_000;
 /** Day `n` after 2026-01-01 as a window bound: windows are UTC midnights, a day long at least. */
 const midnight = (n: number) => `${new Date(Date.UTC(2026, 0, 1) + n * DAY).toISOString().slice(0, 10)}T00:00:00Z`;
 
-async function prepare(secret: string, licenseId: string, count: number): Promise<PreparedRequest[]> {
+/**
+ * `count` requests, request `n` of the whole run (from `first`) for license
+ * `n mod licenses` and its window of day `n div licenses`: across the run a
+ * license's windows follow each other, so no request repeats or overlaps
+ * another, whichever server it goes to. `secret`: the bare server's one key;
+ * undefined, each license's own.
+ */
+async function prepare(fleet: readonly Installation[], first: number, count: number, secret?: string): Promise<PreparedRequest[]> {
   const out: PreparedRequest[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let n = first; n < first + count; n++) {
+    const license = fleet[n % fleet.length]!;
+    const day = Math.floor(n / fleet.length);
     const built = await createTelemetryRequest(
-      { periodStart: midnight(i), periodEnd: midnight(i + 1), activeSeats: i, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 50, seatLimitHit: false, featuresUsed: ['audit-log', 'policy.simulator', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
-      { version: 1, licenseId, customer: 'ACME Corp', signingSecrets: [secret], maskCustomer: false },
+      { periodStart: midnight(day), periodEnd: midnight(day + 1), activeSeats: n % 500, policiesActive: 7, policyExecutionsCount: 1200, totalProvisionedSeats: 500, seatLimitHit: false, featuresUsed: ['audit-log', 'sso'], appVersion: '0123456789abcdef', nodeVersion: '20' },
+      { version: 1, licenseId: license.licenseId, customer: license.legalEntity, signingSecrets: [secret ?? license.secret], maskCustomer: false },
     );
     if (!built.ok) throw new Error(`bench: cannot build a request: ${built.error.message}`);
     out.push({ path: built.request.path, headers: built.request.headers, body: built.request.body });
@@ -52,22 +70,31 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
   const children = new Set<ChildProcess>();
   const servers: ServerProcess[] = [];
   try {
-    const pool = new pg.Pool({ connectionString: cluster.url, max: 1 });
     const kek = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-    await createPostgresStore(pool, { keyring: parseKeyring(kek, 'bench') }).migrate();
-    await pool.end();
-    const secret = generateSecret();
-    const env = { TELEMETRY_VENDOR_WIDE_SECRET: secret, TELEMETRY_KEK: kek, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster.url, DATA_DIR: '' };
-    servers.push(await startServerProcess(tmpdir(), env, children), await startServerProcess(tmpdir(), env, children, 'bench/bare-server.ts'));
-    const contenders: Record<string, ServerProcess> = { [EXAMPLE]: servers[0]!, [BARE]: servers[1]! };
+    const keyring = parseKeyring(kek, 'bench');
+    const pool = new pg.Pool({ connectionString: cluster.url, max: 8 });
+    let fleet: Installation[];
+    try {
+      await createPostgresStore(pool, { keyring }).migrate();
+      fleet = await provisionHerd(pool, keyring, HTTP_LICENSES, { prefix: 'bench' });
+    } finally {
+      await pool.end();
+    }
+    const bareSecret = generateSecret();
+    const env = { TELEMETRY_KEK: kek, TELEMETRY_ACCEPTED_VERSIONS: '1', DATABASE_URL: cluster.url, DATA_DIR: '' };
+    servers.push(await startServerProcess(tmpdir(), env, children), await startServerProcess(tmpdir(), { ...env, TELEMETRY_VENDOR_WIDE_SECRET: bareSecret }, children, 'bench/bare-server.ts'));
+    const contenders: Record<string, { server: ServerProcess; secret?: string }> = { [EXAMPLE]: { server: servers[0]! }, [BARE]: { server: servers[1]!, secret: bareSecret } };
     const names = Object.keys(contenders);
     const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    let sent = 0;
     for (let round = -1; round < ROUNDS; round++) {
       // Rotating order; round -1 warms both up and is not counted.
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + Math.max(round, 0)) % names.length]!;
-        const requests = await prepare(secret, `bench-${names.indexOf(name)}-${round + 1}`, round < 0 ? PER_ROUND / 4 : PER_ROUND);
-        const rps = await load(contenders[name]!.url, requests, HTTP_CONCURRENCY);
+        const count = round < 0 ? PER_ROUND / 4 : PER_ROUND;
+        const requests = await prepare(fleet, sent, count, contenders[name]!.secret);
+        sent += count;
+        const rps = await load(contenders[name]!.server.url, requests, HTTP_CONCURRENCY);
         if (round >= 0) samples[name]!.push(rps);
       }
     }
