@@ -19,7 +19,7 @@ import { type AeadKey, aeadKey, openValue, sealValue } from './aead.js';
 import { STALE, type KekInForce, guard, kekInForceDdl } from './kek-in-force.js';
 import { sealBytes, unsealBytes } from './keyring.js';
 import { bucketOf } from './license-changes.js';
-import { KeyStoreError, type LicenseTables, type SealedColumn, createBlock, hex, kekFor, LICENSE_ID, unhex } from './license-tables.js';
+import { KeyStoreError, type LicenseTables, type SealedColumn, KEK_ID_COLUMN, NONCE_COLUMN, createBlock, hex, kekFor, licenseIdColumn, unhex } from './license-tables.js';
 
 /** What a data key seals: a license's reports, or its license record. */
 export type DataKeyPurpose = 'reports' | 'record';
@@ -54,11 +54,11 @@ export const dataKeyColumns = (alias = '', as = '') =>
 export const dataKeysDdl = (table: string): string[] => [
   `CREATE TABLE IF NOT EXISTS ${table} (`,
   `  id text COLLATE "C" PRIMARY KEY CONSTRAINT id_check CHECK (id ~ '^[0-9a-f]{32}$'),`,
-  `  license_id text COLLATE "C" NOT NULL CONSTRAINT license_id_check CHECK (license_id ~ '${LICENSE_ID.source}'),`,
+  licenseIdColumn('NOT NULL'),
   `  purpose text NOT NULL CONSTRAINT purpose_check CHECK (purpose IN ('reports', 'record')),`,
   '  created_at timestamptz NOT NULL,',
-  `  kek_id text NOT NULL CONSTRAINT kek_id_check CHECK (kek_id ~ '^[0-9a-f]{16}$'),`,
-  '  nonce bytea NOT NULL CONSTRAINT nonce_check CHECK (octet_length(nonce) = 12),',
+  KEK_ID_COLUMN,
+  NONCE_COLUMN,
   '  wrapped bytea NOT NULL CONSTRAINT wrapped_check CHECK (octet_length(wrapped) = 48),',
   '  UNIQUE (license_id, purpose)',
   ');',

@@ -15,13 +15,13 @@
  * seals again.
  */
 import type { Kek } from './keyring.js';
-import { KeyStoreError, type LicenseTables } from './license-tables.js';
+import { KEK_ID_COLUMN, KeyStoreError, type LicenseTables } from './license-tables.js';
 
 /** The statements that create the table when missing. */
 export const kekInForceDdl = (table: string): string[] => [
   `CREATE TABLE IF NOT EXISTS ${table} (`,
   '  singleton boolean PRIMARY KEY DEFAULT true CONSTRAINT singleton_check CHECK (singleton),',
-  `  kek_id text NOT NULL CONSTRAINT kek_id_check CHECK (kek_id ~ '^[0-9a-f]{16}$'),`,
+  KEK_ID_COLUMN,
   '  changed_at timestamptz NOT NULL',
   ');',
   `COMMENT ON TABLE ${table} IS 'The key-encryption key every new secret and data key is sealed under: set by the first value sealed, changed only by rewrap. Holds an id, never key material.';`,

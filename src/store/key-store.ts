@@ -12,7 +12,7 @@ import { seal, unseal } from './keyring.js';
 import { generateSecret, parseSecret } from '../wire/signature.js';
 import type { VerificationKey } from '../wire/verify-signature.js';
 import { STALE, type KekInForce, guard } from './kek-in-force.js';
-import { KeyStoreError, type LicenseTables, type SealedColumn, checkLicenseId, hex, iso, kekFor, LICENSE_ID, unhex } from './license-tables.js';
+import { KeyStoreError, type LicenseTables, type SealedColumn, KEK_ID_COLUMN, NONCE_COLUMN, checkLicenseId, hex, iso, kekFor, LICENSE_ID, licenseIdColumn, unhex } from './license-tables.js';
 
 /** A key as `list` shows it: never the secret. */
 export interface KeyInfo {
@@ -150,12 +150,12 @@ export function keysTable(tables: LicenseTables, inForce: KekInForce) {
     /** The statements that create the table when missing. */
     create: [
       `CREATE TABLE IF NOT EXISTS ${table} (`,
-      `  license_id text COLLATE "C" NOT NULL CONSTRAINT license_id_check CHECK (license_id ~ '${LICENSE_ID.source}'),`,
+        licenseIdColumn('NOT NULL'),
       `  key_id text COLLATE "C" NOT NULL CONSTRAINT key_id_check CHECK (key_id ~ '^k[1-9][0-9]{0,8}$'),`,
       '  created_at timestamptz NOT NULL,',
       '  revoked_at timestamptz,',
-      `  kek_id text NOT NULL CONSTRAINT kek_id_check CHECK (kek_id ~ '^[0-9a-f]{16}$'),`,
-      '  nonce bytea NOT NULL CONSTRAINT nonce_check CHECK (octet_length(nonce) = 12),',
+        KEK_ID_COLUMN,
+        NONCE_COLUMN,
       '  sealed bytea NOT NULL CONSTRAINT sealed_check CHECK (octet_length(sealed) BETWEEN 40 AND 80),',
       '  PRIMARY KEY (license_id, key_id)',
       ');',

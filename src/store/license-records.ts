@@ -13,7 +13,7 @@ import { CONTRACT_HEADERS, headerPattern } from '../wire/contract-headers.js';
 import { encodeCustomer } from '../wire/mask.js';
 import { type DataKeys, dataKeyColumns } from './data-keys.js';
 import { type ClearFields, openPersonal, sealPersonal } from './license-personal.js';
-import { KeyStoreError, type LicenseTables, checkLicenseId, hex, LICENSE_ID, unhex } from './license-tables.js';
+import { KeyStoreError, type LicenseTables, checkLicenseId, hex, licenseIdColumn, unhex } from './license-tables.js';
 
 /**
  * The columns of a record row (the table named `alias`) as {@link recordsTable}'s `recordOf` reads them,
@@ -95,7 +95,7 @@ export function recordsTable(tables: LicenseTables, keys: DataKeys) {
     /** The statements that create the table when missing. */
     create: [
       `CREATE TABLE IF NOT EXISTS ${table} (`,
-      `  license_id text COLLATE "C" PRIMARY KEY CONSTRAINT license_id_check CHECK (license_id ~ '${LICENSE_ID.source}'),`,
+      licenseIdColumn('PRIMARY KEY'),
       `  features text[] NOT NULL CONSTRAINT features_check CHECK (cardinality(features) <= ${schema.properties.features.maxItems} AND array_position(features, NULL) IS NULL AND (cardinality(features) = 0 OR array_to_string(features, ',') ~ '^${featurePattern}(,${featurePattern})*$')),`,
       `  contract_end timestamptz CONSTRAINT contract_end_check CHECK (contract_end = date_trunc('day', contract_end AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'),`,
       `  data_region text NOT NULL CONSTRAINT data_region_check CHECK (data_region ~ '${schema.properties.dataRegion.pattern}'),`,

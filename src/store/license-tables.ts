@@ -22,6 +22,17 @@ export const LICENSE_CHANGES_TABLE = 'telemetry_license_changes';
 
 /** The license id as the contract's header carries it, and as both tables check it. */
 export const LICENSE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The column lines the license store's tables share, so that a license id, a KEK id and a nonce are
+ * checked alike in each: `licenseIdColumn` with the table's own key constraint (`PRIMARY KEY` or `NOT NULL`).
+ */
+export const licenseIdColumn = (constraint: 'PRIMARY KEY' | 'NOT NULL'): string =>
+  `  license_id text COLLATE "C" ${constraint} CONSTRAINT license_id_check CHECK (license_id ~ '${LICENSE_ID.source}'),`;
+/** Which KEK sealed a row (./keyring.ts `kekId`: 16 hex digits). */
+export const KEK_ID_COLUMN = `  kek_id text NOT NULL CONSTRAINT kek_id_check CHECK (kek_id ~ '^[0-9a-f]{16}$'),`;
+/** The AES-256-GCM nonce of a sealed value. */
+export const NONCE_COLUMN = '  nonce bytea NOT NULL CONSTRAINT nonce_check CHECK (octet_length(nonce) = 12),';
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A refusal or failure of the license store, `<where>: <what is wrong> (<rule>)`; never holds a secret, a KEK or a legal entity. */
