@@ -345,6 +345,29 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
   // Checked now: a server that accepts nothing (no version released, none named) stops here, not at every report.
   acceptedVersionsOption(options.acceptedVersions);
   const keys = options.vendorWideKeys !== undefined ? { vendorWideKeys: options.vendorWideKeys } : { licenseKeys: options.licenseKeys! };
+  // What a live report and a bundle's window are both checked with, built once rather than at every request.
+  const checks = {
+    ...keys,
+    maxBytes,
+    ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
+    ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
+    ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
+  };
+  const reportOptions = {
+    ...checks,
+    ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
+    ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
+    ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
+  };
+  const maxBundleBytes = options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
+  const bundleOptions = { ...checks, maxBundleBytes, ...(options.allowSupersede ? { allowSupersede: true } : {}) };
+  const discard = { maxDiscardBytes: maxBytes * 16 };
+  /** Answers a report or bundle that failed verification; a failed key lookup's reason goes to the operator's log, never to the client. */
+  const refuse = (res: ServerResponse, failed: Parameters<typeof failureResponse>[0]): void => {
+    if (failed.cause !== undefined) console.error(`examples/server.ts: key lookup: ${(failed.cause as Error)?.message ?? String(failed.cause)}`);
+    const answer = failureResponse(failed);
+    send(res, answer.status, answer.headers, answer.body);
+  };
   /** An offline bundle: verified as a whole, each window as a live report, stored through the same put, answered with a signed receipt. */
   const receiveBundle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.receiptKey === undefined) {
@@ -352,23 +375,9 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
       json(res, 501, { error: { rule: 'bundles-not-configured', message: `${BUNDLE_PATH}: this server takes no offline bundles: it has no key to sign their receipts (TELEMETRY_RECEIPT_KEY_FILE) (bundles-not-configured)` } });
       return;
     }
-    const maxBundleBytes = options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
-    const verified = await ingestBundle(
-      { method: req.method ?? 'POST', headers: req.headers, body: await readBody(req, maxBundleBytes) },
-      {
-        ...keys,
-        maxBytes,
-        maxBundleBytes,
-        ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
-        ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
-        ...(options.allowSupersede ? { allowSupersede: true } : {}),
-        ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
-      },
-    );
+    const verified = await ingestBundle({ method: req.method ?? 'POST', headers: req.headers, body: await readBody(req, maxBundleBytes) }, bundleOptions);
     if (!verified.ok) {
-      if (verified.cause !== undefined) console.error(`examples/server.ts: key lookup: ${(verified.cause as Error)?.message ?? String(verified.cause)}`);
-      const answer = failureResponse(verified);
-      send(res, answer.status, answer.headers, answer.body);
+      refuse(res, verified);
       return;
     }
     let outcomes;
@@ -402,7 +411,7 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
     }
     if (path === BUNDLE_PATH) {
       // A bundle takes a place like a report: a flood of them is refused as one of reports is, their bodies unread.
-      if (admitRequest(admission, req, res, { maxDiscardBytes: maxBytes * 16 })) await receiveBundle(req, res);
+      if (admitRequest(admission, req, res, discard)) await receiveBundle(req, res);
       return;
     }
     if (path !== TELEMETRY_PATH) {
@@ -410,26 +419,11 @@ export function createHandler(options: ServerOptions, store: PostgresStore, read
       return;
     }
     // Past the limit: 503 at once, the body dropped unread; an admitted report's place is freed when its answer is sent.
-    if (!admitRequest(admission, req, res, { maxDiscardBytes: maxBytes * 16 })) return;
+    if (!admitRequest(admission, req, res, discard)) return;
     const body = await readBody(req, maxBytes);
-    const result = await ingest(
-      { method: req.method ?? 'POST', headers: req.headers, body },
-      {
-        ...keys,
-        maxBytes,
-        ...(options.acceptedVersions ? { acceptedVersions: options.acceptedVersions } : {}),
-        ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
-        ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
-        ...(options.encryptionKeys !== undefined ? { encryptionKeys: options.encryptionKeys } : {}),
-        ...(options.requireLicenseRecord !== undefined ? { requireLicenseRecord: options.requireLicenseRecord } : {}),
-        ...(options.knownSoftware !== undefined ? { knownSoftware: options.knownSoftware } : {}),
-      },
-    );
+    const result = await ingest({ method: req.method ?? 'POST', headers: req.headers, body }, reportOptions);
     if (!result.ok) {
-      // The key lookup failed (the key store's database, a KEK it lacks): the operator needs the reason, the client only a 503.
-      if (result.cause !== undefined) console.error(`examples/server.ts: key lookup: ${(result.cause as Error)?.message ?? String(result.cause)}`);
-      const answer = failureResponse(result);
-      send(res, answer.status, answer.headers, answer.body);
+      refuse(res, result);
       return;
     }
     if (result.kind === 'probe') {
