@@ -3,7 +3,7 @@
  * installations (100,000 unless the variable says otherwise), each with a
  * license of its own in the license store, against two example server
  * processes (license store on, keys looked up, admission control at its
- * default) on one throwaway PostgreSQL cluster (synchronous_commit on). The
+ * default) on one throwaway PostgreSQL cluster (synchronous_commit and fsync on). The
  * same fleet sends twice: first each installation at its moment (the send
  * interval's hour compressed HERD_SCALE times, 12 by default: 300 s), then
  * the next window all at once. Reported: the time from the start until the
@@ -49,7 +49,7 @@ export interface HerdFigures {
 
 /** Undefined where this machine has no PostgreSQL server binaries. */
 export async function herdPath(log: (line: string) => void = console.log): Promise<HerdFigures | undefined> {
-  const cluster = await startCluster({ durable: true });
+  const cluster = await startCluster({ durable: true, syncToDisk: true });
   if (cluster === undefined) return undefined;
   const children = new Set<ChildProcess>();
   try {

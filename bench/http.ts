@@ -11,7 +11,8 @@
  * is a new day-long window of its license (UTC midnights, a license's windows
  * consecutive, never overlapping), so every answer is a 201 and a stored row.
  * Both servers run as their own processes on a throwaway PostgreSQL cluster
- * (scripts/dev/postgres-cluster.ts, synchronous_commit on), with a pool of 8
+ * (scripts/dev/postgres-cluster.ts, synchronous_commit on; fsync on as a
+ * deployment runs it, or off to see the processor's share alone), with a pool of 8
  * connections each, driven by the same load generator (bench/load.ts) over
  * loopback at HTTP_CONCURRENCY connections.
  */
@@ -34,9 +35,9 @@ const BARE = 'bare node:http: HMAC with one key, `JSON.parse`, `INSERT … ON CO
 export const HTTP_CONCURRENCY = 64;
 /** Licenses issued in the license store, each connection's requests going through them in turn. */
 export const HTTP_LICENSES = 64;
-const PER_ROUND = 1_000;
-// Many short rounds: on a shared machine a burst of other work then lands on a round of each, not on one contender.
-const ROUNDS = 15;
+export const HTTP_PER_ROUND = 2_000;
+/** Rounds of each contender, the order rotating: on a shared machine a burst of other work then lands on a round of each, not on one contender. */
+export const HTTP_ROUNDS = 15;
 const DAY = 86_400_000;
 /** Day `n` after 2026-01-01 as a window bound: windows are UTC midnights, a day long at least. */
 const midnight = (n: number) => `${new Date(Date.UTC(2026, 0, 1) + n * DAY).toISOString().slice(0, 10)}T00:00:00Z`;
@@ -63,9 +64,12 @@ async function prepare(fleet: readonly Installation[], first: number, count: num
   return out;
 }
 
-/** Requests per second of each server, median of the rounds; undefined where this machine has no PostgreSQL server binaries. */
-export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undefined> {
-  const cluster = await startCluster({ durable: true });
+/**
+ * Requests per second of each server, median of the rounds; undefined where this machine has no PostgreSQL
+ * server binaries. `syncToDisk`: every commit waits for the disk (fsync on), as on a deployed server.
+ */
+export async function httpPath(syncToDisk: boolean): Promise<{ rows: Row[]; ratio: number } | undefined> {
+  const cluster = await startCluster({ durable: true, syncToDisk });
   if (cluster === undefined) return undefined;
   const children = new Set<ChildProcess>();
   const servers: ServerProcess[] = [];
@@ -87,11 +91,11 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
     const names = Object.keys(contenders);
     const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     let sent = 0;
-    for (let round = -1; round < ROUNDS; round++) {
+    for (let round = -1; round < HTTP_ROUNDS; round++) {
       // Rotating order; round -1 warms both up and is not counted.
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + Math.max(round, 0)) % names.length]!;
-        const count = round < 0 ? PER_ROUND / 4 : PER_ROUND;
+        const count = round < 0 ? HTTP_PER_ROUND / 4 : HTTP_PER_ROUND;
         const requests = await prepare(fleet, sent, count, contenders[name]!.secret);
         sent += count;
         const rps = await load(contenders[name]!.server.url, requests, HTTP_CONCURRENCY);
@@ -106,8 +110,8 @@ export async function httpPath(): Promise<{ rows: Row[]; ratio: number } | undef
     };
     return {
       rows: [
-        { name: EXAMPLE, value: example, unit: 'requests/s', ratio: example / bare, ...memory(servers[0]!) },
-        { name: BARE, value: bare, unit: 'requests/s', ratio: 1, ...memory(servers[1]!) },
+        { name: `${EXAMPLE}, fsync ${syncToDisk ? 'on' : 'off'}`, value: example, unit: 'requests/s', ratio: example / bare, ...memory(servers[0]!) },
+        { name: `${BARE}, fsync ${syncToDisk ? 'on' : 'off'}`, value: bare, unit: 'requests/s', ratio: 1, ...memory(servers[1]!) },
       ],
       ratio: example / bare,
     };

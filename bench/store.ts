@@ -125,7 +125,7 @@ const PUT_ROUNDS = 7;
 
 /**
  * `put` under concurrency on PostgreSQL, against one bare statement per request: a throwaway cluster with
- * synchronous_commit on, a pool of 8 connections, PUT_CONCURRENCY callers each starting its next call as its
+ * synchronous_commit and fsync on, a pool of 8 connections, PUT_CONCURRENCY callers each starting its next call as its
  * last is answered, every call a new window (the next day of one of 256 licenses), so each is a stored row,
  * committed before it is answered. `put` gathers the rows of the calls that arrive while a statement runs
  * into the next one (group commit); the bare side sends each request's statement (the same single-row
@@ -133,7 +133,7 @@ const PUT_ROUNDS = 7;
  * created before timing. Median of the rounds, the order alternating; undefined without PostgreSQL.
  */
 export async function concurrentPutPath(): Promise<{ rows: Row[]; ratio: number } | undefined> {
-  const cluster = await startCluster({ durable: true });
+  const cluster = await startCluster({ durable: true, syncToDisk: true });
   if (cluster === undefined) return undefined;
   const pool = new pg.Pool({ connectionString: cluster.url, max: 8 });
   pool.on('error', () => {});

@@ -43,6 +43,12 @@ export interface ClusterOptions {
    * but a commit acknowledged just before `stop('immediate')` could be lost.
    */
   readonly durable?: boolean;
+  /**
+   * Also wait for the disk at every commit, as a production server does (fsync and full_page_writes on):
+   * for the benches whose figures are about durable commits. Off by default: without it a commit survives a
+   * crash of the server (the operating system keeps what was written) but not one of the machine.
+   */
+  readonly syncToDisk?: boolean;
   /** More `-c name=value` settings. */
   readonly settings?: readonly string[];
 }
@@ -75,8 +81,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Postgr
     await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
     const port = await freePort();
     // fsync off is safe against a crash of the server (the OS keeps what was written); synchronous_commit decides whether a commit reached the WAL file before it was acknowledged.
+    const disk = options.syncToDisk === true ? 'on' : 'off';
     const settings = [
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`,
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${disk} -c full_page_writes=${disk}`,
       `-c synchronous_commit=${options.durable === true ? 'on' : 'off'}`,
       ...(options.settings ?? []).map((s) => `-c ${s}`),
     ].join(' ');

@@ -1,6 +1,6 @@
 /**
  * The 02:00 herd at a size that fits `npm test` (the bench runs 100,000):
- * 2,000 installations, each with a license of its own in the license store,
+ * 5,000 installations, each with a license of its own in the license store,
  * send their twice-monthly window at the moment the schedule gives each
  * (02:00 UTC plus the license's offset within the hour, the hour compressed
  * 300 times), through the package's own `sendTelemetry` and its retries,
@@ -18,7 +18,7 @@ import { freshDatabase, postgresUrl } from '../support/databases.js';
 import { type RunningServer, killExampleServers, startExampleServer } from '../support/example-server.js';
 import { TEST_KEK, testKeyring } from '../support/keyring.js';
 
-const INSTALLATIONS = 2_000;
+const INSTALLATIONS = 5_000;
 const MAX_IN_FLIGHT = 4;
 /** The send interval's hour in 12 s. */
 const SCALE = 300;
@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(postgresUrl() === undefined)('the 02:00 herd against two example servers on PostgreSQL', () => {
-  it('stores every window of 2,000 installations exactly once, answering only 201, 200 or 503 with Retry-After, with no client timeout', { timeout: 180_000 }, async () => {
+  it('stores every window of 5,000 installations exactly once, answering only 201, 200 or 503 with Retry-After, with no client timeout', { timeout: 180_000 }, async () => {
     const planned: Planned[] = planHerd(fleet, LAST, NOW);
     expect(new Set(planned.map((p) => `${p.window.periodStart}/${p.window.periodEnd}`))).toEqual(new Set(['2026-10-15T00:00:00Z/2026-11-01T00:00:00Z']));
 
