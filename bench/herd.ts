@@ -100,7 +100,7 @@ export async function herdPath(log: (line: string) => void = console.log): Promi
       times.push(result.lastStoredMs);
       const refused = result.answers['503 overloaded'] ?? 0;
       const count = (n: number) => n.toLocaleString('en-US');
-      const line = `${count(result.answers['201'] ?? 0)} × 201, ${count(result.answers['200'] ?? 0)} × 200, ${count(refused)} × 503 with Retry-After; at most ${result.maxAttempts} attempts for one installation; peak resident memory ${memory.map((b) => `${(b / 2 ** 20).toFixed(0)} MiB`).join(' and ')}`;
+      const line = `${count(result.answers['201'] ?? 0)} × 201, ${count(result.answers['200'] ?? 0)} × 200, ${count(refused)} × 503 with Retry-After; at most ${result.maxAttempts} ${result.maxAttempts === 1 ? 'attempt' : 'attempts'} for one installation; peak resident memory ${memory.map((b) => `${(b / 2 ** 20).toFixed(0)} MiB`).join(' and ')}`;
       log(`herd (${run.arrival}): last window stored after ${(result.lastStoredMs / 1000).toFixed(1)} s; ${line}`);
       rows.push({ name: run.arrival === 'spread' ? `each at its moment (the hour in ${fmt(3600 / HERD_SCALE)} s)` : 'all at once', value: result.lastStoredMs / 1000, unit: 's until the last window is stored', ratio: 0, note: line });
     }

@@ -277,7 +277,7 @@ class Store implements PostgresStore {
       this.replacements.set(
         Number(version),
         [
-          `WITH replaced AS (UPDATE ${this.tables.table} SET ${sets.join(', ')} WHERE dedupe_key = $1 AND body_digest = $${previous}::text RETURNING dedupe_key)`,
+          `WITH replaced AS (UPDATE ${this.tables.table} SET ${sets.join(', ')} WHERE dedupe_key = $1 AND ${PARTITION_KEY} = split_part($1::text, '/', 2)::timestamptz AND body_digest = $${previous}::text RETURNING dedupe_key)`,
           `INSERT INTO ${this.tables.supersessions} (dedupe_key, superseded_at, previous_digest, body_digest, key_id) SELECT dedupe_key, $2::timestamptz, $${previous}::text, $3::text, $${previous + 1}::text FROM replaced RETURNING dedupe_key`,
         ].join(' '),
       );
@@ -388,9 +388,12 @@ class Store implements PostgresStore {
       if (c.kind === 'date') return `to_char(r.${c.column}, 'YYYY-MM-DD') AS ${c.column}`;
       return `r.${c.column}`;
     });
+    // The window's start names the month partition that can hold the report, so one partition is read, not every month kept.
+    const start = windowStartOf(String(dedupeKey));
+    if (start === undefined) return undefined;
     const { rows } = await this.client.query(
-      `SELECT r.dedupe_key, ${instantText('r.received_at')} AS received_at, r.body_digest, r.data_region, ${select.join(', ')}, ${dataKeyColumns('d.', 'dk_')} FROM ${this.tables.table} AS r LEFT JOIN ${this.tables.dataKeys} AS d ON d.id = r.data_key WHERE r.dedupe_key = $1`,
-      [dedupeKey],
+      `SELECT r.dedupe_key, ${instantText('r.received_at')} AS received_at, r.body_digest, r.data_region, ${select.join(', ')}, ${dataKeyColumns('d.', 'dk_')} FROM ${this.tables.table} AS r LEFT JOIN ${this.tables.dataKeys} AS d ON d.id = r.data_key WHERE r.dedupe_key = $1 AND r.${PARTITION_KEY} = $2::timestamptz`,
+      [dedupeKey, start.toISOString()],
     );
     const row = rows[0];
     if (row === undefined) return undefined;

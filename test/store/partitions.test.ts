@@ -5,10 +5,11 @@
  * report has expired and deleting row by row only where a month straddles the
  * cutoff, what `PurgeResult` counts, and an unpartitioned table refused.
  */
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { QueryClient } from '../../src/store/database.js';
 import { createPostgresStore } from '../../src/store-postgres.js';
-import { freshSchema, openForSuite, storeBackends } from '../support/databases.js';
+import { freshDatabase, freshSchema, openForSuite, postgresUrl, storeBackends } from '../support/databases.js';
 import { testKeyring } from '../support/keyring.js';
 import { windowReport } from '../support/window-report.js';
 
@@ -126,5 +127,37 @@ describe.each(backends)('reports partitioned by window month on $name', ({ skip,
       rule: 'unpartitioned',
       message: expect.stringMatching(/telemetry_reports: this reports table is not partitioned by window month.*\(unpartitioned\); this package does not move its rows: recreate the database .*docs\/key-store\.md "Partitioned reports"/),
     });
+  });
+});
+
+describe.skipIf(postgresUrl() === undefined)('an expired month held by purge on PostgreSQL', () => {
+  it('stores and reads back the reports of other months while the month being emptied is held exclusively', { timeout: 30_000 }, async () => {
+    const url = await freshDatabase('monthheld');
+    // A statement that waits for the held month fails after 2 s instead of passing late.
+    const pool = new pg.Pool({ connectionString: url, max: 4, options: '-c lock_timeout=2000' });
+    const holder = new pg.Client({ connectionString: url });
+    try {
+      const store = createPostgresStore(pool, { keyring: testKeyring, now: () => EARLY });
+      await store.migrate();
+      const old = await report('lic-a', '2026-10-01T00:00:00Z', '2026-10-16T00:00:00Z');
+      const current = await report('lic-a', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z');
+      for (const r of [old, current]) expect(await store.put(r)).toMatchObject({ status: 201 });
+      await holder.connect();
+      await holder.query('BEGIN');
+      // What telemetry_empty_month takes first, and holds while it counts, deletes the month's windows and truncates it.
+      await holder.query('LOCK TABLE telemetry_reports_2026_10 IN ACCESS EXCLUSIVE MODE');
+      // A report of the current month, another license's, one of a month not created yet, and a read of each month but the held one.
+      expect(await store.put(await report('lic-b', '2026-11-01T00:00:00Z', '2026-11-16T00:00:00Z'))).toMatchObject({ status: 201 });
+      expect(await store.put(await report('lic-a', '2026-12-01T00:00:00Z', '2026-12-16T00:00:00Z'))).toMatchObject({ status: 201 });
+      expect(await store.put(current)).toMatchObject({ status: 200 });
+      expect((await store.get(current.dedupeKey))?.payload['periodStart']).toBe('2026-11-01T00:00:00Z');
+      // The held month itself waits: a read of it is refused once lock_timeout passes, so the test above is able to fail.
+      await expect(store.get(old.dedupeKey)).rejects.toThrow(/lock timeout/);
+      await holder.query('ROLLBACK');
+      expect((await store.get(old.dedupeKey))?.payload['periodStart']).toBe('2026-10-01T00:00:00Z');
+    } finally {
+      await holder.end().catch(() => undefined);
+      await pool.end();
+    }
   });
 });
