@@ -135,6 +135,7 @@ export const promiseKeepers: readonly PromiseKeeping[] = [
       'test/store/store.test.ts: answers 200 for the same report again and 409 window-conflict for another body of a stored window, keeping the first',
       'test/store/store.test.ts: refuses a window that overlaps a stored window of the license with 409 window-overlap, also when many arrive at once, and stores none of them',
       `${ATTACKS}: refuses a window that overlaps a stored window of the license, and stores nothing`,
+      'test/store/offline-bundle.test.ts: answers a window overlapping a stored one 409 window-overlap and stores the others once',
     ],
   },
   {

@@ -15,6 +15,7 @@ import { utf8 } from '../../src/wire/bytes.js';
 import { signMessage } from '../../src/wire/signature.js';
 import { type ReceiptDocument, signReceipt } from '../../src/wire/receipt.js';
 import { repoRoot } from '../helpers.js';
+import { handMadeBundle } from '../support/hand-made-bundle.js';
 import { KEY_A, KEY_B, KEY_REVOKED, built, counts, license } from './support.js';
 
 interface BundleVectors {
@@ -38,15 +39,13 @@ const upload = (text: string | Uint8Array, extra: Partial<BundleOptions> = {}, c
 
 /** A bundle of the test license's windows, one per day from 2026-11-01, signed with `secrets`. */
 async function bundleOf(days: number[], secrets: readonly string[] = [KEY_A], change: (i: number) => Record<string, unknown> = () => ({})): Promise<Bundle> {
-  const windows = [];
+  const requests = [];
   for (const [i, day] of days.entries()) {
     const start = `2026-11-${String(day).padStart(2, '0')}T00:00:00Z`;
     const end = `2026-11-${String(day + 1).padStart(2, '0')}T00:00:00Z`;
-    const request = await built({}, { ...counts(), periodStart: start, periodEnd: end, ...change(i) });
-    const h = request.headers;
-    windows.push({ headers: { 'content-type': 'application/json' as const, 'webhook-id': h['webhook-id']!, 'x-telemetry-customer': h['x-telemetry-customer']!, 'x-telemetry-license-id': h['x-telemetry-license-id']!, 'x-telemetry-schema-version': h['x-telemetry-schema-version']! }, body: new TextDecoder().decode(request.body) });
+    requests.push(await built({}, { ...counts(), periodStart: start, periodEnd: end, ...change(i) }));
   }
-  return signBundle({ bundle: 'telemetry-contract offline bundle', format: 1, licenseId: 'lic-0042', createdAt: '2026-11-20T10:00:00Z', windows }, secrets);
+  return handMadeBundle('lic-0042', requests, secrets);
 }
 
 describe('bundle vectors', () => {

@@ -45,7 +45,7 @@ describe('docs/wire-protocol.md', () => {
       'license-key-mismatch': 401,
       'key-lookup-failed': 503,
     });
-    expect(Object.fromEntries(statusTable('Window status').map(([status, rule]) => [rule, Number(status)]))).toEqual({ 'license-mismatch': 422, 'supersede-refused': 409, 'window-conflict': 409 });
+    expect(Object.fromEntries(statusTable('Window status').map(([status, rule]) => [rule, Number(status)]))).toEqual({ 'license-mismatch': 422, 'supersede-refused': 409, 'window-conflict': 409, 'window-overlap': 409 });
     for (const [, rule] of [...statusTable('Bundle status'), ...statusTable('Window status')]) expect(source, rule).toContain(`'${rule}'`);
   });
 
