@@ -12,6 +12,7 @@
  */
 import type { LogEntry } from './transmission-log.js';
 import type { OutboxRecord } from './record.js';
+import { refusalStep } from './refusal-step.js';
 
 export type HealthState = 'healthy' | 'warning' | 'unhealthy' | 'disabled' | 'not-configured';
 
@@ -79,7 +80,8 @@ export function assessHealth(input: HealthInput): Health {
   if (failed.length > 0) {
     const last = failed.reduce((a, b) => (Date.parse(a.failure?.at ?? '') >= Date.parse(b.failure?.at ?? '') ? a : b));
     const how = last.failure ? `${last.failure.status ?? 'no answer'} ${last.failure.rule}` : 'unknown';
-    return result('unhealthy', `${plural(failed.length, 'window')} refused by the server (the last: ${how}); fix the cause, then retry ${failed.length === 1 ? 'it' : 'them'} (telemetry-outbox retry)`);
+    const step = failed.length === 1 ? refusalStep(last.failure?.rule, last.messageId) : undefined;
+    return result('unhealthy', `${plural(failed.length, 'window')} refused by the server (the last: ${how}); ${step ?? `fix the cause, then retry ${failed.length === 1 ? 'it' : 'them'} (telemetry-outbox retry)`}`);
   }
   // What the server last answered about a window; an operator's requeue, export or discard is no answer, nor is a re-forming.
   const lastSend = [...input.log].reverse().find((e) => e.outcome === 'delivered' || e.outcome === 'failed' || e.outcome === 'pending');

@@ -12,6 +12,7 @@ import { JSON_MEDIA_TYPE } from '../wire/content-type.js';
 import { runtimeHeaders } from '../wire/contract-headers.js';
 import { TELEMETRY_PATH } from '../wire/paths.js';
 import type { Delivery, OutboxRecord, RecordProblem, Window } from './record.js';
+import { refusalStep } from './refusal-step.js';
 
 /** Where a window stands, in an administrator's words: `preview` is a window not in the outbox. */
 export type ShownState = 'waiting' | 'refused' | 'delivered' | 'discarded' | 'preview';
@@ -60,7 +61,8 @@ function stateOf(record: OutboxRecord, preview: boolean): { state: ShownState; s
   }
   if (record.state === 'discarded') return { state: 'discarded', stateText: `discarded ${record.discarded?.at ?? ''}: ${record.discarded?.reason ?? ''}` };
   if (record.state === 'failed') {
-    return { state: 'refused', stateText: `refused ${record.failure?.at ?? ''}${record.failure ? `: ${problemText(record.failure)}` : ''}; telemetry-outbox retry ${record.messageId} once the cause is fixed` };
+    const step = refusalStep(record.failure?.rule, record.messageId) ?? `telemetry-outbox retry ${record.messageId} once the cause is fixed`;
+    return { state: 'refused', stateText: `refused ${record.failure?.at ?? ''}${record.failure ? `: ${problemText(record.failure)}` : ''}; ${step}` };
   }
   const tried = record.attempts === 0 ? 'not sent yet' : `${record.attempts} attempt${record.attempts === 1 ? '' : 's'} so far${record.lastError ? `, the last: ${problemText(record.lastError)}` : ''}`;
   const as = record.supersedes ? `, as a correction of the stored report ${record.supersedes}` : '';

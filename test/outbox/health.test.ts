@@ -86,6 +86,17 @@ describe('health', () => {
     });
   });
 
+  it('names discard, not a retry, for a window the server refuses however often it is sent (window-overlap, window-conflict)', () => {
+    const overlap = record('failed', { failure: { at: iso(NOW - DAY), status: 409, rule: 'window-overlap', message: 'x' } });
+    expect(assessHealth(healthy({ records: [overlap] })).reason).toBe(
+      `1 window refused by the server (the last: 409 window-overlap); it overlaps a window the server has stored and is refused again however often it is sent: discard it (telemetry-outbox discard ${overlap.messageId} --reason <text>) and report only the days no stored window covers`,
+    );
+    const conflict = record('failed', { failure: { at: iso(NOW - DAY), status: 409, rule: 'window-conflict', message: 'x' } });
+    expect(assessHealth(healthy({ records: [conflict] })).reason).toMatch(/\(the last: 409 window-conflict\); .*discard it \(telemetry-outbox discard msg_\S+ --reason <text>\) or, where the vendor accepts corrections, supersede the stored report \(telemetry-outbox supersede msg_\S+ --reason <text>\)$/);
+    // Several refused windows may need different steps: the general one is named.
+    expect(assessHealth(healthy({ records: [overlap, conflict] })).reason).toMatch(/^2 windows refused by the server \(the last: 409 window-(overlap|conflict)\); fix the cause, then retry them \(telemetry-outbox retry\)$/);
+  });
+
   it('is unhealthy with unreadable records or a folder that cannot be written', () => {
     expect(assessHealth(healthy({ unreadable: 2 })).reason).toBe('2 record files could not be read (set aside in corrupt/, kept for the retention period); re-enqueue those windows from the source if not delivered, then delete the file');
     expect(assessHealth(healthy({ storageProblem: '/x: cannot write the outbox: permission denied, EACCES (storage-write)' }))).toMatchObject({ state: 'unhealthy' });

@@ -196,7 +196,14 @@ function story(backend: Backend): void {
       failed: 1,
       failedWindows: [{ messageId: refused, window: { start: AIR_GAPPED[0].periodStart, end: AIR_GAPPED[0].periodEnd }, failure: { status: 409, rule: 'window-overlap', message: expect.stringContaining('overlaps a window of this license that is already stored') } }],
     });
-    expect(await outbox.health()).toMatchObject({ state: 'unhealthy', reason: expect.stringContaining('409 window-overlap') });
+    // The step it names is discard, not a retry the server would refuse again.
+    expect(await outbox.health()).toMatchObject({
+      state: 'unhealthy',
+      reason: `1 window refused by the server (the last: 409 window-overlap); it overlaps a window the server has stored and is refused again however often it is sent: discard it (telemetry-outbox discard ${refused} --reason <text>) and report only the days no stored window covers`,
+    });
+    const shown = await outboxCli(['show', refused, '--dir', outboxDir]);
+    expect(shown.out).toContain(`409 window-overlap: `);
+    expect(shown.out).toContain(`; it overlaps a window the server has stored and is refused again however often it is sent: discard it (telemetry-outbox discard ${refused} --reason <text>)`);
     // Newest first: exported, then refused by the receipt; never delivered.
     expect((await outbox.history()).filter((e) => e.messageId === refused).map((e) => e.outcome)).toEqual(['failed', 'exported']);
     const again = await outboxCli(['import-receipt', receiptFile!, '--dir', outboxDir, '--format', 'json']);
