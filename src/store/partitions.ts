@@ -93,13 +93,18 @@ export function monthsOnDemand(create: (month: MonthPartition) => Promise<unknow
   };
 }
 
+/** Every partition of the reports table, an operator's own too: its name as SQL (qualified where the search path needs it) and its bare name, by bare name. */
+export async function listPartitions(tables: StoreTables): Promise<{ readonly name: string; readonly bare: string }[]> {
+  const { rows } = await tables.client.query('SELECT i.inhrelid::regclass::text AS name, c.relname AS bare FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY c.relname', [tables.table]);
+  return rows.map((r) => ({ name: String(r['name']), bare: String(r['bare']) }));
+}
+
 /** The month partitions of the reports table, oldest first; a partition the store did not name (an operator's own) is left out. */
 export async function listMonths(tables: StoreTables): Promise<MonthPartition[]> {
-  const { rows } = await tables.client.query('SELECT c.relname AS name FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY c.relname', [tables.table]);
   const pattern = new RegExp(`^${tables.plan.table}_([0-9]{4})_([0-9]{2})$`);
   const months: MonthPartition[] = [];
-  for (const row of rows) {
-    const match = pattern.exec(String(row['name']));
+  for (const { bare } of await listPartitions(tables)) {
+    const match = pattern.exec(bare);
     if (match === null) continue;
     months.push(monthOf(tables, new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1))));
   }

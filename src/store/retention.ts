@@ -7,7 +7,7 @@
  * the windows table goes with it.
  */
 import { type StoreTables, countOf as count, refusal } from './database.js';
-import { dropMonthIfEmpty, emptyMonthFunction, listMonths } from './partitions.js';
+import { dropMonthIfEmpty, emptyMonthFunction, listMonths, listPartitions } from './partitions.js';
 import type { StoredColumn } from './storage-plan.js';
 
 export interface PurgeOptions {
@@ -92,8 +92,12 @@ export async function purge(tables: StoreTables, now: Date, options: PurgeOption
     throw refusal('purge', error);
   }
   let partitions: string[];
+  let nullable: ReadonlySet<string>;
   try {
-    partitions = (await tables.client.query('SELECT i.inhrelid::regclass::text AS name FROM pg_inherits AS i WHERE i.inhparent = $1::regclass ORDER BY 1', [tables.table])).rows.map((r) => String(r['name']));
+    partitions = (await listPartitions(tables)).map((p) => p.name);
+    // The same for every partition and version: a NOT NULL column held a value in every deleted report.
+    const { rows } = await tables.client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND NOT attnotnull', [tables.table]);
+    nullable = new Set(rows.map((r) => String(r['attname'])));
   } catch (error) {
     throw refusal('purge', error);
   }
@@ -104,7 +108,7 @@ export async function purge(tables: StoreTables, now: Date, options: PurgeOption
     try {
       // The months that straddle the cutoff (some of their reports expired, some not), row by row.
       for (const partition of partitions) {
-        const row = await deleteExpired(tables, partition, Number(version), columns, everything, base);
+        const row = await deleteExpired(tables, partition, Number(version), columns, nullable, everything, base);
         reportsDeleted += row.reports;
         columns.forEach((c, i) => (removed[c.field] = removed[c.field]! + row.values[i]!));
       }
@@ -195,9 +199,15 @@ async function recordedEnds(tables: StoreTables, licenses: readonly string[]): P
  * columns that may be NULL are returned and counted: a NOT NULL column held
  * a value in every deleted report.
  */
-async function deleteExpired(tables: StoreTables, partition: string, version: number, columns: readonly StoredColumn[], everything: string, params: unknown[]): Promise<{ reports: number; values: number[] }> {
-  const { rows: nullableRows } = await tables.client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND NOT attnotnull', [tables.table]);
-  const nullable = new Set(nullableRows.map((r) => String(r['attname'])));
+async function deleteExpired(
+  tables: StoreTables,
+  partition: string,
+  version: number,
+  columns: readonly StoredColumn[],
+  nullable: ReadonlySet<string>,
+  everything: string,
+  params: unknown[],
+): Promise<{ reports: number; values: number[] }> {
   const returned = columns.map((c, i) => (nullable.has(c.column) ? `${c.column} IS NOT NULL AS c${i}` : undefined)).filter((r) => r !== undefined);
   const where = `schema_version = ${version} AND ${everything}`;
   const statement = (range: string) =>
