@@ -12,6 +12,7 @@
  * (two encryptions a report) would feel next to an INSERT.
  */
 import { bufferSource, utf8 } from '../wire/bytes.js';
+import { lentNodeCrypto } from '../wire/hashes.js';
 
 /** Bytes of the nonce and of the tag around every ciphertext. */
 export const NONCE_BYTES = 12;
@@ -31,14 +32,8 @@ export interface PlatformCrypto {
 }
 
 function platformCrypto(): PlatformCrypto | undefined {
-  const lend = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  if (typeof lend !== 'function') return undefined;
-  try {
-    const found = lend('node:crypto') as Partial<PlatformCrypto> | undefined;
-    return typeof found?.createCipheriv === 'function' && typeof found.createDecipheriv === 'function' ? (found as PlatformCrypto) : undefined;
-  } catch {
-    return undefined;
-  }
+  const found = lentNodeCrypto();
+  return typeof found?.['createCipheriv'] === 'function' && typeof found['createDecipheriv'] === 'function' ? (found as unknown as PlatformCrypto) : undefined;
 }
 
 let platform: PlatformCrypto | undefined;

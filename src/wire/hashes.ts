@@ -86,16 +86,25 @@ function oneShotOf(platform: PlatformCrypto): PlatformCrypto['hash'] {
   }
 }
 
-/** node:crypto when the runtime offers it without an import, else undefined. */
-export function platformCrypto(): PlatformCrypto | undefined {
+/**
+ * node:crypto as the runtime lends it through `process.getBuiltinModule`, without an import; undefined
+ * where it lends none. Each user checks for the functions it calls (the store's AES: ../store/aead.ts).
+ */
+export function lentNodeCrypto(): Readonly<Record<string, unknown>> | undefined {
   try {
     const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const found = runtime?.getBuiltinModule?.('node:crypto') as PlatformCrypto | undefined;
-    return typeof found?.createHmac === 'function' && typeof found.createHash === 'function' ? found : undefined;
+    const found = runtime?.getBuiltinModule?.('node:crypto');
+    return typeof found === 'object' && found !== null ? (found as Record<string, unknown>) : undefined;
   } catch {
     // A runtime that has the function but refuses the module (a permission model): the portable code.
     return undefined;
   }
+}
+
+/** node:crypto's hashes when the runtime offers them without an import, else undefined. */
+export function platformCrypto(): PlatformCrypto | undefined {
+  const found = lentNodeCrypto();
+  return typeof found?.['createHmac'] === 'function' && typeof found['createHash'] === 'function' ? (found as unknown as PlatformCrypto) : undefined;
 }
 
 /** The hashes this process uses, chosen once when the module loads. */
