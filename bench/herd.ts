@@ -19,6 +19,7 @@ import { type HerdResult, type Installation, planHerd, provisionHerd, runHerd } 
 import { startCluster } from '../scripts/dev/postgres-cluster.js';
 import { type ServerProcess, startServerProcess } from '../scripts/dev/server-process.js';
 import { createPostgresStore, parseKeyring } from '../src/store-postgres.js';
+import { benchKek } from './store.js';
 import { fmt, type Row } from './report.js';
 
 function envNumber(name: string, fallback: number): number {
@@ -53,7 +54,7 @@ export async function herdPath(log: (line: string) => void = console.log): Promi
   if (cluster === undefined) return undefined;
   const children = new Set<ChildProcess>();
   try {
-    const kek = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const kek = benchKek();
     const keyring = parseKeyring(kek, 'bench');
     const pool = new pg.Pool({ connectionString: cluster.url, max: 8 });
     let fleet: Installation[];

@@ -28,6 +28,7 @@ import { createPostgresStore, parseKeyring } from '../src/store-postgres.js';
 import type { PreparedRequest } from './load.js';
 import { load } from './load.js';
 import type { Row } from './report.js';
+import { benchKek } from './store.js';
 import { median } from './timing.js';
 
 const EXAMPLE = 'the example server (license store on: keys and record looked up, `ingest`, then `put`)';
@@ -74,7 +75,7 @@ export async function httpPath(syncToDisk: boolean): Promise<{ rows: Row[]; rati
   const children = new Set<ChildProcess>();
   const servers: ServerProcess[] = [];
   try {
-    const kek = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const kek = benchKek();
     const keyring = parseKeyring(kek, 'bench');
     const pool = new pg.Pool({ connectionString: cluster.url, max: 8 });
     let fleet: Installation[];

@@ -18,8 +18,9 @@ import { ingest } from '../src/server/ingest.js';
 import { createTelemetryRequest } from '../src/uploader/request.js';
 import { generateSecret } from '../src/wire/signature.js';
 import type { QueryClient } from '../src/store/database.js';
-import { createPostgresStore, parseKeyring } from '../src/store-postgres.js';
+import { createPostgresStore } from '../src/store-postgres.js';
 import type { Row } from './report.js';
+import { benchKeyring } from './store.js';
 import { median } from './timing.js';
 
 /** 1,000,000; BENCH_PURGE_ROWS sets fewer (or more) where a shared machine cannot spare the minutes. */
@@ -93,7 +94,7 @@ export async function purgePath(): Promise<{ rows: Row[]; ratio: number; longest
     if (!result.ok || result.kind !== 'report') throw new Error(`bench: ingest refuses the template report: ${result.ok ? 'a probe' : result.error.message}`);
     const durations: number[] = [];
     const vacuums: number[] = [];
-    const keyring = parseKeyring(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))), 'bench');
+    const keyring = benchKeyring();
     const store = createPostgresStore(timed(pool, durations, vacuums), { schema: 'purge_store', keyring, now: () => RECEIVED });
     const bareStore = createPostgresStore(pool, { schema: 'purge_bare', keyring, now: () => RECEIVED });
     await store.migrate();

@@ -27,7 +27,7 @@ import { licenseTables } from '../../src/store/license-tables.js';
 import { type FetchLike, sendTelemetry } from '../../src/uploader/send.js';
 import { createTelemetryRequest } from '../../src/uploader/request.js';
 import type { TelemetryRequest } from '../../src/uploader/request.js';
-import { type ReportingWindow, dueWindows } from '../../src/uploader/windows.js';
+import { type ReportingWindow, SEND_DELAY_MS, dueWindows } from '../../src/uploader/windows.js';
 
 const FEATURES = ['audit-log', 'sso'] as const;
 
@@ -86,7 +86,7 @@ export function planHerd(installations: readonly Installation[], last: Reporting
     if (!due.ok) throw new Error(`herd: ${due.error.message}`);
     if (due.windows.length !== 1) throw new Error(`herd: ${installation.licenseId} has ${due.windows.length} windows due at ${new Date(now).toISOString()}, expected one`);
     const window = due.windows[0]!;
-    const scheduled = Date.parse(window.periodEnd) + 2 * 3_600_000;
+    const scheduled = Date.parse(window.periodEnd) + SEND_DELAY_MS;
     return { installation, window: { periodStart: window.periodStart, periodEnd: window.periodEnd }, offsetMs: Date.parse(window.sendAt) - scheduled };
   });
 }

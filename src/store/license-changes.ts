@@ -15,7 +15,7 @@
  * no trace in it. A reader drops every license of a changed bucket (with
  * 100,000 licenses, one or two besides the changed one).
  */
-import { sha256 } from '../wire/bytes.js';
+import { sha256, utf8 } from '../wire/bytes.js';
 import { type LicenseTables, createBlock } from './license-tables.js';
 
 /** Buckets of the feed: 2^16. */
@@ -26,7 +26,7 @@ export const CHANGES_READ_LIMIT = 4_096;
 
 /** The bucket of a license id: its SHA-256's first two bytes, as the trigger computes it in SQL. */
 export function bucketOf(licenseId: string): number {
-  const digest = sha256(new TextEncoder().encode(licenseId));
+  const digest = sha256(utf8(licenseId));
   return (digest[0]! << 8) | digest[1]!;
 }
 
